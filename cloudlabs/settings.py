@@ -1,0 +1,408 @@
+"""Stack settings: the typed, validated ``cloudlabs:`` configuration of one student stack.
+
+The same parser reads a stack file (``environments/Pulumi.<stack>.yaml``, native YAML values)
+and the Pulumi runtime's config (every value a string, objects as JSON), so labctl and the
+Pulumi program refuse exactly the same input with exactly the same message:
+
+    <file>: <key>: <value> is not allowed (<why>); allowed: <what is>
+
+Every problem in the input is reported, one per line, before anything is registered.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from ipaddress import IPv4Network, ip_network
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from .addressing import SEATS, AddressPlanError, LabLayout, stack_layout
+from .catalog import LABS, LabOptions
+from .profiles import PROFILES_DIR, Profile, ProfileError, load_profile, profile_names
+
+NAMESPACE = "cloudlabs"
+REGION_KEY = "aws:region"
+DEFAULT_PROFILE = "learner-lab"
+DEFAULT_INSTANCE_TYPE = "t3.micro"
+
+# Lowercase letters, digits and single hyphens; valid in a Pulumi stack name, an S3 bucket name
+# and a DNS label. 20 characters keep "<prefix>-<cohort>-<student>-<purpose>" under S3's 63.
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$")
+SLUG_ALLOWED = "1-20 lowercase letters, digits and single hyphens, not starting or ending with a hyphen"
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+WORLD = IPv4Network("0.0.0.0/0")
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    key: str
+    allowed: str
+    value: Any = None
+    missing: bool = False
+    reason: str | None = None
+
+    def __str__(self) -> str:
+        if self.missing:
+            return f"{self.source}: {self.key}: missing; allowed: {self.allowed}"
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.source}: {self.key}: {_show(self.value)} is not allowed{why}; allowed: {self.allowed}"
+
+
+class SettingsError(ValueError):
+    """Bad stack settings: one line per problem, each naming file, key, value and what is allowed."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    try:
+        return json.dumps(value, default=str, sort_keys=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+@dataclass(frozen=True)
+class LabSelection:
+    lab: str
+    stage: str
+    options: LabOptions
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    cohort: str
+    student: str
+    seat: int
+    labs: tuple[LabSelection, ...]
+    admin_cidr: IPv4Network
+    allow_open_admin_cidr: bool
+    profile: Profile
+    key_name: str | None
+    instance_type: str
+    expires: date
+    region: str
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.cohort}-{self.student}"
+
+    def layouts(self) -> tuple[LabLayout, ...]:
+        return stack_layout([s.lab for s in self.labs], self.seat)
+
+
+# --- one parser per key: value -> typed value, or ValueError(reason) --------------------------
+
+_INT = TypeAdapter(int)
+_BOOL = TypeAdapter(bool)
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, str) or not SLUG.match(value):
+        raise ValueError(None)
+    return value
+
+
+def _seat(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(None)
+    try:
+        seat = _INT.validate_python(value)
+    except ValidationError:
+        raise ValueError("not a whole number") from None
+    if seat not in SEATS:
+        raise ValueError("out of range")
+    return seat
+
+
+def _admin_cidr(value: Any) -> IPv4Network:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    try:
+        network = ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError("not an IP network in CIDR form") from None
+    if network.version != 4:
+        raise ValueError("IPv6 admin ranges are not supported yet")
+    if "/" not in value:
+        raise ValueError(f"no prefix length; for one address write {network}")
+    if str(network) != value.strip():
+        raise ValueError(f"host bits are set; did you mean {network}?")
+    return network
+
+
+def _bool(value: Any) -> bool:
+    try:
+        return _BOOL.validate_python(value)
+    except ValidationError:
+        raise ValueError(None) from None
+
+
+def _expires(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):  # YAML reads 2026-12-19 as a date
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not a calendar date") from None
+    raise ValueError(None)
+
+
+def _key_name(value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= 255 or not value.isascii() or not value.isprintable():
+        raise ValueError(None)
+    return value
+
+
+def _instance_type(value: Any) -> str:
+    if not isinstance(value, str) or not INSTANCE_TYPE.match(value):
+        raise ValueError("not an instance type name")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(None)
+    return value
+
+
+@dataclass(frozen=True)
+class _Key:
+    name: str  # without the namespace
+    parse: Callable[[Any], Any]
+    allowed: str
+    required: bool = True
+    default: Any = None
+
+
+_KEYS: tuple[_Key, ...] = (
+    _Key("cohort", _slug, SLUG_ALLOWED + " (part of stack and bucket names)"),
+    _Key("student", _slug, SLUG_ALLOWED + " (an opaque id, never a real name: stack files are committed)"),
+    _Key("seat", _seat, f"a whole number from {SEATS.start} (the instructor) to {SEATS.stop - 1}; seat N owns 10.N.0.0/16"),
+    _Key("labs", lambda v: v, ""),  # parsed by _labs, which reports per item
+    _Key("adminCidr", _admin_cidr, "an IPv4 network in CIDR form that may SSH in, e.g. 203.0.113.0/24"),
+    _Key("allowOpenAdminCidr", _bool, "true or false", required=False, default=False),
+    _Key("profile", _text, "", required=False, default=DEFAULT_PROFILE),
+    _Key("keyName", _key_name, "the name of an existing EC2 key pair (1-255 printable ASCII characters)", required=False),
+    _Key("instanceType", _instance_type, "", required=False, default=DEFAULT_INSTANCE_TYPE),
+    _Key("expires", _expires, "a date written YYYY-MM-DD (tagged on every resource as cloudlabs:expires)"),
+)
+KNOWN_KEYS = tuple(f"{NAMESPACE}:{k.name}" for k in _KEYS)
+
+
+def _labs_allowed() -> str:
+    return "a non-empty list; each item a lab key or {lab, stage, options}; labs: " + ", ".join(LABS)
+
+
+def _parse_labs(value: Any, source: str, problems: list[Problem]) -> tuple[LabSelection, ...]:
+    key = f"{NAMESPACE}:labs"
+    if isinstance(value, str):  # the Pulumi runtime passes structured config as JSON text
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = [value] if value in LABS else value
+    if not isinstance(value, list) or not value:
+        problems.append(Problem(source, key, _labs_allowed(), value))
+        return ()
+    selections: list[LabSelection] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        if isinstance(item, str):
+            item = {"lab": item}
+        if not isinstance(item, dict) or set(item) - {"lab", "stage", "options"}:
+            problems.append(Problem(source, where, "a lab key, or a mapping with lab, stage (optional) and options (optional)", item))
+            continue
+        lab = item.get("lab")
+        spec = LABS.get(lab) if isinstance(lab, str) else None
+        if spec is None:
+            close = difflib.get_close_matches(str(lab), LABS, n=1)
+            problems.append(Problem(source, f"{where}.lab", ", ".join(LABS), lab, missing="lab" not in item,
+                                    reason=f"did you mean {close[0]}?" if close else "unknown lab"))
+            continue
+        if lab in seen:
+            problems.append(Problem(source, f"{where}.lab", "each lab at most once per stack", lab, reason="listed twice"))
+            continue
+        seen.add(lab)
+        stage = item.get("stage", spec.default_stage)
+        if stage not in spec.stages:
+            problems.append(Problem(source, f"{where}.stage", f"stages of {lab}: {', '.join(spec.stages)}", stage))
+            continue
+        options = _parse_options(spec.options, item.get("options") or {}, f"{where}.options", source, problems)
+        if options is not None:
+            selections.append(LabSelection(lab, stage, options))
+    return tuple(selections)
+
+
+def _parse_options(model: type[LabOptions], raw: Any, where: str, source: str, problems: list[Problem]) -> LabOptions | None:
+    fields = {f.alias or name: f for name, f in model.model_fields.items()}
+    known = ", ".join(fields) or "none (this lab has no options)"
+    if not isinstance(raw, dict):
+        problems.append(Problem(source, where, f"a mapping of options: {known}", raw))
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as err:
+        for e in err.errors():
+            name = str(e["loc"][0]) if e["loc"] else ""
+            field = fields.get(name)
+            if field is None:
+                problems.append(Problem(source, f"{where}.{name}", f"options: {known}", raw.get(name), reason="unknown option"))
+            else:
+                problems.append(Problem(source, f"{where}.{name}", field.description or e["msg"], raw.get(name)))
+        return None
+
+
+def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path = PROFILES_DIR) -> StackSettings:
+    """Validate one stack's config (keys like ``cloudlabs:seat`` and ``aws:region``).
+
+    Raises SettingsError listing every problem; returns fully typed settings otherwise.
+    """
+    problems: list[Problem] = []
+    prefix = f"{NAMESPACE}:"
+    for key in sorted(config):
+        if key.startswith(prefix) and key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            problems.append(Problem(source, key, "the settings " + ", ".join(KNOWN_KEYS), config[key],
+                                    reason=f"unknown setting; did you mean {close[0]}?" if close else "unknown setting"))
+
+    values: dict[str, Any] = {}
+    for spec in _KEYS:
+        full = prefix + spec.name
+        if full not in config or config[full] is None:
+            if spec.required:
+                allowed = _labs_allowed() if spec.name == "labs" else spec.allowed
+                problems.append(Problem(source, full, allowed, missing=True))
+            values[spec.name] = spec.default
+            continue
+        raw = config[full]
+        if spec.name == "labs":
+            values["labs"] = _parse_labs(raw, source, problems)
+            continue
+        try:
+            values[spec.name] = spec.parse(raw)
+        except ValueError as err:
+            reason = err.args[0] if err.args else None
+            allowed = spec.allowed or ("one of: " + ", ".join(profile_names(profiles_dir)) if spec.name == "profile" else "")
+            problems.append(Problem(source, full, allowed or "an instance type the profile allows", raw, reason=reason))
+            values[spec.name] = None
+
+    profile = _check_profile(values, config, source, profiles_dir, problems)
+    if values["adminCidr"] == WORLD and not values["allowOpenAdminCidr"]:
+        problems.append(Problem(
+            source, f"{prefix}adminCidr", "a narrower range; or set cloudlabs:allowOpenAdminCidr: true to open SSH to everyone",
+            str(WORLD), reason="opens SSH to the whole internet"))
+    if values["labs"] and isinstance(values["seat"], int):
+        try:
+            stack_layout([s.lab for s in values["labs"]], values["seat"])
+        except AddressPlanError as err:
+            problems.append(Problem(source, f"{prefix}labs", "labs whose networks do not overlap", [s.lab for s in values["labs"]], reason=str(err)))
+
+    if problems:
+        raise SettingsError(problems)
+    assert profile is not None
+    return StackSettings(
+        cohort=values["cohort"],
+        student=values["student"],
+        seat=values["seat"],
+        labs=values["labs"],
+        admin_cidr=values["adminCidr"],
+        allow_open_admin_cidr=values["allowOpenAdminCidr"],
+        profile=profile,
+        key_name=values["keyName"],
+        instance_type=values["instanceType"],
+        expires=values["expires"],
+        region=values[REGION_KEY],
+    )
+
+
+def _check_profile(values: dict[str, Any], config: Mapping[str, Any], source: str, profiles_dir: Path,
+                   problems: list[Problem]) -> Profile | None:
+    """Load the guardrail profile and hold the region and instance type to it."""
+    values[REGION_KEY] = config.get(REGION_KEY)
+    if values["profile"] is None:
+        return None
+    try:
+        profile = load_profile(values["profile"], profiles_dir)
+    except ProfileError as err:
+        problems.append(Problem(source, f"{NAMESPACE}:profile", "one of: " + ", ".join(profile_names(profiles_dir)),
+                                values["profile"], reason=str(err) if "unknown profile" not in str(err) else None))
+        return None
+    region = values[REGION_KEY]
+    if region is None:
+        problems.append(Problem(source, REGION_KEY, f"a region of profile {profile.name}: {', '.join(profile.regions)}", missing=True))
+    elif region not in profile.regions:
+        problems.append(Problem(source, REGION_KEY, f"a region of profile {profile.name}: {', '.join(profile.regions)}", region))
+    itype = values["instanceType"]
+    if itype is not None and itype not in profile.instance_types:
+        problems.append(Problem(source, f"{NAMESPACE}:instanceType",
+                                f"an instance type of profile {profile.name}: {', '.join(profile.instance_types)}", itype))
+    return profile
+
+
+# --- stack files ------------------------------------------------------------------------------
+
+STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[^.]+)\.yaml$")
+
+
+class StackFileError(ValueError):
+    pass
+
+
+def stack_name_of(path: Path) -> str:
+    match = STACK_FILE.match(path.name)
+    if not match:
+        raise StackFileError(f"{path}: not a stack settings file (expected Pulumi.<stack>.yaml)")
+    return match["stack"]
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The ``config:`` mapping of a Pulumi stack settings file, as native YAML values."""
+    try:
+        document = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise StackFileError(f"{path}: cannot read: {err.strerror}") from err
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise StackFileError(f"{path}:{line}: not valid YAML: {getattr(err, 'problem', err)}") from err
+    if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
+        raise StackFileError(f"{path}: config: missing; allowed: a mapping of settings (cloudlabs:..., aws:region)")
+    return document["config"]
+
+
+def load_stack_settings(path: Path, profiles_dir: Path = PROFILES_DIR) -> StackSettings:
+    """Read and validate a stack file; the stack name must match cohort and student."""
+    stack = stack_name_of(path)
+    settings = parse_settings(read_stack_file(path), str(path), profiles_dir)
+    if settings.stack_name != stack:
+        raise SettingsError([Problem(str(path), f"{NAMESPACE}:student", f"cohort and student matching the stack name {stack!r}",
+                                     settings.student, reason=f"the file is for stack {stack}, the settings say {settings.stack_name}")])
+    return settings
+
+
+def runtime_config_values(config: Mapping[str, Any]) -> dict[str, str]:
+    """Stack-file values as the Pulumi CLI hands them to a program: strings, objects as JSON."""
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, str):
+            out[key] = value
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = json.dumps(value)
+    return out

@@ -1,0 +1,52 @@
+"""Who a resource belongs to: the values every component needs for names and tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+
+from cloudlabs.settings import StackSettings
+
+TAG_PREFIX = "cloudlabs:"
+
+
+@dataclass(frozen=True)
+class LabContext:
+    cohort: str
+    student: str
+    seat: int
+    lab: str
+    stage: str
+    expires: str  # ISO date
+    admin_cidr: IPv4Network
+    allow_open_admin_cidr: bool
+    instance_type: str
+    key_name: str | None
+    region: str
+
+    @classmethod
+    def for_lab(cls, settings: StackSettings, lab: str, stage: str) -> "LabContext":
+        return cls(
+            cohort=settings.cohort,
+            student=settings.student,
+            seat=settings.seat,
+            lab=lab,
+            stage=stage,
+            expires=settings.expires.isoformat(),
+            admin_cidr=settings.admin_cidr,
+            allow_open_admin_cidr=settings.allow_open_admin_cidr,
+            instance_type=settings.instance_type,
+            key_name=settings.key_name,
+            region=settings.region,
+        )
+
+    def tags(self, name: str) -> dict[str, str]:
+        """Tags for every taggable resource: a Name the student recognises from the book, and
+        the cloudlabs:* keys the teardown sweep and the expiry report search for."""
+        return {
+            "Name": f"{self.student}-{name}",
+            f"{TAG_PREFIX}cohort": self.cohort,
+            f"{TAG_PREFIX}student": self.student,
+            f"{TAG_PREFIX}lab": self.lab,
+            f"{TAG_PREFIX}expires": self.expires,
+        }

@@ -1,0 +1,41 @@
+"""The contract every lab component follows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from cloudlabs.addressing import LabLayout
+from cloudlabs.catalog import LabOptions
+
+from ..context import LabContext
+
+
+@dataclass
+class LabArgs:
+    context: LabContext
+    layout: LabLayout  # the lab's networks for this seat, from the address plan
+    options: LabOptions
+
+
+class LabComponent(pulumi.ComponentResource):
+    """A lab: built from LabArgs, exposing ``outputs`` (what the student needs next), which the
+    program exports as the stack output named after the lab key."""
+
+    TYPE = "cloudlabs:labs:Lab"
+    outputs: dict[str, Any]
+
+    def __init__(self, name: str, args: LabArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TYPE, name, None, opts)
+        self.args = args
+        self.outputs = self.build(name, args)
+        self.register_outputs(self.outputs)
+
+    def build(self, name: str, args: LabArgs) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def child(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self)

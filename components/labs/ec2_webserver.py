@@ -1,0 +1,75 @@
+"""ec2-webserver (chapter 3): web servers bootstrapped by user data in a default-like VPC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from cloudlabs.catalog import Ec2WebserverOptions
+from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, ImageSpec
+
+from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
+from ..network import LabVpc, LabVpcArgs
+from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
+from .base import LabArgs, LabComponent
+
+
+def server_images(options: Ec2WebserverOptions) -> list[ImageSpec]:
+    """The image of VM1..VMn: one OS for all, or the coursework's alternation (odd VMs Amazon
+    Linux, even VMs Ubuntu)."""
+    if options.os == "alternate":
+        return [AMAZON_LINUX_2023 if i % 2 == 0 else UBUNTU_24_04 for i in range(options.count)]
+    return [IMAGES[options.os]] * options.count
+
+
+class Ec2WebserverLab(LabComponent):
+    """The student's own "default VPC" (six public /20s, one per AZ) and VM1..VMn, one per
+    subnet, sharing one security group: SSH from the admin CIDR and, from the `solution` stage
+    on, HTTP from anywhere (the `starter` is the book's "It failed! Why?")."""
+
+    TYPE = "cloudlabs:labs:Ec2Webserver"
+
+    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+        ctx, options = args.context, args.options
+        assert isinstance(options, Ec2WebserverOptions)
+        plan = args.layout.vpc("VPC")
+        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx,
+                                               availability_zones=zones_offering(ctx.instance_type)), opts=self.child)
+        rules = [inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR")]
+        if ctx.stage == "solution":
+            rules.append(inbound(HTTP, ANYWHERE, "HTTP from anywhere"))
+        rules.append(outbound(ALL_TRAFFIC, ANYWHERE, "all outbound"))
+        group = LabSecurityGroup(
+            f"{name}-web-sg",
+            LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description="VM1-VM6: SSH from the admin CIDR, HTTP",
+                                 rules=rules, context=ctx, group_name="web-SG"),
+            opts=self.child,
+        )
+
+        images = server_images(options)
+        amis = {image.key: lookup_ami(image, ctx.instance_type) for image in dict.fromkeys(images)}
+        servers: dict[str, Any] = {}
+        for i, image in enumerate(images):
+            host = f"VM{i + 1}"
+            subnet = plan.public_subnets[i]
+            server = WebServer(
+                f"{name}-vm{i + 1}",
+                InstanceArgs(subnet_id=vpc.subnets[subnet.name].id, security_group_ids=[group.id], ami=amis[image.key],
+                             context=ctx, host_name=host, image=image, public=True),
+                opts=self.child,
+            )
+            servers[host] = {
+                "os": image.title,
+                "subnet": f"{subnet.name} {subnet.cidr}",
+                "publicIp": server.public_ip,
+                "privateIp": server.private_ip,
+                "url": server.url,
+                "ssh": server.ssh,
+            }
+        return {
+            "vpcId": vpc.vpc_id,
+            "vpcCidr": str(plan.cidr),
+            "servers": servers,
+            "urls": [s["url"] for s in servers.values()],
+        }

@@ -1,0 +1,39 @@
+"""The Pulumi program's body: settings in, lab components and stack outputs out.
+
+``__main__.py`` calls it under the Pulumi engine; labctl's renderer runs that same
+``__main__.py`` under mocks, so there is one program and no test fork of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.runtime.config import CONFIG, get_config_env
+
+from cloudlabs.addressing import seat_block
+from cloudlabs.settings import StackSettings
+
+from .context import LabContext
+from .labs import LAB_COMPONENTS, LabArgs
+
+
+def runtime_config() -> dict[str, Any]:
+    """Every config value the engine handed to this program (``namespace:key`` -> string)."""
+    values = dict(get_config_env())
+    values.update(CONFIG.get())
+    return values
+
+
+def build_stack(settings: StackSettings) -> dict[str, Any]:
+    """Create every selected lab; return the stack outputs."""
+    outputs: dict[str, Any] = {
+        "student": settings.student,
+        "seat": settings.seat,
+        "addressBlock": str(seat_block(settings.seat)),
+        "labs": {s.lab: s.stage for s in settings.labs},
+    }
+    for selection, layout in zip(settings.labs, settings.layouts()):
+        context = LabContext.for_lab(settings, selection.lab, selection.stage)
+        lab = LAB_COMPONENTS[selection.lab](selection.lab, LabArgs(context, layout, selection.options))
+        outputs[selection.lab] = lab.outputs
+    return outputs

@@ -1,0 +1,161 @@
+"""Security groups written as readable rule data.
+
+    web_rules = [
+        inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR"),
+        inbound(HTTP, ANYWHERE, "HTTP from anywhere"),
+        outbound(ALL_TRAFFIC, ANYWHERE, "all outbound (package installs)"),
+    ]
+
+Each rule becomes its own ``aws.vpc.SecurityGroupIngressRule``/``EgressRule`` (the provider's
+recommended form: rules are diffable one by one and may reference other groups without cycles).
+AWS's implicit allow-all egress is not kept: outbound is only what the rules say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Literal, Sequence, Union
+
+import pulumi
+import pulumi_aws as aws
+
+from .context import LabContext
+
+Protocol = Literal["tcp", "udp", "icmp", "icmpv6", "-1"]
+
+
+@dataclass(frozen=True)
+class Ports:
+    protocol: Protocol
+    low: int | None = None  # for ICMP: the type (-1 all)
+    high: int | None = None  # for ICMP: the code (-1 all)
+    label: str = ""
+
+    def __str__(self) -> str:
+        if self.label:
+            return self.label
+        if self.protocol == "-1":
+            return "all traffic"
+        return f"{self.protocol} {self.low}" if self.low == self.high else f"{self.protocol} {self.low}-{self.high}"
+
+
+def tcp(low: int, high: int | None = None, label: str = "") -> Ports:
+    return Ports("tcp", low, low if high is None else high, label)
+
+
+SSH = tcp(22, label="SSH (22)")
+HTTP = tcp(80, label="HTTP (80)")
+HTTPS = tcp(443, label="HTTPS (443)")
+RDP = tcp(3389, label="RDP (3389)")
+ICMP_ALL = Ports("icmp", -1, -1, "ICMP (all)")
+ALL_TRAFFIC = Ports("-1", label="all traffic")
+
+ANYWHERE = ip_network("0.0.0.0/0")
+ANYWHERE_V6 = ip_network("::/0")
+ADMIN_PORTS = frozenset({22, 3389})
+
+# A peer is a CIDR or another security group's id (an Output while the graph is being built).
+Peer = Union[IPv4Network, IPv6Network, pulumi.Output, str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    direction: Literal["inbound", "outbound"]
+    ports: Ports
+    peer: Peer
+    description: str
+    name: str = ""  # logical-name suffix; derived from the description when empty
+
+    @property
+    def key(self) -> str:
+        if self.name:
+            return self.name
+        return "-".join("".join(c if c.isalnum() else " " for c in self.description.lower()).split())
+
+
+def inbound(ports: Ports, peer: Peer, description: str, name: str = "") -> Rule:
+    return Rule("inbound", ports, peer, description, name)
+
+
+def outbound(ports: Ports, peer: Peer, description: str, name: str = "") -> Rule:
+    return Rule("outbound", ports, peer, description, name)
+
+
+def opens_admin_port_to_world(rule: Rule) -> bool:
+    if rule.direction != "inbound" or not isinstance(rule.peer, (IPv4Network, IPv6Network)):
+        return False
+    if rule.peer.prefixlen != 0:
+        return False
+    if rule.ports.protocol == "-1":
+        return True
+    return rule.ports.protocol == "tcp" and any(rule.ports.low <= p <= rule.ports.high for p in ADMIN_PORTS)
+
+
+@dataclass
+class LabSecurityGroupArgs:
+    vpc_id: pulumi.Input[str]
+    description: str
+    rules: Sequence[Rule]
+    context: LabContext
+    group_name: str  # the book's name, e.g. "bastion-SG"
+
+
+class LabSecurityGroup(pulumi.ComponentResource):
+    """A security group and one rule resource per Rule.
+
+    Refuses SSH/RDP (or all traffic) from 0.0.0.0/0 or ::/0 unless the stack's settings allow a
+    world-open admin CIDR: a lab that opens an admin port to the internet must say so there.
+    """
+
+    def __init__(self, name: str, args: LabSecurityGroupArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloudlabs:security:LabSecurityGroup", name, None, opts)
+        ctx = args.context
+        keys = [r.key for r in args.rules]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"security group {args.group_name}: rules share a name: {', '.join(duplicates)}")
+        for rule in args.rules:
+            if opens_admin_port_to_world(rule) and not ctx.allow_open_admin_cidr:
+                raise ValueError(
+                    f"security group {args.group_name}: rule {rule.description!r} opens {rule.ports} to "
+                    f"{rule.peer}; set cloudlabs:allowOpenAdminCidr: true if that is really wanted"
+                )
+
+        self.group = aws.ec2.SecurityGroup(
+            name,
+            vpc_id=args.vpc_id,
+            name_prefix=f"{ctx.student}-{args.group_name}-",
+            description=args.description,
+            revoke_rules_on_delete=True,  # lets groups that reference each other be destroyed
+            tags=ctx.tags(args.group_name),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.id = self.group.id
+        self.rules: dict[str, pulumi.CustomResource] = {}
+        for rule in args.rules:
+            self.rules[rule.key] = self._rule_resource(f"{name}-{'in' if rule.direction == 'inbound' else 'out'}-{rule.key}", rule, ctx, args.group_name)
+        self.register_outputs({"security_group_id": self.id})
+
+    def _rule_resource(self, name: str, rule: Rule, ctx: LabContext, group_name: str) -> pulumi.CustomResource:
+        peer: dict[str, object] = {}
+        if isinstance(rule.peer, IPv4Network):
+            peer["cidr_ipv4"] = str(rule.peer)
+        elif isinstance(rule.peer, IPv6Network):
+            peer["cidr_ipv6"] = str(rule.peer)
+        else:
+            peer["referenced_security_group_id"] = rule.peer
+        ports: dict[str, object] = {}
+        if rule.ports.protocol != "-1":
+            ports = {"from_port": rule.ports.low, "to_port": rule.ports.high}
+        resource = aws.vpc.SecurityGroupIngressRule if rule.direction == "inbound" else aws.vpc.SecurityGroupEgressRule
+        return resource(
+            name,
+            security_group_id=self.group.id,
+            ip_protocol=rule.ports.protocol,
+            description=rule.description,
+            tags=ctx.tags(f"{group_name}/{rule.key}"),
+            opts=pulumi.ResourceOptions(parent=self),
+            **ports,
+            **peer,
+        )

@@ -1,0 +1,250 @@
+"""AWS-shaped answers for Pulumi's mocks: what the renderer's resources and lookups "return".
+
+Values look like AWS (ids with the right prefixes, ARNs, private IPs inside the instance's
+subnet, the region's zone names, public IPs from the documentation ranges) and are
+deterministic: they derive from URNs and logical names, never from the (concurrent,
+unordered) registration order, so rendering a stack twice gives the same graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from ipaddress import IPv4Address, IPv4Network, IPv6Network
+from typing import Any, Callable
+
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+ACCOUNT_ID = "123456789012"
+# Public addresses come from the documentation ranges (RFC 5737), never from real AWS space.
+INSTANCE_PUBLIC_IPS = IPv4Network("198.51.100.0/24")
+ELASTIC_IPS = IPv4Network("192.0.2.0/24")
+IPV6_POOL = IPv6Network("2001:db8::/32")  # RFC 3849
+
+ZONES = {
+    "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
+    "us-east-2": ["us-east-2a", "us-east-2b", "us-east-2c"],
+    "us-west-2": ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+}
+# us-east-1e is the zone that lacks current instance families (it has no t3).
+ZONES_WITHOUT_CURRENT_TYPES = {"us-east-1e"}
+
+
+def zones_of(region: str) -> list[str]:
+    return ZONES.get(region, [f"{region}{c}" for c in "abc"])
+
+
+def zone_ids_of(region: str) -> list[str]:
+    """Zone ids like use1-az1 (us-east-1) or usw2-az3 (us-west-2)."""
+    area, direction, number = region.split("-")
+    return [f"{area}{direction[0]}{number}-az{i + 1}" for i in range(len(zones_of(region)))]
+
+
+def _digest(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256("\x00".join(parts).encode()).digest()[:8], "big")
+
+
+def _hex(seed: str, length: int = 17) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+class FakeAws(Mocks):
+    """Mocks answering like AWS in one region for one stack."""
+
+    def __init__(self, region: str, stack: str):
+        self.region = region
+        self.stack = stack
+        self._lock = threading.Lock()
+        self._by_id: dict[str, dict[str, Any]] = {}  # id -> computed state, for cross-references
+        self._taken_ips: dict[str, set[IPv4Address]] = {}
+        self._handlers: dict[str, Callable[[MockResourceArgs, str], dict[str, Any]]] = {
+            "aws:ec2/vpc:Vpc": self._vpc,
+            "aws:ec2/subnet:Subnet": self._subnet,
+            "aws:ec2/eip:Eip": self._eip,
+            "aws:ec2/natGateway:NatGateway": self._nat_gateway,
+            "aws:ec2/instance:Instance": self._instance,
+            "aws:ec2/securityGroup:SecurityGroup": self._security_group,
+        }
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"
+
+    def _new_id(self, prefix: str, args: MockResourceArgs) -> str:
+        return f"{prefix}-{_hex(f'{self.stack}/{args.typ}/{args.name}')}"
+
+    def _private_ip(self, subnet_id: str, args: MockResourceArgs) -> str:
+        """A host address of the subnet, chosen by logical name (the same in every stack), past
+        the first four addresses AWS reserves; the next free one on a collision."""
+        subnet = self._by_id.get(subnet_id)
+        if subnet is None:
+            raise ValueError(f"{args.name}: subnet {subnet_id} is not part of this stack")
+        network = IPv4Network(subnet["cidrBlock"])
+        usable = network.num_addresses - 5  # .0-.3 and the broadcast address are reserved
+        with self._lock:
+            taken = self._taken_ips.setdefault(subnet_id, set())
+            offset = _digest(args.typ, args.name) % usable
+            for step in range(usable):
+                address = network.network_address + 4 + (offset + step) % usable
+                if address not in taken:
+                    taken.add(address)
+                    return str(address)
+        raise ValueError(f"subnet {network} is full")
+
+    def _public_ip(self, pool: IPv4Network, args: MockResourceArgs) -> str:
+        return str(pool.network_address + 1 + _digest(self.stack, args.typ, args.name) % (pool.num_addresses - 2))
+
+    def _dns_names(self, private_ip: str, public_ip: str | None) -> dict[str, str]:
+        internal = "ec2.internal" if self.region == "us-east-1" else f"{self.region}.compute.internal"
+        external = "compute-1.amazonaws.com" if self.region == "us-east-1" else f"{self.region}.compute.amazonaws.com"
+        names = {"privateDns": f"ip-{private_ip.replace('.', '-')}.{internal}"}
+        names["publicDns"] = f"ec2-{public_ip.replace('.', '-')}.{external}" if public_ip else ""
+        return names
+
+    # --- resources -----------------------------------------------------------------------------
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        handler = self._handlers.get(args.typ, self._generic)
+        resource_id, computed = handler(args, "")
+        with self._lock:
+            self._by_id[resource_id] = {**args.inputs, **computed}
+        return resource_id, {**args.inputs, **computed}
+
+    def _generic(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        prefixes = {
+            "aws:ec2/internetGateway:InternetGateway": ("igw", "ec2", "internet-gateway"),
+            "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": ("eigw", "ec2", "egress-only-internet-gateway"),
+            "aws:ec2/routeTable:RouteTable": ("rtb", "ec2", "route-table"),
+            "aws:ec2/routeTableAssociation:RouteTableAssociation": ("rtbassoc", None, None),
+            "aws:ec2/route:Route": ("r", None, None),
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("sgr", "ec2", "security-group-rule"),
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("sgr", "ec2", "security-group-rule"),
+            "aws:ec2/keyPair:KeyPair": ("key", "ec2", "key-pair"),
+        }
+        if not args.custom:  # component resources have no cloud identity
+            return "", {}
+        prefix, service, kind = prefixes.get(args.typ, (args.typ.split(":")[-1].lower(), None, None))
+        resource_id = self._new_id(prefix, args)
+        computed: dict[str, Any] = {"id": resource_id}
+        if service:
+            computed["arn"] = self.arn(service, f"{kind}/{resource_id}")
+        if args.typ.startswith("aws:vpc/securityGroup"):
+            computed["securityGroupRuleId"] = resource_id
+        if prefix == "rtb":
+            computed["ownerId"] = ACCOUNT_ID
+        return resource_id, computed
+
+    def _vpc(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        vpc_id = self._new_id("vpc", args)
+        computed = {
+            "arn": self.arn("ec2", f"vpc/{vpc_id}"),
+            "ownerId": ACCOUNT_ID,
+            "mainRouteTableId": f"rtb-{_hex(vpc_id + '/main')}",
+            "defaultRouteTableId": f"rtb-{_hex(vpc_id + '/main')}",
+            "defaultSecurityGroupId": f"sg-{_hex(vpc_id + '/default-sg')}",
+            "defaultNetworkAclId": f"acl-{_hex(vpc_id + '/default-acl')}",
+            "instanceTenancy": "default",
+            "enableDnsSupport": args.inputs.get("enableDnsSupport", True),
+        }
+        if args.inputs.get("assignGeneratedIpv6CidrBlock"):
+            index = _digest(self.stack, args.name) % (1 << 24)  # a /56 out of the /32
+            block = IPv6Network((int(IPV6_POOL.network_address) + (index << 72), 56))
+            computed["ipv6CidrBlock"] = str(block)
+            computed["ipv6AssociationId"] = f"vpc-cidr-assoc-{_hex(vpc_id + '/v6')}"
+        return vpc_id, computed
+
+    def _subnet(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        subnet_id = self._new_id("subnet", args)
+        zone = args.inputs.get("availabilityZone") or zones_of(self.region)[0]
+        zone_ids = dict(zip(zones_of(self.region), zone_ids_of(self.region)))
+        return subnet_id, {
+            "arn": self.arn("ec2", f"subnet/{subnet_id}"),
+            "ownerId": ACCOUNT_ID,
+            "availabilityZone": zone,
+            "availabilityZoneId": zone_ids.get(zone, ""),
+        }
+
+    def _eip(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        allocation = self._new_id("eipalloc", args)
+        public_ip = self._public_ip(ELASTIC_IPS, args)
+        return allocation, {
+            "allocationId": allocation,
+            "publicIp": public_ip,
+            "publicDns": f"ec2-{public_ip.replace('.', '-')}.compute-1.amazonaws.com",
+            "domain": "vpc",
+            "arn": self.arn("ec2", f"elastic-ip/{allocation}"),
+        }
+
+    def _nat_gateway(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        nat_id = self._new_id("nat", args)
+        eip = self._by_id.get(args.inputs.get("allocationId", ""), {})
+        return nat_id, {
+            "privateIp": self._private_ip(args.inputs["subnetId"], args),
+            "publicIp": eip.get("publicIp", ""),
+            "networkInterfaceId": f"eni-{_hex(nat_id + '/eni')}",
+            "associationId": f"eipassoc-{_hex(nat_id + '/assoc')}",
+        }
+
+    def _security_group(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        group_id = self._new_id("sg", args)
+        name = args.inputs.get("name") or f"{args.inputs.get('namePrefix', 'terraform-')}{_hex(group_id, 26)}"
+        return group_id, {"arn": self.arn("ec2", f"security-group/{group_id}"), "ownerId": ACCOUNT_ID, "name": name}
+
+    def _instance(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        instance_id = self._new_id("i", args)
+        subnet_id = args.inputs["subnetId"]
+        subnet = self._by_id.get(subnet_id, {})
+        private_ip = self._private_ip(subnet_id, args)
+        public = args.inputs.get("associatePublicIpAddress", subnet.get("mapPublicIpOnLaunch", False))
+        public_ip = self._public_ip(INSTANCE_PUBLIC_IPS, args) if public else ""
+        return instance_id, {
+            "arn": self.arn("ec2", f"instance/{instance_id}"),
+            "availabilityZone": subnet.get("availabilityZone", ""),
+            "privateIp": private_ip,
+            "publicIp": public_ip,
+            **self._dns_names(private_ip, public_ip or None),
+            "primaryNetworkInterfaceId": f"eni-{_hex(instance_id + '/eni')}",
+            "instanceState": "running",
+        }
+
+    # --- lookups (invokes) ---------------------------------------------------------------------
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:
+        handlers = {
+            "aws:index/getAvailabilityZones:getAvailabilityZones": self._zones,
+            "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": self._offerings,
+            "aws:ec2/getAmi:getAmi": self._ami,
+            "aws:index/getRegion:getRegion": lambda a: {"id": self.region, "name": self.region, "region": self.region},
+            "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+                "id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/LabRole/cloudlabs",
+                "userId": "AROAEXAMPLE:cloudlabs"},
+        }
+        handler = handlers.get(args.token)
+        if handler is None:
+            # An unmodelled lookup must fail loudly: a silent {} would render a wrong graph.
+            raise NotImplementedError(f"the offline renderer has no answer for lookup {args.token}; add one in labctl/fakeaws.py")
+        return handler(args.args)
+
+    def _zones(self, _: dict[str, Any]) -> dict[str, Any]:
+        names = zones_of(self.region)
+        return {"id": self.region, "names": names, "zoneIds": zone_ids_of(self.region),
+                "groupNames": [self.region] * len(names), "state": "available"}
+
+    def _offerings(self, query: dict[str, Any]) -> dict[str, Any]:
+        wanted = [v for f in query.get("filters") or [] if f.get("name") == "instance-type" for v in f.get("values", [])]
+        zones = [z for z in zones_of(self.region)
+                 if not (z in ZONES_WITHOUT_CURRENT_TYPES and any(not t.startswith("t2.") for t in wanted))]
+        return {"id": self.region, "locations": zones, "locationTypes": ["availability-zone"] * len(zones),
+                "instanceTypes": (wanted[:1] or ["t3.micro"]) * len(zones)}
+
+    def _ami(self, query: dict[str, Any]) -> dict[str, Any]:
+        filters = {f["name"]: f["values"][0] for f in query.get("filters") or []}
+        name = filters.get("name", "image-*").replace("*", "20261101")
+        ami_id = f"ami-{_hex(self.region + '/' + name)}"
+        return {
+            "id": ami_id, "imageId": ami_id, "name": name, "architecture": filters.get("architecture", "x86_64"),
+            "ownerId": (query.get("owners") or ["amazon"])[0], "rootDeviceName": "/dev/xvda",
+            "rootDeviceType": "ebs", "virtualizationType": "hvm", "state": "available",
+            "arn": f"arn:aws:ec2:{self.region}::image/{ami_id}",
+        }

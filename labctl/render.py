@@ -1,0 +1,180 @@
+"""The offline renderer: run the real Pulumi program (``__main__.py``) for a stack's settings,
+in-process, through Pulumi's mocks. No Pulumi CLI, no AWS credentials.
+
+Each render runs in a fresh ``contextvars.Context`` (Pulumi keeps its runtime state in context
+variables), so many stacks render one after another in one process; only the first pays the
+imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import runpy
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings
+from pulumi.runtime.settings import configure
+from pulumi.runtime.stack import run_in_stack
+
+from cloudlabs import REPO_ROOT
+from cloudlabs.settings import (
+    REGION_KEY,
+    SettingsError,
+    StackSettings,
+    load_stack_settings,
+    read_stack_file,
+    runtime_config_values,
+    stack_name_of,
+)
+
+from .fakeaws import FakeAws
+from .graph import Resource, StackGraph, plain
+
+PROJECT = "cloudlabs"
+PROGRAM = REPO_ROOT / "__main__.py"
+ENVIRONMENTS = REPO_ROOT / "environments"
+
+if str(REPO_ROOT) not in sys.path:  # __main__.py imports cloudlabs and components
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+class RenderError(RuntimeError):
+    """The program failed for one stack (the cause is chained)."""
+
+    def __init__(self, stack: str, cause: BaseException):
+        self.stack = stack
+        self.cause = cause
+        super().__init__(f"{stack}: the program failed: {type(cause).__name__}: {cause}")
+
+
+class GraphRecorder(MockMonitor):
+    """A mock resource monitor that keeps what ``Mocks.new_resource`` cannot see: parents,
+    dependencies, property dependencies, raw inputs (secrets still marked) and registered
+    outputs of components and of the stack."""
+
+    def __init__(self, mocks: FakeAws):
+        super().__init__(mocks)
+        self.records: dict[str, Resource] = {}
+        self.registered_outputs: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        inputs = plain(request.object)
+        state = plain(response.object) if response.object is not None else {}
+        record = Resource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            id=response.id or None,
+            inputs=inputs,
+            outputs={k: v for k, v in state.items() if k not in inputs},
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items()},
+        )
+        with self._lock:
+            self.records[record.urn] = record
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        with self._lock:
+            self.registered_outputs[request.urn] = plain(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def _stack_urn(stack: str) -> str:
+    return f"urn:pulumi:{stack}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{stack}"
+
+
+def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) -> GraphRecorder:
+    """Run the program once under mocks; return the recorder (even when the program failed, the
+    error is raised after the recorder is complete so callers can see what was registered)."""
+    region = str(config.get(REGION_KEY) or "us-east-1")
+    monitor = GraphRecorder(FakeAws(region, stack))
+
+    def run() -> None:
+        configure(MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=MockEngine(None),
+            project=PROJECT,
+            stack=stack,
+            dry_run=False,
+            organization="organization",
+            callbacks=None,
+        ))
+        set_all_config(runtime_config_values(config))
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    contextvars.Context().run(run)
+    return monitor
+
+
+def settings_summary(settings: StackSettings) -> dict[str, Any]:
+    return {
+        "cohort": settings.cohort,
+        "student": settings.student,
+        "seat": settings.seat,
+        "region": settings.region,
+        "profile": settings.profile.name,
+        "adminCidr": str(settings.admin_cidr),
+        "instanceType": settings.instance_type,
+        "keyName": settings.key_name,
+        "expires": settings.expires.isoformat(),
+        "labs": [
+            {"lab": s.lab, "stage": s.stage, "options": s.options.model_dump(by_alias=True, mode="json")}
+            for s in settings.labs
+        ],
+    }
+
+
+def render(stack: str, config: Mapping[str, Any], settings: StackSettings) -> StackGraph:
+    """Render validated settings into a graph; RenderError if the program fails."""
+    try:
+        monitor = run_program(stack, config)
+    except Exception as err:  # the program's own failure, with its cause
+        cause = err.__cause__ if isinstance(err.__cause__, SettingsError) else err
+        if isinstance(cause, SettingsError):
+            raise cause
+        raise RenderError(stack, err) from err
+    records = dict(monitor.records)
+    for urn, outputs in monitor.registered_outputs.items():
+        if urn in records and not records[urn].custom:
+            records[urn].outputs = outputs
+    stack_outputs = monitor.registered_outputs.get(_stack_urn(stack), {})
+    return StackGraph(stack, PROJECT, settings_summary(settings), stack_outputs, list(records.values()))
+
+
+def render_file(path: Path) -> StackGraph:
+    """Validate a stack file (SettingsError: nothing runs) and render it."""
+    settings = load_stack_settings(path)
+    return render(stack_name_of(path), read_stack_file(path), settings)
+
+
+def stack_files(targets: Iterable[str | Path] = (), environments: Path = ENVIRONMENTS) -> list[Path]:
+    """Resolve stack names, stack files and directories to stack files (sorted, unique)."""
+    found: list[Path] = []
+    for target in list(targets) or [environments]:
+        path = Path(target)
+        if path.is_dir():
+            found.extend(sorted(path.glob("Pulumi.*.yaml")))
+        elif path.is_file():
+            found.append(path)
+        elif (environments / f"Pulumi.{target}.yaml").is_file():
+            found.append(environments / f"Pulumi.{target}.yaml")
+        else:
+            raise FileNotFoundError(f"{target}: no such stack file, directory, or stack in {environments}")
+    return list(dict.fromkeys(found))
