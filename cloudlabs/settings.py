@@ -66,6 +66,9 @@ class SettingsError(ValueError):
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
+        # The Pulumi runtime turns `seat: 300` into "300": show what the file says.
+        if re.fullmatch(r"-?\d+|true|false", value):
+            return value
         return json.dumps(value)
     try:
         return json.dumps(value, default=str, sort_keys=True)

@@ -124,8 +124,10 @@ class StackGraph:
     def of_type(self, type_token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_token]
 
-    def named(self, name: str) -> Resource:
-        matches = [r for r in self.resources if r.name == name]
+    def named(self, name: str, type_token: str | None = None) -> Resource:
+        """The one resource with this logical name (and type: a component and its main child
+        often share a name)."""
+        matches = [r for r in self.resources if r.name == name and (type_token is None or r.type == type_token)]
         if len(matches) != 1:
             raise KeyError(f"{len(matches)} resources named {name!r} in {self.stack}")
         return matches[0]

@@ -52,6 +52,15 @@ class RenderError(RuntimeError):
         super().__init__(f"{stack}: the program failed: {type(cause).__name__}: {cause}")
 
 
+class ProgramError(RuntimeError):
+    """The program raised; ``monitor`` still holds whatever it had registered before."""
+
+    def __init__(self, monitor: "GraphRecorder", cause: BaseException):
+        self.monitor = monitor
+        self.cause = cause
+        super().__init__(str(cause))
+
+
 class GraphRecorder(MockMonitor):
     """A mock resource monitor that keeps what ``Mocks.new_resource`` cannot see: parents,
     dependencies, property dependencies, raw inputs (secrets still marked) and registered
@@ -94,8 +103,7 @@ def _stack_urn(stack: str) -> str:
 
 
 def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) -> GraphRecorder:
-    """Run the program once under mocks; return the recorder (even when the program failed, the
-    error is raised after the recorder is complete so callers can see what was registered)."""
+    """Run the program once under mocks and return the recorder; ProgramError if it raised."""
     region = str(config.get(REGION_KEY) or "us-east-1")
     monitor = GraphRecorder(FakeAws(region, stack))
 
@@ -119,7 +127,10 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
             asyncio.set_event_loop(None)
             loop.close()
 
-    contextvars.Context().run(run)
+    try:
+        contextvars.Context().run(run)
+    except Exception as err:
+        raise ProgramError(monitor, err) from err
     return monitor
 
 
@@ -145,11 +156,10 @@ def render(stack: str, config: Mapping[str, Any], settings: StackSettings) -> St
     """Render validated settings into a graph; RenderError if the program fails."""
     try:
         monitor = run_program(stack, config)
-    except Exception as err:  # the program's own failure, with its cause
-        cause = err.__cause__ if isinstance(err.__cause__, SettingsError) else err
-        if isinstance(cause, SettingsError):
-            raise cause
-        raise RenderError(stack, err) from err
+    except ProgramError as err:
+        if isinstance(err.cause.__cause__, SettingsError):  # __main__ wraps it in pulumi.RunError
+            raise err.cause.__cause__ from None
+        raise RenderError(stack, err.cause) from err.cause
     records = dict(monitor.records)
     for urn, outputs in monitor.registered_outputs.items():
         if urn in records and not records[urn].custom:

@@ -1,0 +1,64 @@
+"""Shared fixtures: valid settings to start from, and the renderer with a per-session cache."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cloudlabs.settings import parse_settings
+from labctl import render
+from labctl.graph import StackGraph
+
+SOURCE = "environments/Pulumi.test-s01.yaml"
+
+
+def config(**overrides: Any) -> dict[str, Any]:
+    """A valid stack config (as in a stack file); keyword names are the keys after 'cloudlabs:'
+    (aws_region for aws:region). A value of None removes the key."""
+    base: dict[str, Any] = {
+        "aws:region": "us-east-1",
+        "cloudlabs:cohort": "test",
+        "cloudlabs:student": "s01",
+        "cloudlabs:seat": 1,
+        "cloudlabs:labs": [{"lab": "vpc-nat", "stage": "solution"}],
+        "cloudlabs:adminCidr": "203.0.113.0/24",
+        "cloudlabs:profile": "learner-lab",
+        "cloudlabs:keyName": "vockey",
+        "cloudlabs:instanceType": "t3.micro",
+        "cloudlabs:expires": "2026-12-19",
+    }
+    for key, value in overrides.items():
+        full = "aws:region" if key == "aws_region" else f"cloudlabs:{key}"
+        if value is None:
+            base.pop(full, None)
+        else:
+            base[full] = value
+    return base
+
+
+_cache: dict[str, StackGraph] = {}
+
+
+def render_config(cfg: dict[str, Any], cache: bool = True) -> StackGraph:
+    settings = parse_settings(cfg, SOURCE)
+    key = json.dumps(cfg, sort_keys=True, default=str)
+    if not cache or key not in _cache:
+        graph = render.render(settings.stack_name, cfg, settings)
+        if not cache:
+            return graph
+        _cache[key] = graph
+    return _cache[key]
+
+
+def lab_graph(lab: str, stage: str = "solution", options: dict | None = None, **overrides: Any) -> StackGraph:
+    entry: dict[str, Any] = {"lab": lab, "stage": stage}
+    if options:
+        entry["options"] = options
+    return render_config(config(labs=[entry], **overrides))
+
+
+@pytest.fixture(scope="session")
+def demo_graphs() -> dict[str, StackGraph]:
+    return {g.stack: g for g in (render.render_file(p) for p in render.stack_files())}

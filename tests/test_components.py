@@ -1,0 +1,138 @@
+"""Cross-cutting promises of the components: tags, secure defaults, and guards."""
+
+from __future__ import annotations
+
+import inspect
+
+import pulumi_aws as aws
+import pytest
+
+from cloudlabs.catalog import LABS
+from components.labs import LAB_COMPONENTS
+from components.network import ipv6_subnet
+from components.security import ANYWHERE, SSH, HTTP, RDP, ALL_TRAFFIC, inbound, opens_admin_port_to_world
+from labctl import render
+
+from .conftest import config, lab_graph
+from .graphtools import INSTANCE
+
+# Resource types without a `tags` argument; checked against the provider SDK below.
+UNTAGGABLE = {"aws:ec2/route:Route": aws.ec2.Route,
+              "aws:ec2/routeTableAssociation:RouteTableAssociation": aws.ec2.RouteTableAssociation}
+TAG_KEYS = {"Name", "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:lab", "cloudlabs:expires"}
+
+ALL_LAB_GRAPHS = [(lab, stage) for lab, spec in LABS.items() for stage in spec.stages]
+
+
+def test_every_catalog_lab_has_a_component():
+    assert set(LAB_COMPONENTS) == set(LABS)
+
+
+def test_untaggable_types_really_take_no_tags():
+    for cls in UNTAGGABLE.values():
+        assert "tags" not in inspect.signature(cls._internal_init).parameters
+
+
+@pytest.mark.parametrize("lab,stage", ALL_LAB_GRAPHS)
+def test_everything_taggable_is_tagged(lab, stage):
+    graph = lab_graph(lab, stage=stage)
+    for resource in graph.custom_resources:
+        if resource.type in UNTAGGABLE:
+            continue
+        tags = resource.inputs.get("tags", {})
+        assert TAG_KEYS <= set(tags), resource.urn
+        assert tags["Name"].startswith("s01-")
+        assert (tags["cloudlabs:cohort"], tags["cloudlabs:student"], tags["cloudlabs:lab"], tags["cloudlabs:expires"]) == (
+            "test", "s01", lab, "2026-12-19")
+
+
+@pytest.mark.parametrize("lab,stage", ALL_LAB_GRAPHS)
+def test_instances_are_secure_and_cheap_by_default(lab, stage):
+    for vm in lab_graph(lab, stage=stage).of_type(INSTANCE):
+        assert vm.inputs["metadataOptions"]["httpTokens"] == "required"
+        root = vm.inputs["rootBlockDevice"]
+        assert root["encrypted"] is True and root["volumeType"] == "gp3" and root["deleteOnTermination"] is True
+        assert vm.inputs["creditSpecification"] == {"cpuCredits": "standard"}
+        assert vm.inputs["instanceType"] == "t3.micro"
+        assert vm.inputs["userDataReplaceOnChange"] is True
+
+
+@pytest.mark.parametrize("lab,stage", ALL_LAB_GRAPHS)
+def test_no_admin_port_is_open_to_the_world_by_default(lab, stage):
+    from .graphtools import INGRESS
+    for rule in lab_graph(lab, stage=stage).of_type(INGRESS):
+        if rule.inputs.get("cidrIpv4") == "0.0.0.0/0":
+            assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (80, 80)
+
+
+def test_world_open_ssh_only_with_the_explicit_flag():
+    graph = lab_graph("vpc-nat", adminCidr="0.0.0.0/0", allowOpenAdminCidr=True)
+    from .graphtools import sg_rules
+    assert ("bastion-SG", "in", "tcp", 22, 22, "0.0.0.0/0") in sg_rules(graph)
+
+
+def test_security_group_component_refuses_world_ssh_without_the_flag(tmp_path):
+    program = tmp_path / "__main__.py"
+    program.write_text(
+        "from ipaddress import ip_network\n"
+        "from components.context import LabContext\n"
+        "from components.security import LabSecurityGroup, LabSecurityGroupArgs, inbound, SSH, ANYWHERE\n"
+        "ctx = LabContext('c', 's', 1, 'lab', 'solution', '2026-12-19', ip_network('203.0.113.0/24'), False,\n"
+        "                 't3.micro', None, 'us-east-1')\n"
+        "LabSecurityGroup('g', LabSecurityGroupArgs('vpc-1', 'd', [inbound(SSH, ANYWHERE, 'ssh from anywhere')], ctx, 'g'))\n"
+    )
+    with pytest.raises(render.ProgramError, match=r"rule 'ssh from anywhere' opens SSH \(22\) to 0.0.0.0/0; "
+                                                  r"set cloudlabs:allowOpenAdminCidr: true"):
+        render.run_program("c-s", config(), program=program)
+
+
+def test_which_rules_count_as_world_open_admin_access():
+    assert opens_admin_port_to_world(inbound(SSH, ANYWHERE, "x"))
+    assert opens_admin_port_to_world(inbound(RDP, ANYWHERE, "x"))
+    assert opens_admin_port_to_world(inbound(ALL_TRAFFIC, ANYWHERE, "x"))
+    assert not opens_admin_port_to_world(inbound(HTTP, ANYWHERE, "x"))
+    from ipaddress import ip_network
+    assert not opens_admin_port_to_world(inbound(SSH, ip_network("203.0.113.0/24"), "x"))
+
+
+def test_ipv6_subnets_are_the_numbered_64s_of_the_vpc_56():
+    assert ipv6_subnet("2001:db8:0:ab00::/56", 0) == "2001:db8:0:ab00::/64"
+    assert ipv6_subnet("2001:db8:0:ab00::/56", 11) == "2001:db8:0:ab0b::/64"
+
+
+def test_lab_vpc_ipv6_block_subnets_and_default_routes(tmp_path):
+    """LabVpc's IPv6 option (the dual-stack lab builds on it): a /56, numbered /64s, ::/0 to the
+    internet gateway for public subnets and to an egress-only gateway for private ones."""
+    program = tmp_path / "__main__.py"
+    program.write_text(
+        "from ipaddress import ip_network\n"
+        "from cloudlabs.addressing import lab_layout\n"
+        "from components.context import LabContext\n"
+        "from components.network import LabVpc, LabVpcArgs\n"
+        "ctx = LabContext('c', 's01', 1, 'dual-stack', 'solution', '2026-12-19', ip_network('203.0.113.0/24'), False,\n"
+        "                 't3.micro', None, 'us-east-1')\n"
+        "plan = lab_layout('dual-stack', 1).vpc('VPC')\n"
+        "LabVpc('ds', LabVpcArgs(plan=plan, context=ctx, availability_zones=['us-east-1a', 'us-east-1b'], nat_gateway=True))\n"
+    )
+    from ipaddress import IPv6Network
+    from labctl.graph import StackGraph
+    from .graphtools import VPC, SUBNET, routes, subnets
+
+    monitor = render.run_program("c-s01", config(), program=program)
+    graph = StackGraph("c-s01", "cloudlabs", {}, {}, list(monitor.records.values()))
+    (vpc,) = graph.of_type(VPC)
+    block = IPv6Network(vpc.outputs["ipv6CidrBlock"])
+    assert vpc.inputs["assignGeneratedIpv6CidrBlock"] is True and block.prefixlen == 56
+    nets = subnets(graph)
+    assert nets["SN-0"].inputs["ipv6CidrBlock"] == str(next(block.subnets(new_prefix=64)))  # the book's "00"
+    for subnet in nets.values():
+        assert IPv6Network(subnet.inputs["ipv6CidrBlock"]).subnet_of(block)
+        assert subnet.inputs["assignIpv6AddressOnCreation"] is True
+    assert len({s.inputs["ipv6CidrBlock"] for s in nets.values()}) == len(nets) == 12
+    assert routes(graph) == {
+        ("VPC-RT-Public", "0.0.0.0/0", "igw:VPC-IGW"),
+        ("VPC-RT-Public", "::/0", "igw:VPC-IGW"),
+        ("VPC-RT-Private", "0.0.0.0/0", "nat:VPC-NAT"),
+        ("VPC-RT-Private", "::/0", "eigw:VPC-EIGW"),
+    }
+    assert {s.inputs["availabilityZone"] for s in graph.of_type(SUBNET)} == {"us-east-1a", "us-east-1b"}

@@ -1,0 +1,94 @@
+"""ec2-webserver (chapter 3): the graph a student gets, stage by stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import lab_graph
+from .graphtools import (
+    ASSOCIATION, EGRESS, INGRESS, INSTANCE, ROUTE, ROUTE_TABLE, SG, SUBNET, VPC, IGW,
+    associations, instances, routes, sg_rules, subnets,
+)
+
+ADMIN = "203.0.113.0/24"
+
+
+def counts(graph):
+    return dict(graph.type_counts())
+
+
+def test_solution_resource_kinds_and_counts():
+    graph = lab_graph("ec2-webserver", options={"count": 3})
+    assert counts(graph) == {VPC: 1, IGW: 1, SUBNET: 6, ROUTE_TABLE: 1, ROUTE: 1, ASSOCIATION: 6,
+                             SG: 1, INGRESS: 2, EGRESS: 1, INSTANCE: 3}
+
+
+def test_vpc_is_default_like_with_dns_hostnames():
+    graph = lab_graph("ec2-webserver", seat=17, student="s17")
+    (vpc,) = graph.of_type(VPC)
+    assert vpc.inputs["cidrBlock"] == "10.17.0.0/16"
+    assert vpc.inputs["enableDnsHostnames"] is True and vpc.inputs["enableDnsSupport"] is True
+    assert {name: s.inputs["cidrBlock"] for name, s in subnets(graph).items()} == {
+        f"SN-{16 * i}": f"10.17.{16 * i}.0/20" for i in range(6)}
+    assert all(s.inputs["mapPublicIpOnLaunch"] is True for s in subnets(graph).values())
+
+
+def test_every_subnet_routes_to_the_internet_gateway():
+    graph = lab_graph("ec2-webserver")
+    assert routes(graph) == {("VPC-RT-Public", "0.0.0.0/0", "igw:VPC-IGW")}
+    assert associations(graph) == {f"SN-{16 * i}": "VPC-RT-Public" for i in range(6)}
+
+
+@pytest.mark.parametrize("stage,http", [("starter", False), ("solution", True)])
+def test_security_group_rules_per_stage(stage, http):
+    graph = lab_graph("ec2-webserver", stage=stage)
+    expected = {("web-SG", "in", "tcp", 22, 22, ADMIN), ("web-SG", "out", "-1", None, None, "0.0.0.0/0")}
+    if http:
+        expected.add(("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0"))
+    assert sg_rules(graph) == expected
+
+
+def test_one_server_per_subnet_with_the_coursework_os_alternation():
+    graph = lab_graph("ec2-webserver", options={"count": 6, "os": "alternate"})
+    vms = instances(graph)
+    assert sorted(vms) == [f"VM{i}" for i in range(1, 7)]
+    by_id = {s.id: name for name, s in subnets(graph).items()}
+    for i in range(1, 7):
+        vm = vms[f"VM{i}"]
+        assert by_id[vm.inputs["subnetId"]] == f"SN-{16 * (i - 1)}"
+        ubuntu = i % 2 == 0
+        assert ("nginx" in vm.inputs["userData"]) is ubuntu
+        assert ("httpd" in vm.inputs["userData"]) is not ubuntu
+        assert 'echo "<html><body><h1>Hello from $(hostname -f)</h1></body></html>" > /var/www/html/index.html' in vm.inputs["userData"]
+    ubuntu_amis = {vms[f"VM{i}"].inputs["ami"] for i in (2, 4, 6)}
+    linux_amis = {vms[f"VM{i}"].inputs["ami"] for i in (1, 3, 5)}
+    assert len(ubuntu_amis) == 1 and len(linux_amis) == 1 and ubuntu_amis != linux_amis
+
+
+def test_servers_are_public_and_answer_on_their_public_ip():
+    graph = lab_graph("ec2-webserver", options={"count": 2, "os": "ubuntu-24.04"})
+    out = graph.outputs["ec2-webserver"]
+    for name, vm in instances(graph).items():
+        assert vm.inputs["associatePublicIpAddress"] is True
+        assert vm.inputs["keyName"] == "vockey"
+        server = out["servers"][name]
+        assert server["publicIp"] == vm.outputs["publicIp"]
+        assert server["url"] == f"http://{vm.outputs['publicIp']}/"
+        assert server["ssh"] == f"ssh -i vockey.pem ubuntu@{vm.outputs['publicIp']}"
+    assert out["urls"] == [out["servers"]["VM1"]["url"], out["servers"]["VM2"]["url"]]
+    assert out["vpcCidr"] == "10.1.0.0/16"
+
+
+def test_subnets_avoid_zones_without_the_instance_type():
+    """us-east-1e offers no t3: subnets for t3 servers skip it; t2 may use it."""
+    t3 = {s.inputs["availabilityZone"] for s in lab_graph("ec2-webserver", instanceType="t3.micro").of_type(SUBNET)}
+    t2 = {s.inputs["availabilityZone"] for s in lab_graph("ec2-webserver", instanceType="t2.micro").of_type(SUBNET)}
+    assert "us-east-1e" not in t3 and len(t3) == 5
+    assert "us-east-1e" in t2 and len(t2) == 6
+
+
+def test_without_a_key_pair_the_ssh_command_uses_the_default_identity():
+    graph = lab_graph("ec2-webserver", options={"count": 1}, keyName=None)
+    (vm,) = graph.of_type(INSTANCE)
+    assert "keyName" not in vm.inputs
+    assert graph.outputs["ec2-webserver"]["servers"]["VM1"]["ssh"] == f"ssh ec2-user@{vm.outputs['publicIp']}"
