@@ -51,11 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    out = Console(stderr=args.command == "plan" and getattr(args, "json_file", None) == "-")
-    err = Console(stderr=True)
+    # emoji off: rich would turn "cloudlabs:seat:" into a seat emoji
+    out = Console(stderr=getattr(args, "json_file", None) == "-", emoji=False, highlight=False)
     if args.command == "labs":
         return cmd_labs(out)
-    return cmd_plan(args, out, err)
+    return cmd_plan(args, out)
+
+
+def error(message: str) -> None:
+    """Errors go to stderr as plain text: one line each, never wrapped or restyled."""
+    print(message, file=sys.stderr)
 
 
 def cmd_labs(out: Console) -> int:
@@ -70,14 +75,14 @@ def cmd_labs(out: Console) -> int:
     return EXIT_OK
 
 
-def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
+def cmd_plan(args: argparse.Namespace, out: Console) -> int:
     try:
         files = render.stack_files(args.targets, args.environments)
     except FileNotFoundError as exc:
-        err.print(f"labctl: {exc}", markup=False, highlight=False)
+        error(f"labctl: {exc}")
         return EXIT_BAD_INPUT
     if not files:
-        err.print(f"labctl: no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
+        error(f"labctl: no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
         return EXIT_BAD_INPUT
 
     # Validate everything first: one bad file stops the run before anything is rendered or written.
@@ -90,7 +95,7 @@ def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
             problems.append(str(exc))
     if problems:
         for problem in problems:
-            err.print(problem, markup=False, highlight=False)
+            error(problem)
         return EXIT_BAD_INPUT
 
     graphs, failures = [], []
@@ -101,13 +106,9 @@ def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
             failures.append(exc)
 
     if graphs:
-        if args.quiet:
-            from .summary import overview_table
-            out.print(overview_table(graphs))
-        else:
-            print_plan(graphs, out)
+        print_plan(graphs, out, details=not args.quiet)
     for failure in failures:
-        err.print(f"FAILED {failure}", markup=False, highlight=False)
+        error(f"FAILED {failure}")
     if args.json_file:
         text = dumps([g.to_json() for g in graphs])
         if args.json_file == "-":

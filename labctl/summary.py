@@ -64,7 +64,8 @@ def stack_panel(graph: StackGraph) -> Panel:
     )
 
 
-def print_plan(graphs: list[StackGraph], console: Console) -> None:
-    for graph in graphs:
-        console.print(stack_panel(graph))
+def print_plan(graphs: list[StackGraph], console: Console, details: bool = True) -> None:
+    if details:
+        for graph in graphs:
+            console.print(stack_panel(graph))
     console.print(overview_table(graphs))
