@@ -6,6 +6,7 @@ instance, burstable instances on "standard" CPU credits (no surprise surplus cha
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -111,7 +112,7 @@ class WebServer(pulumi.ComponentResource):
     def __init__(self, name: str, args: InstanceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloudlabs:compute:WebServer", name, None, opts)
         if args.user_data is None:
-            args.user_data = web_server_user_data(args.image)
+            args = dataclasses.replace(args, user_data=web_server_user_data(args.image))
         self.instance = lab_instance(name, args, self)
         self.private_ip = self.instance.private_ip
         self.public_ip = self.instance.public_ip if args.public else None

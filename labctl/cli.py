@@ -52,7 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # emoji off: rich would turn "cloudlabs:seat:" into a seat emoji
-    out = Console(stderr=getattr(args, "json_file", None) == "-", emoji=False, highlight=False)
+    to_stderr = getattr(args, "json_file", None) == "-"
+    stream = sys.stderr if to_stderr else sys.stdout
+    # Piped into a file or a CI log, rich would wrap tables at 80 columns: give it room.
+    out = Console(stderr=to_stderr, emoji=False, highlight=False, width=None if stream.isatty() else 132)
     if args.command == "labs":
         return cmd_labs(out)
     return cmd_plan(args, out)

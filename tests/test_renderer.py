@@ -147,3 +147,20 @@ def test_ipv6_vpc_gets_a_56_from_the_documentation_prefix():
                                                                               "assignGeneratedIpv6CidrBlock": True}, custom=True))
     block = IPv6Network(state["ipv6CidrBlock"])
     assert block.prefixlen == 56 and block.subnet_of(IPv6Network("2001:db8::/32"))
+
+
+@pytest.mark.parametrize("lab,options", [("ec2-webserver", {"count": 6, "os": "alternate"}), ("vpc-nat", None)])
+@pytest.mark.parametrize("seat", [1, 50, 254])
+def test_addresses_are_unique_within_a_stack(lab, options, seat):
+    graph = lab_graph(lab, options=options, seat=seat, student=f"s{seat}")
+    private = [r.outputs["privateIp"] for r in graph.of_type(INSTANCE) + graph.of_type(NAT)]
+    public = [r.outputs["publicIp"] for r in graph.of_type(INSTANCE) + graph.of_type(EIP) if r.outputs["publicIp"]]
+    assert len(private) == len(set(private)) and len(public) == len(set(public))
+
+
+def test_program_reads_config_the_way_the_pulumi_cli_passes_it(monkeypatch):
+    """The CLI's language host hands config to the program in PULUMI_CONFIG (JSON)."""
+    from cloudlabs.settings import parse_settings, runtime_config_values
+    from components.program import runtime_config
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(runtime_config_values(config())))
+    assert parse_settings(runtime_config(), "x") == parse_settings(config(), "x")
