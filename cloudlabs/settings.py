@@ -56,10 +56,20 @@ class Problem:
         return f"{self.source}: {self.key}: {_show(self.value)} is not allowed{why}; allowed: {self.allowed}"
 
 
+@dataclass(frozen=True)
+class FileProblem:
+    """A problem with a file as a whole (unreadable, not YAML): the message names file and line."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class SettingsError(ValueError):
     """Bad stack settings: one line per problem, each naming file, key, value and what is allowed."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem | FileProblem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 

@@ -1,7 +1,7 @@
 """labctl command line.
 
-Exit codes: 0 success, 1 a stack's program failed (the others are still reported),
-2 bad input (settings, files, arguments): nothing is rendered or written.
+Exit codes: 0 success (for diff and sync --check: nothing changed), 1 a stack failed or
+something changed, 2 bad input (settings, files, arguments): nothing is rendered or written.
 """
 
 from __future__ import annotations
@@ -11,39 +11,81 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cloudlabs.addressing import LAYOUTS
+from cloudlabs.addressing import LAYOUTS, seat_block
 from cloudlabs.catalog import LABS
+from cloudlabs.cohort import CohortError, apply_sync, plan_sync
 from cloudlabs.settings import SettingsError, StackFileError, load_stack_settings
 
 from . import render
-from .graph import dumps
-from .summary import print_plan
+from .batch import RenderResult, default_jobs, render_files
+from .cost import PricingError, estimate, load_prices
+from .graph import StackGraph, dumps
+from .summary import print_cost, print_plan
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DETAIL_LIMIT = 5  # plan prints per-stack panels up to this many stacks (or with --details)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own errors also exit 2, with our prefix
+    def error(self, message: str):  # argparse's own errors also exit 2
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"labctl: error: {message}\n")
 
 
+def error(message: str) -> None:
+    """Errors go to stderr as plain text: one line each, never wrapped or restyled."""
+    print(message, file=sys.stderr)
+
+
+def _targets_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("targets", nargs="*", metavar="TARGET",
+                        help="stack names (demo-s01), cohort names (demo), stack or cohort files, or directories; "
+                             "default: every stack in environments/")
+    parser.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR",
+                        help="where stack and cohort names are looked up (default: %(default)s)")
+    parser.add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
+                        help="stacks rendered in parallel (default: the number of cores, %(default)s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="labctl", description="Offline tools for cloudlabs student stacks.")
+    parser = _Parser(prog="labctl", description="Instructor's tools for cloudlabs student stacks (offline).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    plan = sub.add_parser("plan", help="render stacks offline and summarise them",
-                          description="Render stacks offline (no Pulumi CLI, no AWS credentials) and print "
-                                      "their VPC CIDRs, resources by type and outputs.")
-    plan.add_argument("targets", nargs="*", metavar="STACK",
-                      help="stack names (demo-s01), stack files or directories; default: every stack in environments/")
-    plan.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR",
-                      help="where stack names are looked up (default: %(default)s)")
+    plan = sub.add_parser("plan", help="render stacks offline; summary, cost, snapshots",
+                          description="Render stacks offline (no Pulumi CLI, no AWS credentials) and print their "
+                                      "VPC CIDRs, resources, outputs and estimated cost.")
+    _targets_argument(plan)
+    plan.add_argument("--hours", type=float, default=3.0, help="session length for the cost column (default: %(default)s)")
+    plan.add_argument("--details", action="store_true", help=f"per-stack panels even for more than {DETAIL_LIMIT} stacks")
+    plan.add_argument("--quiet", action="store_true", help="only the overview table")
+    plan.add_argument("--snapshots", type=Path, metavar="DIR", help="write one stable JSON graph per stack: DIR/<stack>.json")
     plan.add_argument("--json", dest="json_file", metavar="FILE",
-                      help="also write the graphs as a JSON list of cloudlabs.graph/v1 documents ('-' for stdout)")
-    plan.add_argument("--quiet", action="store_true", help="print only the overview table")
+                      help="write the graphs as a JSON list of cloudlabs.graph/v1 documents ('-' for stdout)")
+
+    sync = sub.add_parser("sync", help="write a cohort's stack files from its cohort file",
+                          description="Validate environments/<cohort>.yaml and write environments/Pulumi.<cohort>-<student>.yaml "
+                                      "for every student, keeping seats stable in <cohort>.seats.yaml.")
+    sync.add_argument("cohort", help="cohort name (environments/<name>.yaml) or cohort file")
+    sync.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
+    sync.add_argument("--prune", action="store_true",
+                      help="remove stack files of students who left the roster (destroy their stacks first) and free their seats")
+    sync.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
+
+    cost = sub.add_parser("cost", help="estimated cost per stack and cohort, itemized",
+                          description="Render stacks offline and price them with pricing/aws-on-demand.yaml.")
+    _targets_argument(cost)
+    cost.add_argument("--hours", type=float, default=3.0, help="session length in hours (default: %(default)s)")
+    cost.add_argument("--details", action="store_true", help="itemize every stack, not only the cohort totals")
+
+    diff = sub.add_parser("diff", help="compare two snapshot directories (e.g. base and pull request)",
+                          description="Resources added, removed and changed per stack, with identical changes folded "
+                                      "across stacks. Exit 0: no change; 1: changes; 2: bad input.")
+    diff.add_argument("base", type=Path, help="snapshot directory of the base (labctl plan --snapshots)")
+    diff.add_argument("head", type=Path, help="snapshot directory of the change")
+    diff.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown ('-' for stdout)")
 
     sub.add_parser("labs", help="list the lab catalog")
     return parser
@@ -51,19 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # emoji off: rich would turn "cloudlabs:seat:" into a seat emoji
-    to_stderr = getattr(args, "json_file", None) == "-"
+    to_stderr = "-" in (getattr(args, "json_file", None), getattr(args, "markdown", None))
     stream = sys.stderr if to_stderr else sys.stdout
-    # Piped into a file or a CI log, rich would wrap tables at 80 columns: give it room.
+    # emoji off ("cloudlabs:seat:" is not an emoji); piped into a file or CI log, give tables room.
     out = Console(stderr=to_stderr, emoji=False, highlight=False, width=None if stream.isatty() else 132)
     if args.command == "labs":
         return cmd_labs(out)
-    return cmd_plan(args, out)
-
-
-def error(message: str) -> None:
-    """Errors go to stderr as plain text: one line each, never wrapped or restyled."""
-    print(message, file=sys.stderr)
+    if args.command == "sync":
+        return cmd_sync(args, out)
+    if args.command == "diff":
+        from .diff import cmd_diff
+        return cmd_diff(args, out)
+    return cmd_render(args, out)
 
 
 def cmd_labs(out: Console) -> int:
@@ -78,22 +119,108 @@ def cmd_labs(out: Console) -> int:
     return EXIT_OK
 
 
-def cmd_plan(args: argparse.Namespace, out: Console) -> int:
+# --- sync -----------------------------------------------------------------------------------------
+
+
+def cohort_file(name_or_path: str, environments: Path) -> Path:
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return path
+    candidate = environments / f"{name_or_path}.yaml"
+    if candidate.exists():
+        return candidate
+    raise FileNotFoundError(f"{name_or_path}: no cohort file (looked for {candidate})")
+
+
+def cmd_sync(args: argparse.Namespace, out: Console) -> int:
     try:
-        files = render.stack_files(args.targets, args.environments)
+        plan = plan_sync(cohort_file(args.cohort, args.environments), prune=args.prune)
     except FileNotFoundError as exc:
         error(f"labctl: {exc}")
+        return EXIT_BAD_INPUT
+    except SettingsError as exc:
+        error(str(exc))
+        return EXIT_BAD_INPUT
+
+    table = Table(title=f"Cohort {plan.cohort.name}: {len(plan.stacks)} students", title_justify="left")
+    for column in ("student", "seat", "addresses", "stack file", "change"):
+        table.add_column(column, justify="right" if column == "seat" else "left")
+    for change in plan.stacks:
+        table.add_row(change.student, str(change.seat), str(seat_block(change.seat)), change.path.name,
+                      _verb(change.status, args.check))
+    out.print(table)
+    for change in plan.departed:
+        seat = f"seat {change.seat}" if change.seat is not None else "no recorded seat"
+        if change.status == "removed":
+            out.print(f"left the roster: {change.student} ({seat}): {change.path.name} {_verb('removed', args.check)}")
+        else:
+            out.print(f"left the roster: {change.student} ({seat}): {change.path.name} kept, and the seat with it; "
+                      f"destroy the stack, then `labctl sync {plan.cohort.name} --prune`")
+    out.print(f"seat file {plan.lock.path.name}: {_verb(plan.lock.status, args.check)}")
+    if args.check:
+        return EXIT_FAILED if plan.changes else EXIT_OK
+    apply_sync(plan)
+    return EXIT_OK
+
+
+def _verb(status: str, check: bool) -> str:
+    if not check or status in ("unchanged", "kept"):
+        return status
+    return {"created": "would be created", "updated": "would be updated", "removed": "would be removed"}[status]
+
+
+# --- plan and cost --------------------------------------------------------------------------------
+
+
+def resolve_targets(targets: list[str], environments: Path) -> list[Path]:
+    """Stack files for stack names, cohort names, files and directories."""
+    files: list[Path] = []
+    for target in targets or [str(environments)]:
+        path = Path(target)
+        if path.is_file() and not path.name.startswith("Pulumi."):
+            files.extend(_cohort_stacks(path))
+        elif path.exists() or (environments / f"Pulumi.{target}.yaml").is_file():
+            files.extend(render.stack_files([target], environments))
+        elif (environments / f"{target}.yaml").is_file():
+            files.extend(_cohort_stacks(environments / f"{target}.yaml"))
+        else:
+            raise FileNotFoundError(f"{target}: no such stack, cohort, file or directory (looked in {environments})")
+    return list(dict.fromkeys(files))
+
+
+def _cohort_stacks(path: Path) -> list[Path]:
+    from cloudlabs.cohort import load_cohort
+    cohort = load_cohort(path)
+    files = [cohort.stack_path(s.id) for s in cohort.students]
+    missing = [f.name for f in files if not f.exists()]
+    if missing:
+        raise FileNotFoundError(f"{path}: stack files missing ({', '.join(missing[:3])}{'...' if len(missing) > 3 else ''}); "
+                                f"run `labctl sync {cohort.name}` first")
+    return files
+
+
+def cmd_render(args: argparse.Namespace, out: Console) -> int:
+    """plan and cost: validate everything, render on every core, then report."""
+    try:
+        files = resolve_targets(args.targets, args.environments)
+    except FileNotFoundError as exc:
+        error(f"labctl: {exc}")
+        return EXIT_BAD_INPUT
+    except SettingsError as exc:
+        error(str(exc))
         return EXIT_BAD_INPUT
     if not files:
         error(f"labctl: no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
         return EXIT_BAD_INPUT
+    if args.jobs < 1 or args.hours <= 0:
+        error("labctl: --jobs must be at least 1 and --hours more than 0")
+        return EXIT_BAD_INPUT
 
     # Validate everything first: one bad file stops the run before anything is rendered or written.
     problems: list[str] = []
-    settings = {}
     for path in files:
         try:
-            settings[path] = load_stack_settings(path)
+            load_stack_settings(path)
         except (SettingsError, StackFileError) as exc:
             problems.append(str(exc))
     if problems:
@@ -101,17 +228,42 @@ def cmd_plan(args: argparse.Namespace, out: Console) -> int:
             error(problem)
         return EXIT_BAD_INPUT
 
-    graphs, failures = [], []
-    for path in files:
-        try:
-            graphs.append(render.render(render.stack_name_of(path), render.read_stack_file(path), settings[path]))
-        except render.RenderError as exc:
-            failures.append(exc)
+    results = _render_with_progress(files, args.jobs)
+    graphs = [r.graph for r in results if r.graph is not None]
+    failures = [r for r in results if r.error is not None]
+    try:
+        prices = load_prices()
+        costs = {g.stack: estimate(g, prices) for g in graphs}
+    except PricingError as exc:
+        error(f"labctl: {exc}")
+        return EXIT_FAILED
 
-    if graphs:
-        print_plan(graphs, out, details=not args.quiet)
+    if args.command == "cost":
+        print_cost(graphs, costs, args.hours, out, details=args.details or len(graphs) == 1, prices=prices)
+    else:
+        details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
+        print_plan(graphs, out, details=details, costs=costs, hours=args.hours)
+        _write_outputs(args, graphs, out)
     for failure in failures:
-        error(f"FAILED {failure}")
+        error(f"FAILED {failure.error}")
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _render_with_progress(files: list[Path], jobs: int) -> list[RenderResult]:
+    progress = Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
+                        disable=len(files) < 2 or not sys.stderr.isatty())
+    with progress:
+        task = progress.add_task("", total=len(files))
+        return render_files(files, jobs, on_result=lambda r: progress.update(task, advance=1, description=r.stack))
+
+
+def _write_outputs(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:
+    if args.snapshots:
+        args.snapshots.mkdir(parents=True, exist_ok=True)
+        for graph in graphs:
+            (args.snapshots / f"{graph.stack}.json").write_text(graph.dumps())
+        out.print(f"wrote {len(graphs)} snapshot(s) to {args.snapshots}/")
     if args.json_file:
         text = dumps([g.to_json() for g in graphs])
         if args.json_file == "-":
@@ -119,4 +271,4 @@ def cmd_plan(args: argparse.Namespace, out: Console) -> int:
         else:
             Path(args.json_file).write_text(text)
             out.print(f"wrote {len(graphs)} graph(s) to {args.json_file}")
-    return EXIT_FAILED if failures else EXIT_OK
+

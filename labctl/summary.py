@@ -1,4 +1,4 @@
-"""Readable summaries of rendered graphs (what `labctl plan` prints)."""
+"""Readable summaries of rendered graphs: what `labctl plan` and `labctl cost` print."""
 
 from __future__ import annotations
 
@@ -8,9 +8,18 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
+from .cost import PriceTable, StackCost, summarize
 from .graph import StackGraph
 
 VPC = "aws:ec2/vpc:Vpc"
+
+
+def money(value: float) -> str:
+    return f"${value:,.3f}" if value < 10 else f"${value:,.2f}"
+
+
+def hours_text(hours: float) -> str:
+    return f"{hours:g} h"
 
 
 def vpc_cidrs(graph: StackGraph) -> list[str]:
@@ -33,17 +42,24 @@ def labs_text(graph: StackGraph) -> str:
     return ", ".join(f"{lab['lab']} ({lab['stage']})" for lab in graph.settings["labs"])
 
 
-def overview_table(graphs: list[StackGraph]) -> Table:
-    table = Table(title="Offline plan", title_justify="left")
-    for column in ("stack", "seat", "region", "labs", "VPC CIDRs", "resources"):
-        table.add_column(column, justify="right" if column in ("seat", "resources") else "left")
+def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float) -> Table:
+    table = Table(title="Offline plan", title_justify="left", show_footer=len(graphs) > 1)
+    total_h = sum(costs[g.stack].hourly for g in graphs)
+    columns = [
+        ("stack", f"{len(graphs)} stacks"), ("seat", ""), ("region", ""), ("labs", ""), ("VPC CIDRs", ""),
+        ("resources", str(sum(len(g.custom_resources) for g in graphs))),
+        ("$/hour", money(total_h)), (f"$/{hours_text(hours)}", money(total_h * hours)),
+    ]
+    for name, footer in columns:
+        table.add_column(name, footer=footer, justify="right" if name in ("seat", "resources") or name.startswith("$") else "left")
     for g in graphs:
-        table.add_row(g.stack, str(g.settings["seat"]), g.settings["region"], labs_text(g),
-                      "\n".join(vpc_cidrs(g)), str(len(g.custom_resources)))
+        cost = costs[g.stack]
+        table.add_row(g.stack, str(g.settings["seat"]), g.settings["region"], labs_text(g), "\n".join(vpc_cidrs(g)),
+                      str(len(g.custom_resources)), money(cost.hourly), money(cost.for_hours(hours)))
     return table
 
 
-def stack_panel(graph: StackGraph) -> Panel:
+def stack_panel(graph: StackGraph, cost: StackCost) -> Panel:
     types = Table.grid(padding=(0, 2))
     types.add_column(justify="right")
     types.add_column()
@@ -56,7 +72,7 @@ def stack_panel(graph: StackGraph) -> Panel:
         outputs.add_row(key, str(value))
     s = graph.settings
     header = (f"seat {s['seat']} · {s['region']} · profile {s['profile']} · admin {s['adminCidr']} · "
-              f"{s['instanceType']} · expires {s['expires']}")
+              f"{s['instanceType']} · expires {s['expires']} · {money(cost.hourly)}/hour")
     return Panel(
         Group(header, "", f"Resources by type ({len(graph.custom_resources)}):", types, "", "Outputs:", outputs),
         title=f"{graph.stack}: {labs_text(graph)}",
@@ -64,8 +80,57 @@ def stack_panel(graph: StackGraph) -> Panel:
     )
 
 
-def print_plan(graphs: list[StackGraph], console: Console, details: bool = True) -> None:
+def print_plan(graphs: list[StackGraph], console: Console, details: bool, costs: dict[str, StackCost],
+               hours: float) -> None:
     if details:
         for graph in graphs:
-            console.print(stack_panel(graph))
-    console.print(overview_table(graphs))
+            console.print(stack_panel(graph, costs[graph.stack]))
+    console.print(overview_table(graphs, costs, hours))
+
+
+def cost_table(cost: StackCost, hours: float) -> Table:
+    table = Table(title=f"{cost.stack} ({cost.region})", title_justify="left", show_footer=True)
+    table.add_column("resource", footer="total")
+    table.add_column("item")
+    table.add_column("quantity", justify="right")
+    table.add_column("unit price/h", justify="right")
+    table.add_column("$/hour", justify="right", footer=money(cost.hourly))
+    table.add_column(f"$/{hours_text(hours)}", justify="right", footer=money(cost.for_hours(hours)))
+    for item in cost.items:
+        table.add_row(item.resource, item.item, f"{item.quantity:g} {item.unit}", f"${item.unit_price:.6f}",
+                      f"${item.hourly:.5f}", f"${item.hourly * hours:.4f}")
+    return table
+
+
+def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float, console: Console,
+               details: bool, prices: PriceTable) -> None:
+    if details:
+        for g in graphs:
+            console.print(cost_table(costs[g.stack], hours))
+    by_lab: dict[str, list[float]] = {}
+    for g in graphs:
+        by_lab.setdefault(labs_text(g), []).append(costs[g.stack].hourly)
+    table = Table(title=f"Cost of a {hours_text(hours)} session", title_justify="left", show_footer=True)
+    total_h = sum(c.hourly for c in costs.values())
+    table.add_column("labs", footer="cohort")
+    table.add_column("stacks", justify="right", footer=str(len(graphs)))
+    table.add_column("$/hour per student", justify="right")
+    table.add_column("$/session per student", justify="right")
+    table.add_column("$/hour", justify="right", footer=money(total_h))
+    table.add_column("$/session", justify="right", footer=money(total_h * hours))
+    for labs, hourly in sorted(by_lab.items()):
+        each = sum(hourly) / len(hourly)
+        table.add_row(labs, str(len(hourly)), money(each), money(each * hours), money(sum(hourly)), money(sum(hourly) * hours))
+    console.print(table)
+
+    items = Table(title="What the cohort pays for", title_justify="left")
+    for column in ("item", "quantity", "$/hour", f"$/{hours_text(hours)}"):
+        items.add_column(column, justify="left" if column == "item" else "right")
+    for row in summarize(costs.values()):
+        items.add_row(row.item, f"{row.quantity:g} {row.unit}", money(row.hourly), money(row.hourly * hours))
+    console.print(items)
+    unpriced = sorted({u for c in costs.values() for u in c.unpriced})
+    if unpriced:
+        console.print("Not priced (no rule in labctl/cost.py): " + ", ".join(unpriced))
+    console.print(f"On-demand list prices as of {prices.as_of} ({prices.currency}); hourly resources only, "
+                  "usage (data processed, transfer, requests) not included. Source: pricing/aws-on-demand.yaml.")

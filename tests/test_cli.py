@@ -72,7 +72,7 @@ def test_bad_stack_file_exits_2_and_writes_nothing(capsys, tmp_path):
 
 def test_unknown_stack_exits_2(capsys):
     code, _, err = run(capsys, "plan", "demo-s99")
-    assert code == 2 and "demo-s99: no such stack file, directory, or stack in" in err
+    assert code == 2 and err.startswith("labctl: demo-s99: no such stack, cohort, file or directory (looked in ")
 
 
 def test_bad_arguments_exit_2(capsys):

@@ -1,0 +1,440 @@
+"""Cohorts: a class section's file (``environments/<cohort>.yaml``), its stable seat
+assignment (``environments/<cohort>.seats.yaml``) and the stack files generated from them.
+
+Everything is validated (every student's generated settings included) before anything is
+written; each problem names the file, the line, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .addressing import SEATS, STUDENT_SEATS, seat_block
+from .settings import (
+    NAMESPACE,
+    REGION_KEY,
+    SLUG,
+    SLUG_ALLOWED,
+    FileProblem,
+    Problem,
+    SettingsError,
+    parse_settings,
+    read_stack_file,
+)
+from .yamlsource import YamlSource, YamlSourceError, dotted, load_yaml
+
+# cohort-file key -> stack setting it becomes
+SETTING_OF = {
+    "region": REGION_KEY,
+    "profile": f"{NAMESPACE}:profile",
+    "adminCidr": f"{NAMESPACE}:adminCidr",
+    "allowOpenAdminCidr": f"{NAMESPACE}:allowOpenAdminCidr",
+    "expires": f"{NAMESPACE}:expires",
+    "labs": f"{NAMESPACE}:labs",
+    "instanceType": f"{NAMESPACE}:instanceType",
+    "keyName": f"{NAMESPACE}:keyName",
+}
+COHORT_KEYS = ("cohort", "region", "profile", "adminCidr", "allowOpenAdminCidr", "expires", "labs",
+               "instanceType", "keyName", "roster")
+REQUIRED = ("cohort", "region", "adminCidr", "expires", "labs", "roster")
+STUDENT_KEYS = ("id", "seat", "name", "labs")
+ALLOWED_TOP = "the keys " + ", ".join(COHORT_KEYS)
+
+
+class CohortError(SettingsError):
+    """Bad cohort or seat file: every problem, one line each."""
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    index: int  # position in the roster
+    seat: int | None = None  # explicit seat from the cohort file
+    name: str | None = None  # display name: stays in the cohort file, never in stack files
+    labs: Any = None  # per-student override of the session's labs
+
+
+@dataclass
+class Cohort:
+    name: str
+    path: Path
+    source: YamlSource
+    template: dict[str, Any]  # stack settings shared by every student
+    students: list[Student]
+
+    def stack_name(self, student_id: str) -> str:
+        return f"{self.name}-{student_id}"
+
+    def stack_path(self, student_id: str) -> Path:
+        return self.path.parent / f"Pulumi.{self.stack_name(student_id)}.yaml"
+
+
+def lock_path(cohort_path: Path) -> Path:
+    return cohort_path.with_name(f"{cohort_path.stem}.seats.yaml")
+
+
+@dataclass
+class _Collector:
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, source: YamlSource, path: tuple, allowed: str, value: Any = None, *, missing: bool = False,
+            reason: str | None = None) -> None:
+        self.problems.append(Problem(source.where(path), dotted(path), allowed, value, missing, reason))
+
+
+# --- loading and validating --------------------------------------------------------------------
+
+
+def load_cohort(path: Path) -> Cohort:
+    """Read and validate a cohort file (without seats); CohortError lists every problem."""
+    try:
+        source = load_yaml(path)
+    except YamlSourceError as err:
+        raise CohortError([FileProblem(str(err))]) from err
+    out = _Collector()
+    data = source.data
+    if not isinstance(data, dict):
+        out.add(source, (), "a mapping with " + ", ".join(REQUIRED), data)
+        raise CohortError(out.problems)
+    for key_path, _line in source.duplicate_keys:
+        out.add(source, key_path, "each key once", reason="duplicate key")
+    for key in data:
+        if key not in COHORT_KEYS:
+            close = difflib.get_close_matches(str(key), COHORT_KEYS, n=1)
+            out.add(source, (key,), ALLOWED_TOP, data[key], reason=f"unknown key; did you mean {close[0]}?" if close else "unknown key")
+    for key in REQUIRED:
+        if data.get(key) is None:
+            out.add(source, (key,), _allowed_for(key), missing=True)
+
+    name = data.get("cohort")
+    if name is not None:
+        if not isinstance(name, str) or not SLUG.match(name):
+            out.add(source, ("cohort",), SLUG_ALLOWED, name)
+        elif name != path.stem:
+            out.add(source, ("cohort",), f"the file's name without .yaml ({path.stem!r})", name,
+                    reason=f"the file is {path.name}")
+
+    template: dict[str, Any] = {f"{NAMESPACE}:cohort": name}
+    for key, setting in SETTING_OF.items():
+        if data.get(key) is not None:
+            value = data[key]
+            template[setting] = value.isoformat() if isinstance(value, date) else value
+
+    students = _read_roster(source, out)
+    if not out.problems and isinstance(name, str):
+        # The cohort-wide values, checked by the stack-settings parser itself (placeholder student).
+        probe = {**template, f"{NAMESPACE}:student": "x", f"{NAMESPACE}:seat": 1}
+        _check_settings(probe, source, out, labs_path=("labs",))
+    if out.problems:
+        raise CohortError(out.problems)
+    return Cohort(name, path, source, template, students)
+
+
+def _allowed_for(key: str) -> str:
+    return {
+        "cohort": SLUG_ALLOWED + ", the same as the file name",
+        "region": "an AWS region the profile allows, e.g. us-east-1",
+        "adminCidr": "an IPv4 network in CIDR form that may SSH in, e.g. 203.0.113.0/24",
+        "expires": "a date written YYYY-MM-DD",
+        "labs": "a non-empty list of labs, each a lab key or {lab, stage, options}",
+        "roster": "a non-empty list of students: an id, or {id, seat, name, labs}",
+    }[key]
+
+
+def _read_roster(source: YamlSource, out: _Collector) -> list[Student]:
+    roster = source.data.get("roster")
+    if roster is None:
+        return []
+    if not isinstance(roster, list) or not roster:
+        out.add(source, ("roster",), _allowed_for("roster"), roster)
+        return []
+    students: list[Student] = []
+    first_line: dict[str, int] = {}
+    seat_owner: dict[int, tuple[str, int]] = {}
+    for i, entry in enumerate(roster):
+        where = ("roster", i)
+        if isinstance(entry, str):
+            entry = {"id": entry}
+        if not isinstance(entry, dict):
+            out.add(source, where, "a student id, or a mapping with id, seat, name, labs", entry)
+            continue
+        for key in entry:
+            if key not in STUDENT_KEYS:
+                close = difflib.get_close_matches(str(key), STUDENT_KEYS, n=1)
+                out.add(source, where + (key,), "the keys " + ", ".join(STUDENT_KEYS), entry[key],
+                        reason=f"unknown key; did you mean {close[0]}?" if close else "unknown key")
+        sid = entry.get("id")
+        if sid is None:
+            out.add(source, where + ("id",), SLUG_ALLOWED, missing=True)
+            continue
+        if not isinstance(sid, str):
+            out.add(source, where + ("id",), SLUG_ALLOWED, sid, reason="not text; put it in quotes")
+            continue
+        if not SLUG.match(sid):
+            out.add(source, where + ("id",), SLUG_ALLOWED + " (an opaque id: it is part of stack and bucket names)", sid)
+            continue
+        if sid in first_line:
+            out.add(source, where + ("id",), "each student once", sid, reason=f"listed twice: first at line {first_line[sid]}")
+            continue
+        first_line[sid] = source.line(where + ("id",))
+        seat = entry.get("seat")
+        if seat is not None:
+            if isinstance(seat, bool) or not isinstance(seat, int) or seat not in SEATS:
+                out.add(source, where + ("seat",), f"a whole number from {SEATS.start} (the instructor) to {SEATS.stop - 1}", seat)
+                seat = None
+            elif seat in seat_owner:
+                other, line = seat_owner[seat]
+                out.add(source, where + ("seat",), "a seat no other student has", seat,
+                        reason=f"also the seat of {other} at line {line}")
+                seat = None
+            else:
+                seat_owner[seat] = (sid, source.line(where + ("seat",)))
+        name = entry.get("name")
+        if name is not None and not isinstance(name, str):
+            out.add(source, where + ("name",), "text (the student's display name, kept out of stack files)", name)
+        students.append(Student(sid, i, seat, name if isinstance(name, str) else None, entry.get("labs")))
+    return students
+
+
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([A-Za-z][\w-]*)")
+
+
+def _cohort_path(setting_key: str, labs_path: tuple) -> tuple | None:
+    """Map a stack-setting problem key back to where it is written in the cohort file."""
+    if setting_key.startswith(f"{NAMESPACE}:labs"):
+        suffix = setting_key[len(f"{NAMESPACE}:labs"):]
+        parts = tuple(int(i) if i else name for i, name in _PATH_PART.findall(suffix))
+        return labs_path + parts
+    for key, setting in SETTING_OF.items():
+        if setting == setting_key:
+            return (key,)
+    return None
+
+
+def _check_settings(config: dict[str, Any], source: YamlSource, out: _Collector, labs_path: tuple,
+                    only_labs: bool = False) -> None:
+    try:
+        parse_settings(config, str(source.path))
+    except SettingsError as err:
+        for problem in err.problems:
+            path = _cohort_path(problem.key, labs_path)
+            if path is None or (only_labs and path[: len(labs_path)] != labs_path):
+                continue
+            out.problems.append(dataclasses.replace(
+                problem,
+                source=source.where(path),
+                key=dotted(path),
+                allowed=problem.allowed.replace(f"{NAMESPACE}:", ""),
+                reason=problem.reason.replace(f"{NAMESPACE}:", "") if problem.reason else None,
+            ))
+
+
+# --- seats ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SeatLock:
+    path: Path
+    seats: dict[str, int]  # student id -> seat, including students who left the roster
+
+
+def load_lock(path: Path, cohort: str) -> SeatLock:
+    if not path.exists():
+        return SeatLock(path, {})
+    try:
+        source = load_yaml(path)
+    except YamlSourceError as err:
+        raise CohortError([FileProblem(str(err))]) from err
+    out = _Collector()
+    data = source.data
+    if not isinstance(data, dict) or not isinstance(data.get("seats"), dict):
+        out.add(source, ("seats",), "a mapping of student id to seat (written by labctl sync)", missing=True)
+        raise CohortError(out.problems)
+    if data.get("cohort") != cohort:
+        out.add(source, ("cohort",), f"the cohort {cohort!r}", data.get("cohort"))
+    seats: dict[str, int] = {}
+    owner: dict[int, str] = {}
+    for sid, seat in data["seats"].items():
+        where = ("seats", sid)
+        if isinstance(seat, bool) or not isinstance(seat, int) or seat not in SEATS:
+            out.add(source, where, f"a seat from {SEATS.start} to {SEATS.stop - 1}", seat)
+        elif seat in owner:
+            out.add(source, where, "a seat no other student has", seat, reason=f"also the seat of {owner[seat]}")
+        else:
+            owner[seat] = str(sid)
+            seats[str(sid)] = seat
+    if out.problems:
+        raise CohortError(out.problems)
+    return SeatLock(path, seats)
+
+
+def assign_seats(cohort: Cohort, lock: SeatLock, prune: bool = False) -> dict[str, int]:
+    """Seat of every student in the roster, plus (unless pruning) students who left it.
+
+    Explicit seats win; then the seats the lock file recorded; a new student gets the lowest
+    free student seat. Nobody else ever moves.
+    """
+    out = _Collector()
+    source = cohort.source
+    on_roster = {s.id for s in cohort.students}
+    assigned: dict[str, int] = {}
+    owner: dict[int, str] = {}
+    for s in cohort.students:
+        if s.seat is not None:
+            assigned[s.id] = s.seat
+            owner[s.seat] = s.id
+    for sid, seat in sorted(lock.seats.items(), key=lambda kv: kv[1]):
+        if sid in assigned or (prune and sid not in on_roster):
+            continue
+        if seat in owner:
+            student = next(s for s in cohort.students if s.id == owner[seat])
+            left = "" if sid in on_roster else ", who left the roster (prune their stack first)"
+            out.add(source, ("roster", student.index, "seat"), "a seat no other student has", seat,
+                    reason=f"seat {seat} is recorded for {sid}{left} in {lock.path.name}")
+            continue
+        assigned[sid] = seat
+        owner[seat] = sid
+    free = iter(seat for seat in STUDENT_SEATS if seat not in owner)
+    waiting = [s for s in cohort.students if s.id not in assigned]
+    free_count = sum(1 for seat in STUDENT_SEATS if seat not in owner)
+    if len(waiting) > free_count:
+        out.add(source, ("roster",), f"at most {free_count} more students (seats {STUDENT_SEATS.start}-{STUDENT_SEATS.stop - 1}, "
+                "one /16 each)", f"{len(cohort.students)} students", reason="more students than free seats")
+    else:
+        for s in waiting:
+            seat = next(free)
+            assigned[s.id] = seat
+            owner[seat] = s.id
+    if out.problems:
+        raise CohortError(out.problems)
+    return assigned
+
+
+# --- stack files ----------------------------------------------------------------------------------
+
+
+def student_config(cohort: Cohort, student: Student, seat: int) -> dict[str, Any]:
+    config = {**cohort.template, f"{NAMESPACE}:student": student.id, f"{NAMESPACE}:seat": seat}
+    if student.labs is not None:
+        config[f"{NAMESPACE}:labs"] = student.labs
+    if config.get(f"{NAMESPACE}:allowOpenAdminCidr") is False:
+        del config[f"{NAMESPACE}:allowOpenAdminCidr"]  # the default; keep stack files short
+    return config
+
+
+def is_managed(key: str) -> bool:
+    return key == REGION_KEY or key.startswith(f"{NAMESPACE}:")
+
+
+def render_stack_file(cohort: Cohort, student: Student, seat: int, existing: dict[str, Any] | None) -> str:
+    """The stack file's text: managed keys from the cohort, anything else (encryptionsalt, other
+    providers' settings) kept from the existing file. Same input, same bytes."""
+    document = {k: v for k, v in (existing or {}).items() if k != "config"}
+    config = {k: v for k, v in ((existing or {}).get("config") or {}).items() if not is_managed(k)}
+    config.update(student_config(cohort, student, seat))
+    document["config"] = config
+    header = (f"# Generated by `labctl sync` from {cohort.path.name}: edit that file, not this one.\n"
+              f"# Student {student.id}: seat {seat}, {seat_block(seat)}.\n")
+    return header + yaml.safe_dump(document, sort_keys=True, default_flow_style=False, allow_unicode=True, width=100)
+
+
+def render_lock(cohort: Cohort, seats: dict[str, int]) -> str:
+    lines = [
+        f"# Seats of cohort {cohort.name}, kept by `labctl sync`. Commit this file: it keeps seats stable.",
+        f"# Seat N owns 10.N.0.0/16. Students who left keep their seat until `labctl sync --prune`.",
+        f"cohort: {cohort.name}",
+        "seats:",
+    ]
+    lines += [f'  "{sid}": {seat}' for sid, seat in sorted(seats.items(), key=lambda kv: kv[1])]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class FileChange:
+    path: Path
+    status: str  # created, updated, unchanged, removed, kept
+    text: str | None = None  # new content (None when removed or kept)
+    student: str | None = None
+    seat: int | None = None
+
+
+@dataclass
+class SyncPlan:
+    cohort: Cohort
+    seats: dict[str, int]
+    stacks: list[FileChange]
+    departed: list[FileChange]  # stack files of students no longer on the roster
+    lock: FileChange
+
+    @property
+    def changes(self) -> list[FileChange]:
+        return [c for c in self.stacks + self.departed + [self.lock] if c.status in ("created", "updated", "removed")]
+
+
+def _status(path: Path, text: str) -> str:
+    if not path.exists():
+        return "created"
+    return "unchanged" if path.read_text() == text else "updated"
+
+
+def cohort_stack_files(cohort: Cohort) -> list[Path]:
+    """Stack files in the cohort's directory that belong to it (by their cloudlabs:cohort)."""
+    found = []
+    for path in sorted(cohort.path.parent.glob(f"Pulumi.{cohort.name}-*.yaml")):
+        try:
+            if read_stack_file(path).get(f"{NAMESPACE}:cohort") == cohort.name:
+                found.append(path)
+        except ValueError:
+            found.append(path)  # unreadable but named like ours: report it rather than hide it
+    return found
+
+
+def plan_sync(cohort_path: Path, prune: bool = False) -> SyncPlan:
+    """Everything sync would do, fully validated; nothing is written here."""
+    cohort = load_cohort(cohort_path)
+    lock = load_lock(lock_path(cohort_path), cohort.name)
+    seats = assign_seats(cohort, lock, prune)
+
+    out = _Collector()
+    for student in cohort.students:
+        config = student_config(cohort, student, seats[student.id])
+        if student.labs is not None:
+            _check_settings(config, cohort.source, out, labs_path=("roster", student.index, "labs"), only_labs=True)
+    if out.problems:
+        raise CohortError(out.problems)
+
+    stacks = []
+    for student in cohort.students:
+        path = cohort.stack_path(student.id)
+        existing = yaml.safe_load(path.read_text()) if path.exists() else None
+        text = render_stack_file(cohort, student, seats[student.id], existing if isinstance(existing, dict) else None)
+        stacks.append(FileChange(path, _status(path, text), text, student.id, seats[student.id]))
+
+    on_roster = {s.id for s in cohort.students}
+    departed = []
+    for path in cohort_stack_files(cohort):
+        sid = path.name[len(f"Pulumi.{cohort.name}-"):-len(".yaml")]
+        if sid not in on_roster:
+            departed.append(FileChange(path, "removed" if prune else "kept", None, sid, lock.seats.get(sid)))
+
+    lock_text = render_lock(cohort, seats)
+    return SyncPlan(cohort, seats, stacks, departed, FileChange(lock.path, _status(lock.path, lock_text), lock_text))
+
+
+def apply_sync(plan: SyncPlan) -> None:
+    """Write what plan_sync decided (each file replaced atomically)."""
+    for change in plan.changes:
+        if change.status == "removed":
+            change.path.unlink()
+            continue
+        tmp = change.path.with_name(change.path.name + ".tmp")
+        tmp.write_text(change.text or "")
+        tmp.replace(change.path)

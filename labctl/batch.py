@@ -1,0 +1,71 @@
+"""Render many stack files, on every core, with an optional progress callback.
+
+Each worker process renders whole stacks with the same in-process renderer (the Pulumi SDK
+runs one program per process at a time, so processes, not threads, give parallelism). One
+stack's failure is recorded and the others go on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from cloudlabs.settings import stack_name_of
+
+from .graph import StackGraph
+from .render import RenderError, render_file
+
+
+@dataclass
+class RenderResult:
+    path: Path
+    stack: str
+    graph: StackGraph | None = None
+    error: str | None = None
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def _render(path: str) -> tuple[str, dict | None, str | None]:
+    try:
+        return path, render_file(Path(path)).to_json(), None
+    except RenderError as err:
+        return path, None, str(err)
+    except Exception as err:  # noqa: BLE001 - a worker must report, never take the batch down
+        return path, None, f"{stack_name_of(Path(path))}: {type(err).__name__}: {err}"
+
+
+def render_files(paths: list[Path], jobs: int | None = None,
+                 on_result: Callable[[RenderResult], None] | None = None) -> list[RenderResult]:
+    """Render every file; results in the order of ``paths``."""
+    jobs = max(1, min(jobs or default_jobs(), len(paths)))
+    results: dict[str, RenderResult] = {}
+
+    def record(path: str, data: dict | None, error: str | None) -> None:
+        result = RenderResult(Path(path), stack_name_of(Path(path)),
+                              StackGraph.from_json(data) if data is not None else None, error)
+        results[path] = result
+        if on_result:
+            on_result(result)
+
+    if jobs == 1:
+        for path in paths:
+            record(*_render(str(path)))
+    else:
+        # fork: workers inherit the parent's imports (pulumi, pulumi_aws) instead of paying them again
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+            futures = {pool.submit(_render, str(path)): str(path) for path in paths}
+            for future in as_completed(futures):
+                try:
+                    record(*future.result())
+                except Exception as err:  # noqa: BLE001 - a crashed worker fails its stack only
+                    path = futures[future]
+                    record(path, None, f"{stack_name_of(Path(path))}: worker failed: {type(err).__name__}: {err}")
+    return [results[str(p)] for p in paths]

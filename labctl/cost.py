@@ -1,0 +1,216 @@
+"""Cost of a rendered graph: itemized hourly estimates from the pinned price table.
+
+Only what bills by the hour while it exists is estimated (instances, their volumes and public
+addresses, NAT gateways, load balancers, databases, Fargate tasks); usage charges (data
+processed, transfer, requests) are not. A resource type that may cost money but has no rule
+here is reported as unpriced rather than silently counted as free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from cloudlabs import REPO_ROOT
+
+from .graph import Resource, StackGraph
+
+PRICES_FILE = REPO_ROOT / "pricing" / "aws-on-demand.yaml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class RegionPrices(_Model):
+    ec2_instance_hour: dict[str, float]
+    ebs_gb_month: dict[str, float]
+    public_ipv4_hour: float
+    nat_gateway_hour: float
+    load_balancer_hour: dict[str, float]
+    rds_instance_hour: dict[str, float]
+    rds_storage_gb_month: dict[str, float]
+    fargate_vcpu_hour: float
+    fargate_gb_hour: float
+
+
+class PriceTable(_Model):
+    as_of: str
+    currency: str
+    source: str
+    hours_per_month: float
+    regions: dict[str, RegionPrices]
+
+
+@lru_cache(maxsize=None)
+def load_prices(path: Path = PRICES_FILE) -> PriceTable:
+    return PriceTable.model_validate(yaml.safe_load(path.read_text()))
+
+
+class PricingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CostItem:
+    resource: str  # logical name
+    item: str  # what is billed, e.g. "t3.micro instance", "public IPv4 address"
+    quantity: float
+    unit: str
+    unit_price: float  # per unit per hour
+
+    @property
+    def hourly(self) -> float:
+        return self.quantity * self.unit_price
+
+
+@dataclass
+class StackCost:
+    stack: str
+    region: str
+    items: list[CostItem] = field(default_factory=list)
+    unpriced: list[str] = field(default_factory=list)  # "type name" of resources with no rule
+
+    @property
+    def hourly(self) -> float:
+        return sum(i.hourly for i in self.items)
+
+    def for_hours(self, hours: float) -> float:
+        return self.hourly * hours
+
+
+# Resources with no hourly charge of their own (free, or usage-based and negligible in a lab).
+FREE = {
+    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/securityGroup:SecurityGroup", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/keyPair:KeyPair",
+    "aws:ec2/networkAcl:NetworkAcl", "aws:ec2/networkAclRule:NetworkAclRule",
+    "aws:ec2/networkAclAssociation:NetworkAclAssociation", "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    "aws:rds/subnetGroup:SubnetGroup", "aws:ecs/cluster:Cluster", "aws:ecs/taskDefinition:TaskDefinition",
+    "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:ssm/parameter:Parameter",
+}
+
+
+class Estimator:
+    def __init__(self, graph: StackGraph, prices: PriceTable):
+        region = graph.settings.get("region", "")
+        if region not in prices.regions:
+            raise PricingError(f"{graph.stack}: no prices for region {region!r}; priced: {', '.join(prices.regions)}")
+        self.graph, self.p, self.per_month = graph, prices.regions[region], prices.hours_per_month
+        self.cost = StackCost(graph.stack, region)
+        self.rules: dict[str, Callable[[Resource], None]] = {
+            "aws:ec2/instance:Instance": self.instance,
+            "aws:ec2/natGateway:NatGateway": self.nat_gateway,
+            "aws:ec2/eip:Eip": self.elastic_ip,
+            "aws:lb/loadBalancer:LoadBalancer": self.load_balancer,
+            "aws:rds/instance:Instance": self.database,
+            "aws:ebs/volume:Volume": self.volume,
+            "aws:ecs/service:Service": self.fargate_service,
+        }
+
+    def add(self, r: Resource, item: str, quantity: float, unit: str, price: float) -> None:
+        self.cost.items.append(CostItem(r.name, item, quantity, unit, price))
+
+    def price(self, table: dict[str, float], key: str, what: str) -> float:
+        if key not in table:
+            raise PricingError(f"{self.graph.stack}: no {what} price for {key!r} in {self.cost.region}; "
+                               f"priced: {', '.join(table)} (pricing/aws-on-demand.yaml)")
+        return table[key]
+
+    def run(self) -> StackCost:
+        for r in self.graph.custom_resources:
+            rule = self.rules.get(r.type)
+            if rule:
+                rule(r)
+            elif r.type not in FREE:
+                self.cost.unpriced.append(f"{r.type} {r.name}")
+        return self.cost
+
+    def storage(self, r: Resource, gib: float, volume_type: str) -> None:
+        price = self.price(self.p.ebs_gb_month, volume_type, "EBS")
+        self.add(r, f"{volume_type} volume", gib, "GiB", price / self.per_month)
+
+    def instance(self, r: Resource) -> None:
+        itype = r.inputs["instanceType"]
+        self.add(r, f"{itype} instance", 1, "instance", self.price(self.p.ec2_instance_hour, itype, "EC2 instance"))
+        root = r.inputs.get("rootBlockDevice") or {}
+        self.storage(r, root.get("volumeSize", 8), root.get("volumeType", "gp3"))
+        if r.outputs.get("publicIp") or r.inputs.get("associatePublicIpAddress"):
+            self.add(r, "public IPv4 address", 1, "address", self.p.public_ipv4_hour)
+
+    def nat_gateway(self, r: Resource) -> None:
+        self.add(r, "NAT gateway", 1, "gateway", self.p.nat_gateway_hour)
+
+    def elastic_ip(self, r: Resource) -> None:
+        self.add(r, "public IPv4 address (Elastic IP)", 1, "address", self.p.public_ipv4_hour)
+
+    def load_balancer(self, r: Resource) -> None:
+        kind = r.inputs.get("loadBalancerType", "application")
+        self.add(r, f"{kind} load balancer", 1, "load balancer", self.price(self.p.load_balancer_hour, kind, "load balancer"))
+        if not r.inputs.get("internal"):
+            zones = len(r.inputs.get("subnets") or r.inputs.get("subnetMappings") or [1])
+            self.add(r, "public IPv4 address (load balancer)", zones, "address", self.p.public_ipv4_hour)
+
+    def database(self, r: Resource) -> None:
+        klass = r.inputs["instanceClass"]
+        copies = 2 if r.inputs.get("multiAz") else 1
+        self.add(r, f"{klass} database", copies, "instance", self.price(self.p.rds_instance_hour, klass, "RDS instance"))
+        kind = r.inputs.get("storageType", "gp2")
+        price = self.price(self.p.rds_storage_gb_month, kind, "RDS storage")
+        self.add(r, f"{kind} database storage", r.inputs.get("allocatedStorage", 20) * copies, "GiB", price / self.per_month)
+        if r.inputs.get("publiclyAccessible"):
+            self.add(r, "public IPv4 address (database)", 1, "address", self.p.public_ipv4_hour)
+
+    def volume(self, r: Resource) -> None:
+        self.storage(r, r.inputs.get("size", 8), r.inputs.get("type", "gp3"))
+
+    def fargate_service(self, r: Resource) -> None:
+        if r.inputs.get("launchType", "FARGATE") != "FARGATE":
+            self.cost.unpriced.append(f"{r.type} {r.name}")
+            return
+        task = self._task_definition(r.inputs.get("taskDefinition"))
+        tasks = r.inputs.get("desiredCount", 1)
+        self.add(r, "Fargate vCPU", tasks * float(task["cpu"]) / 1024, "vCPU", self.p.fargate_vcpu_hour)
+        self.add(r, "Fargate memory", tasks * float(task["memory"]) / 1024, "GB", self.p.fargate_gb_hour)
+        if (r.inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
+            self.add(r, "public IPv4 address (task)", tasks, "address", self.p.public_ipv4_hour)
+
+    def _task_definition(self, ref: Any) -> dict[str, Any]:
+        for candidate in self.graph.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+            if ref in (candidate.id, candidate.outputs.get("arn")):
+                return candidate.inputs
+        raise PricingError(f"{self.graph.stack}: service refers to task definition {ref!r}, not in the graph")
+
+
+def estimate(graph: StackGraph, prices: PriceTable | None = None) -> StackCost:
+    return Estimator(graph, prices or load_prices()).run()
+
+
+@dataclass(frozen=True)
+class ItemTotal:
+    item: str
+    quantity: float
+    unit: str
+    hourly: float
+
+
+def summarize(costs: Iterable[StackCost]) -> list[ItemTotal]:
+    """Cohort-wide totals per billed item, most expensive first."""
+    totals: dict[tuple[str, str], list[float]] = {}
+    for cost in costs:
+        for item in cost.items:
+            entry = totals.setdefault((item.item, item.unit), [0.0, 0.0])
+            entry[0] += item.quantity
+            entry[1] += item.hourly
+    rows = [ItemTotal(item, q, unit, h) for (item, unit), (q, h) in totals.items()]
+    return sorted(rows, key=lambda r: (-r.hourly, r.item))
