@@ -104,8 +104,9 @@ def load_cohort(path: Path) -> Cohort:
     if not isinstance(data, dict):
         out.add(source, (), "a mapping with " + ", ".join(REQUIRED), data)
         raise CohortError(out.problems)
-    for key_path, _line in source.duplicate_keys:
-        out.add(source, key_path, "each key once", reason="duplicate key")
+    for key_path, line, first in source.duplicate_keys:
+        out.problems.append(Problem(f"{path}:{line}", dotted(key_path), "each key once",
+                                    _lookup(data, key_path), reason=f"duplicate key: first at line {first}"))
     for key in data:
         if key not in COHORT_KEYS:
             close = difflib.get_close_matches(str(key), COHORT_KEYS, n=1)
@@ -129,13 +130,19 @@ def load_cohort(path: Path) -> Cohort:
             template[setting] = value.isoformat() if isinstance(value, date) else value
 
     students = _read_roster(source, out)
-    if not out.problems and isinstance(name, str):
+    if isinstance(name, str) and SLUG.match(name):
         # The cohort-wide values, checked by the stack-settings parser itself (placeholder student).
         probe = {**template, f"{NAMESPACE}:student": "x", f"{NAMESPACE}:seat": 1}
         _check_settings(probe, source, out, labs_path=("labs",))
     if out.problems:
         raise CohortError(out.problems)
     return Cohort(name, path, source, template, students)
+
+
+def _lookup(data: Any, path: tuple) -> Any:
+    for part in path:
+        data = data[part] if isinstance(data, (dict, list)) else None
+    return data
 
 
 def _allowed_for(key: str) -> str:
@@ -228,12 +235,13 @@ def _check_settings(config: dict[str, Any], source: YamlSource, out: _Collector,
             path = _cohort_path(problem.key, labs_path)
             if path is None or (only_labs and path[: len(labs_path)] != labs_path):
                 continue
+            if any(p.key == dotted(path) for p in out.problems if isinstance(p, Problem)):
+                continue  # already reported (e.g. a missing required key)
             out.problems.append(dataclasses.replace(
                 problem,
                 source=source.where(path),
                 key=dotted(path),
-                allowed=problem.allowed.replace(f"{NAMESPACE}:", ""),
-                reason=problem.reason.replace(f"{NAMESPACE}:", "") if problem.reason else None,
+                allowed=problem.allowed.replace(f"{NAMESPACE}:allowOpenAdminCidr", "allowOpenAdminCidr"),
             ))
 
 
@@ -306,8 +314,9 @@ def assign_seats(cohort: Cohort, lock: SeatLock, prune: bool = False) -> dict[st
     waiting = [s for s in cohort.students if s.id not in assigned]
     free_count = sum(1 for seat in STUDENT_SEATS if seat not in owner)
     if len(waiting) > free_count:
-        out.add(source, ("roster",), f"at most {free_count} more students (seats {STUDENT_SEATS.start}-{STUDENT_SEATS.stop - 1}, "
-                "one /16 each)", f"{len(cohort.students)} students", reason="more students than free seats")
+        out.add(source, ("roster",), f"at most {free_count} students without a seat (seats {STUDENT_SEATS.start}-"
+                f"{STUDENT_SEATS.stop - 1}, one /16 each, {len(owner)} already taken)", f"{len(waiting)} students",
+                reason="more students than free seats")
     else:
         for s in waiting:
             seat = next(free)

@@ -15,12 +15,23 @@ class YamlSourceError(ValueError):
     pass
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: `expires: 2026-13-01` then reaches the settings
+    parser (one clear message) instead of failing inside YAML's date constructor."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass
 class YamlSource:
     path: Path
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)  # path -> 1-based line
-    duplicate_keys: list[tuple[Path_, int]] = field(default_factory=list)
+    duplicate_keys: list[tuple[Path_, int, int]] = field(default_factory=list)  # path, line, first line
 
     def line(self, path: Path_) -> int:
         """The line of ``path``, or of its nearest ancestor that exists."""
@@ -33,7 +44,9 @@ class YamlSource:
 
 
 def dotted(path: Path_) -> str:
-    """("roster", 3, "seat") -> "roster[3].seat"."""
+    """("roster", 3, "seat") -> "roster[3].seat"; the document itself is "(document)"."""
+    if not path:
+        return "(document)"
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -45,7 +58,7 @@ def load_yaml(path: Path) -> YamlSource:
         text = path.read_text()
     except OSError as err:
         raise YamlSourceError(f"{path}: cannot read: {err.strerror}") from err
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -64,13 +77,13 @@ def load_yaml(path: Path) -> YamlSource:
 def _walk(node: yaml.Node, path: Path_, source: YamlSource) -> None:
     source.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
             child = path + (key,)
             if key in seen:
-                source.duplicate_keys.append((child, key_node.start_mark.line + 1))
-            seen.add(key)
+                source.duplicate_keys.append((child, key_node.start_mark.line + 1, seen[key]))
+            seen.setdefault(key, key_node.start_mark.line + 1)
             source.lines[child] = key_node.start_mark.line + 1
             _walk(value_node, child, source)
     elif isinstance(node, yaml.SequenceNode):

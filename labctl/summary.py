@@ -15,7 +15,7 @@ VPC = "aws:ec2/vpc:Vpc"
 
 
 def money(value: float) -> str:
-    return f"${value:,.3f}" if value < 10 else f"${value:,.2f}"
+    return f"${value:,.3f}" if value < 1 else f"${value:,.2f}"
 
 
 def hours_text(hours: float) -> str:

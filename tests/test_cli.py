@@ -124,3 +124,63 @@ def test_readme_documents_every_lab_and_its_stages():
         for stage in spec.stages:
             assert f"`{stage}`" in row, (key, stage)
         assert "$" in row.split("|")[-2], f"{key}: no cost per hour"
+
+
+# --- the cohort workflow, end to end ------------------------------------------------------------
+
+
+def test_sync_check_and_write(capsys, tmp_path):
+    envs = tmp_path / "environments"
+    envs.mkdir()
+    shutil.copy(REPO_ROOT / "examples" / "fall26.yaml", envs)
+    code, out, _ = run(capsys, "sync", "fall26", "--environments", str(envs), "--check")
+    assert code == 1 and "would be created" in out and not list(envs.glob("Pulumi.*.yaml"))
+    code, out, _ = run(capsys, "sync", "fall26", "--environments", str(envs))
+    assert code == 0 and "Cohort fall26: 40 students" in out
+    assert len(list(envs.glob("Pulumi.fall26-*.yaml"))) == 40
+    code, out, _ = run(capsys, "sync", "fall26", "--environments", str(envs), "--check")
+    assert code == 0 and "would be" not in out
+
+
+def test_sync_bad_cohort_exits_2_and_writes_nothing(capsys, tmp_path):
+    envs = tmp_path / "environments"
+    envs.mkdir()
+    (envs / "fall26.yaml").write_text((REPO_ROOT / "examples" / "fall26.yaml").read_text().replace("u105", "U105"))
+    code, out, err = run(capsys, "sync", "fall26", "--environments", str(envs))
+    assert code == 2 and out == ""
+    assert err.startswith(f'{envs}/fall26.yaml:19: roster[4].id: "U105" is not allowed; allowed: 1-20 lowercase')
+    assert sorted(p.name for p in envs.iterdir()) == ["fall26.yaml"]
+
+
+def test_demo_stack_files_are_in_sync_with_the_demo_cohort(capsys):
+    code, out, _ = run(capsys, "sync", "demo", "--check")
+    assert code == 0, out
+
+
+def test_forty_students_plan_diff_and_cost(capsys, tmp_path):
+    """The instructor's path from the README: sync, plan with snapshots, change the lab, plan, diff, cost."""
+    envs = tmp_path / "environments"
+    envs.mkdir()
+    cohort = envs / "fall26.yaml"
+    shutil.copy(REPO_ROOT / "examples" / "fall26.yaml", cohort)
+    assert run(capsys, "sync", "fall26", "--environments", str(envs))[0] == 0
+
+    code, out, err = run(capsys, "plan", "fall26", "--environments", str(envs), "--snapshots", str(tmp_path / "base"), "--jobs", "2")
+    assert code == 0, err
+    assert "40 stacks" in out and "u101" in out and "10.40.0.0/16" in out
+    assert len(list((tmp_path / "base").glob("*.json"))) == 40
+
+    cohort.write_text(cohort.read_text().replace("stage: solution", "stage: starter"))
+    assert run(capsys, "sync", "fall26", "--environments", str(envs))[0] == 0
+    assert run(capsys, "plan", "fall26", "--environments", str(envs), "--snapshots", str(tmp_path / "head"), "--quiet")[0] == 0
+
+    code, out, _ = run(capsys, "diff", str(tmp_path / "base"), str(tmp_path / "head"), "--markdown", str(tmp_path / "d.md"))
+    assert code == 1
+    assert "* -2 resources, 1 output change in each of 40 stacks" in out
+    assert "- aws:ec2/route:Route vpc-nat-vpc-a-private-default" in out
+
+    code, out, _ = run(capsys, "cost", "fall26", "--environments", str(envs), "--hours", "3")
+    assert code == 0
+    per_student = 2 * 0.0104 + 2 * 8 * 0.08 / 730 + 0.005 + 0.005 + 0.045
+    assert f"${40 * per_student * 3:,.2f}" in out  # $9.31 for the cohort's 3-hour session
+    assert "vpc-nat (starter)" in out and "$0.078" in out and "$0.233" in out

@@ -1,0 +1,105 @@
+"""Cost estimates of known graphs against figures computed by hand from the price table."""
+
+from __future__ import annotations
+
+import pytest
+
+from labctl.cost import PricingError, estimate, load_prices, summarize
+from labctl.graph import Resource, StackGraph
+
+from .conftest import lab_graph
+
+GP3_8GIB_HOUR = 8 * 0.08 / 730  # an 8 GiB gp3 root volume, per hour
+
+
+def approx(x):
+    return pytest.approx(x, rel=1e-9)
+
+
+def test_the_price_table_is_dated_and_sourced():
+    prices = load_prices()
+    assert prices.as_of == "2026-11-22" and prices.currency == "USD" and "AWS" in prices.source
+    assert set(prices.regions) == {"us-east-1", "us-west-2"}
+    east = prices.regions["us-east-1"]
+    assert (east.ec2_instance_hour["t3.micro"], east.nat_gateway_hour, east.public_ipv4_hour) == (0.0104, 0.045, 0.005)
+
+
+def test_vpc_nat_costs_two_instances_a_nat_gateway_and_two_public_addresses():
+    cost = estimate(lab_graph("vpc-nat"))
+    expected = 2 * 0.0104 + 2 * GP3_8GIB_HOUR + 0.005 + 0.005 + 0.045
+    assert cost.hourly == approx(expected)  # 0.07755...
+    assert round(cost.hourly, 4) == 0.0776
+    assert sorted((i.resource, i.item) for i in cost.items) == [
+        ("vpc-nat-bastion", "gp3 volume"), ("vpc-nat-bastion", "public IPv4 address"),
+        ("vpc-nat-bastion", "t3.micro instance"), ("vpc-nat-vpc-a-nat", "NAT gateway"),
+        ("vpc-nat-vpc-a-nat-eip", "public IPv4 address (Elastic IP)"),
+        ("vpc-nat-web-dev", "gp3 volume"), ("vpc-nat-web-dev", "t3.micro instance"),
+    ]
+    assert cost.for_hours(3) == approx(3 * expected)
+    assert cost.unpriced == []
+
+
+def test_starter_costs_the_same_because_the_nat_gateway_exists():
+    assert estimate(lab_graph("vpc-nat", stage="starter")).hourly == approx(estimate(lab_graph("vpc-nat")).hourly)
+
+
+@pytest.mark.parametrize("count", [1, 3, 6])
+def test_ec2_webserver_costs_scale_with_the_server_count(count):
+    cost = estimate(lab_graph("ec2-webserver", options={"count": count}))
+    assert cost.hourly == approx(count * (0.0104 + GP3_8GIB_HOUR + 0.005))
+
+
+def test_instance_type_and_region_change_the_price():
+    t2 = estimate(lab_graph("ec2-webserver", options={"count": 2}, instanceType="t2.micro", aws_region="us-west-2"))
+    assert t2.region == "us-west-2"
+    assert t2.hourly == approx(2 * (0.0116 + GP3_8GIB_HOUR + 0.005))
+
+
+def graph(resources: list[Resource], region: str = "us-east-1") -> StackGraph:
+    return StackGraph("t-s01", "cloudlabs", {"region": region}, {}, resources)
+
+
+def res(type_: str, name: str, inputs: dict, outputs: dict | None = None, id_: str | None = None) -> Resource:
+    return Resource(f"urn:pulumi:t-s01::cloudlabs::{type_}::{name}", type_, name, None, True, id_ or name, inputs, outputs or {})
+
+
+def test_database_load_balancer_and_fargate_by_hand():
+    g = graph([
+        res("aws:rds/instance:Instance", "db", {"instanceClass": "db.t3.micro", "allocatedStorage": 20, "storageType": "gp2"}),
+        res("aws:lb/loadBalancer:LoadBalancer", "alb", {"loadBalancerType": "application", "internal": False,
+                                                        "subnets": ["a", "b", "c"]}),
+        res("aws:ecs/taskDefinition:TaskDefinition", "task", {"cpu": "256", "memory": "512"},
+            {"arn": "arn:aws:ecs:us-east-1:123456789012:task-definition/task:1"}),
+        res("aws:ecs/service:Service", "svc", {"launchType": "FARGATE", "desiredCount": 2,
+                                               "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/task:1",
+                                               "networkConfiguration": {"assignPublicIp": True}}),
+    ])
+    cost = estimate(g)
+    by_resource: dict[str, float] = {}
+    for item in cost.items:
+        by_resource[item.resource] = by_resource.get(item.resource, 0) + item.hourly
+    assert by_resource["db"] == approx(0.017 + 20 * 0.115 / 730)
+    assert by_resource["alb"] == approx(0.0225 + 3 * 0.005)
+    assert by_resource["svc"] == approx(2 * 0.25 * 0.04048 + 2 * 0.5 * 0.004445 + 2 * 0.005)
+
+
+def test_what_has_no_price_rule_is_reported_not_hidden():
+    cost = estimate(graph([res("aws:elasticbeanstalk/environment:Environment", "env", {}),
+                           res("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.1.0.0/16"})]))
+    assert cost.items == [] and cost.unpriced == ["aws:elasticbeanstalk/environment:Environment env"]
+
+
+def test_missing_prices_are_errors_that_say_what_is_priced():
+    with pytest.raises(PricingError, match="no prices for region 'eu-west-3'; priced: us-east-1, us-west-2"):
+        estimate(graph([], region="eu-west-3"))
+    with pytest.raises(PricingError, match="no EC2 instance price for 'm5.large' in us-east-1"):
+        estimate(graph([res("aws:ec2/instance:Instance", "vm", {"instanceType": "m5.large"})]))
+
+
+def test_cohort_totals_add_up_per_item():
+    costs = [estimate(lab_graph("vpc-nat")), estimate(lab_graph("ec2-webserver", options={"count": 3}))]
+    rows = {r.item: r for r in summarize(costs)}
+    assert rows["t3.micro instance"].quantity == 5 and rows["t3.micro instance"].hourly == approx(5 * 0.0104)
+    assert rows["public IPv4 address"].quantity == 4
+    assert rows["NAT gateway"].hourly == approx(0.045)
+    assert sum(r.hourly for r in rows.values()) == approx(sum(c.hourly for c in costs))
