@@ -1,0 +1,49 @@
+"""The pull-request review path: the workflow's shape, and scripts/plan-diff for real."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cloudlabs import REPO_ROOT
+
+WORKFLOW = REPO_ROOT / ".github" / "workflows" / "review.yml"
+
+
+def test_workflow_tests_plans_base_and_head_and_comments():
+    flow = yaml.safe_load(WORKFLOW.read_text())
+    assert True in flow and "pull_request" in flow[True]  # YAML reads the key `on` as true
+    steps = flow["jobs"]["plan-diff"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "./dev test" in runs
+    assert 'scripts/plan-diff "${{ github.event.pull_request.base.sha }}" out/review' in runs
+    assert "labctl sync" in runs and "--check" in runs
+    assert "gh pr comment" in runs and "out/review/diff.md" in runs
+    assert steps[0]["with"]["fetch-depth"] == 0
+    preview = flow["jobs"]["preview"]
+    assert preview["if"] == "vars.CLOUDLABS_PREVIEW == 'true'"
+    assert "scripts/preview-all" in "\n".join(step.get("run", "") for step in preview["steps"])
+
+
+@pytest.mark.skipif(not (REPO_ROOT / ".git").exists(), reason="needs the git checkout")
+def test_plan_diff_script_shows_what_a_change_does(tmp_path):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
+    env = {**os.environ, "CLOUDLABS_VENV": str(REPO_ROOT / "venv")}
+    python = str(REPO_ROOT / "venv" / "bin" / "python")
+    cohort = clone / "environments" / "demo.yaml"
+    cohort.write_text(cohort.read_text().replace("stage: solution", "stage: starter"))  # s03 follows the session
+    subprocess.run([python, "-m", "labctl", "sync", "demo"], cwd=clone, check=True, capture_output=True)
+
+    result = subprocess.run(["scripts/plan-diff", "HEAD", "out"], cwd=clone, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "1 of 3 stacks change" in result.stdout
+    assert "-2 resources, 1 output change in demo-s03" in result.stdout
+    markdown = (clone / "out" / "diff.md").read_text()
+    assert markdown.startswith("## cloudlabs plan diff") and "demo-s03" in markdown
+    assert sorted(p.name for p in (clone / "out" / "base").iterdir()) == ["demo-s01.json", "demo-s02.json", "demo-s03.json"]
+    assert subprocess.run(["git", "worktree", "list"], cwd=clone, capture_output=True, text=True).stdout.count("\n") == 1
