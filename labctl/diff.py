@@ -187,7 +187,9 @@ def report_lines(diffs: list[StackDiff], markdown: bool) -> list[str]:
             lines.append("")
             lines.append("```diff")
         else:
-            lines.append(f"{group.headline()}: {names}")
+            shown = group.stacks[:8]
+            more = f" and {len(group.stacks) - len(shown)} more" if len(group.stacks) > len(shown) else ""
+            lines.append(f"{group.headline()}: {', '.join(s.stack for s in shown)}{more}")
         for r in d.resources:
             lines.append(f"{r.op} {r.type} {r.name}")
             for p in r.properties:
