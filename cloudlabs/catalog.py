@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 DEFAULT_STAGE = "solution"
@@ -33,6 +33,37 @@ class Ec2WebserverOptions(LabOptions):
     )
 
 
+AccessControlPart = Literal["nacl", "security-groups", "containers"]
+
+
+class AccessControlOptions(LabOptions):
+    parts: tuple[AccessControlPart, ...] = Field(
+        ("nacl", "security-groups", "containers"), min_length=1,
+        description="a non-empty list of parts, each once: nacl, security-groups, containers",
+    )
+
+    @field_validator("parts")
+    @classmethod
+    def _each_once(cls, parts: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(parts)) != len(parts):
+            raise ValueError("a part is listed twice")
+        return parts
+
+
+NAT_OPTION = ("true or false: false drops the NAT gateways (and their Elastic IPs); private web servers "
+              "then serve their page with Python's built-in server, which needs no package download")
+
+
+class DualStackOptions(LabOptions):
+    coursework: bool = Field(False, description="true or false: also carve the coursework subnets SN-A..SN-F")
+    nat_gateway: bool = Field(True, description="true or false: with coursework, false gives private SN-B an "
+                                                "IPv6-only way out (egress-only gateway) instead of a NAT gateway")
+
+
+class VpcPeeringOptions(LabOptions):
+    nat_gateway: bool = Field(True, description=NAT_OPTION)
+
+
 @dataclass(frozen=True)
 class LabSpec:
     key: str
@@ -48,40 +79,95 @@ class LabSpec:
         return DEFAULT_STAGE if DEFAULT_STAGE in self.stages else next(iter(self.stages))
 
 
-LABS: dict[str, LabSpec] = {
-    spec.key: spec
-    for spec in (
-        LabSpec(
-            key="ec2-webserver",
-            chapter=3,
-            title="Web servers on EC2, bootstrapped by user data",
-            seed_lines="L1311-2700",
-            summary=(
-                "A VPC shaped like the default VPC (six public /20s, one per AZ) and 1-6 web servers "
-                "that answer 'Hello from <hostname>'; SSH from the admin CIDR, HTTP from anywhere."
-            ),
-            stages={
-                "starter": "the security group allows SSH only: the browser times out, as in the book",
-                "solution": "HTTP (80) is open to the world: every server's page loads",
-            },
-            options=Ec2WebserverOptions,
+_SPECS = (
+    LabSpec(
+        key="ec2-webserver",
+        chapter=3,
+        title="Web servers on EC2, bootstrapped by user data",
+        seed_lines="L1311-2700",
+        summary=(
+            "A VPC shaped like the default VPC (six public /20s, one per AZ) and 1-6 web servers "
+            "that answer 'Hello from <hostname>'; SSH from the admin CIDR, HTTP from anywhere."
         ),
-        LabSpec(
-            key="vpc-nat",
-            chapter=7,
-            title="Public and private subnets, bastion and NAT gateway",
-            seed_lines="L5281-5700",
-            summary=(
-                "VPC-A with public SN-A-01 and private SN-A-02, an internet gateway, a bastion (SSH "
-                "from the admin CIDR) and a private web-dev server reached through it; a NAT gateway "
-                "with an Elastic IP gives web-dev a way out."
-            ),
-            stages={
-                "starter": "NAT gateway exists but the private route table has no default route, and "
-                "web-dev accepts only SSH from the bastion: no updates, no curl from the bastion",
-                "solution": "private default route to the NAT gateway; web-dev accepts SSH and HTTP "
-                "from the bastion's security group",
-            },
+        stages={
+            "starter": "the security group allows SSH only: the browser times out, as in the book",
+            "solution": "HTTP (80) is open to the world: every server's page loads",
+        },
+        options=Ec2WebserverOptions,
+    ),
+    LabSpec(
+        key="vpc-nat",
+        chapter=7,
+        title="Public and private subnets, bastion and NAT gateway",
+        seed_lines="L5281-5700",
+        summary=(
+            "VPC-A with public SN-A-01 and private SN-A-02, an internet gateway, a bastion (SSH "
+            "from the admin CIDR) and a private web-dev server reached through it; a NAT gateway "
+            "with an Elastic IP gives web-dev a way out."
         ),
-    )
-}
+        stages={
+            "starter": "NAT gateway exists but the private route table has no default route, and "
+            "web-dev accepts only SSH from the bastion: no updates, no curl from the bastion",
+            "solution": "private default route to the NAT gateway; web-dev accepts SSH and HTTP "
+            "from the bastion's security group",
+        },
+    ),
+    LabSpec(
+        key="access-control",
+        chapter=5,
+        title="Network ACLs and security groups",
+        seed_lines="L3558-4400",
+        summary=(
+            "In a default-like VPC: SN-0 with its own network ACL and an instance in it; an instance "
+            "protected by SG-01 (HTTP in, ICMP out) and SG-02 (SSH from the admin CIDR) together; an "
+            "instance running three nginx containers on 8081-8083 behind one security-group rule."
+        ),
+        stages={
+            "starter": "the NACL denies everything; the SG instance has only the VPC's default group; "
+            "no rule for the containers' ports",
+            "ssh": "NACL: inbound 22 from the admin CIDR, outbound ephemeral 1024-65535 (SSH works, "
+            "package installs do not); SG-01 + SG-02; the 8081-8083 rule",
+            "solution": "NACL adds outbound 443 and inbound ephemeral 1024-65535: package installs work",
+        },
+        options=AccessControlOptions,
+    ),
+    LabSpec(
+        key="dual-stack",
+        chapter=6,
+        title="IPv6 next to IPv4: a dual-stack VPC",
+        seed_lines="L4830-5230",
+        summary=(
+            "A default-like VPC with an Amazon-provided IPv6 /56, subnets with numbered /64s (SN-0 gets "
+            "00) and auto-assigned IPv6, and a web server reachable over IPv4 and IPv6; option: the "
+            "coursework subnets SN-A..SN-F, each in its own AZ, SN-B private."
+        ),
+        stages={
+            "starter": "IPv6 block and /64s, but no ::/0 route (the book adds it by hand): IPv6 does "
+            "not reach the server; coursework SN-B has no way out",
+            "solution": "::/0 to the internet gateway; SN-B gets a NAT gateway route and an "
+            "egress-only gateway for IPv6",
+        },
+        options=DualStackOptions,
+    ),
+    LabSpec(
+        key="vpc-peering",
+        chapter=7,
+        title="Blue/green VPCs joined by peering",
+        seed_lines="L5739-6008",
+        summary=(
+            "Blue VPC-A (staging, 10.N.0.0/17) and green VPC-B (production, 10.N.128.0/17), each "
+            "with a public and a private /20, a bastion (VM1, VM3), a private web server (VM2, VM4) "
+            "and a NAT gateway; a peering (requester B, accepter A); ICMP and HTTP allowed from the "
+            "peer VPC."
+        ),
+        stages={
+            "starter": "the peering is active but no route table knows the other VPC (the book's "
+            "first failure)",
+            "solution": "every route table of both VPCs routes the peer's CIDR through the peering",
+        },
+        options=VpcPeeringOptions,
+    ),
+)
+
+# In course order (chapter), so lists of labs read like the book.
+LABS: dict[str, LabSpec] = {spec.key: spec for spec in sorted(_SPECS, key=lambda spec: spec.chapter)}

@@ -85,3 +85,46 @@ def web_server_user_data(image: ImageSpec, page: str = HELLO_PAGE) -> str:
             "",
         ]
     )
+
+
+def builtin_web_server_user_data(page: str = HELLO_PAGE, port: int = 80) -> str:
+    """The same landing page served by Python's built-in HTTP server (part of Amazon Linux 2023),
+    so a private host needs no package download: no NAT gateway, no internet route."""
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            "# cloudlabs: web server without packages (python3 -m http.server), for hosts with no way out",
+            "set -euxo pipefail",
+            "mkdir -p /var/www/html",
+            f'echo "{page}" > /var/www/html/index.html',
+            "cat > /etc/systemd/system/cloudlabs-web.service <<'UNIT'",
+            "[Unit]",
+            "Description=cloudlabs landing page",
+            "After=network-online.target",
+            "[Service]",
+            f"ExecStart=/usr/bin/python3 -m http.server {port} --directory /var/www/html",
+            "Restart=always",
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "UNIT",
+            "systemctl daemon-reload",
+            "systemctl enable --now cloudlabs-web",
+            "",
+        ]
+    )
+
+
+def docker_containers_user_data(ports: tuple[int, ...], image: str = "nginx") -> str:
+    """Chapter 5 coursework: Docker on the instance and one nginx container per host port."""
+    runs = [f"docker run -d --restart unless-stopped --name web-{port} -p {port}:80 {image}" for port in ports]
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            f"# cloudlabs: {len(ports)} {image} containers on ports {', '.join(map(str, ports))} (chapter 5 coursework)",
+            "set -euxo pipefail",
+            "until dnf install -y docker; do sleep 30; done",
+            "systemctl enable --now docker",
+            *runs,
+            "",
+        ]
+    )

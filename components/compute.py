@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from cloudlabs.images import AMAZON_LINUX_2023, ImageSpec, ami_name_filter, architecture, web_server_user_data
 
 from .context import LabContext
-from .security import ALL_TRAFFIC, ANYWHERE, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
+from .security import ALL_TRAFFIC, ANYWHERE, SSH, LabSecurityGroup, LabSecurityGroupArgs, Rule, inbound, outbound
 
 
 def lookup_ami(image: ImageSpec, instance_type: str, opts: pulumi.InvokeOptions | None = None) -> pulumi.Output[str]:
@@ -71,6 +71,7 @@ class InstanceArgs:
     public: bool = True
     user_data: str | None = None
     instance_type: str | None = None  # default: the stack's instance type
+    ipv6_addresses: int = 0  # IPv6 addresses from the subnet's /64 (dual stack)
     extra_tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -85,6 +86,7 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         subnet_id=args.subnet_id,
         vpc_security_group_ids=list(args.security_group_ids),
         associate_public_ip_address=args.public,
+        ipv6_address_count=args.ipv6_addresses or None,
         key_name=ctx.key_name,
         user_data=args.user_data,
         user_data_replace_on_change=True,
@@ -116,8 +118,10 @@ class WebServer(pulumi.ComponentResource):
         self.instance = lab_instance(name, args, self)
         self.private_ip = self.instance.private_ip
         self.public_ip = self.instance.public_ip if args.public else None
+        self.ipv6 = self.instance.ipv6_addresses.apply(lambda a: a[0] if a else None) if args.ipv6_addresses else None
         address = self.public_ip if args.public else self.private_ip
         self.url = pulumi.Output.concat("http://", address, "/")
+        self.url_v6 = pulumi.Output.concat("http://[", self.ipv6, "]/") if self.ipv6 is not None else None
         self.login_user = args.image.login_user
         self.ssh = ssh_command(args.image.login_user, address, args.context.key_name) if args.public else None
         self.register_outputs({
@@ -135,6 +139,7 @@ class BastionArgs:
     ami: pulumi.Input[str]
     context: LabContext
     host_name: str = "bastion"
+    extra_rules: Sequence[Rule] = ()  # e.g. ICMP from a peered VPC
 
 
 class Bastion(pulumi.ComponentResource):
@@ -156,6 +161,7 @@ class Bastion(pulumi.ComponentResource):
                 context=ctx,
                 rules=[
                     inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR"),
+                    *args.extra_rules,
                     outbound(ALL_TRAFFIC, ANYWHERE, "all outbound"),
                 ],
             ),

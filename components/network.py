@@ -29,6 +29,7 @@ class LabVpcArgs:
     availability_zones: pulumi.Input[list[str]]  # the region's zones, looked up at deploy time
     nat_gateway: bool = False  # one NAT gateway + Elastic IP in the first public subnet
     private_default_route: bool = True  # 0.0.0.0/0 of the private subnets via the NAT gateway
+    ipv6_default_route: bool = True  # with IPv6: ::/0 to the internet gateway (public) / egress-only gateway (private)
 
 
 class LabVpc(pulumi.ComponentResource):
@@ -81,7 +82,7 @@ class LabVpc(pulumi.ComponentResource):
             self.public_route_table = self._route_table(f"{name}-public-rt", f"{plan.name}-RT-Public", plan.public_subnets, ctx)
             aws.ec2.Route(f"{name}-public-default", route_table_id=self.public_route_table.id,
                           destination_cidr_block="0.0.0.0/0", gateway_id=self.igw.id, opts=child)
-            if plan.ipv6:
+            if plan.ipv6 and args.ipv6_default_route:
                 aws.ec2.Route(f"{name}-public-default-v6", route_table_id=self.public_route_table.id,
                               destination_ipv6_cidr_block="::/0", gateway_id=self.igw.id, opts=child)
 
@@ -105,13 +106,14 @@ class LabVpc(pulumi.ComponentResource):
             if self.nat_gateway is not None and args.private_default_route:
                 aws.ec2.Route(f"{name}-private-default", route_table_id=self.private_route_table.id,
                               destination_cidr_block="0.0.0.0/0", nat_gateway_id=self.nat_gateway.id, opts=child)
-            if plan.ipv6:
+            if plan.ipv6 and args.ipv6_default_route:
                 eigw = aws.ec2.EgressOnlyInternetGateway(f"{name}-eigw", vpc_id=self.vpc.id,
                                                          tags=ctx.tags(f"{plan.name}-EIGW"), opts=child)
                 aws.ec2.Route(f"{name}-private-default-v6", route_table_id=self.private_route_table.id,
                               destination_ipv6_cidr_block="::/0", egress_only_gateway_id=eigw.id, opts=child)
 
         self.vpc_id = self.vpc.id
+        self.default_security_group_id = self.vpc.default_security_group_id
         self.register_outputs({
             "vpc_id": self.vpc.id,
             "cidr_block": self.vpc.cidr_block,
@@ -121,6 +123,11 @@ class LabVpc(pulumi.ComponentResource):
             "nat_gateway_id": self.nat_gateway.id if self.nat_gateway else None,
             "nat_public_ip": self.nat_eip.public_ip if self.nat_eip else None,
         })
+
+    @property
+    def route_tables(self) -> list[aws.ec2.RouteTable]:
+        """Every route table of the VPC that subnets use (public first)."""
+        return [t for t in (self.public_route_table, self.private_route_table) if t is not None]
 
     def _route_table(self, name: str, tag_name: str, subnets, ctx: LabContext) -> aws.ec2.RouteTable:
         child = pulumi.ResourceOptions(parent=self)

@@ -64,6 +64,8 @@ class FakeAws(Mocks):
             "aws:ec2/natGateway:NatGateway": self._nat_gateway,
             "aws:ec2/instance:Instance": self._instance,
             "aws:ec2/securityGroup:SecurityGroup": self._security_group,
+            "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": self._peering,
+            "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": self._peering_accepter,
         }
 
     # --- helpers -------------------------------------------------------------------------------
@@ -122,6 +124,9 @@ class FakeAws(Mocks):
             "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": ("eigw", "ec2", "egress-only-internet-gateway"),
             "aws:ec2/routeTable:RouteTable": ("rtb", "ec2", "route-table"),
             "aws:ec2/routeTableAssociation:RouteTableAssociation": ("rtbassoc", None, None),
+            "aws:ec2/networkAcl:NetworkAcl": ("acl", "ec2", "network-acl"),
+            "aws:ec2/networkAclRule:NetworkAclRule": ("nacl", None, None),
+            "aws:ec2/networkAclAssociation:NetworkAclAssociation": ("aclassoc", None, None),
             "aws:ec2/route:Route": ("r", None, None),
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("sgr", "ec2", "security-group-rule"),
             "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("sgr", "ec2", "security-group-rule"),
@@ -196,6 +201,25 @@ class FakeAws(Mocks):
         name = args.inputs.get("name") or f"{args.inputs.get('namePrefix', 'terraform-')}{_hex(group_id, 26)}"
         return group_id, {"arn": self.arn("ec2", f"security-group/{group_id}"), "ownerId": ACCOUNT_ID, "name": name}
 
+    def _peering(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        pcx = self._new_id("pcx", args)
+        return pcx, {"arn": self.arn("ec2", f"vpc-peering-connection/{pcx}"), "peerOwnerId": ACCOUNT_ID,
+                     "peerRegion": self.region,
+                     "acceptStatus": "active" if args.inputs.get("autoAccept") else "pending-acceptance"}
+
+    def _peering_accepter(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        pcx = args.inputs["vpcPeeringConnectionId"]
+        requested = self._by_id.get(pcx, {})
+        return pcx, {"acceptStatus": "active", "vpcId": requested.get("peerVpcId", ""),
+                     "peerVpcId": requested.get("vpcId", ""), "peerOwnerId": ACCOUNT_ID, "peerRegion": self.region}
+
+    def _ipv6_addresses(self, subnet: dict[str, Any], args: MockResourceArgs) -> list[str]:
+        count = int(args.inputs.get("ipv6AddressCount") or (1 if subnet.get("assignIpv6AddressOnCreation") else 0))
+        if not count or not subnet.get("ipv6CidrBlock"):
+            return []
+        block = IPv6Network(subnet["ipv6CidrBlock"])
+        return [str(block.network_address + 16 + (_digest(args.typ, args.name, str(i)) % (1 << 48))) for i in range(count)]
+
     def _instance(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         instance_id = self._new_id("i", args)
         subnet_id = args.inputs["subnetId"]
@@ -210,6 +234,7 @@ class FakeAws(Mocks):
             "publicIp": public_ip,
             **self._dns_names(private_ip, public_ip or None),
             "primaryNetworkInterfaceId": f"eni-{_hex(instance_id + '/eni')}",
+            "ipv6Addresses": self._ipv6_addresses(subnet, args),
             "instanceState": "running",
         }
 

@@ -67,3 +67,27 @@ def instances(graph: StackGraph) -> dict[str, Resource]:
 
 def subnets(graph: StackGraph) -> dict[str, Resource]:
     return {name_tag(s): s for s in graph.of_type(SUBNET)}
+
+NACL = "aws:ec2/networkAcl:NetworkAcl"
+NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+NACL_ASSOCIATION = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
+PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+PEERING_ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+EIGW = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
+
+
+def nacl_entries(graph: StackGraph) -> set[tuple]:
+    """(NACL Name, in/out, rule number, protocol, from, to, CIDR, action)."""
+    result = set()
+    for rule in graph.of_type(NACL_RULE):
+        acl = named_by_id(graph, rule.inputs["networkAclId"])
+        cidr = rule.inputs.get("cidrBlock") or rule.inputs.get("ipv6CidrBlock")
+        result.add((acl, "out" if rule.inputs["egress"] else "in", rule.inputs["ruleNumber"], rule.inputs["protocol"],
+                    rule.inputs.get("fromPort"), rule.inputs.get("toPort"), cidr, rule.inputs["ruleAction"]))
+    return result
+
+
+def nacl_associations(graph: StackGraph) -> dict[str, str]:
+    """subnet Name -> NACL Name."""
+    return {named_by_id(graph, a.inputs["subnetId"]): named_by_id(graph, a.inputs["networkAclId"])
+            for a in graph.of_type(NACL_ASSOCIATION)}

@@ -31,6 +31,9 @@ def copy_demo(tmp_path: Path) -> Path:
 def test_plan_prints_every_demo_stack(capsys):
     code, out, err = run(capsys, "plan")
     assert code == 0, err
+    assert "11 stacks" in out and "demo-net-n08" in out and "10.16.128.0/17" in out
+    code, out, err = run(capsys, "plan", "demo")  # up to five stacks: a panel each
+    assert code == 0, err
     for stack, lab in (("demo-s01", "ec2-webserver (solution)"), ("demo-s02", "vpc-nat (starter)"), ("demo-s03", "vpc-nat (solution)")):
         assert f"{stack}: {lab}" in out
     assert "10.1.0.0/16" in out and "10.2.0.0/16" in out and "10.3.0.0/16" in out
@@ -92,7 +95,7 @@ def test_one_failing_stack_does_not_hide_the_others(capsys, tmp_path, monkeypatc
 
     monkeypatch.setattr(vpc_nat.VpcNatLab, "build", fail_for_s02)
     target = tmp_path / "plan.json"
-    code, out, err = run(capsys, "plan", "--json", str(target))
+    code, out, err = run(capsys, "plan", "demo", "--json", str(target))
     assert code == 1
     assert "FAILED demo-s02: the program failed: RuntimeError: simulated bug" in err
     assert "demo-s01" in out and "demo-s03" in out
@@ -118,9 +121,9 @@ def test_module_entry_point_runs_without_pulumi_cli_or_credentials(tmp_path):
 def test_readme_documents_every_lab_and_its_stages():
     from cloudlabs.catalog import LABS
     readme = (REPO_ROOT / "README.md").read_text()
-    catalog = readme.split("## Lab catalog", 1)[1].split("\n#", 1)[0]
+    table = readme.split("| lab | chapter |", 1)[1].split("\n\n", 1)[0]
     for key, spec in LABS.items():
-        (row,) = [line for line in catalog.splitlines() if line.startswith(f"| `{key}` |")]
+        (row,) = [line for line in table.splitlines() if line.startswith(f"| `{key}` |")]
         for stage in spec.stages:
             assert f"`{stage}`" in row, (key, stage)
         assert "$" in row.split("|")[-2], f"{key}: no cost per hour"
@@ -152,8 +155,9 @@ def test_sync_bad_cohort_exits_2_and_writes_nothing(capsys, tmp_path):
     assert sorted(p.name for p in envs.iterdir()) == ["fall26.yaml"]
 
 
-def test_demo_stack_files_are_in_sync_with_the_demo_cohort(capsys):
-    code, out, _ = run(capsys, "sync", "demo", "--check")
+@pytest.mark.parametrize("cohort", ["demo", "demo-net"])
+def test_demo_stack_files_are_in_sync_with_their_cohort(capsys, cohort):
+    code, out, _ = run(capsys, "sync", cohort, "--check")
     assert code == 0, out
 
 

@@ -18,7 +18,9 @@ from .graphtools import INSTANCE
 
 # Resource types without a `tags` argument; checked against the provider SDK below.
 UNTAGGABLE = {"aws:ec2/route:Route": aws.ec2.Route,
-              "aws:ec2/routeTableAssociation:RouteTableAssociation": aws.ec2.RouteTableAssociation}
+              "aws:ec2/routeTableAssociation:RouteTableAssociation": aws.ec2.RouteTableAssociation,
+              "aws:ec2/networkAclRule:NetworkAclRule": aws.ec2.NetworkAclRule,
+              "aws:ec2/networkAclAssociation:NetworkAclAssociation": aws.ec2.NetworkAclAssociation}
 TAG_KEYS = {"Name", "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:lab", "cloudlabs:expires"}
 
 ALL_LAB_GRAPHS = [(lab, stage) for lab, spec in LABS.items() for stage in spec.stages]
@@ -61,8 +63,10 @@ def test_instances_are_secure_and_cheap_by_default(lab, stage):
 def test_no_admin_port_is_open_to_the_world_by_default(lab, stage):
     from .graphtools import INGRESS
     for rule in lab_graph(lab, stage=stage).of_type(INGRESS):
-        if rule.inputs.get("cidrIpv4") == "0.0.0.0/0":
-            assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (80, 80)
+        if rule.inputs.get("cidrIpv4") == "0.0.0.0/0" or rule.inputs.get("cidrIpv6") == "::/0":
+            assert rule.inputs["ipProtocol"] != "-1", rule.urn
+            low, high = rule.inputs["fromPort"], rule.inputs["toPort"]
+            assert not any(low <= port <= high for port in (22, 3389)), rule.urn
 
 
 def test_world_open_ssh_only_with_the_explicit_flag():
@@ -136,3 +140,18 @@ def test_lab_vpc_ipv6_block_subnets_and_default_routes(tmp_path):
         ("VPC-RT-Private", "::/0", "eigw:VPC-EIGW"),
     }
     assert {s.inputs["availabilityZone"] for s in graph.of_type(SUBNET)} == {"us-east-1a", "us-east-1b"}
+
+
+@pytest.mark.parametrize("seat", [1, 50, 254])
+def test_rendered_vpcs_never_overlap_within_or_across_students(seat):
+    """Every lab and stage rendered for seats 1, 50 and 254: a student's VPCs are disjoint and
+    all lie in their /16, so two students never overlap."""
+    from ipaddress import ip_network
+    from .graphtools import VPC
+    block = ip_network(f"10.{seat}.0.0/16")
+    for lab, stage in ALL_LAB_GRAPHS:
+        cidrs = [ip_network(v.inputs["cidrBlock"]) for v in lab_graph(lab, stage=stage, seat=seat, student=f"s{seat}").of_type(VPC)]
+        assert cidrs and all(c.subnet_of(block) for c in cidrs), (lab, stage, cidrs)
+        for i, a in enumerate(cidrs):
+            for b in cidrs[i + 1:]:
+                assert not a.overlaps(b), (lab, stage, a, b)

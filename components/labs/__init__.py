@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from .access_control import AccessControlLab
 from .base import LabArgs, LabComponent
+from .dual_stack import DualStackLab
 from .ec2_webserver import Ec2WebserverLab
 from .vpc_nat import VpcNatLab
+from .vpc_peering import VpcPeeringLab
 
 LAB_COMPONENTS: dict[str, type[LabComponent]] = {
     "ec2-webserver": Ec2WebserverLab,
+    "access-control": AccessControlLab,
+    "dual-stack": DualStackLab,
     "vpc-nat": VpcNatLab,
+    "vpc-peering": VpcPeeringLab,
 }
 
 __all__ = ["LAB_COMPONENTS", "LabArgs", "LabComponent"]
