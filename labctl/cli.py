@@ -80,6 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--hours", type=float, default=3.0, help="session length in hours (default: %(default)s)")
     cost.add_argument("--details", action="store_true", help="itemize every stack, not only the cohort totals")
 
+    check = sub.add_parser("check", help="evaluate every lab's expected network paths offline",
+                           description="Render stacks offline and evaluate the paths each lab declares (e.g. internet -> "
+                                       "bastion:22 from the admin CIDR allowed): security groups, NACLs, routes, NAT, "
+                                       "peering. Exit 1 if any path is not as expected.")
+    _targets_argument(check)
+    check.add_argument("--all", action="store_true", help="list every path, not only those that fail")
+
+    reach = sub.add_parser("reach", help="can traffic go from A to B in a stack? (with the hops and what blocks it)",
+                           description="Evaluate one path on a stack's rendered graph. Endpoints: a host's name "
+                                       "(bastion, VM1), subnet:<name>, internet, internet6, admin (the admin CIDR). "
+                                       "Exit 0 if allowed, 1 if denied.")
+    reach.add_argument("stack", help="stack name or stack file")
+    reach.add_argument("src")
+    reach.add_argument("dst")
+    reach.add_argument("--port", type=int, help="destination port (tcp/udp)")
+    reach.add_argument("--protocol", default="tcp", choices=["tcp", "udp", "icmp", "icmpv6"])
+    reach.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
+
     diff = sub.add_parser("diff", help="compare two snapshot directories (e.g. base and pull request)",
                           description="Resources added, removed and changed per stack, with identical changes folded "
                                       "across stacks. Exit 0: no change; 1: changes; 2: bad input.")
@@ -104,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "diff":
         from .diff import cmd_diff
         return cmd_diff(args, out)
+    if args.command == "reach":
+        return cmd_reach(args, out)
     return cmd_render(args, out)
 
 
@@ -212,7 +232,8 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
     if not files:
         error(f"labctl: no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
         return EXIT_BAD_INPUT
-    if args.jobs < 1 or args.hours <= 0:
+    hours = getattr(args, "hours", 3.0)
+    if args.jobs < 1 or hours <= 0:
         error("labctl: --jobs must be at least 1 and --hours more than 0")
         return EXIT_BAD_INPUT
 
@@ -231,6 +252,7 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
     results = _render_with_progress(files, args.jobs)
     graphs = [r.graph for r in results if r.graph is not None]
     failures = [r for r in results if r.error is not None]
+    paths_failed = False
     try:
         prices = load_prices()
         costs = {g.stack: estimate(g, prices) for g in graphs}
@@ -238,7 +260,13 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
         error(f"labctl: {exc}")
         return EXIT_FAILED
 
-    if args.command == "cost":
+    if args.command == "check":
+        from .check import check_graph
+        from .summary import print_checks
+        results = [r for g in graphs for r in check_graph(g)]
+        print_checks(results, out, show_all=args.all)
+        paths_failed = any(not r.passed for r in results)
+    elif args.command == "cost":
         print_cost(graphs, costs, args.hours, out, details=args.details or len(graphs) == 1, prices=prices)
     else:
         details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
@@ -246,7 +274,35 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
         _write_outputs(args, graphs, out)
     for failure in failures:
         error(f"FAILED {failure.error}")
-    return EXIT_FAILED if failures else EXIT_OK
+    return EXIT_FAILED if failures or paths_failed else EXIT_OK
+
+
+def cmd_reach(args: argparse.Namespace, out: Console) -> int:
+    from .reach import evaluate
+    try:
+        (path,) = render.stack_files([args.stack], args.environments)
+        graph = render.render_file(path)
+    except (FileNotFoundError, ValueError) as exc:
+        error(f"labctl: {exc}")
+        return EXIT_BAD_INPUT
+    except SettingsError as exc:
+        error(str(exc))
+        return EXIT_BAD_INPUT
+    if (args.port is None) != args.protocol.startswith("icmp"):
+        error("labctl: --port is required for tcp/udp and not allowed for icmp")
+        return EXIT_BAD_INPUT
+    try:
+        verdict = evaluate(graph, args.src, args.dst, args.protocol, args.port)
+    except KeyError as exc:
+        error(f"labctl: {exc.args[0]}")
+        return EXIT_BAD_INPUT
+    target = args.dst if args.port is None else f"{args.dst}:{args.port}"
+    out.print(f"{graph.stack}: {args.src} -> {target} ({args.protocol}): {'ALLOWED' if verdict.allowed else 'DENIED'}")
+    for hop in verdict.hops:
+        out.print(f"  {hop}", markup=False)
+    if verdict.reason:
+        out.print(f"  blocked: {verdict.reason}", markup=False)
+    return EXIT_OK if verdict.allowed else EXIT_FAILED
 
 
 def _render_with_progress(files: list[Path], jobs: int) -> list[RenderResult]:

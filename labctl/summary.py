@@ -134,3 +134,31 @@ def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: flo
         console.print("Not priced (no rule in labctl/cost.py): " + ", ".join(unpriced))
     console.print(f"On-demand list prices as of {prices.as_of} ({prices.currency}); hourly resources only, "
                   "usage (data processed, transfer, requests) not included. Source: pricing/aws-on-demand.yaml.")
+
+
+def print_checks(results, console: Console, show_all: bool) -> None:
+    """Per stack: paths passed and failed; the failing paths (or all) with the explanation."""
+    from collections import defaultdict
+    per_stack: dict[str, list] = defaultdict(list)
+    for r in results:
+        per_stack[r.stack].append(r)
+    rows = [r for r in results if show_all or not r.passed]
+    if rows:
+        table = Table(title="Paths" if show_all else "Paths not as expected", title_justify="left")
+        for column in ("stack", "lab (stage)", "path", "expected", "result", "why / what blocks it"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            got = "allowed" if r.verdict.allowed else "denied"
+            status = "pass" if r.passed else "FAIL"
+            detail = r.verdict.reason or r.expect.why
+            table.add_row(r.stack, f"{r.lab} ({r.stage})", r.expect.label,
+                          "allowed" if r.expect.allowed else "denied", f"{got} {status}", detail)
+        console.print(table)
+    summary = Table(title="Expected paths", title_justify="left", show_footer=len(per_stack) > 1)
+    summary.add_column("stack", footer=f"{len(per_stack)} stacks")
+    summary.add_column("paths", justify="right", footer=str(len(results)))
+    summary.add_column("passed", justify="right", footer=str(sum(r.passed for r in results)))
+    summary.add_column("failed", justify="right", footer=str(sum(not r.passed for r in results)))
+    for stack, items in per_stack.items():
+        summary.add_row(stack, str(len(items)), str(sum(r.passed for r in items)), str(sum(not r.passed for r in items)))
+    console.print(summary)

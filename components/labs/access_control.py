@@ -6,6 +6,7 @@ from typing import Any
 
 from cloudlabs.catalog import AccessControlOptions
 from cloudlabs.images import AMAZON_LINUX_2023, docker_containers_user_data
+from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, ssh_command, zones_offering
 from ..context import LabContext
@@ -18,13 +19,13 @@ from .base import LabArgs, LabComponent
 
 EPHEMERAL_TCP = tcp(*EPHEMERAL, label="ephemeral TCP (1024-65535)")
 CONTAINER_PORTS = (8081, 8082, 8083)
-ADMIN = "admin CIDR"  # placeholder in the table below, replaced by the stack's admin CIDR
+ADMIN_CIDR = "admin CIDR"  # placeholder in the table below, replaced by the stack's admin CIDR
 
 # The book's walk through SN-0's NACL, stage by stage: (direction, rule number, ports, peer).
 NACL_STAGES: dict[str, tuple[tuple[str, int, Any, Any], ...]] = {
     "starter": (),  # a new NACL: everything denied in both directions
     "ssh": (
-        ("inbound", 10, SSH, ADMIN),                # SSH in...
+        ("inbound", 10, SSH, ADMIN_CIDR),           # SSH in...
         ("outbound", 10, EPHEMERAL_TCP, ANYWHERE),  # ...and its replies, to the client's ephemeral port
     ),
 }
@@ -35,7 +36,7 @@ NACL_STAGES["solution"] = NACL_STAGES["ssh"] + (
 
 
 def nacl_rules(stage: str, ctx: LabContext) -> list[NaclRule]:
-    return [NaclRule(number, direction, ports, ctx.admin_cidr if peer == ADMIN else peer)
+    return [NaclRule(number, direction, ports, ctx.admin_cidr if peer == ADMIN_CIDR else peer)
             for direction, number, ports, peer in NACL_STAGES[stage]]
 
 
@@ -55,6 +56,31 @@ class AccessControlLab(LabComponent):
     """
 
     TYPE = "cloudlabs:labs:AccessControl"
+
+    @classmethod
+    def expected_paths(cls, stage: str, options: AccessControlOptions) -> list[Expect]:
+        opened = allow if stage != "starter" else deny
+        paths: list[Expect] = []
+        if "nacl" in options.parts:
+            paths += [
+                opened(ADMIN, "VM-NACL", 22, "ssh into VM-NACL: needs inbound 22 and the reply on ephemeral ports"),
+                deny(INTERNET, "VM-NACL", 22, "SSH only from the admin CIDR"),
+                (allow if stage == "solution" else deny)("VM-NACL", INTERNET, 443,
+                                                         "sudo dnf update: outbound 443 and the reply on ephemeral ports"),
+            ]
+        if "security-groups" in options.parts:
+            paths += [
+                opened(INTERNET, "VM-SG", 80, "browse VM-SG: SG-01 lets HTTP in (the default group does not)"),
+                opened(ADMIN, "VM-SG", 22, "ssh into VM-SG: SG-02 adds SSH (SG-01 alone fails)"),
+                allow("VM-SG", INTERNET, 443, "outbound is open: package installs work"),
+            ]
+        if "containers" in options.parts:
+            paths += [
+                opened(INTERNET, "VM-DOCKER", CONTAINER_PORTS[1], "browse <public IP>:8082, the second container"),
+                allow(ADMIN, "VM-DOCKER", 22, "ssh into the Docker host"),
+                allow("VM-DOCKER", INTERNET, 443, "docker pulls the nginx image"),
+            ]
+        return paths
 
     def build(self, name: str, args: LabArgs) -> dict[str, Any]:
         ctx, options = args.context, args.options

@@ -9,6 +9,7 @@ import pulumi
 
 from cloudlabs.addressing import LabLayout
 from cloudlabs.catalog import LabOptions
+from cloudlabs.paths import Expect
 
 from ..context import LabContext
 
@@ -35,6 +36,12 @@ class LabComponent(pulumi.ComponentResource):
 
     def build(self, name: str, args: LabArgs) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @classmethod
+    def expected_paths(cls, stage: str, options: LabOptions) -> list[Expect]:
+        """What "success looks like" for this stage (and where the starter must fail), evaluated
+        by `labctl check` on the rendered graph. Every lab declares its paths."""
+        raise NotImplementedError(f"{cls.__name__} declares no expected paths")
 
     @property
     def child(self) -> pulumi.ResourceOptions:

@@ -8,6 +8,7 @@ import pulumi
 
 from cloudlabs.catalog import Ec2WebserverOptions
 from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, ImageSpec
+from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs
@@ -29,6 +30,20 @@ class Ec2WebserverLab(LabComponent):
     on, HTTP from anywhere (the `starter` is the book's "It failed! Why?")."""
 
     TYPE = "cloudlabs:labs:Ec2Webserver"
+
+    @classmethod
+    def expected_paths(cls, stage: str, options: Ec2WebserverOptions) -> list[Expect]:
+        web = allow if stage == "solution" else deny
+        paths: list[Expect] = []
+        for i in range(1, options.count + 1):
+            vm = f"VM{i}"
+            paths += [
+                allow(ADMIN, vm, 22, f"ssh into {vm} from the admin CIDR"),
+                deny(INTERNET, vm, 22, "SSH from anywhere else is refused"),
+                web(INTERNET, vm, 80, f"browse http://<{vm} public IP>/" + ("" if stage == "solution" else ": it fails, why?")),
+                allow(vm, INTERNET, 443, "the user data downloads the web server package"),
+            ]
+        return paths
 
     def build(self, name: str, args: LabArgs) -> dict[str, Any]:
         ctx, options = args.context, args.options

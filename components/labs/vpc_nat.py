@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudlabs.catalog import LabOptions
 from cloudlabs.images import AMAZON_LINUX_2023
+from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
 from ..compute import Bastion, BastionArgs, InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs
@@ -20,6 +22,19 @@ class VpcNatLab(LabComponent):
     out."""
 
     TYPE = "cloudlabs:labs:VpcNat"
+
+    @classmethod
+    def expected_paths(cls, stage: str, options: LabOptions) -> list[Expect]:
+        done = allow if stage == "solution" else deny
+        return [
+            allow(ADMIN, "bastion", 22, "ssh into the bastion from the admin CIDR"),
+            deny(INTERNET, "bastion", 22, "the bastion refuses SSH from anywhere else"),
+            deny(INTERNET, "web-dev", 80, "web-dev is private: no public IP"),
+            allow("bastion", "web-dev", 22, "ssh from the bastion to web-dev"),
+            done("bastion", "web-dev", 80, "curl web-dev from the bastion"),
+            done("web-dev", INTERNET, 443, "web-dev installs httpd through the NAT gateway"),
+            allow("bastion", INTERNET, 443, "the bastion updates its packages directly"),
+        ]
 
     def build(self, name: str, args: LabArgs) -> dict[str, Any]:
         ctx = args.context

@@ -1,0 +1,41 @@
+"""Expected paths of every lab of a stack, evaluated on its rendered graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cloudlabs.catalog import LABS
+from cloudlabs.paths import Expect
+from components.labs import LAB_COMPONENTS
+
+from .graph import StackGraph
+from .reach import Evaluator, NetworkModel, Verdict
+
+
+@dataclass
+class PathResult:
+    stack: str
+    lab: str
+    stage: str
+    expect: Expect
+    verdict: Verdict
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.allowed == self.expect.allowed
+
+
+def expected_paths(graph: StackGraph) -> list[tuple[str, str, Expect]]:
+    """(lab, stage, expectation) for every lab the stack runs, as its component declares them."""
+    paths = []
+    for selection in graph.settings["labs"]:
+        lab, stage = selection["lab"], selection["stage"]
+        options = LABS[lab].options.model_validate(selection.get("options") or {})
+        paths += [(lab, stage, e) for e in LAB_COMPONENTS[lab].expected_paths(stage, options)]
+    return paths
+
+
+def check_graph(graph: StackGraph) -> list[PathResult]:
+    evaluator = Evaluator(NetworkModel(graph), graph.settings.get("adminCidr"))
+    return [PathResult(graph.stack, lab, stage, e, evaluator.check(e.src, e.dst, e.protocol, e.port))
+            for lab, stage, e in expected_paths(graph)]
