@@ -93,6 +93,24 @@ def main() -> None:
             times.sort()
             print(f"plan of {args.students} {args.lab} stacks, {jobs} worker(s): median {times[len(times) // 2]:.2f} s "
                   f"(min {times[0]:.2f}), peak memory {max(peaks) / 2**20:.0f} MiB (all processes)")
+        elapsed, peak = run_measured([sys.executable, "-m", "labctl", "check", "bench", "--environments", str(envs)], REPO)
+        print(f"check of {args.students} {args.lab} stacks (render + every expected path), 2 workers: {elapsed:.2f} s, "
+              f"peak memory {peak / 2**20:.0f} MiB")
+        bench_evaluation(envs)
+
+
+def bench_evaluation(envs: Path) -> None:
+    """The evaluator alone, on graphs already rendered."""
+    sys.path.insert(0, str(REPO))
+    from labctl.batch import render_files
+    from labctl.check import check_graph
+    from labctl.render import stack_files
+    graphs = [r.graph for r in render_files(stack_files([envs]), jobs=2)]
+    start = time.perf_counter()
+    paths = sum(len(check_graph(g)) for g in graphs)
+    elapsed = time.perf_counter() - start
+    print(f"evaluation only: {paths} paths in {len(graphs)} stacks in {elapsed * 1000:.0f} ms "
+          f"({elapsed / paths * 1e6:.0f} µs per path)")
 
 
 if __name__ == "__main__":

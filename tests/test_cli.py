@@ -188,3 +188,44 @@ def test_forty_students_plan_diff_and_cost(capsys, tmp_path):
     per_student = 2 * 0.0104 + 2 * 8 * 0.08 / 730 + 0.005 + 0.005 + 0.045
     assert f"${40 * per_student * 3:,.2f}" in out  # $9.31 for the cohort's 3-hour session
     assert "vpc-nat (starter)" in out and "$0.078" in out and "$0.233" in out
+
+
+# --- check and reach ------------------------------------------------------------------------------
+
+
+def test_check_passes_on_the_demo_cohorts(capsys):
+    code, out, err = run(capsys, "check")
+    assert code == 0, out + err
+    assert "11 stacks" in out and "│ demo-net-n06 │    10 │     10 │      0 │" in out
+    code, out, _ = run(capsys, "check", "demo-s02", "--all")
+    assert code == 0 and "bastion -> web-dev:80" in out and "denied pass" in out
+
+
+def test_check_fails_with_the_explanation_when_a_lab_breaks(capsys, monkeypatch):
+    from components.labs.vpc_nat import VpcNatLab
+    original = VpcNatLab.expected_paths.__func__
+
+    def expects_too_much(cls, stage, options):
+        from cloudlabs.paths import allow
+        return original(cls, stage, options) + [allow("internet", "web-dev", 22, "nobody should expect this")]
+
+    monkeypatch.setattr(VpcNatLab, "expected_paths", classmethod(expects_too_much))
+    code, out, _ = run(capsys, "check", "demo-s03")
+    assert code == 1
+    assert "internet -> web-dev:22" in out and "denied FAIL" in out and "web-dev has no public IPv4 address" in out
+
+
+def test_reach_answers_with_hops_and_what_blocks(capsys):
+    code, out, _ = run(capsys, "reach", "demo-s02", "bastion", "web-dev", "--port", "80")
+    assert code == 1
+    assert out.splitlines()[0] == "demo-s02: bastion -> web-dev:80 (tcp): DENIED"
+    assert "  blocked: security group web-dev-SG of web-dev has no inbound rule for tcp 80 from bastion" in out
+    code, out, _ = run(capsys, "reach", "demo-net-n07", "VM1", "VM3", "--protocol", "icmp")
+    assert code == 0 and "ALLOWED" in out and "via pcx-" in out
+
+
+def test_reach_bad_input_exits_2(capsys):
+    code, _, err = run(capsys, "reach", "demo-s02", "bastion", "nowhere", "--port", "80")
+    assert code == 2 and "no host named 'nowhere'; hosts: bastion, web-dev" in err
+    code, _, err = run(capsys, "reach", "demo-s02", "bastion", "web-dev")
+    assert code == 2 and "--port is required for tcp/udp" in err
