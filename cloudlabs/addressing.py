@@ -199,6 +199,7 @@ LAYOUTS: dict[str, Callable[[IPv4Network], tuple[VpcPlan, ...]]] = {
     "vpc-nat": _layout_vpc_nat,
     "vpc-peering": _layout_vpc_peering,
     "load-balancer": _layout_default_like,
+    "autoscaling": _layout_default_like,
     "object-storage": _layout_default_like,
     "lamp": _layout_lamp,
     "beanstalk": _layout_default_like,

@@ -150,6 +150,30 @@ _SPECS = (
         options=DualStackOptions,
     ),
     LabSpec(
+        key="load-balancer",
+        chapter=8,
+        title="An Application Load Balancer over three web servers",
+        seed_lines="L6201-6500",
+        summary=(
+            "Three web servers in three AZs, each page naming its host; a target group on HTTP 80 with "
+            "the book's health check (/, every 30 s, 5 s timeout, 2 unhealthy, 5 healthy, 200); an "
+            "internet-facing ALB and a listener forwarding to it; servers take HTTP only from the ALB."
+        ),
+        stages={"solution": "the ALB alternates between the three servers"},
+    ),
+    LabSpec(
+        key="autoscaling",
+        chapter=8,
+        title="An Auto Scaling group behind the load balancer",
+        seed_lines="L6500-6755",
+        summary=(
+            "A launch template (the web server's user data instead of the book's hand-made AMI), an "
+            "Auto Scaling group of min 2 / desired 2 / max 4 over three subnets, registered to the ALB's "
+            "target group with ELB health checks, and target tracking on average CPU at 50%."
+        ),
+        stages={"solution": "two servers behind the ALB; loading their CPU adds up to two more"},
+    ),
+    LabSpec(
         key="vpc-peering",
         chapter=7,
         title="Blue/green VPCs joined by peering",

@@ -87,6 +87,12 @@ def web_server_user_data(image: ImageSpec, page: str = HELLO_PAGE) -> str:
     )
 
 
+def base64_text(script: str) -> str:
+    """Launch templates take user data base64-encoded (instances take it as text)."""
+    import base64
+    return base64.b64encode(script.encode()).decode()
+
+
 def builtin_web_server_user_data(page: str = HELLO_PAGE, port: int = 80) -> str:
     """The same landing page served by Python's built-in HTTP server (part of Amazon Linux 2023),
     so a private host needs no package download: no NAT gateway, no internet route."""

@@ -98,6 +98,7 @@ FREE = {
     "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:lb/targetGroupAttachment:TargetGroupAttachment",
     "aws:rds/subnetGroup:SubnetGroup", "aws:ecs/cluster:Cluster", "aws:ecs/taskDefinition:TaskDefinition",
     "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:ssm/parameter:Parameter",
+    "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/policy:Policy",
 }
 
 
@@ -116,6 +117,7 @@ class Estimator:
             "aws:rds/instance:Instance": self.database,
             "aws:ebs/volume:Volume": self.volume,
             "aws:ecs/service:Service": self.fargate_service,
+            "aws:autoscaling/group:Group": self.autoscaling_group,
         }
 
     def add(self, r: Resource, item: str, quantity: float, unit: str, price: float) -> None:
@@ -147,6 +149,24 @@ class Estimator:
         self.storage(r, root.get("volumeSize", 8), root.get("volumeType", "gp3"))
         if r.outputs.get("publicIp") or r.inputs.get("associatePublicIpAddress"):
             self.add(r, "public IPv4 address", 1, "address", self.p.public_ipv4_hour)
+
+    def autoscaling_group(self, r: Resource) -> None:
+        """Desired capacity times what one instance of the launch template costs."""
+        ref = (r.inputs.get("launchTemplate") or {}).get("id")
+        template = next((t for t in self.graph.of_type("aws:ec2/launchTemplate:LaunchTemplate") if t.id == ref), None)
+        if template is None:
+            raise PricingError(f"{self.graph.stack}: {r.name} uses launch template {ref!r}, not in the graph")
+        count = r.inputs.get("desiredCapacity", r.inputs.get("minSize", 1))
+        itype = template.inputs["instanceType"]
+        self.add(r, f"{itype} instance", count, "instance", self.price(self.p.ec2_instance_hour, itype, "EC2 instance"))
+        for mapping in template.inputs.get("blockDeviceMappings") or []:
+            ebs = mapping.get("ebs") or {}
+            kind = ebs.get("volumeType", "gp3")
+            price = self.price(self.p.ebs_gb_month, kind, "EBS")
+            self.add(r, f"{kind} volume", count * ebs.get("volumeSize", 8), "GiB", price / self.per_month)
+        interfaces = template.inputs.get("networkInterfaces") or [{}]
+        if str(interfaces[0].get("associatePublicIpAddress")).lower() == "true":
+            self.add(r, "public IPv4 address", count, "address", self.p.public_ipv4_hour)
 
     def nat_gateway(self, r: Resource) -> None:
         self.add(r, "NAT gateway", 1, "gateway", self.p.nat_gateway_hour)

@@ -66,6 +66,12 @@ class FakeAws(Mocks):
             "aws:ec2/securityGroup:SecurityGroup": self._security_group,
             "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": self._peering,
             "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": self._peering_accepter,
+            "aws:lb/loadBalancer:LoadBalancer": self._load_balancer,
+            "aws:lb/targetGroup:TargetGroup": self._target_group,
+            "aws:lb/listener:Listener": lambda a, _: self._arn_only(a, "elasticloadbalancing", "listener/app"),
+            "aws:ec2/launchTemplate:LaunchTemplate": self._launch_template,
+            "aws:autoscaling/group:Group": self._autoscaling_group,
+            "aws:autoscaling/policy:Policy": lambda a, _: self._arn_only(a, "autoscaling", "scalingPolicy"),
         }
 
     # --- helpers -------------------------------------------------------------------------------
@@ -200,6 +206,36 @@ class FakeAws(Mocks):
         group_id = self._new_id("sg", args)
         name = args.inputs.get("name") or f"{args.inputs.get('namePrefix', 'terraform-')}{_hex(group_id, 26)}"
         return group_id, {"arn": self.arn("ec2", f"security-group/{group_id}"), "ownerId": ACCOUNT_ID, "name": name}
+
+    def _name(self, args: MockResourceArgs, length: int = 26) -> str:
+        """A resource's AWS name: the given name, or the prefix plus a generated suffix."""
+        if args.inputs.get("name"):
+            return args.inputs["name"]
+        return (args.inputs.get("namePrefix") or "tf-") + _hex(f"{self.stack}/{args.name}", length)
+
+    def _arn_only(self, args: MockResourceArgs, service: str, kind: str) -> tuple[str, dict[str, Any]]:
+        arn = self.arn(service, f"{kind}/{args.name}/{_hex(self.stack + args.name, 16)}")
+        return arn, {"arn": arn}
+
+    def _load_balancer(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = self._name(args, 6)
+        arn = self.arn("elasticloadbalancing", f"loadbalancer/app/{name}/{_hex(self.stack + args.name, 16)}")
+        return arn, {"arn": arn, "name": name, "dnsName": f"{name}-{_digest(self.stack, args.name) % 10**10}.{self.region}.elb.amazonaws.com",
+                     "zoneId": "Z35SXDOTRQ7X7K", "arnSuffix": arn.split(":loadbalancer/")[1]}
+
+    def _target_group(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = self._name(args, 6)
+        arn = self.arn("elasticloadbalancing", f"targetgroup/{name}/{_hex(self.stack + args.name, 16)}")
+        return arn, {"arn": arn, "name": name, "arnSuffix": arn.split(":")[-1]}
+
+    def _launch_template(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        lt = self._new_id("lt", args)
+        return lt, {"arn": self.arn("ec2", f"launch-template/{lt}"), "latestVersion": 1, "defaultVersion": 1,
+                    "name": self._name(args)}
+
+    def _autoscaling_group(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = self._name(args)
+        return name, {"name": name, "arn": self.arn("autoscaling", f"autoScalingGroup:{_hex(name, 32)}:autoScalingGroupName/{name}")}
 
     def _peering(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         pcx = self._new_id("pcx", args)

@@ -31,6 +31,9 @@ INTERNET_V6 = ip_address("3fff::7")  # RFC 9637 documentation prefix, outside ev
 PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58", "-1": "-1", "all": "-1"}
 PROTOCOL_NAMES = {v: k for k, v in PROTOCOL_NUMBERS.items() if k != "all"}
 ALL_V4, ALL_V6 = ip_network("0.0.0.0/0"), ip_network("::/0")
+# Stand-ins for addresses AWS assigns at run time (a load balancer's nodes, an ASG's instances).
+LOAD_BALANCER_PUBLIC = ip_address("192.0.2.254")
+AUTOSCALING_PUBLIC = ip_address("192.0.2.253")
 
 
 def proto(value: Any) -> str:
@@ -232,6 +235,27 @@ class NetworkModel:
                 name_of(r), "instance", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
                 ip_address(r.outputs["publicIp"]) if r.outputs.get("publicIp") else None,
                 [ip_address(a) for a in r.outputs.get("ipv6Addresses") or []], list(r.inputs.get("vpcSecurityGroupIds") or []))
+        for r in self._of("aws:lb/loadBalancer:LoadBalancer"):
+            subnets = list(r.inputs.get("subnets") or [])
+            if subnets and subnets[0] in self.subnets:
+                network = self.subnets[subnets[0]].cidr
+                self.endpoints[name_of(r)] = Endpoint(
+                    name_of(r), "load balancer", subnets[0], network.network_address + 5,
+                    None if r.inputs.get("internal") else LOAD_BALANCER_PUBLIC, groups=list(r.inputs.get("securityGroups") or []))
+        templates = {t.id: t for t in self._of("aws:ec2/launchTemplate:LaunchTemplate")}
+        for r in self._of("aws:autoscaling/group:Group"):
+            template = templates.get((r.inputs.get("launchTemplate") or {}).get("id"))
+            subnets = list(r.inputs.get("vpcZoneIdentifiers") or [])
+            if template is None or not subnets or subnets[0] not in self.subnets:
+                continue
+            interface = (template.inputs.get("networkInterfaces") or [{}])[0]
+            public = str(interface.get("associatePublicIpAddress")).lower() == "true"
+            groups = list(interface.get("securityGroups") or template.inputs.get("vpcSecurityGroupIds") or [])
+            tag = next((t["value"] for t in r.inputs.get("tags") or [] if t.get("key") == "Name"), r.name)
+            name = tag.split("-", 1)[1] if "-" in tag else tag
+            self.endpoints[name] = Endpoint(name, "auto scaling instance", subnets[0],
+                                            self.subnets[subnets[0]].cidr.network_address + 11,
+                                            AUTOSCALING_PUBLIC if public else None, groups=groups)
         accepted = {r.inputs["vpcPeeringConnectionId"] for r in self._of(
             "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter") if r.inputs.get("autoAccept")}
         for r in self._of("aws:ec2/vpcPeeringConnection:VpcPeeringConnection"):

@@ -20,7 +20,9 @@ from .graphtools import INSTANCE
 UNTAGGABLE = {"aws:ec2/route:Route": aws.ec2.Route,
               "aws:ec2/routeTableAssociation:RouteTableAssociation": aws.ec2.RouteTableAssociation,
               "aws:ec2/networkAclRule:NetworkAclRule": aws.ec2.NetworkAclRule,
-              "aws:ec2/networkAclAssociation:NetworkAclAssociation": aws.ec2.NetworkAclAssociation}
+              "aws:ec2/networkAclAssociation:NetworkAclAssociation": aws.ec2.NetworkAclAssociation,
+              "aws:lb/targetGroupAttachment:TargetGroupAttachment": aws.lb.TargetGroupAttachment,
+              "aws:autoscaling/policy:Policy": aws.autoscaling.Policy}
 TAG_KEYS = {"Name", "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:lab", "cloudlabs:expires"}
 
 ALL_LAB_GRAPHS = [(lab, stage) for lab, spec in LABS.items() for stage in spec.stages]
@@ -42,6 +44,8 @@ def test_everything_taggable_is_tagged(lab, stage):
         if resource.type in UNTAGGABLE:
             continue
         tags = resource.inputs.get("tags", {})
+        if isinstance(tags, list):  # Auto Scaling groups take a list of {key, value, propagateAtLaunch}
+            tags = {t["key"]: t["value"] for t in tags}
         assert TAG_KEYS <= set(tags), resource.urn
         assert tags["Name"].startswith("s01-")
         assert (tags["cloudlabs:cohort"], tags["cloudlabs:student"], tags["cloudlabs:lab"], tags["cloudlabs:expires"]) == (
@@ -50,7 +54,9 @@ def test_everything_taggable_is_tagged(lab, stage):
 
 @pytest.mark.parametrize("lab,stage", ALL_LAB_GRAPHS)
 def test_instances_are_secure_and_cheap_by_default(lab, stage):
-    for vm in lab_graph(lab, stage=stage).of_type(INSTANCE):
+    instances = lab_graph(lab, stage=stage).of_type(INSTANCE)
+    assert instances or lab == "autoscaling"  # whose instances come from a launch template (tested with the lab)
+    for vm in instances:
         assert vm.inputs["metadataOptions"]["httpTokens"] == "required"
         root = vm.inputs["rootBlockDevice"]
         assert root["encrypted"] is True and root["volumeType"] == "gp3" and root["deleteOnTermination"] is True

@@ -6,6 +6,7 @@ from .access_control import AccessControlLab
 from .base import LabArgs, LabComponent
 from .dual_stack import DualStackLab
 from .ec2_webserver import Ec2WebserverLab
+from .load_balancer import AutoscalingLab, LoadBalancerLab
 from .vpc_nat import VpcNatLab
 from .vpc_peering import VpcPeeringLab
 
@@ -15,6 +16,8 @@ LAB_COMPONENTS: dict[str, type[LabComponent]] = {
     "dual-stack": DualStackLab,
     "vpc-nat": VpcNatLab,
     "vpc-peering": VpcPeeringLab,
+    "load-balancer": LoadBalancerLab,
+    "autoscaling": AutoscalingLab,
 }
 
 __all__ = ["LAB_COMPONENTS", "LabArgs", "LabComponent"]

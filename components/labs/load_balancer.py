@@ -1,0 +1,140 @@
+"""load-balancer and autoscaling (chapter 8): web servers behind an Application Load Balancer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi_aws as aws
+
+from cloudlabs.catalog import LabOptions
+from cloudlabs.images import AMAZON_LINUX_2023, base64_text, web_server_user_data
+from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
+
+from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
+from ..context import LabContext
+from ..loadbalancing import WebLoadBalancer, WebLoadBalancerArgs
+from ..network import LabVpc, LabVpcArgs
+from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
+from .base import LabArgs, LabComponent
+
+SUBNETS = ("SN-0", "SN-16", "SN-32")  # three AZs
+ALB = "web-ALB"
+
+
+def _network(lab: LabComponent, name: str, args: LabArgs) -> tuple[LabVpc, WebLoadBalancer, LabSecurityGroup]:
+    """The default-like VPC, the ALB, and the web servers' group (HTTP only from the ALB)."""
+    ctx = args.context
+    plan = args.layout.vpc("VPC")
+    vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type)),
+                 opts=lab.child)
+    lb = WebLoadBalancer(f"{name}-lb", WebLoadBalancerArgs(
+        vpc_id=vpc.vpc_id, vpc_cidr=plan.cidr, subnet_ids=[vpc.subnets[s].id for s in SUBNETS], context=ctx,
+        lb_name=ALB), opts=lab.child)
+    web_sg = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
+        vpc_id=vpc.vpc_id, description="web servers: HTTP only from the load balancer, SSH from the admin CIDR",
+        group_name="web-SG", context=ctx,
+        rules=[inbound(HTTP, lb.security_group_id, "HTTP from the load balancer", name="http-from-alb"),
+               inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR"),
+               outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]), opts=lab.child)
+    return vpc, lb, web_sg
+
+
+def _common_paths(target: str) -> list[Expect]:
+    return [
+        allow(INTERNET, ALB, 80, "browse the load balancer's DNS name"),
+        allow(ALB, target, 80, f"the load balancer forwards to {target} (and health-checks it)"),
+        deny(INTERNET, target, 80, "servers answer HTTP only through the load balancer"),
+        allow(ADMIN, target, 22, f"ssh into {target} from the admin CIDR"),
+        allow(target, INTERNET, 443, "the user data downloads the web server package"),
+    ]
+
+
+class LoadBalancerLab(LabComponent):
+    """Chapter 8.1-8.2: VM1-VM3, one per AZ (SN-0, SN-16, SN-32), behind an internet-facing ALB.
+    Refreshing the ALB's URL alternates between the servers' "Hello from <hostname>" pages."""
+
+    TYPE = "cloudlabs:labs:LoadBalancer"
+
+    @classmethod
+    def expected_paths(cls, stage: str, options: LabOptions) -> list[Expect]:
+        return [p for vm in ("VM1", "VM2", "VM3") for p in _common_paths(vm)
+                if vm == "VM1" or p.src == ALB]  # the ALB reaches every target; the rest once
+
+    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+        ctx = args.context
+        vpc, lb, web_sg = _network(self, name, args)
+        ami = lookup_ami(AMAZON_LINUX_2023, ctx.instance_type)
+        targets: dict[str, Any] = {}
+        for i, subnet in enumerate(SUBNETS, start=1):
+            server = WebServer(f"{name}-vm{i}", InstanceArgs(
+                subnet_id=vpc.subnets[subnet].id, security_group_ids=[web_sg.id], ami=ami, context=ctx, host_name=f"VM{i}"),
+                opts=self.child)
+            aws.lb.TargetGroupAttachment(f"{name}-vm{i}-target", target_group_arn=lb.target_group.arn,
+                                         target_id=server.instance.id, port=80, opts=self.child)
+            targets[f"VM{i}"] = {"subnet": subnet, "privateIp": server.private_ip, "publicIp": server.public_ip,
+                                 "ssh": server.ssh}
+        return {
+            "url": lb.url,
+            "targets": targets,
+            "test": lb.load_balancer.dns_name.apply(lambda dns: f"for i in 1 2 3 4 5 6; do curl -s http://{dns}/; echo; done"),
+        }
+
+
+class AutoscalingLab(LabComponent):
+    """Chapter 8.3: a launch template with the web server's user data, an Auto Scaling group of
+    min 2 / desired 2 / max 4 over SN-0, SN-16 and SN-32 in the ALB's target group (ELB health
+    checks: a server failing them is replaced), target tracking on average CPU at 50%."""
+
+    TYPE = "cloudlabs:labs:Autoscaling"
+
+    @classmethod
+    def expected_paths(cls, stage: str, options: LabOptions) -> list[Expect]:
+        return _common_paths("web-ASG")
+
+    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+        ctx = args.context
+        vpc, lb, web_sg = _network(self, name, args)
+        template = self._launch_template(name, ctx, web_sg)
+        group = aws.autoscaling.Group(
+            f"{name}-asg", name_prefix=f"{ctx.student}-web-ASG-", min_size=2, desired_capacity=2, max_size=4,
+            vpc_zone_identifiers=[vpc.subnets[s].id for s in SUBNETS],
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            target_group_arns=[lb.target_group.arn], health_check_type="ELB", health_check_grace_period=300,
+            force_delete=True,  # teardown does not wait for instances to drain one by one
+            tags=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in ctx.tags("web-ASG").items()],
+            opts=self.child)
+        aws.autoscaling.Policy(
+            f"{name}-cpu50", autoscaling_group_name=group.name, policy_type="TargetTrackingScaling",
+            target_tracking_configuration={
+                "predefined_metric_specification": {"predefined_metric_type": "ASGAverageCPUUtilization"},
+                "target_value": 50,
+            }, opts=self.child)
+        return {
+            "url": lb.url,
+            "autoScalingGroup": group.name,
+            "capacity": {"min": 2, "desired": 2, "max": 4},
+            "findInstances": group.name.apply(
+                lambda asg: f"aws ec2 describe-instances --filters Name=tag:aws:autoscaling:groupName,Values={asg} "
+                            "--query 'Reservations[].Instances[].[InstanceId,PublicIpAddress,State.Name]' --output table"),
+            "loadOneInstance": "ssh into one instance, then: sudo dnf install -y stress-ng && stress-ng --cpu 2 --timeout 600s"
+                               " (Amazon Linux 2023 has stress-ng, not the book's stress)",
+        }
+
+    def _launch_template(self, name: str, ctx: LabContext, web_sg: LabSecurityGroup) -> aws.ec2.LaunchTemplate:
+        tags = ctx.tags("web-ASG-instance")
+        return aws.ec2.LaunchTemplate(
+            f"{name}-lt", name_prefix=f"{ctx.student}-web-", image_id=lookup_ami(AMAZON_LINUX_2023, ctx.instance_type),
+            instance_type=ctx.instance_type, key_name=ctx.key_name,
+            user_data=base64_text(web_server_user_data(AMAZON_LINUX_2023)),
+            network_interfaces=[{"associate_public_ip_address": "true", "security_groups": [web_sg.id],
+                                 "delete_on_termination": "true"}],
+            metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
+            block_device_mappings=[{"device_name": "/dev/xvda", "ebs": {
+                "volume_size": AMAZON_LINUX_2023.root_volume_gib, "volume_type": "gp3", "encrypted": "true",
+                "delete_on_termination": "true"}}],
+            credit_specification={"cpu_credits": "standard"} if ctx.instance_type.startswith("t") else None,
+            tag_specifications=[{"resource_type": kind, "tags": tags} for kind in ("instance", "volume")],
+            tags=ctx.tags("web-launch-template"),
+            update_default_version=True,
+            opts=self.child)
+
