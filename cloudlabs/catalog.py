@@ -64,6 +64,11 @@ class VpcPeeringOptions(LabOptions):
     nat_gateway: bool = Field(True, description=NAT_OPTION)
 
 
+class LampOptions(LabOptions):
+    db_instance_class: Literal["db.t3.micro", "db.t4g.micro"] = Field(
+        "db.t3.micro", description="db.t3.micro or db.t4g.micro (the smallest classes)")
+
+
 @dataclass(frozen=True)
 class LabSpec:
     key: str
@@ -172,6 +177,19 @@ _SPECS = (
             "target group with ELB health checks, and target tracking on average CPU at 50%."
         ),
         stages={"solution": "two servers behind the ALB; loading their CPU adds up to two more"},
+    ),
+    LabSpec(
+        key="lamp",
+        chapter=10,
+        title="LAMP: a PHP web server and a MySQL database on RDS",
+        seed_lines="L7902-8331",
+        summary=(
+            "An Ubuntu web server with Apache, PHP and php-mysql and a private RDS MySQL instance "
+            "(exampleDB, user admin, generated secret password, encrypted, 20 GiB) in a DB subnet group "
+            "over two AZs; 3306 only from the web server's group; the PHP page lists table1's three records."
+        ),
+        stages={"solution": "the page lists the three records read from the database"},
+        options=LampOptions,
     ),
     LabSpec(
         key="vpc-peering",

@@ -134,3 +134,70 @@ def docker_containers_user_data(ports: tuple[int, ...], image: str = "nginx") ->
             "",
         ]
     )
+
+
+# Chapter 10: the book's table and its three records, seeded once (only into an empty table).
+LAMP_RECORDS = ("This is record 1", "This is record 2", "This is record 3")
+LAMP_DATABASE, LAMP_TABLE, LAMP_USER = "exampleDB", "table1", "admin"
+
+
+def lamp_seed_sql() -> str:
+    rows = " UNION ALL ".join(f"SELECT '{r}'" for r in LAMP_RECORDS)
+    return (f"CREATE TABLE IF NOT EXISTS {LAMP_DATABASE}.{LAMP_TABLE} "
+            f"(item_id INT AUTO_INCREMENT, content VARCHAR(255), PRIMARY KEY(item_id)); "
+            f"INSERT INTO {LAMP_DATABASE}.{LAMP_TABLE} (content) SELECT * FROM ({rows}) AS r "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {LAMP_DATABASE}.{LAMP_TABLE});")
+
+
+LAMP_INDEX_PHP = """<?php
+require '/etc/cloudlabs/db.php';
+echo "<html><body><h1>Hello from " . gethostname() . "</h1><h2>From the database</h2><ol>";
+try {
+  $db = new PDO("mysql:host=$host;port=$port;dbname=$database", $user, $password);
+  foreach ($db->query("SELECT content FROM $table") as $row) {
+    echo "<li>" . htmlspecialchars($row['content']) . "</li>";
+  }
+} catch (PDOException $e) {
+  echo "<li>database not reachable yet: " . htmlspecialchars($e->getMessage()) . "</li>";
+}
+echo "</ol></body></html>";
+"""
+
+
+def lamp_user_data(endpoint: str, port: int, password: str) -> str:
+    """Ubuntu web server for chapter 10: Apache, PHP and php-mysql; the connection settings in
+    root-owned files (readable by Apache only), the book's table seeded once, and a PHP page that
+    lists it. No `set -x`: the password must not reach the cloud-init log."""
+    return "\n".join([
+        "#!/bin/bash",
+        "# cloudlabs: LAMP web server (chapter 10). The whole script is a Pulumi secret: it carries the DB password.",
+        "set -euo pipefail",
+        "export DEBIAN_FRONTEND=noninteractive",
+        "until apt-get update -y && apt-get install -y apache2 php libapache2-mod-php php-mysql mysql-client; do sleep 30; done",
+        "install -d -m 0750 -o root -g www-data /etc/cloudlabs",
+        "umask 027",
+        "cat > /etc/cloudlabs/db.php <<'PHP'",
+        "<?php",
+        f'$host = "{endpoint}"; $port = {port}; $user = "{LAMP_USER}"; $password = "{password}";',
+        f'$database = "{LAMP_DATABASE}"; $table = "{LAMP_TABLE}";',
+        "PHP",
+        "chgrp www-data /etc/cloudlabs/db.php",
+        "cat > /etc/cloudlabs/my.cnf <<'CNF'",
+        "[client]",
+        f"host={endpoint}",
+        f"port={port}",
+        f"user={LAMP_USER}",
+        f"password={password}",
+        "CNF",
+        "chmod 0600 /etc/cloudlabs/my.cnf",
+        "# the database may still be starting: wait for it, then create table1 and its three records once",
+        "until mysql --defaults-extra-file=/etc/cloudlabs/my.cnf -e 'SELECT 1' >/dev/null 2>&1; do sleep 20; done",
+        f'mysql --defaults-extra-file=/etc/cloudlabs/my.cnf -e "{lamp_seed_sql()}"',
+        "rm -f /var/www/html/index.html",
+        "cat > /var/www/html/index.php <<'PHP'",
+        LAMP_INDEX_PHP.rstrip("\n"),
+        "PHP",
+        "systemctl enable apache2",
+        "systemctl restart apache2",
+        "",
+    ])

@@ -99,6 +99,7 @@ FREE = {
     "aws:rds/subnetGroup:SubnetGroup", "aws:ecs/cluster:Cluster", "aws:ecs/taskDefinition:TaskDefinition",
     "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:ssm/parameter:Parameter",
     "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/policy:Policy",
+    "random:index/randomPassword:RandomPassword",
 }
 
 

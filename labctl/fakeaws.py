@@ -72,6 +72,9 @@ class FakeAws(Mocks):
             "aws:ec2/launchTemplate:LaunchTemplate": self._launch_template,
             "aws:autoscaling/group:Group": self._autoscaling_group,
             "aws:autoscaling/policy:Policy": lambda a, _: self._arn_only(a, "autoscaling", "scalingPolicy"),
+            "aws:rds/instance:Instance": self._database,
+            "aws:rds/subnetGroup:SubnetGroup": self._db_subnet_group,
+            "random:index/randomPassword:RandomPassword": self._random_password,
         }
 
     # --- helpers -------------------------------------------------------------------------------
@@ -236,6 +239,26 @@ class FakeAws(Mocks):
     def _autoscaling_group(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         name = self._name(args)
         return name, {"name": name, "arn": self.arn("autoscaling", f"autoScalingGroup:{_hex(name, 32)}:autoScalingGroupName/{name}")}
+
+    def _database(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        identifier = args.inputs.get("identifier") or (args.inputs.get("identifierPrefix") or "db-") + _hex(self.stack + args.name, 26)
+        address = f"{identifier}.c{_hex(self.stack, 11)}.{self.region}.rds.amazonaws.com"
+        port = int(args.inputs.get("port") or 3306)
+        return identifier, {"identifier": identifier, "address": address, "endpoint": f"{address}:{port}", "port": port,
+                            "arn": self.arn("rds", f"db:{identifier}"), "resourceId": f"db-{_hex(identifier, 26).upper()}",
+                            "hostedZoneId": "Z2R2ITUGPM61AM", "status": "available"}
+
+    def _db_subnet_group(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = self._name(args)
+        return name, {"name": name, "arn": self.arn("rds", f"subgrp:{name}")}
+
+    def _random_password(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        """A password-shaped string from the logical name; the program marks it secret."""
+        length = int(args.inputs.get("length", 16))
+        alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+        seed = hashlib.sha256(f"{self.stack}/{args.name}/password".encode()).digest() * 4
+        result = "".join(alphabet[b % len(alphabet)] for b in seed[:length])
+        return "none", {"result": result, "bcryptHash": "$2a$10$" + _hex(result, 53)}
 
     def _peering(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         pcx = self._new_id("pcx", args)

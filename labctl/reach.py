@@ -34,6 +34,7 @@ ALL_V4, ALL_V6 = ip_network("0.0.0.0/0"), ip_network("::/0")
 # Stand-ins for addresses AWS assigns at run time (a load balancer's nodes, an ASG's instances).
 LOAD_BALANCER_PUBLIC = ip_address("192.0.2.254")
 AUTOSCALING_PUBLIC = ip_address("192.0.2.253")
+DATABASE_PUBLIC = ip_address("192.0.2.252")
 
 
 def proto(value: Any) -> str:
@@ -242,6 +243,15 @@ class NetworkModel:
                 self.endpoints[name_of(r)] = Endpoint(
                     name_of(r), "load balancer", subnets[0], network.network_address + 5,
                     None if r.inputs.get("internal") else LOAD_BALANCER_PUBLIC, groups=list(r.inputs.get("securityGroups") or []))
+        groups_of_db_subnets = {g.outputs.get("name") or g.id: list(g.inputs.get("subnetIds") or [])
+                                for g in self._of("aws:rds/subnetGroup:SubnetGroup")}
+        for r in self._of("aws:rds/instance:Instance"):
+            subnets = groups_of_db_subnets.get(r.inputs.get("dbSubnetGroupName"), [])
+            if subnets and subnets[0] in self.subnets:
+                self.endpoints[name_of(r)] = Endpoint(
+                    name_of(r), "database", subnets[0], self.subnets[subnets[0]].cidr.network_address + 12,
+                    DATABASE_PUBLIC if r.inputs.get("publiclyAccessible") else None,
+                    groups=list(r.inputs.get("vpcSecurityGroupIds") or []))
         templates = {t.id: t for t in self._of("aws:ec2/launchTemplate:LaunchTemplate")}
         for r in self._of("aws:autoscaling/group:Group"):
             template = templates.get((r.inputs.get("launchTemplate") or {}).get("id"))

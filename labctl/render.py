@@ -33,7 +33,7 @@ from cloudlabs.settings import (
 )
 
 from .fakeaws import FakeAws
-from .graph import Resource, StackGraph, plain
+from .graph import SECRET, Resource, StackGraph, plain
 
 PROJECT = "cloudlabs"
 PROGRAM = REPO_ROOT / "__main__.py"
@@ -76,6 +76,9 @@ class GraphRecorder(MockMonitor):
         response = super().RegisterResource(request)
         inputs = plain(request.object)
         state = plain(response.object) if response.object is not None else {}
+        for key in request.additionalSecretOutputs:  # the engine would mark these secret (e.g. a password's result)
+            if key in state:
+                state[key] = SECRET
         record = Resource(
             urn=response.urn,
             type=request.type,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 import pulumi_aws as aws
+import pulumi_random as random
 import pytest
 
 from cloudlabs.catalog import LABS
@@ -22,7 +23,8 @@ UNTAGGABLE = {"aws:ec2/route:Route": aws.ec2.Route,
               "aws:ec2/networkAclRule:NetworkAclRule": aws.ec2.NetworkAclRule,
               "aws:ec2/networkAclAssociation:NetworkAclAssociation": aws.ec2.NetworkAclAssociation,
               "aws:lb/targetGroupAttachment:TargetGroupAttachment": aws.lb.TargetGroupAttachment,
-              "aws:autoscaling/policy:Policy": aws.autoscaling.Policy}
+              "aws:autoscaling/policy:Policy": aws.autoscaling.Policy,
+              "random:index/randomPassword:RandomPassword": random.RandomPassword}
 TAG_KEYS = {"Name", "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:lab", "cloudlabs:expires"}
 
 ALL_LAB_GRAPHS = [(lab, stage) for lab, spec in LABS.items() for stage in spec.stages]

@@ -6,6 +6,7 @@ from .access_control import AccessControlLab
 from .base import LabArgs, LabComponent
 from .dual_stack import DualStackLab
 from .ec2_webserver import Ec2WebserverLab
+from .lamp import LampLab
 from .load_balancer import AutoscalingLab, LoadBalancerLab
 from .vpc_nat import VpcNatLab
 from .vpc_peering import VpcPeeringLab
@@ -18,6 +19,7 @@ LAB_COMPONENTS: dict[str, type[LabComponent]] = {
     "vpc-peering": VpcPeeringLab,
     "load-balancer": LoadBalancerLab,
     "autoscaling": AutoscalingLab,
+    "lamp": LampLab,
 }
 
 __all__ = ["LAB_COMPONENTS", "LabArgs", "LabComponent"]

@@ -1,0 +1,102 @@
+"""lamp (chapter 10): an Ubuntu web server with PHP in front of a private RDS MySQL database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from cloudlabs.catalog import LampOptions
+from cloudlabs.images import LAMP_DATABASE, LAMP_USER, UBUNTU_24_04, lamp_user_data
+from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
+
+from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
+from ..network import LabVpc, LabVpcArgs
+from ..security import ANYWHERE, HTTP, HTTPS, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound, tcp
+from .base import LabArgs, LabComponent
+
+MYSQL = tcp(3306, label="MySQL (3306)")
+DB_NAME = "database-1"  # the book's DB identifier
+
+
+class LampLab(LabComponent):
+    """The web server (public SN-WEB) reaches MySQL (private SN-DB-1/SN-DB-2) on 3306 through the
+    book's security-group pair: rds-ec2 on the database admits 3306 only from ec2-rds, which the
+    web server carries and which lets 3306 out only to rds-ec2. The web server's own group
+    admits HTTP from anywhere and SSH from the admin CIDR, and lets out only HTTP/HTTPS (package
+    mirrors).
+
+    The password is generated (alphanumeric, 20 characters) and kept as a Pulumi secret; the
+    user data that hands it to the web server is therefore a secret too. It is written to
+    root-owned files readable by Apache, never logged and never a plain output (the book puts it
+    in a PHP file and says not to). Teardown-safe: no final snapshot, no deletion protection,
+    no automated backups left behind.
+    """
+
+    TYPE = "cloudlabs:labs:Lamp"
+
+    @classmethod
+    def expected_paths(cls, stage: str, options: LampOptions) -> list[Expect]:
+        return [
+            allow(INTERNET, "web", 80, "browse the PHP page"),
+            allow(ADMIN, "web", 22, "ssh into the web server"),
+            allow("web", DB_NAME, 3306, "the web server queries MySQL (mysql -h <endpoint> -u admin -p)"),
+            deny(INTERNET, DB_NAME, 3306, "the database is not publicly accessible"),
+            allow("web", INTERNET, 80, "apt downloads Apache, PHP and the MySQL client"),
+        ]
+
+    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+        ctx, options = args.context, args.options
+        assert isinstance(options, LampOptions)
+        plan = args.layout.vpc("VPC")
+        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type)),
+                     opts=self.child)
+        rds_sg = LabSecurityGroup(f"{name}-rds-ec2", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description="rds-ec2: MySQL only from instances carrying ec2-rds", group_name="rds-ec2",
+            context=ctx, rules=[]), opts=self.child)
+        ec2_sg = LabSecurityGroup(f"{name}-ec2-rds", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description="ec2-rds: MySQL out, only to the database's group", group_name="ec2-rds",
+            context=ctx, rules=[outbound(MYSQL, rds_sg.id, "MySQL to rds-ec2", name="mysql-to-rds")]), opts=self.child)
+        aws.vpc.SecurityGroupIngressRule(  # added after both groups exist: they refer to each other
+            f"{name}-rds-ec2-in-mysql-from-ec2", security_group_id=rds_sg.id, ip_protocol="tcp", from_port=3306,
+            to_port=3306, referenced_security_group_id=ec2_sg.id, description="MySQL from ec2-rds",
+            tags=ctx.tags("rds-ec2/mysql-from-ec2"), opts=pulumi.ResourceOptions(parent=rds_sg))
+        web_sg = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description="web: HTTP from anywhere, SSH from the admin CIDR, package mirrors out",
+            group_name="web-SG", context=ctx,
+            rules=[inbound(HTTP, ANYWHERE, "HTTP from anywhere"), inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR"),
+                   outbound(HTTP, ANYWHERE, "HTTP out (package mirrors)"), outbound(HTTPS, ANYWHERE, "HTTPS out")]),
+            opts=self.child)
+
+        password = random.RandomPassword(f"{name}-db-password", length=20, special=False, opts=self.child)
+        secret_password = pulumi.Output.secret(password.result)
+        subnets = aws.rds.SubnetGroup(f"{name}-db-subnets", name_prefix=f"{ctx.student}-db-",
+                                      subnet_ids=[vpc.subnets[s.name].id for s in plan.private_subnets],
+                                      description="the database's two private subnets", tags=ctx.tags("db-subnet-group"),
+                                      opts=self.child)
+        database = aws.rds.Instance(
+            f"{name}-db", identifier_prefix=f"{DB_NAME}-{ctx.student}-", engine="mysql", engine_version="8.0",
+            instance_class=options.db_instance_class, allocated_storage=20, storage_type="gp2", storage_encrypted=True,
+            db_name=LAMP_DATABASE, username=LAMP_USER, password=secret_password, port=3306,
+            db_subnet_group_name=subnets.name, vpc_security_group_ids=[rds_sg.id], publicly_accessible=False,
+            multi_az=False, skip_final_snapshot=True, deletion_protection=False, backup_retention_period=0,
+            delete_automated_backups=True, apply_immediately=True, auto_minor_version_upgrade=True,
+            tags=ctx.tags(DB_NAME), opts=self.child)
+
+        user_data = pulumi.Output.all(database.address, database.port, secret_password).apply(
+            lambda v: lamp_user_data(v[0], int(v[1]), v[2]))
+        web = WebServer(f"{name}-web", InstanceArgs(
+            subnet_id=vpc.subnets["SN-WEB"].id, security_group_ids=[web_sg.id, ec2_sg.id], context=ctx, host_name="web",
+            ami=lookup_ami(UBUNTU_24_04, ctx.instance_type), image=UBUNTU_24_04, user_data=user_data), opts=self.child)
+        return {
+            "url": web.url,
+            "publicIp": web.public_ip,
+            "ssh": web.ssh,
+            "dbEndpoint": database.endpoint,
+            "dbName": LAMP_DATABASE,
+            "dbUser": LAMP_USER,
+            "dbPassword": secret_password,  # a Pulumi secret: `pulumi stack output lamp --show-secrets`
+            "mysqlFromWeb": database.address.apply(lambda host: f"mysql -h {host} -P 3306 -u {LAMP_USER} -p {LAMP_DATABASE}"),
+        }
