@@ -187,6 +187,12 @@ def _layout_lamp(block: IPv4Network) -> tuple[VpcPlan, ...]:
     )
 
 
+def _layout_object_storage(block: IPv4Network) -> tuple[VpcPlan, ...]:
+    """Default-like, plus a private SN-96 for the host that reaches S3 through a gateway endpoint."""
+    private = SubnetPlan("SN-96", _at(block, 96, 20), "private", az=0)
+    return (VpcPlan("VPC", block, tuple(_default_like(block)) + (private,)),)
+
+
 def _no_network(block: IPv4Network) -> tuple[VpcPlan, ...]:
     return ()
 
@@ -200,7 +206,7 @@ LAYOUTS: dict[str, Callable[[IPv4Network], tuple[VpcPlan, ...]]] = {
     "vpc-peering": _layout_vpc_peering,
     "load-balancer": _layout_default_like,
     "autoscaling": _layout_default_like,
-    "object-storage": _layout_default_like,
+    "object-storage": _layout_object_storage,
     "lamp": _layout_lamp,
     "beanstalk": _layout_default_like,
     "containers": _layout_default_like,

@@ -64,6 +64,26 @@ class VpcPeeringOptions(LabOptions):
     nat_gateway: bool = Field(True, description=NAT_OPTION)
 
 
+StoragePart = Literal["private", "public-read", "jpg-only", "png-from-admin", "website", "cors", "endpoint"]
+STORAGE_PARTS: tuple[StoragePart, ...] = ("private", "public-read", "jpg-only", "png-from-admin", "website", "cors", "endpoint")
+
+
+class ObjectStorageOptions(LabOptions):
+    parts: tuple[StoragePart, ...] = Field(
+        STORAGE_PARTS, min_length=1,
+        description="a non-empty list of parts, each once: " + ", ".join(STORAGE_PARTS) + " (cors needs website)",
+    )
+
+    @field_validator("parts")
+    @classmethod
+    def _consistent(cls, parts: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(parts)) != len(parts):
+            raise ValueError("a part is listed twice")
+        if "cors" in parts and "website" not in parts:
+            raise ValueError("cors needs website (website 1 is the allowed origin)")
+        return parts
+
+
 class LampOptions(LabOptions):
     db_instance_class: Literal["db.t3.micro", "db.t4g.micro"] = Field(
         "db.t3.micro", description="db.t3.micro or db.t4g.micro (the smallest classes)")
@@ -177,6 +197,25 @@ _SPECS = (
             "target group with ELB health checks, and target tracking on average CPU at 50%."
         ),
         stages={"solution": "two servers behind the ALB; loading their CPU adds up to two more"},
+    ),
+    LabSpec(
+        key="object-storage",
+        chapter=9,
+        title="Object storage: buckets, policies, static websites, CORS, a gateway endpoint",
+        seed_lines="L7132-7819",
+        summary=(
+            "Buckets named per cohort and student: a private one (access denied), a public-read one, one "
+            "that serves *.JPG only, one that serves PNG only to the admin CIDR, a static website, a second "
+            "website that allows the first by CORS, and a private host reading a bucket through a VPC "
+            "gateway endpoint (no internet)."
+        ),
+        stages={
+            "starter": "every bucket private (the book's 'Access Denied'), no CORS rule, the endpoint "
+            "bucket without its policy",
+            "solution": "the policies, the websites readable, website 2 allows website 1 by CORS, the "
+            "endpoint bucket readable through the endpoint",
+        },
+        options=ObjectStorageOptions,
     ),
     LabSpec(
         key="lamp",

@@ -69,7 +69,7 @@ class InstanceArgs:
     host_name: str  # the book's name, e.g. "VM1" or "web-dev"
     image: ImageSpec = AMAZON_LINUX_2023
     public: bool = True
-    user_data: str | None = None
+    user_data: pulumi.Input[str] | None = None
     instance_type: str | None = None  # default: the stack's instance type
     ipv6_addresses: int = 0  # IPv6 addresses from the subnet's /64 (dual stack)
     extra_tags: dict[str, str] = field(default_factory=dict)

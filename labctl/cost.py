@@ -94,12 +94,16 @@ FREE = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/keyPair:KeyPair",
     "aws:ec2/networkAcl:NetworkAcl", "aws:ec2/networkAclRule:NetworkAclRule",
     "aws:ec2/networkAclAssociation:NetworkAclAssociation", "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
-    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
     "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:lb/targetGroupAttachment:TargetGroupAttachment",
     "aws:rds/subnetGroup:SubnetGroup", "aws:ecs/cluster:Cluster", "aws:ecs/taskDefinition:TaskDefinition",
     "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:ssm/parameter:Parameter",
     "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/policy:Policy",
     "random:index/randomPassword:RandomPassword",
+    "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketObjectv2:BucketObjectv2",  # storage of a few KB: fractions of a cent per month
 }
 
 
@@ -119,6 +123,7 @@ class Estimator:
             "aws:ebs/volume:Volume": self.volume,
             "aws:ecs/service:Service": self.fargate_service,
             "aws:autoscaling/group:Group": self.autoscaling_group,
+            "aws:ec2/vpcEndpoint:VpcEndpoint": self.vpc_endpoint,
         }
 
     def add(self, r: Resource, item: str, quantity: float, unit: str, price: float) -> None:
@@ -168,6 +173,10 @@ class Estimator:
         interfaces = template.inputs.get("networkInterfaces") or [{}]
         if str(interfaces[0].get("associatePublicIpAddress")).lower() == "true":
             self.add(r, "public IPv4 address", count, "address", self.p.public_ipv4_hour)
+
+    def vpc_endpoint(self, r: Resource) -> None:
+        if r.inputs.get("vpcEndpointType", "Gateway") != "Gateway":  # interface endpoints bill per hour and AZ
+            self.cost.unpriced.append(f"{r.type} {r.name}")
 
     def nat_gateway(self, r: Resource) -> None:
         self.add(r, "NAT gateway", 1, "gateway", self.p.nat_gateway_hour)

@@ -75,6 +75,9 @@ class FakeAws(Mocks):
             "aws:rds/instance:Instance": self._database,
             "aws:rds/subnetGroup:SubnetGroup": self._db_subnet_group,
             "random:index/randomPassword:RandomPassword": self._random_password,
+            "aws:s3/bucket:Bucket": self._bucket,
+            "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": self._website,
+            "aws:ec2/vpcEndpoint:VpcEndpoint": self._vpc_endpoint,
         }
 
     # --- helpers -------------------------------------------------------------------------------
@@ -259,6 +262,22 @@ class FakeAws(Mocks):
         seed = hashlib.sha256(f"{self.stack}/{args.name}/password".encode()).digest() * 4
         result = "".join(alphabet[b % len(alphabet)] for b in seed[:length])
         return "none", {"result": result, "bcryptHash": "$2a$10$" + _hex(result, 53)}
+
+    def _bucket(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = args.inputs.get("bucket") or (args.inputs.get("bucketPrefix") or "terraform-") + _hex(self.stack + args.name, 26)
+        return name, {"bucket": name, "arn": f"arn:aws:s3:::{name}", "bucketDomainName": f"{name}.s3.amazonaws.com",
+                      "bucketRegionalDomainName": f"{name}.s3.{self.region}.amazonaws.com", "region": self.region,
+                      "hostedZoneId": "Z3AQBSTGFYJSTF"}
+
+    def _website(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        bucket = args.inputs["bucket"]
+        return bucket, {"websiteEndpoint": f"{bucket}.s3-website-{self.region}.amazonaws.com",
+                        "websiteDomain": f"s3-website-{self.region}.amazonaws.com"}
+
+    def _vpc_endpoint(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        endpoint = self._new_id("vpce", args)
+        return endpoint, {"arn": self.arn("ec2", f"vpc-endpoint/{endpoint}"), "prefixListId": f"pl-{_hex(endpoint, 8)}",
+                          "state": "available", "ownerId": ACCOUNT_ID}
 
     def _peering(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         pcx = self._new_id("pcx", args)

@@ -31,7 +31,7 @@ def copy_demo(tmp_path: Path) -> Path:
 def test_plan_prints_every_demo_stack(capsys):
     code, out, err = run(capsys, "plan")
     assert code == 0, err
-    assert "11 stacks" in out and "demo-net-n08" in out and "10.16.128.0/17" in out
+    assert "16 stacks" in out and "demo-net-n08" in out and "10.16.128.0/17" in out and "demo-app-a05" in out
     code, out, err = run(capsys, "plan", "demo")  # up to five stacks: a panel each
     assert code == 0, err
     for stack, lab in (("demo-s01", "ec2-webserver (solution)"), ("demo-s02", "vpc-nat (starter)"), ("demo-s03", "vpc-nat (solution)")):
@@ -155,7 +155,7 @@ def test_sync_bad_cohort_exits_2_and_writes_nothing(capsys, tmp_path):
     assert sorted(p.name for p in envs.iterdir()) == ["fall26.yaml"]
 
 
-@pytest.mark.parametrize("cohort", ["demo", "demo-net"])
+@pytest.mark.parametrize("cohort", ["demo", "demo-net", "demo-app"])
 def test_demo_stack_files_are_in_sync_with_their_cohort(capsys, cohort):
     code, out, _ = run(capsys, "sync", cohort, "--check")
     assert code == 0, out
@@ -196,7 +196,7 @@ def test_forty_students_plan_diff_and_cost(capsys, tmp_path):
 def test_check_passes_on_the_demo_cohorts(capsys):
     code, out, err = run(capsys, "check")
     assert code == 0, out + err
-    assert "11 stacks" in out and "│ demo-net-n06 │    10 │     10 │      0 │" in out
+    assert "16 stacks" in out and "│ demo-net-n06 │    10 │     10 │      0 │" in out
     code, out, _ = run(capsys, "check", "demo-s02", "--all")
     assert code == 0 and "bastion -> web-dev:80" in out and "denied pass" in out
 

@@ -24,7 +24,13 @@ UNTAGGABLE = {"aws:ec2/route:Route": aws.ec2.Route,
               "aws:ec2/networkAclAssociation:NetworkAclAssociation": aws.ec2.NetworkAclAssociation,
               "aws:lb/targetGroupAttachment:TargetGroupAttachment": aws.lb.TargetGroupAttachment,
               "aws:autoscaling/policy:Policy": aws.autoscaling.Policy,
-              "random:index/randomPassword:RandomPassword": random.RandomPassword}
+              "random:index/randomPassword:RandomPassword": random.RandomPassword,
+              "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": aws.s3.BucketPublicAccessBlock,
+              "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+                  aws.s3.BucketServerSideEncryptionConfiguration,
+              "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": aws.s3.BucketWebsiteConfiguration,
+              "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": aws.s3.BucketCorsConfiguration,
+              "aws:s3/bucketPolicy:BucketPolicy": aws.s3.BucketPolicy}
 TAG_KEYS = {"Name", "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:lab", "cloudlabs:expires"}
 
 ALL_LAB_GRAPHS = [(lab, stage) for lab, spec in LABS.items() for stage in spec.stages]

@@ -39,9 +39,9 @@ BAD_SETTINGS = [
     ("student id with a space (a real name)", config(student="ada lovelace"),
      f'{F}: cloudlabs:student: "ada lovelace" is not allowed; allowed: {SLUG} (an opaque id, never a real name: stack files are committed)'),
     ("no labs", config(labs=[]),
-     f'{F}: cloudlabs:labs: [] is not allowed; allowed: a non-empty list; each item a lab key or {{lab, stage, options}}; labs: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, lamp'),
+     f'{F}: cloudlabs:labs: [] is not allowed; allowed: a non-empty list; each item a lab key or {{lab, stage, options}}; labs: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, object-storage, lamp'),
     ("misspelt lab", config(labs=["vpc-nta"]),
-     f'{F}: cloudlabs:labs[0].lab: "vpc-nta" is not allowed (did you mean vpc-nat?); allowed: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, lamp'),
+     f'{F}: cloudlabs:labs[0].lab: "vpc-nta" is not allowed (did you mean vpc-nat?); allowed: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, object-storage, lamp'),
     ("unknown stage", config(labs=[{"lab": "vpc-nat", "stage": "final"}]),
      f'{F}: cloudlabs:labs[0].stage: "final" is not allowed; allowed: stages of vpc-nat: starter, solution'),
     ("lab listed twice", config(labs=["vpc-nat", "vpc-nat"]),
@@ -161,4 +161,5 @@ def test_stack_file_errors_name_the_file_and_line(tmp_path):
 def test_demo_stack_files_are_valid():
     from labctl.render import stack_files
     stacks = {load_stack_settings(p).stack_name for p in stack_files()}
-    assert stacks == {"demo-s01", "demo-s02", "demo-s03"} | {f"demo-net-n0{i}" for i in range(1, 9)}
+    assert stacks == ({"demo-s01", "demo-s02", "demo-s03"} | {f"demo-net-n0{i}" for i in range(1, 9)}
+                      | {f"demo-app-a0{i}" for i in range(1, 6)})

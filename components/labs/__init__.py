@@ -7,6 +7,7 @@ from .base import LabArgs, LabComponent
 from .dual_stack import DualStackLab
 from .ec2_webserver import Ec2WebserverLab
 from .lamp import LampLab
+from .object_storage import ObjectStorageLab
 from .load_balancer import AutoscalingLab, LoadBalancerLab
 from .vpc_nat import VpcNatLab
 from .vpc_peering import VpcPeeringLab
@@ -19,6 +20,7 @@ LAB_COMPONENTS: dict[str, type[LabComponent]] = {
     "vpc-peering": VpcPeeringLab,
     "load-balancer": LoadBalancerLab,
     "autoscaling": AutoscalingLab,
+    "object-storage": ObjectStorageLab,
     "lamp": LampLab,
 }
 

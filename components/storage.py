@@ -1,0 +1,81 @@
+"""LabBucket: an S3 bucket with the lab's defaults, objects, and optional policy, website, CORS."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from .context import LabContext
+
+CONTENT_TYPES = {".html": "text/html", ".jpg": "image/jpeg", ".png": "image/png", ".txt": "text/plain"}
+
+
+@dataclass(frozen=True)
+class LabObject:
+    key: str
+    source: Path | None = None  # a file shipped in the repo...
+    content: pulumi.Input[str] | None = None  # ...or generated text
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES.get(Path(self.key).suffix.lower(), "application/octet-stream")
+
+
+@dataclass
+class LabBucketArgs:
+    purpose: str  # short: part of the globally unique name
+    context: LabContext
+    account_id: pulumi.Input[str]
+    objects: Sequence[LabObject] = ()
+    public: bool = False  # lift Block Public Access for a public bucket policy (the lab must be about it)
+    policy: Callable[[str], dict[str, Any]] | None = None  # bucket ARN -> policy document
+    website: bool = False
+    extra_tags: dict[str, str] = field(default_factory=dict)
+
+
+class LabBucket(pulumi.ComponentResource):
+    """A bucket named ``<cohort>-<student>-<purpose>-<account id>`` (S3 names are global),
+    force-destroyed with the stack, encrypted (SSE-S3), versioning off, Block Public Access on
+    unless the lab makes it public, holding only the lab's own objects; optionally a policy
+    (applied after the public-access settings) and a website configuration.
+
+    Outputs: bucket (name), arn, website_endpoint (when a website).
+    """
+
+    def __init__(self, name: str, args: LabBucketArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloudlabs:storage:LabBucket", name, None, opts)
+        ctx = args.context
+        child = pulumi.ResourceOptions(parent=self)
+        bucket_name = pulumi.Output.concat(f"{ctx.cohort}-{ctx.student}-{args.purpose}-", args.account_id)
+        self.bucket = aws.s3.Bucket(name, bucket=bucket_name, force_destroy=True,
+                                    tags={**ctx.tags(f"bucket-{args.purpose}"), **args.extra_tags}, opts=child)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption", bucket=self.bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=child)
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access", bucket=self.bucket.id, block_public_acls=True, ignore_public_acls=True,
+            block_public_policy=not args.public, restrict_public_buckets=not args.public, opts=child)
+        for obj in args.objects:
+            source = {"source": pulumi.FileAsset(str(obj.source))} if obj.source else {"content": obj.content}
+            aws.s3.BucketObjectv2(f"{name}-{obj.key.replace('/', '-').lower()}", bucket=self.bucket.id, key=obj.key,
+                                  content_type=obj.content_type, tags=ctx.tags(f"bucket-{args.purpose}/{obj.key}"),
+                                  opts=child, **source)
+        self.website_endpoint = None
+        if args.website:
+            site = aws.s3.BucketWebsiteConfiguration(
+                f"{name}-website", bucket=self.bucket.id, index_document={"suffix": "index.html"},
+                error_document={"key": "error.html"}, opts=child)
+            self.website_endpoint = site.website_endpoint
+        if args.policy is not None:
+            policy = args.policy
+            document = self.bucket.arn.apply(lambda arn: json.dumps(policy(arn), indent=2, sort_keys=True))
+            aws.s3.BucketPolicy(f"{name}-policy", bucket=self.bucket.id, policy=document,
+                                opts=pulumi.ResourceOptions(parent=self, depends_on=[block]))
+        self.name = self.bucket.bucket
+        self.arn = self.bucket.arn
+        self.register_outputs({"bucket": self.name, "arn": self.arn, "website_endpoint": self.website_endpoint})
