@@ -12,6 +12,13 @@ import pulumi_aws as aws
 
 from .context import LabContext
 
+def project_relative(path: Path) -> str:
+    """Asset paths relative to the project: Pulumi resolves them from the program's directory,
+    and plans of two checkouts (a pull request's base and head) then compare equal."""
+    from cloudlabs import REPO_ROOT
+    return str(path.relative_to(REPO_ROOT)) if path.is_absolute() and path.is_relative_to(REPO_ROOT) else str(path)
+
+
 CONTENT_TYPES = {".html": "text/html", ".jpg": "image/jpeg", ".png": "image/png", ".txt": "text/plain"}
 
 
@@ -61,7 +68,7 @@ class LabBucket(pulumi.ComponentResource):
             f"{name}-public-access", bucket=self.bucket.id, block_public_acls=True, ignore_public_acls=True,
             block_public_policy=not args.public, restrict_public_buckets=not args.public, opts=child)
         for obj in args.objects:
-            source = {"source": pulumi.FileAsset(str(obj.source))} if obj.source else {"content": obj.content}
+            source = {"source": pulumi.FileAsset(project_relative(obj.source))} if obj.source else {"content": obj.content}
             aws.s3.BucketObjectv2(f"{name}-{obj.key.replace('/', '-').lower()}", bucket=self.bucket.id, key=obj.key,
                                   content_type=obj.content_type, tags=ctx.tags(f"bucket-{args.purpose}/{obj.key}"),
                                   opts=child, **source)

@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown ('-' for stdout)")
 
     sub.add_parser("labs", help="list the lab catalog")
+    from . import fleetcli
+    fleetcli.add_commands(sub, _targets_argument)
     return parser
 
 
@@ -124,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_diff(args, out)
     if args.command == "reach":
         return cmd_reach(args, out)
+    if args.command in ("up", "preview", "refresh", "destroy", "stop", "start", "sweep", "expired"):
+        from . import fleetcli
+        if args.command == "sweep":
+            return fleetcli.cmd_sweep(args, out)
+        if args.command == "expired":
+            return fleetcli.cmd_expired(args, out, resolve_targets)
+        return fleetcli.cmd_fleet(args, out, resolve_targets)
     return cmd_render(args, out)
 
 

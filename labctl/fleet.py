@@ -1,0 +1,245 @@
+"""Fleet operations: one operation over many stacks, in parallel, without one student's failure
+touching the others.
+
+The orchestrator knows nothing of Pulumi or AWS: a ``Runner`` performs one operation on one
+stack (the Automation API, boto3 for stop/start, or a scripted fake in tests). The fleet adds
+bounded parallelism, retries with exponential backoff for transient causes only (throttling, a
+stack locked by an update that then finishes), a log file per stack, progress callbacks,
+interruption (let running operations finish, or cancel them and release their locks) and a
+journal so that re-running `up` after a partial failure touches only what is not done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Protocol
+
+OPERATIONS = ("preview", "up", "refresh", "destroy", "stop", "start")
+
+# Causes worth another try; anything else is a real error and fails at once.
+TRANSIENT = re.compile(
+    r"throttl|rate exceeded|requestlimitexceeded|too many requests|slow ?down|"
+    r"currently locked|another update is currently in progress|concurrent update|"
+    r"connection (reset|refused|aborted)|timed? ?out|service ?unavailable|temporarily unavailable|"
+    r"internal ?(server )?error|\b50[234]\b|\b429\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Outcome:
+    """What a runner reports for one successful operation."""
+
+    changes: dict[str, int] = field(default_factory=dict)  # create/update/delete/same counts
+    summary: str = ""
+
+
+class Runner(Protocol):
+    def run(self, stack: str, operation: str, log: Callable[[str], None], progress: Callable[[int], None]) -> Outcome:
+        """Perform the operation; raise on failure (the message says why)."""
+
+    def cancel(self, stack: str) -> None:
+        """Stop a running operation and release the stack's lock."""
+
+
+@dataclass
+class StackResult:
+    stack: str
+    operation: str
+    status: str = "not started"  # succeeded, failed, cancelled, not started, skipped
+    changes: dict[str, int] = field(default_factory=dict)
+    duration: float = 0.0
+    attempts: int = 0
+    cause: str | None = None
+    log: str | None = None
+
+    @property
+    def changes_text(self) -> str:
+        c = self.changes
+        if not c:
+            return ""
+        return f"+{c.get('create', 0)} ~{c.get('update', 0) + c.get('replace', 0)} -{c.get('delete', 0)}"
+
+
+@dataclass
+class Progress:
+    phase: str = "waiting"
+    resources: int = 0
+    started: float | None = None
+    attempt: int = 0
+
+
+def is_transient(error: BaseException) -> bool:
+    if type(error).__name__ in ("ConcurrentUpdateError",):
+        return True
+    return bool(TRANSIENT.search(str(error)))
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # Pulumi's errors start with the command line it ran; the cause is further down.
+    meaningful = [line for line in lines if line.lower().startswith(("error", "aws", "pulumi:")) or ":" in line]
+    return (meaningful[-1] if meaningful else lines[0])[:200]
+
+
+class Journal:
+    """Last operation and result per stack, with the hash of the stack file it ran with."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, dict] = json.loads(path.read_text()) if path.exists() else {}
+
+    def done(self, stack: str, operation: str, stack_file_hash: str) -> bool:
+        entry = self.entries.get(stack)
+        return bool(entry and entry["operation"] == operation and entry["status"] == "succeeded"
+                    and entry["hash"] == stack_file_hash)
+
+    def record(self, result: StackResult, stack_file_hash: str) -> None:
+        if result.status in ("succeeded", "failed", "cancelled"):
+            self.entries[result.stack] = {"operation": result.operation, "status": result.status, "hash": stack_file_hash}
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.entries, indent=2, sort_keys=True) + "\n")
+
+
+def file_hash(path: Path | None) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path and path.exists() else ""
+
+
+class Fleet:
+    def __init__(self, runner: Runner, parallel: int = 4, retries: int = 3, backoff: float = 2.0,
+                 log_dir: Path | None = None, on_interrupt: str = "finish",
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 on_change: Callable[[], None] | None = None):
+        if parallel < 1 or retries < 0 or on_interrupt not in ("finish", "cancel"):
+            raise ValueError("parallel >= 1, retries >= 0, on_interrupt finish|cancel")
+        self.runner, self.parallel, self.retries, self.backoff = runner, parallel, retries, backoff
+        self.log_dir, self.on_interrupt, self.sleep, self.clock = log_dir, on_interrupt, sleep, clock
+        self.on_change = on_change or (lambda: None)
+        self.progress: dict[str, Progress] = {}
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    # --- interruption ---------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """What Ctrl-C does: start nothing new; cancel running operations if so configured."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        if self.on_interrupt == "cancel":
+            for stack, p in list(self.progress.items()):
+                if p.phase == "running":
+                    try:
+                        self.runner.cancel(stack)
+                    except Exception:  # noqa: BLE001 - best effort; the stack is reported as it ends
+                        pass
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # --- running --------------------------------------------------------------------------------
+
+    def run(self, stacks: Iterable[str], operation: str, skip: Callable[[str], bool] = lambda s: False) -> list[StackResult]:
+        if operation not in OPERATIONS:
+            raise ValueError(f"operation {operation!r}; allowed: {', '.join(OPERATIONS)}")
+        order = list(dict.fromkeys(stacks))
+        results = {s: StackResult(s, operation) for s in order}
+        for stack in order:
+            self.progress[stack] = Progress()
+            if skip(stack):
+                results[stack].status = "skipped"
+                results[stack].cause = f"already done: the last {operation} succeeded with this stack file"
+                self.progress[stack].phase = "skipped"
+        todo = [s for s in order if results[s].status != "skipped"]
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+        pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="fleet")
+        futures: dict[Future, str] = {pool.submit(self._one, s, operation, results[s]): s for s in todo}
+        pending = set(futures)
+        try:
+            while pending:
+                try:
+                    _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    self.request_stop()
+                if self.stopping:
+                    for f in list(pending):
+                        if f.cancel():  # never started
+                            pending.discard(f)
+        finally:
+            pool.shutdown(wait=True)
+        return [results[s] for s in order]
+
+    def _one(self, stack: str, operation: str, result: StackResult) -> StackResult:
+        p = self.progress[stack]
+        if self.stopping:
+            return result
+        log_file = (self.log_dir / f"{stack}.log") if self.log_dir else None
+        result.log = str(log_file) if log_file else None
+        handle = log_file.open("a", encoding="utf-8") if log_file else None
+
+        def log(line: str) -> None:
+            if handle:
+                handle.write(line if line.endswith("\n") else line + "\n")
+                handle.flush()
+
+        def progress(resources: int) -> None:
+            p.resources = resources
+            self.on_change()
+
+        started = self.clock()
+        p.started = started
+        try:
+            for attempt in range(1, self.retries + 2):
+                result.attempts = attempt
+                p.phase, p.attempt, p.resources = "running", attempt, 0
+                self.on_change()
+                log(f"--- {operation} {stack}, attempt {attempt}")
+                try:
+                    outcome = self.runner.run(stack, operation, log, progress)
+                except Exception as error:  # noqa: BLE001 - every failure is classified and reported
+                    log(f"--- failed: {error}")
+                    if self.stopping and self.on_interrupt == "cancel":
+                        result.status, result.cause = "cancelled", "interrupted: the operation was cancelled"
+                        break
+                    if is_transient(error) and attempt <= self.retries and not self.stopping:
+                        delay = self.backoff * 2 ** (attempt - 1)
+                        p.phase = f"retry in {delay:g}s"
+                        self.on_change()
+                        log(f"--- transient, retrying in {delay:g}s")
+                        self.sleep(delay)
+                        continue
+                    result.status, result.cause = "failed", first_line(error)
+                    break
+                result.status, result.changes, result.cause = "succeeded", outcome.changes, None
+                log(f"--- succeeded: {outcome.summary or result.changes_text}")
+                break
+        finally:
+            result.duration = self.clock() - started
+            p.phase = result.status
+            if handle:
+                handle.close()
+            self.on_change()
+        return result
+
+
+def summary_counts(results: list[StackResult]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return counts
+
+
+def results_json(results: list[StackResult]) -> list[dict]:
+    return [asdict(r) for r in results]

@@ -1,0 +1,244 @@
+"""The fleet commands of labctl: up, preview, refresh, destroy, stop, start, sweep, expired."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from cloudlabs import REPO_ROOT
+from cloudlabs.settings import FileProblem, SettingsError, StackFileError, load_stack_settings
+
+from . import render
+from .fleet import Fleet, Journal, StackResult, file_hash, summary_counts
+
+STATE_DIR = REPO_ROOT / ".cloudlabs"
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser], None]) -> None:
+    for operation, text in (("up", "create or update every selected stack (pulumi up)"),
+                            ("preview", "pulumi preview --diff of every selected stack"),
+                            ("refresh", "pulumi refresh of every selected stack"),
+                            ("destroy", "pulumi destroy of every selected stack"),
+                            ("stop", "stop the students' EC2 and RDS instances (keeps their work)"),
+                            ("start", "start them again")):
+        p = sub.add_parser(operation, help=text, description=text.capitalize() + ", in parallel; one student's "
+                           "failure never stops the others. Exit 1 if any stack failed.")
+        targets_argument(p)
+        p.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids)")
+        p.add_argument("--parallel", type=int, default=4, metavar="N", help="stacks at a time (default: %(default)s)")
+        p.add_argument("--retries", type=int, default=3, metavar="N",
+                       help="retries for transient causes (throttling, a locked stack), with backoff (default: %(default)s)")
+        p.add_argument("--on-interrupt", choices=["finish", "cancel"], default="finish",
+                       help="Ctrl-C lets running operations finish (default) or cancels them and releases their locks")
+        if operation in ("up", "preview", "refresh", "destroy"):
+            p.add_argument("--backend", metavar="URL",
+                           help="state backend (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo)")
+        if operation in ("up", "destroy"):
+            p.add_argument("--all", action="store_true",
+                           help=f"also stacks whose last {operation} succeeded with the same settings (skipped by default)")
+
+    sweep = sub.add_parser("sweep", help="find (and optionally delete) anything still tagged with a cohort",
+                           description="Ask AWS for every resource tagged cloudlabs:cohort=<cohort> (Resource Groups "
+                                       "Tagging API plus EC2, ELB, Auto Scaling, RDS and S3 calls), per student, with its "
+                                       "estimated hourly cost. Exit 1 if anything is left.")
+    sweep.add_argument("cohort")
+    sweep.add_argument("--region", help="default: the cohort's region")
+    sweep.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
+    sweep.add_argument("--delete", action="store_true", help="delete what was found, in dependency order")
+
+    exp = sub.add_parser("expired", help="stacks whose cloudlabs:expires date has passed",
+                         description="List stacks whose expiry date (tagged on all their resources) has passed. "
+                                     "Exit 1 if any.")
+    targets_argument(exp)
+    exp.add_argument("--today", type=date.fromisoformat, default=date.today(), metavar="YYYY-MM-DD")
+
+
+# --- runners (tests replace these factories) ------------------------------------------------------
+
+
+def make_pulumi_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]]):
+    from .automation import AutomationRunner, backend_url, check_setup
+    backend = backend_url(getattr(args, "backend", None))
+    check_setup(backend)
+    return AutomationRunner(backend)
+
+
+def make_power_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]], region: str):
+    import boto3
+    from .awsops import PowerRunner
+    return PowerRunner(boto3.Session(region_name=region), owners)
+
+
+def make_session(region: str):
+    import boto3
+    return boto3.Session(region_name=region)
+
+
+# --- fleet operations -----------------------------------------------------------------------------
+
+
+def _select(args: argparse.Namespace, resolve: Callable[[list[str], Path], list[Path]]) -> tuple[list[Path], dict[str, Any]]:
+    files = resolve(args.targets, args.environments)
+    settings = {}
+    problems = []
+    for path in files:
+        try:
+            settings[path] = load_stack_settings(path)
+        except (SettingsError, StackFileError) as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SettingsError([FileProblem(m) for m in problems])
+    if getattr(args, "students", None):
+        wanted = {s.strip() for s in args.students.split(",") if s.strip()}
+        unknown = wanted - {s.student for s in settings.values()}
+        if unknown:
+            raise FileNotFoundError(f"--students: {', '.join(sorted(unknown))} not among the selected stacks")
+        files = [f for f in files if settings[f].student in wanted]
+    return files, {f: settings[f] for f in files}
+
+
+def progress_table(fleet: Fleet, operation: str, clock: Callable[[], float]) -> Table:
+    table = Table(title=f"labctl {operation}", title_justify="left")
+    for column in ("stack", "phase", "resources done", "elapsed"):
+        table.add_column(column, justify="right" if column in ("resources done", "elapsed") else "left")
+    for stack, p in fleet.progress.items():
+        active = p.phase == "running" or p.phase.startswith("retry")
+        elapsed = f"{clock() - p.started:.0f} s" if p.started and active else ""
+        table.add_row(stack, p.phase + (f" (attempt {p.attempt})" if p.attempt > 1 and p.phase == "running" else ""),
+                      str(p.resources) if p.resources else "", elapsed)
+    return table
+
+
+def results_table(results: list[StackResult], operation: str) -> Table:
+    table = Table(title=f"{operation}: " + ", ".join(f"{n} {status}" for status, n in sorted(summary_counts(results).items())),
+                  title_justify="left")
+    for column in ("stack", "result", "changes", "duration", "cause"):
+        table.add_column(column, overflow="fold", justify="right" if column == "duration" else "left")
+    for r in results:
+        table.add_row(r.stack, r.status + (f" ({r.attempts} tries)" if r.attempts > 1 else ""), r.changes_text,
+                      f"{r.duration:.1f} s" if r.duration else "", r.cause or "")
+    return table
+
+
+def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[str], Path], list[Path]]) -> int:
+    operation = args.command
+    try:
+        files, settings = _select(args, resolve)
+    except (FileNotFoundError, SettingsError) as exc:
+        print(exc if isinstance(exc, SettingsError) else f"labctl: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.parallel < 1 or args.retries < 0:
+        print("labctl: --parallel must be at least 1 and --retries at least 0", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
+    stacks = list(owners)
+    try:
+        if operation in ("stop", "start"):
+            regions = {s.region for s in settings.values()}
+            if len(regions) != 1:
+                print(f"labctl: the selected stacks span regions {', '.join(sorted(regions))}; select one region at a time",
+                      file=sys.stderr)
+                return EXIT_BAD_INPUT
+            runner = make_power_runner(args, owners, regions.pop())
+        else:
+            runner = make_pulumi_runner(args, owners)
+    except ValueError as exc:  # the machine is not set up for real operations
+        print(f"labctl: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    journal = Journal(STATE_DIR / "fleet-journal.json")
+    hashes = {render.stack_name_of(f): file_hash(f) for f in files}
+    skip = (lambda s: False)
+    if operation in ("up", "destroy") and not getattr(args, "all", False):
+        skip = lambda s: journal.done(s, operation, hashes[s])  # noqa: E731
+    log_dir = STATE_DIR / "logs" / f"{operation}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    clock = time.monotonic
+    live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True) if sys.stderr.isatty() else None
+    fleet = Fleet(runner, parallel=args.parallel, retries=args.retries, log_dir=log_dir, on_interrupt=args.on_interrupt,
+                  on_change=(lambda: live.update(progress_table(fleet, operation, clock))) if live else None)
+    if live:
+        with live:
+            results = fleet.run(stacks, operation, skip=skip)
+    else:
+        results = fleet.run(stacks, operation, skip=skip)
+    for r in results:
+        journal.record(r, hashes[r.stack])
+    journal.save()
+    out.print(results_table(results, operation))
+    out.print(f"logs: {log_dir}/<stack>.log")
+    if fleet.stopping:
+        states = summary_counts(results)
+        out.print("interrupted: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) +
+                  ("; cancelled stacks were unlocked (pulumi cancel)" if args.on_interrupt == "cancel" else ""))
+    return EXIT_OK if all(r.status in ("succeeded", "skipped") for r in results) else EXIT_FAILED
+
+
+# --- sweep and expired ----------------------------------------------------------------------------
+
+
+def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
+    from .awsops import Sweeper
+    from .cost import load_prices
+    from cloudlabs.cohort import CohortError, load_cohort
+    region = args.region
+    if region is None:
+        path = args.environments / f"{args.cohort}.yaml"
+        try:
+            region = load_cohort(path).template.get("aws:region") if path.exists() else None
+        except CohortError as exc:
+            print(exc, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if region is None:
+            print(f"labctl: no region for cohort {args.cohort}: give --region, or keep {path}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    sweeper = Sweeper(make_session(region), args.cohort, load_prices(), region)
+    found = sweeper.find()
+    table = Table(title=f"Still tagged cloudlabs:cohort={args.cohort} in {region}: {len(found)}", title_justify="left",
+                  show_footer=bool(found))
+    for column in ("student", "type", "id", "state", "detail", "$/hour"):
+        table.add_column(column, overflow="fold", justify="right" if column == "$/hour" else "left",
+                         footer=f"${sum(f.hourly or 0 for f in found):.3f}" if column == "$/hour" else "")
+    for f in found:
+        table.add_row(f.student, f.kind, f.id, f.state, f.detail, "?" if f.hourly is None else f"${f.hourly:.4f}")
+    out.print(table)
+    if not found:
+        out.print("nothing left: the teardown is complete")
+        return EXIT_OK
+    if not args.delete:
+        out.print("run again with --delete to remove these in dependency order")
+        return EXIT_FAILED
+    failures = sweeper.delete(found, log=lambda m: out.print(m, markup=False))
+    for item, why in failures:
+        print(f"could not delete {item.kind} {item.id} ({item.student}): {why}", file=sys.stderr)
+    left = sweeper.find()
+    out.print(f"after deletion: {len(left)} left")
+    return EXIT_OK if not left else EXIT_FAILED
+
+
+def cmd_expired(args: argparse.Namespace, out: Console, resolve: Callable[[list[str], Path], list[Path]]) -> int:
+    from .awsops import expired
+    try:
+        files, settings = _select(args, resolve)
+    except (FileNotFoundError, SettingsError) as exc:
+        print(exc if isinstance(exc, SettingsError) else f"labctl: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    rows = expired({s.stack_name: s.expires for s in settings.values()}, args.today)
+    table = Table(title=f"Expired on {args.today}: {len(rows)} of {len(files)} stacks", title_justify="left")
+    for column in ("stack", "expired on", "days ago"):
+        table.add_column(column)
+    for stack, when, days in rows:
+        table.add_row(stack, when.isoformat(), str(days))
+    out.print(table)
+    if rows:
+        out.print("destroy them (labctl destroy <stacks>), then labctl sweep <cohort>")
+    return EXIT_FAILED if rows else EXIT_OK
+

@@ -1,0 +1,127 @@
+"""Fleet orchestration against a scripted runner: scheduling, limits, retries, interruption, resumption."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import pytest
+
+from labctl.fleet import Fleet, Journal, Outcome, is_transient
+
+from .fakerunner import FakeRunner
+
+STACKS = [f"c-s{i:02d}" for i in range(1, 11)]
+
+
+def test_parallelism_is_bounded_and_every_stack_runs_in_order():
+    runner = FakeRunner(duration=0.03)
+    results = Fleet(runner, parallel=3).run(STACKS, "up")
+    assert [r.stack for r in results] == STACKS
+    assert all(r.status == "succeeded" and r.changes == {"create": 3, "same": 1} for r in results)
+    assert runner.max_active == 3
+    assert sorted(s for s, _ in runner.calls) == STACKS
+
+
+def test_transient_causes_are_retried_with_exponential_backoff():
+    sleeps: list[float] = []
+    runner = FakeRunner({"c-s01": [RuntimeError("ThrottlingException: Rate exceeded"),
+                                   RuntimeError("error: the stack is currently locked by 1 lock(s)"),
+                                   Outcome({"create": 21}, "done")]})
+    (result,) = Fleet(runner, parallel=2, retries=3, backoff=2.0, sleep=sleeps.append).run(["c-s01"], "up")
+    assert (result.status, result.attempts, result.changes) == ("succeeded", 3, {"create": 21})
+    assert sleeps == [2.0, 4.0]
+
+
+def test_real_errors_fail_at_once_with_the_cause_in_one_line():
+    sleeps: list[float] = []
+    error = RuntimeError("code: 255\n stdout: ...\n error: creating EC2 Instance: InvalidAMIID.NotFound: "
+                         "The image id 'ami-1' does not exist")
+    runner = FakeRunner({"c-s02": [error]})
+    results = Fleet(runner, parallel=4, sleep=sleeps.append).run(STACKS[:4], "up")
+    failed = results[1]
+    assert (failed.status, failed.attempts, sleeps) == ("failed", 1, [])
+    assert failed.cause == ("error: creating EC2 Instance: InvalidAMIID.NotFound: The image id 'ami-1' does not exist")
+    assert [r.status for r in results] == ["succeeded", "failed", "succeeded", "succeeded"]  # the others go on
+
+
+def test_retries_are_bounded():
+    runner = FakeRunner({"c-s01": [RuntimeError("Throttling")] * 10})
+    (result,) = Fleet(runner, retries=2, sleep=lambda s: None).run(["c-s01"], "destroy")
+    assert (result.status, result.attempts, result.cause) == ("failed", 3, "Throttling")
+
+
+def test_interrupt_lets_running_operations_finish_and_starts_nothing_new():
+    holder: dict = {}
+    runner = FakeRunner(duration=0.05, on_start=lambda s: holder["fleet"].request_stop() if s == "c-s02" else None)
+    fleet = holder["fleet"] = Fleet(runner, parallel=2)
+    results = fleet.run(STACKS, "up")
+    statuses = {r.stack: r.status for r in results}
+    assert statuses["c-s01"] == statuses["c-s02"] == "succeeded"
+    assert all(statuses[s] == "not started" for s in STACKS[2:])
+    assert len(runner.calls) == 2 and not runner.cancelled
+
+
+def test_interrupt_with_cancel_cancels_running_updates_and_releases_their_locks():
+    holder: dict = {}
+    runner = FakeRunner(duration=5.0, on_start=lambda s: holder["fleet"].request_stop() if s == "c-s02" else None)
+    fleet = holder["fleet"] = Fleet(runner, parallel=2, on_interrupt="cancel")
+    results = fleet.run(STACKS, "destroy")
+    statuses = {r.stack: r.status for r in results}
+    assert statuses["c-s02"] == "cancelled"
+    assert runner.cancelled >= {"c-s02"} and runner.cancelled <= {"c-s01", "c-s02"}
+    assert all(statuses[s] == "not started" for s in STACKS[2:])
+
+
+def test_ctrl_c_is_handled_by_the_fleet():
+    """A real SIGINT while the fleet waits: no traceback, running stacks finish, the rest wait."""
+    runner = FakeRunner(duration=0.3)
+    fleet = Fleet(runner, parallel=2)
+    timer = threading.Timer(0.1, lambda: signal.raise_signal(signal.SIGINT))
+    timer.start()
+    results = fleet.run(STACKS[:6], "up")
+    timer.join()
+    statuses = [r.status for r in results]
+    assert fleet.stopping
+    assert statuses[:2] == ["succeeded", "succeeded"] and statuses[2:] == ["not started"] * 4
+
+
+def test_rerunning_up_after_a_partial_failure_touches_only_what_is_not_done(tmp_path):
+    journal = Journal(tmp_path / "journal.json")
+    runner = FakeRunner({"c-s03": [RuntimeError("error: quota exceeded")]})
+    for r in Fleet(runner).run(STACKS[:5], "up"):
+        journal.record(r, "hash-1")
+    journal.save()
+    journal = Journal(tmp_path / "journal.json")
+    second = FakeRunner()
+    results = Fleet(second).run(STACKS[:5], "up", skip=lambda s: journal.done(s, "up", "hash-1"))
+    assert [s for s, _ in second.calls] == ["c-s03"]
+    assert [r.status for r in results] == ["skipped", "skipped", "succeeded", "skipped", "skipped"]
+    # a changed stack file, or another operation since, runs again
+    assert not journal.done("c-s01", "up", "hash-2") and not journal.done("c-s01", "destroy", "hash-1")
+
+
+def test_a_log_file_per_stack(tmp_path):
+    runner = FakeRunner({"c-s02": [RuntimeError("Throttling"), Outcome({"create": 1})]})
+    results = Fleet(runner, log_dir=tmp_path / "logs", sleep=lambda s: None).run(STACKS[:2], "up")
+    text = (tmp_path / "logs" / "c-s02.log").read_text()
+    assert "--- up c-s02, attempt 1" in text and "up c-s02: working" in text and "--- transient, retrying in 2s" in text
+    assert "--- succeeded" in text and results[1].log == str(tmp_path / "logs" / "c-s02.log")
+
+
+@pytest.mark.parametrize("message,transient", [
+    ("ThrottlingException: Rate exceeded", True), ("RequestLimitExceeded", True),
+    ("error: the stack is currently locked by 1 lock(s)", True), ("conflict: Another update is currently in progress.", True),
+    ("read: connection reset by peer", True), ("503 Service Unavailable", True),
+    ("InvalidAMIID.NotFound", False), ("error: cloudlabs:seat: 300 is not allowed", False),
+    ("UnauthorizedOperation: You are not authorized", False), ("VcpuLimitExceeded", False),
+])
+def test_what_counts_as_transient(message, transient):
+    assert is_transient(RuntimeError(message)) is transient
+
+
+def test_bad_fleet_arguments():
+    with pytest.raises(ValueError):
+        Fleet(FakeRunner(), parallel=0)
+    with pytest.raises(ValueError, match="operation 'deploy'"):
+        Fleet(FakeRunner()).run(["x"], "deploy")
