@@ -93,12 +93,16 @@ class _Collector:
 # --- loading and validating --------------------------------------------------------------------
 
 
-def load_cohort(path: Path) -> Cohort:
-    """Read and validate a cohort file (without seats); CohortError lists every problem."""
+def _read(path: Path) -> YamlSource:
     try:
-        source = load_yaml(path)
+        return load_yaml(path)
     except YamlSourceError as err:
         raise CohortError([FileProblem(str(err))]) from err
+
+
+def load_cohort(path: Path) -> Cohort:
+    """Read and validate a cohort file (without seats); CohortError lists every problem."""
+    source = _read(path)
     out = _Collector()
     data = source.data
     if not isinstance(data, dict):
@@ -257,10 +261,7 @@ class SeatLock:
 def load_lock(path: Path, cohort: str) -> SeatLock:
     if not path.exists():
         return SeatLock(path, {})
-    try:
-        source = load_yaml(path)
-    except YamlSourceError as err:
-        raise CohortError([FileProblem(str(err))]) from err
+    source = _read(path)
     out = _Collector()
     data = source.data
     if not isinstance(data, dict) or not isinstance(data.get("seats"), dict):

@@ -40,6 +40,12 @@ def error(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def bad_input(exc: Exception) -> int:
+    """Report bad input (settings problems as they are, anything else prefixed) and give exit code 2."""
+    error(str(exc) if isinstance(exc, SettingsError) else f"labctl: {exc}")
+    return EXIT_BAD_INPUT
+
+
 def _targets_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("targets", nargs="*", metavar="TARGET",
                         help="stack names (demo-s01), cohort names (demo), stack or cohort files, or directories; "
@@ -164,12 +170,8 @@ def cohort_file(name_or_path: str, environments: Path) -> Path:
 def cmd_sync(args: argparse.Namespace, out: Console) -> int:
     try:
         plan = plan_sync(cohort_file(args.cohort, args.environments), prune=args.prune)
-    except FileNotFoundError as exc:
-        error(f"labctl: {exc}")
-        return EXIT_BAD_INPUT
-    except SettingsError as exc:
-        error(str(exc))
-        return EXIT_BAD_INPUT
+    except (FileNotFoundError, SettingsError) as exc:
+        return bad_input(exc)
 
     table = Table(title=f"Cohort {plan.cohort.name}: {len(plan.stacks)} students", title_justify="left")
     for column in ("student", "seat", "addresses", "stack file", "change"):
@@ -232,12 +234,8 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
     """plan and cost: validate everything, render on every core, then report."""
     try:
         files = resolve_targets(args.targets, args.environments)
-    except FileNotFoundError as exc:
-        error(f"labctl: {exc}")
-        return EXIT_BAD_INPUT
-    except SettingsError as exc:
-        error(str(exc))
-        return EXIT_BAD_INPUT
+    except (FileNotFoundError, SettingsError) as exc:
+        return bad_input(exc)
     if not files:
         error(f"labctl: no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
         return EXIT_BAD_INPUT
@@ -291,20 +289,15 @@ def cmd_reach(args: argparse.Namespace, out: Console) -> int:
     try:
         (path,) = render.stack_files([args.stack], args.environments)
         graph = render.render_file(path)
-    except (FileNotFoundError, ValueError) as exc:
-        error(f"labctl: {exc}")
-        return EXIT_BAD_INPUT
-    except SettingsError as exc:
-        error(str(exc))
-        return EXIT_BAD_INPUT
+    except (FileNotFoundError, ValueError) as exc:  # SettingsError is a ValueError
+        return bad_input(exc)
     if (args.port is None) != args.protocol.startswith("icmp"):
         error("labctl: --port is required for tcp/udp and not allowed for icmp")
         return EXIT_BAD_INPUT
     try:
         verdict = evaluate(graph, args.src, args.dst, args.protocol, args.port)
     except KeyError as exc:
-        error(f"labctl: {exc.args[0]}")
-        return EXIT_BAD_INPUT
+        return bad_input(ValueError(exc.args[0]))
     target = args.dst if args.port is None else f"{args.dst}:{args.port}"
     out.print(f"{graph.stack}: {args.src} -> {target} ({args.protocol}): {'ALLOWED' if verdict.allowed else 'DENIED'}")
     for hop in verdict.hops:

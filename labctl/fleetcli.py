@@ -20,6 +20,11 @@ from . import render
 from .fleet import Fleet, Journal, StackResult, file_hash, summary_counts
 
 STATE_DIR = REPO_ROOT / ".cloudlabs"
+
+
+def bad_input(exc: Exception) -> int:
+    from .cli import bad_input as report
+    return report(exc)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -134,8 +139,7 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
     try:
         files, settings = _select(args, resolve)
     except (FileNotFoundError, SettingsError) as exc:
-        print(exc if isinstance(exc, SettingsError) else f"labctl: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(exc)
     if args.parallel < 1 or args.retries < 0:
         print("labctl: --parallel must be at least 1 and --retries at least 0", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -152,8 +156,7 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
         else:
             runner = make_pulumi_runner(args, owners)
     except ValueError as exc:  # the machine is not set up for real operations
-        print(f"labctl: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(exc)
 
     journal = Journal(STATE_DIR / "fleet-journal.json")
     hashes = {render.stack_name_of(f): file_hash(f) for f in files}
@@ -195,8 +198,7 @@ def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
         try:
             region = load_cohort(path).template.get("aws:region") if path.exists() else None
         except CohortError as exc:
-            print(exc, file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return bad_input(exc)
         if region is None:
             print(f"labctl: no region for cohort {args.cohort}: give --region, or keep {path}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -229,8 +231,7 @@ def cmd_expired(args: argparse.Namespace, out: Console, resolve: Callable[[list[
     try:
         files, settings = _select(args, resolve)
     except (FileNotFoundError, SettingsError) as exc:
-        print(exc if isinstance(exc, SettingsError) else f"labctl: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input(exc)
     rows = expired({s.stack_name: s.expires for s in settings.values()}, args.today)
     table = Table(title=f"Expired on {args.today}: {len(rows)} of {len(files)} stacks", title_justify="left")
     for column in ("stack", "expired on", "days ago"):
