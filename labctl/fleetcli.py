@@ -206,11 +206,13 @@ def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
     found = sweeper.find()
     table = Table(title=f"Still tagged cloudlabs:cohort={args.cohort} in {region}: {len(found)}", title_justify="left",
                   show_footer=bool(found))
-    for column in ("student", "type", "id", "state", "detail", "$/hour"):
+    for column in ("student", "type", "id", "state", "detail", "expires", "$/hour"):
         table.add_column(column, overflow="fold", justify="right" if column == "$/hour" else "left",
                          footer=f"${sum(f.hourly or 0 for f in found):.3f}" if column == "$/hour" else "")
+    today = date.today().isoformat()
     for f in found:
-        table.add_row(f.student, f.kind, f.id, f.state, f.detail, "?" if f.hourly is None else f"${f.hourly:.4f}")
+        expires = f"{f.expires} (passed)" if f.expires and f.expires < today else f.expires
+        table.add_row(f.student, f.kind, f.id, f.state, f.detail, expires, "?" if f.hourly is None else f"${f.hourly:.4f}")
     out.print(table)
     if not found:
         out.print("nothing left: the teardown is complete")

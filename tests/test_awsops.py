@@ -160,6 +160,7 @@ def test_sweep_and_stop_through_the_cli(aws, capsys, monkeypatch, tmp_path):
     assert main(["sweep", "demo"]) == 1
     out = capsys.readouterr().out
     assert "Still tagged cloudlabs:cohort=demo in us-east-1" in out and "NAT gateway" in out and "$0.0450" in out
+    assert "2026-12-19" in out  # the expiry tag of what is left
     assert main(["sweep", "demo", "--delete"]) == 0
     out = capsys.readouterr().out
     assert "after deletion: 0 left" in out
