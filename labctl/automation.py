@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -61,14 +62,19 @@ class AutomationRunner:
         self.work_dir = work_dir
         self.parallel_resources = parallel_resources
         self._stacks: dict[str, Any] = {}
+        self._lock = threading.Lock()  # the fleet calls in from several threads
 
     def _stack(self, name: str):
         from pulumi import automation as auto
-        if name not in self._stacks:
-            env = {"PULUMI_BACKEND_URL": self.backend, "PULUMI_SKIP_UPDATE_CHECK": "true"}
-            opts = auto.LocalWorkspaceOptions(work_dir=str(self.work_dir), env_vars=env)
-            self._stacks[name] = auto.create_or_select_stack(name, work_dir=str(self.work_dir), opts=opts)
-        return self._stacks[name]
+        with self._lock:
+            if name in self._stacks:
+                return self._stacks[name]
+        # outside the lock: creating or selecting a stack is a CLI call; stacks differ per thread
+        env = {"PULUMI_BACKEND_URL": self.backend, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+        opts = auto.LocalWorkspaceOptions(work_dir=str(self.work_dir), env_vars=env)
+        stack = auto.create_or_select_stack(name, work_dir=str(self.work_dir), opts=opts)
+        with self._lock:
+            return self._stacks.setdefault(name, stack)
 
     def run(self, stack: str, operation: str, log: Callable[[str], None], progress: Callable[[int], None]) -> Outcome:
         s = self._stack(stack)

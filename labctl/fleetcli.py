@@ -136,6 +136,8 @@ def results_table(results: list[StackResult], operation: str) -> Table:
 
 def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[str], Path], list[Path]]) -> int:
     operation = args.command
+    if not args.targets:  # never every cohort by accident: real operations name what they act on
+        return bad_input(ValueError(f"{operation}: name a cohort or stacks (e.g. labctl {operation} fall26)"))
     try:
         files, settings = _select(args, resolve)
     except (FileNotFoundError, SettingsError) as exc:

@@ -50,6 +50,12 @@ def test_a_selection_of_students_and_other_operations(fake, capsys):
     assert "--students: nobody not among the selected stacks" in capsys.readouterr().err
 
 
+def test_real_operations_must_name_what_they_act_on(fake, capsys):
+    assert main(["destroy"]) == 2
+    assert capsys.readouterr().err.strip() == "labctl: destroy: name a cohort or stacks (e.g. labctl destroy fall26)"
+    assert fake.calls == []
+
+
 def test_without_the_pulumi_cli_real_operations_stop_with_one_message(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr("shutil.which", lambda name: None)
     monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
