@@ -53,3 +53,68 @@ def test_real_preview_of_a_demo_stack(tmp_path, monkeypatch):
     (result,) = Fleet(runner, parallel=1, retries=1, log_dir=tmp_path / "logs").run(["demo-s02"], "preview")
     assert result.status == "succeeded", result.cause
     assert result.changes.get("create", 0) >= 19
+
+
+class FakeStack:
+    """Shaped like pulumi.automation.Stack: returns the SDK's own result and event classes."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.cancelled = False
+
+    def _events(self, kwargs, n: int) -> None:
+        from pulumi.automation.events import EngineEvent, ResOutputsEvent
+        kwargs["on_output"]("Updating (demo-s02):")
+        for i in range(n):
+            kwargs["on_event"](EngineEvent(sequence=i, timestamp=i, res_outputs_event=ResOutputsEvent(metadata=None)))
+        kwargs["on_event"](EngineEvent(sequence=n, timestamp=n))  # not a resource: not counted
+
+    def _summary(self, kind: str, changes):
+        from datetime import datetime
+        from pulumi.automation._stack import UpdateSummary
+        return UpdateSummary(kind=kind, start_time=datetime(2026, 11, 22), message="", environment={}, config={},
+                             result="succeeded", resource_changes=changes)
+
+    def up(self, **kwargs):
+        from pulumi.automation._stack import UpResult
+        from pulumi.automation.events import OpType
+        self.calls.append(("up", kwargs))
+        self._events(kwargs, 19)
+        return UpResult("stdout", "", self._summary("update", {OpType.CREATE: 19}), {})
+
+    def preview(self, **kwargs):
+        from pulumi.automation._stack import PreviewResult
+        from pulumi.automation.events import OpType
+        self.calls.append(("preview", kwargs))
+        self._events(kwargs, 0)
+        return PreviewResult("stdout", "", {OpType.CREATE: 2, OpType.SAME: 17})
+
+    def destroy(self, **kwargs):
+        from pulumi.automation._stack import DestroyResult
+        from pulumi.automation.events import OpType
+        self.calls.append(("destroy", kwargs))
+        self._events(kwargs, 19)
+        return DestroyResult("stdout", "", self._summary("destroy", {OpType.DELETE: 19}))
+
+    def cancel(self):
+        self.cancelled = True
+
+
+def test_the_runner_drives_a_stack_like_the_automation_api_returns_it(monkeypatch, tmp_path):
+    runner = AutomationRunner(backend=f"file://{tmp_path}")
+    stack = FakeStack()
+    monkeypatch.setattr(runner, "_stack", lambda name: stack)
+    lines: list[str] = []
+    counted: list[int] = []
+    up = runner.run("demo-s02", "up", lines.append, counted.append)
+    assert up.changes == {"create": 19} and up.summary == "succeeded: up"
+    assert counted[-1] == 19 and lines == ["Updating (demo-s02):"]
+    kwargs = stack.calls[0][1]
+    assert kwargs["color"] == "never" and kwargs["parallel"] == 10
+    preview = runner.run("demo-s02", "preview", lines.append, counted.append)
+    assert preview.changes == {"create": 2, "same": 17} and stack.calls[1][1]["diff"] is True
+    assert runner.run("demo-s02", "destroy", lines.append, counted.append).changes == {"delete": 19}
+    runner.cancel("demo-s02")
+    assert stack.cancelled
+    with pytest.raises(ValueError, match="does not stop"):
+        runner.run("demo-s02", "stop", lines.append, counted.append)
