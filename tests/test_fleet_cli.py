@@ -68,3 +68,19 @@ def test_expired_lists_stacks_past_their_date(capsys):
     assert main(["expired", "demo", "--today", "2026-12-21"]) == 1
     out = capsys.readouterr().out
     assert "Expired on 2026-12-21: 3 of 3 stacks" in out and "│ demo-s01 │ 2026-12-19 │ 2        │" in out
+
+
+def test_bad_settings_stop_a_fleet_operation_before_anything_runs(fake, capsys, tmp_path):
+    import shutil
+    import yaml
+    from labctl.render import ENVIRONMENTS
+    envs = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS, envs)
+    bad = envs / "Pulumi.demo-s03.yaml"
+    doc = yaml.safe_load(bad.read_text())
+    doc["config"]["cloudlabs:adminCidr"] = "0.0.0.0/0"
+    bad.write_text(yaml.safe_dump(doc))
+    assert main(["up", "demo", "--environments", str(envs)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f'{bad}: cloudlabs:adminCidr: "0.0.0.0/0" is not allowed (opens SSH to the whole internet)')
+    assert fake.calls == []  # nothing deployed, not even the valid stacks
