@@ -359,7 +359,7 @@ def render_stack_file(cohort: Cohort, student: Student, seat: int, existing: dic
 def render_lock(cohort: Cohort, seats: dict[str, int]) -> str:
     lines = [
         f"# Seats of cohort {cohort.name}, kept by `labctl sync`. Commit this file: it keeps seats stable.",
-        f"# Seat N owns 10.N.0.0/16. Students who left keep their seat until `labctl sync --prune`.",
+        "# Seat N owns 10.N.0.0/16. Students who left keep their seat until `labctl sync --prune`.",
         f"cohort: {cohort.name}",
         "seats:",
     ]

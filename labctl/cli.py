@@ -16,7 +16,7 @@ from rich.table import Table
 
 from cloudlabs.addressing import LAYOUTS, seat_block
 from cloudlabs.catalog import LABS
-from cloudlabs.cohort import CohortError, apply_sync, plan_sync
+from cloudlabs.cohort import apply_sync, plan_sync
 from cloudlabs.settings import SettingsError, StackFileError, load_stack_settings
 
 from . import render

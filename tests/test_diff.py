@@ -6,7 +6,6 @@ import copy
 import json
 from pathlib import Path
 
-import pytest
 
 from labctl.cli import main
 from labctl.diff import diff_sets, fold, report_lines

@@ -6,7 +6,6 @@ import pytest
 
 from labctl import fleetcli
 from labctl.cli import main
-from labctl.fleet import Outcome
 
 from .fakerunner import FakeRunner
 

@@ -9,7 +9,7 @@ import pytest
 from cloudlabs.addressing import lab_layout
 
 from .conftest import lab_graph
-from .graphtools import EIGW, INSTANCE, NAT, SUBNET, VPC, associations, instances, routes, sg_rules, subnets
+from .graphtools import EIGW, NAT, VPC, associations, instances, routes, sg_rules, subnets
 
 
 def vpc_block(graph) -> IPv6Network:

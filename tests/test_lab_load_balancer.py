@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from .conftest import lab_graph
-from .graphtools import INSTANCE, SG, SUBNET, instances, name_tag, sg_rules, subnets
+from .graphtools import INSTANCE, SG, instances, sg_rules, subnets
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 TG = "aws:lb/targetGroup:TargetGroup"

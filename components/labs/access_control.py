@@ -8,7 +8,7 @@ from cloudlabs.catalog import AccessControlOptions
 from cloudlabs.images import AMAZON_LINUX_2023, docker_containers_user_data
 from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
-from ..compute import InstanceArgs, WebServer, lookup_ami, ssh_command, zones_offering
+from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..context import LabContext
 from ..nacl import EPHEMERAL, LabNetworkAcl, LabNetworkAclArgs, NaclRule
 from ..network import LabVpc, LabVpcArgs

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
 
 from cloudlabs.catalog import Ec2WebserverOptions
 from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, ImageSpec
