@@ -7,8 +7,8 @@ check` evaluates them on the rendered graph; a `starter` stage declares where it
 Endpoints are named as the book names them:
 - a host's name ("bastion", "web-dev", "VM1"),
 - "subnet:<name>" for any host in a subnet without a security group of its own,
-- "internet" (any IPv4 address), "internet6" (any IPv6 address), and "admin" (the internet
-  seen from the stack's admin CIDR, e.g. the campus network).
+- "internet" (any IPv4 address), "internet6" (any IPv6 address), "admin" (the internet seen
+  from the stack's admin CIDR, e.g. the campus network), and "cidr:<range>" for a given range.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     reach = sub.add_parser("reach", help="can traffic go from A to B in a stack? (with the hops and what blocks it)",
                            description="Evaluate one path on a stack's rendered graph. Endpoints: a host's name "
-                                       "(bastion, VM1), subnet:<name>, internet, internet6, admin (the admin CIDR). "
+                                       "(bastion, VM1), subnet:<name>, internet, internet6, admin (the admin CIDR), cidr:<range>. "
                                        "Exit 0 if allowed, 1 if denied.")
     reach.add_argument("stack", help="stack name or stack file")
     reach.add_argument("src")

@@ -362,6 +362,13 @@ class Evaluator:
             if self.admin_cidr is None:
                 raise KeyError("no admin CIDR known for this stack")
             return Party(f"the admin CIDR {self.admin_cidr}", self.admin_cidr.network_address + 1)
+        if name.startswith("cidr:"):
+            try:
+                network = ip_network(name[5:], strict=False)
+            except ValueError:
+                raise KeyError(f"{name!r} is not an internet range; write e.g. cidr:198.51.100.0/24") from None
+            # a host of the range stands for it (the network address itself is not a host)
+            return Party(f"the internet range {network}", network.network_address + (1 if network.num_addresses > 1 else 0))
         endpoint = self.m.endpoint(name)
         if family == 6:
             if not endpoint.ipv6:
@@ -370,7 +377,7 @@ class Evaluator:
         return Party(endpoint.name, endpoint.private_ip, endpoint)
 
     def check(self, src: str, dst: str, protocol: str, port: int | None) -> Verdict:
-        family = 6 if "internet6" in (src, dst) else 4
+        family = 6 if "internet6" in (src, dst) or any(e.startswith("cidr:") and ":" in e[5:] for e in (src, dst)) else 4
         hops: list[str] = []
         relied: list[str] = []
         try:

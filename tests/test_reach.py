@@ -228,3 +228,16 @@ def test_a_subnet_as_an_endpoint_and_same_subnet_traffic_skips_the_nacl():
     assert evaluate(g, "peer", "web", "tcp", 80).allowed  # same subnet: NACLs are not crossed
     v = evaluate(g, "subnet:SN-0", "internet", "tcp", 443)
     assert v.reason == "the NACL NACL-SN-0 of subnet SN-0 has no outbound rule for the request (tcp 443 to 198.18.7.7)"
+
+
+def test_a_given_internet_range_as_source():
+    g = web_vpc().graph()
+    assert evaluate(g, "cidr:203.0.113.128/25", "web", "tcp", 22).allowed  # inside the admin CIDR
+    v = evaluate(g, "cidr:198.51.100.0/24", "web", "tcp", 22)
+    assert v.reason == "security group web-SG of web has no inbound rule for tcp 22 from the internet range 198.51.100.0/24"
+    assert evaluate(g, "cidr:198.51.100.0/24", "web", "tcp", 80).allowed
+    v = evaluate(g, "cidr:2001:db8:aa::/48", "web", "tcp", 80)
+    assert v.reason == "web has no IPv6 address"
+    import pytest
+    with pytest.raises(KeyError, match="is not an internet range"):
+        evaluate(g, "cidr:campus", "web", "tcp", 80)
