@@ -75,7 +75,7 @@ def test_interrupt_with_cancel_cancels_running_updates_and_releases_their_locks(
 
 def test_ctrl_c_is_handled_by_the_fleet():
     """A real SIGINT while the fleet waits: no traceback, running stacks finish, the rest wait."""
-    runner = FakeRunner(duration=0.3)
+    runner = FakeRunner(duration=1.5)  # the signal (at 0.1 s) must land while the fleet waits, even on a busy machine
     fleet = Fleet(runner, parallel=2)
     timer = threading.Timer(0.1, lambda: signal.raise_signal(signal.SIGINT))
     timer.start()
