@@ -127,6 +127,9 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
         try:
             loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
         finally:
+            # End the executor threads the SDK's RPCs ran on (each has an event loop of its own),
+            # so many renders in one process leave no threads or loops behind.
+            loop.run_until_complete(loop.shutdown_default_executor())
             asyncio.set_event_loop(None)
             loop.close()
 
