@@ -406,6 +406,23 @@ def load_stack_settings(path: Path, profiles_dir: Path = PROFILES_DIR) -> StackS
     return settings
 
 
+def load_all_stack_settings(paths: list[Path], profiles_dir: Path = PROFILES_DIR) -> dict[Path, StackSettings]:
+    """Validate every stack file; one SettingsError listing every problem of every file, so a
+    run stops before anything is rendered, written or deployed."""
+    settings: dict[Path, StackSettings] = {}
+    problems: list[Problem | FileProblem] = []
+    for path in paths:
+        try:
+            settings[path] = load_stack_settings(path, profiles_dir)
+        except SettingsError as exc:
+            problems.extend(exc.problems)
+        except StackFileError as exc:
+            problems.append(FileProblem(str(exc)))
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
 def runtime_config_values(config: Mapping[str, Any]) -> dict[str, str]:
     """Stack-file values as the Pulumi CLI hands them to a program: strings, objects as JSON."""
     out: dict[str, str] = {}

@@ -17,7 +17,7 @@ from rich.table import Table
 from cloudlabs.addressing import LAYOUTS, seat_block
 from cloudlabs.catalog import LABS
 from cloudlabs.cohort import apply_sync, plan_sync
-from cloudlabs.settings import SettingsError, StackFileError, load_stack_settings
+from cloudlabs.settings import SettingsError, load_all_stack_settings
 
 from . import render
 from .batch import RenderResult, default_jobs, render_files
@@ -245,16 +245,10 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
         return EXIT_BAD_INPUT
 
     # Validate everything first: one bad file stops the run before anything is rendered or written.
-    problems: list[str] = []
-    for path in files:
-        try:
-            load_stack_settings(path)
-        except (SettingsError, StackFileError) as exc:
-            problems.append(str(exc))
-    if problems:
-        for problem in problems:
-            error(problem)
-        return EXIT_BAD_INPUT
+    try:
+        load_all_stack_settings(files)
+    except SettingsError as exc:
+        return bad_input(exc)
 
     results = _render_with_progress(files, args.jobs)
     graphs = [r.graph for r in results if r.graph is not None]

@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from cloudlabs import REPO_ROOT
-from cloudlabs.settings import FileProblem, SettingsError, StackFileError, load_stack_settings
+from cloudlabs.settings import SettingsError, load_all_stack_settings
 
 from . import render
 from .fleet import Fleet, Journal, StackResult, file_hash, summary_counts
@@ -93,15 +93,7 @@ def make_session(region: str):
 
 def _select(args: argparse.Namespace, resolve: Callable[[list[str], Path], list[Path]]) -> tuple[list[Path], dict[str, Any]]:
     files = resolve(args.targets, args.environments)
-    settings = {}
-    problems = []
-    for path in files:
-        try:
-            settings[path] = load_stack_settings(path)
-        except (SettingsError, StackFileError) as exc:
-            problems.append(str(exc))
-    if problems:
-        raise SettingsError([FileProblem(m) for m in problems])
+    settings = load_all_stack_settings(files)
     if getattr(args, "students", None):
         wanted = {s.strip() for s in args.students.split(",") if s.strip()}
         unknown = wanted - {s.student for s in settings.values()}
