@@ -18,7 +18,9 @@ DEFAULT_STAGE = "solution"
 class LabOptions(BaseModel):
     """Base of every lab's options: camelCase keys in YAML, unknown keys refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+    # strict: `count: "3"` or `coursework: yes` is refused, not converted (a YAML list still makes a tuple)
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True,
+                              strict=True, allow_inf_nan=False)
 
 
 class NoOptions(LabOptions):
@@ -38,7 +40,7 @@ AccessControlPart = Literal["nacl", "security-groups", "containers"]
 
 class AccessControlOptions(LabOptions):
     parts: tuple[AccessControlPart, ...] = Field(
-        ("nacl", "security-groups", "containers"), min_length=1,
+        ("nacl", "security-groups", "containers"), min_length=1, strict=False,
         description="a non-empty list of parts, each once: nacl, security-groups, containers",
     )
 
@@ -70,7 +72,7 @@ STORAGE_PARTS: tuple[StoragePart, ...] = ("private", "public-read", "jpg-only", 
 
 class ObjectStorageOptions(LabOptions):
     parts: tuple[StoragePart, ...] = Field(
-        STORAGE_PARTS, min_length=1,
+        STORAGE_PARTS, min_length=1, strict=False,
         description="a non-empty list of parts, each once: " + ", ".join(STORAGE_PARTS) + " (cors needs website)",
     )
 

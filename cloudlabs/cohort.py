@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .addressing import SEATS, STUDENT_SEATS, seat_block
+from .reading import InputFileError, YamlSource, dotted, load_yaml
 from .settings import (
     NAMESPACE,
     REGION_KEY,
@@ -26,10 +27,12 @@ from .settings import (
     FileProblem,
     Problem,
     SettingsError,
+    StackFileError,
     parse_settings,
-    read_stack_file,
+    read_stack_document,
+    stack_name_of,
 )
-from .yamlsource import YamlSource, YamlSourceError, dotted, load_yaml
+from .writing import atomic_write
 
 # cohort-file key -> stack setting it becomes
 SETTING_OF = {
@@ -93,16 +96,40 @@ class _Collector:
 # --- loading and validating --------------------------------------------------------------------
 
 
-def _read(path: Path) -> YamlSource:
+def _read(path: Path, what: str) -> YamlSource:
     try:
-        return load_yaml(path)
-    except YamlSourceError as err:
-        raise CohortError([FileProblem(str(err))]) from err
+        return load_yaml(path, what)
+    except InputFileError as err:
+        raise CohortError([FileProblem(str(err))]) from None
+
+
+# --- who owns a stack name ------------------------------------------------------------------------
+
+
+def is_cohort_file(path: Path) -> bool:
+    return path.suffix == ".yaml" and not path.name.startswith("Pulumi.") and not path.name.endswith(".seats.yaml")
+
+
+def cohort_names(directory: Path) -> list[str]:
+    """Names of the cohorts kept in ``directory`` (their files' names: a cohort file's
+    ``cohort:`` must match it)."""
+    return sorted(p.stem for p in directory.glob("*.yaml") if is_cohort_file(p))
+
+
+def stack_owner(stack: str, cohorts: list[str]) -> str | None:
+    """The cohort a stack name belongs to: the longest cohort name it starts with, plus "-".
+
+    ``demo-net-n01`` is student ``n01`` of ``demo-net`` even where cohort ``demo`` exists, so a
+    roster id ``net-n01`` in ``demo`` (which would make the same name) is refused: every stack
+    name has exactly one owner across the cohorts of a directory.
+    """
+    owners = [c for c in cohorts if stack.startswith(c + "-") and len(stack) > len(c) + 1]
+    return max(owners, key=len) if owners else None
 
 
 def load_cohort(path: Path) -> Cohort:
     """Read and validate a cohort file (without seats); CohortError lists every problem."""
-    source = _read(path)
+    source = _read(path, "cohort file")
     out = _Collector()
     data = source.data
     if not isinstance(data, dict):
@@ -261,7 +288,7 @@ class SeatLock:
 def load_lock(path: Path, cohort: str) -> SeatLock:
     if not path.exists():
         return SeatLock(path, {})
-    source = _read(path)
+    source = _read(path, "seat file (written by labctl sync)")
     out = _Collector()
     data = source.data
     if not isinstance(data, dict) or not isinstance(data.get("seats"), dict):
@@ -395,16 +422,52 @@ def _status(path: Path, text: str) -> str:
     return "unchanged" if path.read_text() == text else "updated"
 
 
+def _existing_stack_file(path: Path, cohort: str, student: str | None) -> dict[str, Any] | None:
+    """The stack file's document if it exists and this cohort owns it (its settings name this
+    cohort and student); CohortError if it is unreadable or belongs to someone else: sync never
+    rewrites or removes a file it does not own."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        document = read_stack_document(path)
+    except StackFileError as err:
+        raise CohortError([FileProblem(f"{err} (sync of cohort {cohort} will not replace or remove it: fix or "
+                                       "remove it by hand)")]) from None
+    config = document["config"]
+    owner, sid = config.get(f"{NAMESPACE}:cohort"), config.get(f"{NAMESPACE}:student")
+    if owner != cohort or (student is not None and sid != student):
+        raise CohortError([FileProblem(
+            f"{path}: belongs to cohort {owner!r}, student {sid!r}; sync of cohort {cohort} does not write files "
+            "of other cohorts (rename the student or the cohort so that stack names differ)")])
+    return document
+
+
 def cohort_stack_files(cohort: Cohort) -> list[Path]:
-    """Stack files in the cohort's directory that belong to it (by their cloudlabs:cohort)."""
+    """Stack files in the cohort's directory that belong to it: named for it (the longest cohort
+    name the stack name starts with is this one) and saying so (their cloudlabs:cohort)."""
+    names = cohort_names(cohort.path.parent)
     found = []
     for path in sorted(cohort.path.parent.glob(f"Pulumi.{cohort.name}-*.yaml")):
+        if stack_owner(stack_name_of(path), names) != cohort.name:
+            continue  # e.g. Pulumi.demo-net-n01.yaml is cohort demo-net's, not demo's
         try:
-            if read_stack_file(path).get(f"{NAMESPACE}:cohort") == cohort.name:
+            if read_stack_document(path)["config"].get(f"{NAMESPACE}:cohort") == cohort.name:
                 found.append(path)
-        except ValueError:
-            found.append(path)  # unreadable but named like ours: report it rather than hide it
+        except StackFileError as err:  # named like ours but unreadable: say so, touch nothing
+            raise CohortError([FileProblem(f"{err} (named like a stack of cohort {cohort.name}: fix or remove it)")]) from None
     return found
+
+
+def _check_stack_names(cohort: Cohort, out: _Collector) -> None:
+    """Refuse roster ids whose stack name belongs to another cohort of the same directory."""
+    names = sorted(set(cohort_names(cohort.path.parent)) | {cohort.name})
+    for student in cohort.students:
+        stack = cohort.stack_name(student.id)
+        owner = stack_owner(stack, names)
+        if owner != cohort.name:
+            out.add(cohort.source, ("roster", student.index, "id"),
+                    f"an id whose stack name is not another cohort's (not starting with {owner[len(cohort.name) + 1:]}-)",
+                    student.id, reason=f"the stack {stack} would belong to cohort {owner} ({owner}.yaml)")
 
 
 def plan_sync(cohort_path: Path, prune: bool = False) -> SyncPlan:
@@ -414,6 +477,7 @@ def plan_sync(cohort_path: Path, prune: bool = False) -> SyncPlan:
     seats = assign_seats(cohort, lock, prune)
 
     out = _Collector()
+    _check_stack_names(cohort, out)
     for student in cohort.students:
         config = student_config(cohort, student, seats[student.id])
         if student.labs is not None:
@@ -424,8 +488,8 @@ def plan_sync(cohort_path: Path, prune: bool = False) -> SyncPlan:
     stacks = []
     for student in cohort.students:
         path = cohort.stack_path(student.id)
-        existing = yaml.safe_load(path.read_text()) if path.exists() else None
-        text = render_stack_file(cohort, student, seats[student.id], existing if isinstance(existing, dict) else None)
+        existing = _existing_stack_file(path, cohort.name, student.id)
+        text = render_stack_file(cohort, student, seats[student.id], existing)
         stacks.append(FileChange(path, _status(path, text), text, student.id, seats[student.id]))
 
     on_roster = {s.id for s in cohort.students}
@@ -440,11 +504,10 @@ def plan_sync(cohort_path: Path, prune: bool = False) -> SyncPlan:
 
 
 def apply_sync(plan: SyncPlan) -> None:
-    """Write what plan_sync decided (each file replaced atomically)."""
+    """Write what plan_sync decided (each file replaced atomically). Run it under the cohort's
+    lock (``writing.exclusive(cohort file)``) together with plan_sync."""
     for change in plan.changes:
         if change.status == "removed":
             change.path.unlink()
             continue
-        tmp = change.path.with_name(change.path.name + ".tmp")
-        tmp.write_text(change.text or "")
-        tmp.replace(change.path)
+        atomic_write(change.path, change.text or "")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from . import REPO_ROOT
+from .reading import InputFileError, load_mapping, validate_model
 
 PROFILES_DIR = REPO_ROOT / "profiles"
 
@@ -20,7 +20,9 @@ class ProfileError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+    # strict: `createRoles: "yes"` or `sessionHours: "4"` is refused, not converted
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True,
+                              strict=True, allow_inf_nan=False)
 
 
 class IamRules(_Model):
@@ -32,34 +34,44 @@ class IamRules(_Model):
 class Profile(_Model):
     name: str
     description: str
-    regions: tuple[str, ...] = Field(min_length=1)
-    instance_types: tuple[str, ...] = Field(min_length=1)
+    regions: tuple[str, ...] = Field(min_length=1, strict=False)  # a YAML list becomes the tuple
+    instance_types: tuple[str, ...] = Field(min_length=1, strict=False)
     iam: IamRules = IamRules()
     session_hours: float = Field(gt=0)
 
 
-def profile_names(directory: Path = PROFILES_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+ALLOWED = {
+    "name": "the file's name without .yaml",
+    "description": "one line of text",
+    "regions": "a non-empty list of AWS regions, e.g. [us-east-1, us-west-2]",
+    "instanceTypes": "a non-empty list of EC2 instance types, e.g. [t3.micro, t3.small]",
+    "createRoles": "true or false",
+    "serviceRole": "the name of an existing IAM role",
+    "instanceProfile": "the name of an existing instance profile",
+    "sessionHours": "a number of hours more than 0",
+}
+
+
+def profile_names(directory: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (directory or PROFILES_DIR).glob("*.yaml"))
 
 
 @lru_cache(maxsize=None)
 def _load(path: Path) -> Profile:
     try:
-        data = yaml.safe_load(path.read_text())
-        profile = Profile.model_validate(data)
-    except (OSError, yaml.YAMLError) as err:
-        raise ProfileError(f"{path}: cannot read profile: {err}") from err
-    except ValidationError as err:
-        first = err.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ProfileError(f"{path}: {key}: {first['msg']}") from err
+        source = load_mapping(path, "guardrail profile")
+        profile: Profile = validate_model(source, Profile, ALLOWED)
+    except InputFileError as err:
+        raise ProfileError(str(err)) from None
     if profile.name != path.stem:
-        raise ProfileError(f"{path}: name: {profile.name!r} must match the file name {path.stem!r}")
+        raise ProfileError(f"{source.where(('name',))}: name: {profile.name!r} is not allowed; "
+                           f"allowed: the file's name without .yaml ({path.stem!r})")
     return profile
 
 
-def load_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
-    path = directory / f"{name}.yaml"
-    if not path.is_file():
+def load_profile(name: str, directory: Path | None = None) -> Profile:
+    """A profile by name: only the names of the files in ``directory``, never a path (a profile
+    such as ``../elsewhere/evil`` would let any region and instance type through)."""
+    if name not in profile_names(directory):
         raise ProfileError(f"unknown profile {name!r}; known: {', '.join(profile_names(directory))}")
-    return _load(path.resolve())
+    return _load(((directory or PROFILES_DIR) / f"{name}.yaml").resolve())

@@ -20,12 +20,13 @@ from ipaddress import IPv4Network, ip_network
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
+from . import exposure
 from .addressing import SEATS, AddressPlanError, LabLayout, stack_layout
 from .catalog import LABS, LabOptions
-from .profiles import PROFILES_DIR, Profile, ProfileError, load_profile, profile_names
+from .profiles import Profile, ProfileError, load_profile, profile_names
+from .reading import InputFileError, load_mapping, show
 
 NAMESPACE = "cloudlabs"
 REGION_KEY = "aws:region"
@@ -37,7 +38,6 @@ DEFAULT_INSTANCE_TYPE = "t3.micro"
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$")
 SLUG_ALLOWED = "1-20 lowercase letters, digits and single hyphens, not starting or ending with a hyphen"
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-WORLD = IPv4Network("0.0.0.0/0")
 
 
 @dataclass(frozen=True)
@@ -75,15 +75,7 @@ class SettingsError(ValueError):
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        # The Pulumi runtime turns `seat: 300` into "300": show what the file says.
-        if re.fullmatch(r"-?\d+|true|false", value):
-            return value
-        return json.dumps(value)
-    try:
-        return json.dumps(value, default=str, sort_keys=True)
-    except (TypeError, ValueError):
-        return repr(value)
+    return show(value)  # text in quotes, so `seat: '3'` shows as "3", not as the number it is not
 
 
 @dataclass(frozen=True)
@@ -117,10 +109,6 @@ class StackSettings:
 
 # --- one parser per key: value -> typed value, or ValueError(reason) --------------------------
 
-_INT = TypeAdapter(int)
-_BOOL = TypeAdapter(bool)
-
-
 def _slug(value: Any) -> str:
     if not isinstance(value, str) or not SLUG.match(value):
         raise ValueError(None)
@@ -128,15 +116,12 @@ def _slug(value: Any) -> str:
 
 
 def _seat(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(None)
-    try:
-        seat = _INT.validate_python(value)
-    except ValidationError:
-        raise ValueError("not a whole number") from None
-    if seat not in SEATS:
+    if isinstance(value, bool) or not isinstance(value, int):
+        quoted = isinstance(value, str) and value.strip().isdigit()
+        raise ValueError("text, not a number; remove the quotes" if quoted else "not a whole number")
+    if value not in SEATS:
         raise ValueError("out of range")
-    return seat
+    return value
 
 
 def _admin_cidr(value: Any) -> IPv4Network:
@@ -156,10 +141,9 @@ def _admin_cidr(value: Any) -> IPv4Network:
 
 
 def _bool(value: Any) -> bool:
-    try:
-        return _BOOL.validate_python(value)
-    except ValidationError:
-        raise ValueError(None) from None
+    if not isinstance(value, bool):  # no 'yes', 1 or "true": a typo should not open a door
+        raise ValueError(None)
+    return value
 
 
 def _expires(value: Any) -> date:
@@ -219,13 +203,10 @@ def _labs_allowed() -> str:
     return "a non-empty list; each item a lab key or {lab, stage, options}; labs: " + ", ".join(LABS)
 
 
-def _parse_labs(value: Any, source: str, problems: list[Problem]) -> tuple[LabSelection, ...]:
+def _parse_labs(value: Any, source: str, problems: list[Problem | FileProblem]) -> tuple[LabSelection, ...]:
     key = f"{NAMESPACE}:labs"
-    if isinstance(value, str):  # the Pulumi runtime passes structured config as JSON text
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            value = [value] if value in LABS else value
+    if isinstance(value, str) and value in LABS:
+        value = [value]  # `labs: vpc-nat`, one lab
     if not isinstance(value, list) or not value:
         problems.append(Problem(source, key, _labs_allowed(), value))
         return ()
@@ -259,7 +240,7 @@ def _parse_labs(value: Any, source: str, problems: list[Problem]) -> tuple[LabSe
     return tuple(selections)
 
 
-def _parse_options(model: type[LabOptions], raw: Any, where: str, source: str, problems: list[Problem]) -> LabOptions | None:
+def _parse_options(model: type[LabOptions], raw: Any, where: str, source: str, problems: list[Problem | FileProblem]) -> LabOptions | None:
     fields = {f.alias or name: f for name, f in model.model_fields.items()}
     known = ", ".join(fields) or "none (this lab has no options)"
     if not isinstance(raw, dict):
@@ -278,14 +259,38 @@ def _parse_options(model: type[LabOptions], raw: Any, where: str, source: str, p
         return None
 
 
-def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path = PROFILES_DIR) -> StackSettings:
+def decode_runtime_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The Pulumi runtime's config (every value text) back to the stack file's native values:
+    the exact inverse of :func:`runtime_config_values`, so both paths are held to the same strict
+    types (``"3"`` is a seat only because the runtime wrote the file's 3 that way)."""
+    native: dict[str, Any] = dict(config)
+    for key, value in config.items():
+        if not isinstance(value, str):
+            continue
+        if key == f"{NAMESPACE}:seat" and re.fullmatch(r"[0-9]{1,6}", value):
+            native[key] = int(value)
+        elif key == f"{NAMESPACE}:allowOpenAdminCidr" and value in ("true", "false"):
+            native[key] = value == "true"
+        elif key == f"{NAMESPACE}:labs" and value[:1] in "[{":
+            try:
+                native[key] = json.loads(value)
+            except json.JSONDecodeError:
+                pass  # reported as it is
+    return native
+
+
+def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | None = None,
+                   runtime: bool = False) -> StackSettings:
     """Validate one stack's config (keys like ``cloudlabs:seat`` and ``aws:region``).
 
+    ``runtime``: the values come from the Pulumi runtime (text) rather than a stack file.
     Raises SettingsError listing every problem; returns fully typed settings otherwise.
     """
-    problems: list[Problem] = []
+    if runtime:
+        config = decode_runtime_config(config)
+    problems: list[Problem | FileProblem] = []
     prefix = f"{NAMESPACE}:"
-    for key in sorted(config):
+    for key in sorted(config, key=str):
         if key.startswith(prefix) and key not in KNOWN_KEYS:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             problems.append(Problem(source, key, "the settings " + ", ".join(KNOWN_KEYS), config[key],
@@ -313,10 +318,11 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path = 
             values[spec.name] = None
 
     profile = _check_profile(values, config, source, profiles_dir, problems)
-    if values["adminCidr"] == WORLD and not values["allowOpenAdminCidr"]:
+    admin = values["adminCidr"]
+    if admin is not None and exposure.is_wide_open(admin) and not values["allowOpenAdminCidr"]:
         problems.append(Problem(
-            source, f"{prefix}adminCidr", "a narrower range; or set cloudlabs:allowOpenAdminCidr: true to open SSH to everyone",
-            str(WORLD), reason="opens SSH to the whole internet"))
+            source, f"{prefix}adminCidr", f"{exposure.WIDE_OPEN_TEXT}; or set cloudlabs:allowOpenAdminCidr: true "
+            "to open SSH and RDP that wide", str(admin), reason=f"opens SSH to {exposure.describe(admin)}"))
     if values["labs"] and isinstance(values["seat"], int):
         try:
             stack_layout([s.lab for s in values["labs"]], values["seat"])
@@ -342,7 +348,7 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path = 
 
 
 def _check_profile(values: dict[str, Any], config: Mapping[str, Any], source: str, profiles_dir: Path,
-                   problems: list[Problem]) -> Profile | None:
+                   problems: list[Problem | FileProblem]) -> Profile | None:
     """Load the guardrail profile and hold the region and instance type to it."""
     values[REGION_KEY] = config.get(REGION_KEY)
     if values["profile"] is None:
@@ -350,8 +356,12 @@ def _check_profile(values: dict[str, Any], config: Mapping[str, Any], source: st
     try:
         profile = load_profile(values["profile"], profiles_dir)
     except ProfileError as err:
-        problems.append(Problem(source, f"{NAMESPACE}:profile", "one of: " + ", ".join(profile_names(profiles_dir)),
-                                values["profile"], reason=str(err) if "unknown profile" not in str(err) else None))
+        if "unknown profile" in str(err):
+            problems.append(Problem(source, f"{NAMESPACE}:profile", "one of: " + ", ".join(profile_names(profiles_dir)),
+                                    values["profile"]))
+        else:  # the profile's own file is broken: each of its problems, naming that file's line
+            problems.extend(FileProblem(f"{source}: {NAMESPACE}:profile: {values['profile']!r} cannot be used: {line}")
+                            for line in str(err).splitlines())
         return None
     region = values[REGION_KEY]
     if region is None:
@@ -381,22 +391,24 @@ def stack_name_of(path: Path) -> str:
     return match["stack"]
 
 
+def read_stack_document(path: Path) -> dict[str, Any]:
+    """The whole stack settings file (``config:`` and anything Pulumi keeps beside it)."""
+    try:
+        source = load_mapping(path, "stack settings file (Pulumi.<stack>.yaml)")
+    except InputFileError as err:
+        raise StackFileError(str(err)) from None
+    if not isinstance(source.data.get("config"), dict):
+        raise StackFileError(f"{source.where(('config',))}: config: {'missing' if 'config' not in source.data else 'not a mapping'}; "
+                             "allowed: a mapping of settings (cloudlabs:..., aws:region)")
+    return source.data
+
+
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The ``config:`` mapping of a Pulumi stack settings file, as native YAML values."""
-    try:
-        document = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise StackFileError(f"{path}: cannot read: {err.strerror}") from err
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        raise StackFileError(f"{path}:{line}: not valid YAML: {getattr(err, 'problem', err)}") from err
-    if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
-        raise StackFileError(f"{path}: config: missing; allowed: a mapping of settings (cloudlabs:..., aws:region)")
-    return document["config"]
+    return read_stack_document(path)["config"]
 
 
-def load_stack_settings(path: Path, profiles_dir: Path = PROFILES_DIR) -> StackSettings:
+def load_stack_settings(path: Path, profiles_dir: Path | None = None) -> StackSettings:
     """Read and validate a stack file; the stack name must match cohort and student."""
     stack = stack_name_of(path)
     settings = parse_settings(read_stack_file(path), str(path), profiles_dir)
@@ -406,7 +418,7 @@ def load_stack_settings(path: Path, profiles_dir: Path = PROFILES_DIR) -> StackS
     return settings
 
 
-def load_all_stack_settings(paths: list[Path], profiles_dir: Path = PROFILES_DIR) -> dict[Path, StackSettings]:
+def load_all_stack_settings(paths: list[Path], profiles_dir: Path | None = None) -> dict[Path, StackSettings]:
     """Validate every stack file; one SettingsError listing every problem of every file, so a
     run stops before anything is rendered, written or deployed."""
     settings: dict[Path, StackSettings] = {}

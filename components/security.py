@@ -20,6 +20,8 @@ from typing import Literal, Sequence, Union
 import pulumi
 import pulumi_aws as aws
 
+from cloudlabs.exposure import ADMIN_PORTS, describe, is_wide_open
+
 from .context import LabContext
 
 Protocol = Literal["tcp", "udp", "icmp", "icmpv6", "-1"]
@@ -53,7 +55,6 @@ ALL_TRAFFIC = Ports("-1", label="all traffic")
 
 ANYWHERE = ip_network("0.0.0.0/0")
 ANYWHERE_V6 = ip_network("::/0")
-ADMIN_PORTS = frozenset({22, 3389})
 
 # A peer is a CIDR or another security group's id (an Output while the graph is being built).
 Peer = Union[IPv4Network, IPv6Network, pulumi.Output, str]
@@ -83,9 +84,11 @@ def outbound(ports: Ports, peer: Peer, description: str, name: str = "") -> Rule
 
 
 def opens_admin_port_to_world(rule: Rule) -> bool:
+    """SSH, RDP or all traffic in from a range that is a large part of the internet (not only
+    0.0.0.0/0: 0.0.0.0/1 or 1.0.0.0/8 is the same mistake)."""
     if rule.direction != "inbound" or not isinstance(rule.peer, (IPv4Network, IPv6Network)):
         return False
-    if rule.peer.prefixlen != 0:
+    if not is_wide_open(rule.peer):
         return False
     if rule.ports.protocol == "-1":
         return True
@@ -104,8 +107,9 @@ class LabSecurityGroupArgs:
 class LabSecurityGroup(pulumi.ComponentResource):
     """A security group and one rule resource per Rule.
 
-    Refuses SSH/RDP (or all traffic) from 0.0.0.0/0 or ::/0 unless the stack's settings allow a
-    world-open admin CIDR: a lab that opens an admin port to the internet must say so there.
+    Refuses SSH/RDP (or all traffic) from a wide internet range (0.0.0.0/0, ::/0, 0.0.0.0/1, ...:
+    ``cloudlabs.exposure``) unless the stack's settings allow a world-open admin CIDR: a lab that
+    opens an admin port to the internet must say so there.
     """
 
     def __init__(self, name: str, args: LabSecurityGroupArgs, opts: pulumi.ResourceOptions | None = None):
@@ -119,7 +123,7 @@ class LabSecurityGroup(pulumi.ComponentResource):
             if opens_admin_port_to_world(rule) and not ctx.allow_open_admin_cidr:
                 raise ValueError(
                     f"security group {args.group_name}: rule {rule.description!r} opens {rule.ports} to "
-                    f"{rule.peer}; set cloudlabs:allowOpenAdminCidr: true if that is really wanted"
+                    f"{rule.peer} ({describe(rule.peer)}); set cloudlabs:allowOpenAdminCidr: true if that is really wanted"
                 )
 
         self.group = aws.ec2.SecurityGroup(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,24 @@ class RenderResult:
 
 def default_jobs() -> int:
     return os.cpu_count() or 1
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent: the terminal sends SIGINT to the whole process group,
+    and a worker that raised KeyboardInterrupt would print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (a render holds nothing worth
+    finishing), then wait for them, so Ctrl-C leaves no process behind."""
+    workers = list(getattr(pool, "_processes", None) or {})  # pids; the executor has no public handle
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in multiprocessing.active_children():
+        if not workers or process.pid in workers:
+            process.terminate()
+    for process in multiprocessing.active_children():
+        process.join()
 
 
 def _render(path: str) -> tuple[str, dict | None, str | None]:
@@ -60,7 +79,9 @@ def render_files(paths: list[Path], jobs: int | None = None,
     else:
         # fork: workers inherit the parent's imports (pulumi, pulumi_aws) instead of paying them again
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                                   initializer=_ignore_interrupts)
+        try:
             futures = {pool.submit(_render, str(path)): str(path) for path in paths}
             for future in as_completed(futures):
                 try:
@@ -68,4 +89,8 @@ def render_files(paths: list[Path], jobs: int | None = None,
                 except Exception as err:  # noqa: BLE001 - a crashed worker fails its stack only
                     path = futures[future]
                     record(path, None, f"{stack_name_of(Path(path))}: worker failed: {type(err).__name__}: {err}")
+        except BaseException:  # Ctrl-C (or anything else): no worker outlives the batch
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
     return [results[str(p)] for p in paths]

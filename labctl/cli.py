@@ -7,6 +7,7 @@ something changed, 2 bad input (settings, files, arguments): nothing is rendered
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,23 +17,28 @@ from rich.table import Table
 
 from cloudlabs.addressing import LAYOUTS, seat_block
 from cloudlabs.catalog import LABS
-from cloudlabs.cohort import apply_sync, plan_sync
+from cloudlabs.cohort import apply_sync, is_cohort_file, plan_sync
+from cloudlabs.reading import InputFileError, ensure_regular_file
 from cloudlabs.settings import SettingsError, load_all_stack_settings
+from cloudlabs.writing import OutputPathError, atomic_write, check_output_dir, check_output_file, exclusive
 
-from . import render
+from . import arguments, render
 from .batch import RenderResult, default_jobs, render_files
 from .cost import PricingError, estimate, load_prices
 from .graph import StackGraph, dumps
+from .selection import SelectionError, resolve_targets
 from .summary import print_cost, print_plan
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+# What bad input raises, wherever it is found: reported as one message, exit 2, nothing written.
+BAD_INPUT = (SettingsError, SelectionError, OutputPathError, PricingError, InputFileError, FileNotFoundError)
+MAX_JOBS = 64
 DETAIL_LIMIT = 5  # plan prints per-stack panels up to this many stacks (or with --details)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own errors also exit 2
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"labctl: error: {message}\n")
+    def error(self, message: str):  # argparse's own errors: one line, exit 2
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def error(message: str) -> None:
@@ -52,8 +58,9 @@ def _targets_argument(parser: argparse.ArgumentParser) -> None:
                              "default: every stack in environments/")
     parser.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR",
                         help="where stack and cohort names are looked up (default: %(default)s)")
-    parser.add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
-                        help="stacks rendered in parallel (default: the number of cores, %(default)s)")
+    parser.add_argument("--jobs", "-j", type=arguments.whole_number(1, MAX_JOBS), default=default_jobs(), metavar="N",
+                        help="stacks rendered in parallel, 1 to %(type)s (default: the number of cores, %(default)s)"
+                        .replace("%(type)s", str(MAX_JOBS)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Render stacks offline (no Pulumi CLI, no AWS credentials) and print their "
                                       "VPC CIDRs, resources, outputs and estimated cost.")
     _targets_argument(plan)
-    plan.add_argument("--hours", type=float, default=3.0, help="session length for the cost column (default: %(default)s)")
+    plan.add_argument("--hours", type=arguments.hours, default=3.0, help="session length for the cost column (default: %(default)s)")
     plan.add_argument("--details", action="store_true", help=f"per-stack panels even for more than {DETAIL_LIMIT} stacks")
     plan.add_argument("--quiet", action="store_true", help="only the overview table")
     plan.add_argument("--snapshots", type=Path, metavar="DIR", help="write one stable JSON graph per stack: DIR/<stack>.json")
@@ -83,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     cost = sub.add_parser("cost", help="estimated cost per stack and cohort, itemized",
                           description="Render stacks offline and price them with pricing/aws-on-demand.yaml.")
     _targets_argument(cost)
-    cost.add_argument("--hours", type=float, default=3.0, help="session length in hours (default: %(default)s)")
+    cost.add_argument("--hours", type=arguments.hours, default=3.0, help="session length in hours (default: %(default)s)")
     cost.add_argument("--details", action="store_true", help="itemize every stack, not only the cohort totals")
 
     check = sub.add_parser("check", help="evaluate every lab's expected network paths offline",
@@ -100,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("stack", help="stack name or stack file")
     reach.add_argument("src")
     reach.add_argument("dst")
-    reach.add_argument("--port", type=int, help="destination port (tcp/udp)")
+    reach.add_argument("--port", type=arguments.PORT, help="destination port (tcp/udp), 1 to 65535")
     reach.add_argument("--protocol", default="tcp", choices=["tcp", "udp", "icmp", "icmpv6"])
     reach.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
 
@@ -118,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; Ctrl-C ends it with one line and exit 130, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        error("labctl: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `labctl plan | head`: the reader left; nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     to_stderr = "-" in (getattr(args, "json_file", None), getattr(args, "markdown", None))
     stream = sys.stderr if to_stderr else sys.stdout
@@ -158,19 +177,36 @@ def cmd_labs(out: Console) -> int:
 
 
 def cohort_file(name_or_path: str, environments: Path) -> Path:
+    """A cohort's file: its name in ``environments`` (never a path made from the name), or the
+    path of a cohort file."""
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") and path.exists():
+    if path.suffix == ".yaml" and path.is_file() and is_cohort_file(path):
         return path
-    candidate = environments / f"{name_or_path}.yaml"
-    if candidate.exists():
-        return candidate
-    raise FileNotFoundError(f"{name_or_path}: no cohort file (looked for {candidate})")
+    from cloudlabs.settings import SLUG
+    if SLUG.match(name_or_path):
+        candidate = environments / f"{name_or_path}.yaml"
+        if candidate.exists():
+            ensure_regular_file(candidate, "cohort file")  # never open (and lock) a FIFO or a directory
+            return candidate
+        raise SelectionError(f"{name_or_path}: no cohort file (looked for {candidate})")
+    raise SelectionError(f"{name_or_path!r} is not allowed; allowed: a cohort name (e.g. demo) or a cohort file "
+                         "(<cohort>.yaml, not a Pulumi.<stack>.yaml or .seats.yaml)")
 
 
 def cmd_sync(args: argparse.Namespace, out: Console) -> int:
     try:
-        plan = plan_sync(cohort_file(args.cohort, args.environments), prune=args.prune)
-    except (FileNotFoundError, SettingsError) as exc:
+        path = cohort_file(args.cohort, args.environments)
+    except (SelectionError, InputFileError) as exc:
+        return bad_input(exc)
+    # One sync of a cohort at a time: the second waits, then decides on what the first wrote.
+    with exclusive(path, on_wait=lambda: error(f"labctl: waiting for another sync of {path.name} to finish")):
+        return _sync_locked(args, path, out)
+
+
+def _sync_locked(args: argparse.Namespace, path: Path, out: Console) -> int:
+    try:
+        plan = plan_sync(path, prune=args.prune)
+    except SettingsError as exc:
         return bad_input(exc)
 
     table = Table(title=f"Cohort {plan.cohort.name}: {len(plan.stacks)} students", title_justify="left")
@@ -203,51 +239,25 @@ def _verb(status: str, check: bool) -> str:
 # --- plan and cost --------------------------------------------------------------------------------
 
 
-def resolve_targets(targets: list[str], environments: Path) -> list[Path]:
-    """Stack files for stack names, cohort names, files and directories."""
-    files: list[Path] = []
-    for target in targets or [str(environments)]:
-        path = Path(target)
-        if path.is_file() and not path.name.startswith("Pulumi."):
-            files.extend(_cohort_stacks(path))
-        elif path.exists() or (environments / f"Pulumi.{target}.yaml").is_file():
-            files.extend(render.stack_files([target], environments))
-        elif (environments / f"{target}.yaml").is_file():
-            files.extend(_cohort_stacks(environments / f"{target}.yaml"))
-        else:
-            raise FileNotFoundError(f"{target}: no such stack, cohort, file or directory (looked in {environments})")
-    return list(dict.fromkeys(files))
-
-
-def _cohort_stacks(path: Path) -> list[Path]:
-    from cloudlabs.cohort import load_cohort
-    cohort = load_cohort(path)
-    files = [cohort.stack_path(s.id) for s in cohort.students]
-    missing = [f.name for f in files if not f.exists()]
-    if missing:
-        raise FileNotFoundError(f"{path}: stack files missing ({', '.join(missing[:3])}{'...' if len(missing) > 3 else ''}); "
-                                f"run `labctl sync {cohort.name}` first")
-    return files
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Output paths are checked before any work: a typo must not cost a whole render."""
+    if getattr(args, "snapshots", None):
+        check_output_dir(args.snapshots, "--snapshots")
+    if getattr(args, "json_file", None) not in (None, "-"):
+        check_output_file(Path(args.json_file), "--json")
 
 
 def cmd_render(args: argparse.Namespace, out: Console) -> int:
     """plan and cost: validate everything, render on every core, then report."""
+    # Validate everything first: one bad file or path stops the run before anything is rendered or written.
     try:
         files = resolve_targets(args.targets, args.environments)
-    except (FileNotFoundError, SettingsError) as exc:
-        return bad_input(exc)
-    if not files:
-        error(f"labctl: no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
-        return EXIT_BAD_INPUT
-    hours = getattr(args, "hours", 3.0)
-    if args.jobs < 1 or hours <= 0:
-        error("labctl: --jobs must be at least 1 and --hours more than 0")
-        return EXIT_BAD_INPUT
-
-    # Validate everything first: one bad file stops the run before anything is rendered or written.
-    try:
+        if not files:
+            raise SelectionError(f"no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
+        _check_outputs(args)
         load_all_stack_settings(files)
-    except SettingsError as exc:
+        prices = load_prices()
+    except BAD_INPUT as exc:
         return bad_input(exc)
 
     results = _render_with_progress(files, args.jobs)
@@ -255,7 +265,6 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
     failures = [r for r in results if r.error is not None]
     paths_failed = False
     try:
-        prices = load_prices()
         costs = {g.stack: estimate(g, prices) for g in graphs}
     except PricingError as exc:
         error(f"labctl: {exc}")
@@ -280,14 +289,20 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
 
 def cmd_reach(args: argparse.Namespace, out: Console) -> int:
     from .reach import evaluate
-    try:
-        (path,) = render.stack_files([args.stack], args.environments)
-        graph = render.render_file(path)
-    except (FileNotFoundError, ValueError) as exc:  # SettingsError is a ValueError
-        return bad_input(exc)
     if (args.port is None) != args.protocol.startswith("icmp"):
         error("labctl: --port is required for tcp/udp and not allowed for icmp")
         return EXIT_BAD_INPUT
+    try:
+        files = resolve_targets([args.stack], args.environments)
+        if len(files) != 1:
+            raise SelectionError(f"{args.stack}: selects {len(files)} stacks; allowed: one stack (a stack name or file)")
+        load_all_stack_settings(files)
+        graph = render.render_file(files[0])
+    except BAD_INPUT as exc:
+        return bad_input(exc)
+    except render.RenderError as exc:
+        error(f"FAILED {exc}")
+        return EXIT_FAILED
     try:
         verdict = evaluate(graph, args.src, args.dst, args.protocol, args.port)
     except KeyError as exc:
@@ -312,15 +327,15 @@ def _render_with_progress(files: list[Path], jobs: int) -> list[RenderResult]:
 
 def _write_outputs(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:
     if args.snapshots:
-        args.snapshots.mkdir(parents=True, exist_ok=True)
+        args.snapshots.mkdir(exist_ok=True)
         for graph in graphs:
-            (args.snapshots / f"{graph.stack}.json").write_text(graph.dumps())
+            atomic_write(args.snapshots / f"{graph.stack}.json", graph.dumps())
         out.print(f"wrote {len(graphs)} snapshot(s) to {args.snapshots}/")
     if args.json_file:
         text = dumps([g.to_json() for g in graphs])
         if args.json_file == "-":
             sys.stdout.write(text)
         else:
-            Path(args.json_file).write_text(text)
+            atomic_write(Path(args.json_file), text)
             out.print(f"wrote {len(graphs)} graph(s) to {args.json_file}")
 

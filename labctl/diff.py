@@ -17,7 +17,10 @@ from typing import Any, Iterator
 
 from rich.console import Console
 
-from .graph import FORMAT, Resource
+from cloudlabs.reading import InputFileError, load_json
+from cloudlabs.writing import OutputPathError, atomic_write, check_output_file
+
+from .graph import FORMAT, Resource, document_problems
 
 MISSING = object()
 
@@ -68,16 +71,21 @@ class StackDiff:
 def load_snapshots(directory: Path) -> dict[str, dict[str, Any]]:
     if not directory.is_dir():
         raise SnapshotError(f"{directory}: not a directory of snapshots (labctl plan --snapshots DIR)")
-    snapshots = {}
+    snapshots: dict[str, dict[str, Any]] = {}
+    origin: dict[str, Path] = {}
     for path in sorted(directory.glob("*.json")):
         try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise SnapshotError(f"{path}: line {err.lineno}: not valid JSON: {err.msg}") from err
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise SnapshotError(f"{path}: format: {data.get('format') if isinstance(data, dict) else None!r} "
-                                f"is not allowed; allowed: {FORMAT} (labctl plan --snapshots)")
+            data = load_json(path, f"{FORMAT} snapshot (labctl plan --snapshots)")
+        except InputFileError as err:
+            raise SnapshotError(str(err)) from None
+        problems = document_problems(data, str(path))
+        if problems:
+            raise SnapshotError("\n".join(problems))
+        if data["stack"] in snapshots:
+            raise SnapshotError(f"{path}: stack: {data['stack']!r} is not allowed (also in {origin[data['stack']].name}); "
+                                "allowed: each stack once per directory")
         snapshots[data["stack"]] = data
+        origin[data["stack"]] = path
     return snapshots
 
 
@@ -205,9 +213,11 @@ def report_lines(diffs: list[StackDiff], markdown: bool) -> list[str]:
 
 def cmd_diff(args: argparse.Namespace, out: Console) -> int:
     try:
+        if args.markdown and args.markdown != "-":
+            check_output_file(Path(args.markdown), "--markdown")
         diffs = diff_sets(load_snapshots(args.base), load_snapshots(args.head))
-    except SnapshotError as exc:
-        print(exc, file=sys.stderr)
+    except (SnapshotError, OutputPathError) as exc:
+        print(exc if isinstance(exc, SnapshotError) else f"labctl: {exc}", file=sys.stderr)
         return 2
     for line in report_lines(diffs, markdown=False):
         out.print(line, markup=False)
@@ -216,5 +226,5 @@ def cmd_diff(args: argparse.Namespace, out: Console) -> int:
         if args.markdown == "-":
             sys.stdout.write(text)
         else:
-            Path(args.markdown).write_text(text)
+            atomic_write(Path(args.markdown), text)
     return 1 if any(d.changed for d in diffs) else 0

@@ -16,8 +16,9 @@ from rich.table import Table
 from cloudlabs import REPO_ROOT
 from cloudlabs.settings import SettingsError, load_all_stack_settings
 
-from . import render
+from . import arguments, render
 from .fleet import Fleet, Journal, StackResult, file_hash, summary_counts
+from .selection import SelectionError, select_students
 
 STATE_DIR = REPO_ROOT / ".cloudlabs"
 
@@ -38,10 +39,12 @@ def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser],
         p = sub.add_parser(operation, help=text, description=text.capitalize() + ", in parallel; one student's "
                            "failure never stops the others. Exit 1 if any stack failed.")
         targets_argument(p)
-        p.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids)")
-        p.add_argument("--parallel", type=int, default=4, metavar="N", help="stacks at a time (default: %(default)s)")
-        p.add_argument("--retries", type=int, default=3, metavar="N",
-                       help="retries for transient causes (throttling, a locked stack), with backoff (default: %(default)s)")
+        p.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids; an empty list is refused)")
+        p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=4, metavar="N",
+                       help="stacks at a time, 1 to 64 (default: %(default)s)")
+        p.add_argument("--retries", type=arguments.whole_number(0, 10), default=3, metavar="N",
+                       help="retries for transient causes (throttling, a locked stack), with backoff, 0 to 10 "
+                            "(default: %(default)s)")
         p.add_argument("--on-interrupt", choices=["finish", "cancel"], default="finish",
                        help="Ctrl-C lets running operations finish (default) or cancels them and releases their locks")
         if operation in ("up", "preview", "refresh", "destroy"):
@@ -55,7 +58,7 @@ def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser],
                            description="Ask AWS for every resource tagged cloudlabs:cohort=<cohort> (Resource Groups "
                                        "Tagging API plus EC2, ELB, Auto Scaling, RDS and S3 calls), per student, with its "
                                        "estimated hourly cost. Exit 1 if anything is left.")
-    sweep.add_argument("cohort")
+    sweep.add_argument("cohort", type=arguments.name("cohort"))
     sweep.add_argument("--region", help="default: the cohort's region")
     sweep.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
     sweep.add_argument("--delete", action="store_true", help="delete what was found, in dependency order")
@@ -64,7 +67,7 @@ def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser],
                          description="List stacks whose expiry date (tagged on all their resources) has passed. "
                                      "Exit 1 if any.")
     targets_argument(exp)
-    exp.add_argument("--today", type=date.fromisoformat, default=date.today(), metavar="YYYY-MM-DD")
+    exp.add_argument("--today", type=arguments.calendar_date, default=date.today(), metavar="YYYY-MM-DD")
 
 
 # --- runners (tests replace these factories) ------------------------------------------------------
@@ -78,29 +81,33 @@ def make_pulumi_runner(args: argparse.Namespace, owners: dict[str, tuple[str, st
 
 
 def make_power_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]], region: str):
-    import boto3
     from .awsops import PowerRunner
-    return PowerRunner(boto3.Session(region_name=region), owners)
+    return PowerRunner(make_session(region, args.command), owners)
 
 
-def make_session(region: str):
+def make_session(region: str, command: str = "this command"):
+    """A boto3 session for a command that calls AWS; ValueError (bad input, one line) when the
+    region is not an AWS region or no credentials are configured."""
     import boto3
-    return boto3.Session(region_name=region)
+    session = boto3.Session(region_name=region)
+    known = session.get_available_regions("ec2")
+    if region not in known:
+        raise ValueError(f"{command}: region {region!r} is not an AWS region; allowed: e.g. us-east-1, us-west-2")
+    if session.get_credentials() is None:
+        raise ValueError(f"{command} calls AWS and no AWS credentials were found (environment variables, "
+                         "~/.aws/credentials, AWS_PROFILE or an instance role); for a Learner Lab, paste the "
+                         "session's credentials into ~/.aws/credentials")
+    return session
 
 
 # --- fleet operations -----------------------------------------------------------------------------
 
 
-def _select(args: argparse.Namespace, resolve: Callable[[list[str], Path], list[Path]]) -> tuple[list[Path], dict[str, Any]]:
+def _select(args: argparse.Namespace, resolve: Callable[[list[str], Path], list[Path]]) -> tuple[list[Path], dict[Path, Any]]:
+    """The selected stack files and their settings, all validated before anything runs."""
     files = resolve(args.targets, args.environments)
-    settings = load_all_stack_settings(files)
-    if getattr(args, "students", None):
-        wanted = {s.strip() for s in args.students.split(",") if s.strip()}
-        unknown = wanted - {s.student for s in settings.values()}
-        if unknown:
-            raise FileNotFoundError(f"--students: {', '.join(sorted(unknown))} not among the selected stacks")
-        files = [f for f in files if settings[f].student in wanted]
-    return files, {f: settings[f] for f in files}
+    selected = select_students(load_all_stack_settings(files), getattr(args, "students", None))
+    return list(selected), selected
 
 
 def progress_table(fleet: Fleet, operation: str, clock: Callable[[], float]) -> Table:
@@ -132,11 +139,8 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
         return bad_input(ValueError(f"{operation}: name a cohort or stacks (e.g. labctl {operation} fall26)"))
     try:
         files, settings = _select(args, resolve)
-    except (FileNotFoundError, SettingsError) as exc:
+    except (FileNotFoundError, SettingsError, SelectionError) as exc:
         return bad_input(exc)
-    if args.parallel < 1 or args.retries < 0:
-        print("labctl: --parallel must be at least 1 and --retries at least 0", file=sys.stderr)
-        return EXIT_BAD_INPUT
     owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
     stacks = list(owners)
     try:
@@ -196,7 +200,10 @@ def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
         if region is None:
             print(f"labctl: no region for cohort {args.cohort}: give --region, or keep {path}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    sweeper = Sweeper(make_session(region), args.cohort, load_prices(), region)
+    try:
+        sweeper = Sweeper(make_session(region, "sweep"), args.cohort, load_prices(), region)
+    except ValueError as exc:  # no credentials, not a region, or a broken price table
+        return bad_input(exc)
     found = sweeper.find()
     table = Table(title=f"Still tagged cloudlabs:cohort={args.cohort} in {region}: {len(found)}", title_justify="left",
                   show_footer=bool(found))
@@ -226,7 +233,7 @@ def cmd_expired(args: argparse.Namespace, out: Console, resolve: Callable[[list[
     from .awsops import expired
     try:
         files, settings = _select(args, resolve)
-    except (FileNotFoundError, SettingsError) as exc:
+    except (FileNotFoundError, SettingsError, SelectionError) as exc:
         return bad_input(exc)
     rows = expired({s.stack_name: s.expires for s in settings.values()}, args.today)
     table = Table(title=f"Expired on {args.today}: {len(rows)} of {len(files)} stacks", title_justify="left")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from google.protobuf import json_format, struct_pb2
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 FORMAT = "cloudlabs.graph/v1"
 SECRET = "[secret]"
@@ -168,3 +169,50 @@ class StackGraph:
 def dumps(data: Any) -> str:
     """Stable JSON: sorted keys, two-space indent, trailing newline."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --- the document's shape, checked when a snapshot is read back ----------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True)
+
+
+class ResourceDocument(_Strict):
+    urn: str = Field(pattern=r"^urn:pulumi:")
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    id: str | None
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]] = Field(alias="propertyDependencies")
+
+
+class GraphDocument(_Strict):
+    format: str
+    stack: str = Field(min_length=1)
+    project: str
+    settings: dict[str, Any]
+    outputs: dict[str, Any]
+    resources: list[ResourceDocument]
+
+
+def document_problems(data: Any, source: str) -> list[str]:
+    """What is wrong with a cloudlabs.graph/v1 document read back from a file: one line per
+    problem naming the file, the key (``resources[3].custom``), the value and what is allowed."""
+    from cloudlabs.reading import dotted, show
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        return [f"{source}: format: {found!r} is not allowed; allowed: {FORMAT} (labctl plan --snapshots)"]
+    try:
+        GraphDocument.model_validate(data)
+    except ValidationError as err:
+        return [f"{source}: {dotted(tuple(e['loc']))}: "
+                + ("missing" if e["type"] == "missing" else f"{show(e['input'])} is not allowed")
+                + f"; allowed: {e['msg'][0].lower() + e['msg'][1:]} ({FORMAT}, as labctl plan --snapshots writes it)"
+                for e in err.errors(include_url=False)[:5]]
+    return []

@@ -150,7 +150,7 @@ def test_stop_and_start_keep_the_work_and_leave_auto_scaling_instances_alone(aws
 def test_sweep_and_stop_through_the_cli(aws, capsys, monkeypatch, tmp_path):
     from labctl import fleetcli
     from labctl.cli import main
-    monkeypatch.setattr(fleetcli, "make_session", lambda region: aws)
+    monkeypatch.setattr(fleetcli, "make_session", lambda region, command="": aws)
     monkeypatch.setattr(fleetcli, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
     monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
     vpc_nat_student(aws, 1, "s01", cohort="demo")

@@ -189,7 +189,7 @@ BAD_COHORTS = [
     ("seat out of range", BASE.replace("  - id: s02", "  - id: s02\n    seat: 255"),
      F + ":13: roster[1].seat: 255 is not allowed; allowed: a whole number from 0 (the instructor) to 254"),
     ("seat not a number", BASE.replace("  - id: s02", "  - id: s02\n    seat: yes"),
-     F + ":13: roster[1].seat: true is not allowed; allowed: a whole number from 0 (the instructor) to 254"),
+     F + ':13: roster[1].seat: "yes" is not allowed; allowed: a whole number from 0 (the instructor) to 254'),
     ("id that is a real name", BASE.replace("  - id: s02", "  - id: Ada Lovelace"),
      F + f':12: roster[1].id: "Ada Lovelace" is not allowed; allowed: {SLUG} (an opaque id: it is part of stack and bucket names)'),
     ("id that is a number", BASE.replace("  - id: s02", "  - id: 1234"),
@@ -211,7 +211,7 @@ BAD_COHORTS = [
          'vpc-nat (VPC-A 10.2.0.0/16) need overlapping addresses; run them in separate sessions); allowed: labs whose networks do not overlap'),
     ("world-open admin CIDR", BASE.replace("203.0.113.0/24", "0.0.0.0/0"),
      F + ':4: adminCidr: "0.0.0.0/0" is not allowed (opens SSH to the whole internet); '
-         'allowed: a narrower range; or set allowOpenAdminCidr: true to open SSH to everyone'),
+         'allowed: an IPv4 range of /16 or narrower (IPv6: /32), or a private range; or set allowOpenAdminCidr: true to open SSH and RDP that wide'),
     ("admin CIDR with host bits", BASE.replace("203.0.113.0/24", "203.0.113.9/24"),
      F + ':4: adminCidr: "203.0.113.9/24" is not allowed (host bits are set; did you mean 203.0.113.0/24?); '
          'allowed: an IPv4 network in CIDR form that may SSH in, e.g. 203.0.113.0/24'),

@@ -99,7 +99,7 @@ def test_security_group_component_refuses_world_ssh_without_the_flag(tmp_path):
         "                 't3.micro', None, 'us-east-1')\n"
         "LabSecurityGroup('g', LabSecurityGroupArgs('vpc-1', 'd', [inbound(SSH, ANYWHERE, 'ssh from anywhere')], ctx, 'g'))\n"
     )
-    with pytest.raises(render.ProgramError, match=r"rule 'ssh from anywhere' opens SSH \(22\) to 0.0.0.0/0; "
+    with pytest.raises(render.ProgramError, match=r"rule 'ssh from anywhere' opens SSH \(22\) to 0.0.0.0/0 \(the whole internet\); "
                                                   r"set cloudlabs:allowOpenAdminCidr: true"):
         render.run_program("c-s", config(), program=program)
 

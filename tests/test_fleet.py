@@ -75,12 +75,19 @@ def test_interrupt_with_cancel_cancels_running_updates_and_releases_their_locks(
 
 def test_ctrl_c_is_handled_by_the_fleet():
     """A real SIGINT while the fleet waits: no traceback, running stacks finish, the rest wait."""
-    runner = FakeRunner(duration=1.5)  # the signal (at 0.1 s) must land while the fleet waits, even on a busy machine
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def on_start(stack: str) -> None:  # the signal comes once both workers are busy, not at a time
+        with lock:
+            started.append(stack)
+            both = len(started) == 2
+        if both:
+            signal.raise_signal(signal.SIGINT)
+
+    runner = FakeRunner(duration=1.5, on_start=on_start)
     fleet = Fleet(runner, parallel=2)
-    timer = threading.Timer(0.1, lambda: signal.raise_signal(signal.SIGINT))
-    timer.start()
     results = fleet.run(STACKS[:6], "up")
-    timer.join()
     statuses = [r.status for r in results]
     assert fleet.stopping
     assert statuses[:2] == ["succeeded", "succeeded"] and statuses[2:] == ["not started"] * 4

@@ -1,0 +1,42 @@
+"""When is a range "the internet"? One answer for the settings check and the security-group guard.
+
+Opening SSH or RDP to ``0.0.0.0/0`` is the classic mistake, but ``0.0.0.0/1`` or ``1.0.0.0/8``
+is the same mistake written differently. A range counts as wide open when it holds more
+public addresses than one organisation's network plausibly does: shorter than /16 for IPv4
+(65,536 addresses: a large campus) or /32 for IPv6 (an ISP-sized allocation). Ranges entirely
+inside the private, loopback or link-local blocks are not internet ranges, whatever their size.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network, IPv6Network, ip_network
+
+WIDEST_IPV4_PREFIX = 16
+WIDEST_IPV6_PREFIX = 32
+ADMIN_PORTS = frozenset({22, 3389})  # SSH and RDP
+
+WIDE_OPEN_TEXT = (f"an IPv4 range of /{WIDEST_IPV4_PREFIX} or narrower (IPv6: /{WIDEST_IPV6_PREFIX}), "
+                  "or a private range")
+
+
+# Blocks no internet host is in (RFC 1918, shared CGNAT space, loopback, link-local, IPv6 ULA).
+# Listed, not taken from ``is_private``: that calls 0.0.0.0/1 private because both of its ends are.
+NOT_INTERNET = tuple(ip_network(block) for block in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "fc00::/7", "fe80::/10", "::1/128",
+))
+
+
+def is_wide_open(network: IPv4Network | IPv6Network) -> bool:
+    """True for ranges that open a port to a large part of the internet (see the module doc)."""
+    widest = WIDEST_IPV4_PREFIX if network.version == 4 else WIDEST_IPV6_PREFIX
+    if network.prefixlen >= widest:
+        return False
+    return not any(network.version == block.version and network.subnet_of(block) for block in NOT_INTERNET)
+
+
+def describe(network: IPv4Network | IPv6Network) -> str:
+    """'opens ... to the whole internet' or '... to 2,147,483,648 internet addresses'."""
+    if network.prefixlen == 0:
+        return "the whole internet"
+    return f"{network.num_addresses:,} internet addresses"

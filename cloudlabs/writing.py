@@ -1,0 +1,91 @@
+"""The one way labctl writes a file: checked before any work starts, replaced atomically, and
+serialised per cohort.
+
+- :func:`check_output_file` / :func:`check_output_dir` refuse an output path that could not be
+  written (missing parent, a directory where a file should be, no permission) before anything is
+  rendered, so a command never does minutes of work and then fails on its last step.
+- :func:`atomic_write` writes a uniquely named temporary file in the target's directory and
+  renames it over the target: readers see the old or the new file, never half of one, and two
+  writers never share a temporary file.
+- :func:`exclusive` holds an advisory lock on a file (the cohort file for ``sync``) so that two
+  runs that read, decide and write the same files cannot interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator
+
+
+class OutputPathError(ValueError):
+    """An output path that cannot be written; one line naming it."""
+
+
+def _writable_dir(directory: Path, for_what: str) -> None:
+    if not directory.exists():
+        raise OutputPathError(f"{for_what}: the directory {directory} does not exist")
+    if not directory.is_dir():
+        raise OutputPathError(f"{for_what}: {directory} is not a directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{for_what}: cannot write in {directory} (permission denied)")
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """``path`` can be created or replaced as a regular file."""
+    if path.is_dir():
+        raise OutputPathError(f"{option}: {path} is a directory; allowed: a file path")
+    if path.exists() and not path.is_file():
+        raise OutputPathError(f"{option}: {path} is not a regular file; allowed: a file path")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputPathError(f"{option}: cannot write {path} (permission denied)")
+    _writable_dir(path.parent if str(path.parent) else Path("."), option)
+
+
+def check_output_dir(path: Path, option: str) -> None:
+    """``path`` is a writable directory, or can be created in one (created when written)."""
+    if path.exists():
+        if not path.is_dir():
+            raise OutputPathError(f"{option}: {path} exists and is not a directory; allowed: a directory")
+        _writable_dir(path, option)
+    else:
+        _writable_dir(path.parent if str(path.parent) else Path("."), option)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step (a unique temporary file, then a rename)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def exclusive(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (which must exist) for the block.
+
+    Nothing is created: the lock lives on the file itself and ends with the process. When
+    another process holds it, ``on_wait`` is called once and the lock is waited for.
+    """
+    with open(path, "rb") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,447 @@
+"""The bad-input corpus: every command and every kind of file the tool reads, fed what an
+adversarial newcomer would type. Each case must end with exit code 2, one clear line on stderr
+(naming the file, key or option, and what is allowed), no traceback, and no file changed, in
+the sandbox or in the checkout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from cloudlabs import REPO_ROOT, profiles
+from labctl import cost, fleetcli
+from labctl.cli import main
+from labctl.render import ENVIRONMENTS
+
+from .fakerunner import FakeRunner
+
+SKIP_DIRS = {"venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis", "out", ".cloudlabs", ".pulumi-state"}
+
+
+def tree_state(root: Path) -> dict[str, str]:
+    """Every file under root (but tool caches) -> a hash of its bytes: what "nothing changed" means."""
+    state = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".venv")]
+        for name in files:
+            path = Path(folder) / name
+            if path.is_fifo():
+                state[str(path)] = "fifo"
+                continue
+            state[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "other"
+    return state
+
+
+@dataclass
+class Sandbox:
+    root: Path
+
+    @property
+    def env(self) -> Path:
+        return self.root / "environments"
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+        return path
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new, 1))
+
+    def stack_config(self, stack: str, **changes) -> None:
+        path = self.env / f"Pulumi.{stack}.yaml"
+        doc = yaml.safe_load(path.read_text())
+        for key, value in changes.items():
+            doc["config"][key.replace("__", ":")] = value
+        path.write_text(yaml.safe_dump(doc))
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch) -> Sandbox:
+    box = Sandbox(tmp_path)
+    shutil.copytree(ENVIRONMENTS, box.env)
+    shutil.copytree(REPO_ROOT / "profiles", tmp_path / "profiles")
+    shutil.copytree(REPO_ROOT / "pricing", tmp_path / "pricing")
+    monkeypatch.setattr(profiles, "PROFILES_DIR", tmp_path / "profiles")
+    monkeypatch.setattr(cost, "PRICES_FILE", tmp_path / "pricing" / "aws-on-demand.yaml")
+    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    runner = FakeRunner()
+    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: runner)
+    monkeypatch.setattr(fleetcli, "make_power_runner", lambda args, owners, region: runner)
+    box.runner = runner  # type: ignore[attr-defined]
+    return box
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    argv: tuple[str, ...]
+    message: str  # a regular expression the one line must match
+    prepare: Callable[[Sandbox], None] | None = None
+    lines: int = 1
+
+
+def case(id: str, argv: str, message: str, prepare: Callable[[Sandbox], None] | None = None, lines: int = 1) -> Case:
+    return Case(id, tuple(argv.split(" ")) if argv else (), message, prepare, lines)
+
+
+def cohort_edit(old: str, new: str, cohort: str = "demo") -> Callable[[Sandbox], None]:
+    return lambda box: box.edit(f"environments/{cohort}.yaml", old, new)
+
+
+def cohort_text(text: str | bytes, cohort: str = "demo") -> Callable[[Sandbox], None]:
+    return lambda box: box.write(f"environments/{cohort}.yaml", text)
+
+
+def stack_edit(stack: str = "demo-s01", **changes) -> Callable[[Sandbox], None]:
+    return lambda box: box.stack_config(stack, **changes)
+
+
+def stack_text(text: str | bytes, stack: str = "demo-s01") -> Callable[[Sandbox], None]:
+    return lambda box: box.write(f"environments/Pulumi.{stack}.yaml", text)
+
+
+def profile_edit(old: str, new: str) -> Callable[[Sandbox], None]:
+    return lambda box: box.edit("profiles/learner-lab.yaml", old, new)
+
+
+def price_edit(old: str, new: str) -> Callable[[Sandbox], None]:
+    return lambda box: box.edit("pricing/aws-on-demand.yaml", old, new, )
+
+
+def seats_edit(old: str, new: str) -> Callable[[Sandbox], None]:
+    return lambda box: box.edit("environments/demo.seats.yaml", old, new)
+
+
+def snapshot(name: str, text: str | bytes) -> Callable[[Sandbox], None]:
+    def prepare(box: Sandbox) -> None:
+        (box.root / "base").mkdir(exist_ok=True)
+        box.write(f"head/{name}", text)
+    return prepare
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+    f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
+GOOD_RESOURCE = ('{"urn": "urn:pulumi:s::p::t::n", "type": "t", "name": "n", "parent": null, "custom": true, "id": "i", '
+                 '"inputs": {}, "outputs": {}, "dependencies": [], "propertyDependencies": {}}')
+
+
+def graph_doc(resource: str = GOOD_RESOURCE, stack: str = "demo-s01") -> str:
+    return ('{"format": "cloudlabs.graph/v1", "stack": "%s", "project": "cloudlabs", "settings": {}, "outputs": {}, '
+            '"resources": [%s]}' % (stack, resource))
+
+
+E = "{env}"  # replaced by the sandbox's environments directory
+CASES = [
+    # --- argument parsing: numbers, names, options -----------------------------------------------
+    case("plan hours nan", "plan demo --hours nan", r"argument --hours: nan is not allowed; allowed: a number of hours more than 0"),
+    case("plan hours inf", "plan demo --hours inf", r"argument --hours: inf is not allowed"),
+    case("plan hours negative", "plan demo --hours -3", r"argument --hours: -3 is not allowed"),
+    case("plan hours zero", "plan demo --hours 0", r"argument --hours: 0 is not allowed"),
+    case("plan hours text", "plan demo --hours three", r"argument --hours: 'three' is not a number of hours"),
+    case("plan hours a millennium", "plan demo --hours 1e7", r"argument --hours: 1e7 is not allowed"),
+    case("plan jobs zero", "plan demo --jobs 0", r"argument --jobs/-j: 0 is out of range; allowed: 1 to 64"),
+    case("plan jobs negative", "plan demo -j -2", r"argument --jobs/-j: -2 is out of range"),
+    case("plan jobs huge", "plan demo --jobs 100000", r"argument --jobs/-j: 100000 is out of range"),
+    case("plan jobs float", "plan demo --jobs 2.5", r"argument --jobs/-j: '2.5' is not a whole number"),
+    case("plan unknown option", "plan demo --colour", r"labctl: error: unrecognized arguments: --colour"),
+    case("cost hours nan", "cost demo --hours NaN", r"argument --hours: NaN is not allowed"),
+    case("check jobs text", "check demo --jobs many", r"argument --jobs/-j: 'many' is not a whole number"),
+    case("unknown command", "deploy demo", r"argument command: invalid choice: 'deploy'"),
+    case("no command", "", r"the following arguments are required: command"),
+    case("reach port zero", "reach demo-s01 internet VM1 --port 0", r"argument --port: 0 is out of range; allowed: 1 to 65535"),
+    case("reach port too high", "reach demo-s01 internet VM1 --port 70000", r"argument --port: 70000 is out of range"),
+    case("reach port text", "reach demo-s01 internet VM1 --port http", r"argument --port: 'http' is not a whole number"),
+    case("reach protocol", "reach demo-s01 internet VM1 --port 80 --protocol sctp", r"argument --protocol: invalid choice: 'sctp'"),
+    case("reach icmp with port", "reach demo-s01 internet VM1 --port 80 --protocol icmp", r"--port is required for tcp/udp and not allowed for icmp"),
+    case("reach tcp without port", "reach demo-s01 internet VM1", r"--port is required for tcp/udp"),
+    case("reach a cohort", f"reach demo internet VM1 --port 80 --environments {E}", r"demo: selects 3 stacks; allowed: one stack"),
+    case("reach unknown stack", f"reach demo-s99 internet VM1 --port 80 --environments {E}", r"demo-s99: no such stack, cohort"),
+    case("expired bad date", "expired demo --today 2026-13-01", r"argument --today: '2026-13-01' is not a date; allowed: YYYY-MM-DD"),
+    case("expired text date", "expired demo --today tomorrow", r"argument --today: 'tomorrow' is not a date"),
+    case("up parallel zero", "up demo --parallel 0", r"argument --parallel: 0 is out of range; allowed: 1 to 64"),
+    case("up parallel text", "up demo --parallel all", r"argument --parallel: 'all' is not a whole number"),
+    case("destroy retries negative", "destroy demo --retries -1", r"argument --retries: -1 is out of range; allowed: 0 to 10"),
+    case("destroy retries huge", "destroy demo --retries 1000", r"argument --retries: 1000 is out of range"),
+    case("stop parallel huge", "stop demo --parallel 1000", r"argument --parallel: 1000 is out of range"),
+    case("start on-interrupt", "start demo --on-interrupt ignore", r"argument --on-interrupt: invalid choice: 'ignore'"),
+    case("sweep cohort path", "sweep ../../etc", r"argument cohort: '../../etc' is not a cohort name"),
+    case("sweep cohort empty", "sweep  --region us-east-1", r"argument cohort: '' is not a cohort name"),
+    case("sweep cohort capitals", "sweep Demo", r"argument cohort: 'Demo' is not a cohort name"),
+    case("labs extra argument", "labs demo", r"unrecognized arguments: demo"),
+    # --- selection: targets and --students ----------------------------------------------------------
+    case("destroy students empty", f"destroy demo --students  --environments {E}", r"--students: '' selects nobody"),
+    case("destroy students blank list", f"destroy demo --students , --environments {E}", r"--students: ',' selects nobody"),
+    case("up students empty item", f"up demo --students s01,,s02 --environments {E}", r"--students: 's01,,s02' has an empty id between commas"),
+    case("up students trailing comma", f"up demo --students s01, --environments {E}", r"has an empty id between commas"),
+    case("stop students path", f"stop demo --students ../s01 --environments {E}", r"--students: '../s01' is not allowed; allowed: student ids"),
+    case("start students unknown", f"start demo --students s09 --environments {E}", r"--students: s09 not among the selected stacks"),
+    case("preview students other cohort", f"preview demo --students n01 --environments {E}", r"--students: n01 not among the selected stacks"),
+    case("refresh no target", f"refresh --environments {E}", r"refresh: name a cohort or stacks"),
+    case("destroy no target", f"destroy --environments {E}", r"destroy: name a cohort or stacks"),
+    case("destroy empty target", f"destroy  --environments {E}", r"an empty target selects nothing"),
+    case("plan empty target", f"plan  --environments {E}", r"an empty target selects nothing"),
+    case("plan unknown target", f"plan nobody --environments {E}", r"nobody: no such stack, cohort, file or directory"),
+    case("plan environments missing", "plan demo --environments /nonexistent-dir", r"--environments: /nonexistent-dir is not a directory"),
+    case("plan empty directory", "plan {root}/empty", r"no stack files \(Pulumi.<stack>.yaml\) in this directory",
+         lambda box: (box.root / "empty").mkdir()),
+    case("plan cohort without stack files", f"plan demo --environments {E}", r"stack files missing \(Pulumi.demo-s02.yaml\); run `labctl sync demo` first",
+         lambda box: (box.env / "Pulumi.demo-s02.yaml").unlink()),
+    case("expired students unknown", f"expired demo --environments {E} --students x", r"unrecognized arguments: --students x"),
+    # --- output paths, checked before any work --------------------------------------------------------
+    case("plan json into missing dir", f"plan demo-s01 --environments {E} --json {{root}}/nope/plan.json",
+         r"--json: the directory .*/nope does not exist"),
+    case("plan json is a directory", f"plan demo-s01 --environments {E} --json {{root}}", r"--json: .* is a directory; allowed: a file path"),
+    case("plan snapshots is a file", f"plan demo-s01 --environments {E} --snapshots {{root}}/file.txt",
+         r"--snapshots: .*/file.txt exists and is not a directory", lambda box: box.write("file.txt", "x")),
+    case("plan snapshots parent missing", f"plan demo-s01 --environments {E} --snapshots {{root}}/a/b/c",
+         r"--snapshots: the directory .*/a/b does not exist"),
+    case("diff markdown into missing dir", "diff {root}/base {root}/head --markdown {root}/nope/diff.md",
+         r"--markdown: the directory .*/nope does not exist", snapshot("demo-s01.json", graph_doc())),
+    # --- snapshot files (diff) ---------------------------------------------------------------------------
+    case("diff base missing", "diff {root}/missing {root}/head", r"missing: not a directory of snapshots", snapshot("demo-s01.json", graph_doc())),
+    case("diff snapshot not JSON", "diff {root}/base {root}/head", r"head/x.json:1: not valid JSON", snapshot("x.json", "{nope")),
+    case("diff snapshot empty", "diff {root}/base {root}/head", r"head/x.json:1: not valid JSON", snapshot("x.json", "")),
+    case("diff snapshot other format", "diff {root}/base {root}/head", r"format: 'other' is not allowed; allowed: cloudlabs.graph/v1",
+         snapshot("x.json", '{"format": "other"}')),
+    case("diff snapshot a list", "diff {root}/base {root}/head", r"format: None is not allowed", snapshot("x.json", "[1, 2]")),
+    case("diff snapshot malformed resource", "diff {root}/base {root}/head", r"resources\[0\].custom: \"yes\" is not allowed",
+         snapshot("x.json", graph_doc(GOOD_RESOURCE.replace('"custom": true', '"custom": "yes"')))),
+    case("diff snapshot resource without urn", "diff {root}/base {root}/head", r"resources\[0\].urn: missing",
+         snapshot("x.json", graph_doc(GOOD_RESOURCE.replace('"urn": "urn:pulumi:s::p::t::n", ', '')))),
+    case("diff snapshot resource a number", "diff {root}/base {root}/head", r"resources\[0\]: 7 is not allowed",
+         snapshot("x.json", graph_doc("7"))),
+    case("diff snapshot stack a number", "diff {root}/base {root}/head", r"stack: 5 is not allowed",
+         snapshot("x.json", graph_doc().replace('"stack": "demo-s01"', '"stack": 5'))),
+    case("diff snapshot NaN", "diff {root}/base {root}/head", r"NaN is not a JSON number",
+         snapshot("x.json", graph_doc().replace('"outputs": {}', '"outputs": {"x": NaN}', 1))),
+    case("diff snapshot not UTF-8", "diff {root}/base {root}/head", r"head/x.json:1: not UTF-8 text \(byte 0xff\)",
+         snapshot("x.json", b'{"format": "\xff"}')),
+    case("diff snapshot twice", "diff {root}/base {root}/head", r"stack: 'demo-s01' is not allowed \(also in a.json\)",
+         lambda box: (snapshot("a.json", graph_doc())(box), snapshot("b.json", graph_doc())(box))),
+    case("diff snapshot deeply nested", "diff {root}/base {root}/head", r"x.json: nested too deeply",
+         snapshot("x.json", "[" * 100000 + "]" * 100000)),
+    # --- cohort files (sync) -------------------------------------------------------------------------------
+    case("sync cohort empty name", f"sync  --environments {E}", r"'' is not allowed; allowed: a cohort name"),
+    case("sync cohort path", f"sync ../demo --environments {E}", r"'../demo' is not allowed; allowed: a cohort name"),
+    case("sync unknown cohort", f"sync fall99 --environments {E}", r"fall99: no cohort file \(looked for .*/fall99.yaml\)"),
+    case("sync a stack file", f"sync {E}/Pulumi.demo-s01.yaml", r"is not allowed; allowed: a cohort name .* or a cohort file"),
+    case("sync a seat file", f"sync {E}/demo.seats.yaml", r"is not allowed; allowed: a cohort name .* or a cohort file"),
+    case("cohort alias bomb", f"sync demo --check --environments {E}", r"demo.yaml:\d+: (more than 100 aliases|expands to more than)",
+         cohort_text(ALIAS_BOMB)),
+    case("cohort too large", f"sync demo --environments {E}", r"demo.yaml: \d+ bytes is too large; allowed: a cohort file of at most 1048576 bytes",
+         cohort_text("# " + "x" * (1 << 20) + "\n")),
+    case("cohort not UTF-8", f"sync demo --environments {E}", r"demo.yaml:2: not UTF-8 text \(byte 0xe9\)",
+         cohort_text(b"cohort: demo\nregion: caf\xe9\n")),
+    case("cohort NUL", f"sync demo --environments {E}", r"demo.yaml:2: contains a NUL character", cohort_text("cohort: demo\nregion: \0\n")),
+    case("cohort a list", f"sync demo --environments {E}", r"demo.yaml:1: \(document\): .* is not allowed; allowed: a mapping", cohort_text("- a\n- b\n")),
+    case("cohort empty", f"sync demo --environments {E}", r"demo.yaml:1: \(document\): null is not allowed; allowed: a mapping", cohort_text("")),
+    case("cohort YAML syntax", f"sync demo --environments {E}", r"demo.yaml:3: not valid YAML", cohort_text("cohort: demo\nroster:\n  - id: [s01\n")),
+    case("cohort a directory", f"sync demo --environments {E}", r"demo.yaml: is a directory; allowed: a cohort file",
+         lambda box: ((box.env / "demo.yaml").unlink(), (box.env / "demo.yaml").mkdir())),
+    case("cohort duplicate key", f"sync demo --environments {E}", r"demo.yaml:\d+: region: .* \(duplicate key: first at line 4\)",
+         cohort_edit("profile: learner-lab", "region: us-west-2")),
+    case("cohort unknown key", f"sync demo --environments {E}", r"demo.yaml:\d+: regoin: .* \(unknown key; did you mean region\?\)",
+         cohort_edit("profile: learner-lab", "profile: learner-lab\nregoin: x")),
+    case("cohort name mismatch", f"sync demo --environments {E}", r"cohort: \"demo2\" is not allowed \(the file is demo.yaml\)",
+         cohort_edit("cohort: demo", "cohort: demo2")),
+    case("cohort allowOpen yes", f"sync demo --environments {E}", r"allowOpenAdminCidr: \"yes\" is not allowed; allowed: true or false",
+         cohort_edit("profile: learner-lab", "profile: learner-lab\nallowOpenAdminCidr: yes")),
+    case("cohort allowOpen quoted true", f"sync demo --environments {E}", r"allowOpenAdminCidr: \"true\" is not allowed; allowed: true or false",
+         cohort_edit("profile: learner-lab", "profile: learner-lab\nallowOpenAdminCidr: 'true'")),
+    case("cohort allowOpen 1", f"sync demo --environments {E}", r"allowOpenAdminCidr: 1 is not allowed; allowed: true or false",
+         cohort_edit("profile: learner-lab", "profile: learner-lab\nallowOpenAdminCidr: 1")),
+    case("cohort seat quoted", f"sync demo --environments {E}", r"roster\[1\].seat: \"3\" is not allowed",
+         cohort_edit("  - id: s02\n", "  - id: s02\n    seat: '3'\n")),
+    case("cohort seat true", f"sync demo --environments {E}", r"roster\[1\].seat: true is not allowed",
+         cohort_edit("  - id: s02\n", "  - id: s02\n    seat: true\n")),
+    case("cohort seat octal", f"sync demo --environments {E}", r"roster\[1\].seat: \"0o10\" is not allowed",
+         cohort_edit("  - id: s02\n", "  - id: s02\n    seat: 0o10\n")),
+    case("cohort seat out of range", f"sync demo --environments {E}", r"roster\[1\].seat: 300 is not allowed",
+         cohort_edit("  - id: s02\n", "  - id: s02\n    seat: 300\n")),
+    case("cohort seat float", f"sync demo --environments {E}", r"roster\[1\].seat: 3.0 is not allowed",
+         cohort_edit("  - id: s02\n", "  - id: s02\n    seat: 3.0\n")),
+    case("cohort id number", f"sync demo --environments {E}", r"roster\[1\].id: 1234 is not allowed .*not text; put it in quotes",
+         cohort_edit("  - id: s02", "  - id: 1234")),
+    case("cohort id path", f"sync demo --environments {E}", r"roster\[1\].id: \"../s02\" is not allowed",
+         cohort_edit("  - id: s02", "  - id: ../s02")),
+    case("cohort id twice", f"sync demo --environments {E}", r"roster\[1\].id: \"s01\" is not allowed \(listed twice: first at line \d+\)",
+         cohort_edit("  - id: s02", "  - id: s01")),
+    case("cohort roster empty", f"sync demo --environments {E}", r"roster: \[\] is not allowed",
+         cohort_text("cohort: demo\nregion: us-east-1\nadminCidr: 203.0.113.0/24\nexpires: 2026-12-19\nlabs: [vpc-nat]\nroster: []\n")),
+    case("cohort lab unknown", f"sync demo --environments {E}", r"labs\[0\].lab: \"vpc-natt\" is not allowed \(did you mean vpc-nat\?\)",
+         cohort_edit("  - lab: vpc-nat\n    stage: solution", "  - lab: vpc-natt\n    stage: solution")),
+    case("cohort stage unknown", f"sync demo --environments {E}", r"labs\[0\].stage: \"finished\" is not allowed; allowed: stages of vpc-nat",
+         cohort_edit("    stage: solution", "    stage: finished")),
+    case("cohort option count quoted", f"sync demo --environments {E}", r"roster\[0\].labs\[0\].options.count: \"3\" is not allowed",
+         cohort_edit("options: {count: 3,", "options: {count: '3',")),
+    case("cohort option count float", f"sync demo --environments {E}", r"options.count: 2.5 is not allowed",
+         cohort_edit("options: {count: 3,", "options: {count: 2.5,")),
+    case("cohort option count bool", f"sync demo --environments {E}", r"options.count: true is not allowed",
+         cohort_edit("options: {count: 3,", "options: {count: true,")),
+    case("cohort option unknown", f"sync demo --environments {E}", r"options.colour: \"red\" is not allowed \(unknown option\)",
+         cohort_edit("options: {count: 3,", "options: {colour: red, count: 3,")),
+    case("cohort option bool yes", f"sync demo-net --environments {E}", r"options.natGateway: \"no\" is not allowed; allowed: true or false",
+         cohort_edit("    labs: [{lab: vpc-peering, stage: starter}]", "    labs: [{lab: vpc-peering, stage: starter, options: {natGateway: no}}]", "demo-net")),
+    case("cohort admin /1", f"sync demo --environments {E}", r"adminCidr: \"0.0.0.0/1\" is not allowed \(opens SSH to 2,147,483,648 internet addresses\)",
+         cohort_edit("203.0.113.0/24", "0.0.0.0/1")),
+    case("cohort admin /8", f"sync demo --environments {E}", r"adminCidr: \"1.0.0.0/8\" is not allowed \(opens SSH to 16,777,216 internet addresses\)",
+         cohort_edit("203.0.113.0/24", "1.0.0.0/8")),
+    case("cohort admin not a range", f"sync demo --environments {E}", r"adminCidr: \"campus\" is not allowed \(not an IP network in CIDR form\)",
+         cohort_edit("203.0.113.0/24", "campus")),
+    case("cohort admin IPv6", f"sync demo --environments {E}", r"adminCidr: \"::/0\" is not allowed \(IPv6 admin ranges are not supported yet\)",
+         cohort_edit("203.0.113.0/24", "'::/0'")),
+    case("cohort profile path", f"sync demo --environments {E}", r"profile: \"../../profiles/sandbox\" is not allowed; allowed: one of: learner-lab, sandbox",
+         cohort_edit("profile: learner-lab", "profile: ../../profiles/sandbox")),
+    case("cohort profile absolute", f"sync demo --environments {E}", r"profile: \"/etc/passwd\" is not allowed; allowed: one of",
+         cohort_edit("profile: learner-lab", "profile: /etc/passwd")),
+    case("cohort profile unknown", f"sync demo --environments {E}", r"profile: \"academy\" is not allowed; allowed: one of: learner-lab, sandbox",
+         cohort_edit("profile: learner-lab", "profile: academy")),
+    case("cohort region of another profile", f"sync demo --environments {E}", r"region: \"eu-west-1\" is not allowed; allowed: a region of profile learner-lab",
+         cohort_edit("region: us-east-1", "region: eu-west-1")),
+    case("cohort expires not a date", f"sync demo --environments {E}", r"expires: \"2026-02-30\" is not allowed \(not a calendar date\)",
+         cohort_edit("expires: 2026-12-19", "expires: 2026-02-30")),
+    case("cohort expires a number", f"sync demo --environments {E}", r"expires: 20261219 is not allowed",
+         cohort_edit("expires: 2026-12-19", "expires: 20261219")),
+    case("cohort key name number", f"sync demo --environments {E}", r"keyName: 123 is not allowed",
+         cohort_edit("keyName: vockey", "keyName: 123")),
+    case("cohort instance type of no profile", f"sync demo --environments {E}", r"instanceType: \"m5.24xlarge\" is not allowed; allowed: an instance type of profile",
+         cohort_edit("instanceType: t3.micro", "instanceType: m5.24xlarge")),
+    case("cohort too deep", f"sync demo --environments {E}", r"demo.yaml:\d+: nested more than 64 levels deep",
+         cohort_edit("roster:", "deep: " + "[" * 80 + "]" * 80 + "\nroster:")),
+    case("cohort complex key", f"sync demo --environments {E}", r"demo.yaml:\d+: not valid YAML: found unhashable key",
+         cohort_edit("roster:", "? [a, b]\n: c\nroster:")),
+    case("cohort a FIFO", f"sync demo --environments {E}", r"demo.yaml: not a regular file; allowed: a cohort file",
+         lambda box: ((box.env / "demo.yaml").unlink(), os.mkfifo(box.env / "demo.yaml"))),
+    # --- stack names across cohorts, and files sync does not own ---------------------------------------
+    case("roster id in another cohort's names", f"sync demo --environments {E}",
+         r"roster\[1\].id: \"net-n01\" is not allowed \(the stack demo-net-n01 would belong to cohort demo-net",
+         cohort_edit("  - id: s02", "  - id: net-n01")),
+    case("existing stack file of another cohort", f"sync demo --environments {E}",
+         r"Pulumi.demo-s02.yaml: belongs to cohort 'demo-app', student 's02'; sync of cohort demo does not write",
+         stack_edit("demo-s02", cloudlabs__cohort="demo-app")),
+    case("existing stack file unreadable", f"sync demo --environments {E}",
+         r"Pulumi.demo-s02.yaml:\d+: not valid YAML.*sync of cohort demo will not replace or remove it",
+         stack_text("config: [\n", "demo-s02")),
+    case("prune next to an unreadable stack file", f"sync demo --prune --environments {E}",
+         r"Pulumi.demo-zz.yaml:\d+: not valid YAML.*named like a stack of cohort demo",
+         stack_text("config: [\n", "demo-zz")),
+    # --- seat files ---------------------------------------------------------------------------------------
+    case("seats not a mapping", f"sync demo --environments {E}", r"demo.seats.yaml:1: seats: missing",
+         lambda box: box.write("environments/demo.seats.yaml", "- 1\n")),
+    case("seats quoted seat", f"sync demo --environments {E}", r"demo.seats.yaml:\d+: seats.s02: \"2\" is not allowed",
+         seats_edit('"s02": 2', '"s02": "2"')),
+    case("seats shared seat", f"sync demo --environments {E}", r"seats.s02: 1 is not allowed \(also the seat of s01\)",
+         seats_edit('"s02": 2', '"s02": 1')),
+    case("seats other cohort", f"sync demo --environments {E}", r"demo.seats.yaml:3: cohort: \"demo-net\" is not allowed",
+         seats_edit("cohort: demo", "cohort: demo-net")),
+    case("seats alias bomb", f"sync demo --environments {E}", r"demo.seats.yaml:\d+: (more than 100 aliases|expands to more than)",
+         lambda box: box.write("environments/demo.seats.yaml", ALIAS_BOMB)),
+    # --- stack files (plan, check, cost, fleet) ---------------------------------------------------------------
+    case("stack not YAML", f"plan demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml:2: not valid YAML", stack_text("config:\n  a: [\n")),
+    case("stack without config", f"plan demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml:1: config: missing; allowed: a mapping of settings",
+         stack_text("encryptionsalt: x\n")),
+    case("stack config a list", f"check demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml:1: config: not a mapping", stack_text("config: [1, 2]\n")),
+    case("stack a scalar", f"cost demo-s01 --environments {E}", r"the document is text; allowed: a stack settings file", stack_text("hello\n")),
+    case("stack number key", f"plan demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml:\d+: key 1 is a number; allowed: text keys",
+         stack_text("config:\n  1: 2\n  cloudlabs:seat: 1\n")),
+    case("stack seat quoted", f"plan demo-s01 --environments {E}", r"cloudlabs:seat: \"1\" is not allowed \(text, not a number; remove the quotes\)",
+         stack_edit(cloudlabs__seat="1")),
+    case("stack allowOpen yes", f"plan demo-s01 --environments {E}", r"cloudlabs:allowOpenAdminCidr: \"yes\" is not allowed; allowed: true or false",
+         stack_edit(cloudlabs__allowOpenAdminCidr="yes")),
+    case("stack profile path", f"plan demo-s01 --environments {E}", r"cloudlabs:profile: \"../profiles/sandbox\" is not allowed; allowed: one of",
+         stack_edit(cloudlabs__profile="../profiles/sandbox")),
+    case("stack admin /0 IPv4 halves", f"up demo-s01 --environments {E}", r"cloudlabs:adminCidr: \"128.0.0.0/1\" is not allowed",
+         stack_edit(cloudlabs__adminCidr="128.0.0.0/1")),
+    case("stack name mismatch", f"plan demo-s01 --environments {E}", r"cloudlabs:student: \"s02\" is not allowed \(the file is for stack demo-s01",
+         stack_edit(cloudlabs__student="s02")),
+    case("stack alias bomb", f"plan demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml:\d+: (more than 100 aliases|expands to more than)",
+         stack_text("config: {}\n" + ALIAS_BOMB)),
+    case("stack not UTF-8", f"destroy demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml:1: not UTF-8 text", stack_text(b"config: {\xff}\n")),
+    case("stack option text count", f"plan demo-s01 --environments {E}", r"cloudlabs:labs\[0\].options.count: \"3\" is not allowed",
+         stack_edit(cloudlabs__labs=[{"lab": "ec2-webserver", "options": {"count": "3"}}])),
+    case("stack duplicate key", f"plan demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml:\d+: config.cloudlabs:seat: written twice \(first at line \d+\)",
+         lambda box: box.edit("environments/Pulumi.demo-s01.yaml", "  cloudlabs:seat: 1\n", "  cloudlabs:seat: 1\n  cloudlabs:seat: 2\n")),
+    case("stack file too large", f"plan demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml: \d+ bytes is too large",
+         stack_text("config: {}\n#" + "x" * (1 << 20))),
+    # --- guardrail profiles ------------------------------------------------------------------------------------
+    case("profile session hours as text", f"plan demo-s01 --environments {E}",
+         r"cloudlabs:profile: 'learner-lab' cannot be used: .*learner-lab.yaml:\d+: sessionHours: \"4\" is not allowed",
+         profile_edit("sessionHours: 4", "sessionHours: '4'")),
+    case("profile createRoles yes", f"plan demo-s01 --environments {E}",
+         r"cannot be used: .*learner-lab.yaml:\d+: iam.createRoles: \"no\" is not allowed",
+         profile_edit("createRoles: false", "createRoles: no")),
+    case("profile name mismatch", f"plan demo-s01 --environments {E}",
+         r"cannot be used: .*learner-lab.yaml:\d+: name: 'academy' is not allowed; allowed: the file's name",
+         profile_edit("name: learner-lab", "name: academy")),
+    case("profile no regions", f"plan demo-s01 --environments {E}", r"cannot be used: .*learner-lab.yaml:\d+: regions: \[\] is not allowed",
+         profile_edit("regions: [us-east-1, us-west-2]", "regions: []")),
+    case("profile not YAML", f"plan demo-s01 --environments {E}", r"cannot be used: .*learner-lab.yaml:\d+: not valid YAML",
+         profile_edit("regions: [us-east-1, us-west-2]", "regions: [us-east-1")),
+    case("profile unknown key", f"plan demo-s01 --environments {E}", r"cannot be used: .*learner-lab.yaml:\d+: budget: 100 is not allowed \(unknown key\)",
+         profile_edit("sessionHours: 4", "sessionHours: 4\nbudget: 100")),
+    # --- the price table -----------------------------------------------------------------------------------------
+    case("prices not YAML", f"plan demo-s01 --environments {E}", r"aws-on-demand.yaml:\d+: not valid YAML",
+         lambda box: box.write("pricing/aws-on-demand.yaml", "regions: [\n")),
+    case("price as text", f"cost demo-s01 --environments {E}", r"aws-on-demand.yaml:\d+: regions.us-east-1.natGatewayHour: \"0.045\" is not allowed .*allowed: a price in USD",
+         lambda box: box.edit("pricing/aws-on-demand.yaml", "natGatewayHour: 0.045", "natGatewayHour: '0.045'"), lines=2),
+    case("price NaN", f"plan demo-s01 --environments {E}", r"natGatewayHour: NaN is not allowed \(Input should be a finite number\)",
+         lambda box: box.edit("pricing/aws-on-demand.yaml", "natGatewayHour: 0.045", "natGatewayHour: .nan"), lines=2),
+    case("price negative", f"plan demo-s01 --environments {E}", r"regions.us-east-1.natGatewayHour: a negative price is not allowed",
+         lambda box: box.edit("pricing/aws-on-demand.yaml", "natGatewayHour: 0.045", "natGatewayHour: -0.045")),
+    case("prices unknown key", f"check demo-s01 --environments {E}", r"aws-on-demand.yaml:\d+: discount: 0.5 is not allowed \(unknown key\)",
+         lambda box: box.write("pricing/aws-on-demand.yaml", (box.root / "pricing/aws-on-demand.yaml").read_text() + "discount: 0.5\n")),
+]
+
+
+def test_the_corpus_is_large_and_every_id_unique():
+    assert len(CASES) >= 100
+    assert len({c.id for c in CASES}) == len(CASES)
+    commands = {c.argv[0] for c in CASES if c.argv}
+    assert commands >= {"plan", "cost", "check", "reach", "diff", "sync", "up", "preview", "refresh", "destroy", "stop",
+                        "start", "sweep", "expired", "labs"}
+
+
+@pytest.fixture(scope="module")
+def checkout_before() -> dict[str, str]:
+    return tree_state(REPO_ROOT)
+
+
+@pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_one_clear_line_exit_2_and_nothing_changes(bad, sandbox, capsys, checkout_before):
+    if bad.prepare:
+        bad.prepare(sandbox)
+    if "price" in bad.id or "prices" in bad.id:
+        cost._load_prices.cache_clear()
+    before = tree_state(sandbox.root)
+    argv = [a.replace("{env}", str(sandbox.env)).replace("{root}", str(sandbox.root)) for a in bad.argv]
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse
+        code = exit_.code
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert code == 2, f"exit {code}\nstdout: {out}\nstderr: {err}"
+    assert "Traceback" not in err + out
+    assert len(lines) == bad.lines, err
+    assert re.search(bad.message, lines[0]), lines[0]
+    assert tree_state(sandbox.root) == before, "a file changed in the sandbox"
+    assert tree_state(REPO_ROOT) == checkout_before, "a file changed in the checkout"
+    assert sandbox.runner.calls == []  # type: ignore[attr-defined]
