@@ -144,7 +144,13 @@ def dotted(path: Path_) -> str:
 def load_yaml(path: Path, what: str = "YAML file", max_bytes: int = MAX_YAML_BYTES) -> YamlSource:
     """Read one YAML document with the strict schema and the limits above; lines kept per key."""
     text = read_text(path, what, max_bytes)
-    loader = StrictLoader(text)
+    try:
+        loader = StrictLoader(text)  # its reader refuses control characters at once
+    except yaml.reader.ReaderError as err:
+        line = text[: err.position].count("\n") + 1
+        raise InputFileError(f"{path}:{line}: not valid YAML: control character {err.character!r} "
+                             f"(code {ord(err.character) if isinstance(err.character, str) else err.character}); "
+                             f"allowed: printable text in a {what}") from None
     try:
         node = loader.get_single_node()
         if node is not None:

@@ -14,12 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import signal
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
+
+from cloudlabs.reading import InputFileError, load_json
+from cloudlabs.writing import atomic_write
 
 OPERATIONS = ("preview", "up", "refresh", "destroy", "stop", "start")
 
@@ -95,12 +99,20 @@ class Journal:
 
     def __init__(self, path: Path):
         self.path = path
-        self.entries: dict[str, dict] = json.loads(path.read_text()) if path.exists() else {}
+        self.entries: dict[str, dict] = {}
+        self.problem: str | None = None  # why an unreadable journal was set aside
+        if path.exists():
+            try:
+                data = load_json(path, "fleet journal (written by labctl)")
+            except InputFileError as err:
+                data, self.problem = {}, str(err)
+            # A damaged journal only costs a re-run (up and destroy converge), never a skipped stack.
+            self.entries = {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
 
     def done(self, stack: str, operation: str, stack_file_hash: str) -> bool:
         entry = self.entries.get(stack)
-        return bool(entry and entry["operation"] == operation and entry["status"] == "succeeded"
-                    and entry["hash"] == stack_file_hash)
+        return bool(entry and entry.get("operation") == operation and entry.get("status") == "succeeded"
+                    and entry.get("hash") == stack_file_hash)
 
     def record(self, result: StackResult, stack_file_hash: str) -> None:
         if result.status in ("succeeded", "failed", "cancelled"):
@@ -108,7 +120,7 @@ class Journal:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.entries, indent=2, sort_keys=True) + "\n")
+        atomic_write(self.path, json.dumps(self.entries, indent=2, sort_keys=True) + "\n")
 
 
 def file_hash(path: Path | None) -> str:
@@ -132,9 +144,12 @@ class Fleet:
     # --- interruption ---------------------------------------------------------------------------
 
     def request_stop(self) -> None:
-        """What Ctrl-C does: start nothing new; cancel running operations if so configured."""
+        """What Ctrl-C does: start nothing new; cancel running operations if so configured. A
+        second Ctrl-C cancels them in any case (someone who presses it twice wants out)."""
         if self._stop.is_set():
-            return
+            if self.on_interrupt == "cancel":
+                return
+            self.on_interrupt = "cancel"
         self._stop.set()
         if self.on_interrupt == "cancel":
             for stack, p in list(self.progress.items()):
@@ -164,6 +179,11 @@ class Fleet:
         todo = [s for s in order if results[s].status != "skipped"]
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
+        # Ctrl-C becomes a stop request wherever the main thread is (a KeyboardInterrupt could land
+        # outside the wait below and escape with a traceback); restored when the run ends.
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, lambda signum, frame: self.request_stop())
         pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="fleet")
         futures: dict[Future, str] = {pool.submit(self._one, s, operation, results[s]): s for s in todo}
         pending = set(futures)
@@ -179,6 +199,8 @@ class Fleet:
                             pending.discard(f)
         finally:
             pool.shutdown(wait=True)
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
         return [results[s] for s in order]
 
     def _one(self, stack: str, operation: str, result: StackResult) -> StackResult:

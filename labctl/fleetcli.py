@@ -26,7 +26,7 @@ STATE_DIR = REPO_ROOT / ".cloudlabs"
 def bad_input(exc: Exception) -> int:
     from .cli import bad_input as report
     return report(exc)
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -77,6 +77,9 @@ def make_pulumi_runner(args: argparse.Namespace, owners: dict[str, tuple[str, st
     from .automation import AutomationRunner, backend_url, check_setup
     backend = backend_url(getattr(args, "backend", None))
     check_setup(backend)
+    regions = {s.region for s in getattr(args, "selected_settings", {}).values()} or {"us-east-1"}
+    for region in sorted(regions):  # the AWS provider needs credentials for every operation
+        make_session(region, args.command)
     return AutomationRunner(backend)
 
 
@@ -141,6 +144,7 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
         files, settings = _select(args, resolve)
     except (FileNotFoundError, SettingsError, SelectionError) as exc:
         return bad_input(exc)
+    args.selected_settings = settings
     owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
     stacks = list(owners)
     try:
@@ -157,6 +161,8 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
         return bad_input(exc)
 
     journal = Journal(STATE_DIR / "fleet-journal.json")
+    if journal.problem:
+        print(f"labctl: note: {journal.problem}; set aside, so every selected stack runs", file=sys.stderr)
     hashes = {render.stack_name_of(f): file_hash(f) for f in files}
     skip = (lambda s: False)
     if operation in ("up", "destroy") and not getattr(args, "all", False):
@@ -180,6 +186,7 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
         states = summary_counts(results)
         out.print("interrupted: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) +
                   ("; cancelled stacks were unlocked (pulumi cancel)" if args.on_interrupt == "cancel" else ""))
+        return EXIT_INTERRUPTED
     return EXIT_OK if all(r.status in ("succeeded", "skipped") for r in results) else EXIT_FAILED
 
 

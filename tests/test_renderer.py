@@ -163,4 +163,4 @@ def test_program_reads_config_the_way_the_pulumi_cli_passes_it(monkeypatch):
     from cloudlabs.settings import parse_settings, runtime_config_values
     from components.program import runtime_config
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(runtime_config_values(config())))
-    assert parse_settings(runtime_config(), "x") == parse_settings(config(), "x")
+    assert parse_settings(runtime_config(), "x", runtime=True) == parse_settings(config(), "x")
