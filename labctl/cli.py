@@ -201,7 +201,9 @@ def cohort_file(name_or_path: str, environments: Path) -> Path:
 def cmd_sync(args: argparse.Namespace, out: Console) -> int:
     try:
         path = cohort_file(args.cohort, args.environments)
-    except (SelectionError, InputFileError) as exc:
+        if not args.check:
+            check_output_dir(path.parent, "sync")  # the stack files are written next to the cohort file
+    except (SelectionError, InputFileError, OutputPathError) as exc:
         return bad_input(exc)
     # One sync of a cohort at a time: the second waits, then decides on what the first wrote.
     with exclusive(path, on_wait=lambda: error(f"labctl: waiting for another sync of {path.name} to finish")):

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from cloudlabs import REPO_ROOT
 from cloudlabs.settings import SettingsError, load_all_stack_settings
+from cloudlabs.writing import OutputPathError, check_output_dir
 
 from . import arguments, render
 from .fleet import Fleet, Journal, StackResult, file_hash, summary_counts
@@ -143,6 +144,10 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
     try:
         files, settings = _select(args, resolve)
     except (FileNotFoundError, SettingsError, SelectionError) as exc:
+        return bad_input(exc)
+    try:
+        check_output_dir(STATE_DIR, "the state directory (logs, journal)")
+    except OutputPathError as exc:
         return bad_input(exc)
     args.selected_settings = settings
     owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
