@@ -20,7 +20,7 @@ from cloudlabs.addressing import LAYOUTS, seat_block
 from cloudlabs.catalog import LABS
 from cloudlabs.cohort import apply_sync, is_cohort_file, plan_sync
 from cloudlabs.reading import InputFileError, ensure_regular_file
-from cloudlabs.settings import SettingsError, load_all_stack_settings
+from cloudlabs.settings import SLUG, SettingsError, load_all_stack_settings
 from cloudlabs.writing import OutputPathError, atomic_write, check_output_dir, check_output_file, exclusive
 
 from . import arguments, render
@@ -60,8 +60,7 @@ def _targets_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR",
                         help="where stack and cohort names are looked up (default: %(default)s)")
     parser.add_argument("--jobs", "-j", type=arguments.whole_number(1, MAX_JOBS), default=default_jobs(), metavar="N",
-                        help="stacks rendered in parallel, 1 to %(type)s (default: the number of cores, %(default)s)"
-                        .replace("%(type)s", str(MAX_JOBS)))
+                        help=f"stacks rendered in parallel, 1 to {MAX_JOBS} (default: the number of cores, %(default)s)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,7 +186,6 @@ def cohort_file(name_or_path: str, environments: Path) -> Path:
     path = Path(name_or_path)
     if path.suffix == ".yaml" and path.is_file() and is_cohort_file(path):
         return path
-    from cloudlabs.settings import SLUG
     if SLUG.match(name_or_path):
         candidate = environments / f"{name_or_path}.yaml"
         if candidate.exists():
