@@ -30,8 +30,11 @@ def _writable_dir(directory: Path, for_what: str) -> None:
         raise OutputPathError(f"{for_what}: the directory {directory} does not exist")
     if not directory.is_dir():
         raise OutputPathError(f"{for_what}: {directory} is not a directory")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise OutputPathError(f"{for_what}: cannot write in {directory} (permission denied)")
+    try:  # a real probe: permission bits say nothing to root, or on /proc, a full disk, a read-only mount
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as err:
+        raise OutputPathError(f"{for_what}: cannot write in {directory} ({err.strerror})") from None
 
 
 def check_output_file(path: Path, option: str) -> None:
@@ -40,8 +43,6 @@ def check_output_file(path: Path, option: str) -> None:
         raise OutputPathError(f"{option}: {path} is a directory; allowed: a file path")
     if path.exists() and not path.is_file():
         raise OutputPathError(f"{option}: {path} is not a regular file; allowed: a file path")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise OutputPathError(f"{option}: cannot write {path} (permission denied)")
     _writable_dir(path.parent if str(path.parent) else Path("."), option)
 
 

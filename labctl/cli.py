@@ -286,7 +286,11 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
     else:
         details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
         print_plan(graphs, out, details=details, costs=costs, hours=args.hours)
-        _write_outputs(args, graphs, out)
+        try:
+            _write_outputs(args, graphs, out)
+        except OSError as exc:  # checked before rendering; a disk can still fill up meanwhile
+            error(f"labctl: could not write {exc.filename}: {exc.strerror}")
+            return EXIT_FAILED
     for failure in failures:
         error(f"FAILED {failure.error}")
     return EXIT_FAILED if failures or paths_failed else EXIT_OK

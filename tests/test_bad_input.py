@@ -213,6 +213,10 @@ CASES = [
          r"--snapshots: .*/file.txt exists and is not a directory", lambda box: box.write("file.txt", "x")),
     case("plan snapshots parent missing", f"plan demo-s01 --environments {E} --snapshots {{root}}/a/b/c",
          r"--snapshots: the directory .*/a/b does not exist"),
+    case("plan snapshots where nothing can be written", f"plan demo-s01 --environments {E} --snapshots /proc/x",
+         r"--snapshots: cannot write in /proc"),
+    case("plan json onto a read-only file system entry", f"plan demo-s01 --environments {E} --json /proc/version",
+         r"--json: cannot write in /proc"),
     case("diff markdown into missing dir", "diff {root}/base {root}/head --markdown {root}/nope/diff.md",
          r"--markdown: the directory .*/nope does not exist", snapshot("demo-s01.json", graph_doc())),
     # --- snapshot files (diff) ---------------------------------------------------------------------------
