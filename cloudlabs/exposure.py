@@ -9,7 +9,7 @@ inside the private, loopback or link-local blocks are not internet ranges, whate
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from ipaddress import IPv4Network, IPv6Network
 
 WIDEST_IPV4_PREFIX = 16
 WIDEST_IPV6_PREFIX = 32
@@ -21,18 +21,16 @@ WIDE_OPEN_TEXT = (f"an IPv4 range of /{WIDEST_IPV4_PREFIX} or narrower (IPv6: /{
 
 # Blocks no internet host is in (RFC 1918, shared CGNAT space, loopback, link-local, IPv6 ULA).
 # Listed, not taken from ``is_private``: that calls 0.0.0.0/1 private because both of its ends are.
-NOT_INTERNET = tuple(ip_network(block) for block in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "fc00::/7", "fe80::/10", "::1/128",
-))
+NOT_INTERNET_V4 = tuple(IPv4Network(block) for block in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"))
+NOT_INTERNET_V6 = tuple(IPv6Network(block) for block in ("fc00::/7", "fe80::/10", "::1/128"))
 
 
 def is_wide_open(network: IPv4Network | IPv6Network) -> bool:
     """True for ranges that open a port to a large part of the internet (see the module doc)."""
-    widest = WIDEST_IPV4_PREFIX if network.version == 4 else WIDEST_IPV6_PREFIX
-    if network.prefixlen >= widest:
-        return False
-    return not any(network.version == block.version and network.subnet_of(block) for block in NOT_INTERNET)
+    if isinstance(network, IPv4Network):
+        return network.prefixlen < WIDEST_IPV4_PREFIX and not any(network.subnet_of(b) for b in NOT_INTERNET_V4)
+    return network.prefixlen < WIDEST_IPV6_PREFIX and not any(network.subnet_of(b) for b in NOT_INTERNET_V6)
 
 
 def describe(network: IPv4Network | IPv6Network) -> str:

@@ -156,7 +156,7 @@ def test_ctrl_c_during_a_parallel_render_exits_130_and_leaves_no_worker(tmp_path
 
 def test_a_600_byte_alias_bomb_is_refused_before_it_expands(tmp_path):
     levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
-        f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]
+        f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text("\n".join(levels) + "\n")
     assert bomb.stat().st_size < 700  # 9**9 = 387 million values once expanded
