@@ -101,7 +101,6 @@ def main() -> None:
 
 def bench_evaluation(envs: Path) -> None:
     """The evaluator alone, on graphs already rendered."""
-    sys.path.insert(0, str(REPO))
     from labctl.batch import render_files
     from labctl.check import check_graph
     from labctl.render import stack_files

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from labctl.fleet import Fleet, Outcome  # noqa: E402
 

@@ -7,7 +7,6 @@ something changed, 2 bad input (settings, files, arguments): nothing is rendered
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from pathlib import Path
@@ -124,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> None:
+    """The ``labctl`` console script."""
+    sys.exit(main())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; Ctrl-C ends it with one line and exit 130, never a traceback."""
     try:
@@ -134,10 +138,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `labctl plan | head`: the reader left; nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    finally:
-        # The SDK leaves an event loop per RPC thread, in reference cycles; collected here, while
-        # the interpreter is whole, their close() works (at exit it printed "Exception ignored").
-        gc.collect()
 
 
 def _main(argv: list[str] | None) -> int:
