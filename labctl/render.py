@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import runpy
-import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -38,9 +38,6 @@ from .graph import SECRET, Resource, StackGraph, plain
 PROJECT = "cloudlabs"
 PROGRAM = REPO_ROOT / "__main__.py"
 ENVIRONMENTS = REPO_ROOT / "environments"
-
-if str(REPO_ROOT) not in sys.path:  # __main__.py imports cloudlabs and components
-    sys.path.insert(0, str(REPO_ROOT))
 
 
 class RenderError(RuntimeError):
@@ -105,6 +102,28 @@ def _stack_urn(stack: str) -> str:
     return f"urn:pulumi:{stack}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{stack}"
 
 
+class _ThreadLoops:
+    """Event loops for the threads the SDK runs its RPCs on (the loop's default executor): each
+    such thread needs a loop of its own (``pulumi.runtime.sync_await`` makes one otherwise). Made
+    here, they are closed with the render; left to the garbage collector, a loop's sockets could
+    be finalized before the loop, whose ``__del__`` then printed "Exception ignored ... Invalid
+    file descriptor" in the middle of a run."""
+
+    def __init__(self) -> None:
+        self.loops: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()
+
+    def start_thread(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        with self._lock:
+            self.loops.append(loop)
+
+    def close_all(self) -> None:
+        for loop in self.loops:
+            loop.close()
+
+
 def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) -> GraphRecorder:
     """Run the program once under mocks and return the recorder; ProgramError if it raised."""
     region = str(config.get(REGION_KEY) or "us-east-1")
@@ -124,12 +143,15 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
         set_all_config(runtime_config_values(config))
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        thread_loops = _ThreadLoops()
+        loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="render", initializer=thread_loops.start_thread))
         try:
             loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
         finally:
-            # End the executor threads the SDK's RPCs ran on (each has an event loop of its own),
-            # so many renders in one process leave no threads or loops behind.
+            # End the executor threads the SDK's RPCs ran on and close their event loops, so
+            # many renders in one process leave no threads or loops behind.
             loop.run_until_complete(loop.shutdown_default_executor())
+            thread_loops.close_all()
             asyncio.set_event_loop(None)
             loop.close()
 

@@ -164,3 +164,25 @@ def test_program_reads_config_the_way_the_pulumi_cli_passes_it(monkeypatch):
     from components.program import runtime_config
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(runtime_config_values(config())))
     assert parse_settings(runtime_config(), "x", runtime=True) == parse_settings(config(), "x")
+
+
+def test_a_render_leaves_no_unclosed_event_loop():
+    """Every event loop the SDK's RPC threads used is closed with the render: left to the garbage
+    collector, a loop can be finalized after its sockets and print a traceback mid-run."""
+    import asyncio
+    import gc
+
+    from cloudlabs.settings import parse_settings
+
+    def open_loops() -> list:  # unreachable ones included: the collector is off while we look
+        return [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and not o.is_closed()]
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(open_loops())
+        cfg = config(labs=[{"lab": "vpc-nat", "stage": "solution"}])
+        render.render("test-s01", cfg, parse_settings(cfg, "x"))
+        assert len(open_loops()) == before
+    finally:
+        gc.enable()
