@@ -1,49 +1,65 @@
-"""A scripted stand-in for the Pulumi CLI: outcomes and durations per stack, in-process."""
+"""A scripted stand-in for the Pulumi CLI: outcomes per stack, in-process, synchronised by events.
+
+``hold=True`` keeps every operation running until the test calls ``release()`` (or the stack is
+cancelled): tests decide what overlaps by barriers, never by how long something takes.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
 from typing import Callable
 
 from labctl.fleet import Outcome
 
 
 class FakeRunner:
-    def __init__(self, script: dict[str, list] | None = None, duration: float = 0.0,
-                 on_start: Callable[[str], None] | None = None):
+    def __init__(self, script: dict[str, list] | None = None, on_start: Callable[[str], None] | None = None,
+                 hold: bool = False):
         self.script = {k: list(v) for k, v in (script or {}).items()}
-        self.duration = duration
         self.on_start = on_start or (lambda stack: None)
         self.calls: list[tuple[str, str]] = []
         self.cancelled: set[str] = set()
         self.active = 0
         self.max_active = 0
-        self._lock = threading.Lock()
+        self._released = not hold
+        self._changed = threading.Condition()
 
     def run(self, stack: str, operation: str, log, progress) -> Outcome:
-        with self._lock:
+        with self._changed:
             self.calls.append((stack, operation))
             self.active += 1
             self.max_active = max(self.max_active, self.active)
+            self._changed.notify_all()
         try:
             self.on_start(stack)
             log(f"{operation} {stack}: working")
             step = self.script[stack].pop(0) if self.script.get(stack) else Outcome({"create": 3, "same": 1}, "ok")
-            deadline = time.monotonic() + self.duration
-            while time.monotonic() < deadline:
+            with self._changed:
+                self._changed.wait_for(lambda: self._released or stack in self.cancelled)
                 if stack in self.cancelled:
                     raise RuntimeError("error: update canceled")
-                time.sleep(0.002)
-            if stack in self.cancelled:
-                raise RuntimeError("error: update canceled")
             progress(3)
             if isinstance(step, BaseException):
                 raise step
             return step
         finally:
-            with self._lock:
+            with self._changed:
                 self.active -= 1
+                self._changed.notify_all()
 
     def cancel(self, stack: str) -> None:
-        self.cancelled.add(stack)
+        with self._changed:
+            self.cancelled.add(stack)
+            self._changed.notify_all()
+
+    def release(self) -> None:
+        """Let every held operation (and every later one) finish."""
+        with self._changed:
+            self._released = True
+            self._changed.notify_all()
+
+    def wait_until_active(self, count: int, timeout: float = 60.0) -> None:
+        """Block until ``count`` operations run at once (a barrier; the timeout only bounds a broken test)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.active >= count, timeout):
+                raise AssertionError(f"never {count} operations at once (max {self.max_active})")

@@ -14,9 +14,20 @@ from .fakerunner import FakeRunner
 STACKS = [f"c-s{i:02d}" for i in range(1, 11)]
 
 
+def run_in_background(fleet: Fleet, stacks: list[str], operation: str) -> tuple[threading.Thread, list]:
+    out: list = []
+    thread = threading.Thread(target=lambda: out.extend(fleet.run(stacks, operation)))
+    thread.start()
+    return thread, out
+
+
 def test_parallelism_is_bounded_and_every_stack_runs_in_order():
-    runner = FakeRunner(duration=0.03)
-    results = Fleet(runner, parallel=3).run(STACKS, "up")
+    runner = FakeRunner(hold=True)
+    thread, results = run_in_background(Fleet(runner, parallel=3), STACKS, "up")
+    runner.wait_until_active(3)  # three at once (and the fleet must not start a fourth while they run)
+    assert runner.active == 3 and len(runner.calls) == 3
+    runner.release()
+    thread.join()
     assert [r.stack for r in results] == STACKS
     assert all(r.status == "succeeded" and r.changes == {"create": 3, "same": 1} for r in results)
     assert runner.max_active == 3
@@ -53,7 +64,13 @@ def test_retries_are_bounded():
 
 def test_interrupt_lets_running_operations_finish_and_starts_nothing_new():
     holder: dict = {}
-    runner = FakeRunner(duration=0.05, on_start=lambda s: holder["fleet"].request_stop() if s == "c-s02" else None)
+
+    def on_start(stack: str) -> None:  # Ctrl-C once both run; only then may they finish
+        if stack == "c-s02":
+            holder["fleet"].request_stop()
+            runner.release()
+
+    runner = FakeRunner(hold=True, on_start=on_start)
     fleet = holder["fleet"] = Fleet(runner, parallel=2)
     results = fleet.run(STACKS, "up")
     statuses = {r.stack: r.status for r in results}
@@ -64,7 +81,7 @@ def test_interrupt_lets_running_operations_finish_and_starts_nothing_new():
 
 def test_interrupt_with_cancel_cancels_running_updates_and_releases_their_locks():
     holder: dict = {}
-    runner = FakeRunner(duration=5.0, on_start=lambda s: holder["fleet"].request_stop() if s == "c-s02" else None)
+    runner = FakeRunner(hold=True, on_start=lambda s: holder["fleet"].request_stop() if s == "c-s02" else None)
     fleet = holder["fleet"] = Fleet(runner, parallel=2, on_interrupt="cancel")
     results = fleet.run(STACKS, "destroy")
     statuses = {r.stack: r.status for r in results}
@@ -75,19 +92,25 @@ def test_interrupt_with_cancel_cancels_running_updates_and_releases_their_locks(
 
 def test_ctrl_c_is_handled_by_the_fleet():
     """A real SIGINT while the fleet waits: no traceback, running stacks finish, the rest wait."""
-    started: list[str] = []
-    lock = threading.Lock()
-
-    def on_start(stack: str) -> None:  # the signal comes once both workers are busy, not at a time
-        with lock:
-            started.append(stack)
-            both = len(started) == 2
-        if both:
-            signal.raise_signal(signal.SIGINT)
-
-    runner = FakeRunner(duration=1.5, on_start=on_start)
+    runner = FakeRunner(hold=True)
     fleet = Fleet(runner, parallel=2)
+    stopped = threading.Event()
+    original = fleet.request_stop
+
+    def request_stop() -> None:  # what the SIGINT handler calls; the test then lets the two finish
+        original()
+        stopped.set()
+        runner.release()
+
+    fleet.request_stop = request_stop  # type: ignore[method-assign]
+
+    def interrupt() -> None:  # the signal comes once both workers are busy, not at a time
+        runner.wait_until_active(2)
+        signal.raise_signal(signal.SIGINT)
+
+    threading.Thread(target=interrupt).start()
     results = fleet.run(STACKS[:6], "up")
+    assert stopped.is_set()
     statuses = [r.status for r in results]
     assert fleet.stopping
     assert statuses[:2] == ["succeeded", "succeeded"] and statuses[2:] == ["not started"] * 4

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -32,8 +34,9 @@ def test_workflow_tests_plans_base_and_head_and_comments():
 def test_plan_diff_script_shows_what_a_change_does(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
-    env = {**os.environ, "CLOUDLABS_VENV": str(REPO_ROOT / "venv")}
-    python = str(REPO_ROOT / "venv" / "bin" / "python")
+    venv = Path(sys.prefix)  # the virtualenv running these tests, wherever it was made
+    env = {**os.environ, "CLOUDLABS_VENV": str(venv)}
+    python = sys.executable
     cohort = clone / "environments" / "demo.yaml"
     cohort.write_text(cohort.read_text().replace("stage: solution", "stage: starter"))  # s03 follows the session
     subprocess.run([python, "-m", "labctl", "sync", "demo"], cwd=clone, check=True, capture_output=True)
