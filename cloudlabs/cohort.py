@@ -86,7 +86,7 @@ def lock_path(cohort_path: Path) -> Path:
 
 @dataclass
 class _Collector:
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem | FileProblem] = field(default_factory=list)
 
     def add(self, source: YamlSource, path: tuple, allowed: str, value: Any = None, *, missing: bool = False,
             reason: str | None = None) -> None:
@@ -165,7 +165,7 @@ def load_cohort(path: Path) -> Cohort:
         # The cohort-wide values, checked by the stack-settings parser itself (placeholder student).
         probe = {**template, f"{NAMESPACE}:student": "x", f"{NAMESPACE}:seat": 1}
         _check_settings(probe, source, out, labs_path=("labs",))
-    if out.problems:
+    if out.problems or not isinstance(name, str):  # a missing or bad name is one of the problems
         raise CohortError(out.problems)
     return Cohort(name, path, source, template, students)
 
@@ -263,6 +263,10 @@ def _check_settings(config: dict[str, Any], source: YamlSource, out: _Collector,
         parse_settings(config, str(source.path))
     except SettingsError as err:
         for problem in err.problems:
+            if isinstance(problem, FileProblem):  # e.g. the profile's own file is broken: it names that file
+                if not only_labs and str(problem) not in map(str, out.problems):
+                    out.problems.append(problem)
+                continue
             path = _cohort_path(problem.key, labs_path)
             if path is None or (only_labs and path[: len(labs_path)] != labs_path):
                 continue
@@ -463,8 +467,8 @@ def _check_stack_names(cohort: Cohort, out: _Collector) -> None:
     names = sorted(set(cohort_names(cohort.path.parent)) | {cohort.name})
     for student in cohort.students:
         stack = cohort.stack_name(student.id)
-        owner = stack_owner(stack, names)
-        if owner != cohort.name:
+        owner = stack_owner(stack, names)  # never None: the cohort's own name is among them
+        if owner is not None and owner != cohort.name:
             out.add(cohort.source, ("roster", student.index, "id"),
                     f"an id whose stack name is not another cohort's (not starting with {owner[len(cohort.name) + 1:]}-)",
                     student.id, reason=f"the stack {stack} would belong to cohort {owner} ({owner}.yaml)")

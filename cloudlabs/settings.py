@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from ipaddress import IPv4Network, ip_network
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from pydantic import ValidationError
 
@@ -69,8 +69,8 @@ class FileProblem:
 class SettingsError(ValueError):
     """Bad stack settings: one line per problem, each naming file, key, value and what is allowed."""
 
-    def __init__(self, problems: list[Problem | FileProblem]):
-        self.problems = problems
+    def __init__(self, problems: Sequence[Problem | FileProblem]):
+        self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in problems))
 
 
@@ -221,7 +221,7 @@ def _parse_labs(value: Any, source: str, problems: list[Problem | FileProblem]) 
             continue
         lab = item.get("lab")
         spec = LABS.get(lab) if isinstance(lab, str) else None
-        if spec is None:
+        if spec is None or not isinstance(lab, str):
             close = difflib.get_close_matches(str(lab), LABS, n=1)
             problems.append(Problem(source, f"{where}.lab", ", ".join(LABS), lab, missing="lab" not in item,
                                     reason=f"did you mean {close[0]}?" if close else "unknown lab"))
@@ -347,7 +347,7 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
     )
 
 
-def _check_profile(values: dict[str, Any], config: Mapping[str, Any], source: str, profiles_dir: Path,
+def _check_profile(values: dict[str, Any], config: Mapping[str, Any], source: str, profiles_dir: Path | None,
                    problems: list[Problem | FileProblem]) -> Profile | None:
     """Load the guardrail profile and hold the region and instance type to it."""
     values[REGION_KEY] = config.get(REGION_KEY)

@@ -401,6 +401,9 @@ CASES = [
          profile_edit("regions: [us-east-1, us-west-2]", "regions: [us-east-1")),
     case("profile unknown key", f"plan demo-s01 --environments {E}", r"cannot be used: .*learner-lab.yaml:\d+: budget: 100 is not allowed \(unknown key\)",
          profile_edit("sessionHours: 4", "sessionHours: 4\nbudget: 100")),
+    case("cohort with a broken profile", f"sync demo --environments {E}",
+         r"demo.yaml: cloudlabs:profile: 'learner-lab' cannot be used: .*learner-lab.yaml:\d+: sessionHours: \"4\" is not allowed",
+         profile_edit("sessionHours: 4", "sessionHours: '4'")),
     # --- the price table -----------------------------------------------------------------------------------------
     case("prices not YAML", f"plan demo-s01 --environments {E}", r"aws-on-demand.yaml:\d+: not valid YAML",
          lambda box: box.write("pricing/aws-on-demand.yaml", "regions: [\n")),
