@@ -41,7 +41,8 @@ class PowerRunner:
         want = "running" if operation == "stop" else "stopped"
         filters = [{"Name": f"tag:{COHORT_TAG}", "Values": [cohort]}, {"Name": f"tag:{STUDENT_TAG}", "Values": [student]},
                    {"Name": "instance-state-name", "Values": [want]}]
-        instances, managed = [], []
+        instances: list[str] = []
+        managed: list[str] = []
         for page in ec2.get_paginator("describe_instances").paginate(Filters=filters):
             for reservation in page["Reservations"]:
                 for inst in reservation["Instances"]:

@@ -218,15 +218,15 @@ def _sync_locked(args: argparse.Namespace, path: Path, out: Console) -> int:
     for column in ("student", "seat", "addresses", "stack file", "change"):
         table.add_column(column, justify="right" if column == "seat" else "left")
     for change in plan.stacks:
-        table.add_row(change.student, str(change.seat), str(seat_block(change.seat)), change.path.name,
-                      _verb(change.status, args.check))
+        seat = change.seat if change.seat is not None else 0  # every student on the roster has a seat
+        table.add_row(change.student, str(seat), str(seat_block(seat)), change.path.name, _verb(change.status, args.check))
     out.print(table)
     for change in plan.departed:
-        seat = f"seat {change.seat}" if change.seat is not None else "no recorded seat"
+        seat_text = f"seat {change.seat}" if change.seat is not None else "no recorded seat"
         if change.status == "removed":
-            out.print(f"left the roster: {change.student} ({seat}): {change.path.name} {_verb('removed', args.check)}")
+            out.print(f"left the roster: {change.student} ({seat_text}): {change.path.name} {_verb('removed', args.check)}")
         else:
-            out.print(f"left the roster: {change.student} ({seat}): {change.path.name} kept, and the seat with it; "
+            out.print(f"left the roster: {change.student} ({seat_text}): {change.path.name} kept, and the seat with it; "
                       f"destroy the stack, then `labctl sync {plan.cohort.name} --prune`")
     out.print(f"seat file {plan.lock.path.name}: {_verb(plan.lock.status, args.check)}")
     if args.check:
@@ -278,9 +278,9 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
     if args.command == "check":
         from .check import check_graph
         from .summary import print_checks
-        results = [r for g in graphs for r in check_graph(g)]
-        print_checks(results, out, show_all=args.all)
-        paths_failed = any(not r.passed for r in results)
+        checked = [r for g in graphs for r in check_graph(g)]  # one name, one type (it reused `results`)
+        print_checks(checked, out, show_all=args.all)
+        paths_failed = any(not r.passed for r in checked)
     elif args.command == "cost":
         print_cost(graphs, costs, args.hours, out, details=args.details or len(graphs) == 1, prices=prices)
     else:

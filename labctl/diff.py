@@ -107,6 +107,7 @@ def diff_stack(stack: str, base: dict[str, Any] | None, head: dict[str, Any] | N
     for urn in sorted(set(old) | set(new)):
         a, b = old.get(urn), new.get(urn)
         if a is None:
+            assert b is not None  # the URN came from one side or the other
             changes.append(ResourceChange("+", b.type, b.name, urn))
         elif b is None:
             changes.append(ResourceChange("-", a.type, a.name, urn))
