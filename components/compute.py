@@ -100,7 +100,9 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         },
         credit_specification={"cpu_credits": "standard"} if instance_type.startswith("t") else None,
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        # The AMI is the most recent image at the first deploy; a newer one published later must not
+        # replace a student's instance (and their work) on the next `up`.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["ami"]),
     )
 
 

@@ -31,6 +31,7 @@ class WebLoadBalancerArgs:
     vpc_cidr: IPv4Network
     subnet_ids: Sequence[pulumi.Input[str]]  # at least two zones
     context: LabContext
+    internet_gateway: pulumi.Resource  # an internet-facing ALB is refused until the VPC's gateway is attached
     lb_name: str = "web-ALB"
 
 
@@ -59,7 +60,7 @@ class WebLoadBalancer(pulumi.ComponentResource):
             f"{name}-alb", name_prefix="web-", load_balancer_type="application", internal=False,
             security_groups=[self.security_group.id], subnets=list(args.subnet_ids),
             enable_deletion_protection=False, drop_invalid_header_fields=True,
-            tags=ctx.tags(args.lb_name), opts=child)
+            tags=ctx.tags(args.lb_name), opts=pulumi.ResourceOptions(parent=self, depends_on=[args.internet_gateway]))
         self.listener = aws.lb.Listener(
             f"{name}-http", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
             default_actions=[{"type": "forward", "target_group_arn": self.target_group.arn}],

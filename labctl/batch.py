@@ -19,6 +19,7 @@ from cloudlabs.settings import stack_name_of
 
 from .graph import StackGraph
 from .render import RenderError, render_file
+from .validation import StackValidation, Validator
 
 
 @dataclass
@@ -27,6 +28,10 @@ class RenderResult:
     stack: str
     graph: StackGraph | None = None
     error: str | None = None
+    validation: StackValidation | None = None  # with validate=True: AWS's schemas and the deploy rules
+
+
+_validator: list[Validator] = []  # one per process: each worker lints each template shape once
 
 
 def default_jobs() -> int:
@@ -51,38 +56,44 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join()
 
 
-def _render(path: str) -> tuple[str, dict | None, str | None]:
+def _render(path: str, validate: bool = False) -> tuple[str, dict | None, str | None, dict | None]:
     try:
-        return path, render_file(Path(path)).to_json(), None
+        graph = render_file(Path(path))
     except RenderError as err:
-        return path, None, str(err)
+        return path, None, str(err), None
     except Exception as err:  # noqa: BLE001 - a worker must report, never take the batch down
-        return path, None, f"{stack_name_of(Path(path))}: {type(err).__name__}: {err}"
+        return path, None, f"{stack_name_of(Path(path))}: {type(err).__name__}: {err}", None
+    if not validate:
+        return path, graph.to_json(), None, None
+    if not _validator:
+        _validator.append(Validator())
+    return path, graph.to_json(), None, _validator[0].validate(graph).to_json()
 
 
 def render_files(paths: list[Path], jobs: int | None = None,
-                 on_result: Callable[[RenderResult], None] | None = None) -> list[RenderResult]:
-    """Render every file; results in the order of ``paths``."""
+                 on_result: Callable[[RenderResult], None] | None = None, validate: bool = False) -> list[RenderResult]:
+    """Render (and with ``validate``, validate) every file; results in the order of ``paths``."""
     jobs = max(1, min(jobs or default_jobs(), len(paths)))
     results: dict[str, RenderResult] = {}
 
-    def record(path: str, data: dict | None, error: str | None) -> None:
+    def record(path: str, data: dict | None, error: str | None, check: dict | None = None) -> None:
         result = RenderResult(Path(path), stack_name_of(Path(path)),
-                              StackGraph.from_json(data) if data is not None else None, error)
+                              StackGraph.from_json(data) if data is not None else None, error,
+                              StackValidation.from_json(check) if check is not None else None)
         results[path] = result
         if on_result:
             on_result(result)
 
     if jobs == 1:
         for path in paths:
-            record(*_render(str(path)))
+            record(*_render(str(path), validate))
     else:
         # fork: workers inherit the parent's imports (pulumi, pulumi_aws) instead of paying them again
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                    initializer=_ignore_interrupts)
         try:
-            futures = {pool.submit(_render, str(path)): str(path) for path in paths}
+            futures = {pool.submit(_render, str(path), validate): str(path) for path in paths}
             for future in as_completed(futures):
                 try:
                     record(*future.result())

@@ -117,6 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("head", type=Path, help="snapshot directory of the change")
     diff.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown ('-' for stdout)")
 
+    validate = sub.add_parser("validate", help="would AWS accept every stack? (AWS's resource schemas + deploy rules)",
+                              description="Render stacks offline, translate each to the equivalent CloudFormation template "
+                                          "and check it against AWS's resource schemas (cfn-lint), plus the ordering, "
+                                          "lifecycle and cost rules schemas cannot express. Exit 0 deploy-ready, 1 findings, "
+                                          "2 bad input.")
+    _targets_argument(validate)
+    validate.add_argument("--all", action="store_true", help="also list suppressed findings (with their reason) and "
+                                                            "resources with no CloudFormation counterpart")
+    validate.add_argument("--json", dest="json_file", metavar="FILE", help="write the results as JSON ('-' for stdout)")
+    validate.add_argument("--markdown", metavar="FILE", help="write a Markdown summary (for a pull-request comment)")
+
     sub.add_parser("labs", help="list the lab catalog")
     from . import fleetcli
     fleetcli.add_commands(sub, _targets_argument)
@@ -155,6 +166,8 @@ def _main(argv: list[str] | None) -> int:
         return cmd_diff(args, out)
     if args.command == "reach":
         return cmd_reach(args, out)
+    if args.command == "validate":
+        return cmd_render(args, out)
     if args.command in ("up", "preview", "refresh", "destroy", "stop", "start", "sweep", "expired"):
         from . import fleetcli
         if args.command == "sweep":
@@ -250,6 +263,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
         check_output_dir(args.snapshots, "--snapshots")
     if getattr(args, "json_file", None) not in (None, "-"):
         check_output_file(Path(args.json_file), "--json")
+    if getattr(args, "markdown", None) not in (None, "-"):
+        check_output_file(Path(args.markdown), "--markdown")
 
 
 def cmd_render(args: argparse.Namespace, out: Console) -> int:
@@ -265,10 +280,13 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
     except BAD_INPUT as exc:
         return bad_input(exc)
 
-    results = _render_with_progress(files, args.jobs)
+    validate = args.command in ("plan", "validate")
+    results = _render_with_progress(files, args.jobs, validate)
     graphs = [r.graph for r in results if r.graph is not None]
     failures = [r for r in results if r.error is not None]
+    checks = {r.stack: r.validation for r in results if r.validation is not None}
     paths_failed = False
+    not_ready = any(not c.ready for c in checks.values())
     try:
         costs = {g.stack: estimate(g, prices) for g in graphs}
     except PricingError as exc:
@@ -283,9 +301,16 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
         paths_failed = any(not r.passed for r in checked)
     elif args.command == "cost":
         print_cost(graphs, costs, args.hours, out, details=args.details or len(graphs) == 1, prices=prices)
+    elif args.command == "validate":
+        from .validatecli import report
+        try:
+            report(list(checks.values()), args, out)
+        except OSError as exc:
+            error(f"labctl: could not write {exc.filename}: {exc.strerror}")
+            return EXIT_FAILED
     else:
         details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
-        print_plan(graphs, out, details=details, costs=costs, hours=args.hours)
+        print_plan(graphs, out, details=details, costs=costs, hours=args.hours, checks=checks)
         try:
             _write_outputs(args, graphs, out)
         except OSError as exc:  # checked before rendering; a disk can still fill up meanwhile
@@ -293,7 +318,7 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
             return EXIT_FAILED
     for failure in failures:
         error(f"FAILED {failure.error}")
-    return EXIT_FAILED if failures or paths_failed else EXIT_OK
+    return EXIT_FAILED if failures or paths_failed or not_ready else EXIT_OK
 
 
 def cmd_reach(args: argparse.Namespace, out: Console) -> int:
@@ -325,13 +350,14 @@ def cmd_reach(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK if verdict.allowed else EXIT_FAILED
 
 
-def _render_with_progress(files: list[Path], jobs: int) -> list[RenderResult]:
+def _render_with_progress(files: list[Path], jobs: int, validate: bool = False) -> list[RenderResult]:
     progress = Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
                         disable=len(files) < 2 or not sys.stderr.isatty())
     with progress:
         task = progress.add_task("", total=len(files))
-        return render_files(files, jobs, on_result=lambda r: progress.update(task, advance=1, description=r.stack))
+        return render_files(files, jobs, on_result=lambda r: progress.update(task, advance=1, description=r.stack),
+                            validate=validate)
 
 
 def _write_outputs(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:

@@ -51,6 +51,9 @@ def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser],
         if operation in ("up", "preview", "refresh", "destroy"):
             p.add_argument("--backend", metavar="URL",
                            help="state backend (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo)")
+        if operation in ("up", "preview"):
+            p.add_argument("--skip-validation", action="store_true",
+                           help="send the stacks even if AWS's schemas or the deploy rules find problems (labctl validate)")
         if operation in ("up", "destroy"):
             p.add_argument("--all", action="store_true",
                            help=f"also stacks whose last {operation} succeeded with the same settings (skipped by default)")
@@ -114,6 +117,24 @@ def _select(args: argparse.Namespace, resolve: Callable[[list[str], Path], list[
     return list(selected), selected
 
 
+def _deploy_ready(files: list[Path], out: Console) -> bool:
+    """Validate before anything is sent: what AWS would refuse is refused here, with the findings."""
+    from .batch import render_files
+    from .summary import print_findings
+    results = render_files(files, validate=True)
+    checks = [r.validation for r in results if r.validation is not None]
+    failed = [r for r in results if r.error is not None]
+    not_ready = [c for c in checks if not c.ready]
+    if not failed and not not_ready:
+        return True
+    for r in failed:
+        print(f"FAILED {r.error}", file=sys.stderr)
+    print_findings(not_ready, out)
+    print(f"labctl: nothing sent: {len(not_ready) + len(failed)} of {len(files)} stacks are not deploy-ready "
+          "(labctl validate); fix them, or pass --skip-validation", file=sys.stderr)
+    return False
+
+
 def progress_table(fleet: Fleet, operation: str, clock: Callable[[], float]) -> Table:
     table = Table(title=f"labctl {operation}", title_justify="left")
     for column in ("stack", "phase", "resources done", "elapsed"):
@@ -149,6 +170,8 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
         check_output_dir(STATE_DIR, "the state directory (logs, journal)")
     except OutputPathError as exc:
         return bad_input(exc)
+    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(files, out):
+        return EXIT_FAILED
     args.selected_settings = settings
     owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
     stacks = list(owners)

@@ -83,19 +83,24 @@ class Resource:
     outputs: dict[str, Any] = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    ignore_changes: list[str] = field(default_factory=list)  # the resource option, as the engine sees it
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
             "custom": self.custom, "id": self.id, "inputs": self.inputs, "outputs": self.outputs,
             "dependencies": sorted(self.dependencies),
             "propertyDependencies": {k: sorted(v) for k, v in sorted(self.property_dependencies.items()) if v},
         }
+        if self.ignore_changes:  # only where set: snapshots of other resources stay as they were
+            data["ignoreChanges"] = sorted(self.ignore_changes)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Resource":
         return cls(data["urn"], data["type"], data["name"], data["parent"], data["custom"], data["id"],
-                   data["inputs"], data["outputs"], data["dependencies"], data["propertyDependencies"])
+                   data["inputs"], data["outputs"], data["dependencies"], data["propertyDependencies"],
+                   list(data.get("ignoreChanges", [])))
 
 
 @dataclass
@@ -189,6 +194,7 @@ class ResourceDocument(_Strict):
     outputs: dict[str, Any]
     dependencies: list[str]
     property_dependencies: dict[str, list[str]] = Field(alias="propertyDependencies")
+    ignore_changes: list[str] = Field(default_factory=list, alias="ignoreChanges")
 
 
 class GraphDocument(_Strict):

@@ -87,6 +87,7 @@ class GraphRecorder(MockMonitor):
             outputs={k: v for k, v in state.items() if k not in inputs},
             dependencies=sorted(set(request.dependencies)),
             property_dependencies={k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items()},
+            ignore_changes=sorted(set(request.ignoreChanges)),
         )
         with self._lock:
             self.records[record.urn] = record

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from .cost import PriceTable, StackCost, summarize
 from .graph import StackGraph
+from .validation import StackValidation
 
 VPC = "aws:ec2/vpc:Vpc"
 
@@ -42,7 +43,15 @@ def labs_text(graph: StackGraph) -> str:
     return ", ".join(f"{lab['lab']} ({lab['stage']})" for lab in graph.settings["labs"])
 
 
-def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float) -> Table:
+def ready_text(check: StackValidation | None) -> str:
+    if check is None:
+        return ""
+    errors = sum(1 for f in check.findings if f.level == "error")
+    return "yes" if check.ready else f"NO ({errors} finding{'s' if errors != 1 else ''})"
+
+
+def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float,
+                   checks: dict[str, StackValidation] | None = None) -> Table:
     table = Table(title="Offline plan", title_justify="left", show_footer=len(graphs) > 1)
     total_h = sum(costs[g.stack].hourly for g in graphs)
     columns = [
@@ -50,13 +59,28 @@ def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours:
         ("resources", str(sum(len(g.custom_resources) for g in graphs))),
         ("$/hour", money(total_h)), (f"$/{hours_text(hours)}", money(total_h * hours)),
     ]
+    if checks is not None:
+        columns.append(("deploy-ready", f"{sum(1 for c in checks.values() if c.ready)} of {len(checks)}"))
     for name, footer in columns:
         table.add_column(name, footer=footer, justify="right" if name in ("seat", "resources") or name.startswith("$") else "left")
     for g in graphs:
         cost = costs[g.stack]
-        table.add_row(g.stack, str(g.settings["seat"]), g.settings["region"], labs_text(g), "\n".join(vpc_cidrs(g)),
-                      str(len(g.custom_resources)), money(cost.hourly), money(cost.for_hours(hours)))
+        row = [g.stack, str(g.settings["seat"]), g.settings["region"], labs_text(g), "\n".join(vpc_cidrs(g)),
+               str(len(g.custom_resources)), money(cost.hourly), money(cost.for_hours(hours))]
+        if checks is not None:
+            row.append(ready_text(checks.get(g.stack)))
+        table.add_row(*row)
     return table
+
+
+def print_findings(checks: list[StackValidation], console: Console, show_suppressed: bool = False) -> None:
+    """Each finding as one line a student could act on: stack, resource, property, value, rule, AWS's message."""
+    for check in checks:
+        for f in check.findings:
+            console.print(f"{f.level.upper()} {f.line()}", markup=False, soft_wrap=True)
+        if show_suppressed:
+            for f, s in check.suppressed:
+                console.print(f"suppressed {f.line()} -- {s.reason}", markup=False, soft_wrap=True)
 
 
 def stack_panel(graph: StackGraph, cost: StackCost) -> Panel:
@@ -81,11 +105,13 @@ def stack_panel(graph: StackGraph, cost: StackCost) -> Panel:
 
 
 def print_plan(graphs: list[StackGraph], console: Console, details: bool, costs: dict[str, StackCost],
-               hours: float) -> None:
+               hours: float, checks: dict[str, StackValidation] | None = None) -> None:
     if details:
         for graph in graphs:
             console.print(stack_panel(graph, costs[graph.stack]))
-    console.print(overview_table(graphs, costs, hours))
+    console.print(overview_table(graphs, costs, hours, checks))
+    if checks:
+        print_findings([checks[g.stack] for g in graphs if g.stack in checks], console)
 
 
 def cost_table(cost: StackCost, hours: float) -> Table:

@@ -140,7 +140,7 @@ class AccessControlLab(LabComponent):
             rules.append(inbound(tcp(low, high), ANYWHERE, f"HTTP to the containers {low}-{high}", name="containers"))
         rules.append(outbound(ALL_TRAFFIC, ANYWHERE, "all outbound"))
         group = LabSecurityGroup(f"{name}-docker-sg", LabSecurityGroupArgs(
-            vpc_id=vpc.vpc_id, description="Docker host: SSH, and the containers' ports in one rule",
+            vpc_id=vpc.vpc_id, description="Docker host: SSH, and the container ports in one rule",
             group_name="docker-SG", context=ctx, rules=rules), opts=self.child)
         server = self._server(f"{name}-vm-docker", ctx, vpc, ami, "SN-32", "VM-DOCKER", [group.id],
                               user_data=docker_containers_user_data(CONTAINER_PORTS))

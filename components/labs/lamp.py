@@ -13,6 +13,12 @@ from cloudlabs.images import LAMP_DATABASE, LAMP_USER, UBUNTU_24_04, lamp_user_d
 from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
+
+# MySQL 8.4 (LTS) is in RDS standard support until 2029-07-31; 8.0's ended 2026-07-31, after which it
+# is billed as Extended Support. Extended Support is turned off, so a forgotten database never
+# starts billing for it (labctl/deployrules.py checks both).
+MYSQL_VERSION = "8.4"
+EXTENDED_SUPPORT_OFF = "open-source-rds-extended-support-disabled"
 from ..network import LabVpc, LabVpcArgs
 from ..security import ANYWHERE, HTTP, HTTPS, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound, tcp
 from .base import LabArgs, LabComponent
@@ -57,7 +63,7 @@ class LampLab(LabComponent):
             vpc_id=vpc.vpc_id, description="rds-ec2: MySQL only from instances carrying ec2-rds", group_name="rds-ec2",
             context=ctx, rules=[]), opts=self.child)
         ec2_sg = LabSecurityGroup(f"{name}-ec2-rds", LabSecurityGroupArgs(
-            vpc_id=vpc.vpc_id, description="ec2-rds: MySQL out, only to the database's group", group_name="ec2-rds",
+            vpc_id=vpc.vpc_id, description="ec2-rds: MySQL out, only to the database group", group_name="ec2-rds",
             context=ctx, rules=[outbound(MYSQL, rds_sg.id, "MySQL to rds-ec2", name="mysql-to-rds")]), opts=self.child)
         aws.vpc.SecurityGroupIngressRule(  # added after both groups exist: they refer to each other
             f"{name}-rds-ec2-in-mysql-from-ec2", security_group_id=rds_sg.id, ip_protocol="tcp", from_port=3306,
@@ -77,7 +83,8 @@ class LampLab(LabComponent):
                                       description="the database's two private subnets", tags=ctx.tags("db-subnet-group"),
                                       opts=self.child)
         database = aws.rds.Instance(
-            f"{name}-db", identifier_prefix=f"{DB_NAME}-{ctx.student}-", engine="mysql", engine_version="8.0",
+            f"{name}-db", identifier_prefix=f"{DB_NAME}-{ctx.student}-", engine="mysql", engine_version=MYSQL_VERSION,
+            engine_lifecycle_support=EXTENDED_SUPPORT_OFF,
             instance_class=options.db_instance_class, allocated_storage=20, storage_type="gp2", storage_encrypted=True,
             db_name=LAMP_DATABASE, username=LAMP_USER, password=secret_password, port=3306,
             db_subnet_group_name=subnets.name, vpc_security_group_ids=[rds_sg.id], publicly_accessible=False,

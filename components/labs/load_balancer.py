@@ -29,7 +29,7 @@ def _network(lab: LabComponent, name: str, args: LabArgs) -> tuple[LabVpc, WebLo
                  opts=lab.child)
     lb = WebLoadBalancer(f"{name}-lb", WebLoadBalancerArgs(
         vpc_id=vpc.vpc_id, vpc_cidr=plan.cidr, subnet_ids=[vpc.subnets[s].id for s in SUBNETS], context=ctx,
-        lb_name=ALB), opts=lab.child)
+        internet_gateway=vpc.igw, lb_name=ALB), opts=lab.child)
     web_sg = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
         vpc_id=vpc.vpc_id, description="web servers: HTTP only from the load balancer, SSH from the admin CIDR",
         group_name="web-SG", context=ctx,

@@ -136,7 +136,7 @@ class ObjectStorageLab(LabComponent):
             rules=[inbound(SSH, bastion.security_group_id, "SSH from the bastion", name="ssh-from-bastion"),
                    outbound(HTTPS, ANYWHERE, "HTTPS out (S3 through the gateway endpoint)", name="https-out")]),
             opts=self.child)
-        test = target.name.apply(lambda n: f"curl -s https://{n}.s3.{ctx.region}.amazonaws.com/endpoint-test.txt")
+        test = target.name.apply(lambda n: f"curl -fsS https://{n}.s3.{ctx.region}.amazonaws.com/endpoint-test.txt")
         boot = test.apply(lambda cmd: "\n".join([
             "#!/bin/bash",
             "# cloudlabs: read the lab's bucket through the S3 gateway endpoint (this subnet has no internet)",

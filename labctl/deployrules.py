@@ -1,0 +1,147 @@
+"""Rules AWS enforces (or bills for) that no resource schema can express: the order resources
+are created in, what a later ``pulumi up`` would replace, and what keeps costing money. Each rule
+is data plus a check over the rendered graph, and cites the AWS documentation it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from .graph import Resource, StackGraph
+
+if TYPE_CHECKING:
+    from .validation import Finding
+
+IGW = "aws:ec2/internetGateway:InternetGateway"
+SUBNET = "aws:ec2/subnet:Subnet"
+
+
+@dataclass(frozen=True)
+class DeployRule:
+    id: str
+    kind: str  # ordering | lifecycle | cost
+    summary: str
+    source: str  # the AWS documentation it comes from
+    check_fn: Callable[["DeployRule", StackGraph], Iterator["Finding"]]
+
+    def check(self, graph: StackGraph) -> list["Finding"]:
+        return list(self.check_fn(self, graph))
+
+    def finding(self, graph: StackGraph, r: Resource, prop: str, value: Any, message: str) -> "Finding":
+        from .validation import Finding
+        return Finding(graph.stack, r.name, r.type, prop, value, self.id, f"{message} ({self.source})")
+
+
+# --- ordering -------------------------------------------------------------------------------------
+
+
+def _closure(graph: StackGraph, r: Resource) -> set[str]:
+    """Every URN ``r`` waits for: its dependencies, theirs, and so on."""
+    seen: set[str] = set()
+    todo = list(r.dependencies) + [u for urns in r.property_dependencies.values() for u in urns]
+    while todo:
+        urn = todo.pop()
+        if urn in seen:
+            continue
+        seen.add(urn)
+        try:
+            other = graph[urn]
+        except KeyError:
+            continue
+        todo.extend(other.dependencies)
+        todo.extend(u for urns in other.property_dependencies.values() for u in urns)
+    return seen
+
+
+def _vpc_of_subnets(graph: StackGraph, subnet_ids: list[Any]) -> set[str]:
+    vpcs = set()
+    for sid in subnet_ids:
+        try:
+            vpcs.add(str(graph.by_id(str(sid)).inputs.get("vpcId")))
+        except KeyError:
+            continue
+    return vpcs
+
+
+def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, str, list[Any]]]:
+    for r in graph.custom_resources:
+        if r.type == "aws:lb/loadBalancer:LoadBalancer" and not r.inputs.get("internal"):
+            yield r, "subnets", list(r.inputs.get("subnets") or [])
+        elif r.type == "aws:ec2/natGateway:NatGateway" and r.inputs.get("connectivityType", "public") == "public":
+            yield r, "subnetId", [r.inputs.get("subnetId")]
+
+
+def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator["Finding"]:
+    gateways = {str(g.inputs.get("vpcId")): g for g in graph.of_type(IGW)}
+    for r, prop, subnets in _needs_gateway(graph):
+        for vpc in _vpc_of_subnets(graph, subnets):
+            gateway = gateways.get(vpc)
+            if gateway is None:
+                yield rule.finding(graph, r, prop, subnets, f"its VPC {vpc} has no internet gateway")
+            elif gateway.urn not in _closure(graph, r):
+                yield rule.finding(graph, r, prop, subnets,
+                                   f"is created without waiting for the internet gateway {gateway.name}: AWS refuses it "
+                                   "while no gateway is attached to the VPC; add depends_on=[the gateway]")
+
+
+# --- lifecycle ------------------------------------------------------------------------------------
+
+
+def _check_ami_replacement(rule: DeployRule, graph: StackGraph) -> Iterator["Finding"]:
+    for r in graph.of_type("aws:ec2/instance:Instance"):
+        if "ami" in r.inputs and "ami" not in r.ignore_changes:
+            yield rule.finding(graph, r, "ImageId", r.inputs["ami"],
+                               "the AMI is looked up as the most recent image: when a newer one is published, the next "
+                               "`pulumi up` replaces the student's instance (and their work); ignore changes to ami")
+
+
+# --- cost traps -----------------------------------------------------------------------------------
+
+# End of RDS standard support per engine and major version; after it, a running instance is billed
+# as RDS Extended Support, or cannot be created when Extended Support is turned off.
+END_OF_STANDARD_SUPPORT = {
+    ("mysql", "5.7"): date(2024, 2, 29),
+    ("mysql", "8.0"): date(2026, 7, 31),
+    ("mysql", "8.4"): date(2029, 7, 31),
+    ("postgres", "11"): date(2024, 2, 29),
+    ("postgres", "12"): date(2025, 2, 28),
+    ("postgres", "13"): date(2026, 2, 28),
+}
+EXTENDED_SUPPORT_OFF = "open-source-rds-extended-support-disabled"
+
+
+def _major(engine: str, version: str) -> str:
+    parts = version.split(".")
+    return ".".join(parts[:2]) if engine == "mysql" else parts[0]
+
+
+def _check_rds_support(rule: DeployRule, graph: StackGraph, today: date | None = None) -> Iterator["Finding"]:
+    today = today or date.today()
+    for r in graph.of_type("aws:rds/instance:Instance"):
+        engine, version = str(r.inputs.get("engine", "")), str(r.inputs.get("engineVersion", ""))
+        end = END_OF_STANDARD_SUPPORT.get((engine, _major(engine, version)))
+        if end is not None and end <= today:
+            yield rule.finding(graph, r, "EngineVersion", version,
+                               f"{engine} {_major(engine, version)} left RDS standard support on {end.isoformat()}: it is "
+                               "billed as Extended Support (per vCPU-hour, on top of the instance), or refused when that is "
+                               "off; use a version in standard support")
+        if r.inputs.get("engineLifecycleSupport") != EXTENDED_SUPPORT_OFF:
+            yield rule.finding(graph, r, "EngineLifecycleSupport", r.inputs.get("engineLifecycleSupport"),
+                               f"Extended Support is on unless turned off: set engine_lifecycle_support="
+                               f"\"{EXTENDED_SUPPORT_OFF}\" so a forgotten lab database never starts billing for it")
+
+
+DEPLOY_RULES: tuple[DeployRule, ...] = (
+    DeployRule("CL-ORDER-IGW", "ordering", "internet-facing load balancers and public NAT gateways wait for the VPC's "
+               "internet gateway", "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html, "
+               "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html",
+               _check_gateway_order),
+    DeployRule("CL-LIFECYCLE-AMI", "lifecycle", "instances keep their AMI when a newer image is published",
+               "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/ (ami: replacement on change)",
+               _check_ami_replacement),
+    DeployRule("CL-COST-RDS-SUPPORT", "cost", "databases run a version in standard support, with Extended Support off",
+               "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html",
+               _check_rds_support),
+)
