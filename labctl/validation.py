@@ -112,12 +112,16 @@ class StackValidation:
 _rules: list[Any] = []  # cfn-lint's rule collection, built once per process (a third of a lint's time)
 
 
-def _lint(template: dict[str, Any], region: str) -> list[Any]:
+Match = tuple[list[Any], str, str]  # cfn-lint's finding: path in the template, rule id, message
+
+
+def _lint(template: dict[str, Any], region: str) -> list[Match]:
     from cfnlint.api import lint  # imported on first use: cfn-lint is large
     from cfnlint.core import get_rules
     if not _rules:
         _rules.append(get_rules([], [], []))  # the default errors and warnings, no informational rules
-    return lint(json.dumps(template), rules=_rules[0], regions=[region])
+    return [(list(m.path or []), m.rule.id, m.message)
+            for m in lint(json.dumps(template), rules=_rules[0], regions=[region])]
 
 
 def _value_at(template: dict[str, Any], path: list[Any]) -> Any:
@@ -137,10 +141,9 @@ def _suppression(cfn_type: str, prop: str, rule: str, value: Any) -> Suppression
     return None
 
 
-def _schema_findings(graph: StackGraph, tr: Translation, matches: list[Any], result: StackValidation) -> None:
+def _schema_findings(graph: StackGraph, tr: Translation, matches: list[Match], result: StackValidation) -> None:
     resources = tr.template["Resources"]
-    for m in matches:
-        path = list(m.path or [])
+    for path, rule_id, message in matches:
         lid = path[1] if len(path) > 1 and path[0] == "Resources" else None
         prop_path = [str(p) for p in path[3:]] if len(path) > 3 and path[2] == "Properties" else []
         top = prop_path[0] if prop_path else ""
@@ -149,9 +152,8 @@ def _schema_findings(graph: StackGraph, tr: Translation, matches: list[Any], res
         cfn_type = resources.get(lid, {}).get("Type", "") if lid else ""
         value = _value_at(tr.template, path) if path else None
         finding = Finding(graph.stack, res.name if res else (lid or "(template)"), res.type if res else cfn_type,
-                          ".".join(prop_path), value, m.rule.id, m.message,
-                          "warning" if m.rule.id.startswith("W") else "error")
-        suppression = _suppression(cfn_type, top, m.rule.id, value)
+                          ".".join(prop_path), value, rule_id, message, "warning" if rule_id.startswith("W") else "error")
+        suppression = _suppression(cfn_type, top, rule_id, value)
         if suppression:
             result.suppressed.append((finding, suppression))
         else:
@@ -188,7 +190,8 @@ class Validator:
     """Validates many stacks, linting each distinct template shape once."""
 
     def __init__(self) -> None:
-        self.clean_shapes: set[str] = set()
+        # shape -> cfn-lint's matches, for shapes whose every match is suppressed (deploy-ready)
+        self.clean_shapes: dict[str, list[Match]] = {}
         self.lints = 0  # how many templates cfn-lint actually read (for the benchmark)
 
     def validate(self, graph: StackGraph) -> StackValidation:
@@ -201,13 +204,13 @@ class Validator:
         result.not_validated = [f"{r.name} ({r.type})" for r in tr.not_validated]
         region = str(graph.settings.get("region") or "us-east-1")
         key = shape_key(graph, tr)
-        if key not in self.clean_shapes:
+        matches = self.clean_shapes.get(key)
+        if matches is None:
             self.lints += 1
             matches = _lint(tr.template, region)
-            if matches:
-                _schema_findings(graph, tr, matches, result)
-            if not matches:  # a shape is shared only when clean: findings are always the stack's own
-                self.clean_shapes.add(key)
+        _schema_findings(graph, tr, matches, result)  # values read from this stack's own template
+        if not result.findings:  # shared only when clean: a finding is always from the stack's own lint
+            self.clean_shapes[key] = matches
         for rule in DEPLOY_RULES:
             result.findings.extend(rule.check(graph))
         return result

@@ -1,0 +1,160 @@
+"""Deploy-readiness: every lab passes AWS's resource schemas and the deploy rules, each class of
+rule fires on a graph mutated to break exactly it, and the translation covers every type."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pytest
+
+from cloudlabs.catalog import LABS
+from labctl import cfn, deployrules
+from labctl.graph import StackGraph
+from labctl.validation import SUPPRESSIONS, Validator, validate_graphs
+
+from .conftest import config, lab_graph
+
+VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.stages] + [
+    ("ec2-webserver", "solution", {"count": 6, "os": "alternate"}),
+    ("access-control", "solution", {"parts": ["containers"]}),
+    ("dual-stack", "solution", {"coursework": True}),
+    ("dual-stack", "solution", {"coursework": True, "natGateway": False}),
+    ("vpc-peering", "solution", {"natGateway": False}),
+    ("lamp", "solution", {"dbInstanceClass": "db.t4g.micro"}),
+    ("object-storage", "solution", {"parts": ["website", "cors"]}),
+]
+
+
+@pytest.fixture(scope="module")
+def validator() -> Validator:
+    return Validator()
+
+
+@pytest.mark.parametrize("lab,stage,options", VARIANTS, ids=[f"{v[0]}-{v[1]}-{v[2] or ''}" for v in VARIANTS])
+def test_every_lab_stage_and_option_is_deploy_ready(lab, stage, options, validator):
+    result = validator.validate(lab_graph(lab, stage, options))
+    assert result.findings == [], "\n".join(f.line() for f in result.findings)
+
+
+def test_every_resource_type_the_labs_create_has_a_translation_or_a_reason():
+    types = {r.type for lab, stage, options in VARIANTS for r in lab_graph(lab, stage, options).custom_resources}
+    missing = types - set(cfn.TRANSLATIONS) - set(cfn.NOT_VALIDATED)
+    assert not missing
+    assert not set(cfn.TRANSLATIONS) & set(cfn.NOT_VALIDATED)
+
+
+def test_a_new_type_without_a_mapping_is_a_finding_not_a_pass():
+    graph = mutated("vpc-nat", lambda g: setattr(g.custom_resources[-1], "type", "aws:newservice/thing:Thing"))
+    (result,) = validate_graphs([graph])
+    assert not result.ready
+    assert result.findings[0].rule == "CL-TRANSLATE" and "aws:newservice/thing:Thing" in result.findings[0].message
+
+
+def test_types_with_no_counterpart_are_listed_never_passed_silently():
+    (result,) = validate_graphs([lab_graph("lamp")])
+    assert result.not_validated == ["lamp-db-password (random:index/randomPassword:RandomPassword)"]
+
+
+# --- each class of rule, on a graph broken in exactly that way -------------------------------------
+
+
+def mutated(lab: str, change, stage: str = "solution") -> StackGraph:
+    graph = StackGraph.from_json(copy.deepcopy(lab_graph(lab, stage).to_json()))
+    change(graph)
+    return graph
+
+
+def resource(graph: StackGraph, name: str):
+    return next(r for r in graph.custom_resources if r.name == name)
+
+
+def only_finding(graph: StackGraph):
+    (result,) = validate_graphs([graph])
+    assert len(result.findings) == 1, "\n".join(f.line() for f in result.findings)
+    return result.findings[0]
+
+
+def test_pattern_an_apostrophe_in_a_security_group_description():
+    graph = mutated("vpc-nat", lambda g: resource(g, "vpc-nat-bastion-sg").inputs.update(description="the bastion's group"))
+    f = only_finding(graph)
+    assert (f.rule, f.resource, f.type, f.property, f.value) == (
+        "E3031", "vpc-nat-bastion-sg", "aws:ec2/securityGroup:SecurityGroup", "GroupDescription", "the bastion's group")
+    assert "does not match" in f.message and "vpc-nat-bastion-sg" in f.line()
+
+
+def test_length_a_description_longer_than_aws_allows():
+    graph = mutated("vpc-nat", lambda g: resource(g, "vpc-nat-bastion-sg").inputs.update(description="x" * 300))
+    f = only_finding(graph)
+    assert (f.rule, f.resource, f.property, f.value) == ("E3033", "vpc-nat-bastion-sg", "GroupDescription", "x" * 300)
+
+
+def test_enum_an_instance_type_the_region_does_not_offer():
+    graph = mutated("vpc-nat", lambda g: resource(g, "vpc-nat-web-dev").inputs.update(instanceType="t3.micrx"))
+    f = only_finding(graph)
+    assert (f.rule, f.resource, f.property, f.value) == ("E3628", "vpc-nat-web-dev", "InstanceType", "t3.micrx")
+
+
+def test_cross_property_a_subnet_outside_its_vpc():
+    graph = mutated("vpc-nat", lambda g: resource(g, "vpc-nat-vpc-a-sn-a-02").inputs.update(cidrBlock="10.99.2.0/24"))
+    f = only_finding(graph)
+    assert (f.rule, f.resource, f.property, f.value) == ("E3059", "vpc-nat-vpc-a-sn-a-02", "CidrBlock", "10.99.2.0/24")
+    assert "is not a valid subnet of" in f.message
+
+
+def test_ordering_an_internet_facing_load_balancer_that_does_not_wait_for_the_gateway():
+    def drop(graph: StackGraph) -> None:
+        alb = resource(graph, "load-balancer-lb-alb")
+        igw = resource(graph, "load-balancer-vpc-igw")
+        alb.dependencies = [u for u in alb.dependencies if u != igw.urn]
+    f = only_finding(mutated("load-balancer", drop))
+    assert (f.rule, f.resource, f.property) == ("CL-ORDER-IGW", "load-balancer-lb-alb", "subnets")
+    assert "load-balancer-vpc-igw" in f.message and "depends_on" in f.message
+
+
+def test_lifecycle_an_instance_that_a_newer_ami_would_replace():
+    graph = mutated("vpc-nat", lambda g: setattr(resource(g, "vpc-nat-web-dev"), "ignore_changes", []))
+    f = only_finding(graph)
+    assert (f.rule, f.resource, f.property) == ("CL-LIFECYCLE-AMI", "vpc-nat-web-dev", "ImageId")
+    assert f.value.startswith("ami-") and "replaces the student's instance" in f.message
+
+
+def test_cost_trap_a_database_past_standard_support_and_extended_support_left_on():
+    graph = mutated("lamp", lambda g: resource(g, "lamp-db").inputs.update(engineVersion="8.0"))
+    rule = next(r for r in deployrules.DEPLOY_RULES if r.id == "CL-COST-RDS-SUPPORT")
+    (f,) = deployrules._check_rds_support(rule, graph, today=date(2026, 8, 1))
+    assert (f.resource, f.property, f.value) == ("lamp-db", "EngineVersion", "8.0")
+    assert "left RDS standard support on 2026-07-31" in f.message
+    assert list(deployrules._check_rds_support(rule, graph, today=date(2026, 7, 30))) == []
+    graph = mutated("lamp", lambda g: resource(g, "lamp-db").inputs.pop("engineLifecycleSupport"))
+    f = only_finding(graph)
+    assert (f.rule, f.property) == ("CL-COST-RDS-SUPPORT", "EngineLifecycleSupport")
+
+
+def test_a_finding_on_a_folded_resource_names_that_resource():
+    """S3 bucket parts are bucket properties in CloudFormation; a finding there names the Pulumi resource."""
+    def bad_cors(graph: StackGraph) -> None:
+        resource(graph, "object-storage-site2-cors").inputs["corsRules"][0]["allowedMethods"] = ["FETCH"]
+    f = only_finding(mutated("object-storage", bad_cors))
+    assert (f.resource, f.type) == ("object-storage-site2-cors", "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration")
+    assert f.property.startswith("CorsConfiguration")
+
+
+def test_suppressions_are_documented_and_narrow():
+    assert all(s.reason and len(s.reason) > 40 for s in SUPPRESSIONS)
+    major = next(s for s in SUPPRESSIONS if s.rule == "E3691")
+    assert major.applies("8.4") and not major.applies("8.4.99") and not major.applies("9")
+    graph = mutated("lamp", lambda g: resource(g, "lamp-db").inputs.update(engineVersion="8.4.99"))
+    f = only_finding(graph)  # a full version AWS does not have is not suppressed
+    assert (f.rule, f.value) == ("E3691", "8.4.99")
+
+
+def test_stacks_of_one_shape_are_linted_once_and_findings_stay_per_student():
+    validator = Validator()
+    from .conftest import render_config
+    graphs = [render_config(config(student=f"s{seat:02d}", seat=seat, labs=[{"lab": "vpc-nat"}])) for seat in (1, 2, 30)]
+    assert all(validator.validate(g).ready for g in graphs) and validator.lints == 1
+    bad = StackGraph.from_json(copy.deepcopy(graphs[2].to_json()))
+    resource(bad, "vpc-nat-vpc-a-sn-a-02").inputs["cidrBlock"] = "10.99.2.0/24"
+    result = validator.validate(bad)  # a different shape: linted, and the finding names this student's stack
+    assert validator.lints == 2 and result.findings[0].stack == bad.stack
