@@ -48,5 +48,6 @@ def test_plan_diff_script_shows_what_a_change_does(tmp_path):
     assert "-2 resources, 1 output change in demo-s03" in result.stdout
     markdown = (clone / "out" / "diff.md").read_text()
     assert markdown.startswith("## cloudlabs plan diff") and "demo-s03" in markdown
+    assert f"{stacks} of {stacks} stacks would be accepted by AWS as planned" in markdown  # validation in the comment
     assert len(list((clone / "out" / "base").iterdir())) == stacks
     assert subprocess.run(["git", "worktree", "list"], cwd=clone, capture_output=True, text=True).stdout.count("\n") == 1

@@ -158,3 +158,58 @@ def test_stacks_of_one_shape_are_linted_once_and_findings_stay_per_student():
     resource(bad, "vpc-nat-vpc-a-sn-a-02").inputs["cidrBlock"] = "10.99.2.0/24"
     result = validator.validate(bad)  # a different shape: linted, and the finding names this student's stack
     assert validator.lints == 2 and result.findings[0].stack == bad.stack
+
+
+# --- where it runs: validate, plan, up/preview ------------------------------------------------------
+
+
+@pytest.fixture
+def apostrophe(monkeypatch):
+    """The program as it was: a security-group description with an apostrophe (what EC2 refuses)."""
+    from components import security
+    original = security.LabSecurityGroup.__init__
+
+    def init(self, name, args, opts=None):
+        if args.group_name == "bastion-SG":
+            args = copy.copy(args)
+            args.description = "the bastion's group"
+        original(self, name, args, opts)
+    monkeypatch.setattr(security.LabSecurityGroup, "__init__", init)
+
+
+def test_plan_refuses_a_stack_aws_would_refuse_with_a_line_a_student_can_act_on(apostrophe, capsys):
+    from labctl.cli import main
+    assert main(["plan", "demo-s03", "--jobs", "1", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "NO (1 finding)" in out
+    assert ('ERROR demo-s03: vpc-nat-bastion-sg (aws:ec2/securityGroup:SecurityGroup): GroupDescription: '
+            '"the bastion\'s group": [E3031]') in out
+
+
+def test_validate_exit_codes_json_and_markdown(apostrophe, capsys, tmp_path):
+    import json
+
+    from labctl.cli import main
+    assert main(["validate", "demo-s01", "--jobs", "1"]) == 0  # ec2-webserver has no bastion
+    capsys.readouterr()
+    report, md = tmp_path / "v.json", tmp_path / "v.md"
+    assert main(["validate", "demo-s02", "demo-s03", "--jobs", "1", "--json", str(report), "--markdown", str(md)]) == 1
+    data = json.loads(report.read_text())
+    assert [d["deployReady"] for d in data] == [False, False]
+    assert {f["rule"] for d in data for f in d["findings"]} == {"E3031"}
+    assert "| demo-s03 | `vpc-nat-bastion-sg` | GroupDescription |" in md.read_text()
+    assert "findings suppressed by the documented table" in md.read_text()
+
+
+def test_up_and_preview_send_nothing_that_is_not_deploy_ready(apostrophe, capsys, monkeypatch, tmp_path):
+    from labctl import fleetcli
+    from labctl.cli import main
+
+    from .fakerunner import FakeRunner
+    runner = FakeRunner()
+    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: runner)
+    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    assert main(["up", "demo"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing sent: 2 of 3 stacks are not deploy-ready" in err and runner.calls == []
+    assert main(["preview", "demo", "--skip-validation"]) == 0 and len(runner.calls) == 3
