@@ -98,8 +98,8 @@ def render_files(paths: list[Path], jobs: int | None = None,
                 try:
                     record(*future.result())
                 except Exception as err:  # noqa: BLE001 - a crashed worker fails its stack only
-                    path = futures[future]
-                    record(path, None, f"{stack_name_of(Path(path))}: worker failed: {type(err).__name__}: {err}")
+                    failed = futures[future]
+                    record(failed, None, f"{stack_name_of(Path(failed))}: worker failed: {type(err).__name__}: {err}")
         except BaseException:  # Ctrl-C (or anything else): no worker outlives the batch
             _stop(pool)
             raise

@@ -262,7 +262,7 @@ def _launch_template(b: _Builder, r: Resource) -> None:
 def _asg(b: _Builder, r: Resource) -> None:
     i = r.inputs
     lt = i.get("launchTemplate") or {}
-    tags = i.get("tags") if isinstance(i.get("tags"), list) else []
+    tags: list[dict[str, Any]] = i["tags"] if isinstance(i.get("tags"), list) else []
     b.add(r, "AWS::AutoScaling::AutoScalingGroup", {
         "AutoScalingGroupName": r.outputs.get("name"), "MinSize": str(i.get("minSize")), "MaxSize": str(i.get("maxSize")),
         "DesiredCapacity": str(i["desiredCapacity"]) if i.get("desiredCapacity") is not None else None,
@@ -374,6 +374,10 @@ def _public_access(i: dict[str, Any]) -> dict[str, Any]:
             "IgnorePublicAcls": i.get("ignorePublicAcls"), "RestrictPublicBuckets": i.get("restrictPublicBuckets")}
 
 
+def _bucket_policy(b: _Builder, r: Resource) -> None:
+    b.add(r, "AWS::S3::BucketPolicy", {"Bucket": b.ref(r.inputs.get("bucket")), "PolicyDocument": _json(r.inputs.get("policy"))})
+
+
 def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _prune(v) for k, v in value.items() if v is not None}
@@ -417,8 +421,7 @@ TRANSLATIONS: dict[str, Callable[[_Builder, Resource], None]] = {
     "aws:rds/instance:Instance": _db_instance,
     "aws:rds/subnetGroup:SubnetGroup": _db_subnet_group,
     "aws:s3/bucket:Bucket": _simple("AWS::S3::Bucket", {"bucket": "BucketName"}, own=("bucket",)),
-    "aws:s3/bucketPolicy:BucketPolicy": lambda b, r: b.add(r, "AWS::S3::BucketPolicy", {
-        "Bucket": b.ref(r.inputs.get("bucket")), "PolicyDocument": _json(r.inputs.get("policy"))}),
+    "aws:s3/bucketPolicy:BucketPolicy": _bucket_policy,
     "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": _bucket_part("CorsConfiguration", _cors),
     "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": _bucket_part("WebsiteConfiguration", _website),
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":

@@ -31,7 +31,7 @@ def tree_state(root: Path) -> dict[str, str]:
     """Every file under root (but tool caches) -> a hash of its bytes: what "nothing changed" means."""
     state = {}
     for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".venv")]
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".venv") and not d.endswith(".egg-info")]
         for name in files:
             path = Path(folder) / name
             if path.is_fifo():
