@@ -104,6 +104,7 @@ class StackCost:
     region: str
     items: list[CostItem] = field(default_factory=list)
     unpriced: list[str] = field(default_factory=list)  # "type name" of resources with no rule
+    region_priced: bool = True  # False: the price table has no prices for the region (nothing is priced)
 
     @property
     def hourly(self) -> float:
@@ -251,7 +252,14 @@ class Estimator:
 
 
 def estimate(graph: StackGraph, prices: PriceTable | None = None) -> StackCost:
-    return Estimator(graph, prices or load_prices()).run()
+    """The stack's cost; a region the price table does not cover is marked unpriced (a profile may
+    allow regions the table has no figures for: the plan still shows, never "crashes" on cost)."""
+    prices = prices or load_prices()
+    region = str(graph.settings.get("region", ""))
+    if region not in prices.regions:
+        return StackCost(graph.stack, region, unpriced=[f"every resource (no prices for {region} in pricing/aws-on-demand.yaml; "
+                                                        f"priced regions: {', '.join(prices.regions)})"], region_priced=False)
+    return Estimator(graph, prices).run()
 
 
 @dataclass(frozen=True)

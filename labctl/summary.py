@@ -65,8 +65,10 @@ def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours:
         table.add_column(name, footer=footer, justify="right" if name in ("seat", "resources") or name.startswith("$") else "left")
     for g in graphs:
         cost = costs[g.stack]
+        priced = cost.region_priced
         row = [g.stack, str(g.settings["seat"]), g.settings["region"], labs_text(g), "\n".join(vpc_cidrs(g)),
-               str(len(g.custom_resources)), money(cost.hourly), money(cost.for_hours(hours))]
+               str(len(g.custom_resources)), money(cost.hourly) if priced else "unpriced",
+               money(cost.for_hours(hours)) if priced else "unpriced"]
         if checks is not None:
             row.append(ready_text(checks.get(g.stack)))
         table.add_row(*row)

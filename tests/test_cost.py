@@ -7,7 +7,7 @@ import pytest
 from labctl.cost import PricingError, estimate, load_prices, summarize
 from labctl.graph import Resource, StackGraph
 
-from .conftest import lab_graph
+from .conftest import config, lab_graph
 
 GP3_8GIB_HOUR = 8 * 0.08 / 730  # an 8 GiB gp3 root volume, per hour
 
@@ -89,9 +89,11 @@ def test_what_has_no_price_rule_is_reported_not_hidden():
     assert cost.items == [] and cost.unpriced == ["aws:elasticbeanstalk/environment:Environment env"]
 
 
-def test_missing_prices_are_errors_that_say_what_is_priced():
-    with pytest.raises(PricingError, match="no prices for region 'eu-west-3'; priced: us-east-1, us-west-2"):
-        estimate(graph([], region="eu-west-3"))
+def test_missing_prices_say_what_is_priced():
+    unpriced = estimate(graph([], region="eu-west-3"))  # a whole region: marked, not an error
+    assert not unpriced.region_priced and unpriced.hourly == 0
+    assert unpriced.unpriced == ["every resource (no prices for eu-west-3 in pricing/aws-on-demand.yaml; "
+                                 "priced regions: us-east-1, us-west-2)"]
     with pytest.raises(PricingError, match="no EC2 instance price for 'm5.large' in us-east-1"):
         estimate(graph([res("aws:ec2/instance:Instance", "vm", {"instanceType": "m5.large"})]))
 
@@ -103,3 +105,18 @@ def test_cohort_totals_add_up_per_item():
     assert rows["public IPv4 address"].quantity == 4
     assert rows["NAT gateway"].hourly == approx(0.045)
     assert sum(r.hourly for r in rows.values()) == approx(sum(c.hourly for c in costs))
+
+
+def test_a_region_the_price_table_does_not_cover_plans_and_is_marked_unpriced(tmp_path, capsys):
+    """The sandbox profile allows eu-west-1, the price table does not price it: plan the stack, mark its
+    cost unpriced, never stop the plan (it used to end with "no prices for region")."""
+    import yaml
+
+    from labctl.cli import main
+    cfg = config(profile="sandbox", aws_region="eu-west-1", labs=[{"lab": "vpc-nat"}])
+    (tmp_path / "Pulumi.test-s01.yaml").write_text(yaml.safe_dump({"config": cfg}))
+    assert main(["plan", str(tmp_path), "--jobs", "1", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "eu-west-1" in out and "unpriced" in out
+    assert main(["cost", str(tmp_path), "--jobs", "1"]) == 0
+    assert "no prices for eu-west-1" in capsys.readouterr().out
