@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--markdown", metavar="FILE", help="write a Markdown summary (for a pull-request comment)")
 
     sub.add_parser("labs", help="list the lab catalog")
+    sub.add_parser("schema", help="print the JSON Schema of the cloudlabs.graph/v1 format (plan --json, --snapshots)")
     from . import fleetcli
     fleetcli.add_commands(sub, _targets_argument)
     return parser
@@ -159,6 +160,10 @@ def _main(argv: list[str] | None) -> int:
     out = Console(stderr=to_stderr, emoji=False, highlight=False, width=None if stream.isatty() else 132)
     if args.command == "labs":
         return cmd_labs(out)
+    if args.command == "schema":
+        from .graph import json_schema
+        sys.stdout.write(dumps(json_schema()))
+        return EXIT_OK
     if args.command == "sync":
         return cmd_sync(args, out)
     if args.command == "diff":

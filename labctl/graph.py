@@ -206,6 +206,15 @@ class GraphDocument(_Strict):
     resources: list[ResourceDocument]
 
 
+def json_schema() -> dict[str, Any]:
+    """The published JSON Schema of one cloudlabs.graph/v1 document (`labctl schema`)."""
+    schema = GraphDocument.model_json_schema(by_alias=True)
+    schema["$id"] = "https://cloudlabs.example/schemas/graph-v1.json"
+    schema["title"] = FORMAT
+    schema["properties"]["format"]["const"] = FORMAT
+    return schema
+
+
 def document_problems(data: Any, source: str) -> list[str]:
     """What is wrong with a cloudlabs.graph/v1 document read back from a file: one line per
     problem naming the file, the key (``resources[3].custom``), the value and what is allowed."""

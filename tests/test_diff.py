@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 
 from labctl.cli import main
 from labctl.diff import diff_sets, fold, report_lines
@@ -124,3 +125,20 @@ def test_cli_refuses_what_is_not_a_snapshot(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (
         f"{bad}/x.json: format: 'other' is not allowed; allowed: cloudlabs.graph/v1 (labctl plan --snapshots)")
     assert main(["diff", str(base), str(tmp_path / "missing")]) == 2
+
+
+def test_the_published_schema_accepts_every_snapshot_and_names_the_format(tmp_path, capsys):
+    import json
+
+    import jsonschema
+
+    from labctl.cli import main
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "cloudlabs.graph/v1" and schema["properties"]["format"]["const"] == "cloudlabs.graph/v1"
+    assert main(["plan", "demo-s02", "--quiet", "--snapshots", str(tmp_path)]) == 0
+    document = json.loads((tmp_path / "demo-s02.json").read_text())
+    jsonschema.validate(document, schema)
+    document["resources"][0]["custom"] = "yes"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
