@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,9 @@ def test_workflow_tests_plans_base_and_head_and_comments():
     assert "labctl sync" in runs and "--check" in runs
     assert "gh pr comment" in runs and "out/review/diff.md" in runs
     assert steps[0]["with"]["fetch-depth"] == 0
+    uses = [step["uses"] for job in flow["jobs"].values() for step in job["steps"] if "uses" in step]
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses)  # pinned to commits
+    assert flow["permissions"] == {"contents": "read"}  # write access only where a job needs it
     preview = flow["jobs"]["preview"]
     assert preview["if"] == "vars.CLOUDLABS_PREVIEW == 'true'"
     assert "scripts/preview-all" in "\n".join(step.get("run", "") for step in preview["steps"])
