@@ -45,6 +45,11 @@ def proto(value: Any) -> str:
     return PROTOCOL_NUMBERS.get(text, text)
 
 
+def _rid(resource: Resource) -> str:
+    """A custom resource's id (every rendered one has one; its URN stands in otherwise)."""
+    return resource.id or resource.urn
+
+
 def name_of(resource: Resource) -> str:
     """The book name from the Name tag ("s01-VPC-A-RT-Public" -> "VPC-A-RT-Public")."""
     tag = (resource.inputs.get("tags") or {}).get("Name")
@@ -168,12 +173,12 @@ class NetworkModel:
             cidrs: list[Network] = [ip_network(r.inputs["cidrBlock"])]
             if r.outputs.get("ipv6CidrBlock"):
                 cidrs.append(ip_network(r.outputs["ipv6CidrBlock"]))
-            self.vpcs[r.id] = Vpc(r.id, name_of(r), cidrs)
-            main = r.outputs.get("mainRouteTableId") or f"main-{r.id}"
-            main_tables[r.id] = main
-            self.tables[main] = RouteTable(main, f"{name_of(r)} main route table", r.id, self._local_routes(r.id))
-            acl = r.outputs.get("defaultNetworkAclId") or f"default-acl-{r.id}"
-            default_nacls[r.id] = acl
+            self.vpcs[_rid(r)] = Vpc(_rid(r), name_of(r), cidrs)
+            main = r.outputs.get("mainRouteTableId") or f"main-{_rid(r)}"
+            main_tables[_rid(r)] = main
+            self.tables[main] = RouteTable(main, f"{name_of(r)} main route table", _rid(r), self._local_routes(_rid(r)))
+            acl = r.outputs.get("defaultNetworkAclId") or f"default-acl-{_rid(r)}"
+            default_nacls[_rid(r)] = acl
             self.nacls[acl] = Nacl(acl, f"{name_of(r)} default NACL", [
                 NaclEntry(100, egress, "-1", None, net, True) for egress in (False, True) for net in (ALL_V4, ALL_V6)])
             sg = r.outputs.get("defaultSecurityGroupId")
@@ -183,38 +188,38 @@ class NetworkModel:
                     SgRule(True, "-1", None, ALL_V4, None, "all outbound"),
                     SgRule(True, "-1", None, ALL_V6, None, "all outbound (IPv6)")])
         for r in self._of("aws:ec2/routeTable:RouteTable"):
-            self.tables[r.id] = RouteTable(r.id, name_of(r), r.inputs["vpcId"], self._local_routes(r.inputs["vpcId"]))
+            self.tables[_rid(r)] = RouteTable(_rid(r), name_of(r), r.inputs["vpcId"], self._local_routes(r.inputs["vpcId"]))
         for r in self._of("aws:ec2/route:Route"):
             table = self.tables.get(r.inputs["routeTableId"])
             if table is None:
                 continue
-            destination = ip_network(r.inputs.get("destinationCidrBlock") or r.inputs.get("destinationIpv6CidrBlock"))
+            destination = ip_network(str(r.inputs.get("destinationCidrBlock") or r.inputs.get("destinationIpv6CidrBlock")))
             kind, target = self._target(r.inputs)
             table.routes.append(Route(destination, kind, target, r.urn))
         for r in self._of("aws:ec2/subnet:Subnet"):
             vpc = r.inputs["vpcId"]
             v6 = r.inputs.get("ipv6CidrBlock")
-            self.subnets[r.id] = Subnet(r.id, name_of(r), vpc, ip_network(r.inputs["cidrBlock"]),
-                                        ip_network(v6) if v6 else None, main_tables.get(vpc, ""), default_nacls.get(vpc, ""))
+            self.subnets[_rid(r)] = Subnet(_rid(r), name_of(r), vpc, IPv4Network(r.inputs["cidrBlock"]),
+                                        IPv6Network(v6) if v6 else None, main_tables.get(vpc, ""), default_nacls.get(vpc, ""))
         for r in self._of("aws:ec2/routeTableAssociation:RouteTableAssociation"):
             if r.inputs.get("subnetId") in self.subnets:
                 self.subnets[r.inputs["subnetId"]].route_table = r.inputs["routeTableId"]
         for r in self._of("aws:ec2/networkAcl:NetworkAcl"):
-            self.nacls[r.id] = Nacl(r.id, name_of(r), [])
+            self.nacls[_rid(r)] = Nacl(_rid(r), name_of(r), [])
         for r in self._of("aws:ec2/networkAclRule:NetworkAclRule"):
             nacl = self.nacls.get(r.inputs["networkAclId"])
             if nacl is None:
                 continue
             protocol = proto(r.inputs["protocol"])
             ports = (int(r.inputs["fromPort"]), int(r.inputs["toPort"])) if protocol in ("6", "17") else None
-            cidr = ip_network(r.inputs.get("cidrBlock") or r.inputs.get("ipv6CidrBlock"))
+            cidr = ip_network(str(r.inputs.get("cidrBlock") or r.inputs.get("ipv6CidrBlock")))
             nacl.entries.append(NaclEntry(int(r.inputs["ruleNumber"]), bool(r.inputs.get("egress")), protocol, ports, cidr,
                                           r.inputs["ruleAction"] == "allow", r.urn))
         for r in self._of("aws:ec2/networkAclAssociation:NetworkAclAssociation"):
             if r.inputs.get("subnetId") in self.subnets:
                 self.subnets[r.inputs["subnetId"]].nacl = r.inputs["networkAclId"]
         for r in self._of("aws:ec2/securityGroup:SecurityGroup"):
-            self.groups[r.id] = SecurityGroup(r.id, name_of(r), [])
+            self.groups[_rid(r)] = SecurityGroup(_rid(r), name_of(r), [])
         for type_token, egress in (("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", False),
                                    ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", True)):
             for r in self._of(type_token):
@@ -225,11 +230,11 @@ class NetworkModel:
                 ports = None
                 if protocol in ("6", "17") and r.inputs.get("fromPort") is not None:
                     ports = (int(r.inputs["fromPort"]), int(r.inputs["toPort"]))
-                cidr = r.inputs.get("cidrIpv4") or r.inputs.get("cidrIpv6")
-                group.rules.append(SgRule(egress, protocol, ports, ip_network(cidr) if cidr else None,
+                peer = r.inputs.get("cidrIpv4") or r.inputs.get("cidrIpv6")
+                group.rules.append(SgRule(egress, protocol, ports, ip_network(peer) if peer else None,
                                           r.inputs.get("referencedSecurityGroupId"), r.inputs.get("description", ""), r.urn))
         for r in self._of("aws:ec2/natGateway:NatGateway"):
-            self.nats[r.id] = Endpoint(name_of(r), "NAT gateway", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
+            self.nats[_rid(r)] = Endpoint(name_of(r), "NAT gateway", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
                                        ip_address(r.outputs["publicIp"]) if r.outputs.get("publicIp") else None)
         for r in self._of("aws:ec2/instance:Instance"):
             self.endpoints[name_of(r)] = Endpoint(
@@ -269,7 +274,7 @@ class NetworkModel:
         accepted = {r.inputs["vpcPeeringConnectionId"] for r in self._of(
             "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter") if r.inputs.get("autoAccept")}
         for r in self._of("aws:ec2/vpcPeeringConnection:VpcPeeringConnection"):
-            self.peerings[r.id] = (r.inputs["vpcId"], r.inputs["peerVpcId"], bool(r.inputs.get("autoAccept")) or r.id in accepted)
+            self.peerings[_rid(r)] = (r.inputs["vpcId"], r.inputs["peerVpcId"], bool(r.inputs.get("autoAccept")) or _rid(r) in accepted)
 
     def _local_routes(self, vpc_id: str) -> list[Route]:
         vpc = self.vpcs.get(vpc_id)
@@ -557,7 +562,9 @@ class Evaluator:
         matches: list[tuple[SecurityGroup, SgRule]] = []
         for gid in endpoint.groups:
             group = self.m.groups.get(gid)
-            for rule in group.rules if group else []:
+            if group is None:
+                continue
+            for rule in group.rules:
                 if rule.egress != egress or rule.protocol not in ("-1", protocol):
                     continue
                 if ports is not None and rule.ports is not None and not (rule.ports[0] <= ports[0] and ports[1] <= rule.ports[1]):
