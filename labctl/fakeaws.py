@@ -57,7 +57,7 @@ class FakeAws(Mocks):
         self._lock = threading.Lock()
         self._by_id: dict[str, dict[str, Any]] = {}  # id -> computed state, for cross-references
         self._taken_ips: dict[str, set[IPv4Address]] = {}
-        self._handlers: dict[str, Callable[[MockResourceArgs, str], dict[str, Any]]] = {
+        self._handlers: dict[str, Callable[[MockResourceArgs, str], tuple[str, dict[str, Any]]]] = {
             "aws:ec2/vpc:Vpc": self._vpc,
             "aws:ec2/subnet:Subnet": self._subnet,
             "aws:ec2/eip:Eip": self._eip,
@@ -318,7 +318,7 @@ class FakeAws(Mocks):
 
     # --- lookups (invokes) ---------------------------------------------------------------------
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]  # the SDK accepts a plain dict
         handlers = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": self._zones,
             "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": self._offerings,

@@ -103,6 +103,10 @@ def _stack_urn(stack: str) -> str:
     return f"urn:pulumi:{stack}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{stack}"
 
 
+def _run_path(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")  # the program's globals are not needed
+
+
 class _ThreadLoops:
     """Event loops for the threads the SDK runs its RPCs on (the loop's default executor): each
     such thread needs a loop of its own (``pulumi.runtime.sync_await`` makes one otherwise). Made
@@ -147,7 +151,7 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
         thread_loops = _ThreadLoops()
         loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="render", initializer=thread_loops.start_thread))
         try:
-            loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+            loop.run_until_complete(run_in_stack(lambda: _run_path(program)))
         finally:
             # End the executor threads the SDK's RPCs ran on and close their event loops, so
             # many renders in one process leave no threads or loops behind.
