@@ -19,10 +19,16 @@ linted stack by stack, so every message names that student's own values.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
+
+from cloudlabs import REPO_ROOT
+from cloudlabs.writing import atomic_write
 
 from .cfn import Translation, UnmappedTypeError, translate
 from .deployrules import DEPLOY_RULES
@@ -186,12 +192,59 @@ def shape_key(graph: StackGraph, tr: Translation) -> str:
     return graph.settings.get("region", "") + "\n" + _personal_mask(graph)(json.dumps(tr.template, sort_keys=True))
 
 
-class Validator:
-    """Validates many stacks, linting each distinct template shape once."""
+def cache_dir() -> Path | None:
+    """Where lint results of deploy-ready shapes are kept between runs (git-ignored);
+    ``CLOUDLABS_CACHE_DIR=off`` turns the cache off."""
+    setting = os.environ.get("CLOUDLABS_CACHE_DIR", "")
+    if setting == "off":
+        return None
+    return (Path(setting) if setting else REPO_ROOT / ".cloudlabs" / "cache") / "lint"
 
-    def __init__(self) -> None:
+
+class LintCache:
+    """cfn-lint's matches per template shape, on disk: a re-plan of unchanged stacks lints nothing.
+    The key holds cfn-lint's version, the region and the shape (so a changed translation, program or
+    schema version is a new key); an unreadable entry is ignored and linted again."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+        from importlib.metadata import version
+        self.salt = f"cfn-lint {version('cfn-lint')}\n"
+
+    def _path(self, key: str) -> Path | None:
+        if self.directory is None:
+            return None
+        return self.directory / (hashlib.sha256((self.salt + key).encode()).hexdigest() + ".json")
+
+    def get(self, key: str) -> list[Match] | None:
+        path = self._path(key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text())
+            return [(list(p), str(r), str(m)) for p, r, m in data]
+        except (OSError, ValueError, TypeError):
+            return None  # a damaged entry: lint again
+
+    def put(self, key: str, matches: list[Match]) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, json.dumps(matches))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+class Validator:
+    """Validates many stacks, linting each distinct template shape once (and, with the on-disk
+    cache, once across runs)."""
+
+    def __init__(self, cache: LintCache | None = None) -> None:
         # shape -> cfn-lint's matches, for shapes whose every match is suppressed (deploy-ready)
         self.clean_shapes: dict[str, list[Match]] = {}
+        self.cache = cache if cache is not None else LintCache(cache_dir())
         self.lints = 0  # how many templates cfn-lint actually read (for the benchmark)
 
     def validate(self, graph: StackGraph) -> StackValidation:
@@ -205,11 +258,14 @@ class Validator:
         region = str(graph.settings.get("region") or "us-east-1")
         key = shape_key(graph, tr)
         matches = self.clean_shapes.get(key)
+        cached = matches is None and (matches := self.cache.get(key)) is not None
         if matches is None:
             self.lints += 1
             matches = _lint(tr.template, region)
         _schema_findings(graph, tr, matches, result)  # values read from this stack's own template
         if not result.findings:  # shared only when clean: a finding is always from the stack's own lint
+            if key not in self.clean_shapes and not cached:
+                self.cache.put(key, matches)
             self.clean_shapes[key] = matches
         for rule in DEPLOY_RULES:
             result.findings.extend(rule.check(graph))

@@ -38,6 +38,19 @@ def config(**overrides: Any) -> dict[str, Any]:
     return base
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _lint_cache_outside_the_checkout(tmp_path_factory):
+    """Tests never write the validator's lint cache into the checkout."""
+    import os
+    previous = os.environ.get("CLOUDLABS_CACHE_DIR")
+    os.environ["CLOUDLABS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("CLOUDLABS_CACHE_DIR", None)
+    else:
+        os.environ["CLOUDLABS_CACHE_DIR"] = previous
+
+
 _cache: dict[str, StackGraph] = {}
 
 

@@ -11,7 +11,7 @@ import pytest
 from cloudlabs.catalog import LABS
 from labctl import cfn, deployrules
 from labctl.graph import StackGraph
-from labctl.validation import SUPPRESSIONS, Validator, validate_graphs
+from labctl.validation import SUPPRESSIONS, LintCache, Validator, validate_graphs
 
 from .conftest import config, lab_graph
 
@@ -150,7 +150,7 @@ def test_suppressions_are_documented_and_narrow():
 
 
 def test_stacks_of_one_shape_are_linted_once_and_findings_stay_per_student():
-    validator = Validator()
+    validator = Validator(LintCache(None))
     from .conftest import render_config
     graphs = [render_config(config(student=f"s{seat:02d}", seat=seat, labs=[{"lab": "vpc-nat"}])) for seat in (1, 2, 30)]
     assert all(validator.validate(g).ready for g in graphs) and validator.lints == 1
@@ -223,3 +223,20 @@ def test_the_readme_shows_the_suppression_table_and_the_rules_as_the_code_has_th
         assert "| " + " | ".join(row) + " |" in readme
     for rule in deployrules.DEPLOY_RULES:
         assert f"| {rule.id} | {rule.kind} | {rule.summary} | {rule.source} |" in readme
+
+
+def test_the_lint_cache_serves_a_deploy_ready_shape_across_runs_and_survives_damage(tmp_path):
+    graph = lab_graph("vpc-nat")
+    first = Validator(LintCache(tmp_path))
+    assert first.validate(graph).ready and first.lints == 1
+    (entry,) = tmp_path.iterdir()
+    second = Validator(LintCache(tmp_path))  # a later run: nothing to lint
+    result = second.validate(graph)
+    assert result.ready and second.lints == 0 and len(result.suppressed) == len(first.validate(graph).suppressed)
+    entry.write_text("{not json")
+    third = Validator(LintCache(tmp_path))
+    assert third.validate(graph).ready and third.lints == 1  # damaged: linted again
+    bad = StackGraph.from_json(copy.deepcopy(graph.to_json()))
+    resource(bad, "vpc-nat-bastion-sg").inputs["description"] = "the bastion's group"
+    fourth = Validator(LintCache(tmp_path))
+    assert not fourth.validate(bad).ready  # a new shape: never served from another shape's entry
