@@ -129,14 +129,15 @@ _SPECS = (
         seed_lines="L5281-5700",
         summary=(
             "VPC-A with public SN-A-01 and private SN-A-02, an internet gateway, a bastion (SSH "
-            "from the admin CIDR) and a private web-dev server reached through it; a NAT gateway "
-            "with an Elastic IP gives web-dev a way out."
+            "from the admin CIDR) and a private web-dev server reached through it; in the solution "
+            "a NAT gateway with an Elastic IP gives web-dev a way out."
         ),
         stages={
-            "starter": "NAT gateway exists but the private route table has no default route, and "
-            "web-dev accepts only SSH from the bastion: no updates, no curl from the bastion",
-            "solution": "private default route to the NAT gateway; web-dev accepts SSH and HTTP "
-            "from the bastion's security group",
+            "starter": "no NAT gateway and no Elastic IP (the book creates them, L5535), no route out of "
+            "SN-A-02, web-dev without a web server and accepting only SSH from the bastion: no updates, "
+            "no ping 8.8.8.8, no curl from the bastion",
+            "solution": "NAT gateway + Elastic IP in SN-A-01 and the private default route to it; web-dev "
+            "serves its page and accepts SSH and HTTP from the bastion's security group",
         },
     ),
     LabSpec(

@@ -88,7 +88,7 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         associate_public_ip_address=args.public,
         ipv6_address_count=args.ipv6_addresses or None,
         key_name=ctx.key_name,
-        user_data=args.user_data,
+        user_data=args.user_data or None,  # "" = deliberately none (the student installs by hand)
         user_data_replace_on_change=True,
         metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
         root_block_device={
