@@ -230,7 +230,11 @@ _SPECS = (
             "(exampleDB, user admin, generated secret password, encrypted, 20 GiB) in a DB subnet group "
             "over two AZs; 3306 only from the web server's group; the PHP page lists table1's three records."
         ),
-        stages={"solution": "the page lists the three records read from the database"},
+        stages={
+            "starter": "the web server with Apache2 only and the empty database (the book's L7930 and L7937): "
+            "the student installs mysql-client and PHP, creates table1 with its three rows and writes the PHP page",
+            "solution": "the page lists the three records read from the database",
+        },
         options=LampOptions,
     ),
     LabSpec(

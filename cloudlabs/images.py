@@ -201,3 +201,17 @@ def lamp_user_data(endpoint: str, port: int, password: str) -> str:
         "systemctl restart apache2",
         "",
     ])
+
+
+def lamp_starter_user_data() -> str:
+    """Chapter 10's starting point (L7916-7932): the book's user data, Apache2 only. The student
+    installs mysql-client, creates table1 with its three records, writes header.php and index.php
+    and installs PHP by hand (L8086-8277), so nothing here knows the database or its password."""
+    return "\n".join([
+        "#!/bin/bash",
+        "# cloudlabs: LAMP starter (chapter 10): Apache2 only, as in the book's user data",
+        "export DEBIAN_FRONTEND=noninteractive",
+        "until apt-get update -y && apt-get install -y apache2; do sleep 30; done",
+        "systemctl enable --now apache2",
+        "",
+    ])
