@@ -183,11 +183,15 @@ _SPECS = (
         title="An Application Load Balancer over three web servers",
         seed_lines="L6201-6500",
         summary=(
-            "Three web servers in three AZs, each page naming its host; a target group on HTTP 80 with "
-            "the book's health check (/, every 30 s, 5 s timeout, 2 unhealthy, 5 healthy, 200); an "
-            "internet-facing ALB and a listener forwarding to it; servers take HTTP only from the ALB."
+            "Three web servers in three AZs, each page naming its host and browsable directly (the book's "
+            "first test); a target group on HTTP 80 with the book's health check (/, every 30 s, 5 s timeout, "
+            "2 unhealthy, 5 healthy, 200); an internet-facing ALB and a listener forwarding to it."
         ),
-        stages={"solution": "the ALB alternates between the three servers"},
+        stages={
+            "starter": "the three servers, each browsable on its public IP (L6230); no target group, no ALB: "
+            "the student builds them",
+            "solution": "the ALB alternates between the three servers (L6343)",
+        },
     ),
     LabSpec(
         key="autoscaling",
@@ -199,7 +203,7 @@ _SPECS = (
             "Auto Scaling group of min 2 / desired 2 / max 4 over three subnets, registered to the ALB's "
             "target group with ELB health checks, and target tracking on average CPU at 50%."
         ),
-        stages={"solution": "two servers behind the ALB; loading their CPU adds up to two more"},
+        stages={"solution": "two identical servers behind the ALB (L6505); loading their CPU adds up to two more"},
     ),
     LabSpec(
         key="object-storage",
