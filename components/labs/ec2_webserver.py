@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
 
 from cloudlabs.catalog import Ec2WebserverOptions
 from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, ImageSpec
+from cloudlabs.metadata import metadata_commands
 from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
@@ -26,7 +29,12 @@ def server_images(options: Ec2WebserverOptions) -> list[ImageSpec]:
 class Ec2WebserverLab(LabComponent):
     """The student's own "default VPC" (six public /20s, one per AZ) and VM1..VMn, one per
     subnet, sharing one security group: SSH from the admin CIDR and, from the `solution` stage
-    on, HTTP from anywhere (the `starter` is the book's "It failed! Why?")."""
+    on, HTTP from anywhere (the `starter` is the book's "It failed! Why?"). The group also admits
+    SSH from its own members, so VM1 can SSH into VM2 once the student copies the key there
+    (chapter 13's test, L11127).
+
+    IMDSv2 stays required; the output `metadataCommands` gives chapter 4's metadata questions
+    (L3233-3261) in their token form (see cloudlabs/metadata.py for why)."""
 
     TYPE = "cloudlabs:labs:Ec2Webserver"
 
@@ -42,6 +50,8 @@ class Ec2WebserverLab(LabComponent):
                 web(INTERNET, vm, 80, f"browse http://<{vm} public IP>/" + ("" if stage == "solution" else ": it fails, why?")),
                 allow(vm, INTERNET, 443, "the user data downloads the web server package"),
             ]
+        if options.count >= 2:
+            paths.append(allow("VM1", "VM2", 22, "ssh from VM1 into VM2 with the key copied to VM1 (L11127)"))
         return paths
 
     def build(self, name: str, args: LabArgs) -> dict[str, Any]:
@@ -60,6 +70,10 @@ class Ec2WebserverLab(LabComponent):
                                  rules=rules, context=ctx, group_name="web-SG"),
             opts=self.child,
         )
+        aws.vpc.SecurityGroupIngressRule(  # refers to the group itself: added once the group exists
+            f"{name}-web-sg-in-ssh-from-web-sg", security_group_id=group.id, ip_protocol="tcp", from_port=22, to_port=22,
+            referenced_security_group_id=group.id, description="SSH between the servers of this group",
+            tags=ctx.tags("web-SG/ssh-from-web-SG"), opts=pulumi.ResourceOptions(parent=group))
 
         images = server_images(options)
         amis = {image.key: lookup_ami(image, ctx.instance_type) for image in dict.fromkeys(images)}
@@ -86,4 +100,5 @@ class Ec2WebserverLab(LabComponent):
             "vpcCidr": str(plan.cidr),
             "servers": servers,
             "urls": [s["url"] for s in servers.values()],
+            "metadataCommands": metadata_commands(),
         }
