@@ -217,7 +217,8 @@ _SPECS = (
             "gateway endpoint (no internet)."
         ),
         stages={
-            "starter": "every bucket private (the book's 'Access Denied'), no CORS rule, the endpoint "
+            "starter": "every bucket private (the book's 'Access Denied') except, with cors, the two working "
+            "websites whose cross-origin fetch fails (no CORS rule yet), the endpoint "
             "bucket without its policy",
             "solution": "the policies, the websites readable, website 2 allows website 1 by CORS, the "
             "endpoint bucket readable through the endpoint",
