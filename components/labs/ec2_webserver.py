@@ -13,7 +13,7 @@ from cloudlabs.metadata import metadata_commands
 from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
-from ..network import LabVpc, LabVpcArgs
+from ..network import LabVpc, LabVpcArgs, region_zones
 from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
 from .base import LabArgs, LabComponent
 
@@ -58,8 +58,9 @@ class Ec2WebserverLab(LabComponent):
         ctx, options = args.context, args.options
         assert isinstance(options, Ec2WebserverOptions)
         plan = args.layout.vpc("VPC")
-        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx,
-                                               availability_zones=zones_offering(ctx.instance_type)), opts=self.child)
+        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(
+            plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type), all_zones=region_zones(),
+            instance_subnets=tuple(s.name for s in plan.public_subnets[:options.count])), opts=self.child)
         rules = [inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR")]
         if ctx.stage == "solution":
             rules.append(inbound(HTTP, ANYWHERE, "HTTP from anywhere"))
