@@ -224,7 +224,7 @@ BAD_COHORTS = [
      F + ":1: cohort: \"spring27\" is not allowed (the file is fall26.yaml); allowed: the file's name without .yaml ('fall26')"),
     ("misspelt key", BASE + "adminCIDR: 198.51.100.0/24\n",
      F + ':14: adminCIDR: "198.51.100.0/24" is not allowed (unknown key; did you mean adminCidr?); allowed: the keys cohort, '
-         'region, profile, adminCidr, allowOpenAdminCidr, expires, labs, instanceType, keyName, roster'),
+         'region, profile, adminCidr, allowOpenAdminCidr, expires, labs, instanceType, keyName, keyFile, nameTagPrefix, roster'),
     ("key given twice", BASE + "region: us-west-2\n",
      F + ':14: region: "us-west-2" is not allowed (duplicate key: first at line 2); allowed: each key once'),
     ("no roster", BASE.split("roster:")[0],

@@ -137,7 +137,7 @@ def test_gateway_endpoint_for_the_private_subnet_scoped_to_the_labs_bucket():
     assert (endpoint.inputs["serviceName"], endpoint.inputs["vpcEndpointType"]) == ("com.amazonaws.us-east-1.s3", "Gateway")
     tables = {t.id: t for t in graph.of_type("aws:ec2/routeTable:RouteTable")}
     (table_id,) = endpoint.inputs["routeTableIds"]
-    assert tables[table_id].inputs["tags"]["Name"] == "s01-VPC-RT-Private"
+    assert tables[table_id].inputs["tags"]["Name"] == "VPC-RT-Private"
     assert associations(graph)["SN-96"] == "VPC-RT-Private"
     assert subnets(graph)["SN-96"].inputs["cidrBlock"] == "10.1.96.0/20"
     assert json.loads(endpoint.inputs["policy"])["Statement"] == [{
