@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("labs", help="list the lab catalog")
     from . import fleetcli
     fleetcli.add_commands(sub, _targets_argument)
+    from . import probecli
+    probecli.add_command(sub, _targets_argument)
     return parser
 
 
@@ -155,6 +157,9 @@ def _main(argv: list[str] | None) -> int:
         return cmd_diff(args, out)
     if args.command == "reach":
         return cmd_reach(args, out)
+    if args.command == "probe":
+        from .probecli import cmd_probe
+        return cmd_probe(args, out, resolve_targets)
     if args.command in ("up", "preview", "refresh", "destroy", "stop", "start", "sweep", "expired"):
         from . import fleetcli
         if args.command == "sweep":
