@@ -28,7 +28,9 @@ class NoOptions(LabOptions):
 
 
 class Ec2WebserverOptions(LabOptions):
-    count: int = Field(2, ge=1, le=6, description="a whole number of web servers from 1 to 6")
+    count: int = Field(2, ge=0, le=6, description="a whole number of web servers from 0 to 6 (0: the VPC and the "
+                                                  "security group only, for the CLI and boto3 deployments of the "
+                                                  "chapter 3 assignment, L2559-2635)")
     os: Literal["amazon-linux-2023", "ubuntu-24.04", "alternate"] = Field(
         "amazon-linux-2023",
         description="amazon-linux-2023, ubuntu-24.04, or alternate (VM1 Amazon Linux, VM2 Ubuntu, ... as in the coursework)",

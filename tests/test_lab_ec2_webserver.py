@@ -105,3 +105,18 @@ def test_metadata_questions_of_chapter_4_are_printed_in_their_imdsv2_form():
     assert len(commands) == 17
     assert 'curl -s -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/placement/availability-zone' in commands
     assert all("$TOKEN" in c for c in commands[1:])
+
+
+def test_vpc_only_start_for_the_cli_and_boto3_assignment():
+    """count 0 (L2559-2635): the VPC and the group (SSH and HTTP), no server; the outputs are the
+    ids the student's run-instances and boto3 calls need."""
+    graph = lab_graph("ec2-webserver", options={"count": 0})
+    assert not graph.of_type(INSTANCE)
+    out = graph.outputs["ec2-webserver"]
+    nets = subnets(graph)
+    (group,) = graph.of_type(SG)
+    assert out["subnetIds"] == {name: s.id for name, s in nets.items()} and out["securityGroupId"] == group.id
+    assert set(out["amis"]) == {"amazon-linux-2023", "ubuntu-24.04"} and out["amis"]["amazon-linux-2023"].startswith("ami-")
+    assert f"--subnet-id {nets['SN-32'].id} --security-group-ids {group.id}" in out["cliExampleVm3"]
+    assert "--key-name vockey" in out["cliExampleVm3"] and "HttpTokens=required" in out["cliExampleVm3"]
+    assert ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0") in sg_rules(graph)

@@ -77,6 +77,8 @@ class Ec2WebserverLab(LabComponent):
             tags=ctx.tags("web-SG/ssh-from-web-SG"), opts=pulumi.ResourceOptions(parent=group))
 
         images = server_images(options)
+        if not images:
+            return self._vpc_only(plan, vpc, group, ctx)
         amis = {image.key: lookup_ami(image, ctx.instance_type) for image in dict.fromkeys(images)}
         servers: dict[str, Any] = {}
         for i, image in enumerate(images):
@@ -101,5 +103,30 @@ class Ec2WebserverLab(LabComponent):
             "vpcCidr": str(plan.cidr),
             "servers": servers,
             "urls": [s["url"] for s in servers.values()],
+            "metadataCommands": metadata_commands(),
+        }
+
+    def _vpc_only(self, plan, vpc: LabVpc, group: LabSecurityGroup, ctx) -> dict[str, Any]:
+        """Chapter 3's assignment (L2559-2635): the student deploys VM1-VM6 by console, AWS CLI and
+        boto3; the outputs give the ids those commands need and one CLI example (VM3)."""
+        amis = {image.key: lookup_ami(image, ctx.instance_type) for image in (AMAZON_LINUX_2023, UBUNTU_24_04)}
+        subnet_ids = {s.name: vpc.subnets[s.name].id for s in plan.public_subnets}
+        key = f" --key-name {ctx.key_name}" if ctx.key_name else ""
+        example = pulumi.Output.all(amis[AMAZON_LINUX_2023.key], subnet_ids["SN-32"], group.id).apply(
+            lambda v: f"aws ec2 run-instances --image-id {v[0]} --instance-type {ctx.instance_type}{key} "
+                      f"--subnet-id {v[1]} --security-group-ids {v[2]} --associate-public-ip-address "
+                      "--metadata-options HttpTokens=required --user-data file://user-data.sh "
+                      "--tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=VM3}]'")
+        return {
+            "vpcId": vpc.vpc_id,
+            "vpcCidr": str(plan.cidr),
+            "subnetIds": subnet_ids,
+            "securityGroupId": group.id,
+            "amis": amis,
+            "instanceType": ctx.instance_type,
+            "keyName": ctx.key_name,
+            "assignment": "VM1/VM2 by console in SN-0/SN-16, VM3/VM4 by AWS CLI in SN-32/SN-48, VM5/VM6 by boto3 in "
+                          "SN-64/SN-80; odd VMs Amazon Linux, even VMs Ubuntu; all in securityGroupId (L2559)",
+            "cliExampleVm3": example,
             "metadataCommands": metadata_commands(),
         }
