@@ -37,13 +37,14 @@ class Ec2WebserverOptions(LabOptions):
     )
 
 
-AccessControlPart = Literal["nacl", "security-groups", "containers"]
+AccessControlPart = Literal["nacl", "security-groups", "containers", "coursework"]
 
 
 class AccessControlOptions(LabOptions):
     parts: tuple[AccessControlPart, ...] = Field(
         ("nacl", "security-groups", "containers"), min_length=1, strict=False,
-        description="a non-empty list of parts, each once: nacl, security-groups, containers",
+        description="a non-empty list of parts, each once: nacl, security-groups, containers, coursework "
+                    "(chapter 5's VM1 in SN-0 and VM2/VM3 in SN-80, L4233)",
     )
 
     @field_validator("parts")
