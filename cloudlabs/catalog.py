@@ -28,20 +28,23 @@ class NoOptions(LabOptions):
 
 
 class Ec2WebserverOptions(LabOptions):
-    count: int = Field(2, ge=1, le=6, description="a whole number of web servers from 1 to 6")
+    count: int = Field(2, ge=0, le=6, description="a whole number of web servers from 0 to 6 (0: the VPC and the "
+                                                  "security group only, for the CLI and boto3 deployments of the "
+                                                  "chapter 3 assignment, L2559-2635)")
     os: Literal["amazon-linux-2023", "ubuntu-24.04", "alternate"] = Field(
         "amazon-linux-2023",
         description="amazon-linux-2023, ubuntu-24.04, or alternate (VM1 Amazon Linux, VM2 Ubuntu, ... as in the coursework)",
     )
 
 
-AccessControlPart = Literal["nacl", "security-groups", "containers"]
+AccessControlPart = Literal["nacl", "security-groups", "containers", "coursework"]
 
 
 class AccessControlOptions(LabOptions):
     parts: tuple[AccessControlPart, ...] = Field(
         ("nacl", "security-groups", "containers"), min_length=1, strict=False,
-        description="a non-empty list of parts, each once: nacl, security-groups, containers",
+        description="a non-empty list of parts, each once: nacl, security-groups, containers, coursework "
+                    "(chapter 5's VM1 in SN-0 and VM2/VM3 in SN-80, L4233)",
     )
 
     @field_validator("parts")
@@ -129,14 +132,15 @@ _SPECS = (
         seed_lines="L5281-5700",
         summary=(
             "VPC-A with public SN-A-01 and private SN-A-02, an internet gateway, a bastion (SSH "
-            "from the admin CIDR) and a private web-dev server reached through it; a NAT gateway "
-            "with an Elastic IP gives web-dev a way out."
+            "from the admin CIDR) and a private web-dev server reached through it; in the solution "
+            "a NAT gateway with an Elastic IP gives web-dev a way out."
         ),
         stages={
-            "starter": "NAT gateway exists but the private route table has no default route, and "
-            "web-dev accepts only SSH from the bastion: no updates, no curl from the bastion",
-            "solution": "private default route to the NAT gateway; web-dev accepts SSH and HTTP "
-            "from the bastion's security group",
+            "starter": "no NAT gateway and no Elastic IP (the book creates them, L5535), no route out of "
+            "SN-A-02, web-dev without a web server and accepting only SSH from the bastion: no updates, "
+            "no ping 8.8.8.8, no curl from the bastion",
+            "solution": "NAT gateway + Elastic IP in SN-A-01 and the private default route to it; web-dev "
+            "serves its page and accepts SSH and HTTP from the bastion's security group",
         },
     ),
     LabSpec(
@@ -182,11 +186,15 @@ _SPECS = (
         title="An Application Load Balancer over three web servers",
         seed_lines="L6201-6500",
         summary=(
-            "Three web servers in three AZs, each page naming its host; a target group on HTTP 80 with "
-            "the book's health check (/, every 30 s, 5 s timeout, 2 unhealthy, 5 healthy, 200); an "
-            "internet-facing ALB and a listener forwarding to it; servers take HTTP only from the ALB."
+            "Three web servers in three AZs, each page naming its host and browsable directly (the book's "
+            "first test); a target group on HTTP 80 with the book's health check (/, every 30 s, 5 s timeout, "
+            "2 unhealthy, 5 healthy, 200); an internet-facing ALB and a listener forwarding to it."
         ),
-        stages={"solution": "the ALB alternates between the three servers"},
+        stages={
+            "starter": "the three servers, each browsable on its public IP (L6230); no target group, no ALB: "
+            "the student builds them",
+            "solution": "the ALB alternates between the three servers (L6343)",
+        },
     ),
     LabSpec(
         key="autoscaling",
@@ -198,7 +206,7 @@ _SPECS = (
             "Auto Scaling group of min 2 / desired 2 / max 4 over three subnets, registered to the ALB's "
             "target group with ELB health checks, and target tracking on average CPU at 50%."
         ),
-        stages={"solution": "two servers behind the ALB; loading their CPU adds up to two more"},
+        stages={"solution": "two identical servers behind the ALB (L6505); loading their CPU adds up to two more"},
     ),
     LabSpec(
         key="object-storage",
@@ -212,7 +220,8 @@ _SPECS = (
             "gateway endpoint (no internet)."
         ),
         stages={
-            "starter": "every bucket private (the book's 'Access Denied'), no CORS rule, the endpoint "
+            "starter": "every bucket private (the book's 'Access Denied') except, with cors, the two working "
+            "websites whose cross-origin fetch fails (no CORS rule yet), the endpoint "
             "bucket without its policy",
             "solution": "the policies, the websites readable, website 2 allows website 1 by CORS, the "
             "endpoint bucket readable through the endpoint",
@@ -229,7 +238,11 @@ _SPECS = (
             "(exampleDB, user admin, generated secret password, encrypted, 20 GiB) in a DB subnet group "
             "over two AZs; 3306 only from the web server's group; the PHP page lists table1's three records."
         ),
-        stages={"solution": "the page lists the three records read from the database"},
+        stages={
+            "starter": "the web server with Apache2 only and the empty database (the book's L7930 and L7937): "
+            "the student installs mysql-client and PHP, creates table1 with its three rows and writes the PHP page",
+            "solution": "the page lists the three records read from the database",
+        },
         options=LampOptions,
     ),
     LabSpec(

@@ -44,9 +44,11 @@ SETTING_OF = {
     "labs": f"{NAMESPACE}:labs",
     "instanceType": f"{NAMESPACE}:instanceType",
     "keyName": f"{NAMESPACE}:keyName",
+    "keyFile": f"{NAMESPACE}:keyFile",
+    "nameTagPrefix": f"{NAMESPACE}:nameTagPrefix",
 }
 COHORT_KEYS = ("cohort", "region", "profile", "adminCidr", "allowOpenAdminCidr", "expires", "labs",
-               "instanceType", "keyName", "roster")
+               "instanceType", "keyName", "keyFile", "nameTagPrefix", "roster")
 REQUIRED = ("cohort", "region", "adminCidr", "expires", "labs", "roster")
 STUDENT_KEYS = ("id", "seat", "name", "labs")
 ALLOWED_TOP = "the keys " + ", ".join(COHORT_KEYS)

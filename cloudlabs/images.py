@@ -61,6 +61,10 @@ def ami_name_filter(image: ImageSpec, instance_type: str) -> str:
 # The book's landing page, with its tags closed in the right order. $(hostname -f) is expanded
 # by the shell on the instance, so every server names itself (ip-10-N-x-y.ec2.internal).
 HELLO_PAGE = "<html><body><h1>Hello from $(hostname -f)</h1></body></html>"
+# Chapter 8.1's page (L6256): each server names itself, so refreshing the ALB shows it alternate.
+THIS_IS_PAGE = "<html><body><h1>This is $(hostname -f)</h1></body></html>"
+# Chapter 8.3's page (L6530 area): every server of the Auto Scaling group identical (L6505).
+ASG_PAGE = "<html><head><title>TELE20483</title></head><body><h1>Auto Scaling Group</h1><p>Cloud Enabled Networks</p></body></html>"
 
 # A private host reaches package mirrors only once its subnet routes to a NAT gateway (the
 # `starter` of vpc-nat has none): keep trying, so the page appears as soon as the route does.
@@ -199,5 +203,19 @@ def lamp_user_data(endpoint: str, port: int, password: str) -> str:
         "PHP",
         "systemctl enable apache2",
         "systemctl restart apache2",
+        "",
+    ])
+
+
+def lamp_starter_user_data() -> str:
+    """Chapter 10's starting point (L7916-7932): the book's user data, Apache2 only. The student
+    installs mysql-client, creates table1 with its three records, writes header.php and index.php
+    and installs PHP by hand (L8086-8277), so nothing here knows the database or its password."""
+    return "\n".join([
+        "#!/bin/bash",
+        "# cloudlabs: LAMP starter (chapter 10): Apache2 only, as in the book's user data",
+        "export DEBIAN_FRONTEND=noninteractive",
+        "until apt-get update -y && apt-get install -y apache2; do sleep 30; done",
+        "systemctl enable --now apache2",
         "",
     ])

@@ -38,6 +38,9 @@ class Profile(_Model):
     instance_types: tuple[str, ...] = Field(min_length=1, strict=False)
     iam: IamRules = IamRules()
     session_hours: float = Field(gt=0)
+    # Name tags start with the student's id where students share an account (so the console and
+    # the book's CLI queries tell them apart); in an account of the student's own it is noise.
+    name_tag_prefix: bool = True
 
 
 ALLOWED = {
@@ -49,6 +52,7 @@ ALLOWED = {
     "serviceRole": "the name of an existing IAM role",
     "instanceProfile": "the name of an existing instance profile",
     "sessionHours": "a number of hours more than 0",
+    "nameTagPrefix": "true or false: Name tags start with the student id (accounts shared by students)",
 }
 
 

@@ -98,6 +98,8 @@ class StackSettings:
     instance_type: str
     expires: date
     region: str
+    key_file: str | None = None
+    name_tag_prefix: bool = True
 
     @property
     def stack_name(self) -> str:
@@ -163,6 +165,15 @@ def _key_name(value: Any) -> str:
     return value
 
 
+_KEY_FILE = re.compile(r"[A-Za-z0-9_.~/-]{1,128}")
+
+
+def _key_file(value: Any) -> str:
+    if not isinstance(value, str) or not _KEY_FILE.fullmatch(value) or value.endswith("/"):
+        raise ValueError(None)
+    return value
+
+
 def _instance_type(value: Any) -> str:
     if not isinstance(value, str) or not INSTANCE_TYPE.match(value):
         raise ValueError("not an instance type name")
@@ -193,6 +204,10 @@ _KEYS: tuple[_Key, ...] = (
     _Key("allowOpenAdminCidr", _bool, "true or false", required=False, default=False),
     _Key("profile", _text, "", required=False, default=DEFAULT_PROFILE),
     _Key("keyName", _key_name, "the name of an existing EC2 key pair (1-255 printable ASCII characters)", required=False),
+    _Key("keyFile", _key_file, "the private key file the ssh commands use, e.g. vockey.pem or labsuser.pem "
+         "(letters, digits, . _ - ~ /; default <keyName>.pem)", required=False),
+    _Key("nameTagPrefix", _bool, "true or false: Name tags start with the student id (default: the profile's "
+         "nameTagPrefix; learner-lab false, one account per student)", required=False),
     _Key("instanceType", _instance_type, "", required=False, default=DEFAULT_INSTANCE_TYPE),
     _Key("expires", _expires, "a date written YYYY-MM-DD (tagged on every resource as cloudlabs:expires)"),
 )
@@ -269,7 +284,7 @@ def decode_runtime_config(config: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if key == f"{NAMESPACE}:seat" and re.fullmatch(r"[0-9]{1,6}", value):
             native[key] = int(value)
-        elif key == f"{NAMESPACE}:allowOpenAdminCidr" and value in ("true", "false"):
+        elif key in (f"{NAMESPACE}:allowOpenAdminCidr", f"{NAMESPACE}:nameTagPrefix") and value in ("true", "false"):
             native[key] = value == "true"
         elif key == f"{NAMESPACE}:labs" and value[:1] in "[{":
             try:
@@ -344,6 +359,8 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
         instance_type=values["instanceType"],
         expires=values["expires"],
         region=values[REGION_KEY],
+        key_file=values["keyFile"],
+        name_tag_prefix=profile.name_tag_prefix if values["nameTagPrefix"] is None else values["nameTagPrefix"],
     )
 
 

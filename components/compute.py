@@ -48,11 +48,11 @@ def zones_offering(instance_type: str, opts: pulumi.InvokeOptions | None = None)
     return offerings.locations.apply(lambda zones: sorted(set(zones)))
 
 
-def ssh_command(user: str, host: pulumi.Input[str], key_name: str | None,
+def ssh_command(user: str, host: pulumi.Input[str], key_file: str | None,
                 via: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
     """The ssh command a student pastes. Through a bastion it uses ProxyJump semantics with the
     key given to both hops (plain ``-J`` would not pass ``-i`` to the jump host)."""
-    key = f"-i {key_name}.pem " if key_name else ""
+    key = f"-i {key_file} " if key_file else ""
     if via is None:
         return pulumi.Output.concat("ssh ", key, user, "@", host)
     return pulumi.Output.concat(
@@ -88,7 +88,7 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         associate_public_ip_address=args.public,
         ipv6_address_count=args.ipv6_addresses or None,
         key_name=ctx.key_name,
-        user_data=args.user_data,
+        user_data=args.user_data or None,  # "" = deliberately none (the student installs by hand)
         user_data_replace_on_change=True,
         metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
         root_block_device={
@@ -125,7 +125,7 @@ class WebServer(pulumi.ComponentResource):
         self.url = pulumi.Output.concat("http://", address, "/")
         self.url_v6 = pulumi.Output.concat("http://[", self.ipv6, "]/") if self.ipv6 is not None else None
         self.login_user = args.image.login_user
-        self.ssh = ssh_command(args.image.login_user, address, args.context.key_name) if args.public else None
+        self.ssh = ssh_command(args.image.login_user, address, args.context.ssh_key_file) if args.public else None
         self.register_outputs({
             "instance_id": self.instance.id,
             "private_ip": self.private_ip,
@@ -179,8 +179,8 @@ class Bastion(pulumi.ComponentResource):
         self.public_ip = self.instance.public_ip
         self.private_ip = self.instance.private_ip
         self.login_user = AMAZON_LINUX_2023.login_user
-        self._key_name = ctx.key_name
-        self.ssh = ssh_command(self.login_user, self.public_ip, ctx.key_name)
+        self._key_file = ctx.ssh_key_file
+        self.ssh = ssh_command(self.login_user, self.public_ip, ctx.ssh_key_file)
         self.register_outputs({
             "instance_id": self.instance.id,
             "public_ip": self.public_ip,
@@ -190,4 +190,4 @@ class Bastion(pulumi.ComponentResource):
 
     def ssh_to(self, user: str, private_ip: pulumi.Input[str]) -> pulumi.Output[str]:
         """The ssh command for a private host, through this bastion."""
-        return ssh_command(user, private_ip, self._key_name, via=self.public_ip)
+        return ssh_command(user, private_ip, self._key_file, via=self.public_ip)

@@ -23,6 +23,13 @@ class LabContext:
     instance_type: str
     key_name: str | None
     region: str
+    key_file: str | None = None  # the private key file the student holds; default <keyName>.pem
+    name_tag_prefix: bool = True  # Name tags <student>-<book name>; false in an account of the student's own
+
+    @property
+    def ssh_key_file(self) -> str | None:
+        """What `ssh -i` is given in the outputs (vockey.pem, or labsuser.pem as some downloads name it)."""
+        return self.key_file or (f"{self.key_name}.pem" if self.key_name else None)
 
     @classmethod
     def for_lab(cls, settings: StackSettings, lab: str, stage: str) -> "LabContext":
@@ -38,13 +45,16 @@ class LabContext:
             instance_type=settings.instance_type,
             key_name=settings.key_name,
             region=settings.region,
+            key_file=settings.key_file,
+            name_tag_prefix=settings.name_tag_prefix,
         )
 
     def tags(self, name: str) -> dict[str, str]:
-        """Tags for every taggable resource: a Name the student recognises from the book, and
-        the cloudlabs:* keys the teardown sweep and the expiry report search for."""
+        """Tags for every taggable resource: a Name the student recognises from the book (with the
+        student's id in front in a shared account, so the console tells students apart), and the
+        cloudlabs:* keys the teardown sweep and the expiry report search for."""
         return {
-            "Name": f"{self.student}-{name}",
+            "Name": f"{self.student}-{name}" if self.name_tag_prefix else name,
             f"{TAG_PREFIX}cohort": self.cohort,
             f"{TAG_PREFIX}student": self.student,
             f"{TAG_PREFIX}lab": self.lab,

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from cloudlabs.addressing import VpcPlan
+from cloudlabs.placement import place_subnets
 
 from .context import LabContext
 
@@ -30,6 +31,16 @@ class LabVpcArgs:
     nat_gateway: bool = False  # one NAT gateway + Elastic IP in the first public subnet
     private_default_route: bool = True  # 0.0.0.0/0 of the private subnets via the NAT gateway
     ipv6_default_route: bool = True  # with IPv6: ::/0 to the internet gateway (public) / egress-only gateway (private)
+    # With the region's zones and the names of the subnets that hold instances, subnets without
+    # instances may use zones that do not offer the instance type (cloudlabs/placement.py);
+    # without, every subnet is placed in `availability_zones`, wrapping over them.
+    all_zones: pulumi.Input[list[str]] | None = None
+    instance_subnets: tuple[str, ...] = ()
+
+
+def region_zones(opts: pulumi.InvokeOptions | None = None) -> pulumi.Output[list[str]]:
+    """Every available zone of the stack's region, sorted by name."""
+    return aws.get_availability_zones_output(state="available", opts=opts).names.apply(lambda names: sorted(names))
 
 
 class LabVpc(pulumi.ComponentResource):
@@ -62,6 +73,10 @@ class LabVpc(pulumi.ComponentResource):
         self.igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags=ctx.tags(f"{plan.name}-IGW"), opts=child)
 
         zones = pulumi.Output.from_input(args.availability_zones)
+        placement = None
+        if args.all_zones is not None:
+            placement = pulumi.Output.all(zones, pulumi.Output.from_input(args.all_zones)).apply(
+                lambda v: place_subnets(plan.subnets, args.instance_subnets, v[0], v[1]))
         self.subnets: dict[str, aws.ec2.Subnet] = {}
         for subnet in plan.subnets:
             ipv6 = plan.ipv6 and subnet.ipv6_index is not None
@@ -69,7 +84,8 @@ class LabVpc(pulumi.ComponentResource):
                 f"{name}-{slug(subnet.name)}",
                 vpc_id=self.vpc.id,
                 cidr_block=str(subnet.cidr),
-                availability_zone=zones.apply(lambda zs, i=subnet.az: zs[i % len(zs)]),
+                availability_zone=(placement.apply(lambda p, n=subnet.name: p[n]) if placement is not None
+                                   else zones.apply(lambda zs, i=subnet.az: zs[i % len(zs)])),
                 map_public_ip_on_launch=subnet.public,
                 ipv6_cidr_block=self.vpc.ipv6_cidr_block.apply(lambda b, i=subnet.ipv6_index: ipv6_subnet(b, i)) if ipv6 else None,
                 assign_ipv6_address_on_creation=True if ipv6 else None,

@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of the cloudlabs.graph/v1 format (plan --json, --snapshots)")
     from . import fleetcli
     fleetcli.add_commands(sub, _targets_argument)
+    from . import probecli
+    probecli.add_command(sub, _targets_argument)
     return parser
 
 
@@ -173,6 +175,9 @@ def _main(argv: list[str] | None) -> int:
         return cmd_reach(args, out)
     if args.command == "validate":
         return cmd_render(args, out)
+    if args.command == "probe":
+        from .probecli import cmd_probe
+        return cmd_probe(args, out, resolve_targets)
     if args.command in ("up", "preview", "refresh", "destroy", "stop", "start", "sweep", "expired"):
         from . import fleetcli
         if args.command == "sweep":

@@ -52,10 +52,16 @@ def _rid(resource: Resource) -> str:
 
 def name_of(resource: Resource) -> str:
     """The book name from the Name tag ("s01-VPC-A-RT-Public" -> "VPC-A-RT-Public")."""
-    tag = (resource.inputs.get("tags") or {}).get("Name")
-    if tag and "-" in tag:
-        return tag.split("-", 1)[1]
-    return tag or resource.name
+    tags = resource.inputs.get("tags") or {}
+    return book_name(tags.get("Name") or resource.name, tags.get("cloudlabs:student"))
+
+
+def book_name(tag: str, student: str | None) -> str:
+    """A Name tag without the student's prefix: the prefix is optional (cohort setting
+    nameTagPrefix); without a student tag, the part after the first hyphen."""
+    if student is not None:
+        return tag[len(student) + 1:] if tag.startswith(f"{student}-") else tag
+    return tag.split("-", 1)[1] if "-" in tag else tag
 
 
 # --- the model ------------------------------------------------------------------------------------
@@ -266,8 +272,8 @@ class NetworkModel:
             interface = (template.inputs.get("networkInterfaces") or [{}])[0]
             public = str(interface.get("associatePublicIpAddress")).lower() == "true"
             groups = list(interface.get("securityGroups") or template.inputs.get("vpcSecurityGroupIds") or [])
-            tag = next((t["value"] for t in r.inputs.get("tags") or [] if t.get("key") == "Name"), r.name)
-            name = tag.split("-", 1)[1] if "-" in tag else tag
+            asg_tags = {t.get("key"): t.get("value") for t in r.inputs.get("tags") or []}
+            name = book_name(asg_tags.get("Name") or r.name, asg_tags.get("cloudlabs:student"))
             self.endpoints[name] = Endpoint(name, "auto scaling instance", subnets[0],
                                             self.subnets[subnets[0]].cidr.network_address + 11,
                                             AUTOSCALING_PUBLIC if public else None, groups=groups)

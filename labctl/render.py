@@ -177,6 +177,8 @@ def settings_summary(settings: StackSettings) -> dict[str, Any]:
         "adminCidr": str(settings.admin_cidr),
         "instanceType": settings.instance_type,
         "keyName": settings.key_name,
+        "keyFile": settings.key_file,
+        "nameTagPrefix": settings.name_tag_prefix,
         "expires": settings.expires.isoformat(),
         "labs": [
             {"lab": s.lab, "stage": s.stage, "options": s.options.model_dump(by_alias=True, mode="json")}

@@ -23,8 +23,9 @@ TARGET_KINDS = {"gatewayId": "igw", "natGatewayId": "nat", "egressOnlyGatewayId"
 
 
 def name_tag(resource: Resource) -> str:
-    """The Name tag without the student prefix ("s01-bastion" -> "bastion")."""
-    return resource.inputs["tags"]["Name"].split("-", 1)[1]
+    """The Name tag without the student prefix, if any ("s01-bastion" -> "bastion")."""
+    tags = resource.inputs["tags"]
+    return tags["Name"].removeprefix(f"{tags['cloudlabs:student']}-")
 
 
 def named_by_id(graph: StackGraph, resource_id: str) -> str:

@@ -17,6 +17,8 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("dual-stack", "solution", {"coursework": True, "natGateway": False}),
     ("vpc-peering", "solution", {"natGateway": False}),
     ("access-control", "ssh", {"parts": ["security-groups"]}),
+    ("access-control", "starter", {"parts": ["coursework"]}),
+    ("access-control", "solution", {"parts": ["coursework"]}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

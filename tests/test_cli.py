@@ -181,14 +181,15 @@ def test_forty_students_plan_diff_and_cost(capsys, tmp_path):
 
     code, out, _ = run(capsys, "diff", str(tmp_path / "base"), str(tmp_path / "head"), "--markdown", str(tmp_path / "d.md"))
     assert code == 1
-    assert "* -2 resources, 1 output change in each of 40 stacks" in out
+    assert "* -4 resources, ~1 resource, 3 output changes in each of 40 stacks" in out
+    assert "- aws:ec2/natGateway:NatGateway vpc-nat-vpc-a-nat" in out
     assert "- aws:ec2/route:Route vpc-nat-vpc-a-private-default" in out
 
     code, out, _ = run(capsys, "cost", "fall26", "--environments", str(envs), "--hours", "3")
     assert code == 0
-    per_student = 2 * 0.0104 + 2 * 8 * 0.08 / 730 + 0.005 + 0.005 + 0.045
-    assert f"${40 * per_student * 3:,.2f}" in out  # $9.31 for the cohort's 3-hour session
-    assert "vpc-nat (starter)" in out and "$0.078" in out and "$0.233" in out
+    per_student = 2 * 0.0104 + 2 * 8 * 0.08 / 730 + 0.005  # the starter has no NAT gateway nor its address
+    assert f"${40 * per_student * 3:,.2f}" in out  # $3.31 for the cohort's 3-hour session
+    assert "vpc-nat (starter)" in out and "$0.028" in out and "$0.083" in out
 
 
 # --- check and reach ------------------------------------------------------------------------------

@@ -205,7 +205,7 @@ BAD_COHORTS = [
     ("unknown stage", BASE.replace("stage: solution", "stage: done"),
      F + ':9: labs[0].stage: "done" is not allowed; allowed: stages of vpc-nat: starter, solution'),
     ("bad option in a student's override", BASE.replace("  - id: s02", "  - id: s02\n    labs: [{lab: ec2-webserver, options: {count: 12}}]"),
-     F + ":13: roster[1].labs[0].options.count: 12 is not allowed; allowed: a whole number of web servers from 1 to 6"),
+     F + ":13: roster[1].labs[0].options.count: 12 is not allowed; allowed: a whole number of web servers from 0 to 6 (0: the VPC and the security group only, for the CLI and boto3 deployments of the chapter 3 assignment, L2559-2635)"),
     ("override with overlapping labs", BASE.replace("  - id: s02", "  - id: s02\n    labs: [ec2-webserver, vpc-nat]"),
      F + ':13: roster[1].labs: ["ec2-webserver", "vpc-nat"] is not allowed (labs ec2-webserver (VPC 10.2.0.0/16) and '
          'vpc-nat (VPC-A 10.2.0.0/16) need overlapping addresses; run them in separate sessions); allowed: labs whose networks do not overlap'),
@@ -224,7 +224,7 @@ BAD_COHORTS = [
      F + ":1: cohort: \"spring27\" is not allowed (the file is fall26.yaml); allowed: the file's name without .yaml ('fall26')"),
     ("misspelt key", BASE + "adminCIDR: 198.51.100.0/24\n",
      F + ':14: adminCIDR: "198.51.100.0/24" is not allowed (unknown key; did you mean adminCidr?); allowed: the keys cohort, '
-         'region, profile, adminCidr, allowOpenAdminCidr, expires, labs, instanceType, keyName, roster'),
+         'region, profile, adminCidr, allowOpenAdminCidr, expires, labs, instanceType, keyName, keyFile, nameTagPrefix, roster'),
     ("key given twice", BASE + "region: us-west-2\n",
      F + ':14: region: "us-west-2" is not allowed (duplicate key: first at line 2); allowed: each key once'),
     ("no roster", BASE.split("roster:")[0],

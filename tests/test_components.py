@@ -57,7 +57,7 @@ def test_everything_taggable_is_tagged(lab, stage):
         if isinstance(tags, list):  # Auto Scaling groups take a list of {key, value, propagateAtLaunch}
             tags = {t["key"]: t["value"] for t in tags}
         assert TAG_KEYS <= set(tags), resource.urn
-        assert tags["Name"].startswith("s01-")
+        assert not tags["Name"].startswith("s01-")  # learner-lab: one account per student, the book's names
         assert (tags["cloudlabs:cohort"], tags["cloudlabs:student"], tags["cloudlabs:lab"], tags["cloudlabs:expires"]) == (
             "test", "s01", lab, "2026-12-19")
 
@@ -171,3 +171,23 @@ def test_rendered_vpcs_never_overlap_within_or_across_students(seat):
         for i, a in enumerate(cidrs):
             for b in cidrs[i + 1:]:
                 assert not a.overlaps(b), (lab, stage, a, b)
+
+
+def test_name_tags_carry_the_student_prefix_in_a_shared_account():
+    """The sandbox profile (students share the account) prefixes Name tags; a cohort may choose."""
+    from .graphtools import name_tag, subnets
+    shared = lab_graph("vpc-nat", profile="sandbox")
+    assert {s.inputs["tags"]["Name"] for s in subnets(shared).values()} == {"s01-SN-A-01", "s01-SN-A-02"}
+    own = lab_graph("vpc-nat", nameTagPrefix=False, profile="sandbox")
+    assert {s.inputs["tags"]["Name"] for s in subnets(own).values()} == {"SN-A-01", "SN-A-02"}
+    assert {name_tag(s) for s in subnets(own).values()} == {name_tag(s) for s in subnets(shared).values()}
+    chosen = lab_graph("vpc-nat", nameTagPrefix=True)  # learner-lab, prefix chosen anyway
+    assert "s01-SN-A-01" in {s.inputs["tags"]["Name"] for s in subnets(chosen).values()}
+
+
+def test_the_key_file_name_is_a_setting_the_ssh_outputs_use():
+    default = lab_graph("vpc-nat").outputs["vpc-nat"]["sshBastion"]
+    assert default.startswith("ssh -i vockey.pem ec2-user@")
+    renamed = lab_graph("vpc-nat", keyFile="labsuser.pem").outputs["vpc-nat"]
+    assert renamed["sshBastion"].startswith("ssh -i labsuser.pem ec2-user@")
+    assert renamed["sshWebDev"].count("-i labsuser.pem") == 2

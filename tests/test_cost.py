@@ -39,8 +39,10 @@ def test_vpc_nat_costs_two_instances_a_nat_gateway_and_two_public_addresses():
     assert cost.unpriced == []
 
 
-def test_starter_costs_the_same_because_the_nat_gateway_exists():
-    assert estimate(lab_graph("vpc-nat", stage="starter")).hourly == approx(estimate(lab_graph("vpc-nat")).hourly)
+def test_starter_is_cheaper_because_the_student_creates_the_nat_gateway():
+    """The book creates the NAT gateway and its Elastic IP at L5535: the starter does not pay for them."""
+    starter, solution = estimate(lab_graph("vpc-nat", stage="starter")), estimate(lab_graph("vpc-nat"))
+    assert solution.hourly - starter.hourly == approx(0.045 + 0.005)
 
 
 @pytest.mark.parametrize("count", [1, 3, 6])

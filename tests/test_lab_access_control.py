@@ -95,3 +95,20 @@ def test_parts_option_selects_what_is_built():
 def test_the_vpc_routes_like_the_default_vpc():
     graph = lab_graph("access-control")
     assert routes(graph) == {("VPC-RT-Public", "0.0.0.0/0", "igw:VPC-IGW")}
+
+
+@pytest.mark.parametrize("stage", ["starter", "solution"])
+def test_coursework_vm1_tests_vm2_and_vm3_in_sn_80(stage):
+    """Chapter 5's assignment (L4233): VM1 in SN-0, VM2 and VM3 in SN-80 with three nginx
+    containers each; only VM1 may ping them and curl 8081-8083 (solution), SSH for the admin."""
+    graph = lab_graph("access-control", stage=stage, options={"parts": ["coursework"]})
+    vms, nets = instances(graph), subnets(graph)
+    assert sorted(vms) == ["VM1", "VM2", "VM3"]
+    assert [vms[v].inputs["subnetId"] for v in ("VM1", "VM2", "VM3")] == [nets["SN-0"].id, nets["SN-80"].id, nets["SN-80"].id]
+    assert all("-p 8083:80" in vms[v].inputs["userData"] for v in ("VM2", "VM3"))
+    rules = {r for r in sg_rules(graph) if r[0] == "VM2-VM3-SG" and r[1] == "in"}
+    expected = {("VM2-VM3-SG", "in", "tcp", 22, 22, "203.0.113.0/24")}
+    if stage == "solution":
+        expected |= {("VM2-VM3-SG", "in", "icmp", -1, -1, "sg:VM1-SG"), ("VM2-VM3-SG", "in", "tcp", 8081, 8083, "sg:VM1-SG")}
+    assert rules == expected
+    assert len(graph.outputs["access-control"]["coursework"]["testsFromVm1"]) == 8

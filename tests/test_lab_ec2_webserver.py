@@ -20,7 +20,7 @@ def counts(graph):
 def test_solution_resource_kinds_and_counts():
     graph = lab_graph("ec2-webserver", options={"count": 3})
     assert counts(graph) == {VPC: 1, IGW: 1, SUBNET: 6, ROUTE_TABLE: 1, ROUTE: 1, ASSOCIATION: 6,
-                             SG: 1, INGRESS: 2, EGRESS: 1, INSTANCE: 3}
+                             SG: 1, INGRESS: 3, EGRESS: 1, INSTANCE: 3}
 
 
 def test_vpc_is_default_like_with_dns_hostnames():
@@ -42,7 +42,8 @@ def test_every_subnet_routes_to_the_internet_gateway():
 @pytest.mark.parametrize("stage,http", [("starter", False), ("solution", True)])
 def test_security_group_rules_per_stage(stage, http):
     graph = lab_graph("ec2-webserver", stage=stage)
-    expected = {("web-SG", "in", "tcp", 22, 22, ADMIN), ("web-SG", "out", "-1", None, None, "0.0.0.0/0")}
+    expected = {("web-SG", "in", "tcp", 22, 22, ADMIN), ("web-SG", "out", "-1", None, None, "0.0.0.0/0"),
+                ("web-SG", "in", "tcp", 22, 22, "sg:web-SG")}  # VM1 -> VM2 over SSH (chapter 13, L11127)
     if http:
         expected.add(("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0"))
     assert sg_rules(graph) == expected
@@ -80,9 +81,10 @@ def test_servers_are_public_and_answer_on_their_public_ip():
 
 
 def test_subnets_avoid_zones_without_the_instance_type():
-    """us-east-1e offers no t3: subnets for t3 servers skip it; t2 may use it."""
-    t3 = {s.inputs["availabilityZone"] for s in lab_graph("ec2-webserver", instanceType="t3.micro").of_type(SUBNET)}
-    t2 = {s.inputs["availabilityZone"] for s in lab_graph("ec2-webserver", instanceType="t2.micro").of_type(SUBNET)}
+    """us-east-1e offers no t3: subnets for t3 servers skip it (six servers then share a zone);
+    subnets without a server, and t2 servers, may use it."""
+    t3 = {s.inputs["availabilityZone"] for s in lab_graph("ec2-webserver", instanceType="t3.micro", options={"count": 6}).of_type(SUBNET)}
+    t2 = {s.inputs["availabilityZone"] for s in lab_graph("ec2-webserver", instanceType="t2.micro", options={"count": 6}).of_type(SUBNET)}
     assert "us-east-1e" not in t3 and len(t3) == 5
     assert "us-east-1e" in t2 and len(t2) == 6
 
@@ -92,3 +94,29 @@ def test_without_a_key_pair_the_ssh_command_uses_the_default_identity():
     (vm,) = graph.of_type(INSTANCE)
     assert "keyName" not in vm.inputs
     assert graph.outputs["ec2-webserver"]["servers"]["VM1"]["ssh"] == f"ssh ec2-user@{vm.outputs['publicIp']}"
+
+
+def test_metadata_questions_of_chapter_4_are_printed_in_their_imdsv2_form():
+    """IMDSv2 stays required (no plain GET: 401); the book's questions come with a token."""
+    graph = lab_graph("ec2-webserver")
+    assert all(vm.inputs["metadataOptions"]["httpTokens"] == "required" for vm in instances(graph).values())
+    commands = graph.outputs["ec2-webserver"]["metadataCommands"]
+    assert commands[0].startswith("TOKEN=$(curl -s -X PUT http://169.254.169.254/latest/api/token")
+    assert len(commands) == 17
+    assert 'curl -s -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/placement/availability-zone' in commands
+    assert all("$TOKEN" in c for c in commands[1:])
+
+
+def test_vpc_only_start_for_the_cli_and_boto3_assignment():
+    """count 0 (L2559-2635): the VPC and the group (SSH and HTTP), no server; the outputs are the
+    ids the student's run-instances and boto3 calls need."""
+    graph = lab_graph("ec2-webserver", options={"count": 0})
+    assert not graph.of_type(INSTANCE)
+    out = graph.outputs["ec2-webserver"]
+    nets = subnets(graph)
+    (group,) = graph.of_type(SG)
+    assert out["subnetIds"] == {name: s.id for name, s in nets.items()} and out["securityGroupId"] == group.id
+    assert set(out["amis"]) == {"amazon-linux-2023", "ubuntu-24.04"} and out["amis"]["amazon-linux-2023"].startswith("ami-")
+    assert f"--subnet-id {nets['SN-32'].id} --security-group-ids {group.id}" in out["cliExampleVm3"]
+    assert "--key-name vockey" in out["cliExampleVm3"] and "HttpTokens=required" in out["cliExampleVm3"]
+    assert ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0") in sg_rules(graph)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cloudlabs.images import lamp_user_data
 
 from .conftest import lab_graph
@@ -12,8 +14,9 @@ DB_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 
 
-def test_kinds_and_counts():
-    counts = lab_graph("lamp").type_counts()
+@pytest.mark.parametrize("stage", ["starter", "solution"])
+def test_kinds_and_counts(stage):
+    counts = lab_graph("lamp", stage=stage).type_counts()
     assert (counts[INSTANCE], counts[DB], counts[DB_SUBNETS], counts[PASSWORD], counts[SG]) == (1, 1, 1, 1, 3)
 
 
@@ -72,10 +75,29 @@ def test_user_data_is_wired_to_the_database_and_seeds_the_three_records():
     assert "SELECT content FROM $table" in script
 
 
-def test_outputs_tell_the_student_the_endpoint_not_the_password():
-    graph = lab_graph("lamp")
+@pytest.mark.parametrize("stage", ["starter", "solution"])
+def test_outputs_tell_the_student_the_endpoint_and_how_to_read_their_password(stage):
+    graph = lab_graph("lamp", stage=stage)
     (db,) = graph.of_type(DB)
     out = graph.outputs["lamp"]
     assert out["dbEndpoint"] == db.outputs["endpoint"] and out["url"].startswith("http://198.51.100.")
-    assert out["mysqlFromWeb"] == f"mysql -h {db.outputs['address']} -P 3306 -u admin -p exampleDB"
+    assert out["mysqlFromWeb"] == (
+        f"mysql -h {db.outputs['address']} -P 3306 -u admin -p exampleDB  # password: run "
+        "`pulumi stack output lamp --show-secrets --json --stack test-s01` on your machine and use dbPassword")
+    assert out["dbPassword"] == "[secret]"
     assert db.outputs["identifier"].startswith("database-1-s01-")
+
+
+def test_starter_is_the_books_starting_point_server_and_empty_database():
+    """The book's user data installs Apache2 only (L7930); the student installs PHP and the MySQL
+    client, creates table1 and adds the rows (L8086-8277): nothing in the starter does it for them,
+    and nothing on the server knows the password."""
+    graph = lab_graph("lamp", stage="starter")
+    web = instances(graph)["web"]
+    script = web.inputs["userData"]
+    assert "apt-get install -y apache2;" in script
+    for done_by_the_student in ("php", "mysql", "table1", "INSERT", "record"):
+        assert done_by_the_student not in script
+    (db,) = graph.of_type(DB)
+    assert "userData" not in web.property_dependencies or db.urn not in web.property_dependencies["userData"]
+    assert db.inputs["dbName"] == "exampleDB" and db.inputs["password"] == "[secret]"

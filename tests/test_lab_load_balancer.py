@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from .conftest import lab_graph
 from .graphtools import INSTANCE, SG, instances, sg_rules, subnets
 
@@ -18,9 +20,22 @@ BOOK_HEALTH_CHECK = {"protocol": "HTTP", "path": "/", "port": "traffic-port", "i
                      "unhealthyThreshold": 2, "healthyThreshold": 5, "matcher": "200"}
 
 
-def test_load_balancer_kinds_and_counts():
-    counts = lab_graph("load-balancer").type_counts()
-    assert (counts[INSTANCE], counts[LB], counts[TG], counts[LISTENER], counts[ATTACHMENT], counts[SG]) == (3, 1, 1, 1, 3, 2)
+@pytest.mark.parametrize("stage,expected", [("starter", (3, 0, 0, 0, 0, 1)), ("solution", (3, 1, 1, 1, 3, 2))])
+def test_load_balancer_kinds_and_counts(stage, expected):
+    counts = lab_graph("load-balancer", stage=stage).type_counts()
+    assert (counts[INSTANCE], counts[LB], counts[TG], counts[LISTENER], counts[ATTACHMENT], counts[SG]) == expected
+
+
+def test_starter_has_three_browsable_servers_and_leaves_the_alb_to_the_student():
+    graph = lab_graph("load-balancer", stage="starter")
+    out = graph.outputs["load-balancer"]
+    vms = instances(graph)
+    assert "url" not in out and "target group" in out["nextStep"]
+    assert {vm: t["url"] for vm, t in out["targets"].items()} == {
+        vm: f"http://{vms[vm].outputs['publicIp']}/" for vm in ("VM1", "VM2", "VM3")}
+    assert sg_rules(graph) == {
+        ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0"), ("web-SG", "in", "tcp", 22, 22, "203.0.113.0/24"),
+        ("web-SG", "out", "-1", None, None, "0.0.0.0/0")}
 
 
 def test_three_servers_in_three_zones():
@@ -29,7 +44,7 @@ def test_three_servers_in_three_zones():
     assert [vms[f"VM{i}"].inputs["subnetId"] for i in (1, 2, 3)] == [nets[s].id for s in ("SN-0", "SN-16", "SN-32")]
     assert len({nets[s].inputs["availabilityZone"] for s in ("SN-0", "SN-16", "SN-32")}) == 3
     for vm in vms.values():
-        assert "Hello from $(hostname -f)" in vm.inputs["userData"]
+        assert "<h1>This is $(hostname -f)</h1>" in vm.inputs["userData"]  # the book's page, L6256
 
 
 def test_target_group_has_the_books_health_check():
@@ -53,13 +68,20 @@ def test_listener_forwards_to_the_group_and_every_server_is_a_target():
     assert graph.outputs["load-balancer"]["url"] == f"http://{lb.outputs['dnsName']}/"
 
 
-def test_servers_take_http_only_from_the_load_balancer():
+def test_servers_stay_browsable_directly_as_the_book_tests_them():
+    """The book browses each VM first (L6230) and reuses the web group: HTTP from anywhere."""
     rules = sg_rules(lab_graph("load-balancer"))
     assert rules == {
         ("web-ALB-SG", "in", "tcp", 80, 80, "0.0.0.0/0"), ("web-ALB-SG", "out", "tcp", 80, 80, "10.1.0.0/16"),
-        ("web-SG", "in", "tcp", 80, 80, "sg:web-ALB-SG"), ("web-SG", "in", "tcp", 22, 22, "203.0.113.0/24"),
+        ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0"), ("web-SG", "in", "tcp", 22, 22, "203.0.113.0/24"),
         ("web-SG", "out", "-1", None, None, "0.0.0.0/0"),
     }
+
+
+def test_autoscaling_servers_take_http_only_from_the_load_balancer():
+    rules = sg_rules(lab_graph("autoscaling"))
+    assert ("web-SG", "in", "tcp", 80, 80, "sg:web-ALB-SG") in rules
+    assert not any(r[0] == "web-SG" and r[3] == 80 and r[5] == "0.0.0.0/0" for r in rules)
 
 
 def test_autoscaling_group_bounds_health_checks_and_policy():
@@ -83,7 +105,8 @@ def test_autoscaling_group_bounds_health_checks_and_policy():
 def test_launch_template_is_secure_cheap_and_boots_the_web_server():
     (lt,) = lab_graph("autoscaling").of_type(LT)
     script = base64.b64decode(lt.inputs["userData"]).decode()
-    assert script.startswith("#!/bin/bash") and "dnf install -y httpd" in script and "Hello from $(hostname -f)" in script
+    assert script.startswith("#!/bin/bash") and "dnf install -y httpd" in script
+    assert "<h1>Auto Scaling Group</h1>" in script and "hostname" not in script  # identical servers, L6505
     assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
     (disk,) = lt.inputs["blockDeviceMappings"]
     assert disk["ebs"] == {"volumeSize": 8, "volumeType": "gp3", "encrypted": "true", "deleteOnTermination": "true"}

@@ -35,7 +35,7 @@ def statements(graph) -> dict[str, list[dict]]:
     return {bucket: json.loads(p.inputs["policy"])["Statement"] for bucket, p in by_bucket(graph, POLICY).items()}
 
 
-@pytest.mark.parametrize("stage,policies,cors", [("starter", 0, 0), ("solution", 6, 1)])
+@pytest.mark.parametrize("stage,policies,cors", [("starter", 2, 0), ("solution", 6, 1)])
 def test_kinds_and_counts(stage, policies, cors):
     counts = lab_graph("object-storage", stage=stage).type_counts()
     assert (counts[BUCKET], counts[BLOCK], counts[SSE], counts[WEBSITE], counts[OBJECT]) == (7, 7, 7, 2, 17)
@@ -58,7 +58,8 @@ def test_public_access_only_where_the_lab_is_about_it(stage):
     for purpose in PURPOSES:
         b = blocks[name(purpose)].inputs
         assert b["blockPublicAcls"] is True and b["ignorePublicAcls"] is True
-        public = stage == "solution" and purpose in PUBLIC
+        # with the cors part, the two websites work in the starter too (only the CORS rule is missing)
+        public = purpose in PUBLIC and (stage == "solution" or purpose in ("site1", "site2"))
         assert b["blockPublicPolicy"] is (not public) and b["restrictPublicBuckets"] is (not public), purpose
 
 
@@ -81,10 +82,19 @@ def test_every_policy_statement_by_statement():
     assert name("private") not in policy
 
 
-def test_starter_has_no_policy_and_no_cors():
+def test_starter_has_two_working_sites_and_no_cors_rule():
+    """The CORS lesson starts from two working websites and the browser's CORS error; every other
+    bucket is private (the book's "Access Denied")."""
     graph = lab_graph("object-storage", stage="starter")
-    assert not graph.of_type(POLICY) and not graph.of_type(CORS)
-    assert graph.outputs["object-storage"]["cors"]["allowedOrigins"] == []
+    assert set(statements(graph)) == {name("site1"), name("site2")} and not graph.of_type(CORS)
+    out = graph.outputs["object-storage"]["cors"]
+    assert out["allowedOrigins"] == [] and "CORS error" in out["expect"]
+
+
+def test_website_without_cors_starts_private():
+    graph = lab_graph("object-storage", stage="starter", options={"parts": ["website"]})
+    assert not graph.of_type(POLICY)
+    assert by_bucket(graph, BLOCK)[name("site1")].inputs["blockPublicPolicy"] is True
 
 
 def test_objects_are_the_labs_own_files():
@@ -127,7 +137,7 @@ def test_gateway_endpoint_for_the_private_subnet_scoped_to_the_labs_bucket():
     assert (endpoint.inputs["serviceName"], endpoint.inputs["vpcEndpointType"]) == ("com.amazonaws.us-east-1.s3", "Gateway")
     tables = {t.id: t for t in graph.of_type("aws:ec2/routeTable:RouteTable")}
     (table_id,) = endpoint.inputs["routeTableIds"]
-    assert tables[table_id].inputs["tags"]["Name"] == "s01-VPC-RT-Private"
+    assert tables[table_id].inputs["tags"]["Name"] == "VPC-RT-Private"
     assert associations(graph)["SN-96"] == "VPC-RT-Private"
     assert subnets(graph)["SN-96"].inputs["cidrBlock"] == "10.1.96.0/20"
     assert json.loads(endpoint.inputs["policy"])["Statement"] == [{

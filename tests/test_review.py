@@ -49,7 +49,7 @@ def test_plan_diff_script_shows_what_a_change_does(tmp_path):
     assert result.returncode == 1, result.stderr
     stacks = len(list((clone / "environments").glob("Pulumi.*.yaml")))
     assert f"1 of {stacks} stacks change" in result.stdout
-    assert "-2 resources, 1 output change in demo-s03" in result.stdout
+    assert "-4 resources, ~1 resource, 3 output changes in demo-s03" in result.stdout
     markdown = (clone / "out" / "diff.md").read_text()
     assert markdown.startswith("## cloudlabs plan diff") and "demo-s03" in markdown
     assert f"{stacks} of {stacks} stacks would be accepted by AWS as planned" in markdown  # validation in the comment

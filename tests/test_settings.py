@@ -47,7 +47,7 @@ BAD_SETTINGS = [
     ("lab listed twice", config(labs=["vpc-nat", "vpc-nat"]),
      f'{F}: cloudlabs:labs[1].lab: "vpc-nat" is not allowed (listed twice); allowed: each lab at most once per stack'),
     ("too many web servers", config(labs=[{"lab": "ec2-webserver", "options": {"count": 9}}]),
-     f'{F}: cloudlabs:labs[0].options.count: 9 is not allowed; allowed: a whole number of web servers from 1 to 6'),
+     f'{F}: cloudlabs:labs[0].options.count: 9 is not allowed; allowed: a whole number of web servers from 0 to 6 (0: the VPC and the security group only, for the CLI and boto3 deployments of the chapter 3 assignment, L2559-2635)'),
     ("unknown lab option", config(labs=[{"lab": "ec2-webserver", "options": {"size": "big"}}]),
      f'{F}: cloudlabs:labs[0].options.size: "big" is not allowed (unknown option); allowed: options: count, os'),
     ("labs whose VPCs overlap", config(labs=["ec2-webserver", "vpc-nat"]),
@@ -75,7 +75,7 @@ BAD_SETTINGS = [
     ("misspelt setting", {**config(), "cloudlabs:adminCIDR": "198.51.100.0/24"},
      f'{F}: cloudlabs:adminCIDR: "198.51.100.0/24" is not allowed (unknown setting; did you mean cloudlabs:adminCidr?); '
      'allowed: the settings cloudlabs:cohort, cloudlabs:student, cloudlabs:seat, cloudlabs:labs, cloudlabs:adminCidr, '
-     'cloudlabs:allowOpenAdminCidr, cloudlabs:profile, cloudlabs:keyName, cloudlabs:instanceType, cloudlabs:expires'),
+     'cloudlabs:allowOpenAdminCidr, cloudlabs:profile, cloudlabs:keyName, cloudlabs:keyFile, cloudlabs:nameTagPrefix, cloudlabs:instanceType, cloudlabs:expires'),
     ("empty key pair name", config(keyName=""),
      f'{F}: cloudlabs:keyName: "" is not allowed; allowed: the name of an existing EC2 key pair (1-255 printable ASCII characters)'),
     ("flag that is not a boolean", config(allowOpenAdminCidr="maybe"),

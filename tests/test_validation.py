@@ -23,6 +23,9 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("vpc-peering", "solution", {"natGateway": False}),
     ("lamp", "solution", {"dbInstanceClass": "db.t4g.micro"}),
     ("object-storage", "solution", {"parts": ["website", "cors"]}),
+    ("ec2-webserver", "solution", {"count": 0}),
+    ("access-control", "starter", {"parts": ["coursework"]}),
+    ("access-control", "solution", {"parts": ["coursework"]}),
 ]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from cloudlabs.catalog import AccessControlOptions
 from cloudlabs.images import AMAZON_LINUX_2023, docker_containers_user_data
-from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
+from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny, ping
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..context import LabContext
@@ -80,6 +80,17 @@ class AccessControlLab(LabComponent):
                 allow(ADMIN, "VM-DOCKER", 22, "ssh into the Docker host"),
                 allow("VM-DOCKER", INTERNET, 443, "docker pulls the nginx image"),
             ]
+        if "coursework" in options.parts:
+            paths += [allow(ADMIN, vm, 22, f"the administrator reaches {vm} over SSH") for vm in ("VM1", "VM2", "VM3")]
+            paths += [
+                ping("VM1", "VM2", stage != "starter", "ping VM2 from VM1 (L4255)"),
+                ping("VM1", "VM3", stage != "starter", "ping VM3 from VM1"),
+                opened("VM1", "VM2", CONTAINER_PORTS[0], "curl VM2:8081 from VM1"),
+                opened("VM1", "VM3", CONTAINER_PORTS[-1], "curl VM3:8083 from VM1"),
+                deny(INTERNET, "VM2", CONTAINER_PORTS[0], "only VM1 may curl the containers"),
+                ping(INTERNET, "VM3", False, "only VM1 may ping VM2 and VM3"),
+                allow("VM2", INTERNET, 443, "docker pulls the nginx image"),
+            ]
         return paths
 
     def build(self, name: str, args: LabArgs) -> dict[str, Any]:
@@ -96,7 +107,39 @@ class AccessControlLab(LabComponent):
             outputs["securityGroups"] = self._sg_part(name, ctx, vpc, ami)
         if "containers" in options.parts:
             outputs["containers"] = self._containers_part(name, ctx, vpc, ami)
+        if "coursework" in options.parts:
+            outputs["coursework"] = self._coursework_part(name, ctx, vpc, ami)
         return outputs
+
+    def _coursework_part(self, name: str, ctx: LabContext, vpc: LabVpc, ami) -> dict[str, Any]:
+        """Chapter 5's assignment with security groups (L4233-4311): VM1 (tester) in SN-0, VM2 and
+        VM3 in SN-80 with three nginx containers each; the administrator SSHes into all three,
+        only VM1 may ping them and curl their containers. `starter`: SSH only."""
+        vm1_sg = LabSecurityGroup(f"{name}-cw-vm1-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description="VM1: SSH from the admin CIDR, all out", group_name="VM1-SG", context=ctx,
+            rules=[inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR"), outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]),
+            opts=self.child)
+        rules = [inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR")]
+        if ctx.stage != "starter":
+            low, high = CONTAINER_PORTS[0], CONTAINER_PORTS[-1]
+            rules += [inbound(ICMP_ALL, vm1_sg.id, "ping from VM1 only", name="icmp-from-vm1"),
+                      inbound(tcp(low, high), vm1_sg.id, f"curl the containers {low}-{high} from VM1 only",
+                              name="containers-from-vm1")]
+        rules.append(outbound(ALL_TRAFFIC, ANYWHERE, "all outbound"))
+        web_sg = LabSecurityGroup(f"{name}-cw-web-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description="VM2 and VM3: SSH from the admin CIDR, ping and containers from VM1",
+            group_name="VM2-VM3-SG", context=ctx, rules=rules), opts=self.child)
+        vm1 = self._server(f"{name}-cw-vm1", ctx, vpc, ami, "SN-0", "VM1", [vm1_sg.id])
+        hosts = {"VM1": vm1}
+        for host in ("VM2", "VM3"):
+            hosts[host] = self._server(f"{name}-cw-{host.lower()}", ctx, vpc, ami, "SN-80", host, [web_sg.id],
+                                       user_data=docker_containers_user_data(CONTAINER_PORTS))
+        return {
+            "servers": {h: {"privateIp": s.private_ip, "publicIp": s.public_ip, "ssh": s.ssh} for h, s in hosts.items()},
+            "testsFromVm1": [s.private_ip.apply(lambda ip, p=p: f"curl http://{ip}:{p}/")
+                             for h, s in hosts.items() if h != "VM1" for p in CONTAINER_PORTS]
+                            + [s.private_ip.apply(lambda ip: f"ping -c 3 {ip}") for h, s in hosts.items() if h != "VM1"],
+        }
 
     def _server(self, name: str, ctx: LabContext, vpc: LabVpc, ami, subnet: str, host: str, groups,
                 user_data: str | None = None) -> WebServer:

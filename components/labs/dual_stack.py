@@ -11,7 +11,7 @@ from cloudlabs.images import AMAZON_LINUX_2023
 from cloudlabs.paths import ADMIN, INTERNET, INTERNET6, Expect, allow, deny
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
-from ..network import LabVpc, LabVpcArgs
+from ..network import LabVpc, LabVpcArgs, region_zones
 from ..security import ALL_TRAFFIC, ANYWHERE, ANYWHERE_V6, HTTP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
 from .base import LabArgs, LabComponent
 
@@ -56,7 +56,7 @@ class DualStackLab(LabComponent):
         plan = dataclasses.replace(full, subnets=tuple(chosen))
         nat = options.coursework and options.nat_gateway
         vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type),
-                                               nat_gateway=nat, private_default_route=solution,
+                                               all_zones=region_zones(), instance_subnets=("SN-0",), nat_gateway=nat, private_default_route=solution,
                                                ipv6_default_route=solution), opts=self.child)
         group = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
             vpc_id=vpc.vpc_id, description="dual-stack web server: HTTP over IPv4 and IPv6, SSH from the admin CIDR",

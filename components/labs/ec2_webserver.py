@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
 
 from cloudlabs.catalog import Ec2WebserverOptions
 from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, ImageSpec
+from cloudlabs.metadata import metadata_commands
 from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
-from ..network import LabVpc, LabVpcArgs
+from ..network import LabVpc, LabVpcArgs, region_zones
 from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
 from .base import LabArgs, LabComponent
 
@@ -26,7 +29,12 @@ def server_images(options: Ec2WebserverOptions) -> list[ImageSpec]:
 class Ec2WebserverLab(LabComponent):
     """The student's own "default VPC" (six public /20s, one per AZ) and VM1..VMn, one per
     subnet, sharing one security group: SSH from the admin CIDR and, from the `solution` stage
-    on, HTTP from anywhere (the `starter` is the book's "It failed! Why?")."""
+    on, HTTP from anywhere (the `starter` is the book's "It failed! Why?"). The group also admits
+    SSH from its own members, so VM1 can SSH into VM2 once the student copies the key there
+    (chapter 13's test, L11127).
+
+    IMDSv2 stays required; the output `metadataCommands` gives chapter 4's metadata questions
+    (L3233-3261) in their token form (see cloudlabs/metadata.py for why)."""
 
     TYPE = "cloudlabs:labs:Ec2Webserver"
 
@@ -42,14 +50,17 @@ class Ec2WebserverLab(LabComponent):
                 web(INTERNET, vm, 80, f"browse http://<{vm} public IP>/" + ("" if stage == "solution" else ": it fails, why?")),
                 allow(vm, INTERNET, 443, "the user data downloads the web server package"),
             ]
+        if options.count >= 2:
+            paths.append(allow("VM1", "VM2", 22, "ssh from VM1 into VM2 with the key copied to VM1 (L11127)"))
         return paths
 
     def build(self, name: str, args: LabArgs) -> dict[str, Any]:
         ctx, options = args.context, args.options
         assert isinstance(options, Ec2WebserverOptions)
         plan = args.layout.vpc("VPC")
-        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx,
-                                               availability_zones=zones_offering(ctx.instance_type)), opts=self.child)
+        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(
+            plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type), all_zones=region_zones(),
+            instance_subnets=tuple(s.name for s in plan.public_subnets[:options.count])), opts=self.child)
         rules = [inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR")]
         if ctx.stage == "solution":
             rules.append(inbound(HTTP, ANYWHERE, "HTTP from anywhere"))
@@ -60,8 +71,14 @@ class Ec2WebserverLab(LabComponent):
                                  rules=rules, context=ctx, group_name="web-SG"),
             opts=self.child,
         )
+        aws.vpc.SecurityGroupIngressRule(  # refers to the group itself: added once the group exists
+            f"{name}-web-sg-in-ssh-from-web-sg", security_group_id=group.id, ip_protocol="tcp", from_port=22, to_port=22,
+            referenced_security_group_id=group.id, description="SSH between the servers of this group",
+            tags=ctx.tags("web-SG/ssh-from-web-SG"), opts=pulumi.ResourceOptions(parent=group))
 
         images = server_images(options)
+        if not images:
+            return self._vpc_only(plan, vpc, group, ctx)
         amis = {image.key: lookup_ami(image, ctx.instance_type) for image in dict.fromkeys(images)}
         servers: dict[str, Any] = {}
         for i, image in enumerate(images):
@@ -86,4 +103,30 @@ class Ec2WebserverLab(LabComponent):
             "vpcCidr": str(plan.cidr),
             "servers": servers,
             "urls": [s["url"] for s in servers.values()],
+            "metadataCommands": metadata_commands(),
+        }
+
+    def _vpc_only(self, plan, vpc: LabVpc, group: LabSecurityGroup, ctx) -> dict[str, Any]:
+        """Chapter 3's assignment (L2559-2635): the student deploys VM1-VM6 by console, AWS CLI and
+        boto3; the outputs give the ids those commands need and one CLI example (VM3)."""
+        amis = {image.key: lookup_ami(image, ctx.instance_type) for image in (AMAZON_LINUX_2023, UBUNTU_24_04)}
+        subnet_ids = {s.name: vpc.subnets[s.name].id for s in plan.public_subnets}
+        key = f" --key-name {ctx.key_name}" if ctx.key_name else ""
+        example = pulumi.Output.all(amis[AMAZON_LINUX_2023.key], subnet_ids["SN-32"], group.id).apply(
+            lambda v: f"aws ec2 run-instances --image-id {v[0]} --instance-type {ctx.instance_type}{key} "
+                      f"--subnet-id {v[1]} --security-group-ids {v[2]} --associate-public-ip-address "
+                      "--metadata-options HttpTokens=required --user-data file://user-data.sh "
+                      "--tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=VM3}]'")
+        return {
+            "vpcId": vpc.vpc_id,
+            "vpcCidr": str(plan.cidr),
+            "subnetIds": subnet_ids,
+            "securityGroupId": group.id,
+            "amis": amis,
+            "instanceType": ctx.instance_type,
+            "keyName": ctx.key_name,
+            "assignment": "VM1/VM2 by console in SN-0/SN-16, VM3/VM4 by AWS CLI in SN-32/SN-48, VM5/VM6 by boto3 in "
+                          "SN-64/SN-80; odd VMs Amazon Linux, even VMs Ubuntu; all in securityGroupId (L2559)",
+            "cliExampleVm3": example,
+            "metadataCommands": metadata_commands(),
         }

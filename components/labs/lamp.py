@@ -9,7 +9,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from cloudlabs.catalog import LampOptions
-from cloudlabs.images import LAMP_DATABASE, LAMP_USER, UBUNTU_24_04, lamp_user_data
+from cloudlabs.images import LAMP_DATABASE, LAMP_USER, UBUNTU_24_04, lamp_starter_user_data, lamp_user_data
 from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
@@ -39,6 +39,12 @@ class LampLab(LabComponent):
     root-owned files readable by Apache, never logged and never a plain output (the book puts it
     in a PHP file and says not to). Teardown-safe: no final snapshot, no deletion protection,
     no automated backups left behind.
+
+    Stages follow the book's steps: `starter` is the server with Apache2 (the book's user data,
+    L7930) and the empty database; the student installs mysql-client, creates table1 and adds the
+    three rows, writes the PHP page and installs PHP (L8086-8277). `solution` does all of that in
+    its user data. In both, the student reads their own password from their stack (the outputs
+    say how): they own the stack, the secret is theirs.
     """
 
     TYPE = "cloudlabs:labs:Lamp"
@@ -92,8 +98,11 @@ class LampLab(LabComponent):
             delete_automated_backups=True, apply_immediately=True, auto_minor_version_upgrade=True,
             tags=ctx.tags(DB_NAME), opts=self.child)
 
-        user_data = pulumi.Output.all(database.address, database.port, secret_password).apply(
-            lambda v: lamp_user_data(v[0], int(v[1]), v[2]))
+        if ctx.stage == "starter":
+            user_data: pulumi.Input[str] = lamp_starter_user_data()
+        else:
+            user_data = pulumi.Output.all(database.address, database.port, secret_password).apply(
+                lambda v: lamp_user_data(v[0], int(v[1]), v[2]))
         web = WebServer(f"{name}-web", InstanceArgs(
             subnet_id=vpc.subnets["SN-WEB"].id, security_group_ids=[web_sg.id, ec2_sg.id], context=ctx, host_name="web",
             ami=lookup_ami(UBUNTU_24_04, ctx.instance_type), image=UBUNTU_24_04, user_data=user_data), opts=self.child)
@@ -105,5 +114,12 @@ class LampLab(LabComponent):
             "dbName": LAMP_DATABASE,
             "dbUser": LAMP_USER,
             "dbPassword": secret_password,  # a Pulumi secret: `pulumi stack output lamp --show-secrets`
-            "mysqlFromWeb": database.address.apply(lambda host: f"mysql -h {host} -P 3306 -u {LAMP_USER} -p {LAMP_DATABASE}"),
+            "mysqlFromWeb": database.address.apply(lambda host: mysql_command(host, f"{ctx.cohort}-{ctx.student}")),
         }
+
+
+def mysql_command(host: str, stack: str) -> str:
+    """The book's mysql command (L8113), with the way to read the password the student owns: the
+    comment after `#` is ignored when the line is pasted into a shell."""
+    return (f"mysql -h {host} -P 3306 -u {LAMP_USER} -p {LAMP_DATABASE}  # password: run "
+            f"`pulumi stack output lamp --show-secrets --json --stack {stack}` on your machine and use dbPassword")

@@ -37,6 +37,10 @@ class ObjectStorageLab(LabComponent):
     lab's own files; png-from-admin stays behind Block Public Access because an IP-conditioned
     policy is not public. Every bucket is encrypted, unversioned and force-destroyed.
 
+    Stages: in the `starter` every bucket is private (the book's "Access Denied") except, with the
+    `cors` part, the two websites: the CORS lesson starts from two working sites and the browser's
+    CORS error (so with `cors` the website part's own starter, a private bucket, is not offered).
+
     `endpoint`: a private host in SN-96 (no NAT, no internet) reads a bucket through an S3 gateway
     endpoint on SN-96's route table; the endpoint's policy reaches only the lab's buckets and the
     bucket admits reads only through that endpoint. A bastion in SN-0 is the way in.
@@ -62,10 +66,14 @@ class ObjectStorageLab(LabComponent):
         parts = set(options.parts)
         out: dict[str, Any] = {}
 
-        def bucket(purpose: str, objects, public: bool = False, policy=None, website=False) -> LabBucket:
+        def bucket(purpose: str, objects, public: bool = False, policy=None, website=False,
+                   in_starter: bool = False) -> LabBucket:
+            """In the starter a bucket is private (the book's "Access Denied") unless ``in_starter``:
+            the CORS lesson starts from two working websites."""
+            opened = solution or in_starter
             return LabBucket(f"{name}-{purpose}", LabBucketArgs(
-                purpose=purpose, context=ctx, account_id=account, objects=objects, public=public and solution,
-                policy=policy if solution else None, website=website), opts=self.child)
+                purpose=purpose, context=ctx, account_id=account, objects=objects, public=public and opened,
+                policy=policy if opened else None, website=website), opts=self.child)
 
         def url(b: LabBucket, key: str) -> pulumi.Output[str]:
             return b.name.apply(lambda n: f"https://{n}.s3.amazonaws.com/{key}")
@@ -86,14 +94,15 @@ class ObjectStorageLab(LabComponent):
             out["pngFromAdmin"] = {"bucket": b.name, "readableFromAdminCidr": [url(b, k) for k in SUFFIX_OBJECTS if k.endswith(".PNG")]}
         if "website" in parts:
             site2 = None
-            if "cors" in parts:
+            cors = "cors" in parts  # its starter: both sites work, site 1's fetch of site 2 is refused by CORS
+            if cors:
                 site2 = bucket("site2", [LabObject("index.html", FILES / "site2.html"), *files("MapleLeafBlue.jpg", "error.html")],
-                               public=True, policy=policies.public_read, website=True)
+                               public=True, policy=policies.public_read, website=True, in_starter=True)
             index = (LabObject("index.html", FILES / "index.html") if site2 is None else LabObject(
                 "index.html", content=site2.website_endpoint.apply(
                     lambda endpoint: (FILES / "cors-index.html.tmpl").read_text().replace("{site2}", endpoint))))
             site1 = bucket("site1", [index, *files("MapleLeaf.jpg", "error.html")], public=True,
-                           policy=policies.public_read, website=True)
+                           policy=policies.public_read, website=True, in_starter=cors)
             out["website"] = {"bucket": site1.name, "url": site1.website_endpoint.apply(lambda e: f"http://{e}/")}
             if site2 is not None:
                 origins = site1.website_endpoint.apply(lambda e: [f"http://{e}"])
@@ -104,6 +113,9 @@ class ObjectStorageLab(LabComponent):
                                      "max_age_seconds": 300}], opts=pulumi.ResourceOptions(parent=site2))
                 out["cors"] = {"site2": site2.name, "site2Url": site2.website_endpoint.apply(lambda e: f"http://{e}/"),
                                "allowedOrigins": origins if solution else []}
+                if not solution:
+                    out["cors"]["expect"] = ("both sites load; site 1's request to site 2 fails with a CORS error in the "
+                                             "browser console until site 2's CORS rule allows site 1's origin")
         if "endpoint" in parts:
             out["endpoint"] = self._endpoint_part(name, args, account)
         return out

@@ -6,7 +6,7 @@ from typing import Any
 
 from cloudlabs.catalog import LabOptions
 from cloudlabs.images import AMAZON_LINUX_2023
-from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
+from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny, ping
 
 from ..compute import Bastion, BastionArgs, InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs
@@ -15,11 +15,14 @@ from .base import LabArgs, LabComponent
 
 
 class VpcNatLab(LabComponent):
-    """VPC-A with public SN-A-01 (bastion, NAT gateway + Elastic IP) and private SN-A-02
-    (web-dev, no public IP). web-dev accepts SSH, and in `solution` also HTTP, only from the
-    bastion's security group; in `solution` the private route table sends 0.0.0.0/0 to the NAT
-    gateway. The `starter` is where the book begins: no way out, and curl from the bastion times
-    out."""
+    """VPC-A with public SN-A-01 (bastion) and private SN-A-02 (web-dev, no public IP). web-dev
+    accepts SSH, and in `solution` also HTTP, only from the bastion's security group.
+
+    The `starter` is where the book begins (L5535): no NAT gateway, no Elastic IP (most of the
+    lab's cost), no way out for web-dev, which has no web server yet (the student installs httpd
+    once the NAT gateway works, L5640), and curl from the bastion times out. `solution` adds the
+    NAT gateway with its Elastic IP in SN-A-01, the private default route to it, the HTTP rule
+    and web-dev's user data."""
 
     TYPE = "cloudlabs:labs:VpcNat"
 
@@ -33,6 +36,7 @@ class VpcNatLab(LabComponent):
             allow("bastion", "web-dev", 22, "ssh from the bastion to web-dev"),
             done("bastion", "web-dev", 80, "curl web-dev from the bastion"),
             done("web-dev", INTERNET, 443, "web-dev installs httpd through the NAT gateway"),
+            ping("web-dev", INTERNET, stage == "solution", "ping 8.8.8.8 from web-dev through the NAT gateway (L5640)"),
             allow("bastion", INTERNET, 443, "the bastion updates its packages directly"),
         ]
 
@@ -43,7 +47,7 @@ class VpcNatLab(LabComponent):
         vpc = LabVpc(
             f"{name}-vpc-a",
             LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type),
-                       nat_gateway=True, private_default_route=solution),
+                       nat_gateway=solution, private_default_route=True),
             opts=self.child,
         )
         ami = lookup_ami(AMAZON_LINUX_2023, ctx.instance_type)
@@ -65,17 +69,24 @@ class VpcNatLab(LabComponent):
         web_dev = WebServer(
             f"{name}-web-dev",
             InstanceArgs(subnet_id=vpc.subnets["SN-A-02"].id, security_group_ids=[web_sg.id], ami=ami,
-                         context=ctx, host_name="web-dev", image=AMAZON_LINUX_2023, public=False),
+                         context=ctx, host_name="web-dev", image=AMAZON_LINUX_2023, public=False,
+                         # starter: no way out yet, so no user data; the student installs httpd by hand
+                         user_data=None if solution else ""),
             opts=self.child,
         )
-        return {
+        outputs: dict[str, Any] = {
             "vpcId": vpc.vpc_id,
             "vpcCidr": str(plan.cidr),
             "subnets": {s.name: f"{s.tier} {s.cidr}" for s in plan.subnets},
-            "natPublicIp": vpc.nat_eip.public_ip,
             "bastionPublicIp": bastion.public_ip,
             "webDevPrivateIp": web_dev.private_ip,
             "sshBastion": bastion.ssh,
             "sshWebDev": bastion.ssh_to(AMAZON_LINUX_2023.login_user, web_dev.private_ip),
             "curlFromBastion": web_dev.url.apply(lambda url: f"curl {url}"),
         }
+        if vpc.nat_eip is not None:
+            outputs["natPublicIp"] = vpc.nat_eip.public_ip
+        else:
+            outputs["nextStep"] = ("create a NAT gateway with an Elastic IP in SN-A-01 and route 0.0.0.0/0 of "
+                                   "VPC-A-RT-Private to it (the book, L5535), then install httpd on web-dev")
+        return outputs

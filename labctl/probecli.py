@@ -1,0 +1,83 @@
+"""`labctl probe COHORT`: the book's live tests for every selected student, as one table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.console import Console
+from rich.table import Table
+
+from cloudlabs.reading import InputFileError
+from cloudlabs.settings import SettingsError, load_all_stack_settings
+
+from . import arguments
+from .probe import OutputSource, ProbeResult, PulumiOutputs, StaticOutputs, http_fetch, probe_stack
+from .selection import SelectionError, select_students
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def add_command(sub: Any, targets_argument: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("probe", help="live HTTP probes of the book's 'success looks like' after `up`",
+                       description="Probe every selected student's deployed lab over HTTP (page text, the ALB "
+                                   "alternating, the LAMP rows, JPG readable / PNG refused), retrying until healthy.")
+    targets_argument(p)
+    p.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids)")
+    p.add_argument("--attempts", type=arguments.whole_number(1, 100), default=10, metavar="N",
+                   help="tries per probe before it fails, 1 to 100 (default: %(default)s)")
+    p.add_argument("--interval", type=arguments.whole_number(0, 600), default=30, metavar="SECONDS",
+                   help="seconds between tries, 0 to 600 (default: %(default)s)")
+    p.add_argument("--outputs", type=Path, metavar="FILE",
+                   help="read outputs from a JSON file {stack: outputs} instead of the Pulumi backend")
+
+
+def _source(args: argparse.Namespace) -> OutputSource:
+    if args.outputs is None:
+        return PulumiOutputs()
+    try:
+        data = json.loads(args.outputs.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputFileError(f"{args.outputs}: not a readable JSON file ({err}); allowed: {{stack: outputs}}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise InputFileError(f"{args.outputs}: not a mapping of stack names to outputs; allowed: {{stack: outputs}}")
+    return StaticOutputs(data)
+
+
+def cmd_probe(args: argparse.Namespace, out: Console, resolve_targets, fetch=http_fetch) -> int:
+    from .cli import bad_input
+    try:
+        files = resolve_targets(args.targets, args.environments)
+        selected = select_students(load_all_stack_settings(files), args.students)
+        source = _source(args)
+    except (SettingsError, SelectionError, InputFileError, FileNotFoundError) as exc:
+        return bad_input(exc)
+    stop = threading.Event()
+    stacks = sorted((s.stack_name, [lab.lab for lab in s.labs]) for s in selected.values())
+    with ThreadPoolExecutor(max_workers=max(1, min(args.jobs, len(stacks) or 1))) as pool:
+        futures = [pool.submit(probe_stack, stack, labs, source, fetch, args.attempts, args.interval, stop)
+                   for stack, labs in stacks]
+        try:
+            results = [r for f in futures for r in f.result()]
+        except KeyboardInterrupt:
+            stop.set()  # waiting probes end at once; the pool then finishes their current request
+            raise
+    print_results(results, out)
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def print_results(results: list[ProbeResult], out: Console) -> None:
+    table = Table(title="Live probes", title_justify="left")
+    for column in ("stack", "lab", "probe", "result", "tries", "detail"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.stack, r.lab, r.probe, "pass" if r.passed else "FAIL", str(r.attempts), r.detail)
+    out.print(table)
+    failed = sorted({r.stack for r in results if not r.passed})
+    students = len({r.stack for r in results})
+    out.print(f"{students - len(failed)} of {students} stacks pass every probe" +
+              (f"; failing: {', '.join(failed)}" if failed else ""))
