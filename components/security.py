@@ -115,16 +115,13 @@ class LabSecurityGroup(pulumi.ComponentResource):
     def __init__(self, name: str, args: LabSecurityGroupArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloudlabs:security:LabSecurityGroup", name, None, opts)
         ctx = args.context
+        self._name, self._context, self._group_name = name, ctx, args.group_name
         keys = [r.key for r in args.rules]
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         if duplicates:
             raise ValueError(f"security group {args.group_name}: rules share a name: {', '.join(duplicates)}")
         for rule in args.rules:
-            if opens_admin_port_to_world(rule) and not ctx.allow_open_admin_cidr:
-                raise ValueError(
-                    f"security group {args.group_name}: rule {rule.description!r} opens {rule.ports} to "
-                    f"{rule.peer} ({describe(rule.peer)}); set cloudlabs:allowOpenAdminCidr: true if that is really wanted"
-                )
+            self._guard(rule)
 
         self.group = aws.ec2.SecurityGroup(
             name,
@@ -138,8 +135,25 @@ class LabSecurityGroup(pulumi.ComponentResource):
         self.id = self.group.id
         self.rules: dict[str, pulumi.CustomResource] = {}
         for rule in args.rules:
-            self.rules[rule.key] = self._rule_resource(f"{name}-{'in' if rule.direction == 'inbound' else 'out'}-{rule.key}", rule, ctx, args.group_name)
+            self.add_rule(rule)
         self.register_outputs({"security_group_id": self.id})
+
+    def _guard(self, rule: Rule) -> None:
+        if opens_admin_port_to_world(rule) and not self._context.allow_open_admin_cidr:
+            raise ValueError(
+                f"security group {self._group_name}: rule {rule.description!r} opens {rule.ports} to "
+                f"{rule.peer} ({describe(rule.peer)}); set cloudlabs:allowOpenAdminCidr: true if that is really wanted")  # type: ignore[arg-type]
+
+    def add_rule(self, rule: Rule) -> pulumi.CustomResource:
+        """A rule of this group, through the same guard; also for rules added after another group
+        exists (two groups that refer to each other)."""
+        self._guard(rule)
+        if rule.key in self.rules:
+            raise ValueError(f"security group {self._group_name}: rules share a name: {rule.key}")
+        direction = "in" if rule.direction == "inbound" else "out"
+        resource = self._rule_resource(f"{self._name}-{direction}-{rule.key}", rule, self._context, self._group_name)
+        self.rules[rule.key] = resource
+        return resource
 
     def _rule_resource(self, name: str, rule: Rule, ctx: LabContext, group_name: str) -> pulumi.CustomResource:
         peer: dict[str, object] = {}

@@ -353,3 +353,19 @@ def test_pulumi_operations_check_credentials_after_the_cli(no_credentials, capsy
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
     assert main(["preview", "demo"]) == 2
     assert "labctl: preview calls AWS and no AWS credentials were found" in capsys.readouterr().err
+
+
+def test_a_rule_added_after_the_group_goes_through_the_same_guard(tmp_path):
+    """lamp adds the database's rule after both groups exist; that path is guarded too."""
+    from labctl import render
+    program = tmp_path / "program.py"
+    program.write_text(
+        "from cloudlabs.settings import parse_settings\n"
+        "from components.context import LabContext\n"
+        "from components.security import ANYWHERE, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound\n"
+        f"s = parse_settings({config()!r}, 'x')\n"
+        "ctx = LabContext.for_lab(s, 'lamp', 'solution')\n"
+        "g = LabSecurityGroup('g', LabSecurityGroupArgs('vpc-1', 'd', [], ctx, 'g'))\n"
+        "g.add_rule(inbound(SSH, ANYWHERE, 'ssh later'))\n")
+    with pytest.raises(render.ProgramError, match=r"rule 'ssh later' opens SSH \(22\) to 0.0.0.0/0"):
+        render.run_program("test-s01", config(), program)

@@ -71,10 +71,8 @@ class LampLab(LabComponent):
         ec2_sg = LabSecurityGroup(f"{name}-ec2-rds", LabSecurityGroupArgs(
             vpc_id=vpc.vpc_id, description="ec2-rds: MySQL out, only to the database group", group_name="ec2-rds",
             context=ctx, rules=[outbound(MYSQL, rds_sg.id, "MySQL to rds-ec2", name="mysql-to-rds")]), opts=self.child)
-        aws.vpc.SecurityGroupIngressRule(  # added after both groups exist: they refer to each other
-            f"{name}-rds-ec2-in-mysql-from-ec2", security_group_id=rds_sg.id, ip_protocol="tcp", from_port=3306,
-            to_port=3306, referenced_security_group_id=ec2_sg.id, description="MySQL from ec2-rds",
-            tags=ctx.tags("rds-ec2/mysql-from-ec2"), opts=pulumi.ResourceOptions(parent=rds_sg))
+        # added after both groups exist (they refer to each other), through the group's own guard
+        rds_sg.add_rule(inbound(MYSQL, ec2_sg.id, "MySQL from ec2-rds", name="mysql-from-ec2"))
         web_sg = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
             vpc_id=vpc.vpc_id, description="web: HTTP from anywhere, SSH from the admin CIDR, package mirrors out",
             group_name="web-SG", context=ctx,
