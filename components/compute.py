@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -75,6 +75,28 @@ class InstanceArgs:
     extra_tags: dict[str, str] = field(default_factory=dict)
 
 
+# --- the hardening every lab instance gets, written once (instances and the launch template) -------
+
+# IMDSv2 only: a token is required, and it does not cross a hop (no container or proxy can fetch it).
+METADATA_OPTIONS = {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}
+
+
+def root_volume(image: ImageSpec) -> dict[str, Any]:
+    """Encrypted gp3, as small as the image allows, gone with the instance."""
+    return {"encrypted": True, "volume_type": "gp3", "volume_size": image.root_volume_gib, "delete_on_termination": True}
+
+
+def credit_specification(instance_type: str) -> dict[str, str] | None:
+    """Burstable types never run up "unlimited" CPU credit charges."""
+    return {"cpu_credits": "standard"} if instance_type.startswith("t") else None
+
+
+def launch_template_volume(image: ImageSpec) -> dict[str, Any]:
+    """The root volume in a launch template (the provider takes its flags as text there)."""
+    ebs = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in root_volume(image).items()}
+    return {"device_name": "/dev/xvda", "ebs": ebs}
+
+
 def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.ec2.Instance:
     ctx = args.context
     instance_type = args.instance_type or ctx.instance_type
@@ -90,15 +112,9 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         key_name=ctx.key_name,
         user_data=args.user_data or None,  # "" = deliberately none (the student installs by hand)
         user_data_replace_on_change=True,
-        metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
-        root_block_device={
-            "encrypted": True,
-            "volume_type": "gp3",
-            "volume_size": args.image.root_volume_gib,
-            "delete_on_termination": True,
-            "tags": tags,
-        },
-        credit_specification={"cpu_credits": "standard"} if instance_type.startswith("t") else None,
+        metadata_options=METADATA_OPTIONS,
+        root_block_device={**root_volume(args.image), "tags": tags},
+        credit_specification=credit_specification(instance_type),
         tags=tags,
         # The AMI is the most recent image at the first deploy; a newer one published later must not
         # replace a student's instance (and their work) on the next `up`.

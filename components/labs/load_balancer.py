@@ -10,7 +10,15 @@ from cloudlabs.catalog import LabOptions
 from cloudlabs.images import AMAZON_LINUX_2023, ASG_PAGE, THIS_IS_PAGE, base64_text, web_server_user_data
 from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
 
-from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
+from ..compute import (
+    METADATA_OPTIONS,
+    InstanceArgs,
+    WebServer,
+    credit_specification,
+    launch_template_volume,
+    lookup_ami,
+    zones_offering,
+)
 from ..context import LabContext
 from ..loadbalancing import WebLoadBalancer, WebLoadBalancerArgs
 from ..network import LabVpc, LabVpcArgs
@@ -161,11 +169,9 @@ class AutoscalingLab(LabComponent):
             user_data=base64_text(web_server_user_data(AMAZON_LINUX_2023, ASG_PAGE)),
             network_interfaces=[{"associate_public_ip_address": "true", "security_groups": [web_sg.id],
                                  "delete_on_termination": "true"}],
-            metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
-            block_device_mappings=[{"device_name": "/dev/xvda", "ebs": {
-                "volume_size": AMAZON_LINUX_2023.root_volume_gib, "volume_type": "gp3", "encrypted": "true",
-                "delete_on_termination": "true"}}],
-            credit_specification={"cpu_credits": "standard"} if ctx.instance_type.startswith("t") else None,
+            metadata_options=METADATA_OPTIONS,
+            block_device_mappings=[launch_template_volume(AMAZON_LINUX_2023)],
+            credit_specification=credit_specification(ctx.instance_type),
             tag_specifications=[{"resource_type": kind, "tags": tags} for kind in ("instance", "volume")],
             tags=ctx.tags("web-launch-template"),
             update_default_version=True,
