@@ -92,6 +92,8 @@ class AutomationRunner:
             return Outcome(_changes(result.change_summary), "preview")
         if operation == "up":
             result = s.up(**common)
+        elif operation == "outputs":  # `pulumi up --refresh`: with the AMI ignored, only outputs change
+            result = s.up(refresh=True, **common)
         elif operation == "refresh":
             result = s.refresh(**common)
         elif operation == "destroy":

@@ -25,7 +25,9 @@ from typing import Callable, Iterable, Protocol
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.writing import atomic_write
 
-OPERATIONS = ("preview", "up", "refresh", "destroy", "stop", "start")
+# "outputs": refresh the state, then run the program again so the stack outputs follow (a plain
+# `pulumi refresh` does not recompute them: public IPs change when instances stop and start).
+OPERATIONS = ("preview", "up", "refresh", "destroy", "stop", "start", "outputs")
 
 # Causes worth another try; anything else is a real error and fails at once.
 TRANSIENT = re.compile(

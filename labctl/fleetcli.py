@@ -54,6 +54,9 @@ def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser],
         if operation in ("up", "preview"):
             p.add_argument("--skip-validation", action="store_true",
                            help="send the stacks even if AWS's schemas or the deploy rules find problems (labctl validate)")
+        if operation == "start":
+            p.add_argument("--no-outputs", action="store_true",
+                           help="do not bring the stack outputs up to date afterwards (new public IPs: pulumi up --refresh)")
         if operation in ("up", "destroy"):
             p.add_argument("--all", action="store_true",
                            help=f"also stacks whose last {operation} succeeded with the same settings (skipped by default)")
@@ -215,7 +218,27 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
         out.print("interrupted: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) +
                   ("; cancelled stacks were unlocked (pulumi cancel)" if args.on_interrupt == "cancel" else ""))
         return EXIT_INTERRUPTED
-    return EXIT_OK if all(r.status in ("succeeded", "skipped") for r in results) else EXIT_FAILED
+    ok = all(r.status in ("succeeded", "skipped") for r in results)
+    if operation == "start" and not args.no_outputs:
+        ok = _refresh_outputs(args, owners, [r.stack for r in results if r.status == "succeeded"], out) and ok
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _refresh_outputs(args: argparse.Namespace, owners: dict[str, tuple[str, str]], stacks: list[str], out: Console) -> bool:
+    """Instances get new public IPs when they start again (the book notes it, L1967): bring the
+    started stacks' outputs (ssh commands, URLs) up to date with `pulumi up --refresh`."""
+    if not stacks:
+        return True
+    try:
+        runner = make_pulumi_runner(args, owners)
+    except ValueError as exc:
+        out.print(f"note: the stack outputs still show the old public IPs ({exc}); run `pulumi up --refresh` "
+                  "per stack where the Pulumi CLI is set up", markup=False)
+        return True
+    log_dir = STATE_DIR / "logs" / f"outputs-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    results = Fleet(runner, parallel=args.parallel, retries=args.retries, log_dir=log_dir).run(stacks, "outputs")
+    out.print(results_table(results, "outputs (pulumi up --refresh)"))
+    return all(r.status == "succeeded" for r in results)
 
 
 # --- sweep and expired ----------------------------------------------------------------------------

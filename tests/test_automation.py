@@ -114,6 +114,8 @@ def test_the_runner_drives_a_stack_like_the_automation_api_returns_it(monkeypatc
     preview = runner.run("demo-s02", "preview", lines.append, counted.append)
     assert preview.changes == {"create": 2, "same": 17} and stack.calls[1][1]["diff"] is True
     assert runner.run("demo-s02", "destroy", lines.append, counted.append).changes == {"delete": 19}
+    runner.run("demo-s02", "outputs", lines.append, counted.append)  # after `start`: up with a refresh first
+    assert stack.calls[-1][0] == "up" and stack.calls[-1][1]["refresh"] is True
     runner.cancel("demo-s02")
     assert stack.cancelled
     with pytest.raises(ValueError, match="does not stop"):

@@ -165,3 +165,26 @@ def test_sweep_and_stop_through_the_cli(aws, capsys, monkeypatch, tmp_path):
     out = capsys.readouterr().out
     assert "after deletion: 0 left" in out
     assert main(["sweep", "demo"]) == 0 and "nothing left: the teardown is complete" in capsys.readouterr().out
+
+
+def test_start_brings_the_outputs_up_to_date_and_says_so_when_it_cannot(aws, capsys, monkeypatch, tmp_path):
+    from labctl import fleetcli
+    from labctl.cli import main
+
+    from .fakerunner import FakeRunner
+    monkeypatch.setattr(fleetcli, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
+    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    pulumi = FakeRunner()
+    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: pulumi)
+    vpc_nat_student(aws, 1, "s01", cohort="demo")
+    assert main(["stop", "demo", "--students", "s01"]) == 0
+    assert main(["start", "demo", "--students", "s01"]) == 0
+    assert pulumi.calls == [("demo-s01", "outputs")]  # pulumi up --refresh: new public IPs in the outputs
+    assert main(["start", "demo", "--students", "s01", "--no-outputs"]) == 0 and len(pulumi.calls) == 1
+
+    def no_cli(args, owners):
+        raise ValueError("the Pulumi CLI is not on PATH")
+    monkeypatch.setattr(fleetcli, "make_pulumi_runner", no_cli)
+    capsys.readouterr()
+    assert main(["start", "demo", "--students", "s01"]) == 0
+    assert "the stack outputs still show the old public IPs (the Pulumi CLI is not on PATH)" in capsys.readouterr().out
