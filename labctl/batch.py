@@ -18,6 +18,7 @@ from typing import Callable
 from cloudlabs.settings import stack_name_of
 
 from .graph import StackGraph
+from .graphcache import GraphCache
 from .render import RenderError, render_file
 from .validation import StackValidation, Validator
 
@@ -70,22 +71,50 @@ def _render(path: str, validate: bool = False) -> tuple[str, dict | None, str | 
     return path, graph.to_json(), None, _validator[0].validate(graph).to_json()
 
 
+def _profile_file(path: Path) -> Path | None:
+    """The guardrail profile file a stack file names (part of its cache key)."""
+    from cloudlabs import profiles
+    from cloudlabs.settings import DEFAULT_PROFILE, read_stack_file
+    name = read_stack_file(path).get("cloudlabs:profile", DEFAULT_PROFILE)
+    return profiles.PROFILES_DIR / f"{name}.yaml" if isinstance(name, str) else None
+
+
 def render_files(paths: list[Path], jobs: int | None = None,
-                 on_result: Callable[[RenderResult], None] | None = None, validate: bool = False) -> list[RenderResult]:
-    """Render (and with ``validate``, validate) every file; results in the order of ``paths``."""
-    jobs = max(1, min(jobs or default_jobs(), len(paths)))
+                 on_result: Callable[[RenderResult], None] | None = None, validate: bool = False,
+                 cache: GraphCache | None = None) -> list[RenderResult]:
+    """Render (and with ``validate``, validate) every file; results in the order of ``paths``.
+    With a ``cache``, stacks whose inputs did not change are served from it, not rendered."""
     results: dict[str, RenderResult] = {}
+    keys: dict[str, str] = {}
 
     def record(path: str, data: dict | None, error: str | None, check: dict | None = None) -> None:
-        result = RenderResult(Path(path), stack_name_of(Path(path)),
-                              StackGraph.from_json(data) if data is not None else None, error,
+        graph = StackGraph.from_json(data) if data is not None else None
+        if cache is not None and graph is not None and path in keys:
+            cache.put(keys[path], graph)
+        result = RenderResult(Path(path), stack_name_of(Path(path)), graph, error,
                               StackValidation.from_json(check) if check is not None else None)
         results[path] = result
         if on_result:
             on_result(result)
 
-    if jobs == 1:
+    todo = list(paths)
+    if cache is not None:
+        todo = []
         for path in paths:
+            keys[str(path)] = key = cache.key(path, _profile_file(path))
+            graph = cache.get(key, stack_name_of(path))
+            if graph is None:
+                todo.append(path)
+                continue
+            if validate and not _validator:
+                _validator.append(Validator())
+            check = _validator[0].validate(graph).to_json() if validate else None
+            record(str(path), graph.to_json(), None, check)
+    if not todo:
+        return [results[str(p)] for p in paths]
+    jobs = max(1, min(jobs or default_jobs(), len(todo)))
+    if jobs == 1:
+        for path in todo:
             record(*_render(str(path), validate))
     else:
         # fork: workers inherit the parent's imports (pulumi, pulumi_aws) instead of paying them again
@@ -93,7 +122,7 @@ def render_files(paths: list[Path], jobs: int | None = None,
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                    initializer=_ignore_interrupts)
         try:
-            futures = {pool.submit(_render, str(path), validate): str(path) for path in paths}
+            futures = {pool.submit(_render, str(path), validate): str(path) for path in todo}
             for future in as_completed(futures):
                 try:
                     record(*future.result())

@@ -60,6 +60,9 @@ def _targets_argument(parser: argparse.ArgumentParser) -> None:
                         help="where stack and cohort names are looked up (default: %(default)s)")
     parser.add_argument("--jobs", "-j", type=arguments.whole_number(1, MAX_JOBS), default=default_jobs(), metavar="N",
                         help=f"stacks rendered in parallel, 1 to {MAX_JOBS} (default: the number of cores, %(default)s)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="render every stack, even those whose inputs did not change since the last plan "
+                             "(cache: .cloudlabs/cache/, CLOUDLABS_CACHE_DIR)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -291,7 +294,7 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
         return bad_input(exc)
 
     validate = args.command in ("plan", "validate")
-    results = _render_with_progress(files, args.jobs, validate)
+    results = _render_with_progress(files, args.jobs, validate, not args.no_cache)
     graphs = [r.graph for r in results if r.graph is not None]
     failures = [r for r in results if r.error is not None]
     checks = {r.stack: r.validation for r in results if r.validation is not None}
@@ -360,14 +363,16 @@ def cmd_reach(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK if verdict.allowed else EXIT_FAILED
 
 
-def _render_with_progress(files: list[Path], jobs: int, validate: bool = False) -> list[RenderResult]:
+def _render_with_progress(files: list[Path], jobs: int, validate: bool = False, cached: bool = True) -> list[RenderResult]:
+    from .graphcache import GraphCache, cache_dir
+    cache = GraphCache(cache_dir()) if cached else None
     progress = Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
                         disable=len(files) < 2 or not sys.stderr.isatty())
     with progress:
         task = progress.add_task("", total=len(files))
         return render_files(files, jobs, on_result=lambda r: progress.update(task, advance=1, description=r.stack),
-                            validate=validate)
+                            validate=validate, cache=cache)
 
 
 def _write_outputs(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:

@@ -124,7 +124,8 @@ def _deploy_ready(files: list[Path], out: Console) -> bool:
     """Validate before anything is sent: what AWS would refuse is refused here, with the findings."""
     from .batch import render_files
     from .summary import print_findings
-    results = render_files(files, validate=True)
+    from .graphcache import GraphCache, cache_dir
+    results = render_files(files, validate=True, cache=GraphCache(cache_dir()))
     checks = [r.validation for r in results if r.validation is not None]
     failed = [r for r in results if r.error is not None]
     not_ready = [c for c in checks if not c.ready]

@@ -1,0 +1,102 @@
+"""Incremental plans: rendered graphs kept by the content of everything that can change them.
+
+A stack's key is a hash of
+- the program: every file under ``cloudlabs/``, ``components/`` and ``labs/``, ``__main__.py`` and the
+  renderer's own modules (``labctl/render.py``, ``fakeaws.py``, ``graph.py``);
+- the installed versions of the distributions the graph depends on, and the Python version;
+- the stack settings file's bytes, and the guardrail profile file it names.
+So an unchanged cohort re-plans without rendering, a changed stack file re-renders that stack only,
+and any change to the program re-renders every stack. Entries are written atomically (a reader
+never sees half of one); an unreadable entry is ignored and the stack rendered again. The cache
+lives in ``.cloudlabs/cache/graphs/`` (git-ignored); ``CLOUDLABS_CACHE_DIR`` moves it (CI can share
+it between the base and head plans) and ``--no-cache`` or ``CLOUDLABS_CACHE_DIR=off`` bypasses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from cloudlabs import REPO_ROOT
+from cloudlabs.reading import InputFileError, load_json
+from cloudlabs.writing import atomic_write
+
+from .graph import StackGraph, document_problems
+
+PROGRAM_DIRS = ("cloudlabs", "components", "labs")
+PROGRAM_FILES = ("__main__.py", "labctl/render.py", "labctl/fakeaws.py", "labctl/graph.py")
+DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-docker", "pydantic", "PyYAML", "protobuf", "grpcio")
+
+
+def _hash_files(root: Path, dirs: tuple[str, ...], files: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    paths = [root / f for f in files] + sorted(p for d in dirs for p in (root / d).rglob("*")
+                                               if p.is_file() and "__pycache__" not in p.parts)
+    for path in paths:
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def program_fingerprint(root: Path = REPO_ROOT) -> str:
+    """What every graph depends on besides its own settings (computed once per process)."""
+    versions = []
+    for name in DISTRIBUTIONS:
+        try:
+            versions.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name} missing")
+    return hashlib.sha256("\n".join([_hash_files(root, PROGRAM_DIRS, PROGRAM_FILES), sys.version, *versions]).encode()
+                          ).hexdigest()
+
+
+def cache_dir() -> Path | None:
+    from .validation import cache_dir as base  # one setting for both caches
+    lint = base()
+    return None if lint is None else lint.parent / "graphs"
+
+
+class GraphCache:
+    def __init__(self, directory: Path | None, fingerprint: str | None = None):
+        self.directory = directory
+        self.fingerprint = fingerprint if fingerprint is not None else (program_fingerprint() if directory else "")
+        self.hits = 0
+
+    def key(self, stack_file: Path, profile_file: Path | None) -> str:
+        digest = hashlib.sha256(self.fingerprint.encode())
+        digest.update(stack_file.read_bytes())
+        if profile_file is not None and profile_file.is_file():
+            digest.update(profile_file.read_bytes())
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / f"{key}.json"
+
+    def get(self, key: str, stack: str) -> StackGraph | None:
+        path = self._path(key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            data: Any = load_json(path, "cached graph")
+        except InputFileError:
+            return None
+        if document_problems(data, str(path)) or data.get("stack") != stack:
+            return None  # damaged, or not this stack's: render again
+        self.hits += 1
+        return StackGraph.from_json(data)
+
+    def put(self, key: str, graph: StackGraph) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, json.dumps(graph.to_json(), sort_keys=True))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
