@@ -81,16 +81,18 @@ def _profile_file(path: Path) -> Path | None:
 
 def render_files(paths: list[Path], jobs: int | None = None,
                  on_result: Callable[[RenderResult], None] | None = None, validate: bool = False,
-                 cache: GraphCache | None = None) -> list[RenderResult]:
+                 cache: GraphCache | None = None, profiles: dict[Path, Path] | None = None) -> list[RenderResult]:
     """Render (and with ``validate``, validate) every file; results in the order of ``paths``.
     With a ``cache``, stacks whose inputs did not change are served from it, not rendered."""
     results: dict[str, RenderResult] = {}
     keys: dict[str, str] = {}
 
-    def record(path: str, data: dict | None, error: str | None, check: dict | None = None) -> None:
-        graph = StackGraph.from_json(data) if data is not None else None
-        if cache is not None and graph is not None and path in keys:
-            cache.put(keys[path], graph)
+    def record(path: str, data: dict | None, error: str | None, check: dict | None = None,
+               graph: StackGraph | None = None) -> None:
+        if graph is None and data is not None:  # rendered now: keep it for the next plan
+            graph = StackGraph.from_json(data)
+            if cache is not None and path in keys:
+                cache.put(keys[path], graph, check)
         result = RenderResult(Path(path), stack_name_of(Path(path)), graph, error,
                               StackValidation.from_json(check) if check is not None else None)
         results[path] = result
@@ -101,15 +103,19 @@ def render_files(paths: list[Path], jobs: int | None = None,
     if cache is not None:
         todo = []
         for path in paths:
-            keys[str(path)] = key = cache.key(path, _profile_file(path))
-            graph = cache.get(key, stack_name_of(path))
-            if graph is None:
+            profile = profiles.get(path) if profiles is not None else _profile_file(path)
+            keys[str(path)] = key = cache.key(path, profile)
+            hit = cache.get(key, stack_name_of(path))
+            if hit is None:
                 todo.append(path)
                 continue
-            if validate and not _validator:
-                _validator.append(Validator())
-            check = _validator[0].validate(graph).to_json() if validate else None
-            record(str(path), graph.to_json(), None, check)
+            graph, check = hit
+            if validate and check is None:  # cached by a run that did not validate
+                if not _validator:
+                    _validator.append(Validator())
+                check = _validator[0].validate(graph).to_json()
+                cache.put(key, graph, check)
+            record(str(path), None, None, check if validate else None, graph=graph)
     if not todo:
         return [results[str(p)] for p in paths]
     jobs = max(1, min(jobs or default_jobs(), len(todo)))

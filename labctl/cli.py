@@ -288,13 +288,15 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
         if not files:
             raise SelectionError(f"no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
         _check_outputs(args)
-        load_all_stack_settings(files)
+        from cloudlabs import profiles as profile_files
+        profiles = {path: profile_files.PROFILES_DIR / f"{s.profile.name}.yaml"
+                    for path, s in load_all_stack_settings(files).items()}
         prices = load_prices()
     except BAD_INPUT as exc:
         return bad_input(exc)
 
     validate = args.command in ("plan", "validate")
-    results = _render_with_progress(files, args.jobs, validate, not args.no_cache)
+    results = _render_with_progress(files, args.jobs, validate, not args.no_cache, profiles)
     graphs = [r.graph for r in results if r.graph is not None]
     failures = [r for r in results if r.error is not None]
     checks = {r.stack: r.validation for r in results if r.validation is not None}
@@ -363,7 +365,8 @@ def cmd_reach(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK if verdict.allowed else EXIT_FAILED
 
 
-def _render_with_progress(files: list[Path], jobs: int, validate: bool = False, cached: bool = True) -> list[RenderResult]:
+def _render_with_progress(files: list[Path], jobs: int, validate: bool = False, cached: bool = True,
+                          profiles: dict[Path, Path] | None = None) -> list[RenderResult]:
     from .graphcache import GraphCache, cache_dir
     cache = GraphCache(cache_dir()) if cached else None
     progress = Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -372,7 +375,7 @@ def _render_with_progress(files: list[Path], jobs: int, validate: bool = False, 
     with progress:
         task = progress.add_task("", total=len(files))
         return render_files(files, jobs, on_result=lambda r: progress.update(task, advance=1, description=r.stack),
-                            validate=validate, cache=cache)
+                            validate=validate, cache=cache, profiles=profiles)
 
 
 def _write_outputs(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:

@@ -56,6 +56,18 @@ def program_fingerprint(root: Path = REPO_ROOT) -> str:
                           ).hexdigest()
 
 
+@lru_cache(maxsize=None)
+def _validation_code() -> str:
+    return _hash_files(REPO_ROOT, (), ("labctl/cfn.py", "labctl/deployrules.py", "labctl/validation.py"))
+
+
+def validation_fingerprint() -> str:
+    """A validation kept with a graph is reused only with the same checks, cfn-lint and day (the
+    cost rules compare dates: a version can leave standard support overnight)."""
+    from datetime import date
+    return f"{_validation_code()} cfn-lint {version('cfn-lint')} {date.today().isoformat()}"
+
+
 def cache_dir() -> Path | None:
     from .validation import cache_dir as base  # one setting for both caches
     lint = base()
@@ -78,25 +90,32 @@ class GraphCache:
     def _path(self, key: str) -> Path | None:
         return None if self.directory is None else self.directory / f"{key}.json"
 
-    def get(self, key: str, stack: str) -> StackGraph | None:
+    def get(self, key: str, stack: str) -> tuple[StackGraph, dict[str, Any] | None] | None:
+        """The graph (and its validation, when one was kept for today's checks) or None."""
         path = self._path(key)
         if path is None or not path.is_file():
             return None
         try:
-            data: Any = load_json(path, "cached graph")
-        except InputFileError:
+            entry: Any = load_json(path, "cached graph")
+            data = entry["graph"]
+        except (InputFileError, TypeError, KeyError):
             return None
         if document_problems(data, str(path)) or data.get("stack") != stack:
             return None  # damaged, or not this stack's: render again
         self.hits += 1
-        return StackGraph.from_json(data)
+        check = entry.get("validation")
+        valid = isinstance(check, dict) and entry.get("validationKey") == validation_fingerprint()
+        return StackGraph.from_json(data), check if valid else None
 
-    def put(self, key: str, graph: StackGraph) -> None:
+    def put(self, key: str, graph: StackGraph, check: dict[str, Any] | None = None) -> None:
         path = self._path(key)
         if path is None:
             return
+        entry: dict[str, Any] = {"graph": graph.to_json()}
+        if check is not None:
+            entry.update(validation=check, validationKey=validation_fingerprint())
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, json.dumps(graph.to_json(), sort_keys=True))
+            atomic_write(path, json.dumps(entry, sort_keys=True, default=str))
         except OSError:
             pass  # a cache that cannot be written only costs time

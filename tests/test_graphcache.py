@@ -110,3 +110,23 @@ def test_no_cache_renders_everything(stacks, renders, tmp_path, monkeypatch, cap
     assert len(renders) == 3  # the second plan rendered nothing
     assert main(["plan", str(stacks[0].parent), "--jobs", "1", "--quiet", "--no-cache"]) == 0
     assert len(renders) == 6
+
+
+def test_a_cached_graph_keeps_its_validation_for_the_same_checks_and_day(stacks, tmp_path, monkeypatch):
+    from labctl import validation
+    validated: list[str] = []
+    real = validation.Validator.validate
+
+    def counting(self, graph):
+        validated.append(graph.stack)
+        return real(self, graph)
+    monkeypatch.setattr(validation.Validator, "validate", counting)
+    batch._validator.clear()
+    first = batch.render_files(stacks, jobs=1, validate=True, cache=GraphCache(tmp_path / "cache"))
+    assert len(validated) == 3
+    again = batch.render_files(stacks, jobs=1, validate=True, cache=GraphCache(tmp_path / "cache"))
+    assert len(validated) == 3  # served with the validation kept beside the graph
+    assert [r.validation.to_json() for r in again] == [r.validation.to_json() for r in first]
+    monkeypatch.setattr(graphcache, "validation_fingerprint", lambda: "other checks, or the next day")
+    batch.render_files(stacks, jobs=1, validate=True, cache=GraphCache(tmp_path / "cache"))
+    assert len(validated) == 6  # validated again, the graph itself still from the cache
