@@ -78,7 +78,13 @@ def _create_vpc(ec2, i):
         ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": bool(i["enableDnsSupport"])})
     if i.get("enableDnsHostnames") is not None:
         ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": bool(i["enableDnsHostnames"])})
-    return vpc, {}
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}])
+    acl = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}])
+    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}])
+    return vpc, {"outputs": {"defaultSecurityGroupId": group["SecurityGroups"][0]["GroupId"],
+                             "defaultNetworkAclId": acl["NetworkAcls"][0]["NetworkAclId"],
+                             "defaultRouteTableId": table["RouteTables"][0]["RouteTableId"],
+                             "mainRouteTableId": table["RouteTables"][0]["RouteTableId"]}}
 
 
 def _create_subnet(ec2, i):
@@ -337,15 +343,18 @@ def up(graph: StackGraph, ec2, state_dir: Path, on_created: Callable[[str], None
     if missing:
         raise UnsupportedType(f"{graph.stack}: the emulator cannot create: {', '.join(missing)}")
     state = EmulatedStack.load(graph.stack, state_dir)
-    ids = {entry["fakeId"]: entry["id"] for entry in state.resources.values() if entry.get("fakeId")}
+    ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()}
     for record in topological(graph):
         if record.urn in state.resources:
             continue
         aws_id, extra = CREATORS[record.type](ec2, _swap(record.inputs, ids))
-        if record.id:
-            ids[record.id] = aws_id
+        aliases = {record.id: aws_id} if record.id else {}
+        for key, real in extra.pop("outputs", {}).items():  # e.g. a VPC's default security group
+            if isinstance(record.outputs.get(key), str):
+                aliases[record.outputs[key]] = real
+        ids.update(aliases)
         state.resources[record.urn] = {"type": record.type, "name": record.name, "id": aws_id,
-                                       "fakeId": record.id, "extra": extra}
+                                       "aliases": aliases, "extra": extra}
         state.save()
         if on_created:
             on_created(record.urn)
