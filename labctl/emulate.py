@@ -373,3 +373,46 @@ def destroy(stack: str, ec2, state_dir: Path) -> int:
     if state.path.exists():
         state.path.unlink()
     return count
+
+
+class EmulatorRunner:
+    """The fleet's Runner on the emulator: up/preview/refresh/destroy replay each stack's graph
+    through boto3 (a ``session`` whose clients point at moto), stop/start reuse ``PowerRunner``.
+    Stateless apart from the state directory, so stacks run in parallel threads."""
+
+    def __init__(self, session: Any, state_dir: Path, stack_files: dict[str, Path], owners: dict[str, tuple[str, str]] | None = None):
+        self.session, self.state_dir, self.stack_files, self.owners = session, Path(state_dir), stack_files, owners or {}
+
+    def run(self, stack: str, operation: str, log: Callable[[str], None], progress: Callable[[int], None]):
+        from .fleet import Outcome
+        from .render import render_file
+
+        if operation in ("stop", "start"):
+            from .awsops import PowerRunner
+            return PowerRunner(self.session, self.owners).run(stack, operation, log, progress)
+        ec2 = self.session.client("ec2")
+        if operation == "destroy":
+            count = destroy(stack, ec2, self.state_dir)
+            progress(count)
+            return Outcome({"delete": count}, f"{count} resource(s) deleted in the emulator")
+        graph = render_file(self.stack_files[stack])
+        if operation == "preview":
+            have = EmulatedStack.load(stack, self.state_dir).resources
+            missing = [r for r in graph.resources if r.custom and r.urn not in have]
+            return Outcome({"create": len(missing)}, f"{len(missing)} to create")
+        if operation not in ("up", "refresh"):
+            raise ValueError(f"the emulator does not {operation}")
+        before = len(EmulatedStack.load(stack, self.state_dir).resources)
+        done = [before]
+
+        def created(urn: str) -> None:
+            done[0] += 1
+            log(f"created {urn}")
+            progress(done[0])
+
+        state = up(graph, ec2, self.state_dir, on_created=created)
+        made = len(state.resources) - before
+        return Outcome({"create": made, "same": before}, f"{len(state.resources)} resource(s) in the emulator")
+
+    def cancel(self, stack: str) -> None:  # each call is quick; up resumes from the state file
+        pass

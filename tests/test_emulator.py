@@ -85,3 +85,4 @@ def test_unsupported_type_is_named(ec2, tmp_path):
     with pytest.raises(emulate.UnsupportedType, match="aws:rds/instance:Instance"):
         emulate.up(graph, ec2, tmp_path)
     assert _lab_vpcs(ec2) == [] and not list(Path(tmp_path).iterdir())
+
