@@ -19,6 +19,7 @@ in-process moto keeps nothing on disk.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -375,6 +376,9 @@ def destroy(stack: str, ec2, state_dir: Path) -> int:
     return count
 
 
+_RENDER_LOCK = threading.Lock()
+
+
 class EmulatorRunner:
     """The fleet's Runner on the emulator: up/preview/refresh/destroy replay each stack's graph
     through boto3 (a ``session`` whose clients point at moto), stop/start reuse ``PowerRunner``.
@@ -395,7 +399,8 @@ class EmulatorRunner:
             count = destroy(stack, ec2, self.state_dir)
             progress(count)
             return Outcome({"delete": count}, f"{count} resource(s) deleted in the emulator")
-        graph = render_file(self.stack_files[stack])
+        with _RENDER_LOCK:  # concurrent renders in threads hung in testing: render one at a time
+            graph = render_file(self.stack_files[stack])
         if operation == "preview":
             have = EmulatedStack.load(stack, self.state_dir).resources
             missing = [r for r in graph.resources if r.custom and r.urn not in have]

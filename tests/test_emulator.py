@@ -86,3 +86,48 @@ def test_unsupported_type_is_named(ec2, tmp_path):
         emulate.up(graph, ec2, tmp_path)
     assert _lab_vpcs(ec2) == [] and not list(Path(tmp_path).iterdir())
 
+
+
+def _fleet_setup(tmp_path, stacks):
+    files = {s: ENVIRONMENTS / f"Pulumi.{s}.yaml" for s in stacks}
+    owners = {s: tuple(s.rsplit("-", 1)) for s in stacks}
+    session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    return emulate.EmulatorRunner(session, tmp_path / "state", files, owners), session
+
+
+def test_fleet_one_failure_never_stops_the_others(ec2, tmp_path):
+    from labctl.fleet import Fleet
+    stacks = ["demo-s01", "demo-app-a05", "demo-s02"]  # a05 has types the emulator cannot create
+    runner, _ = _fleet_setup(tmp_path, stacks)
+    results = {r.stack: r for r in Fleet(runner, parallel=2, retries=0).run(stacks, "up")}
+    assert results["demo-app-a05"].status == "failed" and "aws:rds/instance:Instance" in results["demo-app-a05"].cause
+    assert results["demo-s01"].status == results["demo-s02"].status == "succeeded"
+    assert len(_lab_vpcs(ec2)) == 2
+    down = Fleet(runner, parallel=2, retries=0).run(["demo-s01", "demo-s02"], "destroy")
+    assert [r.status for r in down] == ["succeeded", "succeeded"] and _lab_vpcs(ec2) == []
+
+
+def test_stop_start_change_instance_states(ec2, tmp_path):
+    from labctl.fleet import Fleet
+    runner, _ = _fleet_setup(tmp_path, ["demo-s01"])
+    Fleet(runner, retries=0).run(["demo-s01"], "up")
+
+    def states() -> set[str]:
+        return {i["State"]["Name"] for i in _live_instances(ec2)}
+
+    assert states() == {"running"}
+    assert Fleet(runner, retries=0).run(["demo-s01"], "stop")[0].status == "succeeded"
+    assert states() == {"stopped"}
+    Fleet(runner, retries=0).run(["demo-s01"], "start")
+    assert states() == {"running"}
+
+
+def test_sweep_finds_nothing_after_emulated_destroy(ec2, tmp_path):
+    from labctl.awsops import Sweeper
+    from labctl.fleet import Fleet
+    runner, session = _fleet_setup(tmp_path, ["demo-net-n05", "demo-s01"])
+    Fleet(runner, retries=0).run(["demo-net-n05", "demo-s01"], "up")
+    assert Sweeper(session, "demo-net", region="us-east-1").find()  # deployed: the sweep sees it
+    Fleet(runner, retries=0).run(["demo-net-n05", "demo-s01"], "destroy")
+    assert Sweeper(session, "demo-net", region="us-east-1").find() == []
+    assert Sweeper(session, "demo", region="us-east-1").find() == []
