@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any, Callable
 from rich.console import Console
 from rich.table import Table
 
-from cloudlabs.reading import InputFileError
+from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.settings import SettingsError, load_all_stack_settings
 
 from . import arguments
@@ -39,10 +38,7 @@ def add_command(sub: Any, targets_argument: Callable[[argparse.ArgumentParser], 
 def _source(args: argparse.Namespace) -> OutputSource:
     if args.outputs is None:
         return PulumiOutputs()
-    try:
-        data = json.loads(args.outputs.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputFileError(f"{args.outputs}: not a readable JSON file ({err}); allowed: {{stack: outputs}}") from None
+    data = load_json(args.outputs, "JSON file of stack outputs ({stack: outputs})")  # the one reading layer
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise InputFileError(f"{args.outputs}: not a mapping of stack names to outputs; allowed: {{stack: outputs}}")
     return StaticOutputs(data)
