@@ -44,7 +44,7 @@ def describe(rule: NaclRule) -> str:
     return f"{rule.direction} {rule.number} {rule.ports} {rule.cidr} {rule.action}"
 
 
-class AccessControlLab(LabComponent):
+class AccessControlLab(LabComponent[AccessControlOptions]):
     """Three parts in the default-like VPC (option `parts`), one instance each:
 
     - nacl: SN-0 leaves the default NACL for its own; the instance's security group admits all
@@ -93,9 +93,8 @@ class AccessControlLab(LabComponent):
             ]
         return paths
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[AccessControlOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options
-        assert isinstance(options, AccessControlOptions)
         plan = args.layout.vpc("VPC")
         vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type)),
                      opts=self.child)

@@ -16,7 +16,7 @@ from ..security import ALL_TRAFFIC, ANYWHERE, ANYWHERE_V6, HTTP, SSH, LabSecurit
 from .base import LabArgs, LabComponent
 
 
-class DualStackLab(LabComponent):
+class DualStackLab(LabComponent[DualStackOptions]):
     """An Amazon-provided /56 on the VPC, a numbered /64 and auto-assigned IPv6 in every subnet
     (SN-0 has the book's "00"), and a dual-stack web server in SN-0 that answers on both
     families (HTTP from 0.0.0.0/0 and ::/0). `starter` lacks the ::/0 route, as the book's
@@ -47,9 +47,8 @@ class DualStackLab(LabComponent):
             ]
         return paths
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[DualStackOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options
-        assert isinstance(options, DualStackOptions)
         solution = ctx.stage == "solution"
         full = args.layout.vpc("VPC")
         chosen = [s for s in full.subnets if options.coursework or s.name not in DUAL_STACK_COURSEWORK]

@@ -26,7 +26,7 @@ def server_images(options: Ec2WebserverOptions) -> list[ImageSpec]:
     return [IMAGES[options.os]] * options.count
 
 
-class Ec2WebserverLab(LabComponent):
+class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
     """The student's own "default VPC" (six public /20s, one per AZ) and VM1..VMn, one per
     subnet, sharing one security group: SSH from the admin CIDR and, from the `solution` stage
     on, HTTP from anywhere (the `starter` is the book's "It failed! Why?"). The group also admits
@@ -54,9 +54,8 @@ class Ec2WebserverLab(LabComponent):
             paths.append(allow("VM1", "VM2", 22, "ssh from VM1 into VM2 with the key copied to VM1 (L11127)"))
         return paths
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[Ec2WebserverOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options
-        assert isinstance(options, Ec2WebserverOptions)
         plan = args.layout.vpc("VPC")
         vpc = LabVpc(f"{name}-vpc", LabVpcArgs(
             plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type), all_zones=region_zones(),

@@ -27,7 +27,7 @@ MYSQL = tcp(3306, label="MySQL (3306)")
 DB_NAME = "database-1"  # the book's DB identifier
 
 
-class LampLab(LabComponent):
+class LampLab(LabComponent[LampOptions]):
     """The web server (public SN-WEB) reaches MySQL (private SN-DB-1/SN-DB-2) on 3306 through the
     book's security-group pair: rds-ec2 on the database admits 3306 only from ec2-rds, which the
     web server carries and which lets 3306 out only to rds-ec2. The web server's own group
@@ -59,9 +59,8 @@ class LampLab(LabComponent):
             allow("web", INTERNET, 80, "apt downloads Apache, PHP and the MySQL client"),
         ]
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[LampOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options
-        assert isinstance(options, LampOptions)
         plan = args.layout.vpc("VPC")
         vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type)),
                      opts=self.child)

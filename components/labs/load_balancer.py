@@ -70,7 +70,7 @@ def _host_paths(target: str, direct_http: bool) -> list[Expect]:
     ]
 
 
-class LoadBalancerLab(LabComponent):
+class LoadBalancerLab(LabComponent[LabOptions]):
     """Chapter 8.1-8.2: VM1-VM3, one per AZ (SN-0, SN-16, SN-32), each page saying "This is
     <hostname>" (L6256), each browsable directly as the book tests before the ALB (L6230): the
     book's one web group allows SSH from the admin CIDR and HTTP from everywhere. The `starter`
@@ -89,7 +89,7 @@ class LoadBalancerLab(LabComponent):
             paths += [p for vm in ("VM1", "VM2", "VM3") for p in _alb_paths(vm) if vm == "VM1" or p.src == ALB]
         return paths
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[LabOptions]) -> dict[str, Any]:
         ctx = args.context
         vpc = _vpc(self, name, args)
         web_sg = _web_group(self, name, ctx, vpc, ANYWHERE)
@@ -117,7 +117,7 @@ class LoadBalancerLab(LabComponent):
         return outputs
 
 
-class AutoscalingLab(LabComponent):
+class AutoscalingLab(LabComponent[LabOptions]):
     """Chapter 8.3: a launch template with the web server's user data, an Auto Scaling group of
     min 2 / desired 2 / max 4 over SN-0, SN-16 and SN-32 in the ALB's target group (ELB health
     checks: a server failing them is replaced), target tracking on average CPU at 50%. Every
@@ -130,7 +130,7 @@ class AutoscalingLab(LabComponent):
     def expected_paths(cls, stage: str, options: LabOptions) -> list[Expect]:
         return _alb_paths("web-ASG") + _host_paths("web-ASG", direct_http=False)
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[LabOptions]) -> dict[str, Any]:
         ctx = args.context
         vpc = _vpc(self, name, args)
         lb = _load_balancer(self, name, args, vpc)

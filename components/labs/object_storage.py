@@ -31,7 +31,7 @@ def files(*keys: str) -> list[LabObject]:
     return [LabObject(key, FILES / Path(key).name) for key in keys]
 
 
-class ObjectStorageLab(LabComponent):
+class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
     """The chapter's buckets, one per part (option `parts`). Public access exists only where the
     part is about it (public-read, jpg-only, the two websites) and those buckets hold only the
     lab's own files; png-from-admin stays behind Block Public Access because an IP-conditioned
@@ -58,9 +58,8 @@ class ObjectStorageLab(LabComponent):
             deny("vpce-host", INTERNET, 443, "the private host has no way to the internet: S3 only via the endpoint"),
         ]
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[ObjectStorageOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options
-        assert isinstance(options, ObjectStorageOptions)
         solution = ctx.stage == "solution"
         account = aws.get_caller_identity_output().account_id
         parts = set(options.parts)

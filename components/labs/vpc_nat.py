@@ -14,7 +14,7 @@ from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSe
 from .base import LabArgs, LabComponent
 
 
-class VpcNatLab(LabComponent):
+class VpcNatLab(LabComponent[LabOptions]):
     """VPC-A with public SN-A-01 (bastion) and private SN-A-02 (web-dev, no public IP). web-dev
     accepts SSH, and in `solution` also HTTP, only from the bastion's security group.
 
@@ -40,7 +40,7 @@ class VpcNatLab(LabComponent):
             allow("bastion", INTERNET, 443, "the bastion updates its packages directly"),
         ]
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[LabOptions]) -> dict[str, Any]:
         ctx = args.context
         solution = ctx.stage == "solution"
         plan = args.layout.vpc("VPC-A")

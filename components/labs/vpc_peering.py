@@ -23,7 +23,7 @@ SIDES = (
 )
 
 
-class VpcPeeringLab(LabComponent):
+class VpcPeeringLab(LabComponent[VpcPeeringOptions]):
     """Blue VPC-A (staging) and green VPC-B (production), each with a public and a private /20,
     an internet gateway, a NAT gateway (option natGateway), a bastion and a private web server
     saying "Hello from $(hostname -f)". VPC-B requests the peering and VPC-A accepts it in the
@@ -52,9 +52,8 @@ class VpcPeeringLab(LabComponent):
             (allow if options.nat_gateway else deny)("VM4", INTERNET, 443, "VM4 reaches the internet through its NAT gateway"),
         ]
 
-    def build(self, name: str, args: LabArgs) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[VpcPeeringOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options
-        assert isinstance(options, VpcPeeringOptions)
         plans = {side: args.layout.vpc(vpc_name) for side, vpc_name, *_ in SIDES}
         zones = zones_offering(ctx.instance_type)
         vpcs = {side: LabVpc(f"{name}-vpc-{side}", LabVpcArgs(plan=plans[side], context=ctx, availability_zones=zones,
