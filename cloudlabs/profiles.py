@@ -73,6 +73,11 @@ def _load(path: Path) -> Profile:
     return profile
 
 
+def profile_path(name: str) -> Path:
+    """The file of a profile (by name; ``load_profile`` holds names to the files that exist)."""
+    return PROFILES_DIR / f"{name}.yaml"
+
+
 def load_profile(name: str, directory: Path | None = None) -> Profile:
     """A profile by name: only the names of the files in ``directory``, never a path (a profile
     such as ``../elsewhere/evil`` would let any region and instance type through)."""

@@ -72,11 +72,12 @@ def _render(path: str, validate: bool = False) -> tuple[str, dict | None, str | 
 
 
 def _profile_file(path: Path) -> Path | None:
-    """The guardrail profile file a stack file names (part of its cache key)."""
-    from cloudlabs import profiles
+    """The guardrail profile file a stack file names (part of its cache key), for callers that
+    have not validated the settings already (those pass ``profiles``)."""
+    from cloudlabs.profiles import profile_path
     from cloudlabs.settings import DEFAULT_PROFILE, read_stack_file
     name = read_stack_file(path).get("cloudlabs:profile", DEFAULT_PROFILE)
-    return profiles.PROFILES_DIR / f"{name}.yaml" if isinstance(name, str) else None
+    return profile_path(name) if isinstance(name, str) else None
 
 
 def render_files(paths: list[Path], jobs: int | None = None,

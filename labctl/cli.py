@@ -288,9 +288,8 @@ def cmd_render(args: argparse.Namespace, out: Console) -> int:
         if not files:
             raise SelectionError(f"no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
         _check_outputs(args)
-        from cloudlabs import profiles as profile_files
-        profiles = {path: profile_files.PROFILES_DIR / f"{s.profile.name}.yaml"
-                    for path, s in load_all_stack_settings(files).items()}
+        from cloudlabs.profiles import profile_path
+        profiles = {path: profile_path(s.profile.name) for path, s in load_all_stack_settings(files).items()}
         prices = load_prices()
     except BAD_INPUT as exc:
         return bad_input(exc)

@@ -120,12 +120,15 @@ def _select(args: argparse.Namespace, resolve: Callable[[list[str], Path], list[
     return list(selected), selected
 
 
-def _deploy_ready(files: list[Path], out: Console) -> bool:
+def _deploy_ready(files: list[Path], settings: dict[Path, Any], out: Console) -> bool:
     """Validate before anything is sent: what AWS would refuse is refused here, with the findings."""
+    from cloudlabs.profiles import profile_path
+
     from .batch import render_files
-    from .summary import print_findings
     from .graphcache import GraphCache, cache_dir
-    results = render_files(files, validate=True, cache=GraphCache(cache_dir()))
+    from .summary import print_findings
+    results = render_files(files, validate=True, cache=GraphCache(cache_dir()),
+                           profiles={f: profile_path(settings[f].profile.name) for f in files})
     checks = [r.validation for r in results if r.validation is not None]
     failed = [r for r in results if r.error is not None]
     not_ready = [c for c in checks if not c.ready]
@@ -174,7 +177,7 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
         check_output_dir(STATE_DIR, "the state directory (logs, journal)")
     except OutputPathError as exc:
         return bad_input(exc)
-    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(files, out):
+    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(files, settings, out):
         return EXIT_FAILED
     args.selected_settings = settings
     owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
