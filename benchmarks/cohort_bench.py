@@ -101,9 +101,9 @@ def main() -> None:
 
 def bench_evaluation(envs: Path) -> None:
     """The evaluator alone, on graphs already rendered."""
-    from labctl.batch import render_files
-    from labctl.check import check_graph
-    from labctl.render import stack_files
+    from labctl.analysis.batch import render_files
+    from labctl.analysis.check import check_graph
+    from labctl.offline.render import stack_files
     graphs = [r.graph for r in render_files(stack_files([envs]), jobs=2)]
     start = time.perf_counter()
     paths = sum(len(check_graph(g)) for g in graphs)

@@ -15,7 +15,7 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from labctl import emulate  # noqa: E402
-from labctl.render import ENVIRONMENTS, render_file  # noqa: E402
+from labctl.offline.render import ENVIRONMENTS, render_file  # noqa: E402
 
 
 def main() -> None:

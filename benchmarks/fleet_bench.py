@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 
-from labctl.fleet import Fleet, Outcome  # noqa: E402
+from labctl.ops.fleet import Fleet, Outcome  # noqa: E402
 
 
 class ScriptedRunner:

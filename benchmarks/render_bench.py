@@ -45,7 +45,7 @@ def bench_demo_plan(runs: int) -> None:
 def bench_many(stacks: int, lab: str, stage: str) -> None:
     start = time.perf_counter()
     from cloudlabs.settings import parse_settings
-    from labctl.render import render
+    from labctl.offline.render import render
     imported = time.perf_counter()
 
     durations, resources = [], 0

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from labctl.batch import render_files
-from labctl.cfn import translate
-from labctl.validation import Validator, _lint
+from labctl.analysis.batch import render_files
+from labctl.analysis.cfn import translate
+from labctl.analysis.validation import Validator, _lint
 
 
 def write_cohort(directory: Path, students: int, lab: str) -> list[Path]:

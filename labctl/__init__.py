@@ -1,2 +1,5 @@
-"""labctl: the instructor's tool. Offline render and plan of student stacks (and, as the
-project grows, cohorts, diffs, cost and fleet operations)."""
+"""labctl: the instructor's tool.
+
+Layers, imported in one direction only (tests/test_layout.py enforces it):
+``cli`` -> ``analysis`` / ``ops`` -> ``offline`` -> ``cloudlabs`` (the Pulumi-free core).
+"""

@@ -1,3 +1,3 @@
-from .cli import run
+from labctl.cli.main import run
 
 run()

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from cloudlabs.settings import parse_settings
-from labctl import render
-from labctl.graph import StackGraph
+from labctl.offline import render
+from labctl.offline.graph import StackGraph
 
 SOURCE = "environments/Pulumi.test-s01.yaml"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from labctl.fleet import Outcome
+from labctl.ops.fleet import Outcome
 
 
 class FakeRunner:

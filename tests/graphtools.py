@@ -3,7 +3,7 @@ ids resolved to the book's names."""
 
 from __future__ import annotations
 
-from labctl.graph import Resource, StackGraph
+from labctl.offline.graph import Resource, StackGraph
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labctl.graph import Resource, StackGraph
+from labctl.offline.graph import Resource, StackGraph
 
 ADMIN = "203.0.113.0/24"
 

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from labctl import automation
-from labctl.automation import AutomationRunner, SetupError, _changes, backend_url, check_setup
-from labctl.fleet import Fleet
+from labctl.ops import automation
+from labctl.ops.automation import AutomationRunner, SetupError, _changes, backend_url, check_setup
+from labctl.ops.fleet import Fleet
 
 
 def test_the_default_backend_is_the_git_ignored_state_directory(monkeypatch):

@@ -8,8 +8,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from labctl.awsops import PowerRunner, Sweeper
-from labctl.cost import load_prices
+from labctl.ops.awsops import PowerRunner, Sweeper
+from cloudlabs.pricing import load_prices
 
 REGION = "us-east-1"
 
@@ -148,11 +148,11 @@ def test_stop_and_start_keep_the_work_and_leave_auto_scaling_instances_alone(aws
 
 
 def test_sweep_and_stop_through_the_cli(aws, capsys, monkeypatch, tmp_path):
-    from labctl import fleetcli
-    from labctl.cli import main
-    monkeypatch.setattr(fleetcli, "make_session", lambda region, command="": aws)
-    monkeypatch.setattr(fleetcli, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
-    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    from labctl.cli import runners
+    from labctl.cli.main import main
+    monkeypatch.setattr(runners, "make_session", lambda region, command="": aws)
+    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     vpc_nat_student(aws, 1, "s01", cohort="demo")
     assert main(["stop", "demo", "--students", "s01"]) == 0
     out = capsys.readouterr().out
@@ -168,14 +168,14 @@ def test_sweep_and_stop_through_the_cli(aws, capsys, monkeypatch, tmp_path):
 
 
 def test_start_brings_the_outputs_up_to_date_and_says_so_when_it_cannot(aws, capsys, monkeypatch, tmp_path):
-    from labctl import fleetcli
-    from labctl.cli import main
+    from labctl.cli import runners
+    from labctl.cli.main import main
 
     from .fakerunner import FakeRunner
-    monkeypatch.setattr(fleetcli, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
-    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     pulumi = FakeRunner()
-    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: pulumi)
+    monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: pulumi)
     vpc_nat_student(aws, 1, "s01", cohort="demo")
     assert main(["stop", "demo", "--students", "s01"]) == 0
     assert main(["start", "demo", "--students", "s01"]) == 0
@@ -184,7 +184,7 @@ def test_start_brings_the_outputs_up_to_date_and_says_so_when_it_cannot(aws, cap
 
     def no_cli(args, owners):
         raise ValueError("the Pulumi CLI is not on PATH")
-    monkeypatch.setattr(fleetcli, "make_pulumi_runner", no_cli)
+    monkeypatch.setattr(runners, "make_pulumi_runner", no_cli)
     capsys.readouterr()
     assert main(["start", "demo", "--students", "s01"]) == 0
     assert "the stack outputs still show the old public IPs (the Pulumi CLI is not on PATH)" in capsys.readouterr().out

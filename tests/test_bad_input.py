@@ -17,10 +17,11 @@ from typing import Callable
 import pytest
 import yaml
 
-from cloudlabs import REPO_ROOT, profiles
-from labctl import cost, fleetcli
-from labctl.cli import main
-from labctl.render import ENVIRONMENTS
+from cloudlabs import REPO_ROOT, pricing, profiles
+
+from labctl.cli import runners
+from labctl.cli.main import main
+from labctl.offline.render import ENVIRONMENTS
 
 from .fakerunner import FakeRunner
 
@@ -79,11 +80,11 @@ def sandbox(tmp_path, monkeypatch) -> Sandbox:
     shutil.copytree(REPO_ROOT / "profiles", tmp_path / "profiles")
     shutil.copytree(REPO_ROOT / "pricing", tmp_path / "pricing")
     monkeypatch.setattr(profiles, "PROFILES_DIR", tmp_path / "profiles")
-    monkeypatch.setattr(cost, "PRICES_FILE", tmp_path / "pricing" / "aws-on-demand.yaml")
-    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(pricing, "PRICES_FILE", tmp_path / "pricing" / "aws-on-demand.yaml")
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     runner = FakeRunner()
-    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: runner)
-    monkeypatch.setattr(fleetcli, "make_power_runner", lambda args, owners, region: runner)
+    monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
+    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners, region: runner)
     box.runner = runner  # type: ignore[attr-defined]
     return box
 
@@ -458,7 +459,7 @@ def test_bad_input_is_one_clear_line_exit_2_and_nothing_changes(bad, sandbox, ca
     if bad.prepare:
         bad.prepare(sandbox)
     if "price" in bad.id or "prices" in bad.id:
-        cost._load_prices.cache_clear()
+        pricing._load_prices.cache_clear()
     before = tree_state(sandbox.root)
     argv = [a.replace("{env}", str(sandbox.env)).replace("{root}", str(sandbox.root)) for a in bad.argv]
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cloudlabs.catalog import LABS
-from labctl.check import check_graph
-from labctl.reach import evaluate, without
+from labctl.analysis.check import check_graph
+from labctl.analysis.reach import evaluate, without
 
 from .conftest import lab_graph
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from cloudlabs import REPO_ROOT
-from labctl.cli import main
-from labctl.render import ENVIRONMENTS
+from labctl.cli.main import main
+from labctl.offline.render import ENVIRONMENTS
 
 
 def run(capsys, *argv):

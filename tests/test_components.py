@@ -12,7 +12,7 @@ from cloudlabs.catalog import LABS
 from components.labs import LAB_COMPONENTS
 from components.network import ipv6_subnet
 from components.security import ANYWHERE, SSH, HTTP, RDP, ALL_TRAFFIC, inbound, opens_admin_port_to_world
-from labctl import render
+from labctl.offline import render
 
 from .conftest import config, lab_graph
 from .graphtools import INSTANCE
@@ -135,7 +135,7 @@ def test_lab_vpc_ipv6_block_subnets_and_default_routes(tmp_path):
         "LabVpc('ds', LabVpcArgs(plan=plan, context=ctx, availability_zones=['us-east-1a', 'us-east-1b'], nat_gateway=True))\n"
     )
     from ipaddress import IPv6Network
-    from labctl.graph import StackGraph
+    from labctl.offline.graph import StackGraph
     from .graphtools import VPC, SUBNET, routes, subnets
 
     monitor = render.run_program("c-s01", config(), program=program)

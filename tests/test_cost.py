@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from labctl.cost import PricingError, estimate, load_prices, summarize
-from labctl.graph import Resource, StackGraph
+from cloudlabs.pricing import PricingError, load_prices
+from labctl.analysis.cost import estimate, summarize
+from labctl.offline.graph import Resource, StackGraph
 
 from .conftest import config, lab_graph
 
@@ -114,7 +115,7 @@ def test_a_region_the_price_table_does_not_cover_plans_and_is_marked_unpriced(tm
     cost unpriced, never stop the plan (it used to end with "no prices for region")."""
     import yaml
 
-    from labctl.cli import main
+    from labctl.cli.main import main
     cfg = config(profile="sandbox", aws_region="eu-west-1", labs=[{"lab": "vpc-nat"}])
     (tmp_path / "Pulumi.test-s01.yaml").write_text(yaml.safe_dump({"config": cfg}))
     assert main(["plan", str(tmp_path), "--jobs", "1", "--quiet"]) == 0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from labctl.cli import main
-from labctl.diff import diff_sets, fold, report_lines
+from labctl.cli.main import main
+from labctl.analysis.diff import diff_sets, fold, report_lines
 
 VPC = "aws:ec2/vpc:Vpc"
 ROUTE = "aws:ec2/route:Route"
@@ -132,7 +132,7 @@ def test_the_published_schema_accepts_every_snapshot_and_names_the_format(tmp_pa
 
     import jsonschema
 
-    from labctl.cli import main
+    from labctl.cli.main import main
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "cloudlabs.graph/v1" and schema["properties"]["format"]["const"] == "cloudlabs.graph/v1"

@@ -8,8 +8,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from labctl import emulate
-from labctl.render import ENVIRONMENTS, render_file
+from labctl.ops import emulate
+from labctl.offline.render import ENVIRONMENTS, render_file
 
 NETWORK_STACKS = ["demo-s01", "demo-s02", "demo-s03"] + [f"demo-net-n0{i}" for i in range(1, 9)]
 
@@ -96,7 +96,7 @@ def _fleet_setup(tmp_path, stacks):
 
 
 def test_fleet_one_failure_never_stops_the_others(ec2, tmp_path):
-    from labctl.fleet import Fleet
+    from labctl.ops.fleet import Fleet
     stacks = ["demo-s01", "demo-app-a05", "demo-s02"]  # a05 has types the emulator cannot create
     runner, _ = _fleet_setup(tmp_path, stacks)
     results = {r.stack: r for r in Fleet(runner, parallel=2, retries=0).run(stacks, "up")}
@@ -108,7 +108,7 @@ def test_fleet_one_failure_never_stops_the_others(ec2, tmp_path):
 
 
 def test_stop_start_change_instance_states(ec2, tmp_path):
-    from labctl.fleet import Fleet
+    from labctl.ops.fleet import Fleet
     runner, _ = _fleet_setup(tmp_path, ["demo-s01"])
     Fleet(runner, retries=0).run(["demo-s01"], "up")
 
@@ -123,8 +123,8 @@ def test_stop_start_change_instance_states(ec2, tmp_path):
 
 
 def test_sweep_finds_nothing_after_emulated_destroy(ec2, tmp_path):
-    from labctl.awsops import Sweeper
-    from labctl.fleet import Fleet
+    from labctl.ops.awsops import Sweeper
+    from labctl.ops.fleet import Fleet
     runner, session = _fleet_setup(tmp_path, ["demo-net-n05", "demo-s01"])
     Fleet(runner, retries=0).run(["demo-net-n05", "demo-s01"], "up")
     assert Sweeper(session, "demo-net", region="us-east-1").find()  # deployed: the sweep sees it

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from labctl.fleet import Fleet, Journal, Outcome, is_transient
+from labctl.ops.fleet import Fleet, Journal, Outcome, is_transient
 
 from .fakerunner import FakeRunner
 

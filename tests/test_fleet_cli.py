@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from labctl import fleetcli
-from labctl.cli import main
+from labctl.cli import runners
+from labctl.cli.main import main
 
 from .fakerunner import FakeRunner
 
@@ -15,8 +15,8 @@ from .fakerunner import FakeRunner
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
     runner = FakeRunner()
-    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: runner)
-    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     return runner
 
 
@@ -59,7 +59,7 @@ def test_real_operations_must_name_what_they_act_on(fake, capsys):
 
 def test_without_the_pulumi_cli_real_operations_stop_with_one_message(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr("shutil.which", lambda name: None)
-    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     assert main(["up", "demo"]) == 2
     assert capsys.readouterr().err.startswith("labctl: the Pulumi CLI is not on PATH")
 
@@ -74,7 +74,7 @@ def test_expired_lists_stacks_past_their_date(capsys):
 def test_bad_settings_stop_a_fleet_operation_before_anything_runs(fake, capsys, tmp_path):
     import shutil
     import yaml
-    from labctl.render import ENVIRONMENTS
+    from labctl.offline.render import ENVIRONMENTS
     envs = tmp_path / "environments"
     shutil.copytree(ENVIRONMENTS, envs)
     bad = envs / "Pulumi.demo-s03.yaml"

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labctl import batch, graphcache
-from labctl.graphcache import GraphCache, program_fingerprint
-from labctl.render import ENVIRONMENTS
+from labctl.analysis import batch
+
+from labctl.offline import graphcache
+from labctl.offline.graphcache import GraphCache, program_fingerprint
+from labctl.offline.render import ENVIRONMENTS
 
 
 @pytest.fixture
@@ -103,7 +105,7 @@ def test_a_damaged_entry_is_rendered_again(stacks, renders, tmp_path):
 
 
 def test_no_cache_renders_everything(stacks, renders, tmp_path, monkeypatch, capsys):
-    from labctl.cli import main
+    from labctl.cli.main import main
     monkeypatch.setenv("CLOUDLABS_CACHE_DIR", str(tmp_path / "shared"))
     assert main(["plan", str(stacks[0].parent), "--jobs", "1", "--quiet"]) == 0
     assert main(["plan", str(stacks[0].parent), "--jobs", "1", "--quiet"]) == 0
@@ -113,7 +115,7 @@ def test_no_cache_renders_everything(stacks, renders, tmp_path, monkeypatch, cap
 
 
 def test_a_cached_graph_keeps_its_validation_for_the_same_checks_and_day(stacks, tmp_path, monkeypatch):
-    from labctl import validation
+    from labctl.analysis import validation
     validated: list[str] = []
     real = validation.Validator.validate
 

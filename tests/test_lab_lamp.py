@@ -50,7 +50,7 @@ def test_the_security_group_pair_opens_3306_only_from_the_web_server():
 
 def test_the_password_is_a_secret_and_in_no_plain_output():
     from pulumi.runtime.mocks import MockResourceArgs
-    from labctl.fakeaws import FakeAws
+    from labctl.offline.fakeaws import FakeAws
     graph = lab_graph("lamp")
     (password,) = graph.of_type(PASSWORD)
     _, generated = FakeAws("us-east-1", graph.stack)._random_password(

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from cloudlabs.images import LAMP_RECORDS
-from labctl.cli import main
-from labctl.probe import StaticOutputs, http_fetch, probe_stack, probes_for
+from labctl.cli.main import main
+from labctl.ops.probe import StaticOutputs, http_fetch, probe_stack, probes_for
 
 
 class Hosts:

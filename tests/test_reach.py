@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labctl.reach import evaluate, without
+from labctl.analysis.reach import evaluate, without
 
 from .netbuilder import ADMIN, Net, web_vpc
 

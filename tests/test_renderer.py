@@ -9,9 +9,9 @@ import pytest
 from pulumi.runtime.mocks import MockCallArgs
 
 from cloudlabs.settings import SettingsError
-from labctl import render
-from labctl.fakeaws import ELASTIC_IPS, INSTANCE_PUBLIC_IPS, FakeAws, zones_of
-from labctl.graph import StackGraph
+from labctl.offline import render
+from labctl.offline.fakeaws import ELASTIC_IPS, INSTANCE_PUBLIC_IPS, FakeAws, zones_of
+from labctl.offline.graph import StackGraph
 
 from .conftest import config, lab_graph, render_config
 from .graphtools import EIP, IGW, INSTANCE, NAT, ROUTE_TABLE, SG, SUBNET, VPC

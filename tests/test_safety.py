@@ -24,9 +24,9 @@ from cloudlabs.profiles import ProfileError, load_profile
 from cloudlabs.reading import InputFileError, load_yaml
 from cloudlabs.settings import SettingsError, parse_settings
 from cloudlabs.writing import atomic_write, exclusive
-from labctl import fleetcli
-from labctl.cli import main
-from labctl.render import ENVIRONMENTS
+from labctl.cli import runners
+from labctl.cli.main import main
+from labctl.offline.render import ENVIRONMENTS
 
 from .conftest import SOURCE, config
 from .fakerunner import FakeRunner
@@ -42,8 +42,8 @@ def envs(tmp_path) -> Path:
 @pytest.fixture
 def fake(monkeypatch, tmp_path) -> FakeRunner:
     runner = FakeRunner()
-    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: runner)
-    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     return runner
 
 
@@ -200,7 +200,7 @@ def test_which_ranges_count_as_wide_open(cidr, wide):
 
 
 def test_a_security_group_rule_from_half_the_internet_is_refused(tmp_path):
-    from labctl import render
+    from labctl.offline import render
     program = tmp_path / "program.py"
     program.write_text(
         "from ipaddress import ip_network\n"
@@ -305,12 +305,12 @@ TOKENS = st.sampled_from(["plan", "cost", "check", "reach", "diff", "sync", "up"
 @given(argv=st.lists(TOKENS, min_size=1, max_size=6))
 def test_generated_command_lines_never_crash(tmp_path_factory, monkeypatch, argv):
     empty = tmp_path_factory.mktemp("empty")  # no stacks: every command fails fast, nothing is ever deployed
-    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: FakeRunner())
-    monkeypatch.setattr(fleetcli, "STATE_DIR", empty / "state")
+    monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: FakeRunner())
+    monkeypatch.setattr(runners, "STATE_DIR", empty / "state")
 
     def no_aws(region, command=""):
         raise ValueError(f"{command}: no AWS here")
-    monkeypatch.setattr(fleetcli, "make_session", no_aws)
+    monkeypatch.setattr(runners, "make_session", no_aws)
     monkeypatch.chdir(empty)  # relative output paths land here, where the test looks
     before = sorted(p.name for p in empty.iterdir())
     try:
@@ -332,7 +332,7 @@ def no_credentials(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask an instance-metadata address
-    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
 
 
 @pytest.mark.parametrize("argv", [["stop", "demo"], ["start", "demo", "--students", "s01"], ["sweep", "demo"]])
@@ -357,7 +357,7 @@ def test_pulumi_operations_check_credentials_after_the_cli(no_credentials, capsy
 
 def test_a_rule_added_after_the_group_goes_through_the_same_guard(tmp_path):
     """lamp adds the database's rule after both groups exist; that path is guarded too."""
-    from labctl import render
+    from labctl.offline import render
     program = tmp_path / "program.py"
     program.write_text(
         "from cloudlabs.settings import parse_settings\n"

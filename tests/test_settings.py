@@ -159,7 +159,7 @@ def test_stack_file_errors_name_the_file_and_line(tmp_path):
 
 
 def test_demo_stack_files_are_valid():
-    from labctl.render import stack_files
+    from labctl.offline.render import stack_files
     stacks = {load_stack_settings(p).stack_name for p in stack_files()}
     assert stacks == ({"demo-s01", "demo-s02", "demo-s03"} | {f"demo-net-n0{i}" for i in range(1, 9)}
                       | {f"demo-app-a0{i}" for i in range(1, 6)})

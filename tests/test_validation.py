@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 
 from cloudlabs.catalog import LABS
-from labctl import cfn, deployrules
-from labctl.graph import StackGraph
-from labctl.validation import SUPPRESSIONS, LintCache, Validator, validate_graphs
+from labctl.analysis import cfn
+from labctl.analysis import deployrules
+from labctl.offline.graph import StackGraph
+from labctl.analysis.validation import SUPPRESSIONS, LintCache, Validator, validate_graphs
 
 from .conftest import config, lab_graph
 
@@ -183,7 +184,7 @@ def apostrophe(monkeypatch):
 
 
 def test_plan_refuses_a_stack_aws_would_refuse_with_a_line_a_student_can_act_on(apostrophe, capsys):
-    from labctl.cli import main
+    from labctl.cli.main import main
     assert main(["plan", "demo-s03", "--jobs", "1", "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "NO (1 finding)" in out
@@ -194,7 +195,7 @@ def test_plan_refuses_a_stack_aws_would_refuse_with_a_line_a_student_can_act_on(
 def test_validate_exit_codes_json_and_markdown(apostrophe, capsys, tmp_path):
     import json
 
-    from labctl.cli import main
+    from labctl.cli.main import main
     assert main(["validate", "demo-s01", "--jobs", "1"]) == 0  # ec2-webserver has no bastion
     capsys.readouterr()
     report, md = tmp_path / "v.json", tmp_path / "v.md"
@@ -207,13 +208,13 @@ def test_validate_exit_codes_json_and_markdown(apostrophe, capsys, tmp_path):
 
 
 def test_up_and_preview_send_nothing_that_is_not_deploy_ready(apostrophe, capsys, monkeypatch, tmp_path):
-    from labctl import fleetcli
-    from labctl.cli import main
+    from labctl.cli import runners
+    from labctl.cli.main import main
 
     from .fakerunner import FakeRunner
     runner = FakeRunner()
-    monkeypatch.setattr(fleetcli, "make_pulumi_runner", lambda args, owners: runner)
-    monkeypatch.setattr(fleetcli, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     assert main(["up", "demo"]) == 1
     err = capsys.readouterr().err
     assert "nothing sent: 2 of 3 stacks are not deploy-ready" in err and runner.calls == []
@@ -222,7 +223,7 @@ def test_up_and_preview_send_nothing_that_is_not_deploy_ready(apostrophe, capsys
 
 def test_the_readme_shows_the_suppression_table_and_the_rules_as_the_code_has_them():
     from cloudlabs import REPO_ROOT
-    from labctl.validation import suppression_table
+    from labctl.analysis.validation import suppression_table
     readme = (REPO_ROOT / "README.md").read_text()
     for row in suppression_table():
         assert "| " + " | ".join(row) + " |" in readme

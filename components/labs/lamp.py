@@ -16,7 +16,7 @@ from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 
 # MySQL 8.4 (LTS) is in RDS standard support until 2029-07-31; 8.0's ended 2026-07-31, after which it
 # is billed as Extended Support. Extended Support is turned off, so a forgotten database never
-# starts billing for it (labctl/deployrules.py checks both).
+# starts billing for it (labctl/analysis/deployrules.py checks both).
 MYSQL_VERSION = "8.4"
 EXTENDED_SUPPORT_OFF = "open-source-rds-extended-support-disabled"
 from ..network import LabVpc, LabVpcArgs

@@ -13,7 +13,7 @@ from pathlib import Path
 from cloudlabs.cohort import is_cohort_file, load_cohort
 from cloudlabs.settings import SLUG, SLUG_ALLOWED, StackSettings
 
-from . import render
+from labctl.offline import render
 
 
 class SelectionError(ValueError):

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import Any, Callable, Iterator
 
-from .graph import Resource, StackGraph
-
-if TYPE_CHECKING:
-    from .validation import Finding
+from labctl.analysis.findings import Finding
+from labctl.offline.graph import Resource, StackGraph
 
 IGW = "aws:ec2/internetGateway:InternetGateway"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -24,13 +22,12 @@ class DeployRule:
     kind: str  # ordering | lifecycle | cost
     summary: str
     source: str  # the AWS documentation it comes from
-    check_fn: Callable[["DeployRule", StackGraph], Iterator["Finding"]]
+    check_fn: Callable[["DeployRule", StackGraph], Iterator[Finding]]
 
-    def check(self, graph: StackGraph) -> list["Finding"]:
+    def check(self, graph: StackGraph) -> list[Finding]:
         return list(self.check_fn(self, graph))
 
-    def finding(self, graph: StackGraph, r: Resource, prop: str, value: Any, message: str) -> "Finding":
-        from .validation import Finding
+    def finding(self, graph: StackGraph, r: Resource, prop: str, value: Any, message: str) -> Finding:
         return Finding(graph.stack, r.name, r.type, prop, value, self.id, f"{message} ({self.source})")
 
 
@@ -73,7 +70,7 @@ def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, str, list[Any]
             yield r, "subnetId", [r.inputs.get("subnetId")]
 
 
-def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator["Finding"]:
+def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
     gateways = {str(g.inputs.get("vpcId")): g for g in graph.of_type(IGW)}
     for r, prop, subnets in _needs_gateway(graph):
         for vpc in _vpc_of_subnets(graph, subnets):
@@ -89,7 +86,7 @@ def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator["Findi
 # --- lifecycle ------------------------------------------------------------------------------------
 
 
-def _check_ami_replacement(rule: DeployRule, graph: StackGraph) -> Iterator["Finding"]:
+def _check_ami_replacement(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
     for r in graph.of_type("aws:ec2/instance:Instance"):
         if "ami" in r.inputs and "ami" not in r.ignore_changes:
             yield rule.finding(graph, r, "ImageId", r.inputs["ami"],
@@ -117,7 +114,7 @@ def _major(engine: str, version: str) -> str:
     return ".".join(parts[:2]) if engine == "mysql" else parts[0]
 
 
-def _check_rds_support(rule: DeployRule, graph: StackGraph, today: date | None = None) -> Iterator["Finding"]:
+def _check_rds_support(rule: DeployRule, graph: StackGraph, today: date | None = None) -> Iterator[Finding]:
     today = today or date.today()
     for r in graph.of_type("aws:rds/instance:Instance"):
         engine, version = str(r.inputs.get("engine", "")), str(r.inputs.get("engineVersion", ""))

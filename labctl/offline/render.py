@@ -32,8 +32,8 @@ from cloudlabs.settings import (
     stack_name_of,
 )
 
-from .fakeaws import FakeAws
-from .graph import SECRET, Resource, StackGraph, plain
+from labctl.offline.fakeaws import FakeAws
+from labctl.offline.graph import SECRET, Resource, StackGraph, plain
 
 PROJECT = "cloudlabs"
 PROGRAM = REPO_ROOT / "__main__.py"

@@ -8,9 +8,11 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from .cost import PriceTable, StackCost, summarize
-from .graph import StackGraph
-from .validation import StackValidation
+from cloudlabs.pricing import PriceTable
+
+from labctl.analysis.cost import StackCost, summarize
+from labctl.offline.graph import StackGraph
+from labctl.analysis.validation import StackValidation
 
 VPC = "aws:ec2/vpc:Vpc"
 
@@ -159,7 +161,7 @@ def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: flo
     console.print(items)
     unpriced = sorted({u for c in costs.values() for u in c.unpriced})
     if unpriced:
-        console.print("Not priced (no rule in labctl/cost.py): " + ", ".join(unpriced))
+        console.print("Not priced (no rule in labctl/analysis/cost.py): " + ", ".join(unpriced))
     console.print(f"On-demand list prices as of {prices.as_of} ({prices.currency}); hourly resources only, "
                   "usage (data processed, transfer, requests) not included. Source: pricing/aws-on-demand.yaml.")
 

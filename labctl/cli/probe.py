@@ -6,7 +6,6 @@ import argparse
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
 
 from rich.console import Console
 from rich.table import Table
@@ -14,25 +13,26 @@ from rich.table import Table
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.settings import SettingsError, load_all_stack_settings
 
-from . import arguments
-from .probe import OutputSource, ProbeResult, PulumiOutputs, StaticOutputs, http_fetch, probe_stack
-from .selection import SelectionError, select_students
+from labctl.cli import arguments
+from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, students_argument, targets_argument
+from labctl.cli.selection import SelectionError, resolve_targets, select_students
+from labctl.ops.probe import Fetch, OutputSource, ProbeResult, PulumiOutputs, StaticOutputs, http_fetch, probe_stack
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def add_command(sub: Any, targets_argument: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("probe", help="live HTTP probes of the book's 'success looks like' after `up`",
                        description="Probe every selected student's deployed lab over HTTP (page text, the ALB "
                                    "alternating, the LAMP rows, JPG readable / PNG refused), retrying until healthy.")
     targets_argument(p)
-    p.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids)")
+    students_argument(p)
     p.add_argument("--attempts", type=arguments.whole_number(1, 100), default=10, metavar="N",
                    help="tries per probe before it fails, 1 to 100 (default: %(default)s)")
     p.add_argument("--interval", type=arguments.whole_number(0, 600), default=30, metavar="SECONDS",
                    help="seconds between tries, 0 to 600 (default: %(default)s)")
     p.add_argument("--outputs", type=Path, metavar="FILE",
                    help="read outputs from a JSON file {stack: outputs} instead of the Pulumi backend")
+    p.set_defaults(handler=run)
 
 
 def _source(args: argparse.Namespace) -> OutputSource:
@@ -44,8 +44,7 @@ def _source(args: argparse.Namespace) -> OutputSource:
     return StaticOutputs(data)
 
 
-def cmd_probe(args: argparse.Namespace, out: Console, resolve_targets, fetch=http_fetch) -> int:
-    from .cli import bad_input
+def run(args: argparse.Namespace, out: Console, fetch: Fetch = http_fetch) -> int:
     try:
         files = resolve_targets(args.targets, args.environments)
         selected = select_students(load_all_stack_settings(files), args.students)

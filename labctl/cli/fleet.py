@@ -1,36 +1,37 @@
-"""The fleet commands of labctl: up, preview, refresh, destroy, stop, start, sweep, expired."""
+"""labctl up, preview, refresh, destroy, stop and start: one operation on every selected stack,
+in parallel, with a live progress table; one student's failure never stops the others."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from cloudlabs import REPO_ROOT
-from cloudlabs.settings import SettingsError, load_all_stack_settings
+from cloudlabs.profiles import profile_path
+from cloudlabs.settings import SettingsError, StackSettings, load_all_stack_settings
 from cloudlabs.writing import OutputPathError, check_output_dir
 
-from . import arguments, render
-from .fleet import Fleet, Journal, StackResult, file_hash, summary_counts
-from .selection import SelectionError, select_students
+from labctl.analysis.batch import render_files
+from labctl.cli import arguments, runners
+from labctl.cli.common import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Subparsers, bad_input,
+                               students_argument, targets_argument)
+from labctl.cli.selection import SelectionError, resolve_targets, select_students
+from labctl.cli.summary import print_findings
+from labctl.offline import render
+from labctl.offline.graphcache import GraphCache, cache_dir
+from labctl.ops.fleet import Fleet, Journal, StackResult, file_hash, summary_counts
 
-STATE_DIR = REPO_ROOT / ".cloudlabs"
+OPERATIONS = ("up", "preview", "refresh", "destroy", "stop", "start")
 
 
-def bad_input(exc: Exception) -> int:
-    from .cli import bad_input as report
-    return report(exc)
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(sub: Subparsers) -> None:
     for operation, text in (("up", "create or update every selected stack (pulumi up)"),
                             ("preview", "pulumi preview --diff of every selected stack"),
                             ("refresh", "pulumi refresh of every selected stack"),
@@ -40,7 +41,7 @@ def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser],
         p = sub.add_parser(operation, help=text, description=text.capitalize() + ", in parallel; one student's "
                            "failure never stops the others. Exit 1 if any stack failed.")
         targets_argument(p)
-        p.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids; an empty list is refused)")
+        students_argument(p)
         p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=4, metavar="N",
                        help="stacks at a time, 1 to 64 (default: %(default)s)")
         p.add_argument("--retries", type=arguments.whole_number(0, 10), default=3, metavar="N",
@@ -60,73 +61,18 @@ def add_commands(sub: Any, targets_argument: Callable[[argparse.ArgumentParser],
         if operation in ("up", "destroy"):
             p.add_argument("--all", action="store_true",
                            help=f"also stacks whose last {operation} succeeded with the same settings (skipped by default)")
-
-    sweep = sub.add_parser("sweep", help="find (and optionally delete) anything still tagged with a cohort",
-                           description="Ask AWS for every resource tagged cloudlabs:cohort=<cohort> (Resource Groups "
-                                       "Tagging API plus EC2, ELB, Auto Scaling, RDS and S3 calls), per student, with its "
-                                       "estimated hourly cost. Exit 1 if anything is left.")
-    sweep.add_argument("cohort", type=arguments.name("cohort"))
-    sweep.add_argument("--region", help="default: the cohort's region")
-    sweep.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
-    sweep.add_argument("--delete", action="store_true", help="delete what was found, in dependency order")
-
-    exp = sub.add_parser("expired", help="stacks whose cloudlabs:expires date has passed",
-                         description="List stacks whose expiry date (tagged on all their resources) has passed. "
-                                     "Exit 1 if any.")
-    targets_argument(exp)
-    exp.add_argument("--today", type=arguments.calendar_date, default=date.today(), metavar="YYYY-MM-DD")
+        p.set_defaults(handler=run)
 
 
-# --- runners (tests replace these factories) ------------------------------------------------------
-
-
-def make_pulumi_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]]):
-    from .automation import AutomationRunner, backend_url, check_setup
-    backend = backend_url(getattr(args, "backend", None))
-    check_setup(backend)
-    regions = {s.region for s in getattr(args, "selected_settings", {}).values()} or {"us-east-1"}
-    for region in sorted(regions):  # the AWS provider needs credentials for every operation
-        make_session(region, args.command)
-    return AutomationRunner(backend)
-
-
-def make_power_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]], region: str):
-    from .awsops import PowerRunner
-    return PowerRunner(make_session(region, args.command), owners)
-
-
-def make_session(region: str, command: str = "this command"):
-    """A boto3 session for a command that calls AWS; ValueError (bad input, one line) when the
-    region is not an AWS region or no credentials are configured."""
-    import boto3
-    session = boto3.Session(region_name=region)
-    known = session.get_available_regions("ec2")
-    if region not in known:
-        raise ValueError(f"{command}: region {region!r} is not an AWS region; allowed: e.g. us-east-1, us-west-2")
-    if session.get_credentials() is None:
-        raise ValueError(f"{command} calls AWS and no AWS credentials were found (environment variables, "
-                         "~/.aws/credentials, AWS_PROFILE or an instance role); for a Learner Lab, paste the "
-                         "session's credentials into ~/.aws/credentials")
-    return session
-
-
-# --- fleet operations -----------------------------------------------------------------------------
-
-
-def _select(args: argparse.Namespace, resolve: Callable[[list[str], Path], list[Path]]) -> tuple[list[Path], dict[Path, Any]]:
+def select(args: argparse.Namespace) -> tuple[list[Path], dict[Path, StackSettings]]:
     """The selected stack files and their settings, all validated before anything runs."""
-    files = resolve(args.targets, args.environments)
+    files = resolve_targets(args.targets, args.environments)
     selected = select_students(load_all_stack_settings(files), getattr(args, "students", None))
     return list(selected), selected
 
 
-def _deploy_ready(files: list[Path], settings: dict[Path, Any], out: Console) -> bool:
+def _deploy_ready(files: list[Path], settings: dict[Path, StackSettings], out: Console) -> bool:
     """Validate before anything is sent: what AWS would refuse is refused here, with the findings."""
-    from cloudlabs.profiles import profile_path
-
-    from .batch import render_files
-    from .graphcache import GraphCache, cache_dir
-    from .summary import print_findings
     results = render_files(files, validate=True, cache=GraphCache(cache_dir()),
                            profiles={f: profile_path(settings[f].profile.name) for f in files})
     checks = [r.validation for r in results if r.validation is not None]
@@ -165,16 +111,16 @@ def results_table(results: list[StackResult], operation: str) -> Table:
     return table
 
 
-def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[str], Path], list[Path]]) -> int:
+def run(args: argparse.Namespace, out: Console) -> int:
     operation = args.command
     if not args.targets:  # never every cohort by accident: real operations name what they act on
         return bad_input(ValueError(f"{operation}: name a cohort or stacks (e.g. labctl {operation} fall26)"))
     try:
-        files, settings = _select(args, resolve)
+        files, settings = select(args)
     except (FileNotFoundError, SettingsError, SelectionError) as exc:
         return bad_input(exc)
     try:
-        check_output_dir(STATE_DIR, "the state directory (logs, journal)")
+        check_output_dir(runners.STATE_DIR, "the state directory (logs, journal)")
     except OutputPathError as exc:
         return bad_input(exc)
     if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(files, settings, out):
@@ -189,20 +135,20 @@ def cmd_fleet(args: argparse.Namespace, out: Console, resolve: Callable[[list[st
                 print(f"labctl: the selected stacks span regions {', '.join(sorted(regions))}; select one region at a time",
                       file=sys.stderr)
                 return EXIT_BAD_INPUT
-            runner = make_power_runner(args, owners, regions.pop())
+            runner = runners.make_power_runner(args, owners, regions.pop())
         else:
-            runner = make_pulumi_runner(args, owners)
+            runner = runners.make_pulumi_runner(args, owners)
     except ValueError as exc:  # the machine is not set up for real operations
         return bad_input(exc)
 
-    journal = Journal(STATE_DIR / "fleet-journal.json")
+    journal = Journal(runners.STATE_DIR / "fleet-journal.json")
     if journal.problem:
         print(f"labctl: note: {journal.problem}; set aside, so every selected stack runs", file=sys.stderr)
     hashes = {render.stack_name_of(f): file_hash(f) for f in files}
     skip = (lambda s: False)
     if operation in ("up", "destroy") and not getattr(args, "all", False):
         skip = lambda s: journal.done(s, operation, hashes[s])  # noqa: E731
-    log_dir = STATE_DIR / "logs" / f"{operation}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    log_dir = runners.STATE_DIR / "logs" / f"{operation}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     clock = time.monotonic
     live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True) if sys.stderr.isatty() else None
     fleet = Fleet(runner, parallel=args.parallel, retries=args.retries, log_dir=log_dir, on_interrupt=args.on_interrupt,
@@ -234,77 +180,12 @@ def _refresh_outputs(args: argparse.Namespace, owners: dict[str, tuple[str, str]
     if not stacks:
         return True
     try:
-        runner = make_pulumi_runner(args, owners)
+        runner = runners.make_pulumi_runner(args, owners)
     except ValueError as exc:
         out.print(f"note: the stack outputs still show the old public IPs ({exc}); run `pulumi up --refresh` "
                   "per stack where the Pulumi CLI is set up", markup=False)
         return True
-    log_dir = STATE_DIR / "logs" / f"outputs-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    log_dir = runners.STATE_DIR / "logs" / f"outputs-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     results = Fleet(runner, parallel=args.parallel, retries=args.retries, log_dir=log_dir).run(stacks, "outputs")
     out.print(results_table(results, "outputs (pulumi up --refresh)"))
     return all(r.status == "succeeded" for r in results)
-
-
-# --- sweep and expired ----------------------------------------------------------------------------
-
-
-def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
-    from .awsops import Sweeper
-    from .cost import load_prices
-    from cloudlabs.cohort import CohortError, load_cohort
-    region = args.region
-    if region is None:
-        path = args.environments / f"{args.cohort}.yaml"
-        try:
-            region = load_cohort(path).template.get("aws:region") if path.exists() else None
-        except CohortError as exc:
-            return bad_input(exc)
-        if region is None:
-            print(f"labctl: no region for cohort {args.cohort}: give --region, or keep {path}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-    try:
-        sweeper = Sweeper(make_session(region, "sweep"), args.cohort, load_prices(), region)
-    except ValueError as exc:  # no credentials, not a region, or a broken price table
-        return bad_input(exc)
-    found = sweeper.find()
-    table = Table(title=f"Still tagged cloudlabs:cohort={args.cohort} in {region}: {len(found)}", title_justify="left",
-                  show_footer=bool(found))
-    for column in ("student", "type", "id", "state", "detail", "expires", "$/hour"):
-        table.add_column(column, overflow="fold", justify="right" if column == "$/hour" else "left",
-                         footer=f"${sum(f.hourly or 0 for f in found):.3f}" if column == "$/hour" else "")
-    today = date.today().isoformat()
-    for f in found:
-        expires = f"{f.expires} (passed)" if f.expires and f.expires < today else f.expires
-        table.add_row(f.student, f.kind, f.id, f.state, f.detail, expires, "?" if f.hourly is None else f"${f.hourly:.4f}")
-    out.print(table)
-    if not found:
-        out.print("nothing left: the teardown is complete")
-        return EXIT_OK
-    if not args.delete:
-        out.print("run again with --delete to remove these in dependency order")
-        return EXIT_FAILED
-    failures = sweeper.delete(found, log=lambda m: out.print(m, markup=False))
-    for item, why in failures:
-        print(f"could not delete {item.kind} {item.id} ({item.student}): {why}", file=sys.stderr)
-    left = sweeper.find()
-    out.print(f"after deletion: {len(left)} left")
-    return EXIT_OK if not left else EXIT_FAILED
-
-
-def cmd_expired(args: argparse.Namespace, out: Console, resolve: Callable[[list[str], Path], list[Path]]) -> int:
-    from .awsops import expired
-    try:
-        files, settings = _select(args, resolve)
-    except (FileNotFoundError, SettingsError, SelectionError) as exc:
-        return bad_input(exc)
-    rows = expired({s.stack_name: s.expires for s in settings.values()}, args.today)
-    table = Table(title=f"Expired on {args.today}: {len(rows)} of {len(files)} stacks", title_justify="left")
-    for column in ("stack", "expired on", "days ago"):
-        table.add_column(column)
-    for stack, when, days in rows:
-        table.add_row(stack, when.isoformat(), str(days))
-    out.print(table)
-    if rows:
-        out.print("destroy them (labctl destroy <stacks>), then labctl sweep <cohort>")
-    return EXIT_FAILED if rows else EXIT_OK
-

@@ -2,7 +2,7 @@
 
 A stack's key is a hash of
 - the program: every file under ``cloudlabs/``, ``components/`` and ``labs/``, ``__main__.py`` and the
-  renderer's own modules (``labctl/render.py``, ``fakeaws.py``, ``graph.py``);
+  renderer's own modules (``labctl/offline/render.py``, ``fakeaws.py``, ``graph.py``);
 - the installed versions of the distributions the graph depends on, and the Python version;
 - the stack settings file's bytes, and the guardrail profile file it names.
 So an unchanged cohort re-plans without rendering, a changed stack file re-renders that stack only,
@@ -15,6 +15,7 @@ it between the base and head plans) and ``--no-cache`` or ``CLOUDLABS_CACHE_DIR=
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import sys
 from functools import lru_cache
@@ -26,10 +27,12 @@ from cloudlabs import REPO_ROOT
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.writing import atomic_write
 
-from .graph import StackGraph, document_problems
+from labctl.offline.graph import StackGraph, document_problems
 
 PROGRAM_DIRS = ("cloudlabs", "components", "labs")
-PROGRAM_FILES = ("__main__.py", "labctl/render.py", "labctl/fakeaws.py", "labctl/graph.py")
+PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py")
+# What a kept validation depends on (besides cfn-lint, whose version is part of its key).
+VALIDATION_FILES = tuple(f"labctl/analysis/{name}.py" for name in ("cfn", "deployrules", "findings", "validation"))
 DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-docker", "pydantic", "PyYAML", "protobuf", "grpcio")
 
 
@@ -58,7 +61,7 @@ def program_fingerprint(root: Path = REPO_ROOT) -> str:
 
 @lru_cache(maxsize=None)
 def _validation_code() -> str:
-    return _hash_files(REPO_ROOT, (), ("labctl/cfn.py", "labctl/deployrules.py", "labctl/validation.py"))
+    return _hash_files(REPO_ROOT, (), VALIDATION_FILES)
 
 
 def validation_fingerprint() -> str:
@@ -68,10 +71,19 @@ def validation_fingerprint() -> str:
     return f"{_validation_code()} cfn-lint {version('cfn-lint')} {date.today().isoformat()}"
 
 
+def cache_root() -> Path | None:
+    """Where labctl keeps its caches (git-ignored): ``.cloudlabs/cache/`` in the repository, or
+    ``CLOUDLABS_CACHE_DIR`` (CI shares one between the base and head plans); ``off`` turns
+    every cache off."""
+    setting = os.environ.get("CLOUDLABS_CACHE_DIR", "")
+    if setting == "off":
+        return None
+    return Path(setting) if setting else REPO_ROOT / ".cloudlabs" / "cache"
+
+
 def cache_dir() -> Path | None:
-    from .validation import cache_dir as base  # one setting for both caches
-    lint = base()
-    return None if lint is None else lint.parent / "graphs"
+    root = cache_root()
+    return None if root is None else root / "graphs"
 
 
 class GraphCache:

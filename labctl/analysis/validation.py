@@ -2,10 +2,10 @@
 
 Two sources of findings, both reported against the Pulumi resource (stack, logical name, type,
 property, value, rule, AWS's message):
-1. AWS's own resource schemas: the graph is translated to CloudFormation (``labctl.cfn``) and
+1. AWS's own resource schemas: the graph is translated to CloudFormation (``labctl.analysis.cfn``) and
    linted with cfn-lint, which ships the CloudFormation registry schemas (patterns, lengths, enums,
    per-region instance types and engine versions, cross-property rules).
-2. Rules the schemas cannot express (``labctl.deployrules``): ordering, lifecycle, cost traps.
+2. Rules the schemas cannot express (``labctl.analysis.deployrules``): ordering, lifecycle, cost traps.
 
 A finding that does not apply to Pulumi's provider is suppressed by one line of
 :data:`SUPPRESSIONS`, with its reason; nothing is suppressed silently (the suppressed findings
@@ -21,46 +21,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from cloudlabs import REPO_ROOT
 from cloudlabs.writing import atomic_write
 
-from .cfn import Translation, UnmappedTypeError, translate
-from .deployrules import DEPLOY_RULES
-from .graph import StackGraph
-
-
-@dataclass(frozen=True)
-class Finding:
-    stack: str
-    resource: str  # Pulumi logical name
-    type: str  # Pulumi type token
-    property: str  # CloudFormation property path, e.g. "GroupDescription"
-    value: Any
-    rule: str  # cfn-lint rule id (E3031) or deploy rule id (CL-ORDER-IGW)
-    message: str
-    level: str = "error"  # error | warning
-
-    def line(self) -> str:
-        value = json.dumps(self.value, default=str)
-        value = value if len(value) <= 80 else value[:77] + "..."
-        message = self.message if len(self.message) <= 400 else self.message[:397] + "..."
-        return (f"{self.stack}: {self.resource} ({self.type}): {self.property or '(resource)'}: {value}: "
-                f"[{self.rule}] {message}")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "resource": self.resource, "type": self.type, "property": self.property,
-                "value": self.value, "rule": self.rule, "message": self.message, "level": self.level}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Finding":
-        return cls(data["stack"], data["resource"], data["type"], data["property"], data["value"], data["rule"],
-                   data["message"], data["level"])
+from labctl.analysis.cfn import Translation, UnmappedTypeError, translate
+from labctl.analysis.deployrules import DEPLOY_RULES
+from labctl.analysis.findings import Finding
+from labctl.offline.graph import StackGraph
+from labctl.offline.graphcache import cache_root
 
 
 @dataclass(frozen=True)
@@ -193,12 +165,9 @@ def shape_key(graph: StackGraph, tr: Translation) -> str:
 
 
 def cache_dir() -> Path | None:
-    """Where lint results of deploy-ready shapes are kept between runs (git-ignored);
-    ``CLOUDLABS_CACHE_DIR=off`` turns the cache off."""
-    setting = os.environ.get("CLOUDLABS_CACHE_DIR", "")
-    if setting == "off":
-        return None
-    return (Path(setting) if setting else REPO_ROOT / ".cloudlabs" / "cache") / "lint"
+    """Where lint results of deploy-ready shapes are kept between runs (beside the graph cache)."""
+    root = cache_root()
+    return None if root is None else root / "lint"
 
 
 class LintCache:

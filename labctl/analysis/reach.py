@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any, Iterable, Union
 
-from .graph import Resource, StackGraph
+from labctl.offline.graph import Resource, StackGraph
 
 Address = Union[IPv4Address, IPv6Address]
 Network = Union[IPv4Network, IPv6Network]

@@ -17,10 +17,10 @@ from typing import Callable
 
 from cloudlabs.settings import stack_name_of
 
-from .graph import StackGraph
-from .graphcache import GraphCache
-from .render import RenderError, render_file
-from .validation import StackValidation, Validator
+from labctl.offline.graph import StackGraph
+from labctl.offline.graphcache import GraphCache
+from labctl.offline.render import RenderError, render_file
+from labctl.analysis.validation import StackValidation, Validator
 
 
 @dataclass

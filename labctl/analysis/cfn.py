@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .graph import Resource, StackGraph
+from labctl.offline.graph import Resource, StackGraph
 
 Template = dict[str, Any]
 
@@ -452,7 +452,7 @@ def translate(graph: StackGraph) -> Translation:
         build = TRANSLATIONS.get(r.type)
         if build is None:
             raise UnmappedTypeError(f"{graph.stack}: {r.name} ({r.type}) has no CloudFormation translation; add one to "
-                                    "labctl/cfn.py TRANSLATIONS, or a reason to NOT_VALIDATED")
+                                    "labctl/analysis/cfn.py TRANSLATIONS, or a reason to NOT_VALIDATED")
         build(b, r)
     endpoint_policies = [r for r in resources if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and r.inputs.get("policy")]
     for r in endpoint_policies:

@@ -8,8 +8,8 @@ from cloudlabs.catalog import LABS
 from cloudlabs.paths import Expect
 from components.labs import LAB_COMPONENTS
 
-from .graph import StackGraph
-from .reach import Evaluator, NetworkModel, Verdict
+from labctl.offline.graph import StackGraph
+from labctl.analysis.reach import Evaluator, NetworkModel, Verdict
 
 
 @dataclass

@@ -331,7 +331,7 @@ class FakeAws(Mocks):
         handler = handlers.get(args.token)
         if handler is None:
             # An unmodelled lookup must fail loudly: a silent {} would render a wrong graph.
-            raise NotImplementedError(f"the offline renderer has no answer for lookup {args.token}; add one in labctl/fakeaws.py")
+            raise NotImplementedError(f"the offline renderer has no answer for lookup {args.token}; add one in labctl/offline/fakeaws.py")
         return handler(args.args)
 
     def _zones(self, _: dict[str, Any]) -> dict[str, Any]:

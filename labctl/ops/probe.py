@@ -175,7 +175,7 @@ class PulumiOutputs:
     backend the fleet uses)."""
 
     def __init__(self, backend: str | None = None):
-        from .automation import AutomationRunner
+        from labctl.ops.automation import AutomationRunner
         self.runner = AutomationRunner(backend)
 
     def outputs(self, stack: str) -> Mapping[str, Any]:

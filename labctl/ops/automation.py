@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from cloudlabs import REPO_ROOT
 
-from .fleet import Outcome
+from labctl.ops.fleet import Outcome
 
 LOCAL_STATE = REPO_ROOT / ".pulumi-state"
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .graph import StackGraph
+from labctl.offline.graph import StackGraph
 
 
 class UnsupportedType(RuntimeError):
@@ -388,11 +388,11 @@ class EmulatorRunner:
         self.session, self.state_dir, self.stack_files, self.owners = session, Path(state_dir), stack_files, owners or {}
 
     def run(self, stack: str, operation: str, log: Callable[[str], None], progress: Callable[[int], None]):
-        from .fleet import Outcome
-        from .render import render_file
+        from labctl.ops.fleet import Outcome
+        from labctl.offline.render import render_file
 
         if operation in ("stop", "start"):
-            from .awsops import PowerRunner
+            from labctl.ops.awsops import PowerRunner
             return PowerRunner(self.session, self.owners).run(stack, operation, log, progress)
         ec2 = self.session.client("ec2")
         if operation == "destroy":

@@ -8,19 +8,14 @@ operations on the same logical resources and properties) are folded into one lin
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from rich.console import Console
-
 from cloudlabs.reading import InputFileError, load_json
-from cloudlabs.writing import OutputPathError, atomic_write, check_output_file
 
-from .graph import FORMAT, Resource, document_problems
+from labctl.offline.graph import FORMAT, Resource, document_problems
 
 MISSING = object()
 
@@ -210,22 +205,3 @@ def report_lines(diffs: list[StackDiff], markdown: bool) -> list[str]:
             lines.append("")
             lines.append("</details>")
     return lines
-
-
-def cmd_diff(args: argparse.Namespace, out: Console) -> int:
-    try:
-        if args.markdown and args.markdown != "-":
-            check_output_file(Path(args.markdown), "--markdown")
-        diffs = diff_sets(load_snapshots(args.base), load_snapshots(args.head))
-    except (SnapshotError, OutputPathError) as exc:
-        print(exc if isinstance(exc, SnapshotError) else f"labctl: {exc}", file=sys.stderr)
-        return 2
-    for line in report_lines(diffs, markdown=False):
-        out.print(line, markup=False)
-    if args.markdown:
-        text = "\n".join(report_lines(diffs, markdown=True)) + "\n"
-        if args.markdown == "-":
-            sys.stdout.write(text)
-        else:
-            atomic_write(Path(args.markdown), text)
-    return 1 if any(d.changed for d in diffs) else 0

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable
 
-from .cost import PriceTable
-from .fleet import Outcome
+from cloudlabs.pricing import PriceTable
+from labctl.ops.fleet import Outcome
 
 COHORT_TAG, STUDENT_TAG, EXPIRES_TAG = "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:expires"
 

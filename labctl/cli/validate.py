@@ -1,20 +1,45 @@
-"""What `labctl validate` prints and writes: a table per cohort of stacks, every finding on one
+"""labctl validate: would AWS accept every stack? What it prints and writes: a table per cohort of stacks, every finding on one
 line, the JSON for tools and the Markdown for a pull-request comment."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from cloudlabs.writing import atomic_write
+from labctl.analysis.validation import StackValidation, suppression_table
+from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
+from labctl.cli.rendering import render_targets
+from labctl.cli.summary import print_findings, ready_text
 
-from .summary import print_findings, ready_text
-from .validation import StackValidation, suppression_table
+
+def register(sub: Subparsers) -> None:
+    validate = sub.add_parser("validate", help="would AWS accept every stack? (AWS's resource schemas + deploy rules)",
+                              description="Render stacks offline, translate each to the equivalent CloudFormation template "
+                                          "and check it against AWS's resource schemas (cfn-lint), plus the ordering, "
+                                          "lifecycle and cost rules schemas cannot express. Exit 0 deploy-ready, 1 findings, "
+                                          "2 bad input.")
+    targets_argument(validate)
+    validate.add_argument("--all", action="store_true", help="also list suppressed findings (with their reason) and "
+                                                            "resources with no CloudFormation counterpart")
+    validate.add_argument("--json", dest="json_file", metavar="FILE", help="write the results as JSON ('-' for stdout)")
+    validate.add_argument("--markdown", metavar="FILE", help="write a Markdown summary (for a pull-request comment)")
+    validate.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: Console) -> int:
+    rendered = render_targets(args, validate=True)
+    if isinstance(rendered, int):
+        return rendered
+    try:
+        report(list(rendered.checks.values()), args, out)
+    except OSError as exc:
+        error(f"labctl: could not write {exc.filename}: {exc.strerror}")
+        return EXIT_FAILED
+    rendered.report_failures()
+    return EXIT_FAILED if rendered.failures or rendered.not_ready else EXIT_OK
 
 
 def report(checks: list[StackValidation], args: argparse.Namespace, out: Console) -> None:
@@ -31,17 +56,9 @@ def report(checks: list[StackValidation], args: argparse.Namespace, out: Console
             for item in c.not_validated:
                 out.print(f"not validated: {c.stack}: {item}", markup=False, soft_wrap=True)
     if args.json_file:
-        text = json.dumps([c.to_json() for c in checks], indent=2, sort_keys=True, default=str) + "\n"
-        if args.json_file == "-":
-            sys.stdout.write(text)
-        else:
-            atomic_write(Path(args.json_file), text)
+        write_text(args.json_file, json.dumps([c.to_json() for c in checks], indent=2, sort_keys=True, default=str) + "\n")
     if args.markdown:
-        text = markdown(checks)
-        if args.markdown == "-":
-            sys.stdout.write(text)
-        else:
-            atomic_write(Path(args.markdown), text)
+        write_text(args.markdown, markdown(checks))
 
 
 def markdown(checks: list[StackValidation]) -> str:

@@ -1,0 +1,55 @@
+"""labctl command line: every command registered once, one module each.
+
+Exit codes (labctl.cli.common): 0 success (for diff and sync --check: nothing changed), 1 a
+stack failed or something changed, 2 bad input (settings, files, arguments): nothing is
+rendered or written, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from rich.console import Console
+
+from labctl.cli import (check, cost, diff, expired, fleet, labs, plan, probe, reach, schema, sweep, sync,
+                        validate)
+from labctl.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, Parser, error
+
+# In the order `labctl --help` lists them: the offline commands, then those that act on a cloud.
+COMMANDS = (plan, sync, cost, check, reach, diff, validate, labs, schema, fleet, sweep, expired, probe)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="labctl", description="Instructor's tools for cloudlabs student stacks (offline).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def run() -> None:
+    """The ``labctl`` console script."""
+    sys.exit(main())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; Ctrl-C ends it with one line and exit 130, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        error("labctl: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `labctl plan | head`: the reader left; nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    to_stderr = "-" in (getattr(args, "json_file", None), getattr(args, "markdown", None))
+    stream = sys.stderr if to_stderr else sys.stdout
+    # emoji off ("cloudlabs:seat:" is not an emoji); piped into a file or CI log, give tables room.
+    out = Console(stderr=to_stderr, emoji=False, highlight=False, width=None if stream.isatty() else 132)
+    code: int = args.handler(args, out)
+    return code

@@ -1,0 +1,61 @@
+"""labctl plan: render stacks offline; overview, per-stack panels, cost, deploy-readiness,
+snapshots and JSON."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from cloudlabs.writing import atomic_write
+
+from labctl.cli import arguments
+from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
+from labctl.cli.rendering import render_targets
+from labctl.cli.summary import print_plan
+from labctl.offline.graph import StackGraph, dumps
+
+DETAIL_LIMIT = 5  # per-stack panels up to this many stacks (or with --details)
+
+
+def register(sub: Subparsers) -> None:
+    plan = sub.add_parser("plan", help="render stacks offline; summary, cost, snapshots",
+                          description="Render stacks offline (no Pulumi CLI, no AWS credentials) and print their "
+                                      "VPC CIDRs, resources, outputs and estimated cost.")
+    targets_argument(plan)
+    plan.add_argument("--hours", type=arguments.hours, default=3.0, help="session length for the cost column (default: %(default)s)")
+    plan.add_argument("--details", action="store_true", help=f"per-stack panels even for more than {DETAIL_LIMIT} stacks")
+    plan.add_argument("--quiet", action="store_true", help="only the overview table")
+    plan.add_argument("--snapshots", type=Path, metavar="DIR", help="write one stable JSON graph per stack: DIR/<stack>.json")
+    plan.add_argument("--json", dest="json_file", metavar="FILE",
+                      help="write the graphs as a JSON list of cloudlabs.graph/v1 documents ('-' for stdout)")
+    plan.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: Console) -> int:
+    rendered = render_targets(args, validate=True)
+    if isinstance(rendered, int):
+        return rendered
+    graphs = rendered.graphs
+    details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
+    print_plan(graphs, out, details=details, costs=rendered.costs, hours=args.hours, checks=rendered.checks)
+    try:
+        write_outputs(args, graphs, out)
+    except OSError as exc:  # checked before rendering; a disk can still fill up meanwhile
+        error(f"labctl: could not write {exc.filename}: {exc.strerror}")
+        return EXIT_FAILED
+    rendered.report_failures()
+    return EXIT_FAILED if rendered.failures or rendered.not_ready else EXIT_OK
+
+
+def write_outputs(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:
+    if args.snapshots:
+        args.snapshots.mkdir(exist_ok=True)
+        for graph in graphs:
+            atomic_write(args.snapshots / f"{graph.stack}.json", graph.dumps())
+        out.print(f"wrote {len(graphs)} snapshot(s) to {args.snapshots}/")
+    if args.json_file:
+        write_text(args.json_file, dumps([g.to_json() for g in graphs]))
+        if args.json_file != "-":
+            out.print(f"wrote {len(graphs)} graph(s) to {args.json_file}")

@@ -1,0 +1,89 @@
+"""The first half of plan, cost, check and validate: select and check everything, then render
+on every core (with the graph cache and, for plan and validate, AWS's schemas)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cloudlabs.profiles import profile_path
+from cloudlabs.settings import load_all_stack_settings
+from cloudlabs.writing import check_output_dir, check_output_file
+
+from labctl.analysis.batch import RenderResult, render_files
+from cloudlabs.pricing import PriceTable, load_prices
+
+from labctl.analysis.cost import StackCost, estimate
+from labctl.analysis.validation import StackValidation
+from labctl.cli.common import BAD_INPUT, EXIT_FAILED, bad_input, error
+from labctl.cli.selection import SelectionError, resolve_targets
+from labctl.offline.graph import StackGraph
+
+
+@dataclass
+class Rendered:
+    graphs: list[StackGraph]
+    failures: list[RenderResult]
+    checks: dict[str, StackValidation]
+    costs: dict[str, StackCost]
+    prices: PriceTable
+
+    @property
+    def not_ready(self) -> bool:
+        return any(not c.ready for c in self.checks.values())
+
+    def report_failures(self) -> None:
+        for failure in self.failures:
+            error(f"FAILED {failure.error}")
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Output paths are checked before any work: a typo must not cost a whole render."""
+    if getattr(args, "snapshots", None):
+        check_output_dir(args.snapshots, "--snapshots")
+    if getattr(args, "json_file", None) not in (None, "-"):
+        check_output_file(Path(args.json_file), "--json")
+    if getattr(args, "markdown", None) not in (None, "-"):
+        check_output_file(Path(args.markdown), "--markdown")
+
+
+def render_targets(args: argparse.Namespace, validate: bool) -> Rendered | int:
+    """Everything is checked first (one bad file or path stops the run before anything is
+    rendered or written: exit 2); then the stacks render. An int is the exit code to return."""
+    try:
+        files = resolve_targets(args.targets, args.environments)
+        if not files:
+            raise SelectionError(f"no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
+        check_outputs(args)
+        profiles = {path: profile_path(s.profile.name) for path, s in load_all_stack_settings(files).items()}
+        prices = load_prices()
+    except BAD_INPUT as exc:
+        return bad_input(exc)
+
+    results = render_with_progress(files, args.jobs, validate, not args.no_cache, profiles)
+    graphs = [r.graph for r in results if r.graph is not None]
+    try:
+        costs = {g.stack: estimate(g, prices) for g in graphs}
+    except ValueError as exc:  # PricingError: a resource the price table cannot price
+        error(f"labctl: {exc}")
+        return EXIT_FAILED
+    return Rendered(graphs, [r for r in results if r.error is not None],
+                    {r.stack: r.validation for r in results if r.validation is not None}, costs, prices)
+
+
+def render_with_progress(files: list[Path], jobs: int, validate: bool = False, cached: bool = True,
+                         profiles: dict[Path, Path] | None = None) -> list[RenderResult]:
+    from labctl.offline.graphcache import GraphCache, cache_dir
+    cache = GraphCache(cache_dir()) if cached else None
+    progress = Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
+                        disable=len(files) < 2 or not sys.stderr.isatty())
+    with progress:
+        task = progress.add_task("", total=len(files))
+        return render_files(files, jobs, on_result=lambda r: progress.update(task, advance=1, description=r.stack),
+                            validate=validate, cache=cache, profiles=profiles)

@@ -1,0 +1,41 @@
+"""Where commands that act on a cloud get their runners and AWS sessions: the one seam tests
+replace (with tests/fakerunner.py or moto), so the commands themselves run unchanged."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cloudlabs import REPO_ROOT
+
+STATE_DIR = REPO_ROOT / ".cloudlabs"  # logs and the fleet journal
+
+
+def make_pulumi_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]]) -> Any:
+    from labctl.ops.automation import AutomationRunner, backend_url, check_setup
+    backend = backend_url(getattr(args, "backend", None))
+    check_setup(backend)
+    regions = {s.region for s in getattr(args, "selected_settings", {}).values()} or {"us-east-1"}
+    for region in sorted(regions):  # the AWS provider needs credentials for every operation
+        make_session(region, args.command)
+    return AutomationRunner(backend)
+
+
+def make_power_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]], region: str) -> Any:
+    from labctl.ops.awsops import PowerRunner
+    return PowerRunner(make_session(region, args.command), owners)
+
+
+def make_session(region: str, command: str = "this command") -> Any:
+    """A boto3 session for a command that calls AWS; ValueError (bad input, one line) when the
+    region is not an AWS region or no credentials are configured."""
+    import boto3
+    session = boto3.Session(region_name=region)
+    known = session.get_available_regions("ec2")
+    if region not in known:
+        raise ValueError(f"{command}: region {region!r} is not an AWS region; allowed: e.g. us-east-1, us-west-2")
+    if session.get_credentials() is None:
+        raise ValueError(f"{command} calls AWS and no AWS credentials were found (environment variables, "
+                         "~/.aws/credentials, AWS_PROFILE or an instance role); for a Learner Lab, paste the "
+                         "session's credentials into ~/.aws/credentials")
+    return session
