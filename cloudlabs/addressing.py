@@ -1,5 +1,5 @@
-"""The per-student address plan: seat N owns 10.N.0.0/16, and every lab's layout is carved
-from that block here, in one place that components, labctl and tests share.
+"""The per-student address plan: seat N owns 10.N.0.0/16, and every lab's layout (in its module
+of ``cloudlabs.labs``) is carved from that block with the helpers here.
 
 Pure Python (``ipaddress`` only): no Pulumi, so it is trivially testable. Availability zones
 are given as indexes into the region's zone list, which is only known at deploy time.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Network
-from typing import Callable, Iterable, Literal
+from typing import Iterable, Literal
 
 INSTRUCTOR_SEAT = 0
 STUDENT_SEATS = range(1, 255)
@@ -79,20 +79,20 @@ def seat_block(seat: int) -> IPv4Network:
     return IPv4Network(f"10.{seat}.0.0/16")
 
 
-def _at(block: IPv4Network, third_octet: int, prefix: int) -> IPv4Network:
+def at(block: IPv4Network, third_octet: int, prefix: int) -> IPv4Network:
     """The /prefix network starting at 10.N.<third_octet>.0 inside ``block``."""
     net = IPv4Network((int(block.network_address) + (third_octet << 8), prefix))
     assert net.subnet_of(block), (net, block)
     return net
 
 
-def _default_like(block: IPv4Network, ipv6: bool = False) -> list[SubnetPlan]:
+def default_like(block: IPv4Network, ipv6: bool = False) -> list[SubnetPlan]:
     """Six public /20s at 10.N.0, .16, .32, .48, .64, .80, one per AZ: the shape of AWS's
     default VPC (172.31.0.0/16 and its SN-0..SN-80 in the book)."""
     return [
         SubnetPlan(
             name=f"SN-{16 * i}",
-            cidr=_at(block, 16 * i, 20),
+            cidr=at(block, 16 * i, 20),
             tier="public",
             az=i,
             ipv6_index=i if ipv6 else None,
@@ -123,113 +123,14 @@ def carve(block: IPv4Network, used: Iterable[IPv4Network], sizes: dict[str, int]
     return result
 
 
-# The coursework of chapter 6 (SN-A..SN-F), in addresses per subnet.
-DUAL_STACK_COURSEWORK = {"SN-A": 2048, "SN-B": 2048, "SN-C": 4096, "SN-D": 8192, "SN-E": 8192, "SN-F": 16384}
-DUAL_STACK_PRIVATE = {"SN-B"}
+def default_like_layout(block: IPv4Network) -> tuple[VpcPlan, ...]:
+    """One VPC shaped like AWS's default VPC: the layout of most labs."""
+    return (VpcPlan("VPC", block, tuple(default_like(block))),)
 
 
-def _layout_default_like(block: IPv4Network) -> tuple[VpcPlan, ...]:
-    return (VpcPlan("VPC", block, tuple(_default_like(block))),)
-
-
-def _layout_vpc_nat(block: IPv4Network) -> tuple[VpcPlan, ...]:
-    # Book: VPC-A 10.0.0.0/16, public SN-A-01 10.0.1.0/24, private SN-A-02 10.0.2.0/24.
-    # Both in the first AZ: the NAT gateway and its clients share a zone (no cross-AZ charge).
-    return (
-        VpcPlan(
-            "VPC-A",
-            block,
-            (
-                SubnetPlan("SN-A-01", _at(block, 1, 24), "public", az=0),
-                SubnetPlan("SN-A-02", _at(block, 2, 24), "private", az=0),
-            ),
-        ),
-    )
-
-
-def _layout_vpc_peering(block: IPv4Network) -> tuple[VpcPlan, ...]:
-    a, b = block.subnets(new_prefix=17)
-    return (
-        VpcPlan("VPC-A", a, (
-            SubnetPlan("SN-A-1", _at(block, 0, 20), "public", az=0),
-            SubnetPlan("SN-A-2", _at(block, 16, 20), "private", az=0),
-        )),
-        VpcPlan("VPC-B", b, (
-            SubnetPlan("SN-B-1", _at(block, 128, 20), "public", az=1),
-            SubnetPlan("SN-B-2", _at(block, 144, 20), "private", az=1),
-        )),
-    )
-
-
-def _layout_dual_stack(block: IPv4Network) -> tuple[VpcPlan, ...]:
-    base = _default_like(block, ipv6=True)
-    carved = carve(block, [s.cidr for s in base], DUAL_STACK_COURSEWORK)
-    coursework = [
-        SubnetPlan(
-            name,
-            carved[name],
-            "private" if name in DUAL_STACK_PRIVATE else "public",
-            az=i,
-            ipv6_index=len(base) + i,
-        )
-        for i, name in enumerate(DUAL_STACK_COURSEWORK)
-    ]
-    return (VpcPlan("VPC", block, tuple(base + coursework), ipv6=True),)
-
-
-def _layout_lamp(block: IPv4Network) -> tuple[VpcPlan, ...]:
-    return (
-        VpcPlan("VPC", block, (
-            SubnetPlan("SN-WEB", _at(block, 0, 20), "public", az=0),
-            SubnetPlan("SN-DB-1", _at(block, 128, 20), "private", az=0),
-            SubnetPlan("SN-DB-2", _at(block, 144, 20), "private", az=1),
-        )),
-    )
-
-
-def _layout_object_storage(block: IPv4Network) -> tuple[VpcPlan, ...]:
-    """Default-like, plus a private SN-96 for the host that reaches S3 through a gateway endpoint."""
-    private = SubnetPlan("SN-96", _at(block, 96, 20), "private", az=0)
-    return (VpcPlan("VPC", block, tuple(_default_like(block)) + (private,)),)
-
-
-def _no_network(block: IPv4Network) -> tuple[VpcPlan, ...]:
-    return ()
-
-
-# Every lab of LABS.md, implemented or not yet: the plan is the contract later labs build on.
-LAYOUTS: dict[str, Callable[[IPv4Network], tuple[VpcPlan, ...]]] = {
-    "ec2-webserver": _layout_default_like,
-    "access-control": _layout_default_like,
-    "dual-stack": _layout_dual_stack,
-    "vpc-nat": _layout_vpc_nat,
-    "vpc-peering": _layout_vpc_peering,
-    "load-balancer": _layout_default_like,
-    "autoscaling": _layout_default_like,
-    "object-storage": _layout_object_storage,
-    "lamp": _layout_lamp,
-    "beanstalk": _layout_default_like,
-    "containers": _layout_default_like,
-    "ssh-access": _layout_default_like,
-}
-
-
-def lab_layout(lab: str, seat: int) -> LabLayout:
-    """The networks of one lab for one seat."""
-    try:
-        build = LAYOUTS[lab]
-    except KeyError:
-        raise AddressPlanError(f"no address layout for lab {lab!r}; known: {', '.join(LAYOUTS)}") from None
-    return LabLayout(lab, seat, build(seat_block(seat)))
-
-
-def stack_layout(labs: Iterable[str], seat: int) -> tuple[LabLayout, ...]:
-    """The layouts of every lab of one stack, refusing labs whose VPCs would overlap.
-
-    Most labs take the whole /16 (like the default VPC they stand for), so a stack usually runs
-    one networked lab at a time; labs without a VPC combine freely.
-    """
-    layouts = tuple(lab_layout(lab, seat) for lab in labs)
+def check_no_overlap(layouts: Iterable[LabLayout]) -> None:
+    """Most labs take the whole /16 (like the default VPC they stand for), so a stack usually runs
+    one networked lab at a time; labs without a VPC combine freely."""
     seen: list[tuple[str, VpcPlan]] = []
     for layout in layouts:
         for vpc in layout.vpcs:
@@ -240,4 +141,3 @@ def stack_layout(labs: Iterable[str], seat: int) -> tuple[LabLayout, ...]:
                         f"({vpc.name} {vpc.cidr}) need overlapping addresses; run them in separate sessions"
                     )
             seen.append((layout.lab, vpc))
-    return layouts

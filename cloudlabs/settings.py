@@ -23,7 +23,8 @@ from typing import Any, Callable, Mapping, Sequence
 from pydantic import ValidationError
 
 from . import exposure
-from .addressing import SEATS, AddressPlanError, LabLayout, stack_layout
+from .addressing import SEATS, AddressPlanError, LabLayout
+from .catalog import stack_layout
 from .catalog import LABS, LabOptions
 from .profiles import Profile, ProfileError, load_profile, profile_names
 from .reading import InputFileError, load_mapping, show

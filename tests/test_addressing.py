@@ -9,18 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloudlabs.addressing import (
-    LAYOUTS,
-    SEATS,
-    AddressPlanError,
-    carve,
-    lab_layout,
-    seat_block,
-    stack_layout,
-)
+from cloudlabs.addressing import SEATS, AddressPlanError, carve, seat_block
+from cloudlabs.catalog import LABS, lab_layout, stack_layout
 
 seats = st.integers(min_value=SEATS.start, max_value=SEATS.stop - 1)
-labs = st.sampled_from(sorted(LAYOUTS))
+labs = st.sampled_from(sorted(LABS))
 
 
 def net(text: str) -> IPv4Network:

@@ -126,7 +126,7 @@ def test_lab_vpc_ipv6_block_subnets_and_default_routes(tmp_path):
     program = tmp_path / "__main__.py"
     program.write_text(
         "from ipaddress import ip_network\n"
-        "from cloudlabs.addressing import lab_layout\n"
+        "from cloudlabs.catalog import lab_layout\n"
         "from components.context import LabContext\n"
         "from components.network import LabVpc, LabVpcArgs\n"
         "ctx = LabContext('c', 's01', 1, 'dual-stack', 'solution', '2026-12-19', ip_network('203.0.113.0/24'), False,\n"

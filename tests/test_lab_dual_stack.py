@@ -6,7 +6,7 @@ from ipaddress import IPv6Address, IPv6Network
 
 import pytest
 
-from cloudlabs.addressing import lab_layout
+from cloudlabs.catalog import lab_layout
 
 from .conftest import lab_graph
 from .graphtools import EIGW, NAT, VPC, associations, instances, routes, sg_rules, subnets

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cloudlabs.addressing import DUAL_STACK_COURSEWORK, lab_layout
+from cloudlabs.catalog import lab_layout
+from cloudlabs.labs.dual_stack import COURSEWORK_SUBNETS
 from cloudlabs.placement import place_subnets, shared_zones
 
 from .conftest import lab_graph
@@ -34,7 +35,7 @@ def test_subnets_of_one_slot_share_their_zone_on_purpose():
 def test_dual_stack_coursework_subnets_are_each_in_their_own_zone():
     graph = lab_graph("dual-stack", options={"coursework": True})
     zones = {name: s.inputs["availabilityZone"] for name, s in subnets(graph).items()}
-    assert len({zones[name] for name in DUAL_STACK_COURSEWORK}) == 6  # L5209: all different
+    assert len({zones[name] for name in COURSEWORK_SUBNETS}) == 6  # L5209: all different
     assert zones["SN-0"] != "us-east-1e"  # the web server's subnet offers t3
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cloudlabs.catalog import Ec2WebserverOptions
+from cloudlabs.labs.ec2_webserver import Ec2WebserverOptions
 from cloudlabs.settings import (
     SettingsError,
     StackFileError,

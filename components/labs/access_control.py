@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudlabs.catalog import AccessControlOptions
+from cloudlabs.labs.access_control import CONTAINER_PORTS, AccessControlOptions
 from cloudlabs.images import AMAZON_LINUX_2023, docker_containers_user_data
-from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny, ping
+
+from cloudlabs.labs import access_control
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..context import LabContext
@@ -18,7 +19,6 @@ from ..security import (
 from .base import LabArgs, LabComponent
 
 EPHEMERAL_TCP = tcp(*EPHEMERAL, label="ephemeral TCP (1024-65535)")
-CONTAINER_PORTS = (8081, 8082, 8083)
 ADMIN_CIDR = "admin CIDR"  # placeholder in the table below, replaced by the stack's admin CIDR
 
 # The book's walk through SN-0's NACL, stage by stage: (direction, rule number, ports, peer).
@@ -56,42 +56,7 @@ class AccessControlLab(LabComponent[AccessControlOptions]):
     """
 
     TYPE = "cloudlabs:labs:AccessControl"
-
-    @classmethod
-    def expected_paths(cls, stage: str, options: AccessControlOptions) -> list[Expect]:
-        opened = allow if stage != "starter" else deny
-        paths: list[Expect] = []
-        if "nacl" in options.parts:
-            paths += [
-                opened(ADMIN, "VM-NACL", 22, "ssh into VM-NACL: needs inbound 22 and the reply on ephemeral ports"),
-                deny(INTERNET, "VM-NACL", 22, "SSH only from the admin CIDR"),
-                (allow if stage == "solution" else deny)("VM-NACL", INTERNET, 443,
-                                                         "sudo dnf update: outbound 443 and the reply on ephemeral ports"),
-            ]
-        if "security-groups" in options.parts:
-            paths += [
-                opened(INTERNET, "VM-SG", 80, "browse VM-SG: SG-01 lets HTTP in (the default group does not)"),
-                opened(ADMIN, "VM-SG", 22, "ssh into VM-SG: SG-02 adds SSH (SG-01 alone fails)"),
-                allow("VM-SG", INTERNET, 443, "outbound is open: package installs work"),
-            ]
-        if "containers" in options.parts:
-            paths += [
-                opened(INTERNET, "VM-DOCKER", CONTAINER_PORTS[1], "browse <public IP>:8082, the second container"),
-                allow(ADMIN, "VM-DOCKER", 22, "ssh into the Docker host"),
-                allow("VM-DOCKER", INTERNET, 443, "docker pulls the nginx image"),
-            ]
-        if "coursework" in options.parts:
-            paths += [allow(ADMIN, vm, 22, f"the administrator reaches {vm} over SSH") for vm in ("VM1", "VM2", "VM3")]
-            paths += [
-                ping("VM1", "VM2", stage != "starter", "ping VM2 from VM1 (L4255)"),
-                ping("VM1", "VM3", stage != "starter", "ping VM3 from VM1"),
-                opened("VM1", "VM2", CONTAINER_PORTS[0], "curl VM2:8081 from VM1"),
-                opened("VM1", "VM3", CONTAINER_PORTS[-1], "curl VM3:8083 from VM1"),
-                deny(INTERNET, "VM2", CONTAINER_PORTS[0], "only VM1 may curl the containers"),
-                ping(INTERNET, "VM3", False, "only VM1 may ping VM2 and VM3"),
-                allow("VM2", INTERNET, 443, "docker pulls the nginx image"),
-            ]
-        return paths
+    LAB = access_control.LAB
 
     def build(self, name: str, args: LabArgs[AccessControlOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options

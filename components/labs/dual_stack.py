@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from cloudlabs.addressing import DUAL_STACK_COURSEWORK
-from cloudlabs.catalog import DualStackOptions
+from cloudlabs.labs.dual_stack import COURSEWORK_SUBNETS, DualStackOptions
 from cloudlabs.images import AMAZON_LINUX_2023
-from cloudlabs.paths import ADMIN, INTERNET, INTERNET6, Expect, allow, deny
+
+from cloudlabs.labs import dual_stack
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs, region_zones
@@ -28,30 +28,13 @@ class DualStackLab(LabComponent[DualStackOptions]):
     """
 
     TYPE = "cloudlabs:labs:DualStack"
-
-    @classmethod
-    def expected_paths(cls, stage: str, options: DualStackOptions) -> list[Expect]:
-        v6 = allow if stage == "solution" else deny
-        paths = [
-            allow(INTERNET, "VM-DS", 80, "browse the server over IPv4"),
-            v6(INTERNET6, "VM-DS", 80, "browse http://[<IPv6 address>]/ (needs ::/0 to the internet gateway)"),
-            allow(ADMIN, "VM-DS", 22, "ssh into the server from the admin CIDR"),
-            v6("VM-DS", INTERNET6, 443, "the server reaches IPv6 sites"),
-        ]
-        if options.coursework:
-            nat = stage == "solution" and options.nat_gateway
-            paths += [
-                (allow if nat else deny)("subnet:SN-B", INTERNET, 443, "SN-B is private: its way out over IPv4 is the NAT gateway"),
-                v6("subnet:SN-B", INTERNET6, 443, "SN-B's way out over IPv6 is the egress-only gateway"),
-                deny(INTERNET6, "subnet:SN-B", 80, "nothing on the internet can open a connection into SN-B"),
-            ]
-        return paths
+    LAB = dual_stack.LAB
 
     def build(self, name: str, args: LabArgs[DualStackOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options
         solution = ctx.stage == "solution"
         full = args.layout.vpc("VPC")
-        chosen = [s for s in full.subnets if options.coursework or s.name not in DUAL_STACK_COURSEWORK]
+        chosen = [s for s in full.subnets if options.coursework or s.name not in COURSEWORK_SUBNETS]
         plan = dataclasses.replace(full, subnets=tuple(chosen))
         nat = options.coursework and options.nat_gateway
         vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type),

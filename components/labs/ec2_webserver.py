@@ -7,10 +7,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cloudlabs.catalog import Ec2WebserverOptions
+from cloudlabs.labs.ec2_webserver import Ec2WebserverOptions
 from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, ImageSpec
 from cloudlabs.metadata import metadata_commands
-from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
+
+from cloudlabs.labs import ec2_webserver
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs, region_zones
@@ -37,22 +38,7 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
     (L3233-3261) in their token form (see cloudlabs/metadata.py for why)."""
 
     TYPE = "cloudlabs:labs:Ec2Webserver"
-
-    @classmethod
-    def expected_paths(cls, stage: str, options: Ec2WebserverOptions) -> list[Expect]:
-        web = allow if stage == "solution" else deny
-        paths: list[Expect] = []
-        for i in range(1, options.count + 1):
-            vm = f"VM{i}"
-            paths += [
-                allow(ADMIN, vm, 22, f"ssh into {vm} from the admin CIDR"),
-                deny(INTERNET, vm, 22, "SSH from anywhere else is refused"),
-                web(INTERNET, vm, 80, f"browse http://<{vm} public IP>/" + ("" if stage == "solution" else ": it fails, why?")),
-                allow(vm, INTERNET, 443, "the user data downloads the web server package"),
-            ]
-        if options.count >= 2:
-            paths.append(allow("VM1", "VM2", 22, "ssh from VM1 into VM2 with the key copied to VM1 (L11127)"))
-        return paths
+    LAB = ec2_webserver.LAB
 
     def build(self, name: str, args: LabArgs[Ec2WebserverOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options

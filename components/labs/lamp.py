@@ -8,9 +8,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from cloudlabs.catalog import LampOptions
+from cloudlabs.labs.lamp import DB_NAME, LampOptions
 from cloudlabs.images import LAMP_DATABASE, LAMP_USER, UBUNTU_24_04, lamp_starter_user_data, lamp_user_data
-from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
+
+from cloudlabs.labs import lamp
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 
@@ -24,7 +25,6 @@ from ..security import ANYWHERE, HTTP, HTTPS, SSH, LabSecurityGroup, LabSecurity
 from .base import LabArgs, LabComponent
 
 MYSQL = tcp(3306, label="MySQL (3306)")
-DB_NAME = "database-1"  # the book's DB identifier
 
 
 class LampLab(LabComponent[LampOptions]):
@@ -48,16 +48,7 @@ class LampLab(LabComponent[LampOptions]):
     """
 
     TYPE = "cloudlabs:labs:Lamp"
-
-    @classmethod
-    def expected_paths(cls, stage: str, options: LampOptions) -> list[Expect]:
-        return [
-            allow(INTERNET, "web", 80, "browse the PHP page"),
-            allow(ADMIN, "web", 22, "ssh into the web server"),
-            allow("web", DB_NAME, 3306, "the web server queries MySQL (mysql -h <endpoint> -u admin -p)"),
-            deny(INTERNET, DB_NAME, 3306, "the database is not publicly accessible"),
-            allow("web", INTERNET, 80, "apt downloads Apache, PHP and the MySQL client"),
-        ]
+    LAB = lamp.LAB
 
     def build(self, name: str, args: LabArgs[LampOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options

@@ -12,9 +12,10 @@ import pulumi_aws as aws
 
 from cloudlabs import REPO_ROOT
 from cloudlabs import policies
-from cloudlabs.catalog import ObjectStorageOptions
+from cloudlabs.labs.object_storage import ObjectStorageOptions
 from cloudlabs.images import AMAZON_LINUX_2023
-from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny
+
+from cloudlabs.labs import object_storage
 
 from ..compute import Bastion, BastionArgs, InstanceArgs, lab_instance, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs
@@ -47,16 +48,7 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
     """
 
     TYPE = "cloudlabs:labs:ObjectStorage"
-
-    @classmethod
-    def expected_paths(cls, stage: str, options: ObjectStorageOptions) -> list[Expect]:
-        if "endpoint" not in options.parts:
-            return []  # buckets only: S3 access is not a network path the checker evaluates
-        return [
-            allow(ADMIN, "bastion", 22, "ssh into the bastion"),
-            allow("bastion", "vpce-host", 22, "ssh from the bastion to the private host"),
-            deny("vpce-host", INTERNET, 443, "the private host has no way to the internet: S3 only via the endpoint"),
-        ]
+    LAB = object_storage.LAB
 
     def build(self, name: str, args: LabArgs[ObjectStorageOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options

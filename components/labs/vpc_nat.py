@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudlabs.catalog import LabOptions
+from cloudlabs.lab import NoOptions
 from cloudlabs.images import AMAZON_LINUX_2023
-from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny, ping
+
+from cloudlabs.labs import vpc_nat
 
 from ..compute import Bastion, BastionArgs, InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs
@@ -14,7 +15,7 @@ from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSe
 from .base import LabArgs, LabComponent
 
 
-class VpcNatLab(LabComponent[LabOptions]):
+class VpcNatLab(LabComponent[NoOptions]):
     """VPC-A with public SN-A-01 (bastion) and private SN-A-02 (web-dev, no public IP). web-dev
     accepts SSH, and in `solution` also HTTP, only from the bastion's security group.
 
@@ -25,22 +26,9 @@ class VpcNatLab(LabComponent[LabOptions]):
     and web-dev's user data."""
 
     TYPE = "cloudlabs:labs:VpcNat"
+    LAB = vpc_nat.LAB
 
-    @classmethod
-    def expected_paths(cls, stage: str, options: LabOptions) -> list[Expect]:
-        done = allow if stage == "solution" else deny
-        return [
-            allow(ADMIN, "bastion", 22, "ssh into the bastion from the admin CIDR"),
-            deny(INTERNET, "bastion", 22, "the bastion refuses SSH from anywhere else"),
-            deny(INTERNET, "web-dev", 80, "web-dev is private: no public IP"),
-            allow("bastion", "web-dev", 22, "ssh from the bastion to web-dev"),
-            done("bastion", "web-dev", 80, "curl web-dev from the bastion"),
-            done("web-dev", INTERNET, 443, "web-dev installs httpd through the NAT gateway"),
-            ping("web-dev", INTERNET, stage == "solution", "ping 8.8.8.8 from web-dev through the NAT gateway (L5640)"),
-            allow("bastion", INTERNET, 443, "the bastion updates its packages directly"),
-        ]
-
-    def build(self, name: str, args: LabArgs[LabOptions]) -> dict[str, Any]:
+    def build(self, name: str, args: LabArgs[NoOptions]) -> dict[str, Any]:
         ctx = args.context
         solution = ctx.stage == "solution"
         plan = args.layout.vpc("VPC-A")

@@ -6,9 +6,10 @@ from typing import Any
 
 import pulumi_aws as aws
 
-from cloudlabs.catalog import VpcPeeringOptions
+from cloudlabs.labs.vpc_peering import VpcPeeringOptions
 from cloudlabs.images import AMAZON_LINUX_2023, builtin_web_server_user_data
-from cloudlabs.paths import ADMIN, INTERNET, Expect, allow, deny, ping
+
+from cloudlabs.labs import vpc_peering
 
 from ..compute import Bastion, BastionArgs, InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..context import LabContext
@@ -35,22 +36,7 @@ class VpcPeeringLab(LabComponent[VpcPeeringOptions]):
     """
 
     TYPE = "cloudlabs:labs:VpcPeering"
-
-    @classmethod
-    def expected_paths(cls, stage: str, options: VpcPeeringOptions) -> list[Expect]:
-        peered = allow if stage == "solution" else deny
-        return [
-            allow("VM1", "VM2", 80, "from VM1 curl VM2 (same VPC)"),
-            peered("VM1", "VM4", 80, "from VM1 curl VM4 across the peering"),
-            peered("VM3", "VM2", 80, "from VM3 curl VM2 across the peering"),
-            allow("VM3", "VM4", 80, "from VM3 curl VM4 (same VPC)"),
-            ping("VM1", "VM3", stage == "solution", "ping between the bastions across the peering"),
-            allow(ADMIN, "VM1", 22, "ssh into bastion VM1"),
-            allow(ADMIN, "VM3", 22, "ssh into bastion VM3"),
-            deny(INTERNET, "VM2", 80, "the web servers are private"),
-            (allow if options.nat_gateway else deny)("VM2", INTERNET, 443, "VM2 reaches the internet through its NAT gateway"),
-            (allow if options.nat_gateway else deny)("VM4", INTERNET, 443, "VM4 reaches the internet through its NAT gateway"),
-        ]
+    LAB = vpc_peering.LAB
 
     def build(self, name: str, args: LabArgs[VpcPeeringOptions]) -> dict[str, Any]:
         ctx, options = args.context, args.options

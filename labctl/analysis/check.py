@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from cloudlabs.catalog import LABS
 from cloudlabs.paths import Expect
-from components.labs import LAB_COMPONENTS
 
 from labctl.offline.graph import StackGraph
 from labctl.analysis.reach import Evaluator, NetworkModel, Verdict
@@ -26,12 +25,12 @@ class PathResult:
 
 
 def expected_paths(graph: StackGraph) -> list[tuple[str, str, Expect]]:
-    """(lab, stage, expectation) for every lab the stack runs, as its component declares them."""
+    """(lab, stage, expectation) for every lab the stack runs, as its definition declares them."""
     paths = []
     for selection in graph.settings["labs"]:
         lab, stage = selection["lab"], selection["stage"]
         options = LABS[lab].options.model_validate(selection.get("options") or {})
-        paths += [(lab, stage, e) for e in LAB_COMPONENTS[lab].expected_paths(stage, options)]
+        paths += [(lab, stage, e) for e in LABS[lab].expected_paths(stage, options)]
     return paths
 
 

@@ -20,7 +20,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
-from cloudlabs.images import LAMP_RECORDS
+from cloudlabs.catalog import LABS
+from cloudlabs.probes import PageContains, ProbeSpec, StatusIs
 
 Fetch = Callable[[str], tuple[int, str]]  # url -> (HTTP status, body); status 0: no answer
 
@@ -88,68 +89,18 @@ def alternates(url: str, requests: int = 6) -> Callable[[Fetch], Verdict]:
     return check
 
 
-# --- the probes of each lab, from its stack output -------------------------------------------------
-
-
-def _ec2_webserver(out: Mapping[str, Any]) -> list[Probe]:
-    return [Probe(f"{vm} page", "browse the public IP: Hello from <hostname> (chapter 3)",
-                  page_contains(s["url"], "Hello from")) for vm, s in sorted((out.get("servers") or {}).items())]
-
-
-def _dual_stack(out: Mapping[str, Any]) -> list[Probe]:
-    return [Probe("VM-DS page (IPv4)", "browse the server over IPv4 (chapter 6)", page_contains(out["url"], "Hello from"))]
-
-
-def _load_balancer(out: Mapping[str, Any]) -> list[Probe]:
-    probes = [Probe(f"{vm} page", "browse each VM before the ALB (L6230)", page_contains(t["url"], "This is"))
-              for vm, t in sorted((out.get("targets") or {}).items()) if t.get("url")]
-    if out.get("url"):
-        probes.append(Probe("ALB alternates", "refresh the ALB's DNS name: the hosts alternate (L6343)", alternates(out["url"])))
-    return probes
-
-
-def _autoscaling(out: Mapping[str, Any]) -> list[Probe]:
-    return [Probe("ALB page", "the ASG's identical page through the ALB (L6505)", page_contains(out["url"], "Auto Scaling Group"))]
-
-
-def _lamp(out: Mapping[str, Any]) -> list[Probe]:
-    return [Probe("LAMP page rows", "the PHP page lists the three records from the database (L8288)",
-                  page_contains(out["url"], *LAMP_RECORDS))]
-
-
-def _object_storage(out: Mapping[str, Any]) -> list[Probe]:
-    probes: list[Probe] = []
-    if "private" in out:
-        probes.append(Probe("private object refused", "Access Denied on the private bucket (chapter 9)",
-                            status_is(out["private"]["object"], 403)))
-    if "publicRead" in out:
-        probes.append(Probe("public object readable", "the public-read bucket serves its object",
-                            status_is(out["publicRead"]["object"], 200)))
-    if "jpgOnly" in out:
-        probes += [Probe(f"JPG readable ({u.rsplit('/', 1)[-1]})", "*.JPG objects are public (L7420)", status_is(u, 200))
-                   for u in out["jpgOnly"]["readable"]]
-        probes += [Probe(f"PNG refused ({u.rsplit('/', 1)[-1]})", "PNG objects stay private (L7420)", status_is(u, 403))
-                   for u in out["jpgOnly"]["denied"]]
-    if "website" in out:
-        probes.append(Probe("website", "the static website answers (chapter 9)", status_is(out["website"]["url"], 200)))
-    return probes
-
-
-PROBES: dict[str, Callable[[Mapping[str, Any]], list[Probe]]] = {
-    "ec2-webserver": _ec2_webserver,
-    "dual-stack": _dual_stack,
-    "load-balancer": _load_balancer,
-    "autoscaling": _autoscaling,
-    "lamp": _lamp,
-    "object-storage": _object_storage,
-}
-# Labs whose success is seen only from inside the VPC (through a bastion): no probe from outside.
-INSIDE_ONLY = {"vpc-nat", "vpc-peering", "access-control"}
+def check_of(spec: ProbeSpec) -> Callable[[Fetch], Verdict]:
+    if isinstance(spec, PageContains):
+        return page_contains(spec.url, *spec.texts)
+    if isinstance(spec, StatusIs):
+        return status_is(spec.url, spec.status)
+    return alternates(spec.url, spec.requests)
 
 
 def probes_for(lab: str, outputs: Mapping[str, Any]) -> list[Probe]:
-    build = PROBES.get(lab)
-    return build(outputs) if build is not None and outputs else []
+    """The lab's live tests (its definition's ``probes``) for these stack outputs."""
+    build = LABS[lab].probes if lab in LABS else None
+    return [Probe(s.name, s.why, check_of(s)) for s in build(outputs)] if build is not None and outputs else []
 
 
 # --- running them ------------------------------------------------------------------------------
@@ -213,9 +164,12 @@ def probe_stack(stack: str, labs: list[str], source: OutputSource, fetch: Fetch 
     for lab in labs:
         probes = probes_for(lab, outputs.get(lab) or {})
         if not probes:
-            why = ("seen only from inside the VPC (use `labctl check`)" if lab in INSIDE_ONLY
-                   else "no outputs yet (is the stack up?)" if lab in PROBES else "no live probe for this lab")
-            results.append(ProbeResult(stack, lab, "-", lab in INSIDE_ONLY, 0, why))
+            definition = LABS.get(lab)
+            inside = definition is not None and definition.probed_from_inside
+            why = ("seen only from inside the VPC (use `labctl check`)" if inside
+                   else "no outputs yet (is the stack up?)" if definition is not None and definition.probes
+                   else "no live probe for this lab")
+            results.append(ProbeResult(stack, lab, "-", inside, 0, why))
             continue
         for probe in probes:
             verdict, tries = run_probe(probe, fetch, attempts, interval, stop)

@@ -1,0 +1,39 @@
+"""The book's live tests of a deployed lab, as data: each lab says what to request from its
+stack outputs and what answer means "done"; ``labctl.ops.probe`` sends the requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageContains:
+    """GET ``url``: HTTP 200 and every one of ``texts`` on the page."""
+
+    name: str  # what is probed, e.g. "VM1 page"
+    why: str  # the book's test
+    url: str
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatusIs:
+    """GET ``url``: exactly this HTTP status (403 for what must stay private)."""
+
+    name: str
+    why: str
+    url: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Alternates:
+    """Refresh ``url``: at least two different hosts answer (a load balancer at work)."""
+
+    name: str
+    why: str
+    url: str
+    requests: int = 6
+
+
+ProbeSpec = PageContains | StatusIs | Alternates

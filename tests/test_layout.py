@@ -1,0 +1,109 @@
+"""The architecture as a test: imports go one way (cli -> analysis/ops -> offline -> cloudlabs),
+the core and the lab definitions never import Pulumi, and no package imports itself in a cycle."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from cloudlabs import REPO_ROOT
+
+# A module may import from its own layer's package and from layers listed for it, nothing else.
+ALLOWED = {
+    "cloudlabs": {"cloudlabs"},
+    "components": {"components", "cloudlabs"},
+    "labctl.offline": {"labctl.offline", "cloudlabs"},
+    "labctl.analysis": {"labctl.analysis", "labctl.offline", "cloudlabs"},
+    "labctl.ops": {"labctl.ops", "labctl.offline", "cloudlabs"},
+    "labctl.cli": {"labctl.cli", "labctl.analysis", "labctl.ops", "labctl.offline", "cloudlabs"},
+}
+PULUMI_FREE = ("cloudlabs",)  # the core: importable (and testable) without the Pulumi SDK
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO_ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, anywhere in it (imports inside functions count too)."""
+    tree = ast.parse(path.read_text(), str(path))
+    package = _module_name(path).rsplit(".", 0 if path.name == "__init__.py" else 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
+    return found
+
+
+def _layer(module: str) -> str | None:
+    for layer in sorted(ALLOWED, key=len, reverse=True):
+        if module == layer or module.startswith(layer + "."):
+            return layer
+    return None
+
+
+def _sources() -> list[Path]:
+    return sorted(p for pkg in ("cloudlabs", "components", "labctl") for p in (REPO_ROOT / pkg).rglob("*.py"))
+
+
+def test_imports_go_one_way():
+    wrong = []
+    for path in _sources():
+        layer = _layer(_module_name(path))
+        if layer is None:
+            continue  # labctl/__init__.py and __main__.py
+        for target in _imports(path):
+            target_layer = _layer(target)
+            if target_layer is not None and target_layer not in ALLOWED[layer]:
+                wrong.append(f"{path.relative_to(REPO_ROOT)} ({layer}) imports {target} ({target_layer})")
+    assert wrong == []
+
+
+def test_the_core_never_imports_pulumi():
+    offenders = [f"{p.relative_to(REPO_ROOT)}: {t}" for p in _sources() if _layer(_module_name(p)) in PULUMI_FREE
+                 for t in _imports(p) if t == "pulumi" or t.startswith(("pulumi.", "pulumi_"))]
+    assert offenders == []
+
+
+def test_no_import_cycles_between_modules():
+    modules = {_module_name(p): p for p in _sources()}
+    edges = {name: sorted(t for t in _imports(path) if t in modules and t != name) for name, path in modules.items()}
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in edges[node]:
+            if state.get(nxt) == 1:
+                cycles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for name in modules:
+        if name not in state:
+            visit(name, [name])
+    # a package's __init__ importing its own modules is not a cycle worth reporting
+    cycles = [c for c in cycles if not any(c[i + 1].startswith(c[i] + ".") for i in range(len(c) - 1))]
+    assert cycles == []
+
+
+def test_the_layer_check_sees_a_wrong_import(tmp_path):
+    """The check is not vacuous: an offline module importing the CLI is caught."""
+    bad = REPO_ROOT / "labctl" / "offline" / "_probe_layer.py"
+    assert _layer("labctl.offline._probe_layer") == "labctl.offline"
+    source = "from labctl.cli.common import EXIT_OK\n"
+    tree_imports = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
+    assert not bad.exists()
+    assert {_layer(t) for t in tree_imports} == {"labctl.cli"}
+    assert "labctl.cli" not in ALLOWED["labctl.offline"]
