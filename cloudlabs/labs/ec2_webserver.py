@@ -68,6 +68,7 @@ LAB = LabDefinition(
     layout=default_like_layout,
     expected_paths=expected_paths,
     probes=probes,
+    cost_variants={"with `count: 1`": {"count": 1}, "with `count: 6`": {"count": 6}},
     outputs=(
         Output("vpcId", "id", "the VPC"),
         Output("vpcCidr", "address", "the VPC's IPv4 block (10.N.0.0/16)"),

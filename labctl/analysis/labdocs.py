@@ -1,0 +1,160 @@
+"""The README's lab tables, generated from the lab definitions (``cloudlabs.labs``) and the
+rendered labs: the catalog with each lab's cost, the options, the outputs, the address plan.
+
+``scripts/readme-tables`` rewrites the regions between ``<!-- generated: NAME -->`` and
+``<!-- /generated: NAME -->``; a test fails when the README and the code disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+from cloudlabs.addressing import seat_block
+from cloudlabs.catalog import LABS
+from cloudlabs.lab import LabDefinition
+from cloudlabs.pricing import load_prices
+from cloudlabs.settings import parse_settings
+
+from labctl.analysis.cost import estimate
+from labctl.offline.render import render
+
+SESSION_HOURS = 3
+EXAMPLE_SEAT = 1  # rendered for the tables; shown as 10.N
+SAMPLE = "environments/Pulumi.docs-s01.yaml"  # the settings' name in messages only; nothing is read or written
+
+
+def _config(lab: str, stage: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """A student stack as the README's cost column assumes it: us-east-1, t3.micro, learner-lab."""
+    return {"aws:region": "us-east-1", "cloudlabs:cohort": "docs", "cloudlabs:student": "s01",
+            "cloudlabs:seat": EXAMPLE_SEAT, "cloudlabs:adminCidr": "203.0.113.0/24", "cloudlabs:profile": "learner-lab",
+            "cloudlabs:keyName": "vockey", "cloudlabs:instanceType": "t3.micro", "cloudlabs:expires": "2099-12-31",
+            "cloudlabs:labs": [{"lab": lab, "stage": stage, "options": dict(options)}]}
+
+
+def hourly_cost(lab: str, stage: str, options: Mapping[str, Any] | None = None) -> float:
+    cfg = _config(lab, stage, options or {})
+    settings = parse_settings(cfg, SAMPLE)
+    return estimate(render(settings.stack_name, cfg, settings), load_prices()).hourly
+
+
+def _money(hourly: float) -> str:
+    return f"${hourly:.3f}/h, **${hourly * SESSION_HOURS:.3f} per {SESSION_HOURS}-hour session**"
+
+
+def cost_text(lab: LabDefinition[Any], cost: Callable[[str, str, Mapping[str, Any] | None], float] = hourly_cost) -> str:
+    """The default stage's cost, then every other stage and declared variant that costs differently."""
+    default = cost(lab.key, lab.default_stage, None)
+    parts = [(f"`{lab.default_stage}` " if len(lab.stages) > 1 else "") + _money(default)]
+    for stage in lab.stages:
+        if stage != lab.default_stage:
+            other = cost(lab.key, stage, None)
+            if abs(other - default) >= 0.0005:
+                parts.append(f"`{stage}` ${other:.3f}/h (${other * SESSION_HOURS:.3f})")
+    for label, options in lab.cost_variants.items():
+        other = cost(lab.key, lab.default_stage, options)
+        parts.append(f"{label} ${other:.3f}/h (${other * SESSION_HOURS:.3f})")
+    text = "; ".join(parts)
+    return f"{text}; {lab.cost_notes}" if lab.cost_notes else text
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def catalog_table(cost: Callable[[str, str, Mapping[str, Any] | None], float] = hourly_cost) -> str:
+    rows = ["| lab | chapter | book | what the student gets | stages | cost per student |", "|---|---|---|---|---|---|"]
+    for lab in LABS.values():
+        stages = "; ".join(f"`{stage}`: {_cell(what)}" for stage, what in lab.stages.items())
+        rows.append(f"| `{lab.key}` | {lab.section} | {lab.seed_lines} | {_cell(lab.summary)} | {stages} | "
+                    f"{_cell(cost_text(lab, cost))} |")
+    return "\n".join(rows)
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, tuple):
+        return ", ".join(f"`{v}`" for v in value)
+    return f"`{value}`"
+
+
+def options_table() -> str:
+    rows = ["| lab | option | default | allowed |", "|---|---|---|---|"]
+    for lab in LABS.values():
+        for name, info in lab.options.model_fields.items():
+            rows.append(f"| `{lab.key}` | `{info.alias or name}` | {_default(info.default)} | {_cell(info.description or '')} |")
+    return "\n".join(rows)
+
+
+def outputs_table() -> str:
+    rows = ["| lab | output | kind | when | what it is |", "|---|---|---|---|---|"]
+    for lab in LABS.values():
+        for output in lab.outputs:
+            rows.append(f"| `{lab.key}` | `{output.name}` | {output.kind} | {output.when or 'always'} | "
+                        f"{_cell(output.description)} |")
+    return "\n".join(rows)
+
+
+def _n(network: Any) -> str:
+    return "`" + str(network).replace(f"10.{EXAMPLE_SEAT}.", "10.N.", 1) + "`"
+
+
+def address_table() -> str:
+    rows = ["| lab | VPCs and subnets in `10.N.0.0/16` (AZ: index into the zones that fit) |", "|---|---|"]
+    block = seat_block(EXAMPLE_SEAT)
+    for lab in LABS.values():
+        vpcs = []
+        for vpc in lab.layout(block):
+            subnets = ", ".join(f"{s.name} {_n(s.cidr)} {s.tier} (AZ {s.az})" for s in vpc.subnets)
+            vpcs.append(f"{vpc.name} {_n(vpc.cidr)}{' + IPv6 /56' if vpc.ipv6 else ''}: {subnets}")
+        rows.append(f"| `{lab.key}` | {'; '.join(vpcs) or 'no VPC'} |")
+    return "\n".join(rows)
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "catalog": catalog_table, "options": options_table, "outputs": outputs_table, "addresses": address_table,
+}
+
+
+def region(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- generated: {name} -->\n)(.*?)(\n<!-- /generated: {name} -->)", re.S)
+
+
+def update(readme: str, tables: Mapping[str, Callable[[], str]] = TABLES) -> str:
+    """The README with every generated region rewritten; a missing region is an error."""
+    for name, make in tables.items():
+        pattern = region(name)
+        if not pattern.search(readme):
+            raise ValueError(f"README.md has no region <!-- generated: {name} --> ... <!-- /generated: {name} -->")
+        text = make()
+        readme = pattern.sub(lambda m: m.group(1) + text + m.group(3), readme)
+    return readme
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``./dev docs`` rewrites README.md's generated tables; ``--check`` only says whether they are current."""
+    import argparse
+
+    from cloudlabs import REPO_ROOT
+    from cloudlabs.writing import atomic_write
+
+    parser = argparse.ArgumentParser(prog="./dev docs", description=main.__doc__)
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if README.md is out of date")
+    args = parser.parse_args(argv)
+    path = REPO_ROOT / "README.md"
+    current = path.read_text()
+    wanted = update(current)
+    if wanted == current:
+        print("README.md: the generated tables are current")
+        return 0
+    if args.check:
+        print("README.md: the generated tables are out of date; run ./dev docs")
+        return 1
+    atomic_write(path, wanted)
+    print("README.md: generated tables rewritten")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""The lab definitions are the one source: the README's tables follow them, and a component's
+outputs are held to the contract its definition declares."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from cloudlabs import REPO_ROOT
+from cloudlabs.catalog import LABS
+from components.labs import LAB_COMPONENTS
+from labctl.analysis import labdocs
+from labctl.offline.render import RenderError
+
+from .conftest import config, render_config
+
+
+def test_the_readme_tables_are_generated_from_the_code():
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert labdocs.update(readme) == readme, "README.md is out of date: run ./dev docs"
+
+
+def test_the_catalog_table_has_every_lab_with_its_stages_and_a_cost():
+    table = labdocs.catalog_table(cost=lambda lab, stage, options: 0.5)
+    for key, lab in LABS.items():
+        (row,) = [line for line in table.splitlines() if line.startswith(f"| `{key}` |")]
+        assert all(f"`{stage}`" in row for stage in lab.stages)
+        assert "$0.500/h, **$1.500 per 3-hour session**" in row
+
+
+def test_a_readme_without_a_generated_region_is_refused():
+    with pytest.raises(ValueError, match="no region <!-- generated: catalog -->"):
+        labdocs.update("# no tables here\n", {"catalog": lambda: "x"})
+
+
+def test_every_lab_has_one_component_and_components_name_their_definition():
+    assert set(LAB_COMPONENTS) == set(LABS)
+    for key, component in LAB_COMPONENTS.items():
+        assert component.LAB is LABS[key]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda outputs: outputs[1:], "outputs vpcId are not declared"),
+    (lambda outputs: outputs + (dataclasses.replace(outputs[0], name="extra"),), "declared outputs extra are missing"),
+])
+def test_a_component_that_breaks_its_output_contract_fails_to_render(monkeypatch, change, message):
+    component = LAB_COMPONENTS["vpc-nat"]
+    monkeypatch.setattr(component, "LAB", dataclasses.replace(component.LAB, outputs=change(component.LAB.outputs)))
+    with pytest.raises(RenderError, match=message):
+        render_config(config(labs=[{"lab": "vpc-nat", "stage": "solution"}]), cache=False)
+
+
+def test_declared_outputs_are_each_returned_somewhere():
+    """No dead declarations: every declared output appears in the default or a declared variant."""
+    for key, lab in LABS.items():
+        seen: set[str] = set()
+        for stage in lab.stages:
+            for options in [{}, *lab.cost_variants.values()]:
+                graph = render_config(config(labs=[{"lab": key, "stage": stage, "options": dict(options)}]))
+                seen |= set(graph.outputs[key])
+        conditional_parts = {o.name for o in lab.outputs if o.when.startswith("part ") or o.when == "count 0"}
+        assert {o.name for o in lab.outputs} - conditional_parts <= seen, key
