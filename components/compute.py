@@ -78,7 +78,7 @@ class InstanceArgs:
 # --- the hardening every lab instance gets, written once (instances and the launch template) -------
 
 # IMDSv2 only: a token is required, and it does not cross a hop (no container or proxy can fetch it).
-METADATA_OPTIONS = {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}
+METADATA_OPTIONS: dict[str, Any] = {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}
 
 
 def root_volume(image: ImageSpec) -> dict[str, Any]:
@@ -101,8 +101,8 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
     ctx = args.context
     instance_type = args.instance_type or ctx.instance_type
     tags = {**ctx.tags(args.host_name), **args.extra_tags}
-    return aws.ec2.Instance(
-        name,
+    # One kwargs mapping: the SDK's overloads with every Input union exceed what mypy expands.
+    properties: dict[str, Any] = dict(
         ami=args.ami,
         instance_type=instance_type,
         subnet_id=args.subnet_id,
@@ -116,10 +116,15 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         root_block_device={**root_volume(args.image), "tags": tags},
         credit_specification=credit_specification(instance_type),
         tags=tags,
-        # The AMI is the most recent image at the first deploy; a newer one published later must not
-        # replace a student's instance (and their work) on the next `up`.
-        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["ami"]),
     )
+    # The AMI is the most recent image at the first deploy; a newer one published later must not
+    # replace a student's instance (and their work) on the next `up`.
+    return aws.ec2.Instance(name, opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["ami"]), **properties)
+
+
+def _first(addresses: Sequence[str]) -> str:
+    """The first of an instance's IPv6 addresses (it asked for one)."""
+    return addresses[0]
 
 
 class WebServer(pulumi.ComponentResource):
@@ -135,9 +140,10 @@ class WebServer(pulumi.ComponentResource):
             args = dataclasses.replace(args, user_data=web_server_user_data(args.image))
         self.instance = lab_instance(name, args, self)
         self.private_ip = self.instance.private_ip
-        self.public_ip = self.instance.public_ip if args.public else None
-        self.ipv6 = self.instance.ipv6_addresses.apply(lambda a: a[0] if a else None) if args.ipv6_addresses else None
-        address = self.public_ip if args.public else self.private_ip
+        self.public_ip: pulumi.Output[str] | None = self.instance.public_ip if args.public else None
+        self.ipv6: pulumi.Output[str] | None = (self.instance.ipv6_addresses.apply(_first)
+                                                if args.ipv6_addresses else None)
+        address = self.instance.public_ip if args.public else self.private_ip
         self.url = pulumi.Output.concat("http://", address, "/")
         self.url_v6 = pulumi.Output.concat("http://[", self.ipv6, "]/") if self.ipv6 is not None else None
         self.login_user = args.image.login_user

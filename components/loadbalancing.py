@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Network
-from typing import Sequence
+from typing import Any, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -13,7 +13,7 @@ from .context import LabContext
 from .security import ANYWHERE, HTTP, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
 
 # Chapter 8's target-group health check, value by value.
-HEALTH_CHECK = {
+HEALTH_CHECK: dict[str, Any] = {
     "protocol": "HTTP",
     "path": "/",
     "port": "traffic-port",

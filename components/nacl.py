@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network
-from typing import Literal, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -58,7 +58,7 @@ class LabNetworkAcl(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.acl = aws.ec2.NetworkAcl(name, vpc_id=args.vpc_id, tags=args.context.tags(args.acl_name), opts=child)
         for rule in args.rules:
-            ports = {}
+            ports: dict[str, Any] = {}
             if rule.ports.protocol != "-1":
                 ports = {"from_port": rule.ports.low, "to_port": rule.ports.high}
                 if rule.ports.protocol in ("icmp", "icmpv6"):

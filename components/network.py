@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv6Network
+from typing import Callable, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -21,6 +22,19 @@ def ipv6_subnet(vpc_block: str, index: int) -> str:
 
 def slug(name: str) -> str:
     return name.lower().replace("_", "-")
+
+
+def _zone_named(subnet: str) -> Callable[[Mapping[str, str]], str]:
+    return lambda placement: placement[subnet]
+
+
+def _zone_at(index: int) -> Callable[[Sequence[str]], str]:
+    """The index-th zone, wrapping around the zones the region offers."""
+    return lambda zones: zones[index % len(zones)]
+
+
+def _ipv6_subnet(index: int) -> Callable[[str], str]:
+    return lambda block: ipv6_subnet(block, index)
 
 
 @dataclass
@@ -79,15 +93,16 @@ class LabVpc(pulumi.ComponentResource):
                 lambda v: place_subnets(plan.subnets, args.instance_subnets, v[0], v[1]))
         self.subnets: dict[str, aws.ec2.Subnet] = {}
         for subnet in plan.subnets:
-            ipv6 = plan.ipv6 and subnet.ipv6_index is not None
+            ipv6_index = subnet.ipv6_index if plan.ipv6 else None
+            ipv6 = ipv6_index is not None
             self.subnets[subnet.name] = aws.ec2.Subnet(
                 f"{name}-{slug(subnet.name)}",
                 vpc_id=self.vpc.id,
                 cidr_block=str(subnet.cidr),
-                availability_zone=(placement.apply(lambda p, n=subnet.name: p[n]) if placement is not None
-                                   else zones.apply(lambda zs, i=subnet.az: zs[i % len(zs)])),
+                availability_zone=(placement.apply(_zone_named(subnet.name)) if placement is not None
+                                   else zones.apply(_zone_at(subnet.az))),
                 map_public_ip_on_launch=subnet.public,
-                ipv6_cidr_block=self.vpc.ipv6_cidr_block.apply(lambda b, i=subnet.ipv6_index: ipv6_subnet(b, i)) if ipv6 else None,
+                ipv6_cidr_block=self.vpc.ipv6_cidr_block.apply(_ipv6_subnet(ipv6_index)) if ipv6_index is not None else None,
                 assign_ipv6_address_on_creation=True if ipv6 else None,
                 tags={**ctx.tags(subnet.name), "cloudlabs:tier": subnet.tier},
                 opts=child,
@@ -103,7 +118,7 @@ class LabVpc(pulumi.ComponentResource):
                               destination_ipv6_cidr_block="::/0", gateway_id=self.igw.id, opts=child)
 
         self.nat_gateway = None
-        self.nat_eip = None
+        self.nat_eip: aws.ec2.Eip | None = None
         if args.nat_gateway:
             home = plan.public_subnets[0]
             self.nat_eip = aws.ec2.Eip(f"{name}-nat-eip", domain="vpc", tags=ctx.tags(f"{plan.name}-NAT-EIP"), opts=child)
@@ -116,7 +131,7 @@ class LabVpc(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.igw]),
             )
 
-        self.private_route_table = None
+        self.private_route_table: aws.ec2.RouteTable | None = None
         if plan.private_subnets:
             self.private_route_table = self._route_table(f"{name}-private-rt", f"{plan.name}-RT-Private", plan.private_subnets, ctx)
             if self.nat_gateway is not None and args.private_default_route:

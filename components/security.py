@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from typing import Literal, Sequence, Union
+from typing import Any, Literal, Sequence, Union
 
 import pulumi
 import pulumi_aws as aws
@@ -92,7 +92,8 @@ def opens_admin_port_to_world(rule: Rule) -> bool:
         return False
     if rule.ports.protocol == "-1":
         return True
-    return rule.ports.protocol == "tcp" and any(rule.ports.low <= p <= rule.ports.high for p in ADMIN_PORTS)
+    low, high = rule.ports.low, rule.ports.high
+    return rule.ports.protocol == "tcp" and low is not None and high is not None and any(low <= p <= high for p in ADMIN_PORTS)
 
 
 @dataclass
@@ -156,14 +157,14 @@ class LabSecurityGroup(pulumi.ComponentResource):
         return resource
 
     def _rule_resource(self, name: str, rule: Rule, ctx: LabContext, group_name: str) -> pulumi.CustomResource:
-        peer: dict[str, object] = {}
+        peer: dict[str, Any] = {}
         if isinstance(rule.peer, IPv4Network):
             peer["cidr_ipv4"] = str(rule.peer)
         elif isinstance(rule.peer, IPv6Network):
             peer["cidr_ipv6"] = str(rule.peer)
         else:
             peer["referenced_security_group_id"] = rule.peer
-        ports: dict[str, object] = {}
+        ports: dict[str, Any] = {}
         if rule.ports.protocol != "-1":
             ports = {"from_port": rule.ports.low, "to_port": rule.ports.high}
         resource = aws.vpc.SecurityGroupIngressRule if rule.direction == "inbound" else aws.vpc.SecurityGroupEgressRule

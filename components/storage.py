@@ -72,7 +72,7 @@ class LabBucket(pulumi.ComponentResource):
             aws.s3.BucketObjectv2(f"{name}-{obj.key.replace('/', '-').lower()}", bucket=self.bucket.id, key=obj.key,
                                   content_type=obj.content_type, tags=ctx.tags(f"bucket-{args.purpose}/{obj.key}"),
                                   opts=child, **source)
-        self.website_endpoint = None
+        self.website_endpoint: pulumi.Output[str] | None = None
         if args.website:
             site = aws.s3.BucketWebsiteConfiguration(
                 f"{name}-website", bucket=self.bucket.id, index_document={"suffix": "index.html"},

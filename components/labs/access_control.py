@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Literal
 
 from cloudlabs.labs.access_control import CONTAINER_PORTS, AccessControlOptions
 from cloudlabs.images import AMAZON_LINUX_2023, docker_containers_user_data
@@ -22,7 +22,7 @@ EPHEMERAL_TCP = tcp(*EPHEMERAL, label="ephemeral TCP (1024-65535)")
 ADMIN_CIDR = "admin CIDR"  # placeholder in the table below, replaced by the stack's admin CIDR
 
 # The book's walk through SN-0's NACL, stage by stage: (direction, rule number, ports, peer).
-NACL_STAGES: dict[str, tuple[tuple[str, int, Any, Any], ...]] = {
+NACL_STAGES: dict[str, tuple[tuple[Literal["inbound", "outbound"], int, Any, Any], ...]] = {
     "starter": (),  # a new NACL: everything denied in both directions
     "ssh": (
         ("inbound", 10, SSH, ADMIN_CIDR),           # SSH in...
@@ -33,6 +33,11 @@ NACL_STAGES["solution"] = NACL_STAGES["ssh"] + (
     ("inbound", 20, EPHEMERAL_TCP, ANYWHERE),       # replies from package repositories
     ("outbound", 20, HTTPS, ANYWHERE),              # package repositories are reached over HTTPS
 )
+
+
+def _url(port: int, prefix: str = "") -> Callable[[str], str]:
+    """The URL of a container port on a host's address (with a command in front, e.g. ``curl ``)."""
+    return lambda ip: f"{prefix}http://{ip}:{port}/"
 
 
 def nacl_rules(stage: str, ctx: LabContext) -> list[NaclRule]:
@@ -100,8 +105,8 @@ class AccessControlLab(LabComponent[AccessControlOptions]):
                                        user_data=docker_containers_user_data(CONTAINER_PORTS))
         return {
             "servers": {h: {"privateIp": s.private_ip, "publicIp": s.public_ip, "ssh": s.ssh} for h, s in hosts.items()},
-            "testsFromVm1": [s.private_ip.apply(lambda ip, p=p: f"curl http://{ip}:{p}/")
-                             for h, s in hosts.items() if h != "VM1" for p in CONTAINER_PORTS]
+            "testsFromVm1": [s.private_ip.apply(_url(port, "curl ")) for h, s in hosts.items() if h != "VM1"
+                             for port in CONTAINER_PORTS]
                             + [s.private_ip.apply(lambda ip: f"ping -c 3 {ip}") for h, s in hosts.items() if h != "VM1"],
         }
 
@@ -152,4 +157,4 @@ class AccessControlLab(LabComponent[AccessControlOptions]):
         server = self._server(f"{name}-vm-docker", ctx, vpc, ami, "SN-32", "VM-DOCKER", [group.id],
                               user_data=docker_containers_user_data(CONTAINER_PORTS))
         return {"publicIp": server.public_ip, "ssh": server.ssh,
-                "urls": [server.public_ip.apply(lambda ip, p=p: f"http://{ip}:{p}/") for p in CONTAINER_PORTS]}
+                "urls": [server.instance.public_ip.apply(_url(port)) for port in CONTAINER_PORTS]}

@@ -71,7 +71,7 @@ class LampLab(LabComponent[LampOptions]):
             opts=self.child)
 
         password = random.RandomPassword(f"{name}-db-password", length=20, special=False, opts=self.child)
-        secret_password = pulumi.Output.secret(password.result)
+        secret_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
         subnets = aws.rds.SubnetGroup(f"{name}-db-subnets", name_prefix=f"{ctx.student}-db-",
                                       subnet_ids=[vpc.subnets[s.name].id for s in plan.private_subnets],
                                       description="the database's two private subnets", tags=ctx.tags("db-subnet-group"),

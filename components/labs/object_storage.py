@@ -32,6 +32,18 @@ def files(*keys: str) -> list[LabObject]:
     return [LabObject(key, FILES / Path(key).name) for key in keys]
 
 
+def _website(bucket: LabBucket) -> pulumi.Output[str]:
+    if bucket.website_endpoint is None:
+        raise ValueError("a website bucket was built without a website configuration")
+    return bucket.website_endpoint
+
+
+def _private_table(vpc: LabVpc) -> aws.ec2.RouteTable:
+    if vpc.private_route_table is None:
+        raise ValueError("the endpoint's VPC has no private route table")
+    return vpc.private_route_table
+
+
 class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
     """The chapter's buckets, one per part (option `parts`). Public access exists only where the
     part is about it (public-read, jpg-only, the two websites) and those buckets hold only the
@@ -90,19 +102,19 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
                 site2 = bucket("site2", [LabObject("index.html", FILES / "site2.html"), *files("MapleLeafBlue.jpg", "error.html")],
                                public=True, policy=policies.public_read, website=True, in_starter=True)
             index = (LabObject("index.html", FILES / "index.html") if site2 is None else LabObject(
-                "index.html", content=site2.website_endpoint.apply(
+                "index.html", content=_website(site2).apply(
                     lambda endpoint: (FILES / "cors-index.html.tmpl").read_text().replace("{site2}", endpoint))))
             site1 = bucket("site1", [index, *files("MapleLeaf.jpg", "error.html")], public=True,
                            policy=policies.public_read, website=True, in_starter=cors)
-            out["website"] = {"bucket": site1.name, "url": site1.website_endpoint.apply(lambda e: f"http://{e}/")}
+            out["website"] = {"bucket": site1.name, "url": _website(site1).apply(lambda e: f"http://{e}/")}
             if site2 is not None:
-                origins = site1.website_endpoint.apply(lambda e: [f"http://{e}"])
+                origins = _website(site1).apply(lambda e: [f"http://{e}"])
                 if solution:  # the CORS rule belongs to website 2 and names website 1's origin
                     aws.s3.BucketCorsConfiguration(
                         f"{name}-site2-cors", bucket=site2.bucket.id,
                         cors_rules=[{"allowed_origins": origins, "allowed_methods": ["GET"], "allowed_headers": ["*"],
                                      "max_age_seconds": 300}], opts=pulumi.ResourceOptions(parent=site2))
-                out["cors"] = {"site2": site2.name, "site2Url": site2.website_endpoint.apply(lambda e: f"http://{e}/"),
+                out["cors"] = {"site2": site2.name, "site2Url": _website(site2).apply(lambda e: f"http://{e}/"),
                                "allowedOrigins": origins if solution else []}
                 if not solution:
                     out["cors"]["expect"] = ("both sites load; site 1's request to site 2 fails with a CORS error in the "
@@ -121,7 +133,7 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
                                                           objects=files("endpoint-test.txt")), opts=self.child)
         endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3-endpoint", vpc_id=vpc.vpc_id, service_name=f"com.amazonaws.{ctx.region}.s3",
-            vpc_endpoint_type="Gateway", route_table_ids=[vpc.private_route_table.id],
+            vpc_endpoint_type="Gateway", route_table_ids=[_private_table(vpc).id],
             policy=target.arn.apply(lambda arn: json.dumps(policies.endpoint_scope([arn]), indent=2, sort_keys=True)),
             tags=ctx.tags("S3-gateway-endpoint"), opts=self.child)
         if solution:

@@ -84,7 +84,7 @@ class VpcPeeringLab(LabComponent[VpcPeeringOptions]):
                         for side in plans for s in plans[side].subnets},
             "instances": hosts,
             "peeringId": accepter.id,
-            "natPublicIps": [v.nat_eip.public_ip for v in vpcs.values()] if options.nat_gateway else [],
+            "natPublicIps": [v.nat_eip.public_ip for v in vpcs.values() if v.nat_eip is not None],
             "ssh": ssh,
             "checks": checks,
         }
