@@ -266,12 +266,17 @@ def _parse_options(model: type[LabOptions], raw: Any, where: str, source: str, p
         return model.model_validate(raw)
     except ValidationError as err:
         for e in err.errors():
-            name = str(e["loc"][0]) if e["loc"] else ""
+            # a lab's own rule (a ValueError in a validator) says why, next to what is allowed
+            reason = str(e["msg"]).removeprefix("Value error, ") if e["type"] == "value_error" else None
+            if not e["loc"]:  # a rule across options: reported on the options as a whole
+                problems.append(Problem(source, where, f"options: {known}", raw, reason=reason))
+                continue
+            name = str(e["loc"][0])
             field = fields.get(name)
             if field is None:
                 problems.append(Problem(source, f"{where}.{name}", f"options: {known}", raw.get(name), reason="unknown option"))
             else:
-                problems.append(Problem(source, f"{where}.{name}", field.description or e["msg"], raw.get(name)))
+                problems.append(Problem(source, f"{where}.{name}", field.description or e["msg"], raw.get(name), reason=reason))
         return None
 
 

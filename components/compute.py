@@ -73,6 +73,7 @@ class InstanceArgs:
     instance_type: str | None = None  # default: the stack's instance type
     ipv6_addresses: int = 0  # IPv6 addresses from the subnet's /64 (dual stack)
     extra_tags: dict[str, str] = field(default_factory=dict)
+    key_name: pulumi.Input[str] | None = None  # a key pair of the lab's own; default: the stack's keyName
 
 
 # --- the hardening every lab instance gets, written once (instances and the launch template) -------
@@ -109,7 +110,7 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         vpc_security_group_ids=list(args.security_group_ids),
         associate_public_ip_address=args.public,
         ipv6_address_count=args.ipv6_addresses or None,
-        key_name=ctx.key_name,
+        key_name=args.key_name if args.key_name is not None else ctx.key_name,
         user_data=args.user_data or None,  # "" = deliberately none (the student installs by hand)
         user_data_replace_on_change=True,
         metadata_options=METADATA_OPTIONS,
@@ -164,6 +165,7 @@ class BastionArgs:
     context: LabContext
     host_name: str = "bastion"
     extra_rules: Sequence[Rule] = ()  # e.g. ICMP from a peered VPC
+    key_name: pulumi.Input[str] | None = None  # a key pair of the lab's own; default: the stack's keyName
 
 
 class Bastion(pulumi.ComponentResource):
@@ -195,7 +197,7 @@ class Bastion(pulumi.ComponentResource):
         self.instance = lab_instance(
             name,
             InstanceArgs(subnet_id=args.subnet_id, security_group_ids=[self.security_group.id], ami=args.ami,
-                         context=ctx, host_name=args.host_name, public=True),
+                         context=ctx, host_name=args.host_name, public=True, key_name=args.key_name),
             self,
         )
         self.public_ip = self.instance.public_ip

@@ -201,7 +201,7 @@ BAD_COHORTS = [
     ("display name not text", BASE.replace("  - id: s02", "  - id: s02\n    name: 42"),
      F + ":13: roster[1].name: 42 is not allowed; allowed: text (the student's display name, kept out of stack files)"),
     ("unknown lab", BASE.replace("lab: vpc-nat", "lab: vpc-peer"),
-     F + ':8: labs[0].lab: "vpc-peer" is not allowed (did you mean vpc-peering?); allowed: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, object-storage, lamp'),
+     F + ':8: labs[0].lab: "vpc-peer" is not allowed (did you mean vpc-peering?); allowed: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, object-storage, lamp, ssh-access'),
     ("unknown stage", BASE.replace("stage: solution", "stage: done"),
      F + ':9: labs[0].stage: "done" is not allowed; allowed: stages of vpc-nat: starter, solution'),
     ("bad option in a student's override", BASE.replace("  - id: s02", "  - id: s02\n    labs: [{lab: ec2-webserver, options: {count: 12}}]"),

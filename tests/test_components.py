@@ -6,6 +6,7 @@ import inspect
 
 import pulumi_aws as aws
 import pulumi_random as random
+import pulumi_tls as tls
 import pytest
 
 from cloudlabs.catalog import LABS
@@ -25,6 +26,7 @@ UNTAGGABLE = {"aws:ec2/route:Route": aws.ec2.Route,
               "aws:lb/targetGroupAttachment:TargetGroupAttachment": aws.lb.TargetGroupAttachment,
               "aws:autoscaling/policy:Policy": aws.autoscaling.Policy,
               "random:index/randomPassword:RandomPassword": random.RandomPassword,
+              "tls:index/privateKey:PrivateKey": tls.PrivateKey,
               "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": aws.s3.BucketPublicAccessBlock,
               "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
                   aws.s3.BucketServerSideEncryptionConfiguration,

@@ -23,6 +23,7 @@ Template = dict[str, Any]
 # Pulumi types with no CloudFormation resource of their own, and why.
 NOT_VALIDATED: dict[str, str] = {
     "random:index/randomPassword:RandomPassword": "generated locally by the random provider; not an AWS resource",
+    "tls:index/privateKey:PrivateKey": "generated locally by the TLS provider; not an AWS resource",
     "aws:s3/bucketObjectv2:BucketObjectv2": "S3 objects are data uploaded with PutObject, not CloudFormation resources",
     "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
         "CloudFormation accepts a same-account peering itself; the accepter has no resource type",
@@ -185,6 +186,12 @@ def _nacl_entry(b: _Builder, r: Resource) -> None:
     elif i.get("fromPort") is not None:
         props["PortRange"] = {"From": i.get("fromPort"), "To": i.get("toPort")}
     b.add(r, "AWS::EC2::NetworkAclEntry", props)
+
+
+def _key_pair(b: _Builder, r: Resource) -> None:
+    """ImportKeyPair with the public key (CloudFormation creates a new key pair without it)."""
+    b.add(r, "AWS::EC2::KeyPair", {"KeyName": r.outputs.get("keyName") or r.inputs.get("keyName"),
+                                   "PublicKeyMaterial": b.ref(r.inputs.get("publicKey")), "Tags": _tags(r.inputs.get("tags"))})
 
 
 def _sg(b: _Builder, r: Resource) -> None:
@@ -428,6 +435,7 @@ TRANSLATIONS: dict[str, Callable[[_Builder, Resource], None]] = {
         _bucket_part("BucketEncryption", _encryption),
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
         _bucket_part("PublicAccessBlockConfiguration", _public_access),
+    "aws:ec2/keyPair:KeyPair": _key_pair,
     "aws:ec2/vpcEndpoint:VpcEndpoint": _simple("AWS::EC2::VPCEndpoint", {
         "vpcId": "VpcId", "serviceName": "ServiceName", "vpcEndpointType": "VpcEndpointType", "routeTableIds": "RouteTableIds"},
         tags=False),

@@ -59,7 +59,7 @@ FREE = {
     "aws:rds/subnetGroup:SubnetGroup", "aws:ecs/cluster:Cluster", "aws:ecs/taskDefinition:TaskDefinition",
     "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:ssm/parameter:Parameter",
     "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/policy:Policy",
-    "random:index/randomPassword:RandomPassword",
+    "random:index/randomPassword:RandomPassword", "tls:index/privateKey:PrivateKey",
     "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",

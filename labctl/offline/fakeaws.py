@@ -8,6 +8,7 @@ unordered) registration order, so rendering a stack twice gives the same graph.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 from ipaddress import IPv4Address, IPv4Network, IPv6Network
@@ -75,6 +76,8 @@ class FakeAws(Mocks):
             "aws:rds/instance:Instance": self._database,
             "aws:rds/subnetGroup:SubnetGroup": self._db_subnet_group,
             "random:index/randomPassword:RandomPassword": self._random_password,
+            "tls:index/privateKey:PrivateKey": self._private_key,
+            "aws:ec2/keyPair:KeyPair": self._key_pair,
             "aws:s3/bucket:Bucket": self._bucket,
             "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": self._website,
             "aws:ec2/vpcEndpoint:VpcEndpoint": self._vpc_endpoint,
@@ -142,7 +145,6 @@ class FakeAws(Mocks):
             "aws:ec2/route:Route": ("r", None, None),
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("sgr", "ec2", "security-group-rule"),
             "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("sgr", "ec2", "security-group-rule"),
-            "aws:ec2/keyPair:KeyPair": ("key", "ec2", "key-pair"),
         }
         if not args.custom:  # component resources have no cloud identity
             return "", {}
@@ -262,6 +264,28 @@ class FakeAws(Mocks):
         seed = hashlib.sha256(f"{self.stack}/{args.name}/password".encode()).digest() * 4
         result = "".join(alphabet[b % len(alphabet)] for b in seed[:length])
         return "none", {"result": result, "bcryptHash": "$2a$10$" + _hex(result, 53)}
+
+    def _private_key(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        """Key material shaped like the TLS provider's (OpenSSH wire format, base64), from the
+        logical name: stable across plans, never a usable key."""
+        kind = "ssh-ed25519" if args.inputs.get("algorithm") == "ED25519" else "ssh-rsa"
+        size = 32 if kind == "ssh-ed25519" else 512
+        seed = b"".join(hashlib.sha256(f"{self.stack}/{args.name}/{i}".encode()).digest() for i in range(size // 32 + 1))
+        blob = len(kind).to_bytes(4, "big") + kind.encode() + size.to_bytes(4, "big") + seed[:size]
+        public = f"{kind} {base64.b64encode(blob).decode()}\n"
+        private = ("-----BEGIN OPENSSH PRIVATE KEY-----\n" + base64.b64encode(seed[::-1]).decode() +
+                   "\n-----END OPENSSH PRIVATE KEY-----\n")
+        fingerprint = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+        return _hex(self.stack + args.name, 40), {"publicKeyOpenssh": public, "privateKeyOpenssh": private,
+                                                   "publicKeyFingerprintSha256": fingerprint}
+
+    def _key_pair(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = args.inputs.get("keyName") or (args.inputs.get("keyNamePrefix") or "terraform-") + _hex(self.stack + args.name, 26)
+        key_id = self._new_id("key", args)
+        digest = hashlib.md5(str(args.inputs.get("publicKey", "")).encode(), usedforsecurity=False).hexdigest()
+        return name, {"keyName": name, "keyPairId": key_id, "arn": self.arn("ec2", f"key-pair/{name}"),
+                      "fingerprint": ":".join(digest[i:i + 2] for i in range(0, 32, 2)),
+                      "keyType": "ed25519" if str(args.inputs.get("publicKey", "")).startswith("ssh-ed25519") else "rsa"}
 
     def _bucket(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         name = args.inputs.get("bucket") or (args.inputs.get("bucketPrefix") or "terraform-") + _hex(self.stack + args.name, 26)

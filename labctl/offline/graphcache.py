@@ -33,7 +33,7 @@ PROGRAM_DIRS = ("cloudlabs", "components", "labs")
 PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py")
 # What a kept validation depends on (besides cfn-lint, whose version is part of its key).
 VALIDATION_FILES = tuple(f"labctl/analysis/{name}.py" for name in ("cfn", "deployrules", "findings", "validation"))
-DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-docker", "pydantic", "PyYAML", "protobuf", "grpcio")
+DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-tls", "pulumi-docker", "pydantic", "PyYAML", "protobuf", "grpcio")
 
 
 def _hash_files(root: Path, dirs: tuple[str, ...], files: tuple[str, ...]) -> str:
