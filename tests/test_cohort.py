@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cloudlabs.catalog import LABS
 from cloudlabs.cohort import CohortError, apply_sync, lock_path, plan_sync
 from cloudlabs.settings import load_stack_settings
 
@@ -181,6 +182,7 @@ def test_roster_edits_never_move_a_continuing_student(steps):
 # --- bad cohort files: exact message, nothing written --------------------------------------------
 
 F = "{path}"
+ALL_LABS = ", ".join(LABS)  # in the order error messages list them
 BAD_COHORTS = [
     ("duplicate id", BASE.replace("  - id: s03", "  - id: s01"),
      F + ':13: roster[2].id: "s01" is not allowed (listed twice: first at line 11); allowed: each student once'),
@@ -201,7 +203,7 @@ BAD_COHORTS = [
     ("display name not text", BASE.replace("  - id: s02", "  - id: s02\n    name: 42"),
      F + ":13: roster[1].name: 42 is not allowed; allowed: text (the student's display name, kept out of stack files)"),
     ("unknown lab", BASE.replace("lab: vpc-nat", "lab: vpc-peer"),
-     F + ':8: labs[0].lab: "vpc-peer" is not allowed (did you mean vpc-peering?); allowed: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, object-storage, lamp, ssh-access'),
+     F + f':8: labs[0].lab: "vpc-peer" is not allowed (did you mean vpc-peering?); allowed: {ALL_LABS}'),
     ("unknown stage", BASE.replace("stage: solution", "stage: done"),
      F + ':9: labs[0].stage: "done" is not allowed; allowed: stages of vpc-nat: starter, solution'),
     ("bad option in a student's override", BASE.replace("  - id: s02", "  - id: s02\n    labs: [{lab: ec2-webserver, options: {count: 12}}]"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cloudlabs.catalog import LABS
 from cloudlabs.labs.ec2_webserver import Ec2WebserverOptions
 from cloudlabs.settings import (
     SettingsError,
@@ -22,6 +23,7 @@ from cloudlabs.settings import (
 from .conftest import SOURCE, config
 
 F = SOURCE
+ALL_LABS = ", ".join(LABS)  # in the order error messages list them
 SLUG = "1-20 lowercase letters, digits and single hyphens, not starting or ending with a hyphen"
 SEAT = "a whole number from 0 (the instructor) to 254; seat N owns 10.N.0.0/16"
 CIDR = "an IPv4 network in CIDR form that may SSH in, e.g. 203.0.113.0/24"
@@ -39,9 +41,9 @@ BAD_SETTINGS = [
     ("student id with a space (a real name)", config(student="ada lovelace"),
      f'{F}: cloudlabs:student: "ada lovelace" is not allowed; allowed: {SLUG} (an opaque id, never a real name: stack files are committed)'),
     ("no labs", config(labs=[]),
-     f'{F}: cloudlabs:labs: [] is not allowed; allowed: a non-empty list; each item a lab key or {{lab, stage, options}}; labs: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, object-storage, lamp, ssh-access'),
+     f'{F}: cloudlabs:labs: [] is not allowed; allowed: a non-empty list; each item a lab key or {{lab, stage, options}}; labs: {ALL_LABS}'),
     ("misspelt lab", config(labs=["vpc-nta"]),
-     f'{F}: cloudlabs:labs[0].lab: "vpc-nta" is not allowed (did you mean vpc-nat?); allowed: ec2-webserver, access-control, dual-stack, vpc-nat, vpc-peering, load-balancer, autoscaling, object-storage, lamp, ssh-access'),
+     f'{F}: cloudlabs:labs[0].lab: "vpc-nta" is not allowed (did you mean vpc-nat?); allowed: {ALL_LABS}'),
     ("unknown stage", config(labs=[{"lab": "vpc-nat", "stage": "final"}]),
      f'{F}: cloudlabs:labs[0].stage: "final" is not allowed; allowed: stages of vpc-nat: starter, solution'),
     ("lab listed twice", config(labs=["vpc-nat", "vpc-nat"]),
