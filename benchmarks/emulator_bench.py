@@ -4,18 +4,15 @@ and a 50-student cohort (demo-s01's graph replayed 50 times under 50 stack names
 from __future__ import annotations
 
 import dataclasses
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import boto3
+from moto import mock_aws
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-from labctl import emulate  # noqa: E402
-from labctl.offline.render import ENVIRONMENTS, render_file  # noqa: E402
+from labctl.ops import emulate
+from labctl.offline.render import ENVIRONMENTS, render_file
 
 
 def main() -> None:

@@ -12,8 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-from labctl.ops.fleet import Fleet, Outcome  # noqa: E402
+from labctl.ops.fleet import Fleet, Outcome
 
 
 class ScriptedRunner:
