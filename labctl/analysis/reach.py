@@ -53,6 +53,8 @@ def _rid(resource: Resource) -> str:
 def name_of(resource: Resource) -> str:
     """The book name from the Name tag ("s01-VPC-A-RT-Public" -> "VPC-A-RT-Public")."""
     tags = resource.inputs.get("tags") or {}
+    if not tags.get("Name") and resource.name == resource.id:
+        return resource.name  # an untagged object read from AWS: its id is its only name
     return book_name(tags.get("Name") or resource.name, tags.get("cloudlabs:student"))
 
 

@@ -60,3 +60,16 @@ def name(what: str) -> Callable[[str], str]:
 
 
 PORT = whole_number(1, 65535)
+
+
+def local_endpoint(text: str) -> str:
+    """An emulator's URL: http://127.0.0.1:PORT (never another host: the sandbox is local)."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "http" or parts.hostname != "127.0.0.1" or port is None or parts.path not in ("", "/"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: http://127.0.0.1:PORT (the sandbox's emulator)")
+    return f"http://127.0.0.1:{port}"

@@ -39,3 +39,14 @@ def make_session(region: str, command: str = "this command") -> Any:
                          "~/.aws/credentials, AWS_PROFILE or an instance role); for a Learner Lab, paste the "
                          "session's credentials into ~/.aws/credentials")
     return session
+
+
+def make_live_client(region: str, command: str, endpoint_url: str | None = None) -> Any:
+    """``client(service)`` for read-only calls: the sandbox's emulator when ``endpoint_url`` is
+    given (any credentials do; only 127.0.0.1 is accepted), else AWS with the configured ones."""
+    import boto3
+    if endpoint_url is None:
+        session = make_session(region, command)
+        return lambda service: session.client(service)
+    session = boto3.Session(region_name=region, aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    return lambda service: session.client(service, endpoint_url=endpoint_url)

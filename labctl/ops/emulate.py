@@ -19,6 +19,7 @@ in-process moto keeps nothing on disk.
 from __future__ import annotations
 
 import json
+from ipaddress import IPv6Network
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,8 @@ def _spec(resource_type: str, inputs: dict) -> list[dict]:
 
 
 def _create_vpc(ec2, i):
-    vpc = ec2.create_vpc(CidrBlock=i["cidrBlock"], TagSpecifications=_spec("vpc", i))["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock=i["cidrBlock"], TagSpecifications=_spec("vpc", i),
+                         AmazonProvidedIpv6CidrBlock=bool(i.get("assignGeneratedIpv6CidrBlock")))["Vpc"]["VpcId"]
     if i.get("enableDnsSupport") is not None:
         ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": bool(i["enableDnsSupport"])})
     if i.get("enableDnsHostnames") is not None:
@@ -82,10 +84,30 @@ def _create_vpc(ec2, i):
     group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}])
     acl = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}])
     table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}])
+    if i.get("assignGeneratedIpv6CidrBlock"):
+        _allow_ipv6_in_default_acl(ec2, acl["NetworkAcls"][0])
     return vpc, {"outputs": {"defaultSecurityGroupId": group["SecurityGroups"][0]["GroupId"],
                              "defaultNetworkAclId": acl["NetworkAcls"][0]["NetworkAclId"],
                              "defaultRouteTableId": table["RouteTables"][0]["RouteTableId"],
                              "mainRouteTableId": table["RouteTables"][0]["RouteTableId"]}}
+
+
+def _allow_ipv6_in_default_acl(ec2, acl: dict) -> None:
+    """AWS gives a VPC's default network ACL rules 101 allowing all IPv6 traffic when the VPC gets
+    an IPv6 block; moto 5.2 does not, so the emulator adds them as AWS would."""
+    present = {(e["RuleNumber"], e["Egress"]) for e in acl.get("Entries", [])}
+    for egress in (False, True):
+        if (101, egress) not in present:
+            ec2.create_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=101, Protocol="-1", RuleAction="allow",
+                                         Egress=egress, Ipv6CidrBlock="::/0")
+
+
+def _same_slot(ec2, vpc_id: str, planned: str) -> str:
+    """The /64 with the planned one's number (its 8 bits after the /56) in the VPC's real /56."""
+    (vpc,) = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    block = next(a["Ipv6CidrBlock"] for a in vpc.get("Ipv6CidrBlockAssociationSet", []))
+    index = (int(IPv6Network(planned).network_address) >> 64) & 0xFF
+    return str(list(IPv6Network(block).subnets(new_prefix=64))[index])
 
 
 def _create_subnet(ec2, i):
@@ -93,6 +115,8 @@ def _create_subnet(ec2, i):
     if i.get("availabilityZone"):
         args["AvailabilityZone"] = i["availabilityZone"]
     subnet = ec2.create_subnet(**args)["Subnet"]["SubnetId"]
+    if i.get("ipv6CidrBlock"):  # the plan's /64 is numbered in the renderer's /56: the same number in the real one
+        ec2.associate_subnet_cidr_block(SubnetId=subnet, Ipv6CidrBlock=_same_slot(ec2, i["vpcId"], i["ipv6CidrBlock"]))
     if i.get("mapPublicIpOnLaunch"):
         ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
     return subnet, {}
@@ -133,7 +157,11 @@ def _create_sg(ec2, i):
     group = ec2.create_security_group(**args)["GroupId"]
     # The AWS provider removes the default allow-all egress rule so only declared rules remain;
     # without this the declared "all outbound" rule is a duplicate (moto rejects it, as AWS does).
-    ec2.revoke_security_group_egress(GroupId=group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    # In a VPC with IPv6, AWS adds the same rule for ::/0.
+    defaults = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    ids = [r["SecurityGroupRuleId"] for r in defaults if r["IsEgress"]]
+    if ids:
+        ec2.revoke_security_group_egress(GroupId=group, SecurityGroupRuleIds=ids)
     return group, {}
 
 
@@ -228,6 +256,8 @@ def _create_instance(ec2, i):
         args["UserData"] = i["userData"]
     if i.get("keyName"):
         args["KeyName"] = i["keyName"]
+    if i.get("ipv6AddressCount"):
+        args["Ipv6AddressCount"] = int(i["ipv6AddressCount"])
     instance = ec2.run_instances(**args)["Instances"][0]
     return instance["InstanceId"], {"privateIp": instance.get("PrivateIpAddress")}
 

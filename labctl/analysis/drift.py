@@ -1,0 +1,113 @@
+"""Drift: what differs between a student's live network and the planned graph of their stack.
+
+Both graphs are reduced to facts named the way the book names things (Name tags without the
+student prefix; untagged objects by their AWS id): routes, security-group rules, network ACL
+entries and the resources themselves. Ids never match between a plan and AWS, names do. AWS's
+own defaults that the program never manages (the default security group's rules, the default
+network ACL's entries) are left out of both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from labctl.analysis.reach import name_of, proto
+from labctl.offline.graph import Resource, StackGraph
+
+# Resources whose presence is compared (by type and name); rules and routes are compared as facts.
+COMPARED = {
+    "aws:ec2/vpc:Vpc": "VPC", "aws:ec2/subnet:Subnet": "subnet", "aws:ec2/routeTable:RouteTable": "route table",
+    "aws:ec2/internetGateway:InternetGateway": "internet gateway",
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": "egress-only gateway",
+    "aws:ec2/natGateway:NatGateway": "NAT gateway", "aws:ec2/networkAcl:NetworkAcl": "network ACL",
+    "aws:ec2/securityGroup:SecurityGroup": "security group", "aws:ec2/instance:Instance": "instance",
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "peering", "aws:ec2/vpcEndpoint:VpcEndpoint": "endpoint",
+    "aws:lb/loadBalancer:LoadBalancer": "load balancer", "aws:rds/instance:Instance": "database",
+}
+PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all"}
+
+
+@dataclass(frozen=True, order=True)
+class Fact:
+    kind: str  # resource | route | sg-rule | nacl-entry
+    text: str  # how the report shows it
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.text}"
+
+
+@dataclass
+class Drift:
+    stack: str
+    added: list[Fact]  # live, not planned: made by hand
+    removed: list[Fact]  # planned, not live: deleted or changed by hand
+
+    @property
+    def clean(self) -> bool:
+        return not self.added and not self.removed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "addedByHand": [str(f) for f in self.added],
+                "missingFromAws": [str(f) for f in self.removed]}
+
+
+def _ports(protocol: str, low: Any, high: Any) -> str:
+    if protocol not in ("6", "17") or low is None:
+        return ""
+    return f" {low}" if low == high else f" {low}-{high}"
+
+
+def facts(graph: StackGraph) -> set[Fact]:
+    names = {r.id: name_of(r) for r in graph.resources if r.id}
+    defaults = {v for r in graph.of_type("aws:ec2/vpc:Vpc")
+                for v in (r.outputs.get("defaultSecurityGroupId"), r.outputs.get("defaultNetworkAclId"),
+                          r.outputs.get("mainRouteTableId")) if v}
+    found: set[Fact] = set()
+
+    def named(resource_id: Any) -> str:
+        return names.get(resource_id, str(resource_id))
+
+    for r in graph.custom_resources:
+        kind = COMPARED.get(r.type)
+        if kind is not None and r.id not in defaults:
+            found.add(Fact("resource", f"{kind} {name_of(r)}"))
+        if r.type == "aws:ec2/route:Route":
+            found.add(_route(r, named))
+        elif r.type.startswith("aws:vpc/securityGroup") and r.inputs.get("securityGroupId") not in defaults:
+            found.add(_sg_rule(r, named))
+        elif r.type == "aws:ec2/networkAclRule:NetworkAclRule" and r.inputs.get("networkAclId") not in defaults:
+            found.add(_nacl_entry(r, named))
+    return found
+
+
+def _route(r: Resource, named: Any) -> Fact:
+    i = r.inputs
+    destination = i.get("destinationCidrBlock") or i.get("destinationIpv6CidrBlock")
+    target = next((f"{kind} {named(i[key])}" for key, kind in (
+        ("natGatewayId", "NAT gateway"), ("vpcPeeringConnectionId", "peering"), ("egressOnlyGatewayId", "egress-only gateway"),
+        ("gatewayId", "gateway"), ("instanceId", "instance"), ("transitGatewayId", "transit gateway")) if i.get(key)), "?")
+    return Fact("route", f"{named(i['routeTableId'])}: {destination} -> {target}")
+
+
+def _sg_rule(r: Resource, named: Any) -> Fact:
+    i = r.inputs
+    protocol = proto(i.get("ipProtocol"))
+    peer = i.get("cidrIpv4") or i.get("cidrIpv6") or f"group {named(i.get('referencedSecurityGroupId'))}"
+    direction = "out to" if r.type.endswith("EgressRule") else "in from"
+    return Fact("sg-rule", f"{named(i['securityGroupId'])}: {PROTOCOL_NAMES.get(protocol, protocol)}"
+                           f"{_ports(protocol, i.get('fromPort'), i.get('toPort'))} {direction} {peer}")
+
+
+def _nacl_entry(r: Resource, named: Any) -> Fact:
+    i = r.inputs
+    protocol = proto(i.get("protocol"))
+    return Fact("nacl-entry", f"{named(i['networkAclId'])}: {'outbound' if i.get('egress') else 'inbound'} "
+                              f"{i.get('ruleNumber')} {i.get('ruleAction')} {PROTOCOL_NAMES.get(protocol, protocol)}"
+                              f"{_ports(protocol, i.get('fromPort'), i.get('toPort'))} "
+                              f"{i.get('cidrBlock') or i.get('ipv6CidrBlock')}")
+
+
+def drift(planned: StackGraph, live: StackGraph) -> Drift:
+    want, have = facts(planned), facts(live)
+    return Drift(planned.stack, sorted(have - want), sorted(want - have))
