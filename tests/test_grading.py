@@ -245,3 +245,28 @@ def test_a_host_deleted_by_hand_fails_its_paths_with_the_reason(aws, capsys, tmp
         "internet -> web-dev:80", "bastion -> web-dev:22", "bastion -> web-dev:80", "web-dev -> internet:443",
         "web-dev -> internet (icmp)"} - {"internet -> web-dev:80"}
 
+
+
+# --- access-control (chapter 5): the NACL's package-install rules ---------------------------------------------
+
+
+def nacl_entries(ec2, outbound_https: bool = True, inbound_ephemeral: bool = True) -> None:
+    acl = by_name(ec2, "network_acls", "NACL-SN-0")
+    if outbound_https:
+        ec2.create_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=20, Protocol="6", RuleAction="allow",
+                                     Egress=True, CidrBlock="0.0.0.0/0", PortRange={"From": 443, "To": 443})
+    if inbound_ephemeral:
+        ec2.create_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=20, Protocol="6", RuleAction="allow",
+                                     Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": 1024, "To": 65535})
+
+
+@pytest.mark.parametrize("outbound_https, inbound_ephemeral, complete", [
+    (True, True, True), (True, False, False), (False, True, False)])
+def test_access_control_needs_both_nacl_rules_for_package_installs(aws, capsys, tmp_path, outbound_https, inbound_ephemeral,
+                                                                   complete):
+    deploy(aws, "demo-net-n02", tmp_path)  # stage ssh: SSH works, package installs do not
+    nacl_entries(aws.client("ec2"), outbound_https, inbound_ephemeral)
+    code, (student,) = grade_json(capsys, "demo-net-n02", "--stage", "solution")
+    assert (code == 0) == complete and student["complete"] == complete
+    if not complete:
+        assert blockers(student) and all("NACL-SN-0" in b for b in blockers(student)), blockers(student)
