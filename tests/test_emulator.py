@@ -125,6 +125,21 @@ def test_a_state_entry_of_an_unknown_type_is_named_on_destroy(aws, tmp_path):
         emulate.destroy("x", aws, tmp_path)
 
 
+def test_a_call_moto_refuses_names_the_resource_and_destroy_still_cleans_up(aws, ec2, tmp_path, monkeypatch):
+    def refused(aws, i, name):
+        raise NotImplementedError("The create_load_balancer action has not been implemented")
+
+    monkeypatch.setattr(emulate, "HANDLERS", {**emulate.HANDLERS, "aws:lb/loadBalancer:LoadBalancer": emulate.Handler(
+        refused, emulate.HANDLERS["aws:lb/loadBalancer:LoadBalancer"].delete)})
+    graph = lab_graph("load-balancer")
+    with pytest.raises(emulate.EmulationError, match="aws:lb/loadBalancer:LoadBalancer load-balancer-lb-alb: cannot create") as raised:
+        emulate.up(graph, aws, tmp_path)
+    assert isinstance(raised.value.__cause__, NotImplementedError)
+    assert _lab_vpcs(ec2)  # what came before it exists, and is in the state
+    emulate.destroy(graph.stack, aws, tmp_path)
+    assert _lab_vpcs(ec2) == [] and _live_instances(ec2) == []
+
+
 def test_one_ec2_client_is_refused_with_a_reason(ec2, tmp_path):
     with pytest.raises(TypeError, match="Session"):
         emulate.up(_graph("demo-s01"), ec2, tmp_path)

@@ -23,7 +23,9 @@ state: these are passwords of a moto database, never of a real one. Names with a
 unique suffix, as the provider's do, so 50 students' groups and templates do not collide.
 
 A type without a handler raises ``UnsupportedType`` naming it, before anything is created (and on
-destroy, for a state entry of such a type); nothing is skipped. ``up`` and ``destroy`` take a boto3
+destroy, for a state entry of such a type); nothing is skipped. A call moto refuses or does not
+implement raises ``EmulationError`` naming the resource's type and name, the cause chained; the
+state keeps what was made, so destroy still removes it. ``up`` and ``destroy`` take a boto3
 ``Session`` (clients for ec2, elbv2, autoscaling, s3, rds), not one client.
 
 What moto (5.2.5) does not emulate, and what the emulator does about it:
@@ -62,6 +64,11 @@ from cloudlabs import REPO_ROOT
 
 class UnsupportedType(RuntimeError):
     """The emulator cannot create this resource type."""
+
+
+class EmulationError(RuntimeError):
+    """A call for one resource failed (moto refused it, or does not implement it): the message names
+    the resource's type and name before the cause, which stays chained."""
 
 
 def topological(graph: StackGraph) -> list:
@@ -688,7 +695,10 @@ def _delete(aws: Clients, entry: dict) -> None:
     handler = HANDLERS.get(entry["type"])
     if handler is None:
         raise UnsupportedType(f"{entry['type']}: the emulator cannot delete this resource type")
-    handler.delete(aws, entry["id"], entry.get("extra", {}))
+    try:
+        handler.delete(aws, entry["id"], entry.get("extra", {}))
+    except Exception as err:  # noqa: BLE001 - any failure, named by its resource
+        raise EmulationError(f"{entry['type']} {entry.get('name', entry['id'])}: cannot delete in the emulator: {err}") from err
 
 
 def _swap(value: Any, ids: dict[str, str]) -> Any:
@@ -765,7 +775,10 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
         if record.urn in state.resources:
             continue
         inputs = _resolve_secrets(record, _swap(record.inputs, ids), state)
-        aws_id, extra = HANDLERS[record.type].create(aws, inputs, record.name)
+        try:
+            aws_id, extra = HANDLERS[record.type].create(aws, inputs, record.name)
+        except Exception as err:  # noqa: BLE001 - any failure, named by its resource
+            raise EmulationError(f"{record.type} {record.name}: cannot create in the emulator: {err}") from err
         aliases = {record.id: aws_id} if record.id else {}
         for key, real in extra.pop("outputs", {}).items():  # e.g. a VPC's default security group, an ALB's DNS name
             if isinstance(record.outputs.get(key), str) and isinstance(real, str):
