@@ -61,7 +61,7 @@ def main_bench() -> None:
         graphs = [render_file(f) for f in files]
         rendered = time.perf_counter()
         for graph in graphs:
-            emulate.up(graph, ec2, Path(tmp) / "state")
+            emulate.up(graph, session, Path(tmp) / "state")
         deployed = time.perf_counter()
         for n in range(1, args.students + 1):
             fix(ec2, f"g{n:03d}")

@@ -32,7 +32,7 @@ def aws(monkeypatch, tmp_path):
 
 
 def deploy(session, stack: str, tmp_path, environments=ENVIRONMENTS):
-    emulate.up(render_file(environments / f"Pulumi.{stack}.yaml"), session.client("ec2"), tmp_path / "state")
+    emulate.up(render_file(environments / f"Pulumi.{stack}.yaml"), session, tmp_path / "state")
 
 
 def by_name(ec2, kind: str, name: str) -> dict:

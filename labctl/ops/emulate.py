@@ -11,25 +11,65 @@ graph already has every input and every dependency resolved, so the runner is a 
 a topological order, testable without the Pulumi runtime, and the failure of one call stops
 before any dependent is attempted. A type the emulator does not know is an error naming it.
 
-Scope (partial): the EC2 network and instance types of the network labs. Other types raise
-``UnsupportedType``; cross-process persistence needs a served moto (``endpoint_url``), since
-in-process moto keeps nothing on disk.
+Scope: every type any lab renders, at every stage and option (tests/test_emulator.py renders
+them all and checks that up then destroy leaves nothing): the EC2 network and instance types; ALB,
+target groups, listeners and target-group attachments (elbv2); launch templates, Auto Scaling
+groups and scaling policies; S3 gateway endpoints; S3 buckets and their policy, public access
+block, encryption, website, CORS and objects (a file asset is read from the repository, as Pulumi
+reads it relative to the program); RDS subnet groups and instances; ``random:RandomPassword``,
+generated locally (no cloud call) and put where the graph has the redacted value from it (the
+database's password). The generated password is kept in the state file, as Pulumi keeps it in its
+state: these are passwords of a moto database, never of a real one. Names with a prefix get a
+unique suffix, as the provider's do, so 50 students' groups and templates do not collide.
+
+A type without a handler raises ``UnsupportedType`` naming it, before anything is created (and on
+destroy, for a state entry of such a type); nothing is skipped. A call moto refuses or does not
+implement raises ``EmulationError`` naming the resource's type and name, the cause chained; the
+state keeps what was made, so destroy still removes it. ``up`` and ``destroy`` take a boto3
+``Session`` (clients for ec2, elbv2, autoscaling, s3, rds), not one client.
+
+What moto (5.2.5) does not emulate, and what the emulator does about it:
+
+- ``PutScalingPolicy`` answers ``PolicyArn`` where botocore expects ``PolicyARN``, so the ARN is
+  lost: the emulator reads it back with ``DescribePolicies``.
+- ``DeleteVpc`` keeps the VPC's default network ACL (AWS deletes it with the VPC), and the ACL's
+  stale subnet associations make ``DeleteNetworkAcl`` refuse it: an ACL left of a deleted VPC is a
+  moto artefact (untagged; ``labctl sweep`` does not see it) and the tests' inventory ignores it.
+- Nothing runs: instances never boot their user data, the ALB forwards nothing, health checks and
+  target tracking never act (the group stays at its desired capacity), the database takes no
+  connections, a bucket policy or public access block is stored but not enforced.
+- moto answers at once: no waiting for a NAT gateway, a database or an ALB to become available or
+  to be deleted (a deleted NAT gateway stays listed as ``deleted``, as in AWS for an hour).
+
+Cross-process persistence needs a served moto (``endpoint_url``), since in-process moto keeps
+nothing on disk.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
+import string
 from ipaddress import IPv6Network
 import threading
+import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from labctl.offline.graph import StackGraph
+from labctl.offline.graph import SECRET, StackGraph
+from cloudlabs import REPO_ROOT
 
 
 class UnsupportedType(RuntimeError):
     """The emulator cannot create this resource type."""
+
+
+class EmulationError(RuntimeError):
+    """A call for one resource failed (moto refused it, or does not implement it): the message names
+    the resource's type and name before the cause, which stays chained."""
 
 
 def topological(graph: StackGraph) -> list:
@@ -252,7 +292,7 @@ def _create_instance(ec2, i):
         args["SecurityGroupIds"] = list(i["vpcSecurityGroupIds"])
     if i.get("privateIp"):
         args["PrivateIpAddress"] = i["privateIp"]
-    if i.get("userData"):
+    if i.get("userData") and i["userData"] != SECRET:  # a redacted script (it holds a secret) is left out
         args["UserData"] = i["userData"]
     if i.get("keyName"):
         args["KeyName"] = i["keyName"]
@@ -262,70 +302,456 @@ def _create_instance(ec2, i):
     return instance["InstanceId"], {"privateIp": instance.get("PrivateIpAddress")}
 
 
-CREATORS: dict[str, Callable] = {
-    "aws:ec2/vpc:Vpc": _create_vpc,
-    "aws:ec2/subnet:Subnet": _create_subnet,
-    "aws:ec2/internetGateway:InternetGateway": _create_igw,
-    "aws:ec2/routeTable:RouteTable": _create_route_table,
-    "aws:ec2/route:Route": _create_route,
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": _create_rt_assoc,
-    "aws:ec2/securityGroup:SecurityGroup": _create_sg,
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _create_sg_rule("ingress"),
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _create_sg_rule("egress"),
-    "aws:ec2/instance:Instance": _create_instance,
-    "aws:ec2/eip:Eip": _create_eip,
-    "aws:ec2/natGateway:NatGateway": _create_nat,
-    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": _create_eigw,
-    "aws:ec2/networkAcl:NetworkAcl": _create_nacl,
-    "aws:ec2/networkAclAssociation:NetworkAclAssociation": _create_nacl_assoc,
-    "aws:ec2/networkAclRule:NetworkAclRule": _create_nacl_rule,
-    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": _create_peering,
-    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": _create_peering_accepter,
+# --- the application labs' services ---------------------------------------------------------
+
+
+def _bool(value: Any) -> bool:
+    """Pulumi's AWS provider keeps some booleans as strings ("true") in launch templates."""
+    return value if isinstance(value, bool) else str(value).lower() == "true"
+
+
+def _named(i: dict, name: str, limit: int = 255, key: str = "name", prefix_key: str = "namePrefix") -> str:
+    """The AWS name the provider would choose: the given one, the prefix and a unique suffix, or
+    (Pulumi's autonaming) the resource's name and a random 7-character suffix."""
+    if i.get(key):
+        return str(i[key])
+    if i.get(prefix_key):
+        return (str(i[prefix_key]) + uuid.uuid4().hex + uuid.uuid4().hex)[:min(limit, len(i[prefix_key]) + 26)]
+    return f"{name}-{uuid.uuid4().hex[:7]}"[:limit]
+
+
+def _pascal(value: Any, renames: dict[str, str] | None = None) -> Any:
+    """camelCase keys (Pulumi's inputs) as PascalCase (the AWS API's), nested; ``renames`` for the
+    few that are not a plain capitalisation (sseAlgorithm -> SSEAlgorithm)."""
+    renames = renames or {}
+    if isinstance(value, list):
+        return [_pascal(v, renames) for v in value]
+    if isinstance(value, dict):
+        return {renames.get(k, k[:1].upper() + k[1:]): _pascal(v, renames) for k, v in value.items()}
+    return value
+
+
+def _random_password(aws, i, name):
+    """random:RandomPassword, generated locally as the random provider does (no cloud call)."""
+    rng = secrets.SystemRandom()
+    pools = {"lower": string.ascii_lowercase, "upper": string.ascii_uppercase, "numeric": string.digits,
+             "special": i.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"}
+    used = {k: v for k, v in pools.items() if i.get(k, True) is not False}
+    if not used:
+        raise ValueError(f"{name}: a password needs at least one character class")
+    chars = [rng.choice(pool) for k, pool in used.items() for _ in range(int(i.get(f"min{k.capitalize()}", 0) or 0))]
+    everything = "".join(used.values())
+    chars += [rng.choice(everything) for _ in range(max(0, int(i.get("length", 16)) - len(chars)))]
+    rng.shuffle(chars)
+    return "none", {"secret": "".join(chars)}
+
+
+def _private_key(aws, i, name):
+    """tls:PrivateKey, generated locally as the TLS provider does (no cloud call); its public key
+    replaces the renderer's placeholder wherever the graph uses it (the key pair)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+    key = (ed25519.Ed25519PrivateKey.generate() if i.get("algorithm") == "ED25519"
+           else rsa.generate_private_key(public_exponent=65537, key_size=int(i.get("rsaBits") or 2048)))
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                serialization.NoEncryption()).decode()
+    return "none", {"secret": private, "outputs": {"publicKeyOpenssh": public + "\n"}}
+
+
+def _create_key_pair(ec2, i):
+    name = _named(i, "key", key="keyName", prefix_key="keyNamePrefix")
+    pair = ec2.import_key_pair(KeyName=name, PublicKeyMaterial=str(i["publicKey"]).encode(),
+                               TagSpecifications=_spec("key-pair", i))
+    return pair["KeyPairId"], {"outputs": {"keyName": name}}
+
+
+def _create_lb(aws, i, name):
+    elb = aws("elbv2")
+    args: dict[str, Any] = {"Name": _named(i, name, 32), "Subnets": list(i.get("subnets") or []),
+                            "Scheme": "internal" if i.get("internal") else "internet-facing",
+                            "Type": i.get("loadBalancerType", "application")}
+    if i.get("securityGroups"):
+        args["SecurityGroups"] = list(i["securityGroups"])
+    if i.get("ipAddressType"):
+        args["IpAddressType"] = i["ipAddressType"]
+    if _tags(i):
+        args["Tags"] = _tags(i)
+    lb = elb.create_load_balancer(**args)["LoadBalancers"][0]
+    arn = lb["LoadBalancerArn"]
+    attributes = [{"Key": key, "Value": str(value).lower()} for key, value in (
+        ("routing.http.drop_invalid_header_fields.enabled", i.get("dropInvalidHeaderFields")),
+        ("deletion_protection.enabled", i.get("enableDeletionProtection")),
+        ("idle_timeout.timeout_seconds", i.get("idleTimeout"))) if value is not None]
+    if attributes:
+        elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=attributes)
+    return arn, {"outputs": {"arn": arn, "dnsName": lb["DNSName"], "name": lb["LoadBalancerName"],
+                             "arnSuffix": arn.split(":loadbalancer/", 1)[1], "zoneId": lb.get("CanonicalHostedZoneId")}}
+
+
+HEALTH_CHECK = {"enabled": "HealthCheckEnabled", "path": "HealthCheckPath", "port": "HealthCheckPort",
+                "protocol": "HealthCheckProtocol", "interval": "HealthCheckIntervalSeconds",
+                "timeout": "HealthCheckTimeoutSeconds", "healthyThreshold": "HealthyThresholdCount",
+                "unhealthyThreshold": "UnhealthyThresholdCount"}
+
+
+def _create_tg(aws, i, name):
+    elb = aws("elbv2")
+    args: dict[str, Any] = {"Name": _named(i, name, 32), "TargetType": i.get("targetType", "instance")}
+    for key, arg in (("protocol", "Protocol"), ("port", "Port"), ("vpcId", "VpcId"), ("protocolVersion", "ProtocolVersion")):
+        if i.get(key) is not None:
+            args[arg] = i[key]
+    for key, value in (i.get("healthCheck") or {}).items():
+        if key == "matcher":
+            args["Matcher"] = {"HttpCode": str(value)}
+        elif key in HEALTH_CHECK:
+            args[HEALTH_CHECK[key]] = str(value) if key == "port" else value
+        else:
+            raise ValueError(f"{name}: health check setting {key} is not emulated")
+    if _tags(i):
+        args["Tags"] = _tags(i)
+    group = elb.create_target_group(**args)["TargetGroups"][0]
+    arn = group["TargetGroupArn"]
+    if i.get("deregistrationDelay") is not None:
+        elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=[
+            {"Key": "deregistration_delay.timeout_seconds", "Value": str(i["deregistrationDelay"])}])
+    return arn, {"outputs": {"arn": arn, "name": group["TargetGroupName"], "arnSuffix": arn.split(":", 5)[5]}}
+
+
+def _create_listener(aws, i, name):
+    args: dict[str, Any] = {"LoadBalancerArn": i["loadBalancerArn"], "DefaultActions": _pascal(i["defaultActions"])}
+    for key, arg in (("protocol", "Protocol"), ("port", "Port"), ("certificateArn", "Certificates"), ("sslPolicy", "SslPolicy")):
+        if i.get(key) is not None:
+            args[arg] = [{"CertificateArn": i[key]}] if key == "certificateArn" else i[key]
+    if _tags(i):
+        args["Tags"] = _tags(i)
+    arn = aws("elbv2").create_listener(**args)["Listeners"][0]["ListenerArn"]
+    return arn, {"outputs": {"arn": arn}}
+
+
+def _create_tg_attachment(aws, i, name):
+    target: dict[str, Any] = {"Id": i["targetId"]}
+    if i.get("port") is not None:
+        target["Port"] = int(i["port"])
+    aws("elbv2").register_targets(TargetGroupArn=i["targetGroupArn"], Targets=[target])
+    return f"{i['targetGroupArn']}-{i['targetId']}", {"targetGroupArn": i["targetGroupArn"], "target": target}
+
+
+def _create_launch_template(aws, i, name):
+    data: dict[str, Any] = {}
+    for key, arg in (("imageId", "ImageId"), ("instanceType", "InstanceType"), ("keyName", "KeyName"),
+                     ("userData", "UserData"), ("vpcSecurityGroupIds", "SecurityGroupIds")):
+        if i.get(key):
+            data[arg] = i[key]
+    if i.get("blockDeviceMappings"):
+        data["BlockDeviceMappings"] = [
+            {"DeviceName": m["deviceName"], **({"Ebs": {
+                ("Iops" if k == "iops" else k[:1].upper() + k[1:]): (_bool(v) if k in ("deleteOnTermination", "encrypted") else v)
+                for k, v in m["ebs"].items()}} if m.get("ebs") else {})}
+            for m in i["blockDeviceMappings"]]
+    if i.get("networkInterfaces"):
+        data["NetworkInterfaces"] = []
+        for index, n in enumerate(i["networkInterfaces"]):
+            nic: dict[str, Any] = {"DeviceIndex": int(n.get("deviceIndex", index))}
+            for key, arg in (("securityGroups", "Groups"), ("subnetId", "SubnetId"),
+                             ("associatePublicIpAddress", "AssociatePublicIpAddress"), ("deleteOnTermination", "DeleteOnTermination")):
+                if n.get(key) is not None:
+                    nic[arg] = _bool(n[key]) if key in ("associatePublicIpAddress", "deleteOnTermination") else n[key]
+            data["NetworkInterfaces"].append(nic)
+    if i.get("metadataOptions"):
+        data["MetadataOptions"] = _pascal(i["metadataOptions"])
+    if i.get("creditSpecification"):
+        data["CreditSpecification"] = _pascal(i["creditSpecification"])
+    if i.get("tagSpecifications"):
+        data["TagSpecifications"] = [{"ResourceType": t["resourceType"], "Tags": _tags(t)} for t in i["tagSpecifications"]]
+    template = aws("ec2").create_launch_template(LaunchTemplateName=_named(i, name, 128), LaunchTemplateData=data,
+                                                 TagSpecifications=_spec("launch-template", i))["LaunchTemplate"]
+    return template["LaunchTemplateId"], {"outputs": {"name": template["LaunchTemplateName"]}}
+
+
+def _create_asg(aws, i, name):
+    group_name = _named(i, name)
+    args: dict[str, Any] = {"AutoScalingGroupName": group_name, "MinSize": int(i["minSize"]), "MaxSize": int(i["maxSize"])}
+    for key, arg in (("desiredCapacity", "DesiredCapacity"), ("healthCheckType", "HealthCheckType"),
+                     ("healthCheckGracePeriod", "HealthCheckGracePeriod"), ("defaultCooldown", "DefaultCooldown"),
+                     ("availabilityZones", "AvailabilityZones"), ("targetGroupArns", "TargetGroupARNs")):
+        if i.get(key) is not None:
+            args[arg] = i[key]
+    if i.get("vpcZoneIdentifiers"):
+        args["VPCZoneIdentifier"] = ",".join(i["vpcZoneIdentifiers"])
+    template = i.get("launchTemplate")
+    if template:
+        args["LaunchTemplate"] = {("LaunchTemplateId" if template.get("id") else "LaunchTemplateName"): template.get("id") or template["name"],
+                                  "Version": str(template.get("version") or "$Default")}
+    if i.get("tags"):
+        args["Tags"] = [{"ResourceId": group_name, "ResourceType": "auto-scaling-group", "Key": t["key"],
+                         "Value": str(t["value"]), "PropagateAtLaunch": bool(t.get("propagateAtLaunch"))} for t in i["tags"]]
+    asg = aws("autoscaling")
+    asg.create_auto_scaling_group(**args)
+    (made,) = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])["AutoScalingGroups"]
+    return group_name, {"outputs": {"name": group_name, "arn": made["AutoScalingGroupARN"]}}
+
+
+def _create_scaling_policy(aws, i, name):
+    policy_name = _named(i, name)
+    args: dict[str, Any] = {"AutoScalingGroupName": i["autoscalingGroupName"], "PolicyName": policy_name,
+                            "PolicyType": i.get("policyType", "SimpleScaling")}
+    for key, arg in (("adjustmentType", "AdjustmentType"), ("scalingAdjustment", "ScalingAdjustment"),
+                     ("cooldown", "Cooldown"), ("estimatedInstanceWarmup", "EstimatedInstanceWarmup")):
+        if i.get(key) is not None:
+            args[arg] = i[key]
+    if i.get("targetTrackingConfiguration"):
+        config = _pascal(i["targetTrackingConfiguration"])
+        config["TargetValue"] = float(config["TargetValue"])
+        args["TargetTrackingConfiguration"] = config
+    asg = aws("autoscaling")
+    arn = asg.put_scaling_policy(**args).get("PolicyARN")
+    if not arn:  # moto 5.2.5 answers PolicyArn, which botocore drops: the listing has it
+        (policy,) = asg.describe_policies(AutoScalingGroupName=i["autoscalingGroupName"], PolicyNames=[policy_name])["ScalingPolicies"]
+        arn = policy["PolicyARN"]
+    return arn, {"group": i["autoscalingGroupName"], "policyName": policy_name, "outputs": {"arn": arn, "name": policy_name}}
+
+
+def _create_vpc_endpoint(aws, i, name):
+    args: dict[str, Any] = {"VpcId": i["vpcId"], "ServiceName": i["serviceName"],
+                            "VpcEndpointType": i.get("vpcEndpointType", "Gateway"), "TagSpecifications": _spec("vpc-endpoint", i)}
+    for key, arg in (("routeTableIds", "RouteTableIds"), ("subnetIds", "SubnetIds"), ("securityGroupIds", "SecurityGroupIds"),
+                     ("policy", "PolicyDocument"), ("privateDnsEnabled", "PrivateDnsEnabled")):
+        if i.get(key) is not None:
+            args[arg] = i[key]
+    endpoint = aws("ec2").create_vpc_endpoint(**args)["VpcEndpoint"]
+    return endpoint["VpcEndpointId"], {}
+
+
+def _create_bucket(aws, i, name):
+    bucket = _named(i, name, 63, key="bucket", prefix_key="bucketPrefix").lower()
+    s3 = aws("s3")
+    region = aws.region
+    s3.create_bucket(Bucket=bucket, **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+    if _tags(i):
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": _tags(i)})
+    return bucket, {"forceDestroy": bool(i.get("forceDestroy"))}
+
+
+def _bucket_part(call: str, argument: str, build: Callable[[dict], Any]) -> Callable:
+    """A bucket's sub-resource (policy, public access block, encryption, website, CORS): one put call."""
+    def create(aws, i, name):
+        getattr(aws("s3"), call)(Bucket=i["bucket"], **{argument: build(i)})
+        return i["bucket"], {}
+    return create
+
+
+def _website(i: dict) -> dict:
+    config = {k[:1].upper() + k[1:]: _pascal(i[k]) for k in ("indexDocument", "errorDocument", "redirectAllRequestsTo") if i.get(k)}
+    if i.get("routingRules"):
+        config["RoutingRules"] = _pascal(i["routingRules"])
+    return config
+
+
+def _create_website(aws, i, name):
+    bucket, _ = _bucket_part("put_bucket_website", "WebsiteConfiguration", _website)(aws, i, name)
+    domain = f"s3-website-{aws.region}.amazonaws.com"
+    return bucket, {"outputs": {"websiteDomain": domain, "websiteEndpoint": f"{bucket}.{domain}"}}
+
+
+def _create_object(aws, i, name):
+    args: dict[str, Any] = {"Bucket": i["bucket"], "Key": i["key"]}
+    source = i.get("source") or {}
+    if i.get("content") is not None:
+        args["Body"] = str(i["content"]).encode()
+    elif i.get("contentBase64") is not None:
+        args["Body"] = base64.b64decode(i["contentBase64"])
+    elif source.get("path"):
+        args["Body"] = (REPO_ROOT / source["path"]).read_bytes()  # relative to the program's directory, as Pulumi reads it
+    elif source.get("text") is not None:
+        args["Body"] = str(source["text"]).encode()
+    else:
+        raise ValueError(f"{name}: the object's content is neither content, contentBase64 nor a file or text asset")
+    for key, arg in (("contentType", "ContentType"), ("cacheControl", "CacheControl"), ("contentEncoding", "ContentEncoding")):
+        if i.get(key):
+            args[arg] = i[key]
+    if i.get("tags"):
+        args["Tagging"] = urllib.parse.urlencode({k: str(v) for k, v in i["tags"].items()})
+    aws("s3").put_object(**args)
+    return i["key"], {"bucket": i["bucket"]}
+
+
+def _create_db_subnet_group(aws, i, name):
+    group = _named(i, name).lower()
+    made = aws("rds").create_db_subnet_group(DBSubnetGroupName=group, DBSubnetGroupDescription=i.get("description") or "Managed by Pulumi",
+                                             SubnetIds=list(i["subnetIds"]), Tags=_tags(i))["DBSubnetGroup"]
+    return group, {"outputs": {"name": group, "arn": made["DBSubnetGroupArn"]}}
+
+
+DB_ARGS = (("allocatedStorage", "AllocatedStorage"), ("instanceClass", "DBInstanceClass"), ("engine", "Engine"),
+           ("engineVersion", "EngineVersion"), ("username", "MasterUsername"), ("password", "MasterUserPassword"),
+           ("dbName", "DBName"), ("vpcSecurityGroupIds", "VpcSecurityGroupIds"), ("dbSubnetGroupName", "DBSubnetGroupName"),
+           ("port", "Port"), ("multiAz", "MultiAZ"), ("publiclyAccessible", "PubliclyAccessible"), ("storageType", "StorageType"),
+           ("storageEncrypted", "StorageEncrypted"), ("backupRetentionPeriod", "BackupRetentionPeriod"),
+           ("autoMinorVersionUpgrade", "AutoMinorVersionUpgrade"), ("deletionProtection", "DeletionProtection"),
+           ("engineLifecycleSupport", "EngineLifecycleSupport"), ("parameterGroupName", "DBParameterGroupName"),
+           ("availabilityZone", "AvailabilityZone"), ("kmsKeyId", "KmsKeyId"), ("iops", "Iops"))
+
+
+def _create_db_instance(aws, i, name):
+    identifier = _named(i, name, 63, key="identifier", prefix_key="identifierPrefix").lower()
+    args: dict[str, Any] = {"DBInstanceIdentifier": identifier, "Tags": _tags(i)}
+    for key, arg in DB_ARGS:
+        if i.get(key) is not None:
+            args[arg] = i[key]
+    db = aws("rds").create_db_instance(**args)["DBInstance"]
+    endpoint = db.get("Endpoint") or {}
+    outputs = {"identifier": identifier, "arn": db["DBInstanceArn"], "resourceId": db.get("DbiResourceId")}
+    if endpoint.get("Address"):
+        outputs.update(address=endpoint["Address"], endpoint=f"{endpoint['Address']}:{endpoint.get('Port', i.get('port', 3306))}")
+    return identifier, {"skipFinalSnapshot": bool(i.get("skipFinalSnapshot")), "finalSnapshotIdentifier": i.get("finalSnapshotIdentifier"),
+                        "deleteAutomatedBackups": i.get("deleteAutomatedBackups", True), "outputs": outputs}
+
+
+def _empty_bucket(s3, bucket: str) -> None:
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if doomed:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+
+
+def _delete_bucket(aws, bucket: str, extra: dict) -> None:
+    if extra.get("forceDestroy"):  # as the provider does: empty it first
+        _empty_bucket(aws("s3"), bucket)
+    aws("s3").delete_bucket(Bucket=bucket)
+
+
+def _delete_db_instance(aws, identifier: str, extra: dict) -> None:
+    final = {"SkipFinalSnapshot": True} if extra.get("skipFinalSnapshot") else {
+        "SkipFinalSnapshot": False, "FinalDBSnapshotIdentifier": extra.get("finalSnapshotIdentifier") or f"{identifier}-final"}
+    aws("rds").delete_db_instance(DBInstanceIdentifier=identifier, DeleteAutomatedBackups=bool(extra.get("deleteAutomatedBackups", True)), **final)
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handler:
+    """How one resource type is created (``create(aws, inputs, name) -> (id, extra)``, ``extra`` kept in
+    the state, its ``outputs`` the real values of the graph's fake outputs) and deleted
+    (``delete(aws, id, extra)``). ``aws(service)`` gives a boto3 client."""
+
+    create: Callable[[Any, dict, str], tuple[str, dict]]
+    delete: Callable[[Any, str, dict], None]
+
+
+def _on_ec2(create: Callable, delete: Callable) -> Handler:
+    """The network types, written against one EC2 client."""
+    return Handler(lambda aws, i, name: create(aws("ec2"), i), lambda aws, rid, extra: delete(aws("ec2"), rid, extra))
+
+
+def _delete_igw(ec2, rid, extra):
+    if extra.get("vpcId"):
+        ec2.detach_internet_gateway(InternetGatewayId=rid, VpcId=extra["vpcId"])
+    ec2.delete_internet_gateway(InternetGatewayId=rid)
+
+
+def _delete_route(ec2, rid, extra):
+    key = "DestinationIpv6CidrBlock" if extra.get("ipv6") else "DestinationCidrBlock"
+    ec2.delete_route(RouteTableId=extra["routeTableId"], **{key: extra["destination"]})
+
+
+def _revoke_sg_rule(ec2, rid, extra):
+    revoke = ec2.revoke_security_group_ingress if extra["direction"] == "ingress" else ec2.revoke_security_group_egress
+    revoke(GroupId=extra["groupId"], SecurityGroupRuleIds=[rid])
+
+
+HANDLERS: dict[str, Handler] = {
+    "aws:ec2/vpc:Vpc": _on_ec2(_create_vpc, lambda ec2, rid, x: ec2.delete_vpc(VpcId=rid)),
+    "aws:ec2/subnet:Subnet": _on_ec2(_create_subnet, lambda ec2, rid, x: ec2.delete_subnet(SubnetId=rid)),
+    "aws:ec2/internetGateway:InternetGateway": _on_ec2(_create_igw, _delete_igw),
+    "aws:ec2/routeTable:RouteTable": _on_ec2(_create_route_table, lambda ec2, rid, x: ec2.delete_route_table(RouteTableId=rid)),
+    "aws:ec2/route:Route": _on_ec2(_create_route, _delete_route),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _on_ec2(
+        _create_rt_assoc, lambda ec2, rid, x: ec2.disassociate_route_table(AssociationId=rid)),
+    "aws:ec2/securityGroup:SecurityGroup": _on_ec2(_create_sg, lambda ec2, rid, x: ec2.delete_security_group(GroupId=rid)),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _on_ec2(_create_sg_rule("egress"), _revoke_sg_rule),
+    "aws:ec2/instance:Instance": _on_ec2(_create_instance, lambda ec2, rid, x: ec2.terminate_instances(InstanceIds=[rid])),
+    "tls:index/privateKey:PrivateKey": Handler(_private_key, lambda aws, rid, x: None),  # nothing in the cloud
+    "aws:ec2/keyPair:KeyPair": _on_ec2(_create_key_pair, lambda ec2, rid, x: ec2.delete_key_pair(KeyPairId=rid)),
+    "aws:ec2/eip:Eip": _on_ec2(_create_eip, lambda ec2, rid, x: ec2.release_address(AllocationId=rid)),
+    "aws:ec2/natGateway:NatGateway": _on_ec2(_create_nat, lambda ec2, rid, x: ec2.delete_nat_gateway(NatGatewayId=rid)),
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": _on_ec2(
+        _create_eigw, lambda ec2, rid, x: ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=rid)),
+    "aws:ec2/networkAcl:NetworkAcl": _on_ec2(_create_nacl, lambda ec2, rid, x: ec2.delete_network_acl(NetworkAclId=rid)),
+    "aws:ec2/networkAclAssociation:NetworkAclAssociation": _on_ec2(
+        _create_nacl_assoc, lambda ec2, rid, x: ec2.replace_network_acl_association(AssociationId=rid, NetworkAclId=x["defaultAclId"])),
+    "aws:ec2/networkAclRule:NetworkAclRule": _on_ec2(_create_nacl_rule, lambda ec2, rid, x: ec2.delete_network_acl_entry(
+        NetworkAclId=x["networkAclId"], RuleNumber=x["ruleNumber"], Egress=x["egress"])),
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": _on_ec2(
+        _create_peering, lambda ec2, rid, x: ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=rid)),
+    # accepting has no undo; deleting the connection ends it
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": _on_ec2(_create_peering_accepter, lambda ec2, rid, x: None),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": Handler(_create_vpc_endpoint, lambda aws, rid, x: aws("ec2").delete_vpc_endpoints(VpcEndpointIds=[rid])),
+    "aws:ec2/launchTemplate:LaunchTemplate": Handler(
+        _create_launch_template, lambda aws, rid, x: aws("ec2").delete_launch_template(LaunchTemplateId=rid)),
+    "aws:lb/loadBalancer:LoadBalancer": Handler(_create_lb, lambda aws, rid, x: aws("elbv2").delete_load_balancer(LoadBalancerArn=rid)),
+    "aws:lb/targetGroup:TargetGroup": Handler(_create_tg, lambda aws, rid, x: aws("elbv2").delete_target_group(TargetGroupArn=rid)),
+    "aws:lb/listener:Listener": Handler(_create_listener, lambda aws, rid, x: aws("elbv2").delete_listener(ListenerArn=rid)),
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment": Handler(_create_tg_attachment, lambda aws, rid, x: aws("elbv2").deregister_targets(
+        TargetGroupArn=x["targetGroupArn"], Targets=[x["target"]])),
+    # ForceDelete: the group's instances go with it (the provider scales to zero and waits; moto terminates at once)
+    "aws:autoscaling/group:Group": Handler(_create_asg, lambda aws, rid, x: aws("autoscaling").delete_auto_scaling_group(
+        AutoScalingGroupName=rid, ForceDelete=True)),
+    "aws:autoscaling/policy:Policy": Handler(_create_scaling_policy, lambda aws, rid, x: aws("autoscaling").delete_policy(
+        AutoScalingGroupName=x["group"], PolicyName=x["policyName"])),
+    "aws:s3/bucket:Bucket": Handler(_create_bucket, _delete_bucket),
+    "aws:s3/bucketPolicy:BucketPolicy": Handler(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]),
+                                                lambda aws, rid, x: aws("s3").delete_bucket_policy(Bucket=rid)),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": Handler(
+        _bucket_part("put_public_access_block", "PublicAccessBlockConfiguration", lambda i: {
+            arg: bool(i.get(key, False)) for key, arg in (("blockPublicAcls", "BlockPublicAcls"), ("ignorePublicAcls", "IgnorePublicAcls"),
+                                                          ("blockPublicPolicy", "BlockPublicPolicy"),
+                                                          ("restrictPublicBuckets", "RestrictPublicBuckets"))}),
+        lambda aws, rid, x: aws("s3").delete_public_access_block(Bucket=rid)),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": Handler(
+        _bucket_part("put_bucket_encryption", "ServerSideEncryptionConfiguration", lambda i: {"Rules": _pascal(
+            i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}),
+        lambda aws, rid, x: aws("s3").delete_bucket_encryption(Bucket=rid)),
+    "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": Handler(
+        _create_website, lambda aws, rid, x: aws("s3").delete_bucket_website(Bucket=rid)),
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": Handler(
+        _bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": _pascal(i["corsRules"], {"id": "ID"})}),
+        lambda aws, rid, x: aws("s3").delete_bucket_cors(Bucket=rid)),
+    "aws:s3/bucketObjectv2:BucketObjectv2": Handler(_create_object, lambda aws, rid, x: aws("s3").delete_object(Bucket=x["bucket"], Key=rid)),
+    "aws:rds/subnetGroup:SubnetGroup": Handler(
+        _create_db_subnet_group, lambda aws, rid, x: aws("rds").delete_db_subnet_group(DBSubnetGroupName=rid)),
+    "aws:rds/instance:Instance": Handler(_create_db_instance, _delete_db_instance),
+    "random:index/randomPassword:RandomPassword": Handler(_random_password, lambda aws, rid, x: None),  # nothing in the cloud
 }
 
 
-def _delete(ec2, entry: dict) -> None:
-    kind, aws_id, extra = entry["type"], entry["id"], entry.get("extra", {})
-    if kind == "aws:ec2/instance:Instance":
-        ec2.terminate_instances(InstanceIds=[aws_id])
-    elif kind == "aws:ec2/securityGroup:SecurityGroup":
-        ec2.delete_security_group(GroupId=aws_id)
-    elif kind.startswith("aws:vpc/securityGroup"):
-        revoke = ec2.revoke_security_group_ingress if extra["direction"] == "ingress" else ec2.revoke_security_group_egress
-        revoke(GroupId=extra["groupId"], SecurityGroupRuleIds=[aws_id])
-    elif kind == "aws:ec2/routeTableAssociation:RouteTableAssociation":
-        ec2.disassociate_route_table(AssociationId=aws_id)
-    elif kind == "aws:ec2/route:Route":
-        key = "DestinationIpv6CidrBlock" if extra.get("ipv6") else "DestinationCidrBlock"
-        ec2.delete_route(RouteTableId=extra["routeTableId"], **{key: extra["destination"]})
-    elif kind == "aws:ec2/routeTable:RouteTable":
-        ec2.delete_route_table(RouteTableId=aws_id)
-    elif kind == "aws:ec2/internetGateway:InternetGateway":
-        if extra.get("vpcId"):
-            ec2.detach_internet_gateway(InternetGatewayId=aws_id, VpcId=extra["vpcId"])
-        ec2.delete_internet_gateway(InternetGatewayId=aws_id)
-    elif kind == "aws:ec2/subnet:Subnet":
-        ec2.delete_subnet(SubnetId=aws_id)
-    elif kind == "aws:ec2/vpc:Vpc":
-        ec2.delete_vpc(VpcId=aws_id)
-    elif kind == "aws:ec2/eip:Eip":
-        ec2.release_address(AllocationId=aws_id)
-    elif kind == "aws:ec2/natGateway:NatGateway":
-        ec2.delete_nat_gateway(NatGatewayId=aws_id)
-    elif kind == "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway":
-        ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=aws_id)
-    elif kind == "aws:ec2/networkAcl:NetworkAcl":
-        ec2.delete_network_acl(NetworkAclId=aws_id)
-    elif kind == "aws:ec2/networkAclAssociation:NetworkAclAssociation":
-        ec2.replace_network_acl_association(AssociationId=aws_id, NetworkAclId=extra["defaultAclId"])
-    elif kind == "aws:ec2/networkAclRule:NetworkAclRule":
-        ec2.delete_network_acl_entry(NetworkAclId=extra["networkAclId"], RuleNumber=extra["ruleNumber"], Egress=extra["egress"])
-    elif kind == "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
-        ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=aws_id)
-    elif kind == "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
-        pass  # accepting has no undo; deleting the connection ends it
-    else:
-        raise UnsupportedType(f"{kind}: the emulator cannot delete this resource type")
+class Clients:
+    """boto3 clients by service name (``aws("s3")``), each made once from a session."""
+
+    _lock = threading.Lock()  # making clients from one session is not thread-safe
+
+    def __init__(self, session: Any):
+        self.session = session
+        self._made: dict[str, Any] = {}
+        self.region = getattr(session, "region_name", None) or "us-east-1"
+
+    def __call__(self, service: str) -> Any:
+        if service not in self._made:
+            with self._lock:
+                self._made[service] = self.session.client(service)
+        return self._made[service]
+
+
+def _delete(aws: Clients, entry: dict) -> None:
+    handler = HANDLERS.get(entry["type"])
+    if handler is None:
+        raise UnsupportedType(f"{entry['type']}: the emulator cannot delete this resource type")
+    try:
+        handler.delete(aws, entry["id"], entry.get("extra", {}))
+    except Exception as err:  # noqa: BLE001 - any failure, named by its resource
+        raise EmulationError(f"{entry['type']} {entry.get('name', entry['id'])}: cannot delete in the emulator: {err}") from err
 
 
 def _swap(value: Any, ids: dict[str, str]) -> Any:
@@ -365,23 +791,50 @@ class EmulatedStack:
 
 
 def unsupported_types(graph: StackGraph) -> list[str]:
-    return sorted({r.type for r in graph.resources if r.custom and r.type not in CREATORS})
+    return sorted({r.type for r in graph.resources if r.custom and r.type not in HANDLERS})
 
 
-def up(graph: StackGraph, ec2, state_dir: Path, on_created: Callable[[str], None] | None = None) -> EmulatedStack:
-    """Create what the state lacks (so an interrupted up converges when run again); save after each."""
+def clients(aws: Any) -> Clients:
+    """``aws`` as ``Clients``: a boto3 ``Session`` (or anything with ``client(name)``) is wrapped."""
+    if isinstance(aws, Clients):
+        return aws
+    if not callable(getattr(aws, "client", None)):
+        raise TypeError("the emulator needs a boto3 Session (every service's client), not one client")
+    return Clients(aws)
+
+
+def _resolve_secrets(record, inputs: dict, state: "EmulatedStack") -> dict:
+    """A redacted input that comes from a resource the emulator generated (a random password) gets
+    the generated value; any other stays redacted."""
+    for key, value in inputs.items():
+        if value == SECRET:
+            for dep in record.property_dependencies.get(key, []):
+                generated = state.resources.get(dep, {}).get("extra", {}).get("secret")
+                if generated is not None:
+                    inputs[key] = generated
+    return inputs
+
+
+def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str], None] | None = None) -> EmulatedStack:
+    """Create what the state lacks (so an interrupted up converges when run again); save after each.
+    ``aws``: a boto3 Session whose clients reach moto (or ``Clients``)."""
     missing = unsupported_types(graph)
     if missing:
         raise UnsupportedType(f"{graph.stack}: the emulator cannot create: {', '.join(missing)}")
+    aws = clients(aws)
     state = EmulatedStack.load(graph.stack, state_dir)
     ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()}
     for record in topological(graph):
         if record.urn in state.resources:
             continue
-        aws_id, extra = CREATORS[record.type](ec2, _swap(record.inputs, ids))
+        inputs = _resolve_secrets(record, _swap(record.inputs, ids), state)
+        try:
+            aws_id, extra = HANDLERS[record.type].create(aws, inputs, record.name)
+        except Exception as err:  # noqa: BLE001 - any failure, named by its resource
+            raise EmulationError(f"{record.type} {record.name}: cannot create in the emulator: {err}") from err
         aliases = {record.id: aws_id} if record.id else {}
-        for key, real in extra.pop("outputs", {}).items():  # e.g. a VPC's default security group
-            if isinstance(record.outputs.get(key), str):
+        for key, real in extra.pop("outputs", {}).items():  # e.g. a VPC's default security group, an ALB's DNS name
+            if isinstance(record.outputs.get(key), str) and isinstance(real, str):
                 aliases[record.outputs[key]] = real
         ids.update(aliases)
         state.resources[record.urn] = {"type": record.type, "name": record.name, "id": aws_id,
@@ -392,12 +845,13 @@ def up(graph: StackGraph, ec2, state_dir: Path, on_created: Callable[[str], None
     return state
 
 
-def destroy(stack: str, ec2, state_dir: Path) -> int:
+def destroy(stack: str, aws: Any, state_dir: Path) -> int:
     """Delete every resource of the state in reverse creation order; return how many."""
+    aws = clients(aws)
     state = EmulatedStack.load(stack, state_dir)
     count = 0
     for urn in reversed(list(state.resources)):
-        _delete(ec2, state.resources[urn])
+        _delete(aws, state.resources[urn])
         del state.resources[urn]
         state.save()
         count += 1
@@ -424,9 +878,9 @@ class EmulatorRunner:
         if operation in ("stop", "start"):
             from labctl.ops.awsops import PowerRunner
             return PowerRunner(self.session, self.owners).run(stack, operation, log, progress)
-        ec2 = self.session.client("ec2")
+        aws = Clients(self.session)
         if operation == "destroy":
-            count = destroy(stack, ec2, self.state_dir)
+            count = destroy(stack, aws, self.state_dir)
             progress(count)
             return Outcome({"delete": count}, f"{count} resource(s) deleted in the emulator")
         with _RENDER_LOCK:  # concurrent renders in threads hung in testing: render one at a time
@@ -445,7 +899,7 @@ class EmulatorRunner:
             log(f"created {urn}")
             progress(done[0])
 
-        state = up(graph, ec2, self.state_dir, on_created=created)
+        state = up(graph, aws, self.state_dir, on_created=created)
         made = len(state.resources) - before
         return Outcome({"create": made, "same": before}, f"{len(state.resources)} resource(s) in the emulator")
 
