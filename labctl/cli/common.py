@@ -59,6 +59,12 @@ def targets_argument(parser: argparse.ArgumentParser) -> None:
                              "(cache: .cloudlabs/cache/, CLOUDLABS_CACHE_DIR)")
 
 
+def emulate_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--emulate", action="store_true",
+                        help="act on the sandbox's emulated AWS account (moto; no credentials): the one "
+                             "`labctl sandbox serve` keeps running, else one rebuilt in this process")
+
+
 def students_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids; an empty list is refused)")
 

@@ -34,9 +34,16 @@ def run(args: argparse.Namespace, out: Console) -> int:
     try:
         selected = select(args)
         check_outputs(args)
-        factories = clients(args, selected, "drift")
     except (*BAD_INPUT, ValueError) as exc:
         return bad_input(exc)
+    try:
+        with clients(args, selected, "drift") as factories:
+            return _drift(args, out, selected, factories)
+    except ValueError as exc:  # no credentials, or regions mixed
+        return bad_input(exc)
+
+
+def _drift(args: argparse.Namespace, out: Console, selected: dict, factories: dict) -> int:
     files = sorted(selected, key=lambda p: selected[p].stack_name)
     rendered = {r.stack: r for r in render_files(files, args.jobs, cache=None if args.no_cache else GraphCache(cache_dir()),
                                                  profiles={f: profile_path(selected[f].profile.name) for f in files})}

@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from rich.console import Console
 from rich.live import Live
@@ -21,7 +21,7 @@ from cloudlabs.writing import OutputPathError, check_output_dir
 from labctl.analysis.batch import render_files
 from labctl.cli import arguments, runners
 from labctl.cli.common import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Subparsers, bad_input,
-                               students_argument, targets_argument)
+                               emulate_argument, students_argument, targets_argument)
 from labctl.cli.selection import SelectionError, resolve_targets, select_students
 from labctl.cli.summary import print_findings
 from labctl.offline import render
@@ -49,6 +49,7 @@ def register(sub: Subparsers) -> None:
                             "(default: %(default)s)")
         p.add_argument("--on-interrupt", choices=["finish", "cancel"], default="finish",
                        help="Ctrl-C lets running operations finish (default) or cancels them and releases their locks")
+        emulate_argument(p)
         if operation in ("up", "preview", "refresh", "destroy"):
             p.add_argument("--backend", metavar="URL",
                            help="state backend (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo)")
@@ -127,7 +128,8 @@ def run(args: argparse.Namespace, out: Console) -> int:
         return EXIT_FAILED
     args.selected_settings = settings
     owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
-    stacks = list(owners)
+    if getattr(args, "emulate", False):
+        return _run_emulated(args, out, files, settings, owners)
     try:
         if operation in ("stop", "start"):
             regions = {s.region for s in settings.values()}
@@ -140,15 +142,44 @@ def run(args: argparse.Namespace, out: Console) -> int:
             runner = runners.make_pulumi_runner(args, owners)
     except ValueError as exc:  # the machine is not set up for real operations
         return bad_input(exc)
+    return _run_fleet(args, out, files, owners, runner, runners.STATE_DIR)[0]
 
-    journal = Journal(runners.STATE_DIR / "fleet-journal.json")
+
+def _run_emulated(args: argparse.Namespace, out: Console, files: list[Path], settings: dict[Path, StackSettings],
+                  owners: dict[str, tuple[str, str]]) -> int:
+    """The same operation on the sandbox's emulated account (labctl.ops.sandbox); its journal and
+    logs are the sandbox's own, so an emulated up never marks a real stack as done."""
+    from labctl.ops.emulate import EmulatorRunner
+    from labctl.ops.sandbox import Store, account
+    regions = {s.region for s in settings.values()}
+    if len(regions) != 1:
+        return bad_input(ValueError(f"the selected stacks span regions {', '.join(sorted(regions))}; "
+                                    "select one region at a time"))
+    store = Store(runners.STATE_DIR / "sandbox")
+    stack_files = {render.stack_name_of(f): f for f in files}
+    with account(store, regions.pop(), render.render_file) as session:
+        runner = EmulatorRunner(session, store.stacks_dir, stack_files, owners)
+        code, results = _run_fleet(args, out, files, owners, runner, store.root)
+    succeeded = [r.stack for r in results if r.status == "succeeded"]
+    if args.command in ("up", "refresh"):
+        store.record({stack: stack_files[stack] for stack in succeeded}, [])
+    elif args.command == "destroy":
+        store.record({}, succeeded)
+    return code
+
+
+def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners: dict[str, tuple[str, str]], runner: Any,
+               state_dir: Path) -> tuple[int, list[StackResult]]:
+    operation = args.command
+    stacks = list(owners)
+    journal = Journal(state_dir / "fleet-journal.json")
     if journal.problem:
         print(f"labctl: note: {journal.problem}; set aside, so every selected stack runs", file=sys.stderr)
     hashes = {render.stack_name_of(f): file_hash(f) for f in files}
     skip = (lambda s: False)
     if operation in ("up", "destroy") and not getattr(args, "all", False):
         skip = lambda s: journal.done(s, operation, hashes[s])  # noqa: E731
-    log_dir = runners.STATE_DIR / "logs" / f"{operation}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    log_dir = state_dir / "logs" / f"{operation}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     clock = time.monotonic
     live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True) if sys.stderr.isatty() else None
     fleet = Fleet(runner, parallel=args.parallel, retries=args.retries, log_dir=log_dir, on_interrupt=args.on_interrupt,
@@ -167,11 +198,11 @@ def run(args: argparse.Namespace, out: Console) -> int:
         states = summary_counts(results)
         out.print("interrupted: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) +
                   ("; cancelled stacks were unlocked (pulumi cancel)" if args.on_interrupt == "cancel" else ""))
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED, results
     ok = all(r.status in ("succeeded", "skipped") for r in results)
-    if operation == "start" and not args.no_outputs:
+    if operation == "start" and not args.no_outputs and not getattr(args, "emulate", False):
         ok = _refresh_outputs(args, owners, [r.stack for r in results if r.status == "succeeded"], out) and ok
-    return EXIT_OK if ok else EXIT_FAILED
+    return (EXIT_OK if ok else EXIT_FAILED), results
 
 
 def _refresh_outputs(args: argparse.Namespace, owners: dict[str, tuple[str, str]], stacks: list[str], out: Console) -> bool:

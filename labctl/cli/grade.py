@@ -30,8 +30,8 @@ def register(sub: Subparsers) -> None:
                                    "incomplete or could not be read.")
     targets_argument(p)
     live_arguments(p)
-    p.add_argument("--stage", choices=STAGES, default="solution",
-                   help="the stage the students must reach (default: %(default)s)")
+    p.add_argument("--stage", choices=[*STAGES, "planned"], default="solution",
+                   help="the stage the students must reach; planned: each stack's own (default: %(default)s)")
     p.add_argument("--csv", dest="csv_file", metavar="FILE", help="write the grades as CSV for a gradebook ('-' for stdout)")
     p.add_argument("--json", dest="json_file", metavar="FILE", help="write every path of every student as JSON ('-' for stdout)")
     p.set_defaults(handler=run)
@@ -46,11 +46,18 @@ def run(args: argparse.Namespace, out: Console) -> int:
 
             from cloudlabs.writing import check_output_file
             check_output_file(Path(args.csv_file), "--csv")
-        factories = clients(args, selected, "grade")
     except (*BAD_INPUT, ValueError) as exc:
         return bad_input(exc)
+    try:
+        with clients(args, selected, "grade") as factories:
+            return _grade(args, out, selected, factories)
+    except ValueError as exc:  # no credentials, or regions mixed
+        return bad_input(exc)
+
+
+def _grade(args: argparse.Namespace, out: Console, selected: dict, factories: dict) -> int:
     grades: list[StudentGrade] = []
-    for result in read_all(selected, factories, args.jobs, args.stage):
+    for result in read_all(selected, factories, args.jobs, None if args.stage == "planned" else args.stage):
         if result.graph is None:
             grades.append(StudentGrade(result.settings.stack_name, result.settings.student, error=result.error))
         else:

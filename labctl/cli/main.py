@@ -12,12 +12,12 @@ import sys
 
 from rich.console import Console
 
-from labctl.cli import (check, cost, diff, drift, expired, fleet, grade, labs, plan, probe, reach, schema, sweep,
-                        sync, validate)
+from labctl.cli import (check, cost, diff, drift, expired, fleet, grade, labs, plan, probe, reach, sandbox, schema,
+                        sweep, sync, validate)
 from labctl.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, Parser, error
 
 # In the order `labctl --help` lists them: the offline commands, then those that act on a cloud.
-COMMANDS = (plan, sync, cost, check, reach, diff, validate, labs, schema, fleet, sweep, expired, probe, grade, drift)
+COMMANDS = (plan, sync, cost, check, reach, diff, validate, labs, schema, fleet, sweep, expired, probe, grade, drift, sandbox)
 
 
 def build_parser() -> Parser:

@@ -4,11 +4,14 @@ replace (with tests/fakerunner.py or moto), so the commands themselves run uncha
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import Any
 
 from cloudlabs import REPO_ROOT
 
-STATE_DIR = REPO_ROOT / ".cloudlabs"  # logs and the fleet journal
+# logs, the fleet journal and the sandbox's store; CLOUDLABS_STATE_DIR moves them (tests, CI)
+STATE_DIR = Path(os.environ.get("CLOUDLABS_STATE_DIR") or REPO_ROOT / ".cloudlabs")
 
 
 def make_pulumi_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]]) -> Any:

@@ -7,6 +7,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -15,7 +16,7 @@ from cloudlabs.cohort import CohortError, load_cohort
 
 from cloudlabs.pricing import load_prices
 from labctl.cli import arguments, runners
-from labctl.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input
+from labctl.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument
 from labctl.offline import render
 from labctl.ops.awsops import Sweeper
 
@@ -29,6 +30,7 @@ def register(sub: Subparsers) -> None:
     sweep.add_argument("--region", help="default: the cohort's region")
     sweep.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
     sweep.add_argument("--delete", action="store_true", help="delete what was found, in dependency order")
+    emulate_argument(sweep)
     sweep.set_defaults(handler=run)
 
 
@@ -43,9 +45,21 @@ def run(args: argparse.Namespace, out: Console) -> int:
         if region is None:
             print(f"labctl: no region for cohort {args.cohort}: give --region, or keep {path}", file=sys.stderr)
             return EXIT_BAD_INPUT
+    if args.emulate:
+        from labctl.ops.sandbox import Store, account
+        with account(Store(runners.STATE_DIR / "sandbox"), region, render.render_file) as session:
+            return _sweep(args, out, region, session)
     try:
-        sweeper = Sweeper(runners.make_session(region, "sweep"), args.cohort, load_prices(), region)
-    except ValueError as exc:  # no credentials, not a region, or a broken price table
+        session = runners.make_session(region, "sweep")
+    except ValueError as exc:  # no credentials, or not a region
+        return bad_input(exc)
+    return _sweep(args, out, region, session)
+
+
+def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any) -> int:
+    try:
+        sweeper = Sweeper(session, args.cohort, load_prices(), region)
+    except ValueError as exc:  # a broken price table
         return bad_input(exc)
     found = sweeper.find()
     table = Table(title=f"Still tagged cloudlabs:cohort={args.cohort} in {region}: {len(found)}", title_justify="left",

@@ -25,7 +25,7 @@ READ_ACTIONS = (
     "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:DescribeInstances",
     "ec2:DescribeInternetGateways", "ec2:DescribeEgressOnlyInternetGateways", "ec2:DescribeNatGateways",
     "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcEndpoints",
-    "elasticloadbalancing:DescribeLoadBalancers", "rds:DescribeDBInstances",
+    "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags", "rds:DescribeDBInstances",
 )
 
 PROJECT = "cloudlabs"

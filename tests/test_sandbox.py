@@ -1,0 +1,107 @@
+"""The credential-free sandbox: --emulate commands across processes, the served account that the
+AWS CLI and the book's boto3 scripts query, and the whole lifecycle as the README's main job."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+import boto3
+import pytest
+
+from cloudlabs import REPO_ROOT
+from labctl.cli import runners
+from labctl.cli.main import main
+from labctl.offline.render import render_file
+from labctl.ops.sandbox import EndpointSession, SandboxError, Store, serve
+
+
+@pytest.fixture
+def state(monkeypatch, tmp_path):
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    return Store(tmp_path / "state" / "sandbox")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_emulated_commands_share_one_account_through_the_store(state, capsys):
+    """Each command is its own in-process account, rebuilt from the store: what up made, grade
+    sees; after destroy the store is empty and the sweep finds nothing."""
+    assert main(["up", "demo-s02", "--emulate"]) == 0
+    assert state.index() == {"demo-s02": str(REPO_ROOT / "environments" / "Pulumi.demo-s02.yaml")}
+    assert main(["grade", "demo-s02", "--emulate", "--stage", "planned", "--json", "-"]) == 0
+    out = capsys.readouterr().out
+    (grade,) = json.loads(out[out.index("[\n"):])
+    assert grade["complete"] and grade["total"] == 8
+    assert main(["destroy", "demo-s02", "--emulate"]) == 0
+    assert state.index() == {}
+    capsys.readouterr()
+    assert main(["sweep", "demo", "--emulate"]) == 0
+    assert "nothing left" in capsys.readouterr().out
+
+
+def test_an_emulated_up_never_marks_a_real_stack_as_done(state):
+    assert main(["up", "demo-s02", "--emulate"]) == 0
+    assert (state.root / "fleet-journal.json").exists()
+    assert not (state.root.parent / "fleet-journal.json").exists()  # the real fleet's journal is untouched
+
+
+def test_the_served_sandbox_answers_the_books_queries(state, capsys):
+    """While `labctl sandbox serve` runs, --emulate commands and a student's boto3 script see one
+    account on 127.0.0.1; Ctrl-C (the wait ending) stops it and removes its record."""
+    port, ready, stop = free_port(), threading.Event(), threading.Event()
+    server = threading.Thread(target=serve, args=(state, port, "us-east-1", render_file,
+                                                  lambda p, n: ready.set(), stop.wait))
+    server.start()
+    try:
+        assert ready.wait(60) and state.server_port() == port
+        assert main(["up", "demo-s02", "--emulate"]) == 0
+        ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
+                           aws_access_key_id="student", aws_secret_access_key="student")
+        # The book's queries (chapter 7): the subnets and instances of the student's VPC, by tag.
+        (subnet,) = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["SN-A-01"]}])["Subnets"]
+        assert subnet["CidrBlock"] == "10.2.1.0/24"
+        names = {t["Value"] for r in ec2.describe_instances(Filters=[{"Name": "vpc-id", "Values": [subnet["VpcId"]]}])["Reservations"]
+                 for i in r["Instances"] for t in i.get("Tags", []) if t["Key"] == "Name"}
+        assert names == {"bastion", "web-dev"}
+        with pytest.raises(SandboxError, match="already served"):
+            serve(state, free_port(), "us-east-1", render_file, lambda p, n: None, lambda: None)
+    finally:
+        stop.set()
+        server.join(30)
+    assert not server.is_alive() and state.server_port() is None and not state.server_file.exists()
+
+
+def test_a_restarted_server_loads_the_stacks_that_are_up(state):
+    assert main(["up", "demo-s02", "--emulate"]) == 0  # in-process; the store remembers the stack
+    port, loaded, stop = free_port(), [], threading.Event()
+    server = threading.Thread(target=serve, args=(state, port, "us-east-1", render_file,
+                                                  lambda p, n: (loaded.append(n), stop.set()), stop.wait))
+    server.start()
+    server.join(60)
+    assert loaded == [17]  # vpc-nat's starter, created again in the served account
+
+
+def test_the_lifecycle_script_runs_a_cohort_end_to_end(tmp_path):
+    """The README's main job: sync, plan, emulated up, expected paths, stop/start, destroy, sweep."""
+    env = {**os.environ, "CLOUDLABS_STATE_DIR": str(tmp_path / "state"), "PYTHON": sys.executable,
+           "CLOUDLABS_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    result = subprocess.run(["bash", "scripts/lifecycle", "demo"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "3 of 3 students complete" in result.stdout and "nothing left: the teardown is complete" in result.stdout
+    assert not (tmp_path / "state" / "sandbox" / "server.json").exists()  # the sandbox stopped with the script
+    assert json.loads((tmp_path / "state" / "sandbox" / "index.json").read_text()) == {}
+
+
+def test_an_endpoint_session_only_talks_to_its_endpoint():
+    session = EndpointSession("us-east-1", "http://127.0.0.1:9")
+    assert session.client("ec2").meta.endpoint_url == "http://127.0.0.1:9"
