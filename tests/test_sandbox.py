@@ -105,3 +105,39 @@ def test_the_lifecycle_script_runs_a_cohort_end_to_end(tmp_path):
 def test_an_endpoint_session_only_talks_to_its_endpoint():
     session = EndpointSession("us-east-1", "http://127.0.0.1:9")
     assert session.client("ec2").meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_sweep_finds_and_deletes_what_students_added_by_hand_so_destroy_can_finish(tmp_path):
+    """The book has students make instances, subnets and a NAT gateway by hand, untagged: the sweep
+    finds everything inside the cohort's VPCs, marks it, deletes it, and then destroy finishes."""
+    from moto import mock_aws
+
+    from cloudlabs.pricing import load_prices
+    from labctl.offline.render import ENVIRONMENTS
+    from labctl.ops import emulate
+    from labctl.ops.awsops import Sweeper
+
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        ec2 = session.client("ec2")
+        emulate.up(render_file(ENVIRONMENTS / "Pulumi.demo-s02.yaml"), session, tmp_path)
+        (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "tag:cloudlabs:student", "Values": ["s02"]}])["Vpcs"]
+        (public,) = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["SN-A-01"]}])["Subnets"]
+        extra = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.2.3.0/24")["Subnet"]["SubnetId"]
+        by_cli = ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                   SubnetId=extra)["Instances"][0]["InstanceId"]
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=public["SubnetId"], AllocationId=eip)["NatGateway"]["NatGatewayId"]
+
+        sweeper = Sweeper(session, "demo", load_prices(), "us-east-1")
+        by_hand = {(x.kind, x.id) for x in sweeper.find() if x.detail.startswith("added by hand")}
+        assert by_hand == {("subnet", extra), ("instance", by_cli), ("NAT gateway", nat), ("Elastic IP", eip)}
+        assert all(x.student == "s02" for x in sweeper.find() if x.detail.startswith("added by hand"))
+
+        with pytest.raises(emulate.EmulationError):  # the hand-made subnet and NAT gateway keep the VPC alive
+            emulate.destroy("demo-s02", session, tmp_path)
+        failures = sweeper.delete([x for x in sweeper.find() if x.detail.startswith("added by hand")], wait=False,
+                                  log=lambda m: None)
+        assert failures == []
+        emulate.destroy("demo-s02", session, tmp_path)  # now it finishes
+        assert sweeper.find() == []

@@ -224,7 +224,61 @@ class Sweeper:
                 kind, rid = _arn_id(mapping["ResourceARN"])
                 if kind not in COVERED:
                     add(self._left(_tags(mapping.get("Tags")), kind, rid, arn=mapping["ResourceARN"], hourly=None))
+        self._added_by_hand(ec2, elb, rds, found, add)
         return sorted(found.values(), key=lambda x: (x.student, DELETE_ORDER.index(x.kind) if x.kind in DELETE_ORDER else 99, x.id))
+
+    def _added_by_hand(self, ec2: Any, elb: Any, rds: Any, found: dict[tuple[str, str], Leftover],
+                       add: Callable[[Leftover], None]) -> None:
+        """Everything inside the cohort's VPCs, whatever its tags: what students made by hand (the
+        book's CLI and boto3 instances, an extra subnet, a NAT gateway) blocks `pulumi destroy` of
+        the VPC or keeps billing. Marked "added by hand", owned by the student whose VPC it is in."""
+        owner = {x.id: x.student for x in found.values() if x.kind == "VPC"}
+        if not owner:
+            return
+        in_vpcs = [{"Name": "vpc-id", "Values": sorted(owner)}]
+        ipv4 = self.p.public_ipv4_hour if self.p else None
+
+        def hand(kind: str, rid: str, vpc: str, **kw: Any) -> None:
+            if (kind, rid) not in found:
+                detail = kw.pop("detail", "")
+                add(Leftover(owner.get(vpc, "?"), kind, rid, detail=("added by hand" + (f": {detail}" if detail else "")), **kw))
+
+        for page in ec2.get_paginator("describe_instances").paginate(Filters=in_vpcs):
+            for r in page["Reservations"]:
+                for i in r["Instances"]:
+                    if i["State"]["Name"] in ("terminated", "shutting-down"):
+                        continue
+                    running = i["State"]["Name"] == "running"
+                    hourly = self._price(self.p.ec2_instance_hour if self.p else None, i["InstanceType"]) if running else 0.0
+                    hand("instance", i["InstanceId"], i["VpcId"], state=i["State"]["Name"], detail=i["InstanceType"],
+                         hourly=hourly)
+        for n in ec2.describe_nat_gateways(Filter=in_vpcs)["NatGateways"]:
+            if n["State"] in ("deleted", "deleting", "failed"):
+                continue
+            hand("NAT gateway", n["NatGatewayId"], n["VpcId"], state=n["State"], hourly=self.p.nat_gateway_hour if self.p else None)
+            for address in n.get("NatGatewayAddresses", []):  # its Elastic IP bills on after the gateway is gone
+                if address.get("AllocationId"):
+                    hand("Elastic IP", address["AllocationId"], n["VpcId"], detail=address.get("PublicIp", ""), hourly=ipv4)
+        scoped = (("describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointId", "VPC endpoint", lambda x: True),
+                  ("describe_security_groups", "SecurityGroups", "GroupId", "security group", lambda x: x["GroupName"] != "default"),
+                  ("describe_subnets", "Subnets", "SubnetId", "subnet", lambda x: True),
+                  ("describe_route_tables", "RouteTables", "RouteTableId", "route table",
+                   lambda x: not any(a.get("Main") for a in x.get("Associations", []))),
+                  ("describe_network_acls", "NetworkAcls", "NetworkAclId", "network ACL", lambda x: not x.get("IsDefault")))
+        for call, key, id_key, kind, managed_by_us in scoped:
+            for item in getattr(ec2, call)(Filters=in_vpcs)[key]:
+                if managed_by_us(item):  # AWS's own defaults go with the VPC
+                    hand(kind, item[id_key], item["VpcId"])
+        for gw in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": sorted(owner)}])["InternetGateways"]:
+            vpc = next((a["VpcId"] for a in gw.get("Attachments", []) if a.get("VpcId") in owner), "?")
+            hand("internet gateway", gw["InternetGatewayId"], vpc)
+        for lb in elb.describe_load_balancers()["LoadBalancers"]:
+            if lb.get("VpcId") in owner:
+                hand("load balancer", lb["LoadBalancerArn"], lb["VpcId"], hourly=None)
+        for db in rds.describe_db_instances()["DBInstances"]:
+            vpc = (db.get("DBSubnetGroup") or {}).get("VpcId")
+            if vpc in owner:
+                hand("database", db["DBInstanceIdentifier"], vpc, state=db["DBInstanceStatus"], hourly=None)
 
     @staticmethod
     def _elb_tags(elb: Any, arns: list[str], items: list[dict]):
