@@ -141,3 +141,25 @@ def test_sweep_finds_and_deletes_what_students_added_by_hand_so_destroy_can_fini
         assert failures == []
         emulate.destroy("demo-s02", session, tmp_path)  # now it finishes
         assert sweeper.find() == []
+
+
+def test_the_whole_account_sweep_also_finds_what_lies_outside_the_cohorts_vpcs(tmp_path):
+    """In an account given over to one student, chapter 3's instances in the default VPC, a bucket
+    and an unattached address count too; without --whole-account they are not the cohort's."""
+    from moto import mock_aws
+
+    from labctl.offline.render import ENVIRONMENTS
+    from labctl.ops import emulate
+    from labctl.ops.awsops import Sweeper
+
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        ec2 = session.client("ec2")
+        emulate.up(render_file(ENVIRONMENTS / "Pulumi.demo-s02.yaml"), session, tmp_path)
+        vm = ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1)["Instances"][0]
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        session.client("s3").create_bucket(Bucket="my-own-bucket")
+        outside = {("instance", vm["InstanceId"]), ("Elastic IP", eip), ("bucket", "my-own-bucket")}
+        assert not outside & {(x.kind, x.id) for x in Sweeper(session, "demo").find()}
+        everything = Sweeper(session, "demo", whole_account=True).find()
+        assert outside <= {(x.kind, x.id) for x in everything if x.detail.startswith("added by hand")}

@@ -30,6 +30,9 @@ def register(sub: Subparsers) -> None:
     sweep.add_argument("--region", help="default: the cohort's region")
     sweep.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
     sweep.add_argument("--delete", action="store_true", help="delete what was found, in dependency order")
+    sweep.add_argument("--whole-account", action="store_true",
+                       help="the account is given over to one student (e.g. a Learner Lab): also everything outside "
+                            "the cohort's VPCs (instances in the default VPC, Elastic IPs, buckets, other VPCs)")
     emulate_argument(sweep)
     sweep.set_defaults(handler=run)
 
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
 
 def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any) -> int:
     try:
-        sweeper = Sweeper(session, args.cohort, load_prices(), region)
+        sweeper = Sweeper(session, args.cohort, load_prices(), region, whole_account=args.whole_account)
     except ValueError as exc:  # a broken price table
         return bad_input(exc)
     found = sweeper.find()

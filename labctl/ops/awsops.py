@@ -104,8 +104,9 @@ def _arn_id(arn: str) -> tuple[str, str]:
 class Sweeper:
     """Everything in one region carrying ``cloudlabs:cohort = <cohort>``, per student."""
 
-    def __init__(self, session: Any, cohort: str, prices: PriceTable | None = None, region: str | None = None):
-        self.s, self.cohort = session, cohort
+    def __init__(self, session: Any, cohort: str, prices: PriceTable | None = None, region: str | None = None,
+                 whole_account: bool = False):
+        self.s, self.cohort, self.whole_account = session, cohort, whole_account
         self.region = region or session.region_name
         self.p = prices.regions.get(self.region) if prices else None
         self.per_month = prices.hours_per_month if prices else 730
@@ -233,6 +234,13 @@ class Sweeper:
         book's CLI and boto3 instances, an extra subnet, a NAT gateway) blocks `pulumi destroy` of
         the VPC or keeps billing. Marked "added by hand", owned by the student whose VPC it is in."""
         owner = {x.id: x.student for x in found.values() if x.kind == "VPC"}
+        if self.whole_account:  # an account given over to one student: every VPC but the default, and all below
+            for vpc in ec2.describe_vpcs()["Vpcs"]:
+                if not vpc.get("IsDefault"):
+                    owner.setdefault(vpc["VpcId"], _tags(vpc.get("Tags")).get(STUDENT_TAG, "account"))
+                    if (("VPC", vpc["VpcId"])) not in found:
+                        add(Leftover(owner[vpc["VpcId"]], "VPC", vpc["VpcId"], detail="added by hand"))
+            self._whole_account(ec2, found, add)
         if not owner:
             return
         in_vpcs = [{"Name": "vpc-id", "Values": sorted(owner)}]
@@ -279,6 +287,27 @@ class Sweeper:
             vpc = (db.get("DBSubnetGroup") or {}).get("VpcId")
             if vpc in owner:
                 hand("database", db["DBInstanceIdentifier"], vpc, state=db["DBInstanceStatus"], hourly=None)
+
+    def _whole_account(self, ec2: Any, found: dict[tuple[str, str], Leftover], add: Callable[[Leftover], None]) -> None:
+        """What bills or blocks outside any lab VPC: instances in the default VPC (chapter 3 launches
+        there), Elastic IPs, buckets."""
+        ipv4 = self.p.public_ipv4_hour if self.p else None
+        for page in ec2.get_paginator("describe_instances").paginate():
+            for r in page["Reservations"]:
+                for i in r["Instances"]:
+                    if i["State"]["Name"] not in ("terminated", "shutting-down") and ("instance", i["InstanceId"]) not in found:
+                        running = i["State"]["Name"] == "running"
+                        add(Leftover("account", "instance", i["InstanceId"], state=i["State"]["Name"],
+                                     detail=f"added by hand: {i['InstanceType']}",
+                                     hourly=self._price(self.p.ec2_instance_hour if self.p else None, i["InstanceType"])
+                                     if running else 0.0))
+        for a in ec2.describe_addresses()["Addresses"]:
+            if ("Elastic IP", a["AllocationId"]) not in found:
+                add(Leftover("account", "Elastic IP", a["AllocationId"], detail=f"added by hand: {a.get('PublicIp', '')}",
+                             hourly=ipv4))
+        for bucket in self.s.client("s3").list_buckets().get("Buckets", []):
+            if ("bucket", bucket["Name"]) not in found:
+                add(Leftover("account", "bucket", bucket["Name"], detail="added by hand"))
 
     @staticmethod
     def _elb_tags(elb: Any, arns: list[str], items: list[dict]):
