@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Literal, Mapping, Type
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from .access import AccessExpect
 from .paths import Expect
 from .probes import ProbeSpec
 
@@ -65,6 +66,7 @@ class LabDefinition(Generic[OptionsT]):
     expected_paths: Callable[[str, OptionsT], list[Expect]]  # "success looks like" per stage (labctl check)
     outputs: tuple[Output, ...]
     probes: Callable[[Mapping[str, Any]], list[ProbeSpec]] | None = None  # live tests from the stack outputs
+    access: Callable[[str, OptionsT], list[AccessExpect]] | None = None  # bucket access per stage (labctl grade)
     probed_from_inside: bool = False  # success is seen only through a bastion: no probe from outside
     # Option sets whose cost the catalog also shows, e.g. {"with `natGateway: false`": {"natGateway": False}}.
     cost_variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

@@ -270,3 +270,67 @@ def test_access_control_needs_both_nacl_rules_for_package_installs(aws, capsys, 
     assert (code == 0) == complete and student["complete"] == complete
     if not complete:
         assert blockers(student) and all("NACL-SN-0" in b for b in blockers(student)), blockers(student)
+
+
+# --- object-storage (chapter 9): the bucket policies, Block Public Access, the CORS rule --------------------
+
+
+def bucket_named(s3, purpose: str, student: str = "a03") -> str:
+    (name,) = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(f"demo-app-{student}-{purpose}-")]
+    return name
+
+
+def fix_buckets(session, jpg_pattern: str = "*.JPG", cors: bool = True) -> None:
+    """The book's steps: open the public buckets and write their policies, site 2's CORS rule, and
+    the endpoint bucket's policy (reads only through the lab's endpoint)."""
+    from cloudlabs import policies
+    s3, ec2 = session.client("s3"), session.client("ec2")
+
+    def put(purpose: str, document: dict, public: bool) -> None:
+        name = bucket_named(s3, purpose)
+        if public:
+            s3.delete_public_access_block(Bucket=name)
+        s3.put_bucket_policy(Bucket=name, Policy=json.dumps(document))
+
+    arn = lambda purpose: f"arn:aws:s3:::{bucket_named(s3, purpose)}"  # noqa: E731
+    put("public", policies.public_read(arn("public")), True)
+    put("jpg", policies.suffix_read(arn("jpg"), jpg_pattern), True)
+    admin = yaml.safe_load((ENVIRONMENTS / "Pulumi.demo-app-a03.yaml").read_text())["config"]["cloudlabs:adminCidr"]
+    put("png", policies.suffix_from_cidr(arn("png"), "*.PNG", admin), False)
+    (endpoint,) = ec2.describe_vpc_endpoints()["VpcEndpoints"]
+    put("vpce", policies.through_endpoint(arn("vpce"), endpoint["VpcEndpointId"]), False)
+    if cors:
+        site1 = bucket_named(s3, "site1")
+        s3.put_bucket_cors(Bucket=bucket_named(s3, "site2"), CORSConfiguration={"CORSRules": [
+            {"AllowedOrigins": [f"http://{site1}.s3-website-us-east-1.amazonaws.com"], "AllowedMethods": ["GET"]}]})
+
+
+def test_object_storage_is_graded_on_its_bucket_policies(aws, capsys, tmp_path):
+    deploy(aws, "demo-app-a03", tmp_path)  # starter: every bucket private but the two CORS websites
+    code, (student,) = grade_json(capsys, "demo-app-a03")
+    assert code == 1
+    assert {p["path"] for p in student["paths"] if not p["passed"]} == {
+        "anyone reads public/Capture.PNG", "anyone reads jpg/top_folder/folder1/number1.JPG",
+        "admin reads png/top_folder/folder1/orangebucket.PNG", "site2 allows site1's origin (CORS)",
+        "endpoint reads vpce/endpoint-test.txt"}
+    fix_buckets(aws)
+    code, (student,) = grade_json(capsys, "demo-app-a03")
+    assert code == 0, blockers(student)
+
+
+def test_a_lowercase_jpg_pattern_or_a_missing_cors_rule_is_named(aws, capsys, tmp_path):
+    deploy(aws, "demo-app-a03", tmp_path)
+    fix_buckets(aws, jpg_pattern="*.jpg", cors=False)  # the book warns: the case of the suffix matters
+    code, (student,) = grade_json(capsys, "demo-app-a03")
+    assert code == 1
+    reasons = blockers(student)
+    assert len(reasons) == 2
+    assert any("lets anyone read top_folder/folder1/number1.JPG" in r for r in reasons)
+    assert any("has no CORS rule allowing GET" in r for r in reasons)
+
+
+def test_the_deployed_solution_grades_complete_buckets_included(aws, capsys, tmp_path):
+    deploy(aws, "demo-app-a04", tmp_path)  # object-storage solution: the program's own policies and CORS rule
+    code, (student,) = grade_json(capsys, "demo-app-a04")
+    assert code == 0, blockers(student)
+    assert student["total"] == 13  # 3 network paths of the endpoint part, 10 bucket checks

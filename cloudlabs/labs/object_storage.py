@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from ..addressing import SubnetPlan, VpcPlan, at, default_like
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
+from ..access import AccessExpect, CorsAllows, ObjectRead
 from ..probes import ProbeSpec, StatusIs
 
 StoragePart = Literal["private", "public-read", "jpg-only", "png-from-admin", "website", "cors", "endpoint"]
@@ -46,6 +47,37 @@ def expected_paths(stage: str, options: ObjectStorageOptions) -> list[Expect]:
         allow("bastion", "vpce-host", 22, "ssh from the bastion to the private host"),
         deny("vpce-host", INTERNET, 443, "the private host has no way to the internet: S3 only via the endpoint"),
     ]
+
+
+def access(stage: str, options: ObjectStorageOptions) -> list[AccessExpect]:
+    """Chapter 9's tests on the buckets' policies: in the starter every bucket is private (the
+    book's "Access Denied") except, with cors, the two websites; the solution opens each as the
+    book does."""
+    done = stage == "solution"
+    parts = set(options.parts)
+    found: list[AccessExpect] = []
+    if "private" in parts:
+        found.append(ObjectRead("private", "Capture.PNG", "anyone", False, "the private bucket answers Access Denied"))
+    if "public-read" in parts:
+        found.append(ObjectRead("public", "Capture.PNG", "anyone", done, "the public-read policy lets anyone read"))
+    if "jpg-only" in parts:
+        found += [ObjectRead("jpg", SUFFIX_KEYS[0], "anyone", done, "*.JPG objects are public (L7420)"),
+                  ObjectRead("jpg", SUFFIX_KEYS[1], "anyone", False, "PNG objects stay private (L7420)")]
+    if "png-from-admin" in parts:
+        found += [ObjectRead("png", SUFFIX_KEYS[1], "admin", done, "PNG objects are readable from the admin CIDR"),
+                  ObjectRead("png", SUFFIX_KEYS[1], "anyone", False, "and from nowhere else")]
+    if "website" in parts:
+        found.append(ObjectRead("site1", "index.html", "anyone", done or "cors" in parts, "the static website loads"))
+    if "cors" in parts:
+        found.append(CorsAllows("site2", "site1", done, "website 2's CORS rule allows website 1's origin"))
+    if "endpoint" in parts:
+        found += [ObjectRead("vpce", "endpoint-test.txt", "endpoint", done, "the private host reads through the endpoint"),
+                  ObjectRead("vpce", "endpoint-test.txt", "anyone", False, "nobody else reads the endpoint's bucket")]
+    return found
+
+
+# The objects of the suffix buckets the access checks read (a JPG that must load, a PNG that must not).
+SUFFIX_KEYS = ("top_folder/folder1/number1.JPG", "top_folder/folder1/orangebucket.PNG")
 
 
 def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
@@ -90,6 +122,7 @@ LAB = LabDefinition(
     layout=layout,
     expected_paths=expected_paths,
     probes=probes,
+    access=access,
     cost_notes="storage and requests are fractions of a cent",
     outputs=(
         Output("private", "mapping", "the private bucket, its object's URL and the expected AccessDenied", "part private"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from cloudlabs.catalog import LABS
 
+from labctl.analysis.access import AccessResult, check_access
 from labctl.analysis.check import PathResult, check_graph
 from labctl.offline.graph import StackGraph
 
@@ -21,7 +22,7 @@ from labctl.offline.graph import StackGraph
 class StudentGrade:
     stack: str
     student: str
-    results: list[PathResult] = field(default_factory=list)
+    results: list[PathResult | AccessResult] = field(default_factory=list)
     error: str | None = None  # the live network could not be read
 
     @property
@@ -67,7 +68,8 @@ def settings_for_stage(settings: dict[str, Any], stage: str | None) -> dict[str,
 
 def grade(live: StackGraph, student: str) -> StudentGrade:
     """A hand-deleted host fails its paths (with the reason), never the whole grading run."""
-    if not live.of_type("aws:ec2/vpc:Vpc"):
-        return StudentGrade(live.stack, student, error="no lab network found: no VPC tagged with this cohort and student "
+    if not live.of_type("aws:ec2/vpc:Vpc") and not live.of_type("aws:s3/bucket:Bucket"):
+        return StudentGrade(live.stack, student, error="no lab network found: no VPC or bucket of this cohort and student "
                                                        "(not deployed yet, or destroyed)")
-    return StudentGrade(live.stack, student, check_graph(live, missing_hosts_fail=True))
+    results: list[PathResult | AccessResult] = [*check_graph(live, missing_hosts_fail=True), *check_access(live)]
+    return StudentGrade(live.stack, student, results)

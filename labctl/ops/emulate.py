@@ -755,8 +755,16 @@ def _delete(aws: Clients, entry: dict) -> None:
 
 
 def _swap(value: Any, ids: dict[str, str]) -> Any:
+    """The renderer's ids replaced by the emulator's, in values and inside JSON documents (a bucket
+    policy names its endpoint: ``aws:SourceVpce``)."""
     if isinstance(value, str):
-        return ids.get(value, value)
+        if value in ids:
+            return ids[value]
+        if value.startswith("{"):
+            for fake, real in ids.items():
+                if len(fake) > 8 and fake in value:  # ids, never short words
+                    value = value.replace(fake, real)
+        return value
     if isinstance(value, list):
         return [_swap(v, ids) for v in value]
     if isinstance(value, dict):

@@ -26,6 +26,7 @@ READ_ACTIONS = (
     "ec2:DescribeInternetGateways", "ec2:DescribeEgressOnlyInternetGateways", "ec2:DescribeNatGateways",
     "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcEndpoints",
     "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags", "rds:DescribeDBInstances",
+    "s3:ListAllMyBuckets", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetBucketCORS",
 )
 
 PROJECT = "cloudlabs"
@@ -69,6 +70,39 @@ class LiveReader:
     # --- reading ------------------------------------------------------------------------------
 
     def _read(self, scope: StudentScope) -> list[Resource]:
+        buckets = self._buckets(scope)
+        return self._network(scope) + buckets
+
+    def _buckets(self, scope: StudentScope) -> list[Resource]:
+        """The student's buckets (named <cohort>-<student>-<purpose>-<account>) with what decides
+        access to them: the policy, Block Public Access and the CORS rules."""
+        import json
+
+        from botocore.exceptions import ClientError
+        s3 = self.client("s3")
+        out = _Builder(scope)
+        prefix = f"{scope.cohort}-{scope.student}-"
+        for bucket in s3.list_buckets().get("Buckets", []):
+            name = bucket["Name"]
+            if not name.startswith(prefix):
+                continue
+            facts: dict[str, Any] = {}
+            try:
+                facts["policy"] = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
+            except ClientError:
+                facts["policy"] = None  # NoSuchBucketPolicy
+            try:
+                facts["publicAccessBlock"] = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+            except ClientError:
+                facts["publicAccessBlock"] = {}
+            try:
+                facts["corsRules"] = s3.get_bucket_cors(Bucket=name)["CORSRules"]
+            except ClientError:
+                facts["corsRules"] = []
+            out.add("aws:s3/bucket:Bucket", name, None, {"bucket": name}, facts)
+        return out.resources
+
+    def _network(self, scope: StudentScope) -> list[Resource]:
         ec2 = self.client("ec2")
         vpcs = _pages(ec2, "describe_vpcs", "Vpcs", Filters=[
             {"Name": "tag:cloudlabs:cohort", "Values": [scope.cohort]},
