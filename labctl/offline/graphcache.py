@@ -30,7 +30,8 @@ from cloudlabs.writing import atomic_write
 from labctl.offline.graph import StackGraph, document_problems
 
 PROGRAM_DIRS = ("cloudlabs", "components", "labs")
-PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py")
+PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py",
+                 "labctl/offline/sdkpatch.py")
 # What a kept validation depends on (besides cfn-lint, whose version is part of its key).
 VALIDATION_FILES = tuple(f"labctl/analysis/{name}.py" for name in ("cfn", "deployrules", "findings", "validation"))
 DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-docker", "pydantic", "PyYAML", "protobuf", "grpcio")

@@ -34,6 +34,7 @@ from cloudlabs.settings import (
 
 from labctl.offline.fakeaws import FakeAws
 from labctl.offline.graph import SECRET, Resource, StackGraph, plain
+from labctl.offline import sdkpatch
 
 PROJECT = "cloudlabs"
 PROGRAM = REPO_ROOT / "__main__.py"
@@ -134,7 +135,10 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
     region = str(config.get(REGION_KEY) or "us-east-1")
     monitor = GraphRecorder(FakeAws(region, stack))
 
+    sdkpatch.install()
+
     def run() -> None:
+        sdkpatch.RENDERING.set(True)  # this render's context only (see sdkpatch)
         configure(MockSettings(
             monitor=monitor,
             monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
