@@ -12,7 +12,7 @@ import asyncio
 import contextvars
 import runpy
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -108,26 +108,23 @@ def _run_path(program: Path) -> None:
     runpy.run_path(str(program), run_name="__main__")  # the program's globals are not needed
 
 
-class _ThreadLoops:
-    """Event loops for the threads the SDK runs its RPCs on (the loop's default executor): each
-    such thread needs a loop of its own (``pulumi.runtime.sync_await`` makes one otherwise). Made
-    here, they are closed with the render; left to the garbage collector, a loop's sockets could
-    be finalized before the loop, whose ``__del__`` then printed "Exception ignored ... Invalid
-    file descriptor" in the middle of a run."""
+class _InlineExecutor(ThreadPoolExecutor):  # asyncio accepts no other default executor
+    """The loop's default executor while rendering: runs the SDK's RPCs (the mock monitor's
+    methods) at once on the program's own thread. The monitor is synchronous and, with
+    ``sdkpatch``, never waits on an event loop for plain data, so handing each call to a worker
+    thread (with an event loop of its own) only cost thread switches, self-pipe wake-ups and a
+    loop per thread. One thread also makes a render's order of registrations deterministic."""
 
-    def __init__(self) -> None:
-        self.loops: list[asyncio.AbstractEventLoop] = []
-        self._lock = threading.Lock()
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine, as a thread would
+            future.set_exception(exc)
+        return future
 
-    def start_thread(self) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        with self._lock:
-            self.loops.append(loop)
 
-    def close_all(self) -> None:
-        for loop in self.loops:
-            loop.close()
+_INLINE = _InlineExecutor()
 
 
 def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) -> GraphRecorder:
@@ -152,15 +149,10 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
         set_all_config(runtime_config_values(config))
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        thread_loops = _ThreadLoops()
-        loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="render", initializer=thread_loops.start_thread))
+        loop.set_default_executor(_INLINE)
         try:
             loop.run_until_complete(run_in_stack(lambda: _run_path(program)))
         finally:
-            # End the executor threads the SDK's RPCs ran on and close their event loops, so
-            # many renders in one process leave no threads or loops behind.
-            loop.run_until_complete(loop.shutdown_default_executor())
-            thread_loops.close_all()
             asyncio.set_event_loop(None)
             loop.close()
 

@@ -21,6 +21,15 @@ changes what a program registers or what the recorder sees: rendered graphs stay
    ``FIRST_EXCEPTION``: one callback per output per round, and it still returns (and re-raises)
    as soon as an output fails. About 25% of a render.
 
+3. ``pulumi.runtime.mocks._sync_await``: the mock monitor turns the fake cloud's answer into a
+   protobuf ``Struct`` with the SDK's async ``serialize_properties`` and waits for it with
+   ``_sync_await``, which needs an event loop of the calling thread, so the SDK's RPCs each ran on
+   an executor thread with a loop of its own. For plain data that coroutine never waits on
+   anything; while rendering it is run to its end directly (one ``send``), and only if it does
+   wait is it finished through the original ``_sync_await``. With that, the renderer runs the
+   monitor's calls inline on the program's own thread (``render._InlineExecutor``): no thread
+   hand-offs, no per-thread loops.
+
 Each replacement is installed only if the function it wraps is the one it was written against
 (its source hash below, pulumi 3.272.0); another SDK version renders unpatched, only slower.
 """
@@ -34,6 +43,7 @@ import threading
 from contextvars import ContextVar
 from typing import Any, Callable
 
+from pulumi.runtime import mocks as _mocks
 from pulumi.runtime import resource as _resource
 from pulumi.runtime import stack as _stack
 from pulumi.runtime.proto import source_pb2
@@ -45,6 +55,7 @@ RENDERING: ContextVar[bool] = ContextVar("labctl_offline_rendering", default=Fal
 EXPECTED = {
     "_get_stack_trace": "3943b2273016925109e1c3a7bc603db06a44ea09ff3494c29544e44bccf8dd1f",
     "wait_for_rpcs": "c0f9027f85ad09255ded0a1908033b490f76d303a3e40b50d3cf47a69265469d",
+    "_sync_await": "77b69aaf7da77f1c3d4237099099b200a3e917b6da1f554743c00bfb17fa010b",
 }
 
 _installed: dict[str, bool] = {}
@@ -118,13 +129,40 @@ def _patched_wait_for_rpcs(original: Callable[..., Any]) -> Callable[..., Any]:
     return wait_for_rpcs
 
 
+async def _finish(coro: Any, waiting: Any) -> Any:
+    """Run a coroutine on from where it stopped (it is waiting on ``waiting``) on an event loop."""
+    while True:
+        if waiting is None:
+            await asyncio.sleep(0)  # a bare yield: give the loop one turn
+        else:
+            await asyncio.wait({waiting})  # done, whatever its outcome: the coroutine reads it itself
+        try:
+            waiting = coro.send(None)
+        except StopIteration as stop:
+            return stop.value
+
+
+def _patched_sync_await(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def _sync_await(awaitable: Any) -> Any:
+        if not RENDERING.get() or not inspect.iscoroutine(awaitable):
+            return original(awaitable)
+        try:
+            waiting = awaitable.send(None)
+        except StopIteration as stop:
+            return stop.value
+        return original(_finish(awaitable, waiting))
+    _sync_await.__wrapped__ = original  # type: ignore[attr-defined]
+    return _sync_await
+
+
 def install() -> dict[str, bool]:
     """Install the replacements the installed SDK matches (once per process); which ones are on."""
     with _lock:
         if _installed:
             return dict(_installed)
         for module, name, patch in ((_resource, "_get_stack_trace", _patched_get_stack_trace),
-                                    (_stack, "wait_for_rpcs", _patched_wait_for_rpcs)):
+                                    (_stack, "wait_for_rpcs", _patched_wait_for_rpcs),
+                                    (_mocks, "_sync_await", _patched_sync_await)):
             original = getattr(module, name)
             ok = _source_hash(original) == EXPECTED[name]
             if ok:
