@@ -24,6 +24,7 @@ import pstats
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,15 @@ def anchor_program(graph: StackGraph) -> None:
 
 
 def run_anchor(graph: StackGraph) -> None:
-    """The anchor under the SDK's own MockMonitor and a fresh context and loop (as the renderer)."""
+    """The anchor under the SDK's own MockMonitor and a fresh context and loop, its RPCs on the
+    loop's default executor as the SDK runs them; the event loops the SDK's RPC threads need are
+    made and closed here (left to the collector, they print "Invalid file descriptor" errors)."""
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def start_thread() -> None:
+        thread_loops.append(asyncio.new_event_loop())
+        asyncio.set_event_loop(thread_loops[-1])
+
     def run() -> None:
         monitor = MockMonitor(EchoMocks())
         configure(MockSettings(monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
@@ -114,10 +123,13 @@ def run_anchor(graph: StackGraph) -> None:
                                organization="organization", callbacks=None))
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        loop.set_default_executor(ThreadPoolExecutor(initializer=start_thread))
         try:
             loop.run_until_complete(run_in_stack(lambda: anchor_program(graph)))
         finally:
             loop.run_until_complete(loop.shutdown_default_executor())
+            for thread_loop in thread_loops:
+                thread_loop.close()
             asyncio.set_event_loop(None)
             loop.close()
     contextvars.Context().run(run)
