@@ -30,6 +30,11 @@ changes what a program registers or what the recorder sees: rendered graphs stay
    monitor's calls inline on the program's own thread (``render._InlineExecutor``): no thread
    hand-offs, no per-thread loops.
 
+4. ``pulumi.log.debug``: the SDK logs a few debug lines per resource, each a protobuf
+   ``LogRequest`` handed to the engine; the mock engine passes it to a ``logging`` logger, where
+   it ends unless that logger is on at DEBUG. While rendering, with such a mock engine and its
+   logger not on at DEBUG, the line is dropped up front (what the logger would have done).
+
 Each replacement is installed only if the function it wraps is the one it was written against
 (its source hash below, pulumi 3.272.0); another SDK version renders unpatched, only slower.
 """
@@ -39,15 +44,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+import logging
 import threading
 from contextvars import ContextVar
 from typing import Any, Callable
 
+from pulumi import log as _log
 from pulumi.runtime import mocks as _mocks
 from pulumi.runtime import resource as _resource
 from pulumi.runtime import stack as _stack
 from pulumi.runtime.proto import source_pb2
-from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
+from pulumi.runtime.settings import SETTINGS, _get_rpc_manager, get_engine
 
 RENDERING: ContextVar[bool] = ContextVar("labctl_offline_rendering", default=False)
 
@@ -56,6 +63,7 @@ EXPECTED = {
     "_get_stack_trace": "3943b2273016925109e1c3a7bc603db06a44ea09ff3494c29544e44bccf8dd1f",
     "wait_for_rpcs": "c0f9027f85ad09255ded0a1908033b490f76d303a3e40b50d3cf47a69265469d",
     "_sync_await": "77b69aaf7da77f1c3d4237099099b200a3e917b6da1f554743c00bfb17fa010b",
+    "debug": "381cd6115cca6ca19ddc9416014d9afb086d7b7a9cb3ca8d80f2be24bdb44d6f",
 }
 
 _installed: dict[str, bool] = {}
@@ -155,6 +163,17 @@ def _patched_sync_await(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return _sync_await
 
 
+def _patched_debug(original: Callable[..., None]) -> Callable[..., None]:
+    def debug(msg: str, resource: Any = None, stream_id: Any = None, ephemeral: Any = None) -> None:
+        if RENDERING.get():
+            engine = get_engine()
+            if isinstance(engine, _mocks.MockEngine) and not engine.logger.isEnabledFor(logging.DEBUG):
+                return
+        original(msg, resource, stream_id, ephemeral)
+    debug.__wrapped__ = original  # type: ignore[attr-defined]
+    return debug
+
+
 def install() -> dict[str, bool]:
     """Install the replacements the installed SDK matches (once per process); which ones are on."""
     with _lock:
@@ -162,7 +181,8 @@ def install() -> dict[str, bool]:
             return dict(_installed)
         for module, name, patch in ((_resource, "_get_stack_trace", _patched_get_stack_trace),
                                     (_stack, "wait_for_rpcs", _patched_wait_for_rpcs),
-                                    (_mocks, "_sync_await", _patched_sync_await)):
+                                    (_mocks, "_sync_await", _patched_sync_await),
+                                    (_log, "debug", _patched_debug)):
             original = getattr(module, name)
             ok = _source_hash(original) == EXPECTED[name]
             if ok:
