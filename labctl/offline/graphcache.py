@@ -120,11 +120,13 @@ class GraphCache:
         valid = isinstance(check, dict) and entry.get("validationKey") == validation_fingerprint()
         return StackGraph.from_json(data), check if valid else None
 
-    def put(self, key: str, graph: StackGraph, check: dict[str, Any] | None = None) -> None:
+    def put(self, key: str, graph: StackGraph, check: dict[str, Any] | None = None,
+            document: dict[str, Any] | None = None) -> None:
+        """Keep ``graph`` (``document``: its ``to_json()`` when the caller has it already)."""
         path = self._path(key)
         if path is None:
             return
-        entry: dict[str, Any] = {"graph": graph.to_json()}
+        entry: dict[str, Any] = {"graph": document if document is not None else graph.to_json()}
         if check is not None:
             entry.update(validation=check, validationKey=validation_fingerprint())
         try:
