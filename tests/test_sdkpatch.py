@@ -37,7 +37,8 @@ def test_a_render_leaves_the_collector_as_it_found_it():
 
 
 def test_a_program_that_fails_inside_an_output_still_fails_the_render(tmp_path):
-    """The linear wait for outputs re-raises an output's error as the SDK's wait does."""
+    """The linear wait for outputs re-raises an output's error as the SDK's wait does, and the
+    outputs it left pending do not leak into the next render (which then waited forever)."""
     program = tmp_path / "__main__.py"
     program.write_text(
         "import pulumi\n"
@@ -52,3 +53,4 @@ def test_a_program_that_fails_inside_an_output_still_fails_the_render(tmp_path):
     else:
         raise AssertionError("the failing apply did not fail the render")
     assert gc.isenabled()
+    assert render_config(config(), cache=False).resources  # the next render in this process completes

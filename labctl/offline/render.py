@@ -172,6 +172,12 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
             dry_run=False,
             organization="organization",
             callbacks=None,
+            # The SDK's set of pending outputs (and its lock) default to one per process: a
+            # program that failed left its still-pending outputs there, tied to its closed
+            # loop, and the next render in the process waited for them forever. Each render
+            # gets its own.
+            outputs=set(),
+            lock=threading.Lock(),
         ))
         set_all_config(runtime_config_values(config))
         loop = asyncio.new_event_loop()
