@@ -93,7 +93,7 @@ def render_files(paths: list[Path], jobs: int | None = None,
         if graph is None and data is not None:  # rendered now: keep it for the next plan
             graph = StackGraph.from_json(data)
             if cache is not None and path in keys:
-                cache.put(keys[path], graph, check)
+                cache.put(keys[path], graph, check, document=data)  # the worker's to_json(): not made again
         result = RenderResult(Path(path), stack_name_of(Path(path)), graph, error,
                               StackValidation.from_json(check) if check is not None else None)
         results[path] = result

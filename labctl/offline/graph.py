@@ -23,6 +23,7 @@ program and settings always give byte-identical JSON (fit for snapshots and diff
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -44,8 +45,34 @@ _UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def plain(struct: struct_pb2.Struct) -> dict[str, Any]:
-    """A Pulumi property struct as plain JSON data: secrets redacted, references as URNs."""
-    return _clean(json_format.MessageToDict(struct))
+    """A Pulumi property struct as plain JSON data: secrets redacted, references as URNs.
+
+    The same as ``_clean(json_format.MessageToDict(struct))`` (which it falls back to for
+    signature objects and non-finite numbers), in one pass over the struct: the recorder calls
+    it for every resource's inputs and outputs."""
+    fields = struct.fields
+    if _SIG in fields:
+        return _clean(json_format.MessageToDict(struct))
+    return {key: _plain_value(value) for key, value in fields.items()}
+
+
+def _plain_value(value: struct_pb2.Value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text = value.string_value
+        return UNKNOWN if text == _UNKNOWN_VALUE else text
+    if kind == "struct_value":
+        return plain(value.struct_value)
+    if kind == "list_value":
+        return [_plain_value(item) for item in value.list_value.values]
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number = value.number_value
+        if not math.isfinite(number):
+            return _clean(json_format.MessageToDict(value))  # raises as MessageToDict does
+        return int(number) if number.is_integer() else number
+    return None  # null_value, or no value set
 
 
 def _clean(value: Any) -> Any:

@@ -30,7 +30,8 @@ from cloudlabs.writing import atomic_write
 from labctl.offline.graph import StackGraph, document_problems
 
 PROGRAM_DIRS = ("cloudlabs", "components", "labs")
-PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py")
+PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py",
+                 "labctl/offline/sdkpatch.py")
 # What a kept validation depends on (besides cfn-lint, whose version is part of its key).
 VALIDATION_FILES = tuple(f"labctl/analysis/{name}.py" for name in ("cfn", "deployrules", "findings", "validation"))
 DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-tls", "pulumi-docker", "pydantic", "PyYAML", "protobuf", "grpcio")
@@ -119,11 +120,13 @@ class GraphCache:
         valid = isinstance(check, dict) and entry.get("validationKey") == validation_fingerprint()
         return StackGraph.from_json(data), check if valid else None
 
-    def put(self, key: str, graph: StackGraph, check: dict[str, Any] | None = None) -> None:
+    def put(self, key: str, graph: StackGraph, check: dict[str, Any] | None = None,
+            document: dict[str, Any] | None = None) -> None:
+        """Keep ``graph`` (``document``: its ``to_json()`` when the caller has it already)."""
         path = self._path(key)
         if path is None:
             return
-        entry: dict[str, Any] = {"graph": graph.to_json()}
+        entry: dict[str, Any] = {"graph": document if document is not None else graph.to_json()}
         if check is not None:
             entry.update(validation=check, validationKey=validation_fingerprint())
         try:

@@ -9,10 +9,12 @@ imports.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import gc
 import runpy
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -34,6 +36,7 @@ from cloudlabs.settings import (
 
 from labctl.offline.fakeaws import FakeAws
 from labctl.offline.graph import SECRET, Resource, StackGraph, plain
+from labctl.offline import sdkpatch
 
 PROJECT = "cloudlabs"
 PROGRAM = REPO_ROOT / "__main__.py"
@@ -107,26 +110,48 @@ def _run_path(program: Path) -> None:
     runpy.run_path(str(program), run_name="__main__")  # the program's globals are not needed
 
 
-class _ThreadLoops:
-    """Event loops for the threads the SDK runs its RPCs on (the loop's default executor): each
-    such thread needs a loop of its own (``pulumi.runtime.sync_await`` makes one otherwise). Made
-    here, they are closed with the render; left to the garbage collector, a loop's sockets could
-    be finalized before the loop, whose ``__del__`` then printed "Exception ignored ... Invalid
-    file descriptor" in the middle of a run."""
+class _InlineExecutor(ThreadPoolExecutor):  # asyncio accepts no other default executor
+    """The loop's default executor while rendering: runs the SDK's RPCs (the mock monitor's
+    methods) at once on the program's own thread. The monitor is synchronous and, with
+    ``sdkpatch``, never waits on an event loop for plain data, so handing each call to a worker
+    thread (with an event loop of its own) only cost thread switches, self-pipe wake-ups and a
+    loop per thread. One thread also makes a render's order of registrations deterministic."""
 
-    def __init__(self) -> None:
-        self.loops: list[asyncio.AbstractEventLoop] = []
-        self._lock = threading.Lock()
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine, as a thread would
+            future.set_exception(exc)
+        return future
 
-    def start_thread(self) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        with self._lock:
-            self.loops.append(loop)
 
-    def close_all(self) -> None:
-        for loop in self.loops:
-            loop.close()
+_INLINE = _InlineExecutor()
+
+_gc_lock = threading.Lock()
+_gc_paused_by: list[int] = [0]  # renders in progress that paused the collector
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while a program runs. The SDK makes a few thousand futures,
+    tasks and outputs per stack, all alive until the program ends, and the collector traversed
+    them again and again: about a third of a render. Afterwards one collection frees the render's
+    cycles (the next allocation triggers it). Renders in several threads at once resume the
+    collector when the last one ends; a collector someone else turned off stays off."""
+    with _gc_lock:
+        ours = _gc_paused_by[0] > 0 or gc.isenabled()  # off by someone else: not ours to turn on
+        if ours:
+            _gc_paused_by[0] += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if ours:
+            with _gc_lock:
+                _gc_paused_by[0] -= 1
+                if _gc_paused_by[0] == 0:
+                    gc.enable()
 
 
 def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) -> GraphRecorder:
@@ -134,7 +159,10 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
     region = str(config.get(REGION_KEY) or "us-east-1")
     monitor = GraphRecorder(FakeAws(region, stack))
 
+    sdkpatch.install()
+
     def run() -> None:
+        sdkpatch.RENDERING.set(True)  # this render's context only (see sdkpatch)
         configure(MockSettings(
             monitor=monitor,
             monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
@@ -144,24 +172,26 @@ def run_program(stack: str, config: Mapping[str, Any], program: Path = PROGRAM) 
             dry_run=False,
             organization="organization",
             callbacks=None,
+            # The SDK's set of pending outputs (and its lock) default to one per process: a
+            # program that failed left its still-pending outputs there, tied to its closed
+            # loop, and the next render in the process waited for them forever. Each render
+            # gets its own.
+            outputs=set(),
+            lock=threading.Lock(),
         ))
         set_all_config(runtime_config_values(config))
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        thread_loops = _ThreadLoops()
-        loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="render", initializer=thread_loops.start_thread))
+        loop.set_default_executor(_INLINE)
         try:
             loop.run_until_complete(run_in_stack(lambda: _run_path(program)))
         finally:
-            # End the executor threads the SDK's RPCs ran on and close their event loops, so
-            # many renders in one process leave no threads or loops behind.
-            loop.run_until_complete(loop.shutdown_default_executor())
-            thread_loops.close_all()
             asyncio.set_event_loop(None)
             loop.close()
 
     try:
-        contextvars.Context().run(run)
+        with _collector_paused():
+            contextvars.Context().run(run)
     except Exception as err:
         raise ProgramError(monitor, err) from err
     return monitor
