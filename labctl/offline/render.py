@@ -117,7 +117,7 @@ class _InlineExecutor(ThreadPoolExecutor):  # asyncio accepts no other default e
     thread (with an event loop of its own) only cost thread switches, self-pipe wake-ups and a
     loop per thread. One thread also makes a render's order of registrations deterministic."""
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+    def submit(self, fn, /, *args, **kwargs):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
