@@ -43,7 +43,19 @@ UBUNTU_24_04 = ImageSpec(
     root_volume_gib=8,
 )
 
-IMAGES: dict[str, ImageSpec] = {i.key: i for i in (AMAZON_LINUX_2023, UBUNTU_24_04)}
+# The book's Windows activity (L2425): Windows Server 2019 Base, reached over RDP as Administrator,
+# with the password decrypted by the key pair's private key. x86_64 only.
+WINDOWS_SERVER_2019 = ImageSpec(
+    key="windows-server-2019",
+    title="Windows Server 2019",
+    owners=("amazon",),
+    name_pattern="Windows_Server-2019-English-Full-Base-*",
+    login_user="Administrator",
+    web_server="iis",
+    root_volume_gib=30,  # the image's own size: "it needs certain size being a Windows server"
+)
+
+IMAGES: dict[str, ImageSpec] = {i.key: i for i in (AMAZON_LINUX_2023, UBUNTU_24_04, WINDOWS_SERVER_2019)}
 
 _GRAVITON = re.compile(r"^[a-z]+\d+g")  # t4g, m7g, c7gn...: arm64 families
 
@@ -76,7 +88,17 @@ _INSTALL = {
 
 def web_server_user_data(image: ImageSpec, page: str = HELLO_PAGE) -> str:
     """Chapter 3's bootstrap script: install a web server, write the landing page, start it now
-    and at every boot."""
+    and at every boot (IIS on Windows: a PowerShell block, the page naming the computer)."""
+    if image.web_server == "iis":
+        windows_page = page.replace("$(hostname -f)", "$env:COMPUTERNAME")
+        return "\n".join([
+            "<powershell>",
+            "# cloudlabs: web server bootstrap (Windows Server, IIS)",
+            "Install-WindowsFeature -Name Web-Server -IncludeManagementTools",
+            f'Set-Content -Path C:\\inetpub\\wwwroot\\index.html -Value "{windows_page}"',
+            "</powershell>",
+            "",
+        ])
     return "\n".join(
         [
             "#!/bin/bash",

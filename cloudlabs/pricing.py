@@ -23,6 +23,7 @@ class _Model(BaseModel):
 
 class RegionPrices(_Model):
     ec2_instance_hour: dict[str, float]
+    ec2_windows_instance_hour: dict[str, float] = {}  # Windows Server, license included
     ebs_gb_month: dict[str, float]
     public_ipv4_hour: float
     nat_gateway_hour: float
@@ -50,7 +51,7 @@ _PRICES = "a mapping of name to price in USD (numbers, 0 or more)"
 ALLOWED = {
     "asOf": "the date of the prices, as text", "currency": "USD", "source": "where the prices come from, as text",
     "hoursPerMonth": "a number (AWS uses 730)", "regions": "a mapping of AWS region to its prices",
-    "ec2InstanceHour": _PRICES, "ebsGbMonth": _PRICES, "loadBalancerHour": _PRICES, "rdsInstanceHour": _PRICES,
+    "ec2InstanceHour": _PRICES, "ec2WindowsInstanceHour": _PRICES, "ebsGbMonth": _PRICES, "loadBalancerHour": _PRICES, "rdsInstanceHour": _PRICES,
     "rdsStorageGbMonth": _PRICES, "publicIpv4Hour": _PRICE, "natGatewayHour": _PRICE, "fargateVcpuHour": _PRICE,
     "fargateGbHour": _PRICE,
 }

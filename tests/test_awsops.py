@@ -39,6 +39,11 @@ def aws():
             os.environ[k] = v
 
 
+def linux_ami(ec2) -> str:
+    """A Linux image of moto's catalog (its first Amazon image may be Windows, which bills a license)."""
+    return next(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"] if i.get("Platform") != "windows")
+
+
 def vpc_nat_student(session, n: int, student: str, cohort: str = "fall26") -> dict[str, str]:
     """What the vpc-nat lab creates for one student: VPC, subnets, IGW, route tables, the SG pair,
     NAT gateway + EIP, bastion and web-dev."""
@@ -63,7 +68,7 @@ def vpc_nat_student(session, n: int, student: str, cohort: str = "fall26") -> di
                                        TagSpecifications=sp("security-group", "web-dev-SG"))["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": bastion_sg}]}])
-    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ami = linux_ami(ec2)
     instances = {}
     for host, subnet, group in (("bastion", public, bastion_sg), ("web-dev", private, web_sg)):
         instances[host] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
@@ -129,7 +134,7 @@ def test_stop_and_start_keep_the_work_and_leave_auto_scaling_instances_alone(aws
     b = vpc_nat_student(aws, 2, "u102")
     lamp_extras(aws, "u101", [a["private_subnet"]])
     ec2, rds = aws.client("ec2"), aws.client("rds")
-    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ami = linux_ami(ec2)
     member = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=a["private_subnet"],
                                TagSpecifications=[{"ResourceType": "instance", "Tags": tags("u101", "web-ASG-instance") + [
                                    {"Key": "aws:autoscaling:groupName", "Value": "u101-web-ASG"}]}])["Instances"][0]["InstanceId"]
@@ -188,3 +193,15 @@ def test_start_brings_the_outputs_up_to_date_and_says_so_when_it_cannot(aws, cap
     capsys.readouterr()
     assert main(["start", "demo", "--students", "s01"]) == 0
     assert "the stack outputs still show the old public IPs (the Pulumi CLI is not on PATH)" in capsys.readouterr().out
+
+
+def test_sweep_prices_a_windows_instance_with_its_license(aws):
+    """Chapter 3's Windows server left running bills the license with the hour."""
+    ec2 = aws.client("ec2")
+    a = vpc_nat_student(aws, 1, "u101")
+    windows = next(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"] if i.get("Platform") == "windows")
+    vm = ec2.run_instances(ImageId=windows, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=a["private_subnet"],
+                           TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                               {"Key": "cloudlabs:cohort", "Value": "fall26"}, {"Key": "cloudlabs:student", "Value": "u101"}]}])
+    (found,) = [x for x in Sweeper(aws, "fall26", load_prices(), REGION).find() if x.id == vm["Instances"][0]["InstanceId"]]
+    assert found.hourly == pytest.approx(0.0196)

@@ -120,3 +120,36 @@ def test_vpc_only_start_for_the_cli_and_boto3_assignment():
     assert f"--subnet-id {nets['SN-32'].id} --security-group-ids {group.id}" in out["cliExampleVm3"]
     assert "--key-name vockey" in out["cliExampleVm3"] and "HttpTokens=required" in out["cliExampleVm3"]
     assert ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0") in sg_rules(graph)
+
+
+# --- Windows Server (chapter 3, L2425) ---------------------------------------------------------------------
+
+WINDOWS = {"os": "windows-server-2019", "count": 2}
+
+
+def test_windows_servers_take_rdp_from_the_admin_cidr_only_and_serve_iis():
+    from .graphtools import sg_rules
+    graph = lab_graph("ec2-webserver", options=WINDOWS)
+    assert sg_rules(graph) == {
+        ("web-SG", "in", "tcp", 3389, 3389, "203.0.113.0/24"), ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0"),
+        ("web-SG", "out", "-1", None, None, "0.0.0.0/0")}  # no SSH at all, and no SSH between members
+    for vm in instances(graph).values():
+        assert vm.inputs["userData"].startswith("<powershell>") and "Install-WindowsFeature -Name Web-Server" in vm.inputs["userData"]
+        assert "Hello from $env:COMPUTERNAME" in vm.inputs["userData"]
+        assert vm.inputs["rootBlockDevice"]["volumeSize"] == 30 and vm.inputs["tags"]["cloudlabs:os"] == "windows"
+        assert vm.inputs["metadataOptions"]["httpTokens"] == "required"
+
+
+def test_windows_ami_is_looked_up_at_deploy_time_and_the_password_retrieval_is_explained():
+    graph = lab_graph("ec2-webserver", options=WINDOWS)
+    (ami,) = {vm.inputs["ami"] for vm in instances(graph).values()}
+    assert ami.startswith("ami-")
+    vm1 = graph.outputs["ec2-webserver"]["servers"]["VM1"]
+    assert "ssh" not in vm1 and vm1["rdp"].startswith(f"mstsc /v:{vm1['publicIp']}")
+    assert vm1["password"].startswith("aws ec2 get-password-data --instance-id i-") and "--priv-launch-key vockey.pem" in vm1["password"]
+
+
+def test_windows_is_priced_with_its_license():
+    from labctl.analysis.cost import estimate
+    items = {i.item: i.unit_price for i in estimate(lab_graph("ec2-webserver", options=WINDOWS)).items}
+    assert items["t3.micro Windows instance"] == 0.0196 and "t3.micro instance" not in items

@@ -16,24 +16,27 @@ class Ec2WebserverOptions(LabOptions):
     count: int = Field(2, ge=0, le=6, description="a whole number of web servers from 0 to 6 (0: the VPC and the "
                                                   "security group only, for the CLI and boto3 deployments of the "
                                                   "chapter 3 assignment, L2559-2635)")
-    os: Literal["amazon-linux-2023", "ubuntu-24.04", "alternate"] = Field(
+    os: Literal["amazon-linux-2023", "ubuntu-24.04", "alternate", "windows-server-2019"] = Field(
         "amazon-linux-2023",
-        description="amazon-linux-2023, ubuntu-24.04, or alternate (VM1 Amazon Linux, VM2 Ubuntu, ... as in the coursework)",
+        description="amazon-linux-2023, ubuntu-24.04, alternate (VM1 Amazon Linux, VM2 Ubuntu, ... as in the coursework), "
+                    "or windows-server-2019 (the book's Windows server, L2425: RDP from the admin CIDR, IIS)",
     )
 
 
 def expected_paths(stage: str, options: Ec2WebserverOptions) -> list[Expect]:
     web = allow if stage == "solution" else deny
+    windows = options.os == "windows-server-2019"
+    port, way = (3389, "RDP") if windows else (22, "ssh")
     paths: list[Expect] = []
     for i in range(1, options.count + 1):
         vm = f"VM{i}"
         paths += [
-            allow(ADMIN, vm, 22, f"ssh into {vm} from the admin CIDR"),
-            deny(INTERNET, vm, 22, "SSH from anywhere else is refused"),
+            allow(ADMIN, vm, port, f"{way} into {vm} from the admin CIDR"),
+            deny(INTERNET, vm, port, f"{way.upper()} from anywhere else is refused"),
             web(INTERNET, vm, 80, f"browse http://<{vm} public IP>/" + ("" if stage == "solution" else ": it fails, why?")),
             allow(vm, INTERNET, 443, "the user data downloads the web server package"),
         ]
-    if options.count >= 2:
+    if options.count >= 2 and not windows:
         paths.append(allow("VM1", "VM2", 22, "ssh from VM1 into VM2 with the key copied to VM1 (L11127)"))
     return paths
 
@@ -68,11 +71,13 @@ LAB = LabDefinition(
     layout=default_like_layout,
     expected_paths=expected_paths,
     probes=probes,
-    cost_variants={"with `count: 1`": {"count": 1}, "with `count: 6`": {"count": 6}},
+    cost_variants={"with `count: 1`": {"count": 1}, "with `count: 6`": {"count": 6},
+                   "with `os: windows-server-2019` (license included)": {"os": "windows-server-2019"}},
     outputs=(
         Output("vpcId", "id", "the VPC"),
         Output("vpcCidr", "address", "the VPC's IPv4 block (10.N.0.0/16)"),
-        Output("servers", "mapping", "per VM: OS, subnet, public and private IP, url, ssh command", SERVERS),
+        Output("servers", "mapping", "per VM: OS, subnet, public and private IP, url, ssh command (Windows: the RDP "
+                                     "command and the one that decrypts the Administrator password)", SERVERS),
         Output("urls", "list", "every server's page", SERVERS),
         Output("metadataCommands", "list", "chapter 4's instance-metadata questions with the IMDSv2 token"),
         Output("assignment", "text", "which VM goes where, by console, AWS CLI or boto3 (L2559)", VPC_ONLY),

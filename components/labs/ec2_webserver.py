@@ -8,14 +8,14 @@ import pulumi
 import pulumi_aws as aws
 
 from cloudlabs.labs.ec2_webserver import Ec2WebserverOptions
-from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, ImageSpec
+from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, WINDOWS_SERVER_2019, ImageSpec
 from cloudlabs.metadata import metadata_commands
 
 from cloudlabs.labs import ec2_webserver
 
 from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs, region_zones
-from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
+from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, RDP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
 from .base import LabArgs, LabComponent
 
 
@@ -46,20 +46,23 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
         vpc = LabVpc(f"{name}-vpc", LabVpcArgs(
             plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type), all_zones=region_zones(),
             instance_subnets=tuple(s.name for s in plan.public_subnets[:options.count])), opts=self.child)
-        rules = [inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR")]
+        windows = options.os == WINDOWS_SERVER_2019.key
+        admin = "RDP" if windows else "SSH"  # the book's Windows server is reached over RDP (L2445)
+        rules = [inbound(RDP if windows else SSH, ctx.admin_cidr, f"{admin} from the admin CIDR")]
         if ctx.stage == "solution":
             rules.append(inbound(HTTP, ANYWHERE, "HTTP from anywhere"))
         rules.append(outbound(ALL_TRAFFIC, ANYWHERE, "all outbound"))
         group = LabSecurityGroup(
             f"{name}-web-sg",
-            LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description="VM1-VM6: SSH from the admin CIDR, HTTP",
+            LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description=f"VM1-VM6: {admin} from the admin CIDR, HTTP",
                                  rules=rules, context=ctx, group_name="web-SG"),
             opts=self.child,
         )
-        aws.vpc.SecurityGroupIngressRule(  # refers to the group itself: added once the group exists
-            f"{name}-web-sg-in-ssh-from-web-sg", security_group_id=group.id, ip_protocol="tcp", from_port=22, to_port=22,
-            referenced_security_group_id=group.id, description="SSH between the servers of this group",
-            tags=ctx.tags("web-SG/ssh-from-web-SG"), opts=pulumi.ResourceOptions(parent=group))
+        if not windows:
+            aws.vpc.SecurityGroupIngressRule(  # refers to the group itself: added once the group exists
+                f"{name}-web-sg-in-ssh-from-web-sg", security_group_id=group.id, ip_protocol="tcp", from_port=22,
+                to_port=22, referenced_security_group_id=group.id, description="SSH between the servers of this group",
+                tags=ctx.tags("web-SG/ssh-from-web-SG"), opts=pulumi.ResourceOptions(parent=group))
 
         images = server_images(options)
         if not images:
@@ -72,7 +75,8 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
             server = WebServer(
                 f"{name}-vm{i + 1}",
                 InstanceArgs(subnet_id=vpc.subnets[subnet.name].id, security_group_ids=[group.id], ami=amis[image.key],
-                             context=ctx, host_name=host, image=image, public=True),
+                             context=ctx, host_name=host, image=image, public=True,
+                             extra_tags={"cloudlabs:os": "windows"} if image is WINDOWS_SERVER_2019 else {}),
                 opts=self.child,
             )
             servers[host] = {
@@ -81,14 +85,30 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
                 "publicIp": server.public_ip,
                 "privateIp": server.private_ip,
                 "url": server.url,
-                "ssh": server.ssh,
             }
+            if image is WINDOWS_SERVER_2019:
+                servers[host].update(self._windows_access(server, ctx))
+            else:
+                servers[host]["ssh"] = server.ssh
         return {
             "vpcId": vpc.vpc_id,
             "vpcCidr": str(plan.cidr),
             "servers": servers,
             "urls": [s["url"] for s in servers.values()],
             "metadataCommands": metadata_commands(),
+        }
+
+    @staticmethod
+    def _windows_access(server: WebServer, ctx: Any) -> dict[str, Any]:
+        """The book's way in (L2450-2475): RDP as Administrator, with the password that AWS encrypts
+        with the key pair and the student decrypts with the private key (ready some minutes after
+        launch). The console's "Get Windows password" does the same."""
+        key = ctx.ssh_key_file or "<your key>.pem"
+        return {
+            "rdp": server.instance.public_ip.apply(lambda ip: f"mstsc /v:{ip}   (or any RDP client; user Administrator)"),
+            "password": server.instance.id.apply(
+                lambda instance: f"aws ec2 get-password-data --instance-id {instance} --priv-launch-key {key} "
+                                 "--query PasswordData --output text"),
         }
 
     def _vpc_only(self, plan, vpc: LabVpc, group: LabSecurityGroup, ctx) -> dict[str, Any]:

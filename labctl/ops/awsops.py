@@ -117,6 +117,13 @@ class Sweeper:
     def _left(self, tags: dict[str, str], kind: str, rid: str, **kw: Any) -> Leftover:
         return Leftover(tags.get(STUDENT_TAG, "?"), kind, rid, expires=tags.get(EXPIRES_TAG, ""), **kw)
 
+    def _instance_price(self, instance: dict[str, Any]) -> float | None:
+        """Windows instances bill the license with the hour (``Platform: windows``)."""
+        if self.p is None:
+            return None
+        windows = instance.get("Platform") == "windows"
+        return self._price(self.p.ec2_windows_instance_hour if windows else self.p.ec2_instance_hour, instance["InstanceType"])
+
     def _price(self, table: dict[str, float] | None, key: str) -> float | None:
         return None if table is None or key not in table else table[key]
 
@@ -137,7 +144,7 @@ class Sweeper:
                     if not mine(i) or i["State"]["Name"] in ("terminated", "shutting-down"):
                         continue
                     running = i["State"]["Name"] == "running"
-                    hourly = self._price(self.p.ec2_instance_hour if self.p else None, i["InstanceType"]) if running else 0.0
+                    hourly = self._instance_price(i) if running else 0.0
                     if hourly is not None and running and i.get("PublicIpAddress"):
                         hourly += ipv4 or 0
                     add(self._left(_tags(i.get("Tags")), "instance", i["InstanceId"], state=i["State"]["Name"],
@@ -257,7 +264,7 @@ class Sweeper:
                     if i["State"]["Name"] in ("terminated", "shutting-down"):
                         continue
                     running = i["State"]["Name"] == "running"
-                    hourly = self._price(self.p.ec2_instance_hour if self.p else None, i["InstanceType"]) if running else 0.0
+                    hourly = self._instance_price(i) if running else 0.0
                     hand("instance", i["InstanceId"], i["VpcId"], state=i["State"]["Name"], detail=i["InstanceType"],
                          hourly=hourly)
         for n in ec2.describe_nat_gateways(Filter=in_vpcs)["NatGateways"]:
