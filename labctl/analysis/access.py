@@ -17,10 +17,10 @@ from typing import Any
 from cloudlabs.access import AccessExpect, CorsAllows, ObjectRead
 from cloudlabs.catalog import LABS
 
+from labctl.analysis.reach import INTERNET_V4
 from labctl.offline.graph import Resource, StackGraph
 
 BUCKET = "aws:s3/bucket:Bucket"
-INTERNET_ADDRESS = "198.18.7.7"  # any address outside the admin CIDR (as the reachability checker uses)
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def _condition_holds(condition: dict[str, Any], requester: str, admin_cidr: str 
             if operator == "IpAddress" and key == "aws:SourceIp":
                 if requester == "endpoint":  # through a gateway endpoint the source is a private address
                     return False
-                source = IPv4Network(admin_cidr if requester == "admin" and admin_cidr else INTERNET_ADDRESS)
+                source = IPv4Network(admin_cidr if requester == "admin" and admin_cidr else str(INTERNET_V4))
                 ranges = [IPv4Network(v) for v in _list(values) if ip_network(v).version == 4]
                 if not any(source.subnet_of(r) for r in ranges):
                     return False

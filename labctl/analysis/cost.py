@@ -110,11 +110,9 @@ class Estimator:
 
     def instance(self, r: Resource) -> None:
         itype = r.inputs["instanceType"]
-        if (r.inputs.get("tags") or {}).get("cloudlabs:os") == "windows":
-            self.add(r, f"{itype} Windows instance", 1, "instance",
-                     self.price(self.p.ec2_windows_instance_hour, itype, "Windows EC2 instance"))
-        else:
-            self.add(r, f"{itype} instance", 1, "instance", self.price(self.p.ec2_instance_hour, itype, "EC2 instance"))
+        windows = (r.inputs.get("tags") or {}).get("cloudlabs:os") == "windows"  # the license bills by the hour
+        kind, table = ("Windows instance", self.p.ec2_windows_instance_hour) if windows else ("instance", self.p.ec2_instance_hour)
+        self.add(r, f"{itype} {kind}", 1, "instance", self.price(table, itype, f"EC2 {kind}"))
         root = r.inputs.get("rootBlockDevice") or {}
         self.storage(r, root.get("volumeSize", 8), root.get("volumeType", "gp3"))
         if r.outputs.get("publicIp") or r.inputs.get("associatePublicIpAddress"):

@@ -13,9 +13,8 @@ from cloudlabs.profiles import profile_path
 
 from labctl.analysis.batch import render_files
 from labctl.analysis.drift import Drift, drift
-from labctl.cli.common import BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, error, targets_argument, write_text
-from labctl.cli.live import clients, live_arguments, read_all, select
-from labctl.cli.rendering import check_outputs
+from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
+from labctl.cli.live import live_arguments, read_all, run_live
 from labctl.offline.graphcache import GraphCache, cache_dir
 
 
@@ -31,16 +30,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    try:
-        selected = select(args)
-        check_outputs(args)
-    except (*BAD_INPUT, ValueError) as exc:
-        return bad_input(exc)
-    try:
-        with clients(args, selected, "drift") as factories:
-            return _drift(args, out, selected, factories)
-    except ValueError as exc:  # no credentials, or regions mixed
-        return bad_input(exc)
+    return run_live(args, "drift", lambda selected, factories: _drift(args, out, selected, factories))
 
 
 def _drift(args: argparse.Namespace, out: Console, selected: dict, factories: dict) -> int:

@@ -14,10 +14,8 @@ from rich.table import Table
 from cloudlabs.catalog import LABS
 
 from labctl.analysis.grading import StudentGrade, grade
-from labctl.cli.common import (BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, error, targets_argument,
-                               write_text)
-from labctl.cli.live import clients, live_arguments, read_all, select
-from labctl.cli.rendering import check_outputs
+from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
+from labctl.cli.live import live_arguments, read_all, run_live
 
 STAGES = sorted({stage for lab in LABS.values() for stage in lab.stages})
 
@@ -38,21 +36,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    try:
-        selected = select(args)
-        check_outputs(args)
-        if args.csv_file not in (None, "-"):
-            from pathlib import Path
-
-            from cloudlabs.writing import check_output_file
-            check_output_file(Path(args.csv_file), "--csv")
-    except (*BAD_INPUT, ValueError) as exc:
-        return bad_input(exc)
-    try:
-        with clients(args, selected, "grade") as factories:
-            return _grade(args, out, selected, factories)
-    except ValueError as exc:  # no credentials, or regions mixed
-        return bad_input(exc)
+    return run_live(args, "grade", lambda selected, factories: _grade(args, out, selected, factories))
 
 
 def _grade(args: argparse.Namespace, out: Console, selected: dict, factories: dict) -> int:

@@ -8,12 +8,13 @@ import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from cloudlabs.settings import StackSettings, load_all_stack_settings
 
 from labctl.cli import arguments, runners
-from labctl.cli.common import emulate_argument
+from labctl.cli.common import BAD_INPUT, bad_input, emulate_argument
+from labctl.cli.rendering import check_outputs
 from labctl.cli.selection import resolve_targets, select_students
 from labctl.offline.graph import StackGraph
 from labctl.offline.render import settings_summary
@@ -43,18 +44,42 @@ def select(args: argparse.Namespace) -> dict[Path, StackSettings]:
 
 @contextlib.contextmanager
 def clients(args: argparse.Namespace, selected: dict[Path, StackSettings], command: str) -> Iterator[dict[str, Any]]:
-    """One client factory per region; ValueError (bad input) without credentials or a region.
-    With --emulate, the sandbox's account (one region at a time)."""
+    """One client factory per region (with --emulate, the sandbox's account, one region at a
+    time). Only the setup's own ValueErrors (no credentials, mixed regions) are bad input."""
     regions = sorted({s.region for s in selected.values()})
     if not getattr(args, "emulate", False):
-        yield {region: runners.make_live_client(region, command, args.endpoint_url) for region in regions}
+        try:
+            factories = {region: runners.make_live_client(region, command, args.endpoint_url) for region in regions}
+        except ValueError as exc:
+            raise SetupError(str(exc)) from exc
+        yield factories
         return
     from labctl.offline.render import render_file
     from labctl.ops.sandbox import Store, account
     if len(regions) != 1:
-        raise ValueError(f"the selected stacks span regions {', '.join(regions)}; select one region at a time")
+        raise SetupError(f"the selected stacks span regions {', '.join(regions)}; select one region at a time")
     with account(Store(runners.STATE_DIR / "sandbox"), regions[0], render_file) as session:
         yield {regions[0]: session.client}
+
+
+class SetupError(ValueError):
+    """The live reads cannot start (credentials, regions): bad input, nothing read."""
+
+
+def run_live(args: argparse.Namespace, command: str,
+             body: Callable[[dict[Path, StackSettings], dict[str, Any]], int]) -> int:
+    """grade and drift: select and check everything (bad input: exit 2), then ``body`` with the
+    selected settings and one client factory per region."""
+    try:
+        selected = select(args)
+        check_outputs(args)
+    except BAD_INPUT as exc:
+        return bad_input(exc)
+    try:
+        with clients(args, selected, command) as factories:
+            return body(selected, factories)
+    except SetupError as exc:
+        return bad_input(exc)
 
 
 def read_all(selected: dict[Path, StackSettings], factories: dict[str, Any], jobs: int,

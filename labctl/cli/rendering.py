@@ -50,6 +50,8 @@ def check_outputs(args: argparse.Namespace) -> None:
         check_output_file(Path(args.json_file), "--json")
     if getattr(args, "markdown", None) not in (None, "-"):
         check_output_file(Path(args.markdown), "--markdown")
+    if getattr(args, "csv_file", None) not in (None, "-"):
+        check_output_file(Path(args.csv_file), "--csv")
 
 
 def render_targets(args: argparse.Namespace, validate: bool) -> Rendered | int:
