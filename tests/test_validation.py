@@ -27,6 +27,9 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("ec2-webserver", "solution", {"count": 0}),
     ("access-control", "starter", {"parts": ["coursework"]}),
     ("access-control", "solution", {"parts": ["coursework"]}),
+    ("ec2-webserver", "solution", {"os": "windows-server-2019"}),
+    ("ssh-access", "solution", {"key": "existing"}),
+    ("ssh-access", "solution", {"algorithm": "ED25519"}),
 ]
 
 
