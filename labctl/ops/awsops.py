@@ -117,12 +117,18 @@ class Sweeper:
     def _left(self, tags: dict[str, str], kind: str, rid: str, **kw: Any) -> Leftover:
         return Leftover(tags.get(STUDENT_TAG, "?"), kind, rid, expires=tags.get(EXPIRES_TAG, ""), **kw)
 
-    def _instance_price(self, instance: dict[str, Any]) -> float | None:
-        """Windows instances bill the license with the hour (``Platform: windows``)."""
+    def _instance_hourly(self, instance: dict[str, Any]) -> float | None:
+        """What a running instance bills by the hour: its type (Windows with the license,
+        ``Platform: windows``) and its public IPv4 address; a stopped one, nothing."""
+        if instance["State"]["Name"] != "running":
+            return 0.0
         if self.p is None:
             return None
         windows = instance.get("Platform") == "windows"
-        return self._price(self.p.ec2_windows_instance_hour if windows else self.p.ec2_instance_hour, instance["InstanceType"])
+        price = self._price(self.p.ec2_windows_instance_hour if windows else self.p.ec2_instance_hour, instance["InstanceType"])
+        if price is not None and instance.get("PublicIpAddress"):
+            price += self.p.public_ipv4_hour
+        return price
 
     def _price(self, table: dict[str, float] | None, key: str) -> float | None:
         return None if table is None or key not in table else table[key]
@@ -143,12 +149,8 @@ class Sweeper:
                 for i in r["Instances"]:
                     if not mine(i) or i["State"]["Name"] in ("terminated", "shutting-down"):
                         continue
-                    running = i["State"]["Name"] == "running"
-                    hourly = self._instance_price(i) if running else 0.0
-                    if hourly is not None and running and i.get("PublicIpAddress"):
-                        hourly += ipv4 or 0
                     add(self._left(_tags(i.get("Tags")), "instance", i["InstanceId"], state=i["State"]["Name"],
-                                   detail=i["InstanceType"], hourly=hourly))
+                                   detail=i["InstanceType"], hourly=self._instance_hourly(i)))
         for n in ec2.describe_nat_gateways(Filter=cohort_filter)["NatGateways"]:
             if mine(n) and n["State"] not in ("deleted", "deleting"):
                 add(self._left(_tags(n.get("Tags")), "NAT gateway", n["NatGatewayId"], state=n["State"],
@@ -263,10 +265,8 @@ class Sweeper:
                 for i in r["Instances"]:
                     if i["State"]["Name"] in ("terminated", "shutting-down"):
                         continue
-                    running = i["State"]["Name"] == "running"
-                    hourly = self._instance_price(i) if running else 0.0
                     hand("instance", i["InstanceId"], i["VpcId"], state=i["State"]["Name"], detail=i["InstanceType"],
-                         hourly=hourly)
+                         hourly=self._instance_hourly(i))
         for n in ec2.describe_nat_gateways(Filter=in_vpcs)["NatGateways"]:
             if n["State"] in ("deleted", "deleting", "failed"):
                 continue
@@ -303,11 +303,8 @@ class Sweeper:
             for r in page["Reservations"]:
                 for i in r["Instances"]:
                     if i["State"]["Name"] not in ("terminated", "shutting-down") and ("instance", i["InstanceId"]) not in found:
-                        running = i["State"]["Name"] == "running"
                         add(Leftover("account", "instance", i["InstanceId"], state=i["State"]["Name"],
-                                     detail=f"added by hand: {i['InstanceType']}",
-                                     hourly=self._price(self.p.ec2_instance_hour if self.p else None, i["InstanceType"])
-                                     if running else 0.0))
+                                     detail=f"added by hand: {i['InstanceType']}", hourly=self._instance_hourly(i)))
         for a in ec2.describe_addresses()["Addresses"]:
             if ("Elastic IP", a["AllocationId"]) not in found:
                 add(Leftover("account", "Elastic IP", a["AllocationId"], detail=f"added by hand: {a.get('PublicIp', '')}",
