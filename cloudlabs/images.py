@@ -146,13 +146,18 @@ def builtin_web_server_user_data(page: str = HELLO_PAGE, port: int = 80) -> str:
     )
 
 
-def docker_containers_user_data(ports: tuple[int, ...], image: str = "nginx") -> str:
-    """Chapter 5 coursework: Docker on the instance and one nginx container per host port."""
+def docker_containers_user_data(ports: tuple[int, ...], image: str = "nginx", mongodb_port: int | None = None) -> str:
+    """Chapter 5 coursework: Docker on the instance and one nginx container per host port (and,
+    for the TCP analysis, the book's MongoDB container on its native port)."""
     runs = [f"docker run -d --restart unless-stopped --name web-{port} -p {port}:80 {image}" for port in ports]
+    what = f"{len(ports)} {image} containers on ports {', '.join(map(str, ports))}"
+    if mongodb_port is not None:
+        runs.append(f"docker run -d --restart unless-stopped --name mongodb1 -p {mongodb_port}:27017 mongo")
+        what += f" and MongoDB on {mongodb_port}"
     return "\n".join(
         [
             "#!/bin/bash",
-            f"# cloudlabs: {len(ports)} {image} containers on ports {', '.join(map(str, ports))} (chapter 5 coursework)",
+            f"# cloudlabs: {what} (chapter 5 coursework)",
             "set -euxo pipefail",
             "until dnf install -y docker; do sleep 30; done",
             "systemctl enable --now docker",

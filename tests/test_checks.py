@@ -19,6 +19,11 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("access-control", "ssh", {"parts": ["security-groups"]}),
     ("access-control", "starter", {"parts": ["coursework"]}),
     ("access-control", "solution", {"parts": ["coursework"]}),
+    ("access-control", "starter", {"parts": ["coursework-nacl"]}),
+    ("access-control", "ssh", {"parts": ["coursework-nacl"]}),
+    ("access-control", "solution", {"parts": ["security-groups", "containers", "coursework-nacl"]}),
+    ("access-control", "starter", {"parts": ["tcp-analysis"]}),
+    ("access-control", "solution", {"parts": ["tcp-analysis"]}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

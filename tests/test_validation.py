@@ -30,7 +30,13 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("ec2-webserver", "solution", {"os": "windows-server-2019"}),
     ("ssh-access", "solution", {"key": "existing"}),
     ("ssh-access", "solution", {"algorithm": "ED25519"}),
+    ("access-control", "starter", {"parts": ["coursework-nacl"]}),
+    ("access-control", "solution", {"parts": ["security-groups", "containers", "coursework-nacl"]}),
+    ("access-control", "solution", {"parts": ["tcp-analysis"]}),
 ]
+# Every variant the catalog prices is one an instructor may deploy: each passes AWS's schemas too.
+VARIANTS += [(key, "solution", dict(options)) for key, lab in LABS.items() for options in lab.cost_variants.values()
+             if (key, "solution", dict(options)) not in VARIANTS]
 
 
 @pytest.fixture(scope="module")

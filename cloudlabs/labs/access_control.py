@@ -11,15 +11,23 @@ from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny, ping
 
 CONTAINER_PORTS = (8081, 8082, 8083)
+# Chapter 5's "access control with security groups and TCP analysis" (L4311): two nginx
+# containers per host and a MongoDB container each, reached on its native driver port.
+TCP_ANALYSIS_PORTS = {"VM2": (8081, 8082), "VM3": (8083, 8084)}
+MONGODB_PORT = 27017
 
-AccessControlPart = Literal["nacl", "security-groups", "containers", "coursework"]
+AccessControlPart = Literal["nacl", "security-groups", "containers", "coursework", "coursework-nacl", "tcp-analysis"]
+# The chapter's three assignments each build VM1-VM3 (the book's names): one at a time.
+ASSIGNMENTS = ("coursework", "coursework-nacl", "tcp-analysis")
 
 
 class AccessControlOptions(LabOptions):
     parts: tuple[AccessControlPart, ...] = Field(
         ("nacl", "security-groups", "containers"), min_length=1, strict=False,
-        description="a non-empty list of parts, each once: nacl, security-groups, containers, coursework "
-                    "(chapter 5's VM1 in SN-0 and VM2/VM3 in SN-80, L4233)",
+        description="a non-empty list of parts, each once: nacl, security-groups, containers, and at most one of "
+                    "chapter 5's assignments (VM1 in SN-0, VM2/VM3 in SN-80): coursework (security groups, L4283), "
+                    "coursework-nacl (the same with NACLs, L4250; not with nacl: both own SN-0's NACL), "
+                    "tcp-analysis (nginx and MongoDB containers, L4311)",
     )
 
     @field_validator("parts")
@@ -27,6 +35,11 @@ class AccessControlOptions(LabOptions):
     def _each_once(cls, parts: tuple[str, ...]) -> tuple[str, ...]:
         if len(set(parts)) != len(parts):
             raise ValueError("a part is listed twice")
+        chosen = [p for p in parts if p in ASSIGNMENTS]
+        if len(chosen) > 1:
+            raise ValueError(f"{' and '.join(chosen)} both build VM1-VM3: choose one assignment at a time")
+        if "nacl" in parts and "coursework-nacl" in parts:
+            raise ValueError("nacl and coursework-nacl both give SN-0 a NACL of their own: choose one")
         return parts
 
 
@@ -63,6 +76,50 @@ def expected_paths(stage: str, options: AccessControlOptions) -> list[Expect]:
             ping(INTERNET, "VM3", False, "only VM1 may ping VM2 and VM3"),
             allow("VM2", INTERNET, 443, "docker pulls the nginx image"),
         ]
+    if "coursework-nacl" in options.parts:
+        paths += _coursework_nacl_paths(stage)
+        if "containers" in options.parts:
+            paths.append(deny("VM-DOCKER", "VM2", CONTAINER_PORTS[0], "inside the VPC only VM1 reaches the containers: "
+                              "SN-80's NACL denies the VPC's other TCP (150) before the replies' rule (200)"))
+    if "tcp-analysis" in options.parts:
+        paths += _tcp_analysis_paths(stage)
+    return paths
+
+
+def _coursework_nacl_paths(stage: str) -> list[Expect]:
+    """L4250-4282: the temporary group lets everything in from the admin and the VPC, so the
+    NACLs of SN-0 and SN-80 alone decide."""
+    ssh = allow if stage != "starter" else deny
+    done = stage == "solution"
+    return [
+        *(ssh(ADMIN, vm, 22, f"ssh into {vm}: inbound 22 and the reply on ephemeral ports, in its subnet's NACL")
+          for vm in ("VM1", "VM2", "VM3")),
+        ping("VM1", "VM2", done, "ping VM2 from VM1: ICMP out of SN-0 and into SN-80, and the replies back"),
+        ping("VM1", "VM3", done, "ping VM3 from VM1"),
+        (allow if done else deny)("VM1", "VM2", CONTAINER_PORTS[0], "curl VM2:8081 from VM1"),
+        (allow if done else deny)("VM1", "VM3", CONTAINER_PORTS[-1], "curl VM3:8083 from VM1"),
+        ping(ADMIN, "VM2", False, "only VM1 pings VM2 and VM3: the group lets the admin's ICMP in, the NACL does not"),
+        deny(INTERNET, "VM2", CONTAINER_PORTS[0], "the replies' rule admits 1024-65535 from anywhere (stateless); "
+                                                  "the temporary group keeps the world out"),
+        allow("VM2", INTERNET, 443, "Docker and nginx are downloaded at boot (SN-80's NACL, every stage)"),
+    ]
+
+
+def _tcp_analysis_paths(stage: str) -> list[Expect]:
+    """The table of L4331-4348, each line a path; before it (`starter`) only SSH works."""
+    opened = allow if stage != "starter" else deny
+    paths = [allow(ADMIN, vm, 22, f"the administrator SSHes to {vm}'s public address") for vm in ("VM1", "VM2", "VM3")]
+    paths.append(ping(ADMIN, "VM1", stage != "starter", "ping and traceroute VM1's public address"))
+    for vm, ports in TCP_ANALYSIS_PORTS.items():
+        for port in (*ports, MONGODB_PORT):
+            paths.append(opened(ADMIN, vm, port, f"the administrator browses {vm}:{port}"))
+            paths.append(opened("VM1", vm, port, f"curl {vm}:{port} from VM1"))
+        paths.append(ping("VM1", vm, stage != "starter", f"ping {vm}'s private address from VM1"))
+    paths += [
+        deny(INTERNET, "VM2", MONGODB_PORT, "MongoDB only from the administrator and VM1"),
+        ping(ADMIN, "VM2", False, "the table lets the administrator ping VM1 only"),
+        deny("VM2", "VM3", TCP_ANALYSIS_PORTS["VM3"][0], "VM3's containers admit VM1, not VM2"),
+    ]
     return paths
 
 
@@ -75,7 +132,8 @@ LAB = LabDefinition(
     summary=(
         "A default-like VPC with three parts (option `parts`, default all): SN-0 with its own network ACL and an "
         "instance in it; an instance protected by SG-01 (HTTP in, ICMP out) and SG-02 (SSH from the admin CIDR) "
-        "together; an instance running three nginx containers on 8081-8083 behind one rule for the range"
+        "together; an instance running three nginx containers on 8081-8083 behind one rule for the range; "
+        "or one of the chapter's three assignments with VM1-VM3 (security groups, NACLs, the TCP analysis)"
     ),
     stages={
         "starter": "the NACL denies everything; the SG instance has only the VPC's default group; no rule for the "
@@ -88,7 +146,9 @@ LAB = LabDefinition(
     layout=default_like_layout,
     expected_paths=expected_paths,
     probed_from_inside=True,
-    cost_variants={"with the `coursework` part too": {"parts": ["nacl", "security-groups", "containers", "coursework"]}},
+    cost_variants={"with the `coursework` part too": {"parts": ["nacl", "security-groups", "containers", "coursework"]},
+                   "the `coursework-nacl` assignment alone": {"parts": ["coursework-nacl"]},
+                   "the `tcp-analysis` assignment alone": {"parts": ["tcp-analysis"]}},
     outputs=(
         Output("vpcId", "id", "the VPC"),
         Output("vpcCidr", "address", "the VPC's IPv4 block"),
@@ -98,5 +158,9 @@ LAB = LabDefinition(
                "part containers"),
         Output("coursework", "mapping", "VM1-VM3's addresses and ssh commands, and the curl/ping tests to run from VM1",
                "part coursework"),
+        Output("courseworkNacl", "mapping", "VM1-VM3's addresses and ssh commands, both NACLs' rules, and the "
+               "curl/ping tests to run from VM1", "part coursework-nacl"),
+        Output("tcpAnalysis", "mapping", "VM1-VM3's addresses and ssh commands, the container URLs to browse and "
+               "curl, the Wireshark filter for VM2's MongoDB", "part tcp-analysis"),
     ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Literal
 
-from cloudlabs.labs.access_control import CONTAINER_PORTS, AccessControlOptions
+from cloudlabs.labs.access_control import CONTAINER_PORTS, MONGODB_PORT, TCP_ANALYSIS_PORTS, AccessControlOptions
 from cloudlabs.images import AMAZON_LINUX_2023, docker_containers_user_data
 
 from cloudlabs.labs import access_control
@@ -14,7 +14,7 @@ from ..context import LabContext
 from ..nacl import EPHEMERAL, LabNetworkAcl, LabNetworkAclArgs, NaclRule
 from ..network import LabVpc, LabVpcArgs
 from ..security import (
-    ALL_TRAFFIC, ANYWHERE, HTTP, HTTPS, ICMP_ALL, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound, tcp,
+    ALL_TRAFFIC, ANYWHERE, HTTP, HTTPS, ICMP_ALL, SSH, LabSecurityGroup, LabSecurityGroupArgs, Ports, inbound, outbound, tcp,
 )
 from .base import LabArgs, LabComponent
 
@@ -35,6 +35,38 @@ NACL_STAGES["solution"] = NACL_STAGES["ssh"] + (
 )
 
 
+# Chapter 5's NACL assignment (L4250): SN-0 holds VM1 (the tester), SN-80 holds VM2 and VM3 with
+# their containers. Peers: the admin CIDR, or the other subnet by its book name.
+# (subnet, direction, rule number, ports, peer: a CIDR, "VPC", a subnet's book name or ADMIN_CIDR, action)
+CourseworkRule = tuple[str, Literal["inbound", "outbound"], int, Ports, Any, Literal["allow", "deny"]]
+COURSEWORK_BOOT: tuple[CourseworkRule, ...] = (
+    # SN-80's hosts install Docker and pull nginx at boot, in every stage: HTTPS out and the replies
+    # in on ephemeral ports (from anywhere: NACLs are stateless and cannot tell a reply from a new
+    # connection). Before that rule, one denying TCP from the rest of the VPC, so that inside
+    # the VPC only what the rules above it allow (VM1's curl, rule 100) reaches SN-80.
+    ("SN-80", "inbound", 150, tcp(0, 65535, label="all TCP"), "VPC", "deny"),
+    ("SN-80", "inbound", 200, EPHEMERAL_TCP, ANYWHERE, "allow"),
+    ("SN-80", "outbound", 200, HTTPS, ANYWHERE, "allow"),
+)
+COURSEWORK_SSH: tuple[CourseworkRule, ...] = tuple((subnet, *rule) for subnet in ("SN-0", "SN-80") for rule in (
+    ("inbound", 10, SSH, ADMIN_CIDR, "allow"),            # the administrator's SSH in...
+    ("outbound", 10, EPHEMERAL_TCP, ADMIN_CIDR, "allow"),  # ...and its replies
+))
+CONTAINERS_TCP = tcp(CONTAINER_PORTS[0], CONTAINER_PORTS[-1], label=f"containers {CONTAINER_PORTS[0]}-{CONTAINER_PORTS[-1]}")
+COURSEWORK_TESTS: tuple[CourseworkRule, ...] = (
+    ("SN-0", "outbound", 100, CONTAINERS_TCP, "SN-80", "allow"),   # VM1 curls the containers...
+    ("SN-80", "inbound", 100, CONTAINERS_TCP, "SN-0", "allow"),
+    ("SN-80", "outbound", 100, EPHEMERAL_TCP, "SN-0", "allow"),    # ...and the pages come back
+    ("SN-0", "inbound", 100, EPHEMERAL_TCP, "SN-80", "allow"),
+    ("SN-0", "outbound", 110, ICMP_ALL, "SN-80", "allow"),         # VM1 pings: the echo request...
+    ("SN-80", "inbound", 110, ICMP_ALL, "SN-0", "allow"),
+    ("SN-80", "outbound", 110, ICMP_ALL, "SN-0", "allow"),         # ...and the echo reply
+    ("SN-0", "inbound", 110, ICMP_ALL, "SN-80", "allow"),
+)
+COURSEWORK_NACL_STAGES = {"starter": COURSEWORK_BOOT, "ssh": COURSEWORK_BOOT + COURSEWORK_SSH,
+                          "solution": COURSEWORK_BOOT + COURSEWORK_SSH + COURSEWORK_TESTS}
+
+
 def _url(port: int, prefix: str = "") -> Callable[[str], str]:
     """The URL of a container port on a host's address (with a command in front, e.g. ``curl ``)."""
     return lambda ip: f"{prefix}http://{ip}:{port}/"
@@ -47,6 +79,10 @@ def nacl_rules(stage: str, ctx: LabContext) -> list[NaclRule]:
 
 def describe(rule: NaclRule) -> str:
     return f"{rule.direction} {rule.number} {rule.ports} {rule.cidr} {rule.action}"
+
+
+def _servers(hosts: dict[str, WebServer]) -> dict[str, Any]:
+    return {h: {"privateIp": s.private_ip, "publicIp": s.public_ip, "ssh": s.ssh} for h, s in hosts.items()}
 
 
 class AccessControlLab(LabComponent[AccessControlOptions]):
@@ -78,7 +114,92 @@ class AccessControlLab(LabComponent[AccessControlOptions]):
             outputs["containers"] = self._containers_part(name, ctx, vpc, ami)
         if "coursework" in options.parts:
             outputs["coursework"] = self._coursework_part(name, ctx, vpc, ami)
+        if "coursework-nacl" in options.parts:
+            outputs["courseworkNacl"] = self._coursework_nacl_part(name, ctx, vpc, ami)
+        if "tcp-analysis" in options.parts:
+            outputs["tcpAnalysis"] = self._tcp_analysis_part(name, ctx, vpc, ami)
         return outputs
+
+    def _coursework_nacl_part(self, name: str, ctx: LabContext, vpc: LabVpc, ami) -> dict[str, Any]:
+        """Chapter 5's assignment with NACLs (L4250-4282): VM1 in SN-0, VM2 and VM3 in SN-80 with
+        three nginx containers each, behind a temporary group that lets everything in from the
+        admin CIDR and the VPC (the book's allows all traffic from anywhere; the world stays out),
+        so that SN-0's and SN-80's NACLs decide. `starter`: the NACLs hold only what SN-80's hosts
+        need to boot; `ssh` adds the administrator's SSH; `solution` VM1's ping and curl."""
+        cidrs: dict[str, Any] = {subnet: vpc.plan.subnet(subnet).cidr for subnet in ("SN-0", "SN-80")}
+        rules: dict[str, list[NaclRule]] = {subnet: [] for subnet in cidrs}
+        cidrs.update({"VPC": vpc.plan.cidr, ADMIN_CIDR: ctx.admin_cidr})
+        for subnet, direction, number, ports, peer, action in COURSEWORK_NACL_STAGES[ctx.stage]:
+            rules[subnet].append(NaclRule(number, direction, ports, cidrs[peer] if isinstance(peer, str) else peer, action))
+        for subnet, subnet_rules in rules.items():
+            subnet_rules.sort(key=lambda r: (r.direction, r.number))
+            LabNetworkAcl(f"{name}-cw-nacl-{subnet.lower()}", LabNetworkAclArgs(
+                vpc_id=vpc.vpc_id, subnet_ids={subnet: vpc.subnets[subnet].id}, rules=subnet_rules, context=ctx,
+                acl_name=f"NACL-{subnet}"), opts=self.child)
+        temporary = LabSecurityGroup(f"{name}-cw-temp-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description="temporary: all traffic from the admin CIDR and the VPC, so the NACLs decide",
+            group_name="temporary-SG", context=ctx,
+            rules=[inbound(ALL_TRAFFIC, ctx.admin_cidr, "all traffic from the admin CIDR"),
+                   inbound(ALL_TRAFFIC, vpc.plan.cidr, "all traffic from inside the VPC", name="all-from-vpc"),
+                   outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]), opts=self.child)
+        hosts = self._assignment_hosts(f"{name}-cwn", ctx, vpc, ami, {"VM1": [temporary.id], "VM2": [temporary.id],
+                                                                      "VM3": [temporary.id]},
+                                       {vm: docker_containers_user_data(CONTAINER_PORTS) for vm in ("VM2", "VM3")})
+        return {
+            "servers": _servers(hosts),
+            "networkAcls": {f"NACL-{subnet}": [describe(r) for r in subnet_rules] for subnet, subnet_rules in rules.items()},
+            "testsFromVm1": [s.private_ip.apply(_url(port, "curl ")) for h, s in hosts.items() if h != "VM1"
+                             for port in CONTAINER_PORTS]
+                            + [s.private_ip.apply(lambda ip: f"ping -c 3 {ip}") for h, s in hosts.items() if h != "VM1"],
+        }
+
+    def _tcp_analysis_part(self, name: str, ctx: LabContext, vpc: LabVpc, ami) -> dict[str, Any]:
+        """Chapter 5's security groups and TCP analysis (L4311-4400): VM1 plain; VM2 runs nginx on
+        8081/8082 and MongoDB on 27017, VM3 nginx on 8083/8084 and MongoDB; the table's rules, one
+        group per VM. MongoDB's port is open to the admin CIDR and VM1 only, as the table says:
+        the lesson browses it over HTTP and captures the TCP conversation. `starter`: SSH only."""
+        started = ctx.stage != "starter"
+        vm1_rules = [inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR")]
+        if started:
+            vm1_rules.append(inbound(ICMP_ALL, ctx.admin_cidr, "ping and traceroute from the admin CIDR", name="icmp-admin"))
+        vm1_rules.append(outbound(ALL_TRAFFIC, ANYWHERE, "all outbound"))
+        vm1_sg = LabSecurityGroup(f"{name}-tcp-vm1-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description="VM1: SSH, ping and traceroute from the admin CIDR", group_name="VM1-SG",
+            context=ctx, rules=vm1_rules), opts=self.child)
+        groups: dict[str, list] = {"VM1": [vm1_sg.id]}
+        for vm, (low, high) in TCP_ANALYSIS_PORTS.items():
+            rules = [inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR")]
+            if started:
+                nginx = tcp(low, high, label=f"nginx containers {low}-{high}")
+                mongodb = tcp(MONGODB_PORT, label=f"MongoDB ({MONGODB_PORT})")
+                rules += [inbound(nginx, ctx.admin_cidr, "the nginx containers from the admin CIDR", name="nginx-admin"),
+                          inbound(nginx, vm1_sg.id, "the nginx containers from VM1", name="nginx-vm1"),
+                          inbound(mongodb, ctx.admin_cidr, "MongoDB from the admin CIDR", name="mongodb-admin"),
+                          inbound(mongodb, vm1_sg.id, "MongoDB from VM1", name="mongodb-vm1"),
+                          inbound(ICMP_ALL, vm1_sg.id, "ping from VM1", name="icmp-vm1")]
+            rules.append(outbound(ALL_TRAFFIC, ANYWHERE, "all outbound"))
+            group = LabSecurityGroup(f"{name}-tcp-{vm.lower()}-sg", LabSecurityGroupArgs(
+                vpc_id=vpc.vpc_id, description=f"{vm}: SSH, and its containers from the admin CIDR and VM1",
+                group_name=f"{vm}-SG", context=ctx, rules=rules), opts=self.child)
+            groups[vm] = [group.id]
+        hosts = self._assignment_hosts(f"{name}-tcp", ctx, vpc, ami, groups, {
+            vm: docker_containers_user_data(ports, mongodb_port=MONGODB_PORT) for vm, ports in TCP_ANALYSIS_PORTS.items()})
+        return {
+            "servers": _servers(hosts),
+            "urls": {vm: [hosts[vm].instance.public_ip.apply(_url(port)) for port in (*ports, MONGODB_PORT)]
+                     for vm, ports in TCP_ANALYSIS_PORTS.items()},
+            "testsFromVm1": [hosts[vm].private_ip.apply(_url(port, "curl ")) for vm, ports in TCP_ANALYSIS_PORTS.items()
+                             for port in (*ports, MONGODB_PORT)]
+                            + [hosts[vm].private_ip.apply(lambda ip: f"ping -c 3 {ip}") for vm in TCP_ANALYSIS_PORTS],
+            "wiresharkFilter": hosts["VM2"].instance.public_ip.apply(lambda ip: f"ip.addr=={ip}"),
+        }
+
+    def _assignment_hosts(self, prefix: str, ctx: LabContext, vpc: LabVpc, ami, groups: dict[str, list],
+                          user_data: dict[str, str]) -> dict[str, WebServer]:
+        """VM1 (a plain instance, no user data: it only tests) in SN-0; VM2 and VM3 in SN-80."""
+        return {vm: self._server(f"{prefix}-{vm.lower()}", ctx, vpc, ami, "SN-0" if vm == "VM1" else "SN-80", vm,
+                                 groups[vm], user_data=user_data.get(vm, ""))
+                for vm in ("VM1", "VM2", "VM3")}
 
     def _coursework_part(self, name: str, ctx: LabContext, vpc: LabVpc, ami) -> dict[str, Any]:
         """Chapter 5's assignment with security groups (L4233-4311): VM1 (tester) in SN-0, VM2 and
