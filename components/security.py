@@ -56,8 +56,17 @@ ALL_TRAFFIC = Ports("-1", label="all traffic")
 ANYWHERE = ip_network("0.0.0.0/0")
 ANYWHERE_V6 = ip_network("::/0")
 
-# A peer is a CIDR or another security group's id (an Output while the graph is being built).
-Peer = Union[IPv4Network, IPv6Network, pulumi.Output, str]
+@dataclass(frozen=True)
+class AssignedIpv6Block:
+    """An IPv6 block AWS assigns at deploy time (a VPC's Amazon-provided /56), as a rule's peer;
+    a bare Output would be taken for a security group's id."""
+
+    block: pulumi.Output[str]
+
+
+# A peer is a CIDR, an assigned IPv6 block, or another security group's id (an Output while the
+# graph is being built).
+Peer = Union[IPv4Network, IPv6Network, AssignedIpv6Block, pulumi.Output, str]
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,8 @@ class LabSecurityGroup(pulumi.ComponentResource):
             peer["cidr_ipv4"] = str(rule.peer)
         elif isinstance(rule.peer, IPv6Network):
             peer["cidr_ipv6"] = str(rule.peer)
+        elif isinstance(rule.peer, AssignedIpv6Block):
+            peer["cidr_ipv6"] = rule.peer.block
         else:
             peer["referenced_security_group_id"] = rule.peer
         ports: dict[str, Any] = {}

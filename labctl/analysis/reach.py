@@ -390,7 +390,8 @@ class Evaluator:
         return Party(endpoint.name, endpoint.private_ip, endpoint)
 
     def check(self, src: str, dst: str, protocol: str, port: int | None) -> Verdict:
-        family = 6 if "internet6" in (src, dst) or any(e.startswith("cidr:") and ":" in e[5:] for e in (src, dst)) else 4
+        family = 6 if ("internet6" in (src, dst) or proto(protocol) == "58"  # ping6 between hosts goes over IPv6
+                       or any(e.startswith("cidr:") and ":" in e[5:] for e in (src, dst))) else 4
         hops: list[str] = []
         relied: list[str] = []
         try:
