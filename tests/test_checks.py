@@ -24,6 +24,8 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("access-control", "solution", {"parts": ["security-groups", "containers", "coursework-nacl"]}),
     ("access-control", "starter", {"parts": ["tcp-analysis"]}),
     ("access-control", "solution", {"parts": ["tcp-analysis"]}),
+    ("peering-topologies", "starter", {"topology": "provider"}),
+    ("peering-topologies", "solution", {"topology": "provider"}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

@@ -200,6 +200,7 @@ OPTION_CASES = {
     "access-control": [{"parts": ["coursework"]}, {"parts": ["coursework-nacl"]}, {"parts": ["tcp-analysis"]}],
     "dual-stack": [{"coursework": True}, {"coursework": True, "natGateway": False}],
     "vpc-peering": [{"natGateway": False}],
+    "peering-topologies": [{"topology": "provider"}],
     "object-storage": [{"parts": ["private", "website"]}],
     "lamp": [{"dbInstanceClass": "db.t4g.micro"}],
 }
