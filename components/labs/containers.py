@@ -99,7 +99,7 @@ class ContainersLab(LabComponent[ContainersOptions]):
         vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type),
                                                instance_subnets=(HOST_SUBNET,)), opts=self.child)
         host_sg = LabSecurityGroup(f"{name}-host-sg", LabSecurityGroupArgs(
-            vpc_id=vpc.vpc_id, description="Docker host: SSH, the containers' ports 8080-8089 and 5000 from the admin CIDR",
+            vpc_id=vpc.vpc_id, description="Docker host: SSH, container ports 8080-8089 and 5000 from the admin CIDR",
             group_name=f"{HOST}-SG", context=ctx,
             rules=[inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR"),
                    inbound(tcp(*HOST_PORTS), ctx.admin_cidr, "containers on 8080-8089 from the admin CIDR",
@@ -194,7 +194,7 @@ class ContainersLab(LabComponent[ContainersOptions]):
                 internet_gateway=vpc.igw, lb_name=ALB, target_type="ip"), opts=self.child)
             http = inbound(HTTP, lb.security_group_id, "HTTP from the load balancer", name="http-from-alb")
         else:
-            http = inbound(HTTP, ANYWHERE, "HTTP from anywhere (the book's public web service)", name="http-from-anywhere")
+            http = inbound(HTTP, ANYWHERE, "HTTP from anywhere (a public web service, as in the book)", name="http-from-anywhere")
         task_sg = LabSecurityGroup(f"{name}-service-sg", LabSecurityGroupArgs(
             vpc_id=vpc.vpc_id, description=f"{SERVICE} tasks: HTTP in, all out (ECR pulls)", group_name=f"{SERVICE}-SG",
             context=ctx, rules=[http, outbound(ALL_TRAFFIC, ANYWHERE, "all outbound (image pulls from ECR)")]), opts=self.child)

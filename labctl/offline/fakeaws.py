@@ -333,7 +333,8 @@ class FakeAws(Mocks):
 
     def _task_definition(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         family = args.inputs["family"]
-        return family, {"arn": self.arn("ecs", f"task-definition/{family}:1"), "revision": 1,
+        arn = self.arn("ecs", f"task-definition/{family}:1")  # the id is the ARN: the family is also the service's name
+        return arn, {"arn": arn, "revision": 1,
                         "arnWithoutRevision": self.arn("ecs", f"task-definition/{family}")}
 
     def _ecs_service(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
