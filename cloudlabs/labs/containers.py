@@ -142,8 +142,12 @@ def expected_paths(stage: str, options: ContainersOptions) -> list[Expect]:
 
 
 def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
-    """The service's page when its URL is known (the ALB's; a task's IP is only in the console)."""
-    found: list[ProbeSpec] = []
+    """The pages whose URL the outputs know: the local containers' (C1 and C2 show nginx's page, or
+    what the student wrote into the shared volume), and the coursework ALB's (a task's IP is only
+    known from the console or findTaskIp)."""
+    pages = {"C1": "nginx", "C2": "nginx", LIGHTTPD.container: LIGHTTPD.page, NGINX.container: NGINX.page}
+    found: list[ProbeSpec] = [PageContains(f"{name} page", f"browse {name} on port {c['port']}", c["url"], (pages[name],))
+                              for name, c in sorted((out.get("containers") or {}).items()) if c.get("url") and name in pages]
     if out.get("url"):
         found.append(PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
                                   (LIGHTTPD.page,)))
