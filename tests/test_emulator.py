@@ -294,7 +294,7 @@ def test_every_lab_and_stage_up_then_destroy_leaves_nothing(case, aws, tmp_path)
     graph = lab_graph(lab, stage=stage, options=options)
     before = inventory(aws)  # moto's default VPC, its subnets, groups, tables; rds's default group
     if emulate.needs_docker_engine(graph):  # containers' images and service: built by docker, which the emulator lacks
-        with pytest.raises(emulate.NeedsDockerEngine, match="needs a Docker engine.*docker:index/image:Image.*Nothing was created"):
+        with pytest.raises(emulate.NeedsDockerEngine, match="needs a Docker engine.*docker:index/image:Image.*nothing was created"):
             emulate.up(graph, aws, tmp_path)
         assert _new(inventory(aws), before) == {} and not (tmp_path / f"{graph.stack}.json").exists()
         return

@@ -844,8 +844,8 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
     ``aws``: a boto3 Session whose clients reach moto (or ``Clients``)."""
     engine = sorted(set(needs_docker_engine(graph)))
     if engine:
-        raise NeedsDockerEngine(f"{graph.stack}: needs a Docker engine, which the emulator does not have: {'; '.join(engine)}. "
-                                "Nothing was created: emulate a stage without images (containers: starter), or run "
+        raise NeedsDockerEngine(f"{graph.stack}: needs a Docker engine, which the emulator does not have, for {', '.join(engine)}; "
+                                "nothing was created. Emulate a stage without images (containers starter), or run "
                                 "pulumi up where a Docker engine runs")
     missing = unsupported_types(graph)
     if missing:

@@ -19,10 +19,10 @@ import uuid
 from typing import Any, Callable
 
 DOCKER_ENGINE_TYPES = {
-    "docker:index/image:Image": "builds the image (and pushes it)",
-    "docker:index/remoteImage:RemoteImage": "pulls the image",
-    "docker:index/container:Container": "runs the container",
-    "docker:index/volume:Volume": "creates the volume",
+    "docker:index/image:Image": "builds and pushes images",
+    "docker:index/remoteImage:RemoteImage": "pulls images",
+    "docker:index/container:Container": "runs containers",
+    "docker:index/volume:Volume": "creates volumes",
     "pulumi:providers:docker": "connects to the engine",
 }
 
