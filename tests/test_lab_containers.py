@@ -300,6 +300,9 @@ def test_local_c1_and_c2_share_the_books_volume_on_8081_and_8082():
             c["ports"][0]["internal"], c["ports"][0]["external"]) == (80, port)
         assert c["volumes"] == [{"volumeName": "VOL-EXAMPLE", "containerPath": "/usr/share/nginx/html"}]
         assert c["image"] == nginx.outputs["imageId"]
+    for labelled in [volume, *running.values()]:  # the engine's objects say whose they are, as AWS tags do
+        labels = {entry["label"]: entry["value"] for entry in labelled.inputs["labels"]}
+        assert (labels["cloudlabs:student"], labels["cloudlabs:lab"], labels["Name"]) == ("s01", "containers", labelled.inputs["name"])
     out = graph.outputs["containers"]
     assert out["containers"]["C1"] == {"name": "C1", "port": 8081, "url": "http://localhost:8081/"}
     assert "Docker engine" in out["needs"] and "no AWS" in out["needs"]

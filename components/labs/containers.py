@@ -225,8 +225,8 @@ class ContainersLab(LabComponent[ContainersOptions]):
         ctx, options = args.context, args.options
         engine = docker.Provider(f"{name}-engine", host=options.docker_host, opts=self.child)
         on_engine = pulumi.ResourceOptions(parent=self, provider=engine)
-        labels = lambda book_name: [{"label": k, "value": v} for k, v in ctx.tags(book_name).items()]  # noqa: E731
-        volume = docker.Volume(f"{name}-volume", name=account_name(ctx, VOLUME), labels=labels(VOLUME), opts=on_engine)
+        volume = docker.Volume(f"{name}-volume", name=account_name(ctx, VOLUME), opts=on_engine,
+                               labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in ctx.tags(VOLUME).items()])
         nginx = docker.RemoteImage(f"{name}-nginx", name=NGINX_IMAGE, keep_locally=True, opts=on_engine)
         address = engine_address(options.docker_host)
         running: dict[str, Any] = {}
@@ -235,7 +235,8 @@ class ContainersLab(LabComponent[ContainersOptions]):
             container = docker.Container(
                 f"{name}-{key}", name=account_name(ctx, book_name), image=image, ports=[{"internal": 80, "external": port}],
                 volumes=[{"volume_name": volume.name, "container_path": VOLUME_PATH}] if shared else None,
-                restart="unless-stopped", labels=labels(book_name), opts=on_engine)
+                restart="unless-stopped", opts=on_engine,
+                labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in ctx.tags(book_name).items()])
             running[book_name] = {"name": container.name, "port": port, "url": f"http://{address}:{port}/"}
 
         for book_name, port in SHARED_CONTAINERS:

@@ -281,12 +281,12 @@ class NetworkModel:
                                             self.subnets[subnets[0]].cidr.network_address + 11,
                                             AUTOSCALING_PUBLIC if public else None, groups=groups)
         for r in self._of("aws:ecs/service:Service"):  # awsvpc tasks: an interface of their own in the first subnet
-            network = r.inputs.get("networkConfiguration") or {}
-            subnets = list(network.get("subnets") or [])
+            awsvpc = r.inputs.get("networkConfiguration") or {}
+            subnets = list(awsvpc.get("subnets") or [])
             if subnets and subnets[0] in self.subnets:
                 self.endpoints[name_of(r)] = Endpoint(
                     name_of(r), "ECS task", subnets[0], self.subnets[subnets[0]].cidr.network_address + 13,
-                    FARGATE_PUBLIC if network.get("assignPublicIp") else None, groups=list(network.get("securityGroups") or []))
+                    FARGATE_PUBLIC if awsvpc.get("assignPublicIp") else None, groups=list(awsvpc.get("securityGroups") or []))
         accepted = {r.inputs["vpcPeeringConnectionId"] for r in self._of(
             "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter") if r.inputs.get("autoAccept")}
         for r in self._of("aws:ec2/vpcPeeringConnection:VpcPeeringConnection"):

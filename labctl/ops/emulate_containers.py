@@ -5,7 +5,10 @@ pairs that ``emulate.HANDLERS`` wraps; and the docker types it cannot emulate.
 What moto (5.2.5) does with them: it stores repositories (their tag mutability, scanning and
 encryption settings), clusters, task definitions (any image reference: moto never pulls it) and
 services (their network configuration and load balancers, as given); no task ever runs, so a
-service has no task and no public IP. Roles and attachments of AWS managed policies are stored.
+service has no task and no public IP. Roles are stored; attaching an AWS managed policy
+(AmazonECSTaskExecutionRolePolicy) needs moto to load them (``MOTO_IAM_LOAD_MANAGED_POLICIES=true``
+or ``mock_aws(config={"iam": {"load_aws_managed_policies": True}})``), else moto's NoSuchEntity is
+reported with the resource's name. moto lists deleted clusters and services as INACTIVE.
 
 The docker provider's types (an image built and pushed, a remote image pulled, a container, a
 volume, the provider itself) need a Docker engine, which the emulator does not have: a graph
