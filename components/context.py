@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
+from cloudlabs.profiles import IamRules
 from cloudlabs.settings import StackSettings
 
 TAG_PREFIX = "cloudlabs:"
@@ -25,6 +26,12 @@ class LabContext:
     region: str
     key_file: str | None = None  # the private key file the student holds; default <keyName>.pem
     name_tag_prefix: bool = True  # Name tags <student>-<book name>; false in an account of the student's own
+    iam: IamRules = IamRules()  # the profile's IAM rules: may the lab create roles, or which role must it use
+
+    @property
+    def premade_role(self) -> str | None:
+        """The role services must use when the profile forbids creating roles (Learner Lab's LabRole)."""
+        return None if self.iam.create_roles else self.iam.service_role
 
     @property
     def ssh_key_file(self) -> str | None:
@@ -47,6 +54,7 @@ class LabContext:
             region=settings.region,
             key_file=settings.key_file,
             name_tag_prefix=settings.name_tag_prefix,
+            iam=settings.profile.iam,
         )
 
     def tags(self, name: str) -> dict[str, str]:

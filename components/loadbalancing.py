@@ -33,6 +33,7 @@ class WebLoadBalancerArgs:
     context: LabContext
     internet_gateway: pulumi.Resource  # an internet-facing ALB is refused until the VPC's gateway is attached
     lb_name: str = "web-ALB"
+    target_type: str = "instance"  # "ip" for Fargate tasks (awsvpc: each task has an address of its own)
 
 
 class WebLoadBalancer(pulumi.ComponentResource):
@@ -53,7 +54,7 @@ class WebLoadBalancer(pulumi.ComponentResource):
             rules=[inbound(HTTP, ANYWHERE, "HTTP from anywhere"),
                    outbound(HTTP, args.vpc_cidr, "HTTP to the targets in the VPC", name="http-to-targets")]), opts=child)
         self.target_group = aws.lb.TargetGroup(
-            f"{name}-tg", name_prefix="web-", port=80, protocol="HTTP", target_type="instance", vpc_id=args.vpc_id,
+            f"{name}-tg", name_prefix="web-", port=80, protocol="HTTP", target_type=args.target_type, vpc_id=args.vpc_id,
             health_check=HEALTH_CHECK, deregistration_delay=30,  # targets drain in 30 s: quick teardown
             tags=ctx.tags(f"{args.lb_name}-TG"), opts=child)
         self.load_balancer = aws.lb.LoadBalancer(

@@ -26,6 +26,7 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("access-control", "solution", {"parts": ["tcp-analysis"]}),
     ("peering-topologies", "starter", {"topology": "provider"}),
     ("peering-topologies", "solution", {"topology": "provider"}),
+    ("containers", "solution", {"coursework": True}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 import pulumi_aws as aws
+import pulumi_docker as docker
 import pulumi_random as random
 import pulumi_tls as tls
 import pytest
@@ -32,7 +33,8 @@ UNTAGGABLE = {"aws:ec2/route:Route": aws.ec2.Route,
                   aws.s3.BucketServerSideEncryptionConfiguration,
               "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": aws.s3.BucketWebsiteConfiguration,
               "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": aws.s3.BucketCorsConfiguration,
-              "aws:s3/bucketPolicy:BucketPolicy": aws.s3.BucketPolicy}
+              "aws:s3/bucketPolicy:BucketPolicy": aws.s3.BucketPolicy,
+              "docker:index/image:Image": docker.Image}
 TAG_KEYS = {"Name", "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:lab", "cloudlabs:expires"}
 
 ALL_LAB_GRAPHS = [(lab, stage) for lab, spec in LABS.items() for stage in spec.stages]

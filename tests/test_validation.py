@@ -33,6 +33,8 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("access-control", "starter", {"parts": ["coursework-nacl"]}),
     ("access-control", "solution", {"parts": ["security-groups", "containers", "coursework-nacl"]}),
     ("access-control", "solution", {"parts": ["tcp-analysis"]}),
+    ("containers", "solution", {"coursework": True}),
+    ("containers", "solution", {"variant": "local"}),
 ]
 # Every variant the catalog prices is one an instructor may deploy: each passes AWS's schemas too.
 VARIANTS += [(key, "solution", dict(options)) for key, lab in LABS.items() for options in lab.cost_variants.values()

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from labctl.analysis import cfn_containers
 from labctl.offline.graph import Resource, StackGraph
 
 Template = dict[str, Any]
@@ -442,8 +443,10 @@ TRANSLATIONS: dict[str, Callable[[_Builder, Resource], None]] = {
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
         _simple("AWS::EC2::VPCPeeringConnection", {"vpcId": "VpcId", "peerVpcId": "PeerVpcId"}),
 }
+TRANSLATIONS.update(cfn_containers.TRANSLATIONS)
+NOT_VALIDATED.update(cfn_containers.NOT_VALIDATED)
 # Resources other resources fold into must exist first: translate them in this order.
-_FIRST = ("aws:s3/bucket:Bucket", "aws:lb/targetGroup:TargetGroup")
+_FIRST = ("aws:s3/bucket:Bucket", "aws:lb/targetGroup:TargetGroup", *cfn_containers.FIRST)
 
 
 class UnmappedTypeError(KeyError):

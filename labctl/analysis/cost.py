@@ -64,6 +64,11 @@ FREE = {
     "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketObjectv2:BucketObjectv2",  # storage of a few KB: fractions of a cent per month
+    "aws:ecr/repository:Repository",  # storage per GB-month: the containers lab's cost note
+    "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    # the docker provider's objects live on a Docker engine (the student's machine, or where pulumi runs)
+    "docker:index/image:Image", "docker:index/remoteImage:RemoteImage", "docker:index/container:Container",
+    "docker:index/volume:Volume", "pulumi:providers:docker",
 }
 
 

@@ -35,6 +35,7 @@ ALL_V4, ALL_V6 = ip_network("0.0.0.0/0"), ip_network("::/0")
 LOAD_BALANCER_PUBLIC = ip_address("192.0.2.254")
 AUTOSCALING_PUBLIC = ip_address("192.0.2.253")
 DATABASE_PUBLIC = ip_address("192.0.2.252")
+FARGATE_PUBLIC = ip_address("192.0.2.251")
 
 
 def proto(value: Any) -> str:
@@ -279,6 +280,13 @@ class NetworkModel:
             self.endpoints[name] = Endpoint(name, "auto scaling instance", subnets[0],
                                             self.subnets[subnets[0]].cidr.network_address + 11,
                                             AUTOSCALING_PUBLIC if public else None, groups=groups)
+        for r in self._of("aws:ecs/service:Service"):  # awsvpc tasks: an interface of their own in the first subnet
+            awsvpc = r.inputs.get("networkConfiguration") or {}
+            subnets = list(awsvpc.get("subnets") or [])
+            if subnets and subnets[0] in self.subnets:
+                self.endpoints[name_of(r)] = Endpoint(
+                    name_of(r), "ECS task", subnets[0], self.subnets[subnets[0]].cidr.network_address + 13,
+                    FARGATE_PUBLIC if awsvpc.get("assignPublicIp") else None, groups=list(awsvpc.get("securityGroups") or []))
         accepted = {r.inputs["vpcPeeringConnectionId"] for r in self._of(
             "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter") if r.inputs.get("autoAccept")}
         for r in self._of("aws:ec2/vpcPeeringConnection:VpcPeeringConnection"):

@@ -81,6 +81,7 @@ class FakeAws(Mocks):
             "aws:s3/bucket:Bucket": self._bucket,
             "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": self._website,
             "aws:ec2/vpcEndpoint:VpcEndpoint": self._vpc_endpoint,
+            **self._container_handlers(),
         }
 
     # --- helpers -------------------------------------------------------------------------------
@@ -303,6 +304,72 @@ class FakeAws(Mocks):
         return endpoint, {"arn": self.arn("ec2", f"vpc-endpoint/{endpoint}"), "prefixListId": f"pl-{_hex(endpoint, 8)}",
                           "state": "available", "ownerId": ACCOUNT_ID}
 
+    # --- containers: ECR, ECS, IAM, and the docker provider's local objects ---------------------
+
+    def _container_handlers(self) -> dict[str, Callable[[MockResourceArgs, str], tuple[str, dict[str, Any]]]]:
+        return {
+            "aws:ecr/repository:Repository": self._ecr_repository,
+            "aws:ecs/cluster:Cluster": self._ecs_cluster,
+            "aws:ecs/taskDefinition:TaskDefinition": self._task_definition,
+            "aws:ecs/service:Service": self._ecs_service,
+            "aws:iam/role:Role": self._iam_role,
+            "docker:index/image:Image": self._docker_image,
+            "docker:index/remoteImage:RemoteImage": self._remote_image,
+            "docker:index/container:Container": self._container,
+            "docker:index/volume:Volume": lambda a, _: (a.inputs.get("name") or a.name, {
+                "name": a.inputs.get("name") or a.name, "driver": "local",
+                "mountpoint": f"/var/lib/docker/volumes/{a.inputs.get('name') or a.name}/_data"}),
+        }
+
+    def _ecr_repository(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = args.inputs.get("name") or args.name
+        return name, {"name": name, "registryId": ACCOUNT_ID, "arn": self.arn("ecr", f"repository/{name}"),
+                      "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{name}"}
+
+    def _ecs_cluster(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = args.inputs.get("name") or f"{args.name}-{_hex(self.stack + args.name, 7)}"
+        arn = self.arn("ecs", f"cluster/{name}")
+        return arn, {"name": name, "arn": arn}
+
+    def _task_definition(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        family = args.inputs["family"]
+        arn = self.arn("ecs", f"task-definition/{family}:1")  # the id is the ARN: the family is also the service's name
+        return arn, {"arn": arn, "revision": 1,
+                        "arnWithoutRevision": self.arn("ecs", f"task-definition/{family}")}
+
+    def _ecs_service(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = args.inputs.get("name") or args.name
+        cluster = str(args.inputs.get("cluster", "")).rsplit("/", 1)[-1]
+        arn = self.arn("ecs", f"service/{cluster}/{name}")
+        return arn, {"name": name, "arn": arn}
+
+    def _iam_role(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = args.inputs.get("name") or (args.inputs.get("namePrefix") or "terraform-") + _hex(self.stack + args.name, 26)
+        return name, {"name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "uniqueId": f"AROA{_hex(name, 17).upper()}"}
+
+    def _docker_image(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        """What a build would report: the name given and a digest from the logical name and the name
+        (the tag carries the build context's digest). Nothing is built: no Docker engine here."""
+        name = str(args.inputs.get("imageName", args.name))
+        digest = "sha256:" + hashlib.sha256(f"{self.stack}/{args.name}/{name}".encode()).hexdigest()
+        repository = name.rsplit(":", 1)[0]
+        build = args.inputs.get("build") or {}
+        registry = args.inputs.get("registry") or {}
+        return f"{name}@{digest}", {"imageName": name, "repoDigest": f"{repository}@{digest}",
+                                    "baseImageName": name, "context": build.get("context", ""),
+                                    "dockerfile": build.get("dockerfile", ""), "platform": build.get("platform"),
+                                    "registryServer": registry.get("server", "")}
+
+    def _remote_image(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = str(args.inputs.get("name", args.name))
+        digest = "sha256:" + hashlib.sha256(f"remote/{name}".encode()).hexdigest()
+        return f"{digest}{name}", {"imageId": digest, "repoDigest": f"{name.split(':')[0]}@{digest}"}
+
+    def _container(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        container_id = hashlib.sha256(f"{self.stack}/{args.name}".encode()).hexdigest()
+        return container_id, {"name": args.inputs.get("name") or args.name, "hostname": container_id[:12],
+                              "exitCode": None, "networkDatas": [{"networkName": "bridge", "gateway": "172.17.0.1"}]}
+
     def _peering(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         pcx = self._new_id("pcx", args)
         return pcx, {"arn": self.arn("ec2", f"vpc-peering-connection/{pcx}"), "peerOwnerId": ACCOUNT_ID,
@@ -351,12 +418,28 @@ class FakeAws(Mocks):
             "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
                 "id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/LabRole/cloudlabs",
                 "userId": "AROAEXAMPLE:cloudlabs"},
+            "aws:ecr/getAuthorizationToken:getAuthorizationToken": self._ecr_token,
+            "aws:iam/getRole:getRole": self._iam_get_role,
         }
         handler = handlers.get(args.token)
         if handler is None:
             # An unmodelled lookup must fail loudly: a silent {} would render a wrong graph.
             raise NotImplementedError(f"the offline renderer has no answer for lookup {args.token}; add one in labctl/offline/fakeaws.py")
         return handler(args.args)
+
+    def _ecr_token(self, query: dict[str, Any]) -> dict[str, Any]:
+        """ECR's registry credentials: user AWS and a token-shaped password (the program marks it secret)."""
+        registry = query.get("registryId") or ACCOUNT_ID
+        password = base64.b64encode(hashlib.sha256(f"{self.stack}/ecr/{registry}".encode()).digest() * 4).decode()
+        return {"id": self.region, "registryId": registry, "userName": "AWS", "password": password,
+                "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
+                "proxyEndpoint": f"https://{registry}.dkr.ecr.{self.region}.amazonaws.com", "expiresAt": "2026-12-19T12:00:00Z"}
+
+    def _iam_get_role(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A role that exists before the stack (Learner Lab's LabRole)."""
+        name = query["name"]
+        return {"id": name, "name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "path": "/",
+                "uniqueId": f"AROA{_hex(name, 17).upper()}", "assumeRolePolicy": "{}", "maxSessionDuration": 3600}
 
     def _zones(self, _: dict[str, Any]) -> dict[str, Any]:
         names = zones_of(self.region)

@@ -41,6 +41,10 @@ What moto (5.2.5) does not emulate, and what the emulator does about it:
 - moto answers at once: no waiting for a NAT gateway, a database or an ALB to become available or
   to be deleted (a deleted NAT gateway stays listed as ``deleted``, as in AWS for an hour).
 
+The containers lab: ECR repositories, ECS clusters, task definitions and services, IAM roles
+(``emulate_containers``); its docker types (images built and pushed, containers, volumes) need a
+Docker engine: a graph with any is refused with ``NeedsDockerEngine`` before anything is created.
+
 Cross-process persistence needs a served moto (``endpoint_url``), since in-process moto keeps
 nothing on disk.
 """
@@ -60,11 +64,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from labctl.offline.graph import SECRET, StackGraph
+from labctl.ops import emulate_containers
 from cloudlabs import REPO_ROOT
 
 
 class UnsupportedType(RuntimeError):
     """The emulator cannot create this resource type."""
+
+
+class NeedsDockerEngine(UnsupportedType):
+    """The graph builds or runs images (the docker provider's types): the emulator has no Docker engine."""
 
 
 class EmulationError(RuntimeError):
@@ -725,6 +734,7 @@ HANDLERS: dict[str, Handler] = {
     "aws:rds/instance:Instance": Handler(_create_db_instance, _delete_db_instance),
     "random:index/randomPassword:RandomPassword": Handler(_random_password, lambda aws, rid, x: None),  # nothing in the cloud
 }
+HANDLERS.update({t: Handler(*pair) for t, pair in emulate_containers.HANDLERS.items()})  # ECR, ECS, IAM
 
 
 class Clients:
@@ -798,6 +808,12 @@ class EmulatedStack:
         tmp.replace(self.path)
 
 
+def needs_docker_engine(graph: StackGraph) -> list[str]:
+    """The graph's types that need a Docker engine (see ``emulate_containers``), with what each does."""
+    return sorted(f"{r.type} ({emulate_containers.DOCKER_ENGINE_TYPES[r.type]})" for r in graph.resources
+                  if r.custom and r.type in emulate_containers.DOCKER_ENGINE_TYPES)
+
+
 def unsupported_types(graph: StackGraph) -> list[str]:
     return sorted({r.type for r in graph.resources if r.custom and r.type not in HANDLERS})
 
@@ -826,6 +842,11 @@ def _resolve_secrets(record, inputs: dict, state: "EmulatedStack") -> dict:
 def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str], None] | None = None) -> EmulatedStack:
     """Create what the state lacks (so an interrupted up converges when run again); save after each.
     ``aws``: a boto3 Session whose clients reach moto (or ``Clients``)."""
+    engine = sorted(set(needs_docker_engine(graph)))
+    if engine:
+        raise NeedsDockerEngine(f"{graph.stack}: needs a Docker engine, which the emulator does not have, for {', '.join(engine)}; "
+                                "nothing was created. Emulate a stage without images (containers starter), or run "
+                                "pulumi up where a Docker engine runs")
     missing = unsupported_types(graph)
     if missing:
         raise UnsupportedType(f"{graph.stack}: the emulator cannot create: {', '.join(missing)}")

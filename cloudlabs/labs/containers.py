@@ -1,0 +1,212 @@
+"""containers (chapter 12): Docker on an EC2 host, the book's two images in a private ECR
+registry, and the lighttpd image served by ECS on Fargate; or the same images and containers
+on a Docker engine of the student's own (variant ``local``, no AWS at all)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import Field, model_validator
+
+from .. import REPO_ROOT
+from ..addressing import default_like_layout
+from ..lab import LabDefinition, LabOptions, Output
+from ..paths import ADMIN, INTERNET, Expect, allow, deny
+from ..probes import PageContains, ProbeSpec
+
+HOST = "docker-host"  # the book's EC2 instance acting as Docker host
+SERVICE = "web-alpine"  # the book's ECS service (and task definition family, container name)
+ALB = "web-ALB"
+HOST_SUBNET = "SN-0"
+SERVICE_SUBNETS = ("SN-0", "SN-16")  # two zones: the coursework's load balancer needs them
+HOST_PORTS = (8080, 8089)  # the book opens 8080-8089 for C1, C2 and the later containers (L9330)
+WEB_PORT = 5000  # the NGINX image's container WEB (the book: "modify the security group to allow port 5000")
+TASK_CPU, TASK_MEMORY = 256, 512  # the smallest Fargate task: 0.25 vCPU, 0.5 GB
+DOCKER_HOST_FORMAT = re.compile(r"^(unix|tcp|ssh|npipe)://\S+$")
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """One of the book's Docker projects, kept in the repository as its build context."""
+
+    key: str  # the book's image name, also the ECR repository's
+    directory: str  # relative to the repository root (Pulumi runs the program there)
+    base: str  # the FROM line's image
+    container: str  # the book's container name for it
+    host_port: int  # the book's -p <host port>:80
+    page: str  # text the built image's home page shows
+
+    @property
+    def path(self) -> Path:
+        return REPO_ROOT / self.directory
+
+    @property
+    def dockerfile(self) -> str:
+        return f"{self.directory}/Dockerfile"
+
+    def tag(self) -> str:
+        """The image tag: the book's version and a digest of the context's files, so a changed
+        page is a new tag (the repository's tags are immutable) and a new task definition."""
+        digest = hashlib.sha256()
+        for file in sorted(p for p in self.path.rglob("*") if p.is_file()):
+            digest.update(file.relative_to(self.path).as_posix().encode() + b"\x00" + file.read_bytes() + b"\x00")
+        return f"1.0-{digest.hexdigest()[:12]}"
+
+
+LIGHTTPD = BuildContext("web-alpine", "labs/containers/lighttpd", "alpine", "web1", 8080,
+                        "Basic Docker webserver on Alpine")
+NGINX = BuildContext("web-nginx", "labs/containers/my-nginx", "nginx:alpine", "WEB", WEB_PORT,
+                     "Docker container running NGINX on Alpine")
+IMAGES = (LIGHTTPD, NGINX)
+
+# The book's NGINX containers sharing the volume VOL-EXAMPLE (L9430-9560): C1 and C2.
+NGINX_IMAGE = "nginx:latest"
+VOLUME = "VOL-EXAMPLE"
+VOLUME_PATH = "/usr/share/nginx/html"
+SHARED_CONTAINERS = (("C1", 8081), ("C2", 8082))
+
+
+def docker_host_user_data() -> str:
+    """The book's bootstrap (L8800, on Amazon Linux 2023: dnf, and docker enabled at boot), plus
+    the book's two projects copied into ec2-user's home, so ``docker build`` works as in the book."""
+    lines = [
+        "#!/bin/bash",
+        "# cloudlabs: Docker host (chapter 12): docker installed, ec2-user in the docker group, the book's projects",
+        "set -euxo pipefail",
+        "until dnf install -y docker; do sleep 30; done",
+        "usermod -a -G docker ec2-user",
+        "systemctl enable --now docker",
+    ]
+    for image in IMAGES:
+        home = f"/home/ec2-user/{Path(image.directory).name}"
+        for file in sorted(p for p in image.path.rglob("*") if p.is_file()):
+            target = f"{home}/{file.relative_to(image.path).as_posix()}"
+            encoded = base64.b64encode(file.read_bytes()).decode()
+            lines += [f"mkdir -p {Path(target).parent.as_posix()}", f"echo {encoded} | base64 -d > {target}"]
+    lines += ["chown -R ec2-user:ec2-user " + " ".join(f"/home/ec2-user/{Path(i.directory).name}" for i in IMAGES), ""]
+    return "\n".join(lines)
+
+
+class ContainersOptions(LabOptions):
+    variant: Literal["aws", "local"] = Field(
+        "aws", description="aws (a Docker host, private ECR repositories and an ECS Fargate service in the student's VPC) "
+                           "or local (the book's images and containers on a Docker engine of your own: no AWS at all)")
+    coursework: bool = Field(
+        False, description="true or false: the chapter's coursework, two tasks in two zones behind an Application Load "
+                           "Balancer (variant aws)")
+    docker_host: str | None = Field(
+        None, max_length=512, description="the Docker engine of variant local, e.g. unix:///var/run/docker.sock or "
+                                          "ssh://user@host (default: DOCKER_HOST, else the local socket)")
+
+    @model_validator(mode="after")
+    def _fits_the_variant(self) -> "ContainersOptions":
+        if self.coursework and self.variant != "aws":
+            raise ValueError("coursework: true needs variant: aws (the load balancer is an AWS one)")
+        if self.docker_host is not None:
+            if self.variant != "local":
+                raise ValueError("dockerHost is only read with variant: local")
+            if not DOCKER_HOST_FORMAT.match(self.docker_host):
+                raise ValueError(f"dockerHost {self.docker_host!r} is not unix://, tcp://, ssh:// or npipe:// and an address")
+        return self
+
+
+def expected_paths(stage: str, options: ContainersOptions) -> list[Expect]:
+    if options.variant == "local":
+        return []  # no network of the lab's own: the engine publishes the ports on the student's machine
+    paths = [
+        allow(ADMIN, HOST, 22, "ssh into the Docker host from the admin CIDR"),
+        allow(ADMIN, HOST, 8081, "browse C1 on <host public IP>:8081 (L9335)"),
+        allow(ADMIN, HOST, 8082, "browse C2 on <host public IP>:8082"),
+        allow(ADMIN, HOST, 8080, "browse web1, the lighttpd image, on :8080"),
+        allow(ADMIN, HOST, WEB_PORT, "browse WEB, the NGINX image, on :5000"),
+        deny(INTERNET, HOST, 8081, "the containers' ports are open to the admin CIDR only"),
+        deny(INTERNET, HOST, 22, "SSH from anywhere else is refused"),
+        allow(HOST, INTERNET, 443, "the host pulls images (Docker Hub, ECR) and packages"),
+    ]
+    if stage == "solution":
+        if options.coursework:
+            paths += [
+                allow(INTERNET, ALB, 80, "browse the load balancer's DNS name (the coursework)"),
+                allow(ALB, SERVICE, 80, "the load balancer forwards to the tasks (and health-checks them)"),
+                deny(INTERNET, SERVICE, 80, "the tasks answer HTTP only through the load balancer"),
+            ]
+        else:
+            paths.append(allow(INTERNET, SERVICE, 80, "browse the task's public IP (the book's last test; HTTP from "
+                                                      "anywhere, as the book's service group)"))
+    return paths
+
+
+def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
+    """The pages whose URL the outputs know: the local containers' (C1 and C2 show nginx's page, or
+    what the student wrote into the shared volume), and the coursework ALB's (a task's IP is only
+    known from the console or findTaskIp)."""
+    pages = {"C1": "nginx", "C2": "nginx", LIGHTTPD.container: LIGHTTPD.page, NGINX.container: NGINX.page}
+    found: list[ProbeSpec] = [PageContains(f"{name} page", f"browse {name} on port {c['port']}", c["url"], (pages[name],))
+                              for name, c in sorted((out.get("containers") or {}).items()) if c.get("url") and name in pages]
+    if out.get("url"):
+        found.append(PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
+                                  (LIGHTTPD.page,)))
+    return found
+
+
+LAB = LabDefinition(
+    key="containers",
+    chapter=12,
+    section="12",
+    title="Docker containers: a Docker host, images in ECR, a service on ECS Fargate",
+    seed_lines="L8781-10247",
+    summary=(
+        "Variant `aws`: a Docker host (Amazon Linux 2023, Docker installed by user data, ec2-user in the docker "
+        "group, the book's two projects in its home directory) whose group opens SSH, 8080-8089 and 5000 to the admin "
+        "CIDR only; private ECR repositories web-alpine and web-nginx (scan on push, immutable tags, deleted with "
+        "their images); the book's two images (lighttpd on Alpine, NGINX on Alpine) built from `labs/containers/` "
+        "with pulumi-docker and pushed with ECR's authorization token; an ECS cluster, a Fargate task definition "
+        "(port 80, 0.25 vCPU, 0.5 GB, the pushed image by digest, execution role LabRole under learner-lab) and the "
+        "service web-alpine with a public IP, HTTP open to the world as the book's service. Coursework: two tasks "
+        "behind an Application Load Balancer. Variant `local`: no AWS at all: on a Docker engine of your own, C1 and "
+        "C2 (nginx) on 8081/8082 sharing the volume VOL-EXAMPLE, and the two images built and run on 8080 and 5000"
+    ),
+    stages={
+        "starter": "the Docker host and the empty repositories (local: C1 and C2 on the shared volume): the student "
+                   "runs the book's docker commands, builds the images and pushes them with the outputs' commands",
+        "images": "the two images built from the repository's build contexts and pushed to ECR (local: built and run "
+                  "as web1 on 8080 and WEB on 5000); the student creates the ECS cluster, task and service",
+        "solution": "the ECS cluster, task definition and service web-alpine running the pushed image on Fargate "
+                    "(coursework: behind an ALB); local: as images",
+    },
+    options=ContainersOptions,
+    layout=default_like_layout,
+    expected_paths=expected_paths,
+    probes=probes,
+    cost_variants={"with `coursework: true`": {"coursework": True}, "with `variant: local`": {"variant": "local"}},
+    cost_notes="ECR storage ($0.10 per GB-month; the two images are about 60 MB) and data transfer are not in the "
+               "hourly figure; variant local runs on your own machine and costs nothing",
+    outputs=(
+        Output("variant", "text", "aws or local"),
+        Output("host", "mapping", "the Docker host's public and private IP and ssh command", "variant aws"),
+        Output("repositories", "mapping", "web-alpine and web-nginx: each repository's URL", "variant aws"),
+        Output("ecrLogin", "command", "docker login to the registry with ECR's token (the console's command 1)",
+               "variant aws"),
+        Output("pushCommands", "list", "build, tag and push each image by hand (the console's commands 2-4)",
+               "variant aws, starter"),
+        Output("bookCommands", "list", "the chapter's docker commands: C1 and C2 on 8081/8082, the shared volume, "
+                                       "web1 on 8080 and WEB on 5000"),
+        Output("images", "mapping", "each built image: its name, and (aws) the digest ECS runs", "stage images, solution"),
+        Output("containers", "mapping", "C1, C2 (and web1, WEB): name, port and URL on the engine", "variant local"),
+        Output("cluster", "text", "the ECS cluster's name", "variant aws, solution"),
+        Output("service", "text", "the ECS service's name (web-alpine)", "variant aws, solution"),
+        Output("findTaskIp", "command", "the aws CLI commands that print the task's public IP (browse it on port 80)",
+               "variant aws, solution"),
+        Output("url", "url", "the load balancer's page", "coursework"),
+        Output("executionRole", "text", "the task execution role: LabRole under learner-lab, else the lab's own",
+               "variant aws, solution"),
+        Output("nextStep", "text", "what the student does next, as the book goes on", "starter, images"),
+        Output("needs", "text", "what runs where: variant local needs a Docker engine (pulumi up builds and runs "
+                                "there); the offline renderer and emulator do not build images"),
+    ),
+)

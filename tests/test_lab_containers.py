@@ -1,0 +1,382 @@
+"""containers (chapter 12): the Docker host, ECR, the images, ECS Fargate; and the local variant."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import shutil
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from cloudlabs import REPO_ROOT
+from cloudlabs.labs import containers as definition
+from cloudlabs.labs.containers import IMAGES, LIGHTTPD, NGINX, BuildContext, docker_host_user_data
+from cloudlabs.probes import PageContains
+from cloudlabs.settings import SettingsError, parse_settings
+from labctl.analysis.check import check_graph
+from labctl.analysis.cost import estimate
+from labctl.offline.fakeaws import FakeAws
+from labctl.offline.graph import SECRET
+from labctl.ops import emulate
+
+from .conftest import SOURCE, config, lab_graph
+from .graphtools import EGRESS, IGW, INGRESS, INSTANCE, ROUTE, ROUTE_TABLE, SG, SUBNET, VPC, instances, name_tag, sg_rules, subnets
+
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+REPOSITORY = "aws:ecr/repository:Repository"
+CLUSTER = "aws:ecs/cluster:Cluster"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+ROLE = "aws:iam/role:Role"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IMAGE = "docker:index/image:Image"
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+CONTAINER = "docker:index/container:Container"
+VOLUME = "docker:index/volume:Volume"
+DOCKER_PROVIDER = "pulumi:providers:docker"
+ADMIN = "203.0.113.0/24"
+NETWORK = {VPC: 1, IGW: 1, SUBNET: 6, ROUTE_TABLE: 1, ROUTE: 1, ASSOCIATION: 6}
+HOST_RULES = {
+    ("docker-host-SG", "in", "tcp", 22, 22, ADMIN), ("docker-host-SG", "in", "tcp", 8080, 8089, ADMIN),
+    ("docker-host-SG", "in", "tcp", 5000, 5000, ADMIN), ("docker-host-SG", "out", "-1", None, None, "0.0.0.0/0"),
+}
+REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def _by_name(graph, type_token):
+    return {name_tag(r): r for r in graph.of_type(type_token)}
+
+
+# --- kinds, counts and rules, stage by stage -----------------------------------------------------
+
+@pytest.mark.parametrize("stage,options,profile,extra", [
+    ("starter", None, "learner-lab", {}),
+    ("images", None, "learner-lab", {IMAGE: 2}),
+    ("solution", None, "learner-lab", {IMAGE: 2, CLUSTER: 1, TASK: 1, SERVICE: 1, SG: 1, INGRESS: 1, EGRESS: 1}),
+    ("solution", None, "sandbox", {IMAGE: 2, CLUSTER: 1, TASK: 1, SERVICE: 1, SG: 1, INGRESS: 1, EGRESS: 1, ROLE: 1, ATTACHMENT: 1}),
+    ("solution", {"coursework": True}, "learner-lab", {
+        IMAGE: 2, CLUSTER: 1, TASK: 1, SERVICE: 1, SG: 2, INGRESS: 2, EGRESS: 2, "aws:lb/loadBalancer:LoadBalancer": 1,
+        "aws:lb/targetGroup:TargetGroup": 1, "aws:lb/listener:Listener": 1}),
+])
+def test_resource_kinds_and_counts(stage, options, profile, extra):
+    graph = lab_graph("containers", stage=stage, options=options, profile=profile)
+    expected = {**NETWORK, SG: 1, INGRESS: 3, EGRESS: 1, INSTANCE: 1, REPOSITORY: 2}
+    for kind, count in extra.items():
+        expected[kind] = expected.get(kind, 0) + count
+    assert dict(graph.type_counts()) == expected
+
+
+@pytest.mark.parametrize("stage", ["starter", "images"])
+def test_before_the_service_only_the_docker_host_has_a_group(stage):
+    assert sg_rules(lab_graph("containers", stage=stage)) == HOST_RULES
+
+
+def test_the_service_group_opens_http_to_the_world_as_the_book_does():
+    assert sg_rules(lab_graph("containers")) == HOST_RULES | {
+        ("web-alpine-SG", "in", "tcp", 80, 80, "0.0.0.0/0"), ("web-alpine-SG", "out", "-1", None, None, "0.0.0.0/0")}
+
+
+def test_coursework_tasks_take_http_only_from_the_load_balancer():
+    assert sg_rules(lab_graph("containers", options={"coursework": True})) == HOST_RULES | {
+        ("web-alpine-SG", "in", "tcp", 80, 80, "sg:web-ALB-SG"), ("web-alpine-SG", "out", "-1", None, None, "0.0.0.0/0"),
+        ("web-ALB-SG", "in", "tcp", 80, 80, "0.0.0.0/0"), ("web-ALB-SG", "out", "tcp", 80, 80, "10.1.0.0/16")}
+
+
+def test_the_network_is_the_seats_default_like_vpc():
+    graph = lab_graph("containers")
+    (vpc,) = graph.of_type(VPC)
+    assert vpc.inputs["cidrBlock"] == "10.1.0.0/16"
+    assert {n: s.inputs["cidrBlock"] for n, s in subnets(graph).items()} == {
+        f"SN-{16 * i}": f"10.1.{16 * i}.0/20" for i in range(6)}
+
+
+# --- the Docker host -----------------------------------------------------------------------------
+
+def test_the_docker_host_installs_docker_and_the_books_projects():
+    graph = lab_graph("containers", stage="starter")
+    host = instances(graph)["docker-host"]
+    assert host.inputs["subnetId"] == subnets(graph)["SN-0"].id and host.inputs["associatePublicIpAddress"] is True
+    script = host.inputs["userData"]
+    assert script == docker_host_user_data()
+    assert "dnf install -y docker" in script and "usermod -a -G docker ec2-user" in script
+    assert "systemctl enable --now docker" in script
+    written = dict(re.findall(r"echo (\S+) \| base64 -d > (\S+)", script)[i][::-1] for i in range(script.count("base64 -d")))
+    for image in IMAGES:
+        for file in (p for p in image.path.rglob("*") if p.is_file()):
+            target = f"/home/ec2-user/{image.path.name}/{file.relative_to(image.path).as_posix()}"
+            assert base64.b64decode(written[target]) == file.read_bytes(), target
+    assert len(script.encode()) < 16 * 1024  # EC2's user-data limit
+
+
+# --- the build contexts, the repositories and the push ------------------------------------------
+
+def test_the_build_contexts_are_the_books_projects():
+    assert [i.key for i in IMAGES] == ["web-alpine", "web-nginx"]
+    for image in IMAGES:
+        dockerfile = (REPO_ROOT / image.dockerfile).read_text()
+        assert f"FROM {image.base}\n" in dockerfile and "EXPOSE 80" in dockerfile
+        for source in re.findall(r"^COPY \./(\S+?)(?:/\*)? ", dockerfile, re.M):  # every COPY source is in the context
+            assert (image.path / source).exists(), (image.key, source)
+    assert image_page(LIGHTTPD) == "<html><body><h1> Basic Docker webserver on Alpine </h1></body></html>\n"
+    assert 'server.port = 80' in (LIGHTTPD.path / "conf/lighttpd.conf").read_text()
+    assert "listen       80;" in (NGINX.path / "default.conf").read_text()
+    assert 'src="MapleLeaf.svg"' in image_page(NGINX) and (NGINX.path / "HTML/MapleLeaf.svg").is_file()
+
+
+def image_page(image: BuildContext) -> str:
+    return next(p for p in image.path.rglob("index.html")).read_text()
+
+
+def test_the_tag_follows_the_build_context(tmp_path):
+    copy_dir = tmp_path / "lighttpd"
+    shutil.copytree(LIGHTTPD.path, copy_dir)
+    moved = BuildContext("web-alpine", str(copy_dir), "alpine", "web1", 8080, "x")  # an absolute directory stays as it is
+    assert moved.path == copy_dir
+    assert moved.tag() == LIGHTTPD.tag() and re.fullmatch(r"1\.0-[0-9a-f]{12}", moved.tag())
+    (copy_dir / "html/index.html").write_text("<h1>changed</h1>")
+    assert moved.tag() != LIGHTTPD.tag()
+
+
+def test_the_repositories_are_private_scanned_immutable_and_go_with_the_stack():
+    graph = lab_graph("containers", stage="starter")
+    repos = _by_name(graph, REPOSITORY)
+    assert set(repos) == {"web-alpine", "web-nginx"}
+    for key, repo in repos.items():
+        assert repo.inputs["name"] == key  # learner-lab: the account is the student's own
+        assert repo.inputs["imageTagMutability"] == "IMMUTABLE" and repo.inputs["forceDelete"] is True
+        assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
+    out = graph.outputs["containers"]
+    assert out["repositories"] == {k: f"{REGISTRY}/{k}" for k in repos}
+    assert out["ecrLogin"] == f"aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin {REGISTRY}"
+    assert f"docker push {REGISTRY}/web-alpine:{LIGHTTPD.tag()}" in out["pushCommands"]
+    assert "docker run -itd --name C1 -p 8081:80 nginx:latest" in out["bookCommands"]
+    assert "docker run -itd --name C2 -p 8082:80 nginx:latest" in out["bookCommands"]
+    assert not graph.of_type(IMAGE) and "images" not in out
+
+
+def test_in_a_shared_account_names_carry_the_student():
+    graph = lab_graph("containers", profile="sandbox")
+    assert {r.inputs["name"] for r in graph.of_type(REPOSITORY)} == {"s01-web-alpine", "s01-web-nginx"}
+    (cluster,) = graph.of_type(CLUSTER)
+    assert cluster.inputs["name"] == "s01-web-alpine-cluster"
+
+
+@pytest.mark.parametrize("stage", ["images", "solution"])
+def test_images_are_built_from_the_contexts_and_pushed_with_ecrs_token(stage):
+    graph = lab_graph("containers", stage=stage)
+    images = {r.inputs["build"]["context"]: r for r in graph.of_type(IMAGE)}
+    assert set(images) == {i.directory for i in IMAGES}
+    token = FakeAws("us-east-1", graph.stack)._ecr_token({"registryId": "123456789012"})
+    for image in IMAGES:
+        made = images[image.directory]
+        assert made.inputs["build"] == {"context": image.directory, "dockerfile": image.dockerfile, "platform": "linux/amd64"}
+        assert (REPO_ROOT / made.inputs["build"]["dockerfile"]).is_file()
+        assert made.inputs["imageName"] == f"{REGISTRY}/{image.key}:{image.tag()}"  # under the repository's URL
+        assert made.inputs["skipPush"] is False
+        assert made.inputs["registry"] == {"server": REGISTRY, "username": token["userName"], "password": SECRET}
+        repo = _by_name(graph, REPOSITORY)[image.key]
+        assert repo.urn in made.dependencies or repo.urn in made.property_dependencies.get("imageName", [])
+    dumped = json.dumps({"resources": [r.__dict__ for r in graph.resources], "outputs": graph.outputs}, default=str)
+    assert token["password"] not in dumped  # the registry password is only ever a secret
+    out = graph.outputs["containers"]["images"]
+    assert out["web-alpine"]["digest"] == images[LIGHTTPD.directory].outputs["repoDigest"]
+
+
+# --- ECS: the task definition and the service ----------------------------------------------------
+
+def test_the_task_definition_runs_the_pushed_image_on_fargate():
+    graph = lab_graph("containers")
+    (task,) = graph.of_type(TASK)
+    assert (task.inputs["cpu"], task.inputs["memory"], task.inputs["networkMode"], task.inputs["requiresCompatibilities"]) == (
+        "256", "512", "awsvpc", ["FARGATE"])
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    (pushed,) = [r for r in graph.of_type(IMAGE) if r.inputs["build"]["context"] == LIGHTTPD.directory]
+    assert container["image"] == pushed.outputs["repoDigest"] and "@sha256:" in container["image"]  # by digest, not tag
+    assert container["portMappings"] == [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}]
+    assert container["name"] == "web-alpine" and container["essential"] is True
+
+
+def test_learner_lab_uses_labrole_and_creates_no_iam():
+    graph = lab_graph("containers")
+    (task,) = graph.of_type(TASK)
+    assert task.inputs["executionRoleArn"] == "arn:aws:iam::123456789012:role/LabRole"
+    assert not [r for r in graph.custom_resources if r.type.startswith("aws:iam/")]
+    assert graph.outputs["containers"]["executionRole"] == "arn:aws:iam::123456789012:role/LabRole"
+
+
+def test_other_profiles_get_a_minimal_execution_role_of_their_own():
+    graph = lab_graph("containers", profile="sandbox")
+    (role,), (attachment,), (task,) = graph.of_type(ROLE), graph.of_type(ATTACHMENT), graph.of_type(TASK)
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    assert attachment.inputs == {"role": role.outputs["name"],
+                                 "policyArn": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}
+    assert task.inputs["executionRoleArn"] == role.outputs["arn"]
+
+
+def test_the_service_has_a_public_ip_in_two_public_subnets():
+    graph = lab_graph("containers")
+    (service,), (cluster,), (task,) = graph.of_type(SERVICE), graph.of_type(CLUSTER), graph.of_type(TASK)
+    nets = subnets(graph)
+    assert service.inputs["name"] == "web-alpine" and service.inputs["launchType"] == "FARGATE"
+    assert service.inputs["cluster"] == cluster.outputs["arn"] and service.inputs["taskDefinition"] == task.outputs["arn"]
+    assert service.inputs["desiredCount"] == 1 and "loadBalancers" not in service.inputs
+    network = service.inputs["networkConfiguration"]
+    assert network["assignPublicIp"] is True and network["subnets"] == [nets["SN-0"].id, nets["SN-16"].id]
+    assert network["securityGroups"] == [_by_name(graph, SG)["web-alpine-SG"].id]
+    out = graph.outputs["containers"]
+    assert out["service"] == "web-alpine" and out["cluster"] == "web-alpine-cluster"
+    assert "--service-name web-alpine" in out["findTaskIp"] and "url" not in out
+
+
+def test_coursework_puts_two_tasks_behind_the_load_balancer():
+    graph = lab_graph("containers", options={"coursework": True})
+    (service,), (group,), (listener,) = (graph.of_type(SERVICE), graph.of_type("aws:lb/targetGroup:TargetGroup"),
+                                         graph.of_type("aws:lb/listener:Listener"))
+    assert group.inputs["targetType"] == "ip" and group.inputs["port"] == 80  # awsvpc tasks register by address
+    assert service.inputs["desiredCount"] == 2
+    assert service.inputs["loadBalancers"] == [{"targetGroupArn": group.outputs["arn"], "containerName": "web-alpine",
+                                                "containerPort": 80}]
+    assert listener.urn in service.dependencies  # the group is attached to a listener before the service uses it
+    out = graph.outputs["containers"]
+    assert out["url"].startswith("http://") and out["url"].endswith(".elb.amazonaws.com/")
+    assert definition.probes(out) == [PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
+                                                   (LIGHTTPD.page,))]
+
+
+def test_expected_paths_hold_and_name_the_books_tests():
+    labels = {}
+    for stage, options in (("starter", None), ("solution", None), ("solution", {"coursework": True})):
+        results = check_graph(lab_graph("containers", stage=stage, options=options))
+        assert results and all(r.passed for r in results), [r.expect.label for r in results if not r.passed]
+        labels[(stage, bool(options))] = {r.expect.label for r in results}
+    assert {"admin -> docker-host:8081", "admin -> docker-host:8082", "admin -> docker-host:5000",
+            "internet -> docker-host:8081"} <= labels[("starter", False)]
+    assert "internet -> web-alpine:80" in labels[("solution", False)]
+    assert {"internet -> web-ALB:80", "web-ALB -> web-alpine:80", "internet -> web-alpine:80"} <= labels[("solution", True)]
+
+
+def test_cost_per_stage_and_variant():
+    def items(stage, options=None):
+        return {(i.item, i.quantity) for i in estimate(lab_graph("containers", stage=stage, options=options)).items}
+
+    host = {("t3.micro instance", 1), ("gp3 volume", 8), ("public IPv4 address", 1)}
+    assert items("starter") == items("images") == host
+    assert items("solution") == host | {("Fargate vCPU", 0.25), ("Fargate memory", 0.5), ("public IPv4 address (task)", 1)}
+    assert items("solution", {"coursework": True}) == host | {
+        ("Fargate vCPU", 0.5), ("Fargate memory", 1.0), ("public IPv4 address (task)", 2), ("application load balancer", 1),
+        ("public IPv4 address (load balancer)", 2)}
+    local = estimate(lab_graph("containers", options={"variant": "local"}))
+    assert local.items == [] and local.unpriced == []
+
+
+# --- variant local: a Docker engine of the student's own -----------------------------------------
+
+@pytest.mark.parametrize("stage,images", [("starter", 0), ("images", 2), ("solution", 2)])
+def test_local_creates_nothing_in_aws(stage, images):
+    graph = lab_graph("containers", stage=stage, options={"variant": "local"})
+    assert dict(graph.type_counts()) == {DOCKER_PROVIDER: 1, VOLUME: 1, REMOTE_IMAGE: 1, CONTAINER: 2 + images,
+                                         **({IMAGE: images} if images else {})}
+    assert not [r for r in graph.resources if r.type.startswith("aws:") or r.type == "pulumi:providers:aws"]
+    (provider,) = graph.of_type(DOCKER_PROVIDER)
+    assert {r.type.split(":")[0] for r in graph.custom_resources} == {"docker", "pulumi"}
+    assert "host" not in provider.inputs  # DOCKER_HOST, else the local socket
+
+
+def test_local_c1_and_c2_share_the_books_volume_on_8081_and_8082():
+    graph = lab_graph("containers", stage="starter", options={"variant": "local"})
+    (volume,), (nginx,) = graph.of_type(VOLUME), graph.of_type(REMOTE_IMAGE)
+    assert volume.inputs["name"] == "VOL-EXAMPLE" and nginx.inputs["name"] == "nginx:latest"
+    running = {c.inputs["name"]: c for c in graph.of_type(CONTAINER)}
+    assert set(running) == {"C1", "C2"}
+    for name, port in (("C1", 8081), ("C2", 8082)):
+        c = running[name].inputs
+        assert c["ports"] == [{"internal": 80, "external": port, "ip": "0.0.0.0", "protocol": "tcp"}] or (
+            c["ports"][0]["internal"], c["ports"][0]["external"]) == (80, port)
+        assert c["volumes"] == [{"volumeName": "VOL-EXAMPLE", "containerPath": "/usr/share/nginx/html"}]
+        assert c["image"] == nginx.outputs["imageId"]
+    for labelled in [volume, *running.values()]:  # the engine's objects say whose they are, as AWS tags do
+        labels = {entry["label"]: entry["value"] for entry in labelled.inputs["labels"]}
+        assert (labels["cloudlabs:student"], labels["cloudlabs:lab"], labels["Name"]) == ("s01", "containers", labelled.inputs["name"])
+    out = graph.outputs["containers"]
+    assert out["containers"]["C1"] == {"name": "C1", "port": 8081, "url": "http://localhost:8081/"}
+    assert "Docker engine" in out["needs"] and "no AWS" in out["needs"]
+    assert [p.url for p in definition.probes(out)] == ["http://localhost:8081/", "http://localhost:8082/"]
+
+
+def test_local_images_are_built_not_pushed_and_run_on_8080_and_5000():
+    graph = lab_graph("containers", stage="images", options={"variant": "local", "dockerHost": "ssh://ubuntu@192.0.2.10"})
+    built = {r.inputs["imageName"]: r for r in graph.of_type(IMAGE)}
+    assert set(built) == {f"{i.key}:{i.tag()}" for i in IMAGES}
+    for image in built.values():
+        assert image.inputs["skipPush"] is True and "registry" not in image.inputs
+    running = {c.inputs["name"]: c.inputs for c in graph.of_type(CONTAINER)}
+    assert running["web1"]["image"] == f"web-alpine:{LIGHTTPD.tag()}" and running["web1"]["ports"][0]["external"] == 8080
+    assert running["WEB"]["image"] == f"web-nginx:{NGINX.tag()}" and running["WEB"]["ports"][0]["external"] == 5000
+    assert "volumes" not in running["web1"]
+    (provider,) = graph.of_type(DOCKER_PROVIDER)
+    assert provider.inputs["host"] == "ssh://ubuntu@192.0.2.10"
+    assert graph.outputs["containers"]["containers"]["WEB"]["url"] == "http://192.0.2.10:5000/"
+
+
+# --- options ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, message", [
+    ({"variant": "docker"}, r"\"docker\" is not allowed; allowed: aws .*or local"),
+    ({"variant": "local", "coursework": True}, "coursework: true needs variant: aws"),
+    ({"dockerHost": "unix:///var/run/docker.sock"}, "dockerHost is only read with variant: local"),
+    ({"variant": "local", "dockerHost": "localhost:2375"}, "dockerHost 'localhost:2375' is not unix://"),
+    ({"coursework": "yes"}, r"coursework: \"yes\" is not allowed; allowed: true or false"),
+])
+def test_bad_options_are_refused_with_what_is_allowed(options, message):
+    with pytest.raises(SettingsError, match=message):
+        parse_settings(config(labs=[{"lab": "containers", "options": options}]), SOURCE)
+
+
+# --- the emulator ----------------------------------------------------------------------------------
+
+def test_the_emulator_refuses_images_before_creating_anything(tmp_path):
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        for options in (None, {"variant": "local"}):
+            graph = lab_graph("containers", stage="images", options=options)
+            with pytest.raises(emulate.NeedsDockerEngine, match=r"needs a Docker engine.*docker:index/image:Image \(builds and pushes images\).*nothing was created"):
+                emulate.up(graph, session, tmp_path)
+            assert not (tmp_path / f"{graph.stack}.json").exists()
+        assert session.client("ecr").describe_repositories()["repositories"] == []
+
+
+@pytest.mark.parametrize("options,profile", [(None, "sandbox"), ({"coursework": True}, "learner-lab")])
+def test_the_ecs_part_goes_up_and_down_on_moto(options, profile, tmp_path):
+    """The solution without its docker resources (the image reference stays the renderer's: moto never pulls it)."""
+    graph = copy.deepcopy(lab_graph("containers", options=options, profile=profile))
+    graph.resources = [r for r in graph.resources if not r.type.startswith("docker:")]
+    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):  # AWS's managed policies exist in an account
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        state = emulate.up(graph, session, tmp_path)
+        ecs, ec2 = session.client("ecs"), session.client("ec2")
+        (cluster,) = ecs.list_clusters()["clusterArns"]
+        (service,) = ecs.describe_services(cluster=cluster, services=["web-alpine"])["services"]
+        network = service["networkConfiguration"]["awsvpcConfiguration"]
+        lab_subnets = {s["SubnetId"]: s["CidrBlock"] for s in ec2.describe_subnets()["Subnets"]}
+        assert sorted(lab_subnets[s] for s in network["subnets"]) == ["10.1.0.0/20", "10.1.16.0/20"]
+        assert network["assignPublicIp"] == "ENABLED" and service["launchType"] == "FARGATE"
+        task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+        assert (task["cpu"], task["memory"], task["networkMode"]) == ("256", "512", "awsvpc")
+        assert task["containerDefinitions"][0]["portMappings"][0]["containerPort"] == 80
+        assert service["desiredCount"] == (2 if options else 1)
+        if profile == "sandbox":
+            role = session.client("iam").list_attached_role_policies(RoleName=task["executionRoleArn"].rsplit("/", 1)[1])
+            assert [p["PolicyName"] for p in role["AttachedPolicies"]] == ["AmazonECSTaskExecutionRolePolicy"]
+        else:
+            assert task["executionRoleArn"].endswith(":role/LabRole")
+            assert len(service["loadBalancers"]) == 1
+        assert emulate.destroy(graph.stack, session, tmp_path) == len(state.resources)
+        assert [c for c in ecs.describe_clusters(clusters=[cluster])["clusters"] if c["status"] == "ACTIVE"] == []
+        assert session.client("ecr").describe_repositories()["repositories"] == []
+        assert session.client("iam").list_roles()["Roles"] == []
