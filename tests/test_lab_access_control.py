@@ -178,7 +178,7 @@ def test_tcp_analysis_groups_follow_the_books_table(stage):
     assert {r for r in rules if r[0] == "VM1-SG"} == vm1
     out = graph.outputs["access-control"]["tcpAnalysis"]
     ip2 = vms["VM2"].outputs["publicIp"]
-    assert out["urls"]["VM2"] == [f"http://{ip2}:{p}/" for p in (8081, 8082, 27017)]
+    assert out["urls"]["VM2"] == {str(p): f"http://{ip2}:{p}/" for p in (8081, 8082, 27017)}
     assert out["wiresharkFilter"] == f"ip.addr=={ip2}"
     assert len(out["testsFromVm1"]) == 8
 

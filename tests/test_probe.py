@@ -153,3 +153,26 @@ def test_labctl_probe_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["probe", "demo", "--attempts", "0"])
     assert exit_.value.code == 2
+
+
+def test_access_control_probes_what_a_browser_outside_the_vpc_sees(hosts):
+    """VM-SG's page and the containers' nginx pages; in the TCP analysis also MongoDB's answer
+    over HTTP (L4381). Rendered outputs give the probes; local servers play the hosts."""
+    from .conftest import lab_graph
+    rendered = lab_graph("access-control").outputs["access-control"]
+    assert [p.name for p in probes_for("access-control", rendered)] == [
+        "VM-SG page", "VM-DOCKER:8081 page", "VM-DOCKER:8082 page", "VM-DOCKER:8083 page"]
+    analysis = lab_graph("access-control", options={"parts": ["tcp-analysis"]}).outputs["access-control"]
+    assert [p.name for p in probes_for("access-control", analysis)] == [
+        "VM2:8081 page", "VM2:8082 page", "VM2:27017 MongoDB over HTTP", "VM3:8083 page", "VM3:8084 page",
+        "VM3:27017 MongoDB over HTTP"]
+    assert probes_for("access-control", lab_graph("access-control", options={"parts": ["coursework"]}).outputs[
+        "access-control"]) == []  # VM1's tests: from inside only
+    nginx = "<h1>Welcome to nginx!</h1>"
+    mongodb = "It looks like you are trying to access MongoDB over HTTP on the native driver port.\n"
+    out = {"access-control": {"tcpAnalysis": {"urls": {
+        "VM2": {"8081": hosts.page("/vm2-8081", nginx), "27017": hosts.page("/vm2-27017", mongodb)},
+        "VM3": {"8083": hosts.page("/vm3-8083", nginx), "27017": hosts.page("/vm3-27017", nginx)}}}}}  # not MongoDB
+    assert [(r.probe, r.passed) for r in run(out, ["access-control"], attempts=1)] == [
+        ("VM2:8081 page", True), ("VM2:27017 MongoDB over HTTP", True), ("VM3:8083 page", True),
+        ("VM3:27017 MongoDB over HTTP", False)]

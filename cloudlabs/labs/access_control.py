@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, Mapping
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from ..addressing import default_like_layout
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny, ping
+from ..probes import PageContains, ProbeSpec
 
 CONTAINER_PORTS = (8081, 8082, 8083)
 # Chapter 5's "access control with security groups and TCP analysis" (L4311): two nginx
 # containers per host and a MongoDB container each, reached on its native driver port.
 TCP_ANALYSIS_PORTS = {"VM2": (8081, 8082), "VM3": (8083, 8084)}
 MONGODB_PORT = 27017
+NGINX_PAGE = "Welcome to nginx!"  # the nginx image's default page
+MONGODB_OVER_HTTP = "It looks like you are trying to access MongoDB over HTTP on the native driver port."  # L4381
 
 AccessControlPart = Literal["nacl", "security-groups", "containers", "coursework", "coursework-nacl", "tcp-analysis"]
 # The chapter's three assignments each build VM1-VM3 (the book's names): one at a time.
@@ -123,6 +127,25 @@ def _tcp_analysis_paths(stage: str) -> list[Expect]:
     return paths
 
 
+def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
+    """What a browser outside the VPC sees: VM-SG's page, the containers' pages, and in the TCP
+    analysis the containers and MongoDB's answer over HTTP (those from the admin CIDR only: run
+    `labctl probe` from there). VM1's tests of the assignments are seen from inside only."""
+    found: list[ProbeSpec] = []
+    if sg := out.get("securityGroups"):
+        found.append(PageContains("VM-SG page", "browse VM-SG: SG-01 lets HTTP in", sg["url"], ("Hello from",)))
+    for url in (out.get("containers") or {}).get("urls") or []:
+        found.append(PageContains(f"VM-DOCKER:{urlsplit(url).port} page", "browse <public IP>:<port>: an nginx container",
+                                  url, (NGINX_PAGE,)))
+    for vm, urls in sorted(((out.get("tcpAnalysis") or {}).get("urls") or {}).items()):
+        for port, url in sorted(urls.items(), key=lambda item: int(item[0])):
+            mongodb = int(port) == MONGODB_PORT
+            found.append(PageContains(f"{vm}:{port} {'MongoDB over HTTP' if mongodb else 'page'}",
+                                      "from the admin CIDR: browse the container (L4379)", url,
+                                      (MONGODB_OVER_HTTP if mongodb else NGINX_PAGE,)))
+    return found
+
+
 LAB = LabDefinition(
     key="access-control",
     chapter=5,
@@ -145,6 +168,7 @@ LAB = LabDefinition(
     options=AccessControlOptions,
     layout=default_like_layout,
     expected_paths=expected_paths,
+    probes=probes,
     probed_from_inside=True,
     cost_variants={"with the `coursework` part too": {"parts": ["nacl", "security-groups", "containers", "coursework"]},
                    "the `coursework-nacl` assignment alone": {"parts": ["coursework-nacl"]},
@@ -160,7 +184,8 @@ LAB = LabDefinition(
                "part coursework"),
         Output("courseworkNacl", "mapping", "VM1-VM3's addresses and ssh commands, both NACLs' rules, and the "
                "curl/ping tests to run from VM1", "part coursework-nacl"),
-        Output("tcpAnalysis", "mapping", "VM1-VM3's addresses and ssh commands, the container URLs to browse and "
-               "curl, the Wireshark filter for VM2's MongoDB", "part tcp-analysis"),
+        Output("tcpAnalysis", "mapping", "VM1-VM3's addresses and ssh commands, the container URLs to browse by "
+               "host and port, the curl tests to run from VM1, the Wireshark filter for VM2's MongoDB",
+               "part tcp-analysis"),
     ),
 )

@@ -186,7 +186,7 @@ class AccessControlLab(LabComponent[AccessControlOptions]):
             vm: docker_containers_user_data(ports, mongodb_port=MONGODB_PORT) for vm, ports in TCP_ANALYSIS_PORTS.items()})
         return {
             "servers": _servers(hosts),
-            "urls": {vm: [hosts[vm].instance.public_ip.apply(_url(port)) for port in (*ports, MONGODB_PORT)]
+            "urls": {vm: {str(port): hosts[vm].instance.public_ip.apply(_url(port)) for port in (*ports, MONGODB_PORT)}
                      for vm, ports in TCP_ANALYSIS_PORTS.items()},
             "testsFromVm1": [hosts[vm].private_ip.apply(_url(port, "curl ")) for vm, ports in TCP_ANALYSIS_PORTS.items()
                              for port in (*ports, MONGODB_PORT)]
