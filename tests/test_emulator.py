@@ -200,8 +200,8 @@ OPTION_CASES = {
     "access-control": [{"parts": ["coursework"]}],
     "dual-stack": [{"coursework": True}, {"coursework": True, "natGateway": False}],
     "vpc-peering": [{"natGateway": False}],
-    "object-storage": [{"parts": ["private", "website"]}],
-    "lamp": [{"dbInstanceClass": "db.t4g.micro"}],
+    "object-storage": [{"parts": ["private", "website"]}, {"parts": ["endpoint", "coursework"]}],
+    "lamp": [{"dbInstanceClass": "db.t4g.micro"}, {"coursework": True}],
 }
 LAB_CASES = [(lab, stage, options) for lab, spec in LABS.items() for stage in spec.stages
              for options in [None, *OPTION_CASES.get(lab, [])]]

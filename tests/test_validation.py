@@ -30,6 +30,10 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("ec2-webserver", "solution", {"os": "windows-server-2019"}),
     ("ssh-access", "solution", {"key": "existing"}),
     ("ssh-access", "solution", {"algorithm": "ED25519"}),
+    ("object-storage", "starter", {"parts": ["coursework"]}),
+    ("object-storage", "solution", {"parts": ["coursework"]}),
+    ("lamp", "starter", {"coursework": True}),
+    ("lamp", "solution", {"coursework": True}),
 ]
 
 
