@@ -367,3 +367,68 @@ def test_coursework_is_a_part_like_the_others_and_bad_parts_exit_2(tmp_path, cap
     assert stack.read_bytes() == before
     with pytest.raises(SettingsError, match="a part is listed twice"):
         parse_settings(config(labs=[{"lab": "object-storage", "options": {"parts": ["coursework", "coursework"]}}]), SOURCE)
+
+
+# --- graded on the emulator: the student's steps, by hand with boto3, complete the coursework ------------------
+
+
+@pytest.fixture
+def emulated(monkeypatch, tmp_path):
+    """In-process moto, read by `labctl grade` through the CLI's seam; a stack whose lab is the
+    coursework's starter."""
+    import shutil
+
+    import boto3
+    import yaml
+    from moto import mock_aws
+
+    from labctl.cli import runners
+    from labctl.offline.render import ENVIRONMENTS, render_file
+    from labctl.ops import emulate
+    env = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS, env)
+    stack = env / "Pulumi.demo-app-a03.yaml"
+    doc = yaml.safe_load(stack.read_text())
+    doc["config"]["cloudlabs:labs"] = [{"lab": "object-storage", "stage": "starter", "options": COURSEWORK}]
+    stack.write_text(yaml.safe_dump(doc))
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        monkeypatch.setattr(runners, "make_live_client", lambda region, command, endpoint_url=None: session.client)
+        emulate.up(render_file(stack), session, tmp_path / "state")
+        yield session, env
+
+
+def grade_failures(capsys, env) -> tuple[int, set[str]]:
+    from labctl.cli.main import main
+    code = main(["grade", "demo-app-a03", "--environments", str(env), "--json", "-"])
+    (student,) = json.loads(capsys.readouterr().out)
+    return code, {p["path"] for p in student["paths"] if not p["passed"]}
+
+
+def test_the_coursework_starter_graded_then_completed_by_the_students_steps(emulated, capsys):
+    from cloudlabs import policies
+    session, env = emulated
+    code, failing = grade_failures(capsys, env)
+    assert code == 1 and failing == {
+        "anyone reads cw-obj1/MapleLeaf.jpg", "anyone reads cw-obj2/MapleLeafBlue.jpg",
+        "anyone reads cw-site1/index.html", "cw-site1 allows web's origin (CORS)",
+        "anyone reads cw-site2/index.html", "cw-site2 allows cw-site1's origin (CORS)"}
+    s3, ec2 = session.client("s3"), session.client("ec2")
+    prefix = "demo-app-a03-"  # <cohort>-<student>-<purpose>-<account>
+    bucket = {b["Name"][len(prefix):].rsplit("-", 1)[0]: b["Name"] for b in s3.list_buckets()["Buckets"]}
+    for purpose, key in (("cw-obj1", "MapleLeaf.jpg"), ("cw-obj2", "MapleLeafBlue.jpg")):  # (a), (b): one object each
+        s3.delete_public_access_block(Bucket=bucket[purpose])
+        s3.put_bucket_policy(Bucket=bucket[purpose], Policy=json.dumps(policies.object_read(f"arn:aws:s3:::{bucket[purpose]}", key)))
+    for purpose in ("cw-site1", "cw-site2"):  # (c), (d): the websites public
+        s3.delete_public_access_block(Bucket=bucket[purpose])
+        s3.put_bucket_policy(Bucket=bucket[purpose], Policy=json.dumps(policies.public_read(f"arn:aws:s3:::{bucket[purpose]}")))
+    code, failing = grade_failures(capsys, env)
+    assert code == 1 and failing == {"cw-site1 allows web's origin (CORS)", "cw-site2 allows cw-site1's origin (CORS)"}
+    (web,) = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+              if {"Key": "Name", "Value": "web"} in i.get("Tags", [])]
+    s3.put_bucket_cors(Bucket=bucket["cw-site1"], CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": [f"http://{web['PublicIpAddress']}"], "AllowedMethods": ["GET"]}]})
+    s3.put_bucket_cors(Bucket=bucket["cw-site2"], CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": [f"http://{bucket['cw-site1']}.s3-website-us-east-1.amazonaws.com"], "AllowedMethods": ["GET"]}]})
+    code, failing = grade_failures(capsys, env)
+    assert (code, failing) == (0, set())
