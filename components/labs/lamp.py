@@ -163,9 +163,9 @@ class LampLab(LabComponent[LampOptions]):
             found["nextStep"] = (
                 "open setupUrl and enter the database (setup), run the install; then create a target group (HTTP 80, "
                 f"health check {wordpress.HEALTH_CHECK_PATH}) with the web server, an internet-facing ALB over SN-WEB "
-                "and SN-WEB-2 with a listener on 80, let the web group admit HTTP from the ALB's group only, and set "
-                "WordPress's addresses (Settings > General) to the ALB's DNS name: WordPress remembers where it was "
-                "installed (L8304)")
+                "and SN-WEB-2 with a listener on 80 (Name tag web-ALB: labctl grade finds it by name), let the web "
+                "group admit HTTP from the ALB's group only, and set WordPress's addresses (Settings > General) to the "
+                "ALB's DNS name: WordPress remembers where it was installed (L8304)")
         else:
             found["installUrl"] = lb.url
             found["nextStep"] = ("open installUrl (the ALB) and run WordPress's install there: wp-config.php already "
