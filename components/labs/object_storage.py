@@ -136,14 +136,20 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
                 if not solution:
                     out["cors"]["expect"] = ("both sites load; site 1's request to site 2 fails with a CORS error in the "
                                              "browser console until site 2's CORS rule allows site 1's origin")
-        vpc = None
-        if parts & {"endpoint", "coursework"}:  # one VPC for the endpoint's hosts and the coursework's web server
-            vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=args.layout.vpc("VPC"), context=ctx,
-                                                   availability_zones=zones_offering(ctx.instance_type)), opts=self.child)
+        made: list[LabVpc] = []
+
+        def vpc() -> LabVpc:
+            """One VPC for the endpoint's hosts and the coursework's web server, made when first needed."""
+            if not made:
+                made.append(LabVpc(f"{name}-vpc", LabVpcArgs(plan=args.layout.vpc("VPC"), context=ctx,
+                                                             availability_zones=zones_offering(ctx.instance_type)),
+                                   opts=self.child))
+            return made[0]
+
         if "endpoint" in parts:
-            out["endpoint"] = self._endpoint_part(name, args, account, vpc)
+            out["endpoint"] = self._endpoint_part(name, args, account, vpc())
         if "coursework" in parts:
-            out["coursework"] = self._coursework_part(name, args, vpc, bucket, url)
+            out["coursework"] = self._coursework_part(name, args, vpc(), bucket, url)
         return out
 
     def _coursework_part(self, name: str, args: LabArgs, vpc: LabVpc, bucket, url) -> dict[str, Any]:
