@@ -245,7 +245,7 @@ def test_coursework_outputs(stage):
         assert "albUrl" not in out and wp["setupUrl"] == out["url"]
         assert wp["setup"] == {"databaseName": "exampleDB", "username": "admin", "databaseHost": db.outputs["address"],
                                "passwordFrom": "dbPassword: pulumi stack output lamp --show-secrets --json"}
-        assert "ALB" in wp["nextStep"] and "SN-WEB-2" in wp["nextStep"]
+        assert "SN-WEB-2" in wp["nextStep"] and "Name tag s01-web-ALB" in wp["nextStep"]
     else:
         (alb,) = graph.of_type(ALB)
         assert out["albUrl"] == f"http://{alb.outputs['dnsName']}/" == wp["installUrl"]
@@ -336,3 +336,75 @@ def test_coursework_option_is_a_boolean_and_bad_values_exit_2(tmp_path, capsys):
     assert code == 2 and len(err) == 1, err
     assert 'cloudlabs:labs[0].options.coursework: "yes" is not allowed; allowed: true or false' in err[0]
     assert stack.read_bytes() == before
+
+
+# --- graded on the emulator: the stack functioning, then the student's load balancer ---------------------------
+
+
+@pytest.fixture
+def emulated(monkeypatch, tmp_path):
+    """In-process moto, read by `labctl grade` through the CLI's seam; a stack whose lab is the
+    coursework's starter."""
+    import shutil
+
+    import boto3
+    import yaml
+    from moto import mock_aws
+
+    from labctl.cli import runners
+    from labctl.offline.render import ENVIRONMENTS, render_file
+    from labctl.ops import emulate
+    env = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS, env)
+    stack = env / "Pulumi.demo-app-a05.yaml"
+    doc = yaml.safe_load(stack.read_text())
+    doc["config"]["cloudlabs:labs"] = [{"lab": "lamp", "stage": "starter", "options": COURSEWORK}]
+    stack.write_text(yaml.safe_dump(doc))
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        monkeypatch.setattr(runners, "make_live_client", lambda region, command, endpoint_url=None: session.client)
+        emulate.up(render_file(stack), session, tmp_path / "state")
+        yield session, env
+
+
+def grade_failures(capsys, env, stage: str) -> tuple[int, set[str]]:
+    import json
+    from labctl.cli.main import main
+    code = main(["grade", "demo-app-a05", "--environments", str(env), "--stage", stage, "--json", "-"])
+    (student,) = json.loads(capsys.readouterr().out)
+    return code, {p["path"] for p in student["paths"] if not p["passed"]}
+
+
+def test_the_coursework_graded_before_and_after_the_students_load_balancer(emulated, capsys):
+    session, env = emulated
+    assert grade_failures(capsys, env, "starter") == (0, set())  # the stack functions: WordPress's setup on the server
+    code, failing = grade_failures(capsys, env, "solution")
+    assert code == 1 and failing == {"internet -> web-ALB:80", "web-ALB -> web:80", "internet -> web:80"}
+    ec2, elb = session.client("ec2"), session.client("elbv2")
+
+    def named(kind: str, items: str, name: str) -> dict:
+        (found,) = getattr(ec2, f"describe_{kind}")(Filters=[{"Name": "tag:Name", "Values": [name]}])[items]
+        return found
+
+    vpc = named("vpcs", "Vpcs", "VPC")["VpcId"]
+    subnets = [named("subnets", "Subnets", n)["SubnetId"] for n in ("SN-WEB", "SN-WEB-2")]
+    web_sg = named("security_groups", "SecurityGroups", "web-SG")["GroupId"]
+    alb_sg = ec2.create_security_group(GroupName="web-ALB-SG", Description="ALB", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=alb_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    alb = elb.create_load_balancer(Name="web-alb", Subnets=subnets, SecurityGroups=[alb_sg], Scheme="internet-facing",
+                                   Type="application", Tags=[{"Key": "Name", "Value": "a05-web-ALB"}])  # as nextStep says
+    group = elb.create_target_group(Name="web-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance",
+                                    HealthCheckPath="/wp-admin/install.php")["TargetGroups"][0]
+    (web,) = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+              if {"Key": "Name", "Value": "web"} in i.get("Tags", [])]
+    elb.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": web["InstanceId"], "Port": 80}])
+    elb.create_listener(LoadBalancerArn=alb["LoadBalancers"][0]["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}])
+    code, failing = grade_failures(capsys, env, "solution")
+    assert code == 1 and failing == {"internet -> web:80"}  # the server still answers the world directly
+    ec2.revoke_security_group_ingress(GroupId=web_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": alb_sg}]}])
+    assert grade_failures(capsys, env, "solution") == (0, set())

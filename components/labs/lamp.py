@@ -146,13 +146,14 @@ class LampLab(LabComponent[LampOptions]):
             aws.lb.TargetGroupAttachment(f"{name}-web-target", target_group_arn=lb.target_group.arn,
                                          target_id=web.instance.id, port=80, opts=self.child)
         if coursework:
-            outputs["wordpress"] = self._wordpress_outputs(web, database, lb)
+            outputs["wordpress"] = self._wordpress_outputs(ctx.student, web, database, lb)
             if lb is not None:
                 outputs["albUrl"] = lb.url
         return outputs
 
     @staticmethod
-    def _wordpress_outputs(web: WebServer, database: aws.rds.Instance, lb: WebLoadBalancer | None) -> dict[str, Any]:
+    def _wordpress_outputs(student: str, web: WebServer, database: aws.rds.Instance,
+                           lb: WebLoadBalancer | None) -> dict[str, Any]:
         """Where WordPress's pages are, what its setup asks for, and (starter) what to build next."""
         found: dict[str, Any] = {"version": wordpress.WORDPRESS_VERSION, "healthCheckPath": wordpress.HEALTH_CHECK_PATH}
         setup = {"databaseName": LAMP_DATABASE, "username": LAMP_USER, "databaseHost": database.address,
@@ -163,9 +164,9 @@ class LampLab(LabComponent[LampOptions]):
             found["nextStep"] = (
                 "open setupUrl and enter the database (setup), run the install; then create a target group (HTTP 80, "
                 f"health check {wordpress.HEALTH_CHECK_PATH}) with the web server, an internet-facing ALB over SN-WEB "
-                "and SN-WEB-2 with a listener on 80 (Name tag web-ALB: labctl grade finds it by name), let the web "
-                "group admit HTTP from the ALB's group only, and set WordPress's addresses (Settings > General) to the "
-                "ALB's DNS name: WordPress remembers where it was installed (L8304)")
+                f"and SN-WEB-2 with a listener on 80 (Name tag {student}-web-ALB: labctl grade finds it by name), "
+                "let the web group admit HTTP from the ALB's group only, and set WordPress's addresses (Settings > "
+                "General) to the ALB's DNS name: WordPress remembers where it was installed (L8304)")
         else:
             found["installUrl"] = lb.url
             found["nextStep"] = ("open installUrl (the ALB) and run WordPress's install there: wp-config.php already "
