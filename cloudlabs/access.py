@@ -34,4 +34,19 @@ class CorsAllows:
         return f"{self.purpose} allows {self.origin_of}'s origin (CORS)"
 
 
-AccessExpect = ObjectRead | CorsAllows
+@dataclass(frozen=True)
+class CorsAllowsHost:
+    """A website bucket's CORS rules allow the page of a web server on an instance: the origin
+    ``http://<its public IP>`` (chapter 9's coursework: an EC2 page loads an S3 website)."""
+
+    purpose: str  # the bucket whose CORS rules are read
+    host: str  # the instance, by its book name, whose page is the origin
+    allowed: bool
+    why: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.purpose} allows {self.host}'s origin (CORS)"
+
+
+AccessExpect = ObjectRead | CorsAllows | CorsAllowsHost

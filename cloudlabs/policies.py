@@ -24,6 +24,13 @@ def suffix_read(bucket_arn: str, pattern: str) -> dict[str, Any]:
                     "Action": "s3:GetObject", "Resource": f"{bucket_arn}/{pattern}"})
 
 
+def object_read(bucket_arn: str, key: str) -> dict[str, Any]:
+    """Anyone may read one object, named by its exact key; the rest of the bucket stays private
+    (chapter 9's coursework: the button on the EC2 page loads that object, nothing else)."""
+    return _policy({"Sid": "ReadOneObject", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                    "Resource": f"{bucket_arn}/{key}"})
+
+
 def suffix_from_cidr(bucket_arn: str, pattern: str, cidr: str) -> dict[str, Any]:
     """Objects matching ``pattern``, only for requests from the ``cidr`` range."""
     return _policy({"Sid": f"{pattern.strip('*.')}FromCampus", "Effect": "Allow", "Principal": "*",

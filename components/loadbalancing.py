@@ -34,6 +34,7 @@ class WebLoadBalancerArgs:
     internet_gateway: pulumi.Resource  # an internet-facing ALB is refused until the VPC's gateway is attached
     lb_name: str = "web-ALB"
     target_type: str = "instance"  # "ip" for Fargate tasks (awsvpc: each task has an address of its own)
+    health_check: dict[str, Any] | None = None  # default: chapter 8's HEALTH_CHECK
 
 
 class WebLoadBalancer(pulumi.ComponentResource):
@@ -55,7 +56,7 @@ class WebLoadBalancer(pulumi.ComponentResource):
                    outbound(HTTP, args.vpc_cidr, "HTTP to the targets in the VPC", name="http-to-targets")]), opts=child)
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg", name_prefix="web-", port=80, protocol="HTTP", target_type=args.target_type, vpc_id=args.vpc_id,
-            health_check=HEALTH_CHECK, deregistration_delay=30,  # targets drain in 30 s: quick teardown
+            health_check=args.health_check or HEALTH_CHECK, deregistration_delay=30,  # targets drain in 30 s: quick teardown
             tags=ctx.tags(f"{args.lb_name}-TG"), opts=child)
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb", name_prefix="web-", load_balancer_type="application", internal=False,

@@ -27,6 +27,10 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("peering-topologies", "starter", {"topology": "provider"}),
     ("peering-topologies", "solution", {"topology": "provider"}),
     ("containers", "solution", {"coursework": True}),
+    ("object-storage", "starter", {"parts": ["coursework"]}),
+    ("object-storage", "solution", {"parts": ["endpoint", "coursework"]}),
+    ("lamp", "starter", {"coursework": True}),
+    ("lamp", "solution", {"coursework": True}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

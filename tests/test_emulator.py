@@ -201,8 +201,8 @@ OPTION_CASES = {
     "dual-stack": [{"coursework": True}, {"coursework": True, "natGateway": False}],
     "vpc-peering": [{"natGateway": False}],
     "peering-topologies": [{"topology": "provider"}],
-    "object-storage": [{"parts": ["private", "website"]}],
-    "lamp": [{"dbInstanceClass": "db.t4g.micro"}],
+    "object-storage": [{"parts": ["private", "website"]}, {"parts": ["endpoint", "coursework"]}],
+    "lamp": [{"dbInstanceClass": "db.t4g.micro"}, {"coursework": True}],
     "containers": [{"coursework": True}],
 }
 LAB_CASES = [(lab, stage, options) for lab, spec in LABS.items() for stage in spec.stages

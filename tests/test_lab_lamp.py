@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from cloudlabs import wordpress
 from cloudlabs.images import lamp_user_data
 
 from .conftest import lab_graph
-from .graphtools import INSTANCE, SG, instances, name_tag, sg_rules, subnets
+from .graphtools import INSTANCE, SG, SUBNET, associations, instances, name_tag, sg_rules, subnets
 
 DB = "aws:rds/instance:Instance"
 DB_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
@@ -101,3 +102,309 @@ def test_starter_is_the_books_starting_point_server_and_empty_database():
     (db,) = graph.of_type(DB)
     assert "userData" not in web.property_dependencies or db.urn not in web.property_dependencies["userData"]
     assert db.inputs["dbName"] == "exampleDB" and db.inputs["password"] == "[secret]"
+
+
+# --- the coursework (L8290-8331): WordPress on RDS, then an Application Load Balancer in front -------------------
+
+COURSEWORK = {"coursework": True}
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+TG = "aws:lb/targetGroup:TargetGroup"
+LISTENER = "aws:lb/listener:Listener"
+ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
+
+
+@pytest.mark.parametrize("stage,alb,groups", [("starter", 0, 3), ("solution", 1, 4)])
+def test_coursework_kinds_and_counts(stage, alb, groups):
+    counts = lab_graph("lamp", stage=stage, options=COURSEWORK).type_counts()
+    assert (counts[INSTANCE], counts[DB], counts[DB_SUBNETS], counts[PASSWORD], counts[SG]) == (1, 1, 1, 1, groups)
+    assert (counts.get(ALB, 0), counts.get(TG, 0), counts.get(LISTENER, 0), counts.get(ATTACHMENT, 0)) == (alb,) * 4
+    assert counts[SUBNET] == 4  # SN-WEB-2 too: an ALB needs two zones
+
+
+def test_without_coursework_no_second_web_subnet():
+    assert set(subnets(lab_graph("lamp"))) == {"SN-WEB", "SN-DB-1", "SN-DB-2"}
+
+
+def test_coursework_subnets_two_public_zones_for_the_alb():
+    graph = lab_graph("lamp", stage="starter", options=COURSEWORK)
+    nets = subnets(graph)
+    assert (nets["SN-WEB"].inputs["cidrBlock"], nets["SN-WEB-2"].inputs["cidrBlock"]) == ("10.1.0.0/20", "10.1.16.0/20")
+    assert nets["SN-WEB"].inputs["availabilityZone"] != nets["SN-WEB-2"].inputs["availabilityZone"]
+    assert associations(graph)["SN-WEB-2"] == associations(graph)["SN-WEB"]  # the public route table
+
+
+def test_coursework_starter_rules_the_server_is_browsed_directly():
+    graph = lab_graph("lamp", stage="starter", options=COURSEWORK)
+    assert sg_rules(graph) == {
+        ("rds-ec2", "in", "tcp", 3306, 3306, "sg:ec2-rds"), ("ec2-rds", "out", "tcp", 3306, 3306, "sg:rds-ec2"),
+        ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0"), ("web-SG", "in", "tcp", 22, 22, "203.0.113.0/24"),
+        ("web-SG", "out", "tcp", 443, 443, "0.0.0.0/0")}
+
+
+def test_coursework_solution_rules_http_only_from_the_alb():
+    graph = lab_graph("lamp", options=COURSEWORK)
+    assert sg_rules(graph) == {
+        ("rds-ec2", "in", "tcp", 3306, 3306, "sg:ec2-rds"), ("ec2-rds", "out", "tcp", 3306, 3306, "sg:rds-ec2"),
+        ("web-SG", "in", "tcp", 80, 80, "sg:web-ALB-SG"), ("web-SG", "in", "tcp", 22, 22, "203.0.113.0/24"),
+        ("web-SG", "out", "tcp", 443, 443, "0.0.0.0/0"),
+        ("web-ALB-SG", "in", "tcp", 80, 80, "0.0.0.0/0"), ("web-ALB-SG", "out", "tcp", 80, 80, "10.1.0.0/16")}
+    groups = {g.id: name_tag(g) for g in graph.of_type(SG)}
+    assert [groups[g] for g in instances(graph)["web"].inputs["vpcSecurityGroupIds"]] == ["web-SG", "ec2-rds"]
+
+
+def test_coursework_alb_wiring():
+    graph = lab_graph("lamp", options=COURSEWORK)
+    (alb,), (tg,), (listener,), (attachment,) = (graph.of_type(t) for t in (ALB, TG, LISTENER, ATTACHMENT))
+    nets = subnets(graph)
+    groups = {g.id: name_tag(g) for g in graph.of_type(SG)}
+    assert alb.inputs["internal"] is False and alb.inputs["loadBalancerType"] == "application"
+    assert alb.inputs["subnets"] == [nets["SN-WEB"].id, nets["SN-WEB-2"].id]
+    assert [groups[g] for g in alb.inputs["securityGroups"]] == ["web-ALB-SG"] and name_tag(alb) == "web-ALB"
+    assert (tg.inputs["port"], tg.inputs["protocol"], tg.inputs["targetType"]) == (80, "HTTP", "instance")
+    assert tg.inputs["healthCheck"] == {"protocol": "HTTP", "path": "/wp-admin/install.php", "port": "traffic-port",
+                                        "interval": 30, "timeout": 5, "unhealthyThreshold": 2, "healthyThreshold": 5,
+                                        "matcher": "200"}
+    assert (listener.inputs["port"], listener.inputs["protocol"], listener.inputs["loadBalancerArn"]) == (80, "HTTP", alb.outputs["arn"])
+    assert listener.inputs["defaultActions"] == [{"type": "forward", "targetGroupArn": tg.outputs["arn"]}]
+    web = instances(graph)["web"]
+    assert (attachment.inputs["targetGroupArn"], attachment.inputs["targetId"], attachment.inputs["port"]) == (
+        tg.outputs["arn"], web.id, 80)
+
+
+def test_coursework_web_server_is_amazon_linux_and_the_db_is_unchanged():
+    for stage in ("starter", "solution"):
+        graph = lab_graph("lamp", stage=stage, options=COURSEWORK)
+        out = graph.outputs["lamp"]
+        assert out["ssh"].endswith(f"ec2-user@{out['publicIp']}")  # the book's "AWS AMI with HTTPD"
+        (db,) = graph.of_type(DB)
+        assert (db.inputs["dbName"], db.inputs["username"], db.inputs["password"]) == ("exampleDB", "admin", "[secret]")
+        assert db.inputs["publiclyAccessible"] is False
+
+
+def test_coursework_starter_user_data_is_the_books_script_on_amazon_linux_2023():
+    graph = lab_graph("lamp", stage="starter", options=COURSEWORK)
+    web = instances(graph)["web"]
+    script = web.inputs["userData"]
+    assert script == wordpress.starter_user_data()  # no secret in it: nothing knows the database yet
+    assert "dnf install -y httpd php php-fpm php-mysqlnd;" in script and "php-mysql " not in script
+    assert "curl -fsSL -o /tmp/wordpress.tar.gz https://wordpress.org/wordpress-6.8.3.tar.gz" in script
+    for step in ("cp -r /tmp/wordpress/* /var/www/html/", "chmod -R 755 wp-content", "chown -R apache:apache wp-content",
+                 "systemctl enable httpd"):
+        assert step in script
+    assert "wp-config.php" not in script  # the student runs WordPress's setup
+    (db,) = graph.of_type(DB)
+    assert db.urn not in web.property_dependencies.get("userData", [])
+
+
+def test_coursework_solution_user_data_is_secret_and_configures_wordpress():
+    graph = lab_graph("lamp", options=COURSEWORK)
+    (db,), (password,) = graph.of_type(DB), graph.of_type(PASSWORD)
+    web = instances(graph)["web"]
+    assert web.inputs["userData"] == "[secret]"
+    assert set(web.property_dependencies["userData"]) == {db.urn, password.urn}
+    script = wordpress.solution_user_data(wordpress.Database(db.outputs["address"], "exampleDB", "admin", "PASSWORD20chars0000"))
+    assert (f"s/'database_name_here'/'exampleDB'/; s/'username_here'/'admin'/; s/'password_here'/'PASSWORD20chars0000'/; "
+            f"s/'localhost'/'{db.outputs['address']}'/") in script
+    assert "chown root:apache wp-config.php" in script and "chmod 0640 wp-config.php" in script
+    assert "set -x" not in script and "set -euxo" not in script and "put your unique phrase here" in script
+    assert script.startswith(wordpress.starter_user_data().split("\n", 2)[0])
+
+
+def test_the_solution_script_writes_a_working_wp_config(tmp_path):
+    """Run the script's configuration lines on WordPress's own sample file shape: every placeholder
+    replaced, eight distinct salts."""
+    import re
+    import subprocess
+    sample = "\n".join(["define( 'DB_NAME', 'database_name_here' );", "define( 'DB_USER', 'username_here' );",
+                        "define( 'DB_PASSWORD', 'password_here' );", "define( 'DB_HOST', 'localhost' );",
+                        *[f"define( '{k}', 'put your unique phrase here' );" for k in
+                          ("AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT", "SECURE_AUTH_SALT",
+                           "LOGGED_IN_SALT", "NONCE_SALT")], ""])
+    (tmp_path / "wp-config-sample.php").write_text(sample)
+    script = wordpress.solution_user_data(wordpress.Database("db.example.internal", "exampleDB", "admin", "Abc123"))
+    lines = script.splitlines()
+    start = lines.index("cp wp-config-sample.php wp-config.php")
+    end = lines.index("chown root:apache wp-config.php")
+    subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(lines[start:end])], cwd=tmp_path, check=True)
+    config = (tmp_path / "wp-config.php").read_text()
+    assert "define( 'DB_NAME', 'exampleDB' );" in config and "define( 'DB_USER', 'admin' );" in config
+    assert "define( 'DB_PASSWORD', 'Abc123' );" in config and "define( 'DB_HOST', 'db.example.internal' );" in config
+    salts = re.findall(r"define\( '\w+_(?:KEY|SALT)', '([^']*)' \);", config)
+    assert len(salts) == 8 and len(set(salts)) == 8 and all(len(s) >= 40 for s in salts)
+
+
+@pytest.mark.parametrize("stage", ["starter", "solution"])
+def test_coursework_outputs(stage):
+    graph = lab_graph("lamp", stage=stage, options=COURSEWORK)
+    out = graph.outputs["lamp"]
+    (db,) = graph.of_type(DB)
+    wp = out["wordpress"]
+    assert (wp["version"], wp["healthCheckPath"]) == ("6.8.3", "/wp-admin/install.php")
+    assert out["dbPassword"] == "[secret]" and out["dbEndpoint"] == db.outputs["endpoint"]
+    if stage == "starter":
+        assert "albUrl" not in out and wp["setupUrl"] == out["url"]
+        assert wp["setup"] == {"databaseName": "exampleDB", "username": "admin", "databaseHost": db.outputs["address"],
+                               "passwordFrom": "dbPassword: pulumi stack output lamp --show-secrets --json"}
+        assert "SN-WEB-2" in wp["nextStep"] and "Name tag s01-web-ALB" in wp["nextStep"]
+    else:
+        (alb,) = graph.of_type(ALB)
+        assert out["albUrl"] == f"http://{alb.outputs['dnsName']}/" == wp["installUrl"]
+        assert "setup" not in wp
+
+
+def test_coursework_probes_wordpress_through_the_alb_else_on_the_server():
+    from cloudlabs.catalog import LABS
+    probes = LABS["lamp"].probes
+    solution = lab_graph("lamp", options=COURSEWORK).outputs["lamp"]
+    (probe,) = probes(solution)
+    assert (probe.name, probe.url, probe.texts) == ("WordPress through the ALB", solution["albUrl"], ("WordPress",))
+    starter = lab_graph("lamp", stage="starter", options=COURSEWORK).outputs["lamp"]
+    (probe,) = probes(starter)
+    assert (probe.name, probe.url) == ("WordPress page", starter["url"])
+    (probe,) = probes(lab_graph("lamp").outputs["lamp"])
+    assert probe.name == "LAMP page rows"
+
+
+class WordPressLike:
+    """A local server answering like WordPress behind the ALB: "/" redirects to the install page
+    (not installed yet), or the database is down and every page is a 500."""
+
+    def __init__(self, database_up: bool):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                if not database_up:
+                    self._answer(500, "<title>WordPress &rsaquo; Error</title>Error establishing a database connection")
+                elif self.path == "/":
+                    self.send_response(302)
+                    self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/wp-admin/install.php")
+                    self.end_headers()
+                elif self.path == "/wp-admin/install.php":
+                    self._answer(200, "<title>WordPress &rsaquo; Installation</title>")
+                else:
+                    self._answer(404, "")
+
+            def _answer(self, status, body):
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("database_up", [True, False])
+def test_the_wordpress_probe_follows_the_install_redirect_and_fails_on_a_database_error(database_up):
+    import threading
+    from labctl.ops.probe import StaticOutputs, probe_stack
+    site = WordPressLike(database_up)
+    try:
+        outputs = {"lamp": {"url": "http://127.0.0.1:9/", "wordpress": {}, "albUrl": site.url}}
+        (result,) = probe_stack("s", ["lamp"], StaticOutputs({"s": outputs}), attempts=1, interval=0,
+                                stop=threading.Event())
+    finally:
+        site.close()
+    assert result.probe == "WordPress through the ALB" and result.passed is database_up, result.detail
+    assert ("HTTP 200 with 'WordPress'" if database_up else "HTTP 500") in result.detail
+
+
+def test_coursework_option_is_a_boolean_and_bad_values_exit_2(tmp_path, capsys):
+    import shutil
+    import yaml
+    from labctl.cli.main import main
+    from labctl.offline.render import ENVIRONMENTS
+    env = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS, env)
+    stack = env / "Pulumi.demo-app-a05.yaml"
+    doc = yaml.safe_load(stack.read_text())
+    doc["config"]["cloudlabs:labs"] = [{"lab": "lamp", "options": {"coursework": "yes"}}]
+    stack.write_text(yaml.safe_dump(doc))
+    before = stack.read_bytes()
+    code = main(["plan", "demo-app-a05", "--environments", str(env)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert 'cloudlabs:labs[0].options.coursework: "yes" is not allowed; allowed: true or false' in err[0]
+    assert stack.read_bytes() == before
+
+
+# --- graded on the emulator: the stack functioning, then the student's load balancer ---------------------------
+
+
+@pytest.fixture
+def emulated(monkeypatch, tmp_path):
+    """In-process moto, read by `labctl grade` through the CLI's seam; a stack whose lab is the
+    coursework's starter."""
+    import shutil
+
+    import boto3
+    import yaml
+    from moto import mock_aws
+
+    from labctl.cli import runners
+    from labctl.offline.render import ENVIRONMENTS, render_file
+    from labctl.ops import emulate
+    env = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS, env)
+    stack = env / "Pulumi.demo-app-a05.yaml"
+    doc = yaml.safe_load(stack.read_text())
+    doc["config"]["cloudlabs:labs"] = [{"lab": "lamp", "stage": "starter", "options": COURSEWORK}]
+    stack.write_text(yaml.safe_dump(doc))
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        monkeypatch.setattr(runners, "make_live_client", lambda region, command, endpoint_url=None: session.client)
+        emulate.up(render_file(stack), session, tmp_path / "state")
+        yield session, env
+
+
+def grade_failures(capsys, env, stage: str) -> tuple[int, set[str]]:
+    import json
+    from labctl.cli.main import main
+    code = main(["grade", "demo-app-a05", "--environments", str(env), "--stage", stage, "--json", "-"])
+    (student,) = json.loads(capsys.readouterr().out)
+    return code, {p["path"] for p in student["paths"] if not p["passed"]}
+
+
+def test_the_coursework_graded_before_and_after_the_students_load_balancer(emulated, capsys):
+    session, env = emulated
+    assert grade_failures(capsys, env, "starter") == (0, set())  # the stack functions: WordPress's setup on the server
+    code, failing = grade_failures(capsys, env, "solution")
+    assert code == 1 and failing == {"internet -> web-ALB:80", "web-ALB -> web:80", "internet -> web:80"}
+    ec2, elb = session.client("ec2"), session.client("elbv2")
+
+    def named(kind: str, items: str, name: str) -> dict:
+        (found,) = getattr(ec2, f"describe_{kind}")(Filters=[{"Name": "tag:Name", "Values": [name]}])[items]
+        return found
+
+    vpc = named("vpcs", "Vpcs", "VPC")["VpcId"]
+    subnets = [named("subnets", "Subnets", n)["SubnetId"] for n in ("SN-WEB", "SN-WEB-2")]
+    web_sg = named("security_groups", "SecurityGroups", "web-SG")["GroupId"]
+    alb_sg = ec2.create_security_group(GroupName="web-ALB-SG", Description="ALB", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=alb_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    alb = elb.create_load_balancer(Name="web-alb", Subnets=subnets, SecurityGroups=[alb_sg], Scheme="internet-facing",
+                                   Type="application", Tags=[{"Key": "Name", "Value": "a05-web-ALB"}])  # as nextStep says
+    group = elb.create_target_group(Name="web-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance",
+                                    HealthCheckPath="/wp-admin/install.php")["TargetGroups"][0]
+    (web,) = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+              if {"Key": "Name", "Value": "web"} in i.get("Tags", [])]
+    elb.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": web["InstanceId"], "Port": 80}])
+    elb.create_listener(LoadBalancerArn=alb["LoadBalancers"][0]["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}])
+    code, failing = grade_failures(capsys, env, "solution")
+    assert code == 1 and failing == {"internet -> web:80"}  # the server still answers the world directly
+    ec2.revoke_security_group_ingress(GroupId=web_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": alb_sg}]}])
+    assert grade_failures(capsys, env, "solution") == (0, set())

@@ -169,5 +169,8 @@ def test_stack_file_errors_name_the_file_and_line(tmp_path):
 def test_demo_stack_files_are_valid():
     from labctl.offline.render import stack_files
     stacks = {load_stack_settings(p).stack_name for p in stack_files()}
-    assert stacks == ({"demo-s01", "demo-s02", "demo-s03"} | {f"demo-net-n0{i}" for i in range(1, 9)}
-                      | {f"demo-app-a0{i}" for i in range(1, 6)})
+    from labctl.offline.render import ENVIRONMENTS
+    rosters = [yaml.safe_load(p.read_text()) for p in ENVIRONMENTS.glob("*.yaml")
+               if not p.name.startswith("Pulumi.") and not p.name.endswith(".seats.yaml")]
+    assert stacks == {f"{c['cohort']}-{s['id']}" for c in rosters for s in c["roster"]}  # one stack per student
+    assert {c["cohort"] for c in rosters} == {"demo", "demo-net", "demo-app", "demo-tools"}

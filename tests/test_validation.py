@@ -35,6 +35,10 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("access-control", "solution", {"parts": ["tcp-analysis"]}),
     ("containers", "solution", {"coursework": True}),
     ("containers", "solution", {"variant": "local"}),
+    ("object-storage", "starter", {"parts": ["coursework"]}),
+    ("object-storage", "solution", {"parts": ["coursework"]}),
+    ("lamp", "starter", {"coursework": True}),
+    ("lamp", "solution", {"coursework": True}),
 ]
 # Every variant the catalog prices is one an instructor may deploy: each passes AWS's schemas too.
 VARIANTS += [(key, "solution", dict(options)) for key, lab in LABS.items() for options in lab.cost_variants.values()

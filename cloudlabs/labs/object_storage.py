@@ -1,4 +1,5 @@
-"""object-storage (chapter 9): buckets and their policies, static websites with CORS, a gateway endpoint."""
+"""object-storage (chapter 9): buckets and their policies, static websites with CORS, a gateway endpoint,
+and the chapter's coursework (an EC2 web server with content from S3, L7789-7819)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,20 @@ from pydantic import Field, field_validator
 from ..addressing import SubnetPlan, VpcPlan, at, default_like
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
-from ..access import AccessExpect, CorsAllows, ObjectRead
-from ..probes import ProbeSpec, StatusIs
+from ..access import AccessExpect, CorsAllows, CorsAllowsHost, ObjectRead
+from ..probes import PageContains, ProbeSpec, StatusIs
 
-StoragePart = Literal["private", "public-read", "jpg-only", "png-from-admin", "website", "cors", "endpoint"]
+StoragePart = Literal["private", "public-read", "jpg-only", "png-from-admin", "website", "cors", "endpoint", "coursework"]
+# The default: the chapter's activities. The coursework (an instance more) is chosen by listing it.
 STORAGE_PARTS: tuple[StoragePart, ...] = ("private", "public-read", "jpg-only", "png-from-admin", "website", "cors", "endpoint")
+ALL_PARTS: tuple[StoragePart, ...] = (*STORAGE_PARTS, "coursework")
 
 
 class ObjectStorageOptions(LabOptions):
     parts: tuple[StoragePart, ...] = Field(
         STORAGE_PARTS, min_length=1, strict=False,
-        description="a non-empty list of parts, each once: " + ", ".join(STORAGE_PARTS) + " (cors needs website)",
+        description="a non-empty list of parts, each once: " + ", ".join(ALL_PARTS) + " (cors needs website; "
+                    "coursework: chapter 9's EC2 web server with content from S3 buckets and S3 websites, L7789-7819)",
     )
 
     @field_validator("parts")
@@ -40,13 +44,22 @@ def layout(block: IPv4Network) -> tuple[VpcPlan, ...]:
 
 
 def expected_paths(stage: str, options: ObjectStorageOptions) -> list[Expect]:
-    if "endpoint" not in options.parts:
-        return []  # buckets only: S3 access is not a network path the checker evaluates
-    return [
-        allow(ADMIN, "bastion", 22, "ssh into the bastion"),
-        allow("bastion", "vpce-host", 22, "ssh from the bastion to the private host"),
-        deny("vpce-host", INTERNET, 443, "the private host has no way to the internet: S3 only via the endpoint"),
-    ]
+    """Buckets alone are no network path the checker evaluates (their access is `access`)."""
+    paths: list[Expect] = []
+    if "endpoint" in options.parts:
+        paths += [
+            allow(ADMIN, "bastion", 22, "ssh into the bastion"),
+            allow("bastion", "vpce-host", 22, "ssh from the bastion to the private host"),
+            deny("vpce-host", INTERNET, 443, "the private host has no way to the internet: S3 only via the endpoint"),
+        ]
+    if "coursework" in options.parts:
+        paths += [
+            allow(INTERNET, COURSEWORK_HOST, 80, "browse the EC2 web server: its home page with the buttons (L7789)"),
+            allow(ADMIN, COURSEWORK_HOST, 22, "ssh into the web server from the admin CIDR"),
+            deny(INTERNET, COURSEWORK_HOST, 22, "SSH from anywhere else is refused"),
+            allow(COURSEWORK_HOST, INTERNET, 443, "the user data downloads the web server package"),
+        ]
+    return paths
 
 
 def access(stage: str, options: ObjectStorageOptions) -> list[AccessExpect]:
@@ -73,7 +86,57 @@ def access(stage: str, options: ObjectStorageOptions) -> list[AccessExpect]:
     if "endpoint" in parts:
         found += [ObjectRead("vpce", "endpoint-test.txt", "endpoint", done, "the private host reads through the endpoint"),
                   ObjectRead("vpce", "endpoint-test.txt", "anyone", False, "nobody else reads the endpoint's bucket")]
+    if "coursework" in parts:
+        found += coursework_access(done)
     return found
+
+
+# --- the coursework (L7789-7819) -----------------------------------------------------------------
+# One part builds the fullest of the book's four topologies, because they nest: (a) one object
+# bucket behind a button of the EC2 page is (b) with one bucket less, and (c) the EC2 page loading
+# the 1st S3 website is (d) without the 2nd website. One web server, two object buckets (not
+# websites) and two website buckets exercise all four diagrams with the book's tests, in one stack
+# the instructor grades once; separate values would only rebuild the same server.
+
+COURSEWORK_HOST = "web"
+# bucket purpose -> the object the page shows (the object buckets keep a second object that stays private)
+COURSEWORK_OBJECTS = {"cw-obj1": "MapleLeaf.jpg", "cw-obj2": "MapleLeafBlue.jpg"}
+COURSEWORK_PRIVATE_KEY = "Capture.PNG"
+COURSEWORK_SITES = ("cw-site1", "cw-site2")
+COURSEWORK_PAGE_TEXT = "Chapter 9 coursework: a web server on EC2"
+
+
+def coursework_access(done: bool) -> list[AccessExpect]:
+    """Who reads what once the topologies are built (in the starter every bucket is private and
+    no CORS rule exists: the buttons and the fetches fail)."""
+    found: list[AccessExpect] = []
+    for n, (purpose, key) in enumerate(COURSEWORK_OBJECTS.items(), start=1):
+        found += [ObjectRead(purpose, key, "anyone", done, f"the page's button {n} loads {key} from bucket {n} "
+                                                            f"({'a' if n == 1 else 'b'}, L7789)"),
+                  ObjectRead(purpose, COURSEWORK_PRIVATE_KEY, "anyone", False,
+                             f"only that object is readable: the rest of bucket {n} stays private")]
+    found += [ObjectRead("cw-site1", "index.html", "anyone", done, "the 1st S3 website is reachable directly (c)"),
+              CorsAllowsHost("cw-site1", COURSEWORK_HOST, done, "the 1st website's CORS rule allows the EC2 page (c, d)"),
+              ObjectRead("cw-site2", "index.html", "anyone", done, "the 2nd S3 website answers (d)"),
+              CorsAllows("cw-site2", "cw-site1", done, "the 2nd website's CORS rule allows the 1st website (d)")]
+    return found
+
+
+def coursework_user_data(page: str) -> str:
+    """Amazon Linux 2023 with httpd serving the coursework's home page (a quoted here-document:
+    the page's JavaScript reaches the file as written)."""
+    return "\n".join([
+        "#!/bin/bash",
+        "# cloudlabs: chapter 9 coursework web server (Amazon Linux 2023, httpd)",
+        "set -euxo pipefail",
+        "until dnf install -y httpd; do sleep 30; done",
+        "cat > /var/www/html/index.html <<'HTML'",
+        page.rstrip("\n"),
+        "HTML",
+        "systemctl enable httpd",
+        "systemctl restart httpd",
+        "",
+    ])
 
 
 # The objects of the suffix buckets the access checks read (a JPG that must load, a PNG that must not).
@@ -95,6 +158,16 @@ def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
                   for u in out["jpgOnly"]["denied"]]
     if "website" in out:
         found.append(StatusIs("website", "the static website answers (chapter 9)", out["website"]["url"], 200))
+    if "coursework" in out:
+        cw = out["coursework"]
+        found.append(PageContains("coursework page", "the EC2 home page with the buttons (L7789)", cw["url"],
+                                  (COURSEWORK_PAGE_TEXT, "Object from bucket 1", "Object from bucket 2")))
+        found += [StatusIs(f"coursework object {n} readable", f"button {n}'s object loads from its bucket (L7789)", u, 200)
+                  for n, u in enumerate(cw["objectUrls"], start=1)]
+        found += [StatusIs(f"coursework bucket {n} otherwise private", "only the page's object is public", u, 403)
+                  for n, u in enumerate(cw["privateObjectUrls"], start=1)]
+        found += [StatusIs(f"coursework website {n}", "the S3 website answers directly from the internet (c, d)", u, 200)
+                  for n, u in enumerate((cw["site1Url"], cw["site2Url"]), start=1)]
     return found
 
 
@@ -109,20 +182,27 @@ LAB = LabDefinition(
         "bucket (access denied), a public-read bucket, a `*.JPG`-only bucket (the case matters), a "
         "PNG-only-from-the-admin-CIDR bucket, a static website (index.html, error.html, an image from "
         "`labs/object-storage/`), a second website that allows the first by CORS (site 1's page fetches site 2), "
-        "and an S3 gateway endpoint with a private host (no internet) that reads a bucket through it; option `parts`"
+        "and an S3 gateway endpoint with a private host (no internet) that reads a bucket through it; option `parts`; "
+        "part `coursework` (not in the default): the chapter's four coursework topologies at once (L7789-7819), an "
+        "Amazon Linux web server in SN-0 whose page has a button per object bucket (two buckets that are not websites, "
+        "each with one object readable by anyone through a policy naming that key only) and loads the 1st S3 website "
+        "(CORS allows the web server's origin), whose page loads the 2nd (CORS allows the 1st)"
     ),
     stages={
         "starter": "every bucket private (the book's 'Access Denied') except, with cors, the two working websites "
                    "whose cross-origin fetch fails (no CORS rule yet; so with cors the website's own private starter "
-                   "is not offered: use parts [website] for it), the endpoint bucket without its policy",
+                   "is not offered: use parts [website] for it), the endpoint bucket without its policy; coursework: the "
+                   "web server and its page, the four buckets private and no CORS rule (the buttons and fetches fail)",
         "solution": "the policies, the websites readable, website 2 allows website 1 by CORS, the endpoint bucket "
-                    "readable through the endpoint",
+                    "readable through the endpoint; coursework: one object per bucket readable, both websites public, "
+                    "website 1 allows the web server's origin and website 2 allows website 1's",
     },
     options=ObjectStorageOptions,
     layout=layout,
     expected_paths=expected_paths,
     probes=probes,
     access=access,
+    cost_variants={"with the `coursework` part too": {"parts": list(ALL_PARTS)}},
     cost_notes="storage and requests are fractions of a cent",
     outputs=(
         Output("private", "mapping", "the private bucket, its object's URL and the expected AccessDenied", "part private"),
@@ -136,5 +216,8 @@ LAB = LabDefinition(
                "part cors"),
         Output("endpoint", "mapping", "the bucket, the endpoint id, ssh commands and the test to run on the host",
                "part endpoint"),
+        Output("coursework", "mapping", "the web server's page URL, public IP and ssh command; the buckets, the object "
+                                        "URLs (and the ones that stay private), both website URLs, the allowed CORS "
+                                        "origins (in starter, what to build)", "part coursework"),
     ),
 )

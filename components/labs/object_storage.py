@@ -1,4 +1,5 @@
-"""object-storage (chapter 9): buckets and their policies, static websites with CORS, a gateway endpoint."""
+"""object-storage (chapter 9): buckets and their policies, static websites with CORS, a gateway endpoint,
+and the chapter's coursework (an EC2 web server with content from S3)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from cloudlabs.images import AMAZON_LINUX_2023
 
 from cloudlabs.labs import object_storage
 
-from ..compute import Bastion, BastionArgs, InstanceArgs, lab_instance, lookup_ami, zones_offering
+from ..compute import Bastion, BastionArgs, InstanceArgs, WebServer, lab_instance, lookup_ami, zones_offering
 from ..network import LabVpc, LabVpcArgs
-from ..security import ANYWHERE, HTTPS, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
+from ..security import ANYWHERE, HTTP, HTTPS, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
 from ..storage import LabBucket, LabBucketArgs, LabObject
 from .base import LabArgs, LabComponent
 
@@ -57,6 +58,22 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
     `endpoint`: a private host in SN-96 (no NAT, no internet) reads a bucket through an S3 gateway
     endpoint on SN-96's route table; the endpoint's policy reaches only the lab's buckets and the
     bucket admits reads only through that endpoint. A bastion in SN-0 is the way in.
+
+    `coursework` (L7789-7819, all four topologies in one part: see ``object_storage.COURSEWORK_HOST``'s
+    comment): a web server in SN-0 (HTTP from anywhere, SSH from the admin CIDR, HTTPS out for its
+    package) whose page has one button per object bucket and loads the 1st S3 website by `fetch`;
+    the 1st website's page loads the 2nd. How the browser may read an object of a bucket that is
+    not a website: a bucket policy letting anyone `s3:GetObject` that one key (the bucket's other
+    object stays private), with Block Public Access lifted for the policy of those two buckets
+    only (ACLs stay blocked), as the public parts do. Not presigned URLs: made at deploy time they
+    expire (7 days at most, hours with the Learner Lab's session credentials) and the page breaks
+    before it is graded; made on request they need an instance role the Learner Lab does not let
+    students create. Not an `aws:Referer` condition: any client sets that header, so it protects
+    nothing and S3 still counts the policy as public. CORS: the 1st website allows
+    `http://<web server's public IP>` (`labctl start` runs `pulumi up --refresh`, which rewrites
+    the rule when a stop/start changes the IP), the 2nd allows the 1st website's origin. In the
+    `starter` the four buckets are private and have no CORS rule: the buttons and fetches fail
+    until the student writes the policies and rules.
     """
 
     TYPE = "cloudlabs:labs:ObjectStorage"
@@ -119,16 +136,79 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
                 if not solution:
                     out["cors"]["expect"] = ("both sites load; site 1's request to site 2 fails with a CORS error in the "
                                              "browser console until site 2's CORS rule allows site 1's origin")
+        made: list[LabVpc] = []
+
+        def vpc() -> LabVpc:
+            """One VPC for the endpoint's hosts and the coursework's web server, made when first needed."""
+            if not made:
+                made.append(LabVpc(f"{name}-vpc", LabVpcArgs(plan=args.layout.vpc("VPC"), context=ctx,
+                                                             availability_zones=zones_offering(ctx.instance_type)),
+                                   opts=self.child))
+            return made[0]
+
         if "endpoint" in parts:
-            out["endpoint"] = self._endpoint_part(name, args, account)
+            out["endpoint"] = self._endpoint_part(name, args, account, vpc())
+        if "coursework" in parts:
+            out["coursework"] = self._coursework_part(name, args, vpc(), bucket, url)
         return out
 
-    def _endpoint_part(self, name: str, args: LabArgs, account: pulumi.Output[str]) -> dict[str, Any]:
+    def _coursework_part(self, name: str, args: LabArgs, vpc: LabVpc, bucket, url) -> dict[str, Any]:
         ctx = args.context
         solution = ctx.stage == "solution"
-        plan = args.layout.vpc("VPC")
-        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type)),
-                     opts=self.child)
+        objects = {purpose: bucket(purpose, files(key, object_storage.COURSEWORK_PRIVATE_KEY), public=True,
+                                   policy=lambda arn, key=key: policies.object_read(arn, key))
+                   for purpose, key in object_storage.COURSEWORK_OBJECTS.items()}
+        site1_name, site2_name = object_storage.COURSEWORK_SITES
+        site2 = bucket(site2_name, [LabObject("index.html", FILES / "site2.html"), *files("MapleLeafBlue.jpg", "error.html")],
+                       public=True, policy=policies.public_read, website=True)
+        site1_index = LabObject("index.html", content=_website(site2).apply(
+            lambda endpoint: (FILES / "coursework-site1.html.tmpl").read_text().replace("{site2}", endpoint)))
+        site1 = bucket(site1_name, [site1_index, *files("MapleLeaf.jpg", "error.html")], public=True,
+                       policy=policies.public_read, website=True)
+        object_urls = [url(objects[p], k) for p, k in object_storage.COURSEWORK_OBJECTS.items()]
+        page = pulumi.Output.all(*object_urls, _website(site1)).apply(
+            lambda v: (FILES / "coursework-index.html.tmpl").read_text()
+            .replace("{object1}", v[0]).replace("{object2}", v[1]).replace("{site1}", v[2]))
+        group = LabSecurityGroup(f"{name}-cw-web-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description="coursework web server: HTTP from anywhere, SSH from the admin CIDR, HTTPS out",
+            group_name="web-SG", context=ctx,
+            rules=[inbound(HTTP, ANYWHERE, "HTTP from anywhere (the page with the buttons)", name="http-from-anywhere"),
+                   inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR", name="ssh-from-admin"),
+                   outbound(HTTPS, ANYWHERE, "HTTPS out (the web server package)", name="https-out")]), opts=self.child)
+        web = WebServer(f"{name}-cw-web", InstanceArgs(
+            subnet_id=vpc.subnets["SN-0"].id, security_group_ids=[group.id], ami=lookup_ami(AMAZON_LINUX_2023, ctx.instance_type),
+            context=ctx, host_name=object_storage.COURSEWORK_HOST, user_data=page.apply(object_storage.coursework_user_data)),
+            opts=self.child)
+        if web.public_ip is None:
+            raise ValueError("the coursework web server was built without a public address")
+        web_origin = web.public_ip.apply(lambda ip: [f"http://{ip}"])
+        site1_origin = _website(site1).apply(lambda e: [f"http://{e}"])
+        if solution:  # each CORS rule belongs to the website that is read and names the page that reads it
+            for site, origins in ((site1, web_origin), (site2, site1_origin)):
+                purpose = site1_name if site is site1 else site2_name
+                aws.s3.BucketCorsConfiguration(
+                    f"{name}-{purpose}-cors", bucket=site.bucket.id,
+                    cors_rules=[{"allowed_origins": origins, "allowed_methods": ["GET"], "allowed_headers": ["*"],
+                                 "max_age_seconds": 300}], opts=pulumi.ResourceOptions(parent=site))
+        result: dict[str, Any] = {
+            "url": web.url, "publicIp": web.public_ip, "ssh": web.ssh,
+            "buckets": {purpose: b.name for purpose, b in {**objects, site1_name: site1, site2_name: site2}.items()},
+            "objectUrls": object_urls,
+            "privateObjectUrls": [url(b, object_storage.COURSEWORK_PRIVATE_KEY) for b in objects.values()],
+            "site1Url": _website(site1).apply(lambda e: f"http://{e}/"),
+            "site2Url": _website(site2).apply(lambda e: f"http://{e}/"),
+            "allowedOrigins": {site1_name: web_origin, site2_name: site1_origin} if solution else {},
+        }
+        if not solution:
+            result["expect"] = ("the page loads but its buttons show nothing and the 1st website's fetch fails: write a "
+                                "policy letting anyone read each button's object (that key only), make both websites "
+                                "public, then a CORS rule on the 1st website allowing the web server's origin (the "
+                                "page's http://<public IP>) and one on the 2nd allowing the 1st website's origin")
+        return result
+
+    def _endpoint_part(self, name: str, args: LabArgs, account: pulumi.Output[str], vpc: LabVpc) -> dict[str, Any]:
+        ctx = args.context
+        solution = ctx.stage == "solution"
         target = LabBucket(f"{name}-vpce", LabBucketArgs(purpose="vpce", context=ctx, account_id=account,
                                                           objects=files("endpoint-test.txt")), opts=self.child)
         endpoint = aws.ec2.VpcEndpoint(

@@ -14,10 +14,10 @@ from fnmatch import fnmatchcase
 from ipaddress import IPv4Network, ip_network
 from typing import Any
 
-from cloudlabs.access import AccessExpect, CorsAllows, ObjectRead
+from cloudlabs.access import AccessExpect, CorsAllows, CorsAllowsHost, ObjectRead
 from cloudlabs.catalog import LABS
 
-from labctl.analysis.reach import INTERNET_V4
+from labctl.analysis.reach import INTERNET_V4, name_of
 from labctl.offline.graph import Resource, StackGraph
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -116,6 +116,7 @@ def check_access(graph: StackGraph) -> list[AccessResult]:
     settings = graph.settings
     buckets = _by_purpose(graph, settings.get("cohort", ""), settings.get("student", ""))
     endpoints = {r.id for r in graph.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if r.id}
+    hosts = {name_of(i): i.outputs.get("publicIp") for i in graph.of_type("aws:ec2/instance:Instance")}
     results = []
     for selection in settings.get("labs", []):
         lab = LABS[selection["lab"]]
@@ -124,18 +125,37 @@ def check_access(graph: StackGraph) -> list[AccessResult]:
         options = lab.options.model_validate(selection.get("options") or {})
         for expect in lab.access(selection["stage"], options):
             results.append(AccessResult(graph.stack, lab.key, selection["stage"], expect,
-                                        _verdict(expect, buckets, settings.get("adminCidr"), endpoints, settings)))
+                                        _verdict(expect, buckets, settings.get("adminCidr"), endpoints, settings,
+                                                 hosts)))
     return results
 
 
 def _verdict(expect: AccessExpect, buckets: dict[str, Resource], admin_cidr: str | None, endpoints: set[str],
-             settings: dict[str, Any]) -> AccessVerdict:
+             settings: dict[str, Any], hosts: dict[str, Any] | None = None) -> AccessVerdict:
     bucket = buckets.get(expect.purpose)
     if bucket is None:
         return AccessVerdict(False, f"no {expect.purpose} bucket of this student")
     if isinstance(expect, ObjectRead):
         return can_read(bucket, expect.key, expect.requester, admin_cidr, endpoints)
+    if isinstance(expect, CorsAllowsHost):
+        return _cors_host(expect, bucket, hosts or {})
     return _cors(expect, bucket, buckets, settings)
+
+
+def _allows_origin(bucket: Resource, origin: str) -> bool:
+    return any("GET" in rule.get("AllowedMethods", []) and any(o in ("*", origin) for o in rule.get("AllowedOrigins", []))
+               for rule in bucket.outputs.get("corsRules") or [])
+
+
+def _cors_host(expect: CorsAllowsHost, bucket: Resource, hosts: dict[str, Any]) -> AccessVerdict:
+    """The web server's page is the origin: ``http://<its public IP>`` (the address it is browsed at)."""
+    address = hosts.get(expect.host)
+    if not address:
+        return AccessVerdict(False, f"no running {expect.host} instance with a public IP: no origin to allow")
+    origin = f"http://{address}"
+    if _allows_origin(bucket, origin):
+        return AccessVerdict(True)
+    return AccessVerdict(False, f"bucket {bucket.inputs.get('bucket')} has no CORS rule allowing GET from {origin}")
 
 
 def _cors(expect: CorsAllows, bucket: Resource, buckets: dict[str, Resource], settings: dict[str, Any]) -> AccessVerdict:
