@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 
+from cloudlabs.profiles import IamRules
 from cloudlabs.settings import StackSettings
 
 TAG_PREFIX = "cloudlabs:"
@@ -25,6 +26,7 @@ class LabContext:
     region: str
     key_file: str | None = None  # the private key file the student holds; default <keyName>.pem
     name_tag_prefix: bool = True  # Name tags <student>-<book name>; false in an account of the student's own
+    iam: IamRules = field(default_factory=IamRules)  # the profile's roles: create them, or use the pre-made ones
 
     @property
     def ssh_key_file(self) -> str | None:
@@ -47,6 +49,7 @@ class LabContext:
             region=settings.region,
             key_file=settings.key_file,
             name_tag_prefix=settings.name_tag_prefix,
+            iam=settings.profile.iam,
         )
 
     def tags(self, name: str) -> dict[str, str]:

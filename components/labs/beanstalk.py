@@ -1,0 +1,221 @@
+"""beanstalk (chapter 11): an Elastic Beanstalk application, its version from the repo's bundle,
+and (solution) a single-instance or load-balanced environment in the student's VPC."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from cloudlabs.labs import beanstalk
+from cloudlabs.labs.beanstalk import (
+    CAPACITY, HEALTH_CHECK_PATH, PHP_PLATFORM, SUBNETS, BeanstalkOptions, bundle_bytes, bundle_files, bundle_label, load_balancer_name, names,
+)
+
+from ..compute import zones_offering
+from ..context import LabContext
+from ..network import LabVpc, LabVpcArgs
+from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
+from ..storage import LabBucket, LabBucketArgs
+from .base import LabArgs, LabComponent
+
+# AWS's managed policies for Beanstalk's two roles (the console's defaults).
+INSTANCE_POLICIES = ("arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier",)
+SERVICE_POLICIES = ("arn:aws:iam::aws:policy/service-role/AWSElasticBeanstalkEnhancedHealth",
+                    "arn:aws:iam::aws:policy/AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy")
+RESERVED_TAGS = ("Name",)  # Beanstalk names the environment's Name tag itself and refuses another
+
+
+@dataclass
+class Roles:
+    service_role: pulumi.Input[str]
+    instance_profile: pulumi.Input[str]
+
+
+def trust_policy(service: str, external_id: str | None = None) -> str:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if external_id:  # AWS's documented trust policy for the Beanstalk service role
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
+
+
+def option(namespace: str, name: str, value: pulumi.Input[str]) -> dict[str, Any]:
+    return {"namespace": namespace, "name": name, "value": value}
+
+
+def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.Input[str], subnet_ids: pulumi.Input[str],
+                    roles: Roles, instance_sg: pulumi.Input[str], alb_sg: pulumi.Input[str] | None) -> list[dict[str, Any]]:
+    """What the book sets in the console (L8420-8470), as the API's option settings: the VPC and
+    subnets (the console's default VPC, here the student's), the roles, one instance type, the
+    capacity; and what the console leaves at defaults the project does not: IMDSv2 only, the
+    lab's own security groups instead of Beanstalk's default ones (HTTP and SSH from anywhere)."""
+    low, high = CAPACITY[options.environment]
+    single = options.environment == "single"
+    settings = [
+        option("aws:ec2:vpc", "VPCId", vpc_id),
+        option("aws:ec2:vpc", "Subnets", subnet_ids),
+        option("aws:ec2:vpc", "AssociatePublicIpAddress", "true"),  # public subnets, no NAT gateway (the default VPC's way)
+        option("aws:autoscaling:launchconfiguration", "IamInstanceProfile", roles.instance_profile),
+        option("aws:autoscaling:launchconfiguration", "InstanceType", ctx.instance_type),
+        option("aws:autoscaling:launchconfiguration", "SecurityGroups", instance_sg),
+        option("aws:autoscaling:launchconfiguration", "DisableDefaultEC2SecurityGroup", "true"),
+        option("aws:autoscaling:launchconfiguration", "DisableIMDSv1", "true"),
+        option("aws:autoscaling:launchconfiguration", "RootVolumeType", "gp3"),
+        option("aws:autoscaling:launchconfiguration", "RootVolumeSize", "8"),
+        option("aws:autoscaling:asg", "MinSize", str(low)),
+        option("aws:autoscaling:asg", "MaxSize", str(high)),
+        option("aws:elasticbeanstalk:environment", "ServiceRole", roles.service_role),
+        option("aws:elasticbeanstalk:environment", "EnvironmentType", "SingleInstance" if single else "LoadBalanced"),
+        option("aws:elasticbeanstalk:healthreporting:system", "SystemType", "enhanced"),
+        option("aws:elasticbeanstalk:application", "Application Healthcheck URL", HEALTH_CHECK_PATH),
+    ]
+    if not single:
+        settings += [
+            option("aws:elasticbeanstalk:environment", "LoadBalancerType", "application"),
+            option("aws:ec2:vpc", "ELBSubnets", subnet_ids),
+            option("aws:ec2:vpc", "ELBScheme", "public"),
+            option("aws:elbv2:loadbalancer", "SecurityGroups", alb_sg),  # type: ignore[arg-type]
+            option("aws:elbv2:loadbalancer", "ManagedSecurityGroup", alb_sg),  # type: ignore[arg-type]
+            option("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", HEALTH_CHECK_PATH),
+        ]
+    return settings
+
+
+class BeanstalkLab(LabComponent[BeanstalkOptions]):
+    """Chapter 11: the book zips its demo project (files at the zip's root, L8396), picks the PHP
+    platform, uploads the bundle, sets the security settings (LabRole, LabInstanceProfile) and
+    creates the environment; Beanstalk then runs CloudFormation for the instances (and, highly
+    available, the load balancer and the Auto Scaling group of min 2 / max 4).
+
+    Here the bundle is built from ``labs/beanstalk/app/`` byte for byte the same on every render
+    and uploaded to a private bucket of the lab's; the application version's label is its digest.
+    ``starter`` stops before the environment (the outputs give the create-environment command
+    with every setting); ``solution`` creates it in the student's VPC. Roles: the profile's
+    pre-made ones (Learner Lab: no IAM at all), else a minimal pair of the lab's own."""
+
+    TYPE = "cloudlabs:labs:Beanstalk"
+    LAB = beanstalk.LAB
+
+    def build(self, name: str, args: LabArgs[BeanstalkOptions]) -> dict[str, Any]:
+        ctx, options = args.context, args.options
+        book = names(options)
+        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=args.layout.vpc("VPC"), context=ctx,
+                                               availability_zones=zones_offering(ctx.instance_type)), opts=self.child)
+        account = aws.get_caller_identity_output().account_id
+        bucket = LabBucket(f"{name}-bundles", LabBucketArgs(purpose="bundles", context=ctx, account_id=account), opts=self.child)
+        data = bundle_bytes()
+        label = bundle_label(data)
+        bundle = aws.s3.BucketObjectv2(
+            f"{name}-bundle", bucket=bucket.name, key=f"{book['application']}/{label}.zip",
+            content_base64=base64.b64encode(data).decode(), content_type="application/zip",
+            tags=ctx.tags(f"bucket-bundles/{book['application']}/{label}.zip"), opts=self.child)
+        roles = self._roles(name, ctx, bucket)
+        application = aws.elasticbeanstalk.Application(
+            f"{name}-app", name=self._named(ctx, book["application"]), description="the book's demo-project (chapter 11)",
+            tags=ctx.tags(book["application"]), opts=self.child)
+        version = aws.elasticbeanstalk.ApplicationVersion(
+            f"{name}-version", application=application.name, name=label, bucket=bucket.name, key=bundle.key,
+            description="labs/beanstalk/app, zipped with the files at the root", tags=ctx.tags(f"{book['application']}-{label}"),
+            opts=self.child)
+        platform = aws.elasticbeanstalk.get_solution_stack_output(name_regex=PHP_PLATFORM, most_recent=True).name
+        subnet_ids = pulumi.Output.all(*[vpc.subnets[s].id for s in SUBNETS]).apply(lambda ids: ",".join(ids))
+        instance_sg, alb_sg = self._groups(name, ctx, options, vpc, args.layout.vpc("VPC").cidr)
+        settings = option_settings(options, ctx, vpc.vpc_id, subnet_ids, roles, instance_sg.id, alb_sg.id if alb_sg else None)
+        env_name = self._named(ctx, book["environment"])
+        environment_type = "SingleInstance" if options.environment == "single" else "LoadBalanced"
+        outputs: dict[str, Any] = {
+            "application": application.name, "version": version.name, "platform": platform,
+            "bundle": {"bucket": bucket.name, "key": bundle.key, "files": bundle_files(data)},
+            "serviceRole": roles.service_role, "instanceProfile": roles.instance_profile, "environmentType": environment_type,
+        }
+        if ctx.stage == "starter":
+            outputs["createEnvironment"] = pulumi.Output.all(application.name, platform, version.name, settings).apply(
+                lambda v: _create_command(v[0], env_name, v[1], v[2], v[3], ctx.region))
+            return outputs
+        environment = aws.elasticbeanstalk.Environment(
+            f"{name}-env", name=env_name, application=application.name, solution_stack_name=platform, version=version.name,
+            tier="WebServer", settings=settings, wait_for_ready_timeout="20m",
+            tags={k: v for k, v in ctx.tags(book["environment"]).items() if k not in RESERVED_TAGS}, opts=self.child)
+        outputs.update({
+            "environment": environment.name,
+            "url": environment.cname.apply(lambda cname: f"http://{cname}/"),
+            "endpoint": environment.endpoint_url,
+            "describeHealth": environment.name.apply(
+                lambda env: f"aws elasticbeanstalk describe-environment-health --region {ctx.region} --environment-name {env} "
+                            "--attribute-names All"),
+            "findInstances": environment.name.apply(
+                lambda env: f"aws ec2 describe-instances --region {ctx.region} --filters "
+                            f"Name=tag:elasticbeanstalk:environment-name,Values={env} Name=instance-state-name,Values=running "
+                            "--query 'Reservations[].Instances[].[InstanceId,PublicIpAddress]' --output table"),
+        })
+        return outputs
+
+    @staticmethod
+    def _named(ctx: LabContext, book_name: str) -> str:
+        """Application and environment names are unique in an account and region: the student's id
+        in front where students share one (as the Name tags)."""
+        return f"{ctx.student}-{book_name}" if ctx.name_tag_prefix else book_name
+
+    def _groups(self, name: str, ctx: LabContext, options: BeanstalkOptions, vpc: LabVpc,
+                vpc_cidr) -> tuple[LabSecurityGroup, LabSecurityGroup | None]:
+        env = names(options)["environment"]
+        if options.environment == "single":
+            web = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
+                vpc_id=vpc.vpc_id, description=f"{env} instance: HTTP from anywhere, no SSH", group_name=f"{env}-SG",
+                context=ctx, rules=[inbound(HTTP, ANYWHERE, "HTTP from anywhere (browse the environment)", name="http-from-anywhere"),
+                                    outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]), opts=self.child)
+            return web, None
+        alb_name = load_balancer_name(options)
+        alb = LabSecurityGroup(f"{name}-alb-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description=f"{alb_name}: HTTP in from anywhere, out to the instances", group_name=f"{alb_name}-SG",
+            context=ctx, rules=[inbound(HTTP, ANYWHERE, "HTTP from anywhere", name="http-from-anywhere"),
+                                outbound(HTTP, vpc_cidr, "HTTP to the instances in the VPC", name="http-to-instances")]),
+            opts=self.child)
+        web = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description=f"{env} instances: HTTP only from the load balancer, no SSH", group_name=f"{env}-SG",
+            context=ctx, rules=[inbound(HTTP, alb.id, "HTTP from the load balancer", name="http-from-alb"),
+                                outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]), opts=self.child)
+        return web, alb
+
+    def _roles(self, name: str, ctx: LabContext, bucket: LabBucket) -> Roles:
+        """The profile's roles (Learner Lab: LabRole and LabInstanceProfile, no IAM created), or a
+        minimal pair: the instances' role with AWSElasticBeanstalkWebTier and read access to the
+        bundle's bucket, the service role with enhanced health and managed updates."""
+        if not ctx.iam.create_roles:
+            if not (ctx.iam.service_role and ctx.iam.instance_profile):
+                raise ValueError("lab beanstalk: the profile allows no new roles (iam.createRoles: false) and names no "
+                                 "iam.serviceRole and iam.instanceProfile to use instead")
+            return Roles(ctx.iam.service_role, ctx.iam.instance_profile)
+        prefix = f"{ctx.student}-" if ctx.name_tag_prefix else ""
+        instance_role = aws.iam.Role(
+            f"{name}-ec2-role", name_prefix=f"{prefix}eb-ec2-", description="Elastic Beanstalk instances (chapter 11)",
+            assume_role_policy=trust_policy("ec2.amazonaws.com"), tags=ctx.tags("eb-ec2-role"), opts=self.child)
+        for i, arn in enumerate(INSTANCE_POLICIES):
+            aws.iam.RolePolicyAttachment(f"{name}-ec2-role-policy{i}", role=instance_role.name, policy_arn=arn, opts=self.child)
+        aws.iam.RolePolicy(f"{name}-ec2-role-bundles", name="bundles-read", role=instance_role.name, policy=bucket.arn.apply(lambda arn: json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{arn}/*"}]}, sort_keys=True)),
+            opts=self.child)
+        profile = aws.iam.InstanceProfile(f"{name}-ec2-profile", name_prefix=f"{prefix}eb-ec2-", role=instance_role.name,
+                                          tags=ctx.tags("eb-ec2-profile"), opts=self.child)
+        service_role = aws.iam.Role(
+            f"{name}-service-role", name_prefix=f"{prefix}eb-service-", description="Elastic Beanstalk service role (chapter 11)",
+            assume_role_policy=trust_policy("elasticbeanstalk.amazonaws.com", external_id="elasticbeanstalk"),
+            tags=ctx.tags("eb-service-role"), opts=self.child)
+        for i, arn in enumerate(SERVICE_POLICIES):
+            aws.iam.RolePolicyAttachment(f"{name}-service-role-policy{i}", role=service_role.name, policy_arn=arn,
+                                         opts=self.child)
+        return Roles(service_role.name, profile.name)
+
+
+def _create_command(application: str, environment: str, platform: str, version: str, settings: list[dict[str, Any]],
+                    region: str) -> str:
+    """The CLI form of the book's console steps: one command with every option setting."""
+    pairs = [{"Namespace": s["namespace"], "OptionName": s["name"], "Value": s["value"]} for s in settings]
+    return (f"aws elasticbeanstalk create-environment --region {region} --application-name {application} "
+            f"--environment-name {environment} --solution-stack-name \"{platform}\" --version-label {version} "
+            f"--option-settings '{json.dumps(pairs, separators=(',', ':'))}'")
