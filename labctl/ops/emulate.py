@@ -22,6 +22,10 @@ database's password). The generated password is kept in the state file, as Pulum
 state: these are passwords of a moto database, never of a real one. Names with a prefix get a
 unique suffix, as the provider's do, so 50 students' groups and templates do not collide.
 
+IAM roles, policies and instance profiles and Beanstalk applications are in
+``emulate_beanstalk``, with what moto's Elastic Beanstalk lacks (``UNSUPPORTED``: application
+versions and environments, each with its reason in the error).
+
 A type without a handler raises ``UnsupportedType`` naming it, before anything is created (and on
 destroy, for a state entry of such a type); nothing is skipped. A call moto refuses or does not
 implement raises ``EmulationError`` naming the resource's type and name, the cause chained; the
@@ -60,6 +64,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from labctl.offline.graph import SECRET, StackGraph
+from labctl.ops.emulate_beanstalk import FUNCTIONS as BEANSTALK_FUNCTIONS, UNSUPPORTED
 from cloudlabs import REPO_ROOT
 
 
@@ -725,6 +730,7 @@ HANDLERS: dict[str, Handler] = {
     "aws:rds/instance:Instance": Handler(_create_db_instance, _delete_db_instance),
     "random:index/randomPassword:RandomPassword": Handler(_random_password, lambda aws, rid, x: None),  # nothing in the cloud
 }
+HANDLERS.update({t: Handler(create, delete) for t, (create, delete) in BEANSTALK_FUNCTIONS.items()})  # IAM, Beanstalk
 
 
 class Clients:
@@ -828,7 +834,8 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
     ``aws``: a boto3 Session whose clients reach moto (or ``Clients``)."""
     missing = unsupported_types(graph)
     if missing:
-        raise UnsupportedType(f"{graph.stack}: the emulator cannot create: {', '.join(missing)}")
+        raise UnsupportedType(f"{graph.stack}: the emulator cannot create: "
+                              + ", ".join(f"{t} ({UNSUPPORTED[t]})" if t in UNSUPPORTED else t for t in missing))
     aws = clients(aws)
     state = EmulatedStack.load(graph.stack, state_dir)
     ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()}
