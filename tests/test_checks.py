@@ -19,6 +19,7 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("access-control", "ssh", {"parts": ["security-groups"]}),
     ("access-control", "starter", {"parts": ["coursework"]}),
     ("access-control", "solution", {"parts": ["coursework"]}),
+    ("beanstalk", "solution", {"environment": "high-availability"}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

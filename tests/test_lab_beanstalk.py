@@ -381,3 +381,20 @@ def test_what_moto_can_do_goes_up_and_down_roles_policies_profile_application(tm
         assert emulate.destroy(graph.stack, session, tmp_path) == len(state.resources)
         assert iam.list_roles()["Roles"] == [] and iam.list_instance_profiles()["InstanceProfiles"] == []
         assert eb.describe_applications()["Applications"] == [] and s3.list_buckets()["Buckets"] == []
+
+
+@pytest.mark.parametrize("options", [None, HA])
+def test_own_roles_are_deploy_ready_against_aws_schemas(options):
+    from labctl.analysis.validation import Validator
+    result = Validator().validate(lab_graph("beanstalk", options=options, profile="sandbox"))
+    assert result.findings == [], "\n".join(f.line() for f in result.findings)
+
+
+def test_a_classic_load_balancer_is_reported_unpriced_not_guessed():
+    import copy
+    graph = copy.deepcopy(lab_graph("beanstalk", options=HA))  # the cached graph stays as rendered
+    (env,) = graph.of_type(ENV)
+    env.inputs["settings"] = [s for s in env.inputs["settings"] if s["name"] != "LoadBalancerType"]  # the API's default: classic
+    cost = estimate(graph)
+    assert cost.unpriced == [f"{ENV} beanstalk-env (classic load balancer)"]
+    assert [i.item for i in cost.items] == ["t3.micro instance", "gp3 volume", "public IPv4 address"]

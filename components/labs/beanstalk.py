@@ -43,12 +43,13 @@ def trust_policy(service: str, external_id: str | None = None) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
 
 
-def option(namespace: str, name: str, value: pulumi.Input[str]) -> dict[str, Any]:
+def option(namespace: str, name: str, value: pulumi.Input[str]) -> aws.elasticbeanstalk.EnvironmentSettingArgsDict:
     return {"namespace": namespace, "name": name, "value": value}
 
 
 def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.Input[str], subnet_ids: pulumi.Input[str],
-                    roles: Roles, instance_sg: pulumi.Input[str], alb_sg: pulumi.Input[str] | None) -> list[dict[str, Any]]:
+                    roles: Roles, instance_sg: pulumi.Input[str],
+                    alb_sg: pulumi.Input[str] | None) -> list[aws.elasticbeanstalk.EnvironmentSettingArgsDict]:
     """What the book sets in the console (L8420-8470), as the API's option settings: the VPC and
     subnets (the console's default VPC, here the student's), the roles, one instance type, the
     capacity; and what the console leaves at defaults the project does not: IMDSv2 only, the
@@ -74,12 +75,14 @@ def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.I
         option("aws:elasticbeanstalk:application", "Application Healthcheck URL", HEALTH_CHECK_PATH),
     ]
     if not single:
+        if alb_sg is None:
+            raise ValueError("a load-balanced environment needs the load balancer's security group")
         settings += [
             option("aws:elasticbeanstalk:environment", "LoadBalancerType", "application"),
             option("aws:ec2:vpc", "ELBSubnets", subnet_ids),
             option("aws:ec2:vpc", "ELBScheme", "public"),
-            option("aws:elbv2:loadbalancer", "SecurityGroups", alb_sg),  # type: ignore[arg-type]
-            option("aws:elbv2:loadbalancer", "ManagedSecurityGroup", alb_sg),  # type: ignore[arg-type]
+            option("aws:elbv2:loadbalancer", "SecurityGroups", alb_sg),
+            option("aws:elbv2:loadbalancer", "ManagedSecurityGroup", alb_sg),
             option("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", HEALTH_CHECK_PATH),
         ]
     return settings

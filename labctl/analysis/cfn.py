@@ -424,6 +424,16 @@ def _role_policy_attachment(b: _Builder, r: Resource) -> None:
     b.out.folded.setdefault((lid or "", "ManagedPolicyArns"), r.urn)
 
 
+def _role_policy(b: _Builder, r: Resource) -> None:
+    b.add(r, "AWS::IAM::RolePolicy", {"RoleName": b.ref(r.inputs.get("role")), "PolicyName": r.inputs.get("name"),
+                                      "PolicyDocument": _json(r.inputs.get("policy"))})
+
+
+def _instance_profile(b: _Builder, r: Resource) -> None:
+    b.add(r, "AWS::IAM::InstanceProfile", {"InstanceProfileName": r.outputs.get("name"), "Path": r.inputs.get("path"),
+                                           "Roles": [b.ref(r.inputs.get("role"))]})
+
+
 def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _prune(v) for k, v in value.items() if v is not None}
@@ -488,10 +498,8 @@ TRANSLATIONS: dict[str, Callable[[_Builder, Resource], None]] = {
     "aws:elasticbeanstalk/environment:Environment": _eb_environment,
     "aws:iam/role:Role": _iam_role,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _role_policy_attachment,
-    "aws:iam/rolePolicy:RolePolicy": lambda b, r: b.add(r, "AWS::IAM::RolePolicy", {
-        "RoleName": b.ref(r.inputs.get("role")), "PolicyName": r.inputs.get("name"), "PolicyDocument": _json(r.inputs.get("policy"))}),
-    "aws:iam/instanceProfile:InstanceProfile": lambda b, r: b.add(r, "AWS::IAM::InstanceProfile", {
-        "InstanceProfileName": r.outputs.get("name"), "Path": r.inputs.get("path"), "Roles": [b.ref(r.inputs.get("role"))]}),
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
 }
 # Resources other resources fold into must exist first: translate them in this order.
 _FIRST = ("aws:s3/bucket:Bucket", "aws:lb/targetGroup:TargetGroup", "aws:iam/role:Role")
