@@ -20,6 +20,7 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("access-control", "starter", {"parts": ["coursework"]}),
     ("access-control", "solution", {"parts": ["coursework"]}),
     ("beanstalk", "solution", {"environment": "high-availability"}),
+    ("beanstalk", "solution", {"coursework": True}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

@@ -202,7 +202,7 @@ OPTION_CASES = {
     "vpc-peering": [{"natGateway": False}],
     "object-storage": [{"parts": ["private", "website"]}],
     "lamp": [{"dbInstanceClass": "db.t4g.micro"}],
-    "beanstalk": [{"environment": "high-availability"}],
+    "beanstalk": [{"environment": "high-availability"}, {"coursework": True}],
 }
 LAB_CASES = [(lab, stage, options) for lab, spec in LABS.items() for stage in spec.stages
              for options in [None, *OPTION_CASES.get(lab, [])]]

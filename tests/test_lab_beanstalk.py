@@ -398,3 +398,85 @@ def test_a_classic_load_balancer_is_reported_unpriced_not_guessed():
     cost = estimate(graph)
     assert cost.unpriced == [f"{ENV} beanstalk-env (classic load balancer)"]
     assert [i.item for i in cost.items] == ["t3.micro instance", "gp3 volume", "public IPv4 address"]
+
+
+# --- the coursework: a high-availability LAMP stack -------------------------------------------------
+
+COURSEWORK = {"coursework": True}
+DB, DB_SUBNETS = "aws:rds/instance:Instance", "aws:rds/subnetGroup:SubnetGroup"
+
+
+def test_coursework_adds_the_database_to_the_high_availability_environment():
+    graph = lab_graph("beanstalk", options=COURSEWORK)
+    assert dict(graph.type_counts()) == {**NETWORK, **STORAGE, APP: 1, VERSION: 1, ENV: 1, SG: 3, INGRESS: 3, EGRESS: 2,
+                                         DB: 1, DB_SUBNETS: 1}
+    settings = settings_of(graph)
+    assert settings[("aws:elasticbeanstalk:environment", "EnvironmentType")] == "LoadBalanced"
+    assert (settings[("aws:autoscaling:asg", "MinSize")], settings[("aws:autoscaling:asg", "MaxSize")]) == ("2", "4")
+    (app,), (env,) = graph.of_type(APP), graph.of_type(ENV)
+    assert (app.inputs["name"], env.inputs["name"]) == ("lamp-demo", "Lampdemo-env")
+    assert lab_graph("beanstalk", options={"coursework": True, "environment": "high-availability"}).of_type(ENV)
+
+
+def test_the_page_gets_the_database_from_environment_properties_and_the_password_from_its_secret():
+    graph = lab_graph("beanstalk", options=COURSEWORK)
+    (db,), (subnet_group,) = graph.of_type(DB), graph.of_type(DB_SUBNETS)
+    assert db.inputs["manageMasterUserPassword"] is True and "password" not in db.inputs  # no password in the state
+    assert (db.inputs["publiclyAccessible"], db.inputs["storageEncrypted"], db.inputs["engine"]) == (False, True, "mysql")
+    assert (db.inputs["instanceClass"], db.inputs["dbName"], db.inputs["username"]) == ("db.t3.micro", "ebdb", "admin")
+    nets = subnets(graph)
+    assert subnet_group.inputs["subnetIds"] == [nets["SN-0"].id, nets["SN-16"].id]
+    settings = settings_of(graph)
+    secret = db.outputs["masterUserSecrets"][0]["secretArn"]
+    assert {k[1]: v for k, v in settings.items() if k[0] == "aws:elasticbeanstalk:application:environment"} == {
+        "RDS_HOSTNAME": db.outputs["address"], "RDS_PORT": "3306", "RDS_DB_NAME": "ebdb", "RDS_USERNAME": "admin"}
+    assert {k[1]: v for k, v in settings.items() if k[0] == "aws:elasticbeanstalk:application:environmentsecrets"} == {
+        "RDS_PASSWORD": secret}
+    assert secret.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-")
+    out = graph.outputs["beanstalk"]["database"]
+    assert out["endpoint"] == f"{db.outputs['address']}:3306" and out["secretArn"] == secret
+    assert f"--secret-id '{secret}'" in out["readPassword"]
+
+
+def test_the_coursework_bundle_is_the_page_that_reads_the_database():
+    graph = lab_graph("beanstalk", options=COURSEWORK)
+    (obj,) = graph.of_type(OBJECT)
+    data = base64.b64decode(obj.inputs["contentBase64"])
+    assert data == beanstalk.bundle_bytes(beanstalk.COURSEWORK_DIR) != beanstalk.bundle_bytes()
+    page = zipfile.ZipFile(io.BytesIO(data)).read("index.php").decode()
+    for name in (*beanstalk.DB_PROPERTIES, beanstalk.DB_SECRET_PROPERTY):
+        assert f"getenv('{name}')" in page
+    assert beanstalk.COURSEWORK_TEXT in page and all(row in page for row in beanstalk.COURSEWORK_ROWS)
+    (version,) = graph.of_type(VERSION)
+    assert version.inputs["name"] == beanstalk.bundle_label(data)
+
+
+def test_the_database_takes_mysql_only_from_the_instances():
+    assert {r for r in sg_rules(lab_graph("beanstalk", options=COURSEWORK)) if r[0] == "MySQL-RDS-SG"} == {
+        ("MySQL-RDS-SG", "in", "tcp", 3306, 3306, "sg:Lampdemo-env-SG")}
+    labels = {r.expect.label: r.verdict.allowed for r in check_graph(lab_graph("beanstalk", options=COURSEWORK))}
+    assert labels["Lampdemo-env -> MySQL-RDS:3306"] is True
+    assert labels["internet -> MySQL-RDS:3306"] is False and labels["admin -> MySQL-RDS:3306"] is False
+
+
+def test_own_instance_role_may_read_the_database_secret_and_nothing_else():
+    graph = lab_graph("beanstalk", options=COURSEWORK, profile="sandbox")
+    (inline,), (db,), (bucket,) = graph.of_type(INLINE), graph.of_type(DB), graph.of_type(BUCKET)
+    assert json.loads(inline.inputs["policy"])["Statement"] == [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{bucket.outputs['arn']}/*"},
+        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": db.outputs["masterUserSecrets"][0]["secretArn"]}]
+
+
+def test_the_coursework_probe_looks_for_the_rows_and_the_cost_adds_the_database():
+    graph = lab_graph("beanstalk", options=COURSEWORK)
+    (page, alternates) = beanstalk.LAB.probes(graph.outputs["beanstalk"])
+    assert page.texts == (beanstalk.COURSEWORK_TEXT, *beanstalk.COURSEWORK_ROWS)
+    items = [(i.item, i.quantity) for i in estimate(graph).items]
+    assert ("db.t3.micro database", 1) in items and ("application load balancer", 1) in items
+    starter = lab_graph("beanstalk", stage="starter", options=COURSEWORK)  # the book creates the database first
+    assert [i.item for i in estimate(starter).items] == ["db.t3.micro database", "gp2 database storage"]
+
+
+def test_coursework_on_a_single_instance_is_refused():
+    with pytest.raises(SettingsError, match=r"coursework: true is the book's high-availability LAMP stack \(L8560\)"):
+        parse_settings(config(labs=[{"lab": "beanstalk", "options": {"coursework": True, "environment": "single"}}]), SOURCE)

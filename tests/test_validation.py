@@ -31,6 +31,7 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("ssh-access", "solution", {"key": "existing"}),
     ("ssh-access", "solution", {"algorithm": "ED25519"}),
     ("beanstalk", "solution", {"environment": "high-availability"}),
+    ("beanstalk", "solution", {"coursework": True}),
 ]
 
 

@@ -10,7 +10,7 @@ from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .. import REPO_ROOT
 from ..addressing import VpcPlan, default_like
@@ -19,11 +19,21 @@ from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import Alternates, PageContains, ProbeSpec
 
 APP_DIR = REPO_ROOT / "labs" / "beanstalk" / "app"  # the book's demo-project: a page and a picture
+COURSEWORK_DIR = REPO_ROOT / "labs" / "beanstalk" / "coursework"  # the coursework's PHP page that reads the database
 SUBNETS = ("SN-0", "SN-16")  # two zones of the default-like VPC: the environment's (and its ALB's) subnets
 # The book's names: the single-instance activity's environment (L8452) and the high-availability
 # activity's application and environment (L8480-8520).
 SINGLE = {"application": "Example", "environment": "Example-env"}
 HIGH_AVAILABILITY = {"application": "asg-demo", "environment": "Asgdemo-env"}
+COURSEWORK = {"application": "lamp-demo", "environment": "Lampdemo-env"}  # the coursework's (the book names none)
+DATABASE = "MySQL-RDS"  # the coursework's database, as reachability names it
+# The environment properties the coursework's page reads (the names of AWS's guide to Beanstalk
+# with RDS, the book's reference [2]); the password comes from the database's own secret.
+DB_PROPERTIES = ("RDS_HOSTNAME", "RDS_PORT", "RDS_DB_NAME", "RDS_USERNAME")
+DB_SECRET_PROPERTY = "RDS_PASSWORD"
+DB_NAME, DB_USER = "ebdb", "admin"
+COURSEWORK_TEXT = "LAMP stack on Elastic Beanstalk"
+COURSEWORK_ROWS = ("This is record 1", "This is record 2", "This is record 3")
 CAPACITY = {"single": (1, 1), "high-availability": (2, 4)}  # the book's min 2 / max 4 (L8470)
 PAGE_TEXT = "demo-project on Elastic Beanstalk"
 HEALTH_CHECK_PATH = "/index.php"
@@ -34,14 +44,36 @@ ZIP_EPOCH = (2020, 1, 1, 0, 0, 0)
 
 
 class BeanstalkOptions(LabOptions):
-    environment: Literal["single", "high-availability"] = Field(
-        "single", description="single (one instance with a public address, the book's first activity) or "
-                              "high-availability (an Application Load Balancer over an Auto Scaling group of min 2 / max 4, "
-                              "the book's second activity)")
+    environment: Literal["single", "high-availability"] | None = Field(
+        None, description="single (one instance with a public address, the book's first activity; the default) or "
+                          "high-availability (an Application Load Balancer over an Auto Scaling group of min 2 / max 4, "
+                          "the book's second activity; the default with coursework)")
+    coursework: bool = Field(
+        False, description="true or false: the chapter's coursework (L8560), a high-availability LAMP stack: an RDS MySQL "
+                           "database created first, and a PHP page that reads its endpoint, name and user from the "
+                           "environment's properties and its password from the database's own secret")
+
+    @model_validator(mode="after")
+    def _coursework_is_high_availability(self) -> "BeanstalkOptions":
+        if self.coursework and self.environment == "single":
+            raise ValueError("coursework: true is the book's high-availability LAMP stack (L8560); "
+                             "allowed with it: environment high-availability, or no environment")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The environment the lab builds: the option, or high-availability for the coursework."""
+        return self.environment or ("high-availability" if self.coursework else "single")
 
 
 def names(options: BeanstalkOptions) -> dict[str, str]:
-    return SINGLE if options.environment == "single" else HIGH_AVAILABILITY
+    if options.coursework:
+        return COURSEWORK
+    return SINGLE if options.kind == "single" else HIGH_AVAILABILITY
+
+
+def bundle_dir(options: BeanstalkOptions) -> Path:
+    return COURSEWORK_DIR if options.coursework else APP_DIR
 
 
 def load_balancer_name(options: BeanstalkOptions) -> str:
@@ -88,7 +120,11 @@ def expected_paths(stage: str, options: BeanstalkOptions) -> list[Expect]:
     env = names(options)["environment"]
     paths = [allow(env, INTERNET, 443, "the instances download the bundle from S3 and report to Elastic Beanstalk"),
              deny(ADMIN, env, 22, "no SSH: Elastic Beanstalk manages the instances (replaced, not repaired, L8460)")]
-    if options.environment == "single":
+    if options.coursework:
+        paths += [allow(env, DATABASE, 3306, "the PHP page queries the database's endpoint (the coursework's challenge)"),
+                  deny(INTERNET, DATABASE, 3306, "the database is not public"),
+                  deny(ADMIN, DATABASE, 3306, "not even from the admin CIDR: only the environment's instances")]
+    if options.kind == "single":
         return [allow(INTERNET, env, 80, "browse the environment's URL (L8455)"), *paths]
     alb = load_balancer_name(options)
     return [allow(INTERNET, alb, 80, "browse the environment's URL: the load balancer answers (L8530)"),
@@ -99,8 +135,11 @@ def expected_paths(stage: str, options: BeanstalkOptions) -> list[Expect]:
 def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
     if not out.get("url"):
         return []
-    found: list[ProbeSpec] = [PageContains("environment page", "browse the environment's DNS name (L8455)", out["url"],
-                                           (PAGE_TEXT,))]
+    if out.get("database"):
+        found: list[ProbeSpec] = [PageContains("LAMP page", "the page shows the rows it read from the database (coursework)",
+                                               out["url"], (COURSEWORK_TEXT, *COURSEWORK_ROWS))]
+    else:
+        found = [PageContains("environment page", "browse the environment's DNS name (L8455)", out["url"], (PAGE_TEXT,))]
     if out.get("environmentType") == "LoadBalanced":
         found.append(Alternates("instances alternate", "two instances behind the load balancer (L8540)", out["url"]))
     return found
@@ -121,7 +160,10 @@ LAB = LabDefinition(
         "the book's asg-demo). IMDSv2 only, security groups of the lab's own instead of Beanstalk's default ones "
         "(HTTP from anywhere, or only from the load balancer; no SSH). Under the `learner-lab` profile the service "
         "role and instance profile are Learner Lab's LabRole and LabInstanceProfile (no IAM created); elsewhere the "
-        "lab creates minimal ones with AWS's managed policies"
+        "lab creates minimal ones with AWS's managed policies. Coursework (L8560): the high-availability environment in "
+        "front of an RDS MySQL database created first (not public, MySQL only from the instances), its endpoint, name "
+        "and user passed as environment properties and its password, kept by RDS in Secrets Manager, as an environment "
+        "secret; the PHP page (`labs/beanstalk/coursework/`) creates and reads table1"
     ),
     stages={
         "starter": "the application, its version (the bundle in the bucket), the VPC, security groups and roles; the "
@@ -132,10 +174,12 @@ LAB = LabDefinition(
     layout=layout,
     expected_paths=expected_paths,
     probes=probes,
-    cost_variants={"with `environment: high-availability`": {"environment": "high-availability"}},
+    cost_variants={"with `environment: high-availability`": {"environment": "high-availability"},
+                   "with `coursework: true`": {"coursework": True}},
     cost_notes=("Elastic Beanstalk itself is free; the environment's instances (and for high-availability the load "
                 "balancer) are priced from its settings at the minimum size; scaled out to 4 instances, two more; "
-                "the bundle's bucket, CloudWatch alarms and logs cost cents"),
+                "the bundle's bucket, CloudWatch alarms and logs cost cents; the coursework database's secret "
+                "$0.40 a month"),
     outputs=(
         Output("application", "text", "the Elastic Beanstalk application's name"),
         Output("version", "text", "the application version (label from the bundle's digest)"),
@@ -144,6 +188,8 @@ LAB = LabDefinition(
         Output("serviceRole", "text", "the role Elastic Beanstalk acts with (LabRole in a Learner Lab)"),
         Output("instanceProfile", "text", "the instances' profile (LabInstanceProfile in a Learner Lab)"),
         Output("environmentType", "text", "SingleInstance or LoadBalanced"),
+        Output("database", "mapping", "the database's endpoint, name, user, secret ARN and the command that reads the "
+                                      "password", "option coursework"),
         Output("createEnvironment", "command", "aws elasticbeanstalk create-environment with the lab's settings", "starter"),
         Output("environment", "text", "the environment's name", "solution"),
         Output("url", "url", "the environment's page (its CNAME)", "solution"),

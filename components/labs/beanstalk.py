@@ -13,15 +13,19 @@ import pulumi_aws as aws
 
 from cloudlabs.labs import beanstalk
 from cloudlabs.labs.beanstalk import (
-    CAPACITY, HEALTH_CHECK_PATH, PHP_PLATFORM, SUBNETS, BeanstalkOptions, bundle_bytes, bundle_files, bundle_label, load_balancer_name, names,
+    CAPACITY, DATABASE, DB_NAME, DB_PROPERTIES, DB_SECRET_PROPERTY, DB_USER, HEALTH_CHECK_PATH, PHP_PLATFORM, SUBNETS,
+    BeanstalkOptions, bundle_bytes, bundle_dir, bundle_files, bundle_label, load_balancer_name, names,
 )
 
 from ..compute import zones_offering
 from ..context import LabContext
 from ..network import LabVpc, LabVpcArgs
-from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
+from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound, tcp
 from ..storage import LabBucket, LabBucketArgs
 from .base import LabArgs, LabComponent
+from .lamp import EXTENDED_SUPPORT_OFF, MYSQL_VERSION  # the same MySQL as chapter 10's lab: in standard support
+
+MYSQL = tcp(3306, label="MySQL (3306)")
 
 # AWS's managed policies for Beanstalk's two roles (the console's defaults).
 INSTANCE_POLICIES = ("arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier",)
@@ -36,6 +40,15 @@ class Roles:
     instance_profile: pulumi.Input[str]
 
 
+@dataclass
+class Database:
+    """The coursework's database: what the environment's properties pass to the page."""
+
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    secret_arn: pulumi.Output[str]  # RDS keeps the password in Secrets Manager: never in the stack's state
+
+
 def trust_policy(service: str, external_id: str | None = None) -> str:
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
     if external_id:  # AWS's documented trust policy for the Beanstalk service role
@@ -48,14 +61,14 @@ def option(namespace: str, name: str, value: pulumi.Input[str]) -> aws.elasticbe
 
 
 def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.Input[str], subnet_ids: pulumi.Input[str],
-                    roles: Roles, instance_sg: pulumi.Input[str],
-                    alb_sg: pulumi.Input[str] | None) -> list[aws.elasticbeanstalk.EnvironmentSettingArgsDict]:
+                    roles: Roles, instance_sg: pulumi.Input[str], alb_sg: pulumi.Input[str] | None,
+                    database: Database | None = None) -> list[aws.elasticbeanstalk.EnvironmentSettingArgsDict]:
     """What the book sets in the console (L8420-8470), as the API's option settings: the VPC and
     subnets (the console's default VPC, here the student's), the roles, one instance type, the
     capacity; and what the console leaves at defaults the project does not: IMDSv2 only, the
     lab's own security groups instead of Beanstalk's default ones (HTTP and SSH from anywhere)."""
-    low, high = CAPACITY[options.environment]
-    single = options.environment == "single"
+    low, high = CAPACITY[options.kind]
+    single = options.kind == "single"
     settings = [
         option("aws:ec2:vpc", "VPCId", vpc_id),
         option("aws:ec2:vpc", "Subnets", subnet_ids),
@@ -85,6 +98,10 @@ def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.I
             option("aws:elbv2:loadbalancer", "ManagedSecurityGroup", alb_sg),
             option("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", HEALTH_CHECK_PATH),
         ]
+    if database is not None:  # the console's "environment properties" window (L8565), and the password's secret
+        values: tuple[pulumi.Input[str], ...] = (database.address, database.port.apply(str), DB_NAME, DB_USER)
+        settings += [option("aws:elasticbeanstalk:application:environment", key, value) for key, value in zip(DB_PROPERTIES, values)]
+        settings.append(option("aws:elasticbeanstalk:application:environmentsecrets", DB_SECRET_PROPERTY, database.secret_arn))
     return settings
 
 
@@ -110,13 +127,15 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
                                                availability_zones=zones_offering(ctx.instance_type)), opts=self.child)
         account = aws.get_caller_identity_output().account_id
         bucket = LabBucket(f"{name}-bundles", LabBucketArgs(purpose="bundles", context=ctx, account_id=account), opts=self.child)
-        data = bundle_bytes()
+        data = bundle_bytes(bundle_dir(options))
         label = bundle_label(data)
         bundle = aws.s3.BucketObjectv2(
             f"{name}-bundle", bucket=bucket.name, key=f"{book['application']}/{label}.zip",
             content_base64=base64.b64encode(data).decode(), content_type="application/zip",
             tags=ctx.tags(f"bucket-bundles/{book['application']}/{label}.zip"), opts=self.child)
-        roles = self._roles(name, ctx, bucket)
+        instance_sg, alb_sg = self._groups(name, ctx, options, vpc, args.layout.vpc("VPC").cidr)
+        database = self._database(name, ctx, vpc, instance_sg) if options.coursework else None
+        roles = self._roles(name, ctx, bucket, database)
         application = aws.elasticbeanstalk.Application(
             f"{name}-app", name=self._named(ctx, book["application"]), description="the book's demo-project (chapter 11)",
             tags=ctx.tags(book["application"]), opts=self.child)
@@ -126,15 +145,23 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
             opts=self.child)
         platform = aws.elasticbeanstalk.get_solution_stack_output(name_regex=PHP_PLATFORM, most_recent=True).name
         subnet_ids = pulumi.Output.all(*[vpc.subnets[s].id for s in SUBNETS]).apply(lambda ids: ",".join(ids))
-        instance_sg, alb_sg = self._groups(name, ctx, options, vpc, args.layout.vpc("VPC").cidr)
-        settings = option_settings(options, ctx, vpc.vpc_id, subnet_ids, roles, instance_sg.id, alb_sg.id if alb_sg else None)
+        settings = option_settings(options, ctx, vpc.vpc_id, subnet_ids, roles, instance_sg.id, alb_sg.id if alb_sg else None,
+                                   database)
         env_name = self._named(ctx, book["environment"])
-        environment_type = "SingleInstance" if options.environment == "single" else "LoadBalanced"
+        environment_type = "SingleInstance" if options.kind == "single" else "LoadBalanced"
         outputs: dict[str, Any] = {
             "application": application.name, "version": version.name, "platform": platform,
             "bundle": {"bucket": bucket.name, "key": bundle.key, "files": bundle_files(data)},
             "serviceRole": roles.service_role, "instanceProfile": roles.instance_profile, "environmentType": environment_type,
         }
+        if database is not None:
+            outputs["database"] = {
+                "endpoint": pulumi.Output.concat(database.address, ":", database.port.apply(str)), "name": DB_NAME, "user": DB_USER,
+                "secretArn": database.secret_arn,
+                "readPassword": database.secret_arn.apply(
+                    lambda arn: f"aws secretsmanager get-secret-value --region {ctx.region} --secret-id '{arn}' "
+                                "--query SecretString --output text"),
+            }
         if ctx.stage == "starter":
             outputs["createEnvironment"] = pulumi.Output.all(application.name, platform, version.name, settings).apply(
                 lambda v: _create_command(v[0], env_name, v[1], v[2], v[3], ctx.region))
@@ -166,7 +193,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
     def _groups(self, name: str, ctx: LabContext, options: BeanstalkOptions, vpc: LabVpc,
                 vpc_cidr) -> tuple[LabSecurityGroup, LabSecurityGroup | None]:
         env = names(options)["environment"]
-        if options.environment == "single":
+        if options.kind == "single":
             web = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
                 vpc_id=vpc.vpc_id, description=f"{env} instance: HTTP from anywhere, no SSH", group_name=f"{env}-SG",
                 context=ctx, rules=[inbound(HTTP, ANYWHERE, "HTTP from anywhere (browse the environment)", name="http-from-anywhere"),
@@ -184,10 +211,33 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
                                 outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]), opts=self.child)
         return web, alb
 
-    def _roles(self, name: str, ctx: LabContext, bucket: LabBucket) -> Roles:
+    def _database(self, name: str, ctx: LabContext, vpc: LabVpc, instance_sg: LabSecurityGroup) -> Database:
+        """The coursework's MySQL, created before the environment (the book: "before creating the
+        Elastic Beanstalk application"), in the environment's two zones but not public: MySQL only
+        from the instances' group. RDS keeps the password in a Secrets Manager secret of its own
+        (ManageMasterUserPassword), which Beanstalk hands to the page as RDS_PASSWORD."""
+        group = LabSecurityGroup(f"{name}-db-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description=f"{DATABASE}: MySQL only from the environment instances", group_name=f"{DATABASE}-SG",
+            context=ctx, rules=[inbound(MYSQL, instance_sg.id, "MySQL from the environment's instances", name="mysql-from-env")]),
+            opts=self.child)
+        subnets = aws.rds.SubnetGroup(f"{name}-db-subnets", name_prefix=f"{ctx.student}-eb-db-",
+                                      subnet_ids=[vpc.subnets[s].id for s in SUBNETS],
+                                      description="the environment's two subnets", tags=ctx.tags(f"{DATABASE}-subnet-group"),
+                                      opts=self.child)
+        db = aws.rds.Instance(
+            f"{name}-db", identifier_prefix=f"eb-{ctx.student}-", engine="mysql", engine_version=MYSQL_VERSION,
+            engine_lifecycle_support=EXTENDED_SUPPORT_OFF, instance_class="db.t3.micro", allocated_storage=20, storage_type="gp2",
+            storage_encrypted=True, db_name=DB_NAME, username=DB_USER, manage_master_user_password=True, port=3306,
+            db_subnet_group_name=subnets.name, vpc_security_group_ids=[group.id], publicly_accessible=False, multi_az=False,
+            skip_final_snapshot=True, deletion_protection=False, backup_retention_period=0, delete_automated_backups=True,
+            apply_immediately=True, auto_minor_version_upgrade=True, tags=ctx.tags(DATABASE), opts=self.child)
+        return Database(db.address, db.port, db.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn))
+
+    def _roles(self, name: str, ctx: LabContext, bucket: LabBucket, database: Database | None = None) -> Roles:
         """The profile's roles (Learner Lab: LabRole and LabInstanceProfile, no IAM created), or a
-        minimal pair: the instances' role with AWSElasticBeanstalkWebTier and read access to the
-        bundle's bucket, the service role with enhanced health and managed updates."""
+        minimal pair: the instances' role with AWSElasticBeanstalkWebTier, read access to the
+        bundle's bucket (and the coursework database's secret), the service role with enhanced
+        health and managed updates."""
         if not ctx.iam.create_roles:
             if not (ctx.iam.service_role and ctx.iam.instance_profile):
                 raise ValueError("lab beanstalk: the profile allows no new roles (iam.createRoles: false) and names no "
@@ -199,10 +249,10 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
             assume_role_policy=trust_policy("ec2.amazonaws.com"), tags=ctx.tags("eb-ec2-role"), opts=self.child)
         for i, arn in enumerate(INSTANCE_POLICIES):
             aws.iam.RolePolicyAttachment(f"{name}-ec2-role-policy{i}", role=instance_role.name, policy_arn=arn, opts=self.child)
-        aws.iam.RolePolicy(f"{name}-ec2-role-bundles", name="bundles-read", role=instance_role.name, policy=bucket.arn.apply(lambda arn: json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{arn}/*"}]}, sort_keys=True)),
-            opts=self.child)
+        secret: pulumi.Input[str] = database.secret_arn if database is not None else ""
+        aws.iam.RolePolicy(f"{name}-ec2-role-bundles", name="bundles-read", role=instance_role.name,
+                           policy=pulumi.Output.all(bucket.arn, secret).apply(lambda v: _instance_policy(v[0], v[1])),
+                           opts=self.child)
         profile = aws.iam.InstanceProfile(f"{name}-ec2-profile", name_prefix=f"{prefix}eb-ec2-", role=instance_role.name,
                                           tags=ctx.tags("eb-ec2-profile"), opts=self.child)
         service_role = aws.iam.Role(
@@ -213,6 +263,13 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
             aws.iam.RolePolicyAttachment(f"{name}-service-role-policy{i}", role=service_role.name, policy_arn=arn,
                                          opts=self.child)
         return Roles(service_role.name, profile.name)
+
+
+def _instance_policy(bucket_arn: str, secret_arn: str) -> str:
+    statements: list[dict[str, Any]] = [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{bucket_arn}/*"}]
+    if secret_arn:  # Beanstalk reads the database's secret with the instances' role
+        statements.append({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": secret_arn})
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
 def _create_command(application: str, environment: str, platform: str, version: str, settings: list[dict[str, Any]],

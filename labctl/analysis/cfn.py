@@ -342,6 +342,7 @@ def _db_instance(b: _Builder, r: Resource) -> None:
         "AllocatedStorage": str(i["allocatedStorage"]) if i.get("allocatedStorage") is not None else None,
         "StorageType": i.get("storageType"), "StorageEncrypted": i.get("storageEncrypted"), "DBName": i.get("dbName"),
         "MasterUsername": i.get("username"), "MasterUserPassword": i.get("password"),
+        "ManageMasterUserPassword": i.get("manageMasterUserPassword"),
         "Port": str(i["port"]) if i.get("port") is not None else None, "PubliclyAccessible": i.get("publiclyAccessible"),
         "MultiAZ": i.get("multiAz"), "DBSubnetGroupName": b.ref(i.get("dbSubnetGroupName")),
         "VPCSecurityGroups": b.ref(i.get("vpcSecurityGroupIds")), "BackupRetentionPeriod": i.get("backupRetentionPeriod"),

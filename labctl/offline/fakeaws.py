@@ -271,9 +271,14 @@ class FakeAws(Mocks):
         identifier = args.inputs.get("identifier") or (args.inputs.get("identifierPrefix") or "db-") + _hex(self.stack + args.name, 26)
         address = f"{identifier}.c{_hex(self.stack, 11)}.{self.region}.rds.amazonaws.com"
         port = int(args.inputs.get("port") or 3306)
-        return identifier, {"identifier": identifier, "address": address, "endpoint": f"{address}:{port}", "port": port,
-                            "arn": self.arn("rds", f"db:{identifier}"), "resourceId": f"db-{_hex(identifier, 26).upper()}",
-                            "hostedZoneId": "Z2R2ITUGPM61AM", "status": "available"}
+        computed = {"identifier": identifier, "address": address, "endpoint": f"{address}:{port}", "port": port,
+                    "arn": self.arn("rds", f"db:{identifier}"), "resourceId": f"db-{_hex(identifier, 26).upper()}",
+                    "hostedZoneId": "Z2R2ITUGPM61AM", "status": "available"}
+        if args.inputs.get("manageMasterUserPassword"):  # RDS keeps the password in a secret of its own
+            secret = f"rds!db-{_hex(identifier, 8)}-{_hex(identifier + '/s', 4)}-{_hex(identifier + '/t', 4)}-{_hex(identifier + '/u', 12)}"
+            computed["masterUserSecrets"] = [{"secretArn": self.arn("secretsmanager", f"secret:{secret}-{_hex(secret, 6)}"),
+                                              "secretStatus": "active", "kmsKeyId": self.arn("kms", f"key/{_hex(secret, 32)}")}]
+        return identifier, computed
 
     def _db_subnet_group(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         name = self._name(args)
