@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -231,7 +231,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
             db_subnet_group_name=subnets.name, vpc_security_group_ids=[group.id], publicly_accessible=False, multi_az=False,
             skip_final_snapshot=True, deletion_protection=False, backup_retention_period=0, delete_automated_backups=True,
             apply_immediately=True, auto_minor_version_upgrade=True, tags=ctx.tags(DATABASE), opts=self.child)
-        return Database(db.address, db.port, db.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn))
+        return Database(db.address, db.port, db.master_user_secrets.apply(_secret_arn))
 
     def _roles(self, name: str, ctx: LabContext, bucket: LabBucket, database: Database | None = None) -> Roles:
         """The profile's roles (Learner Lab: LabRole and LabInstanceProfile, no IAM created), or a
@@ -263,6 +263,13 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
             aws.iam.RolePolicyAttachment(f"{name}-service-role-policy{i}", role=service_role.name, policy_arn=arn,
                                          opts=self.child)
         return Roles(service_role.name, profile.name)
+
+
+def _secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
+    arn = secrets[0].secret_arn if secrets else None
+    if not arn:
+        raise ValueError("RDS answered no master user secret for a database with manage_master_user_password")
+    return arn
 
 
 def _instance_policy(bucket_arn: str, secret_arn: str) -> str:
