@@ -21,7 +21,7 @@ from ..compute import zones_offering
 from ..context import LabContext
 from ..network import LabVpc, LabVpcArgs
 from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound, tcp
-from ..storage import LabBucket, LabBucketArgs
+from ..storage import LabBucket, LabBucketArgs, project_relative
 from .base import LabArgs, LabComponent
 from .lamp import EXTENDED_SUPPORT_OFF, MYSQL_VERSION  # the same MySQL as chapter 10's lab: in standard support
 
@@ -137,11 +137,13 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         database = self._database(name, ctx, vpc, instance_sg) if options.coursework else None
         roles = self._roles(name, ctx, bucket, database)
         application = aws.elasticbeanstalk.Application(
-            f"{name}-app", name=self._named(ctx, book["application"]), description="the book's demo-project (chapter 11)",
+            f"{name}-app", name=self._named(ctx, book["application"]),
+            description="chapter 11's coursework (LAMP)" if options.coursework else "chapter 11's demo-project",
             tags=ctx.tags(book["application"]), opts=self.child)
         version = aws.elasticbeanstalk.ApplicationVersion(
             f"{name}-version", application=application.name, name=label, bucket=bucket.name, key=bundle.key,
-            description="labs/beanstalk/app, zipped with the files at the root", tags=ctx.tags(f"{book['application']}-{label}"),
+            description=f"{project_relative(bundle_dir(options))}, zipped with the files at the root",
+            tags=ctx.tags(f"{book['application']}-{label}"),
             opts=self.child)
         platform = aws.elasticbeanstalk.get_solution_stack_output(name_regex=PHP_PLATFORM, most_recent=True).name
         subnet_ids = pulumi.Output.all(*[vpc.subnets[s].id for s in SUBNETS]).apply(lambda ids: ",".join(ids))
