@@ -68,7 +68,7 @@ def test_the_bundle_has_the_files_at_its_root_and_is_the_same_bytes_every_time()
     assert data == beanstalk.bundle_bytes()
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert names == sorted(p.name for p in beanstalk.APP_DIR.iterdir() if p.is_file()) == ["index.php", "picture.svg"]
-    assert not any("/" in n for n in names)  # no top-level folder (the book's warning, L8396)
+    assert not any("/" in n for n in names)  # no top-level folder (the book's warning, L8394)
     with zipfile.ZipFile(io.BytesIO(data)) as bundle:
         assert beanstalk.PAGE_TEXT in bundle.read("index.php").decode()
         assert {i.date_time for i in bundle.infolist()} == {beanstalk.ZIP_EPOCH}
@@ -182,7 +182,7 @@ def test_high_availability_settings_are_the_books_min_2_max_4_behind_an_alb():
     assert settings[("aws:ec2:vpc", "ELBScheme")] == "public"
     assert settings[("aws:autoscaling:launchconfiguration", "SecurityGroups")] == _group_id(graph, "Asgdemo-env-SG")
     (app,), (env,) = graph.of_type(APP), graph.of_type(ENV)
-    assert (app.inputs["name"], env.inputs["name"]) == ("asg-demo", "Asgdemo-env")  # the book's names (L8485)
+    assert (app.inputs["name"], env.inputs["name"]) == ("asg-demo", "Asgdemo-env")  # the book's names (L8480)
 
 
 @pytest.mark.parametrize("options,rules", [
@@ -478,5 +478,5 @@ def test_the_coursework_probe_looks_for_the_rows_and_the_cost_adds_the_database(
 
 
 def test_coursework_on_a_single_instance_is_refused():
-    with pytest.raises(SettingsError, match=r"coursework: true is the book's high-availability LAMP stack \(L8560\)"):
+    with pytest.raises(SettingsError, match=r"coursework: true is the book's high-availability LAMP stack \(L8563\)"):
         parse_settings(config(labs=[{"lab": "beanstalk", "options": {"coursework": True, "environment": "single"}}]), SOURCE)

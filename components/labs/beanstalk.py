@@ -63,7 +63,7 @@ def option(namespace: str, name: str, value: pulumi.Input[str]) -> aws.elasticbe
 def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.Input[str], subnet_ids: pulumi.Input[str],
                     roles: Roles, instance_sg: pulumi.Input[str], alb_sg: pulumi.Input[str] | None,
                     database: Database | None = None) -> list[aws.elasticbeanstalk.EnvironmentSettingArgsDict]:
-    """What the book sets in the console (L8420-8470), as the API's option settings: the VPC and
+    """What the book sets in the console (L8420-8510), as the API's option settings: the VPC and
     subnets (the console's default VPC, here the student's), the roles, one instance type, the
     capacity; and what the console leaves at defaults the project does not: IMDSv2 only, the
     lab's own security groups instead of Beanstalk's default ones (HTTP and SSH from anywhere)."""
@@ -98,7 +98,7 @@ def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.I
             option("aws:elbv2:loadbalancer", "ManagedSecurityGroup", alb_sg),
             option("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", HEALTH_CHECK_PATH),
         ]
-    if database is not None:  # the console's "environment properties" window (L8565), and the password's secret
+    if database is not None:  # the console's "environment properties" window (L8568), and the password's secret
         values: tuple[pulumi.Input[str], ...] = (database.address, database.port.apply(str), DB_NAME, DB_USER)
         settings += [option("aws:elasticbeanstalk:application:environment", key, value) for key, value in zip(DB_PROPERTIES, values)]
         settings.append(option("aws:elasticbeanstalk:application:environmentsecrets", DB_SECRET_PROPERTY, database.secret_arn))
@@ -106,7 +106,7 @@ def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.I
 
 
 class BeanstalkLab(LabComponent[BeanstalkOptions]):
-    """Chapter 11: the book zips its demo project (files at the zip's root, L8396), picks the PHP
+    """Chapter 11: the book zips its demo project (files at the zip's root, L8394), picks the PHP
     platform, uploads the bundle, sets the security settings (LabRole, LabInstanceProfile) and
     creates the environment; Beanstalk then runs CloudFormation for the instances (and, highly
     available, the load balancer and the Auto Scaling group of min 2 / max 4).
