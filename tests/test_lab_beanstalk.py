@@ -15,6 +15,7 @@ import pytest
 from moto import mock_aws
 
 from cloudlabs.labs import beanstalk
+from cloudlabs.labs.beanstalk import BeanstalkOptions
 from cloudlabs.settings import SettingsError, parse_settings
 from labctl.analysis import cfn
 from labctl.analysis.check import check_graph
@@ -480,3 +481,49 @@ def test_the_coursework_probe_looks_for_the_rows_and_the_cost_adds_the_database(
 def test_coursework_on_a_single_instance_is_refused():
     with pytest.raises(SettingsError, match=r"coursework: true is the book's high-availability LAMP stack \(L8563\)"):
         parse_settings(config(labs=[{"lab": "beanstalk", "options": {"coursework": True, "environment": "single"}}]), SOURCE)
+
+
+# --- live grading: what Beanstalk launches, read back from AWS --------------------------------------
+
+def _launch_as_beanstalk_does(session, options: BeanstalkOptions) -> None:
+    """What Beanstalk's CloudFormation stack makes in the student's VPC, by boto3: instances named after
+    the environment (its tags propagated, the lab's group, the first subnets) and, load balanced, an
+    ALB tagged with the environment's name over both subnets with the lab's ALB group."""
+    ec2, elb = session.client("ec2"), session.client("elbv2")
+
+    def named(kind: str, key: str, name: str) -> str:
+        found = getattr(ec2, f"describe_{kind}")(Filters=[{"Name": "tag:Name", "Values": [name]}])
+        (item,) = next(v for k, v in found.items() if k != "ResponseMetadata")
+        return item[key]
+
+    env = beanstalk.names(options)["environment"]
+    tags = [{"Key": "Name", "Value": env}, {"Key": "elasticbeanstalk:environment-name", "Value": env},
+            {"Key": "cloudlabs:cohort", "Value": "test"}, {"Key": "cloudlabs:student", "Value": "s01"}]
+    low, _ = beanstalk.CAPACITY[options.kind]
+    sn0, sn16 = named("subnets", "SubnetId", "SN-0"), named("subnets", "SubnetId", "SN-16")
+    ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=low, MaxCount=low, SubnetId=sn0,
+                      SecurityGroupIds=[named("security_groups", "GroupId", f"{env}-SG")],
+                      TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
+    if options.kind == "high-availability":
+        elb.create_load_balancer(Name="awseb-AWSEB-1A2B3C4D", Subnets=[sn0, sn16], Scheme="internet-facing", Type="application",
+                                 SecurityGroups=[named("security_groups", "GroupId", f"{env}-ALB-SG")], Tags=tags)
+
+
+@pytest.mark.parametrize("options", [None, HA])
+def test_live_grading_finds_the_environment_once_beanstalk_has_launched_it(options, tmp_path):
+    from labctl.analysis.grading import grade, settings_for_stage
+    from labctl.analysis.reach import without
+    from labctl.ops.live import LiveReader, StudentScope
+    starter = lab_graph("beanstalk", stage="starter", options=options)
+    deployable = without(starter, [r.urn for r in starter.custom_resources if r.type in emulate.UNSUPPORTED])
+    settings = settings_for_stage(starter.settings, "solution")
+    scope = StudentScope("test", "s01", starter.stack)
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+        emulate.up(deployable, session, tmp_path)
+        before = grade(LiveReader(session.client).read(scope, settings), "s01")
+        assert not before.complete and any("no host named" in line for line in before.blockers())
+        _launch_as_beanstalk_does(session, BeanstalkOptions.model_validate(options or {}))
+        after = grade(LiveReader(session.client).read(scope, settings), "s01")
+    assert after.complete, after.blockers()
+    assert after.total == len(beanstalk.expected_paths("solution", BeanstalkOptions.model_validate(options or {})))
