@@ -524,6 +524,12 @@ def test_live_grading_finds_the_environment_once_beanstalk_has_launched_it(optio
         before = grade(LiveReader(session.client).read(scope, settings), "s01")
         assert not before.complete and any("no host named" in line for line in before.blockers())
         _launch_as_beanstalk_does(session, BeanstalkOptions.model_validate(options or {}))
-        after = grade(LiveReader(session.client).read(scope, settings), "s01")
+        live = LiveReader(session.client).read(scope, settings)
+        after = grade(live, "s01")
     assert after.complete, after.blockers()
+    from labctl.analysis.drift import drift
+    planned = lab_graph("beanstalk", stage="solution", options=options)
+    # what Beanstalk launched is what the plan's environment stands for: no drift (the plan's own
+    # bucket, bundle and non-network resources are outside drift's view)
+    assert drift(planned, live).clean, drift(planned, live).to_json()
     assert after.total == len(beanstalk.expected_paths("solution", BeanstalkOptions.model_validate(options or {})))
