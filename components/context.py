@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 
 from cloudlabs.profiles import IamRules
@@ -26,7 +26,7 @@ class LabContext:
     region: str
     key_file: str | None = None  # the private key file the student holds; default <keyName>.pem
     name_tag_prefix: bool = True  # Name tags <student>-<book name>; false in an account of the student's own
-    iam: IamRules = IamRules()  # the profile's IAM rules: may the lab create roles, or which role must it use
+    iam: IamRules = field(default_factory=IamRules)  # the profile's IAM rules: may the lab create roles, or which role must it use
 
     @property
     def premade_role(self) -> str | None:

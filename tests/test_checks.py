@@ -31,6 +31,8 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("object-storage", "solution", {"parts": ["endpoint", "coursework"]}),
     ("lamp", "starter", {"coursework": True}),
     ("lamp", "solution", {"coursework": True}),
+    ("beanstalk", "solution", {"environment": "high-availability"}),
+    ("beanstalk", "solution", {"coursework": True}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

@@ -87,9 +87,9 @@ def test_database_load_balancer_and_fargate_by_hand():
 
 
 def test_what_has_no_price_rule_is_reported_not_hidden():
-    cost = estimate(graph([res("aws:elasticbeanstalk/environment:Environment", "env", {}),
+    cost = estimate(graph([res("aws:elasticache/cluster:Cluster", "cache", {}),
                            res("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.1.0.0/16"})]))
-    assert cost.items == [] and cost.unpriced == ["aws:elasticbeanstalk/environment:Environment env"]
+    assert cost.items == [] and cost.unpriced == ["aws:elasticache/cluster:Cluster cache"]
 
 
 def test_missing_prices_say_what_is_priced():

@@ -204,6 +204,7 @@ OPTION_CASES = {
     "object-storage": [{"parts": ["private", "website"]}, {"parts": ["endpoint", "coursework"]}],
     "lamp": [{"dbInstanceClass": "db.t4g.micro"}, {"coursework": True}],
     "containers": [{"coursework": True}],
+    "beanstalk": [{"environment": "high-availability"}, {"coursework": True}],
 }
 LAB_CASES = [(lab, stage, options) for lab, spec in LABS.items() for stage in spec.stages
              for options in [None, *OPTION_CASES.get(lab, [])]]
@@ -294,9 +295,15 @@ def test_every_lab_and_stage_up_then_destroy_leaves_nothing(case, aws, tmp_path)
     lab, stage, options = case
     graph = lab_graph(lab, stage=stage, options=options)
     before = inventory(aws)  # moto's default VPC, its subnets, groups, tables; rds's default group
+    unsupported = sorted({r.type for r in graph.custom_resources if r.type in emulate.UNSUPPORTED})
     if emulate.needs_docker_engine(graph):  # containers' images and service: built by docker, which the emulator lacks
         with pytest.raises(emulate.NeedsDockerEngine, match="needs a Docker engine.*docker:index/image:Image.*nothing was created"):
             emulate.up(graph, aws, tmp_path)
+    elif unsupported:  # calls moto lacks (labctl/ops/emulate_beanstalk.py): refused whole, each with its reason
+        with pytest.raises(emulate.UnsupportedType) as refused:
+            emulate.up(graph, aws, tmp_path)
+        assert all(f"{t} ({emulate.UNSUPPORTED[t]})" in str(refused.value) for t in unsupported)
+    if emulate.needs_docker_engine(graph) or unsupported:
         assert _new(inventory(aws), before) == {} and not (tmp_path / f"{graph.stack}.json").exists()
         return
     state = emulate.up(graph, aws, tmp_path)
@@ -316,7 +323,8 @@ def test_every_lab_and_stage_up_then_destroy_leaves_nothing(case, aws, tmp_path)
 def test_every_rendered_type_has_a_handler():
     rendered = {r.type for case in LAB_CASES for r in lab_graph(case[0], stage=case[1], options=case[2]).resources if r.custom}
     rendered -= set(emulate_containers.DOCKER_ENGINE_TYPES)  # refused with NeedsDockerEngine (above)
-    assert rendered <= set(emulate.HANDLERS), rendered - set(emulate.HANDLERS)
+    assert rendered <= set(emulate.HANDLERS) | set(emulate.UNSUPPORTED), rendered - set(emulate.HANDLERS)
+    assert not set(emulate.HANDLERS) & set(emulate.UNSUPPORTED)
     assert rendered >= set(KIND)  # every kind the inventory checks is exercised by some case
 
 

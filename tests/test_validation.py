@@ -39,6 +39,8 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("object-storage", "solution", {"parts": ["coursework"]}),
     ("lamp", "starter", {"coursework": True}),
     ("lamp", "solution", {"coursework": True}),
+    ("beanstalk", "solution", {"environment": "high-availability"}),
+    ("beanstalk", "solution", {"coursework": True}),
 ]
 # Every variant the catalog prices is one an instructor may deploy: each passes AWS's schemas too.
 VARIANTS += [(key, "solution", dict(options)) for key, lab in LABS.items() for options in lab.cost_variants.values()

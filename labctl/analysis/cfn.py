@@ -78,6 +78,7 @@ NOT_REFERENCED = {
     "aws:lb/targetGroupAttachment:TargetGroupAttachment", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "aws:autoscaling/policy:Policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/rolePolicy:RolePolicy",
 }
 
 PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "-1": -1, "all": -1}
@@ -342,6 +343,7 @@ def _db_instance(b: _Builder, r: Resource) -> None:
         "AllocatedStorage": str(i["allocatedStorage"]) if i.get("allocatedStorage") is not None else None,
         "StorageType": i.get("storageType"), "StorageEncrypted": i.get("storageEncrypted"), "DBName": i.get("dbName"),
         "MasterUsername": i.get("username"), "MasterUserPassword": i.get("password"),
+        "ManageMasterUserPassword": i.get("manageMasterUserPassword"),
         "Port": str(i["port"]) if i.get("port") is not None else None, "PubliclyAccessible": i.get("publiclyAccessible"),
         "MultiAZ": i.get("multiAz"), "DBSubnetGroupName": b.ref(i.get("dbSubnetGroupName")),
         "VPCSecurityGroups": b.ref(i.get("vpcSecurityGroupIds")), "BackupRetentionPeriod": i.get("backupRetentionPeriod"),
@@ -384,6 +386,54 @@ def _public_access(i: dict[str, Any]) -> dict[str, Any]:
 
 def _bucket_policy(b: _Builder, r: Resource) -> None:
     b.add(r, "AWS::S3::BucketPolicy", {"Bucket": b.ref(r.inputs.get("bucket")), "PolicyDocument": _json(r.inputs.get("policy"))})
+
+
+def _eb_version(b: _Builder, r: Resource) -> None:
+    """CloudFormation makes the version label itself; the rest is CreateApplicationVersion's."""
+    i = r.inputs
+    b.add(r, "AWS::ElasticBeanstalk::ApplicationVersion", {
+        "ApplicationName": b.ref(i.get("application")), "Description": i.get("description"),
+        "SourceBundle": {"S3Bucket": b.ref(i.get("bucket")), "S3Key": i.get("key")}})
+
+
+def _eb_environment(b: _Builder, r: Resource) -> None:
+    i = r.inputs
+    b.add(r, "AWS::ElasticBeanstalk::Environment", {
+        "ApplicationName": b.ref(i.get("application")), "EnvironmentName": i.get("name"), "Description": i.get("description"),
+        "SolutionStackName": i.get("solutionStackName"), "PlatformArn": i.get("platformArn"), "CNAMEPrefix": i.get("cnamePrefix"),
+        "VersionLabel": b.ref(i.get("version")), "Tier": {"Name": i["tier"], "Type": "Standard"} if i.get("tier") else None,
+        "OptionSettings": [{"Namespace": s.get("namespace"), "OptionName": s.get("name"), "ResourceName": s.get("resource"),
+                            "Value": b.ref(s.get("value"))} for s in i.get("settings") or []],
+        "Tags": _tags(i.get("tags"))})
+
+
+def _iam_role(b: _Builder, r: Resource) -> None:
+    i = r.inputs
+    b.add(r, "AWS::IAM::Role", {
+        "RoleName": r.outputs.get("name"), "Description": i.get("description"), "Path": i.get("path"),
+        "AssumeRolePolicyDocument": _json(i.get("assumeRolePolicy")), "MaxSessionDuration": i.get("maxSessionDuration"),
+        "Tags": _tags(i.get("tags"))})
+
+
+def _role_policy_attachment(b: _Builder, r: Resource) -> None:
+    """A managed policy attached to a role: CloudFormation lists them on the role."""
+    ref = b.ref(r.inputs.get("role"))
+    lid = ref.get("Ref") if isinstance(ref, dict) else None
+    role = b.out.template["Resources"].get(lid or "")
+    if role is None:
+        raise KeyError(f"{r.name}: role {r.inputs.get('role')!r} is not in the graph")
+    role["Properties"].setdefault("ManagedPolicyArns", []).append(r.inputs.get("policyArn"))
+    b.out.folded.setdefault((lid or "", "ManagedPolicyArns"), r.urn)
+
+
+def _role_policy(b: _Builder, r: Resource) -> None:
+    b.add(r, "AWS::IAM::RolePolicy", {"RoleName": b.ref(r.inputs.get("role")), "PolicyName": r.inputs.get("name"),
+                                      "PolicyDocument": _json(r.inputs.get("policy"))})
+
+
+def _instance_profile(b: _Builder, r: Resource) -> None:
+    b.add(r, "AWS::IAM::InstanceProfile", {"InstanceProfileName": r.outputs.get("name"), "Path": r.inputs.get("path"),
+                                           "Roles": [b.ref(r.inputs.get("role"))]})
 
 
 def _prune(value: Any) -> Any:
@@ -442,11 +492,21 @@ TRANSLATIONS: dict[str, Callable[[_Builder, Resource], None]] = {
         tags=False),
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
         _simple("AWS::EC2::VPCPeeringConnection", {"vpcId": "VpcId", "peerVpcId": "PeerVpcId"}),
+    # CloudFormation's Beanstalk application and version take no tags (the API does: Pulumi sends them)
+    "aws:elasticbeanstalk/application:Application":
+        _simple("AWS::ElasticBeanstalk::Application", {"name": "ApplicationName", "description": "Description"}, tags=False,
+                own=("name",)),
+    "aws:elasticbeanstalk/applicationVersion:ApplicationVersion": _eb_version,
+    "aws:elasticbeanstalk/environment:Environment": _eb_environment,
+    "aws:iam/role:Role": _iam_role,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _role_policy_attachment,
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
 }
 TRANSLATIONS.update(cfn_containers.TRANSLATIONS)
 NOT_VALIDATED.update(cfn_containers.NOT_VALIDATED)
 # Resources other resources fold into must exist first: translate them in this order.
-_FIRST = ("aws:s3/bucket:Bucket", "aws:lb/targetGroup:TargetGroup", *cfn_containers.FIRST)
+_FIRST = ("aws:s3/bucket:Bucket", "aws:lb/targetGroup:TargetGroup", "aws:iam/role:Role")
 
 
 class UnmappedTypeError(KeyError):

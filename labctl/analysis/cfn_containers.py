@@ -80,33 +80,12 @@ def _service(b, r) -> None:
         "Tags": _tags(i.get("tags"))})
 
 
-def _role(b, r) -> None:
-    i = r.inputs
-    b.add(r, "AWS::IAM::Role", {
-        "RoleName": r.outputs.get("name"), "AssumeRolePolicyDocument": _document(i.get("assumeRolePolicy")),
-        "Description": i.get("description"), "Tags": _tags(i.get("tags"))})
-
-
-def _role_policy_attachment(b, r) -> None:
-    """CloudFormation keeps a role's managed policies on the role (ManagedPolicyArns)."""
-    ref = b.ref(r.inputs.get("role"))
-    lid = ref.get("Ref") if isinstance(ref, dict) else None
-    role = b.out.template["Resources"].get(lid or "")
-    if role is None:
-        raise KeyError(f"{r.name}: role {r.inputs.get('role')!r} is not in the graph")
-    role["Properties"].setdefault("ManagedPolicyArns", []).append(r.inputs.get("policyArn"))
-    b.out.folded.setdefault((lid or "", "ManagedPolicyArns"), r.urn)
-
-
 TRANSLATIONS = {
     "aws:ecr/repository:Repository": _repository,
     "aws:ecs/cluster:Cluster": _cluster,
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "aws:ecs/service:Service": _service,
-    "aws:iam/role:Role": _role,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _role_policy_attachment,
 }
-FIRST = ("aws:iam/role:Role",)  # attachments fold into it
 
 _DOCKER = "built or run by the docker provider on a Docker engine (the student's, or where pulumi runs); not an AWS resource"
 NOT_VALIDATED = {

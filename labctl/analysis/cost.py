@@ -65,7 +65,9 @@ FREE = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketObjectv2:BucketObjectv2",  # storage of a few KB: fractions of a cent per month
     "aws:ecr/repository:Repository",  # storage per GB-month: the containers lab's cost note
-    "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:elasticbeanstalk/application:Application", "aws:elasticbeanstalk/applicationVersion:ApplicationVersion",
+    "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/instanceProfile:InstanceProfile",
     # the docker provider's objects live on a Docker engine (the student's machine, or where pulumi runs)
     "docker:index/image:Image", "docker:index/remoteImage:RemoteImage", "docker:index/container:Container",
     "docker:index/volume:Volume", "pulumi:providers:docker",
@@ -89,6 +91,7 @@ class Estimator:
             "aws:ecs/service:Service": self.fargate_service,
             "aws:autoscaling/group:Group": self.autoscaling_group,
             "aws:ec2/vpcEndpoint:VpcEndpoint": self.vpc_endpoint,
+            "aws:elasticbeanstalk/environment:Environment": self.beanstalk_environment,
         }
 
     def add(self, r: Resource, item: str, quantity: float, unit: str, price: float) -> None:
@@ -140,6 +143,35 @@ class Estimator:
         interfaces = template.inputs.get("networkInterfaces") or [{}]
         if str(interfaces[0].get("associatePublicIpAddress")).lower() == "true":
             self.add(r, "public IPv4 address", count, "address", self.p.public_ipv4_hour)
+
+    def beanstalk_environment(self, r: Resource) -> None:
+        """Beanstalk is free; what it launches is not: the instances at the group's minimum size with
+        their root volumes and public addresses (a single instance's is its Elastic IP), and a load
+        balancer when the environment is load balanced. Priced from the option settings."""
+        settings = {(s.get("namespace"), s.get("name")): s.get("value") for s in r.inputs.get("settings") or []}
+
+        def get(namespace: str, name: str, default: str) -> str:
+            return str(settings.get((f"aws:{namespace}", name)) or default)
+
+        single = get("elasticbeanstalk:environment", "EnvironmentType", "LoadBalanced") == "SingleInstance"
+        count = 1 if single else int(get("autoscaling:asg", "MinSize", "1"))
+        itype = get("autoscaling:launchconfiguration", "InstanceType", "") or get("ec2:instances", "InstanceTypes", "t3.micro").split(",")[0]
+        self.add(r, f"{itype} instance", count, "instance", self.price(self.p.ec2_instance_hour, itype.strip(), "EC2 instance"))
+        kind = get("autoscaling:launchconfiguration", "RootVolumeType", "gp3")
+        gib = float(get("autoscaling:launchconfiguration", "RootVolumeSize", "8"))
+        self.add(r, f"{kind} volume", count * gib, "GiB", self.price(self.p.ebs_gb_month, kind, "EBS") / self.per_month)
+        if single:
+            self.add(r, "public IPv4 address (Elastic IP)", 1, "address", self.p.public_ipv4_hour)
+            return
+        if get("ec2:vpc", "AssociatePublicIpAddress", "false").lower() == "true":
+            self.add(r, "public IPv4 address", count, "address", self.p.public_ipv4_hour)
+        kind = get("elasticbeanstalk:environment", "LoadBalancerType", "classic")
+        if kind not in self.p.load_balancer_hour:
+            self.cost.unpriced.append(f"{r.type} {r.name} ({kind} load balancer)")
+            return
+        self.add(r, f"{kind} load balancer", 1, "load balancer", self.p.load_balancer_hour[kind])
+        zones = len([s for s in get("ec2:vpc", "ELBSubnets", "x,y").split(",") if s.strip()])
+        self.add(r, "public IPv4 address (load balancer)", zones, "address", self.p.public_ipv4_hour)
 
     def vpc_endpoint(self, r: Resource) -> None:
         if r.inputs.get("vpcEndpointType", "Gateway") != "Gateway":  # interface endpoints bill per hour and AZ

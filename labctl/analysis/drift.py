@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from labctl.analysis.reach import name_of, proto
+from labctl.analysis.reach import book_name, name_of, proto
 from labctl.offline.graph import Resource, StackGraph
 
 # Resources whose presence is compared (by type and name); rules and routes are compared as facts.
@@ -78,7 +78,20 @@ def facts(graph: StackGraph) -> set[Fact]:
             found.add(_sg_rule(r, named))
         elif r.type == "aws:ec2/networkAclRule:NetworkAclRule" and r.inputs.get("networkAclId") not in defaults:
             found.add(_nacl_entry(r, named))
+        elif r.type == "aws:elasticbeanstalk/environment:Environment":
+            found |= _beanstalk_launches(r)
     return found
+
+
+def _beanstalk_launches(r: Resource) -> set[Fact]:
+    """What a planned Beanstalk environment launches and AWS then lists: its instances (named
+    after the environment) and, load balanced, its load balancer (read as "<environment>-ALB")."""
+    name = book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get("cloudlabs:student"))
+    launched = {Fact("resource", f"instance {name}")}
+    settings = {(s.get("namespace"), s.get("name")): s.get("value") for s in r.inputs.get("settings") or []}
+    if settings.get(("aws:elasticbeanstalk:environment", "EnvironmentType")) != "SingleInstance":
+        launched.add(Fact("resource", f"load balancer {name}-ALB"))
+    return launched
 
 
 def _route(r: Resource, named: Any) -> Fact:

@@ -36,6 +36,7 @@ LOAD_BALANCER_PUBLIC = ip_address("192.0.2.254")
 AUTOSCALING_PUBLIC = ip_address("192.0.2.253")
 DATABASE_PUBLIC = ip_address("192.0.2.252")
 FARGATE_PUBLIC = ip_address("192.0.2.251")
+BEANSTALK_PUBLIC = ip_address("192.0.2.250")
 
 
 def proto(value: Any) -> str:
@@ -287,10 +288,40 @@ class NetworkModel:
                 self.endpoints[name_of(r)] = Endpoint(
                     name_of(r), "ECS task", subnets[0], self.subnets[subnets[0]].cidr.network_address + 13,
                     FARGATE_PUBLIC if awsvpc.get("assignPublicIp") else None, groups=list(awsvpc.get("securityGroups") or []))
+        for r in self._of("aws:elasticbeanstalk/environment:Environment"):
+            self._beanstalk(r)
         accepted = {r.inputs["vpcPeeringConnectionId"] for r in self._of(
             "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter") if r.inputs.get("autoAccept")}
         for r in self._of("aws:ec2/vpcPeeringConnection:VpcPeeringConnection"):
             self.peerings[_rid(r)] = (r.inputs["vpcId"], r.inputs["peerVpcId"], bool(r.inputs.get("autoAccept")) or _rid(r) in accepted)
+
+    def _beanstalk(self, r: Resource) -> None:
+        """An Elastic Beanstalk environment, from its option settings: its instances (named as the
+        environment) in the first of its subnets with the groups it lists, and when load balanced its
+        load balancer ("<environment>-ALB"). Only the groups the settings name are modelled: the labs
+        turn Beanstalk's default instance group off (DisableDefaultEC2SecurityGroup)."""
+        settings = {(s.get("namespace"), s.get("name")): str(s.get("value") or "") for s in r.inputs.get("settings") or []}
+
+        def listed(namespace: str, name: str) -> list[str]:
+            return [v.strip() for v in settings.get((namespace, name), "").split(",") if v.strip()]
+
+        subnets = [s for s in listed("aws:ec2:vpc", "Subnets") if s in self.subnets]
+        if not subnets:
+            return
+        name = book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get("cloudlabs:student"))
+        single = settings.get(("aws:elasticbeanstalk:environment", "EnvironmentType")) == "SingleInstance"
+        public = single or settings.get(("aws:ec2:vpc", "AssociatePublicIpAddress"), "").lower() == "true"
+        self.endpoints[name] = Endpoint(name, "Beanstalk instance", subnets[0], self.subnets[subnets[0]].cidr.network_address + 13,
+                                        BEANSTALK_PUBLIC if public else None,
+                                        groups=listed("aws:autoscaling:launchconfiguration", "SecurityGroups"))
+        if single:
+            return
+        elb_subnets = [s for s in listed("aws:ec2:vpc", "ELBSubnets") if s in self.subnets] or subnets
+        internal = settings.get(("aws:ec2:vpc", "ELBScheme")) == "internal"
+        self.endpoints[f"{name}-ALB"] = Endpoint(f"{name}-ALB", "load balancer", elb_subnets[0],
+                                                 self.subnets[elb_subnets[0]].cidr.network_address + 6,
+                                                 None if internal else LOAD_BALANCER_PUBLIC,
+                                                 groups=listed("aws:elbv2:loadbalancer", "SecurityGroups"))
 
     def _local_routes(self, vpc_id: str) -> list[Route]:
         vpc = self.vpcs.get(vpc_id)

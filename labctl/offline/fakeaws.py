@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import threading
 from ipaddress import IPv4Address, IPv4Network, IPv6Network
 from typing import Any, Callable
@@ -29,6 +30,22 @@ ZONES = {
 }
 # us-east-1e is the zone that lacks current instance families (it has no t3).
 ZONES_WITHOUT_CURRENT_TYPES = {"us-east-1e"}
+
+
+# Solution stacks, newest first, as Elastic Beanstalk names them (a few of each kind).
+SOLUTION_STACKS = (
+    "64bit Amazon Linux 2023 v4.7.2 running PHP 8.4",
+    "64bit Amazon Linux 2023 v4.7.2 running PHP 8.3",
+    "64bit Amazon Linux 2023 v6.6.2 running Node.js 22",
+    "64bit Amazon Linux 2023 v4.5.2 running Python 3.13",
+    "64bit Amazon Linux 2 v3.9.2 running PHP 8.1",
+)
+
+
+def platform_of(stack: str) -> str:
+    """A platform ARN's name part from a solution stack name: "PHP 8.4 running on 64bit Amazon Linux 2023/4.7.2"."""
+    match = re.match(r"^(64bit Amazon Linux [\d.]+) v([\d.]+) running (.+)$", stack)
+    return f"{match.group(3)} running on {match.group(1)}/{match.group(2)}" if match else stack
 
 
 def zones_of(region: str) -> list[str]:
@@ -82,6 +99,11 @@ class FakeAws(Mocks):
             "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": self._website,
             "aws:ec2/vpcEndpoint:VpcEndpoint": self._vpc_endpoint,
             **self._container_handlers(),
+            "aws:elasticbeanstalk/application:Application": self._eb_application,
+            "aws:elasticbeanstalk/applicationVersion:ApplicationVersion": self._eb_version,
+            "aws:elasticbeanstalk/environment:Environment": self._eb_environment,
+            "aws:iam/role:Role": lambda a, _: self._iam_named(a, "role", "AROA"),
+            "aws:iam/instanceProfile:InstanceProfile": lambda a, _: self._iam_named(a, "instance-profile", "AIPA"),
         }
 
     # --- helpers -------------------------------------------------------------------------------
@@ -250,9 +272,14 @@ class FakeAws(Mocks):
         identifier = args.inputs.get("identifier") or (args.inputs.get("identifierPrefix") or "db-") + _hex(self.stack + args.name, 26)
         address = f"{identifier}.c{_hex(self.stack, 11)}.{self.region}.rds.amazonaws.com"
         port = int(args.inputs.get("port") or 3306)
-        return identifier, {"identifier": identifier, "address": address, "endpoint": f"{address}:{port}", "port": port,
-                            "arn": self.arn("rds", f"db:{identifier}"), "resourceId": f"db-{_hex(identifier, 26).upper()}",
-                            "hostedZoneId": "Z2R2ITUGPM61AM", "status": "available"}
+        computed = {"identifier": identifier, "address": address, "endpoint": f"{address}:{port}", "port": port,
+                    "arn": self.arn("rds", f"db:{identifier}"), "resourceId": f"db-{_hex(identifier, 26).upper()}",
+                    "hostedZoneId": "Z2R2ITUGPM61AM", "status": "available"}
+        if args.inputs.get("manageMasterUserPassword"):  # RDS keeps the password in a secret of its own
+            secret = f"rds!db-{_hex(identifier, 8)}-{_hex(identifier + '/s', 4)}-{_hex(identifier + '/t', 4)}-{_hex(identifier + '/u', 12)}"
+            computed["masterUserSecrets"] = [{"secretArn": self.arn("secretsmanager", f"secret:{secret}-{_hex(secret, 6)}"),
+                                              "secretStatus": "active", "kmsKeyId": self.arn("kms", f"key/{_hex(secret, 32)}")}]
+        return identifier, computed
 
     def _db_subnet_group(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         name = self._name(args)
@@ -312,7 +339,6 @@ class FakeAws(Mocks):
             "aws:ecs/cluster:Cluster": self._ecs_cluster,
             "aws:ecs/taskDefinition:TaskDefinition": self._task_definition,
             "aws:ecs/service:Service": self._ecs_service,
-            "aws:iam/role:Role": self._iam_role,
             "docker:index/image:Image": self._docker_image,
             "docker:index/remoteImage:RemoteImage": self._remote_image,
             "docker:index/container:Container": self._container,
@@ -343,10 +369,6 @@ class FakeAws(Mocks):
         arn = self.arn("ecs", f"service/{cluster}/{name}")
         return arn, {"name": name, "arn": arn}
 
-    def _iam_role(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
-        name = args.inputs.get("name") or (args.inputs.get("namePrefix") or "terraform-") + _hex(self.stack + args.name, 26)
-        return name, {"name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "uniqueId": f"AROA{_hex(name, 17).upper()}"}
-
     def _docker_image(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         """What a build would report: the name given and a digest from the logical name and the name
         (the tag carries the build context's digest). Nothing is built: no Docker engine here."""
@@ -369,6 +391,41 @@ class FakeAws(Mocks):
         container_id = hashlib.sha256(f"{self.stack}/{args.name}".encode()).hexdigest()
         return container_id, {"name": args.inputs.get("name") or args.name, "hostname": container_id[:12],
                               "exitCode": None, "networkDatas": [{"networkName": "bridge", "gateway": "172.17.0.1"}]}
+    def _eb_application(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        name = args.inputs["name"]
+        return name, {"name": name, "arn": self.arn("elasticbeanstalk", f"application/{name}")}
+
+    def _eb_version(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        label, application = args.inputs["name"], args.inputs["application"]
+        return label, {"name": label, "arn": self.arn("elasticbeanstalk", f"applicationversion/{application}/{label}")}
+
+    def _eb_environment(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
+        """As Beanstalk answers: an e- id, a CNAME under the region's elasticbeanstalk.com with the
+        eba- infix (the book's Example-env.eba-hvmgnwpx...), and the endpoint: a single instance's
+        Elastic IP, or the load balancer's DNS name."""
+        name, application = args.inputs["name"], args.inputs["application"]
+        env_id = "e-" + _hex(f"{self.stack}/{args.name}", 10)
+        settings = {(s.get("namespace"), s.get("name")): s.get("value") for s in args.inputs.get("settings") or []}
+        single = settings.get(("aws:elasticbeanstalk:environment", "EnvironmentType")) == "SingleInstance"
+        tag = _hex(f"{self.stack}/{args.name}/awseb", 13).upper()
+        endpoint = (self._public_ip(ELASTIC_IPS, args) if single
+                    else f"awseb-AWSEB-{tag}-{_digest(self.stack, args.name) % 10**10}.{self.region}.elb.amazonaws.com")
+        return env_id, {
+            "name": name, "arn": self.arn("elasticbeanstalk", f"environment/{application}/{name}"),
+            "cname": f"{name.lower()}.eba-{_hex(self.stack + args.name, 8)}.{self.region}.elasticbeanstalk.com",
+            "endpointUrl": endpoint, "tier": args.inputs.get("tier", "WebServer"),
+            "platformArn": f"arn:aws:elasticbeanstalk:{self.region}::platform/{platform_of(args.inputs.get('solutionStackName', ''))}",
+            "allSettings": args.inputs.get("settings") or [],
+            "autoscalingGroups": [f"awseb-{env_id}-stack-AWSEBAutoScalingGroup-{tag}"],
+            "instances": [], "launchConfigurations": [], "queues": [], "triggers": [],
+            "loadBalancers": [] if single else [endpoint.split(".")[0][:32]],
+        }
+
+    def _iam_named(self, args: MockResourceArgs, kind: str, id_prefix: str) -> tuple[str, dict[str, Any]]:
+        """IAM roles and instance profiles: named (or prefix plus suffix), global ARNs without a region."""
+        name = self._name(args)
+        return name, {"name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:{kind}/{name}",
+                      "uniqueId": id_prefix + _hex(f"{self.stack}/{args.name}", 17).upper(), "createDate": "2026-11-01T00:00:00Z"}
 
     def _peering(self, args: MockResourceArgs, _: str) -> tuple[str, dict[str, Any]]:
         pcx = self._new_id("pcx", args)
@@ -414,6 +471,7 @@ class FakeAws(Mocks):
             "aws:index/getAvailabilityZones:getAvailabilityZones": self._zones,
             "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": self._offerings,
             "aws:ec2/getAmi:getAmi": self._ami,
+            "aws:elasticbeanstalk/getSolutionStack:getSolutionStack": self._solution_stack,
             "aws:index/getRegion:getRegion": lambda a: {"id": self.region, "name": self.region, "region": self.region},
             "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
                 "id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/LabRole/cloudlabs",
@@ -452,6 +510,14 @@ class FakeAws(Mocks):
                  if not (z in ZONES_WITHOUT_CURRENT_TYPES and any(not t.startswith("t2.") for t in wanted))]
         return {"id": self.region, "locations": zones, "locationTypes": ["availability-zone"] * len(zones),
                 "instanceTypes": (wanted[:1] or ["t3.micro"]) * len(zones)}
+
+    def _solution_stack(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The newest stack whose name matches, from names as ListAvailableSolutionStacks gives them."""
+        pattern = re.compile(query.get("nameRegex") or ".*")
+        for name in SOLUTION_STACKS:
+            if pattern.search(name):
+                return {"id": self.region, "name": name, "nameRegex": query.get("nameRegex"), "mostRecent": query.get("mostRecent")}
+        raise ValueError(f"no solution stack matches {pattern.pattern!r} (known: {', '.join(SOLUTION_STACKS)})")
 
     def _ami(self, query: dict[str, Any]) -> dict[str, Any]:
         filters = {f["name"]: f["values"][0] for f in query.get("filters") or []}

@@ -22,6 +22,10 @@ database's password). The generated password is kept in the state file, as Pulum
 state: these are passwords of a moto database, never of a real one. Names with a prefix get a
 unique suffix, as the provider's do, so 50 students' groups and templates do not collide.
 
+IAM roles, policies and instance profiles are in ``emulate_iam``; Beanstalk applications in
+``emulate_beanstalk``, with what moto's Elastic Beanstalk lacks (``UNSUPPORTED``: application
+versions and environments, each with its reason in the error).
+
 A type without a handler raises ``UnsupportedType`` naming it, before anything is created (and on
 destroy, for a state entry of such a type); nothing is skipped. A call moto refuses or does not
 implement raises ``EmulationError`` naming the resource's type and name, the cause chained; the
@@ -41,7 +45,7 @@ What moto (5.2.5) does not emulate, and what the emulator does about it:
 - moto answers at once: no waiting for a NAT gateway, a database or an ALB to become available or
   to be deleted (a deleted NAT gateway stays listed as ``deleted``, as in AWS for an hour).
 
-The containers lab: ECR repositories, ECS clusters, task definitions and services, IAM roles
+The containers lab: ECR repositories, ECS clusters, task definitions and services
 (``emulate_containers``); its docker types (images built and pushed, containers, volumes) need a
 Docker engine: a graph with any is refused with ``NeedsDockerEngine`` before anything is created.
 
@@ -64,7 +68,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from labctl.offline.graph import SECRET, StackGraph
-from labctl.ops import emulate_containers
+from labctl.ops import emulate_beanstalk, emulate_containers, emulate_iam
 from cloudlabs import REPO_ROOT
 
 
@@ -734,7 +738,10 @@ HANDLERS: dict[str, Handler] = {
     "aws:rds/instance:Instance": Handler(_create_db_instance, _delete_db_instance),
     "random:index/randomPassword:RandomPassword": Handler(_random_password, lambda aws, rid, x: None),  # nothing in the cloud
 }
-HANDLERS.update({t: Handler(*pair) for t, pair in emulate_containers.HANDLERS.items()})  # ECR, ECS, IAM
+HANDLERS.update({t: Handler(*pair) for t, pair in emulate_iam.HANDLERS.items()})  # roles, policies, instance profiles
+HANDLERS.update({t: Handler(*pair) for t, pair in emulate_containers.HANDLERS.items()})  # ECR, ECS
+HANDLERS.update({t: Handler(*pair) for t, pair in emulate_beanstalk.HANDLERS.items()})  # Beanstalk applications
+UNSUPPORTED = emulate_beanstalk.UNSUPPORTED  # types moto cannot create, each with the reason
 
 
 class Clients:
@@ -849,7 +856,8 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
                                 "pulumi up where a Docker engine runs")
     missing = unsupported_types(graph)
     if missing:
-        raise UnsupportedType(f"{graph.stack}: the emulator cannot create: {', '.join(missing)}")
+        raise UnsupportedType(f"{graph.stack}: the emulator cannot create: "
+                              + ", ".join(f"{t} ({UNSUPPORTED[t]})" if t in UNSUPPORTED else t for t in missing))
     aws = clients(aws)
     state = EmulatedStack.load(graph.stack, state_dir)
     ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()}

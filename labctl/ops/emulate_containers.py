@@ -103,22 +103,6 @@ def _create_service(aws, i, name):
     return service["serviceArn"], {"cluster": i["cluster"], "outputs": {"name": service["serviceName"]}}
 
 
-def _create_role(aws, i, name):
-    role_name = i.get("name") or ((i.get("namePrefix") or "terraform-") + uuid.uuid4().hex)[:64]
-    args: dict[str, Any] = {"RoleName": role_name, "AssumeRolePolicyDocument": i["assumeRolePolicy"]}
-    if i.get("description"):
-        args["Description"] = i["description"]
-    if _tags(i):
-        args["Tags"] = _tags(i)
-    role = aws("iam").create_role(**args)["Role"]
-    return role_name, {"outputs": {"arn": role["Arn"], "name": role_name}}
-
-
-def _attach_policy(aws, i, name):
-    aws("iam").attach_role_policy(RoleName=i["role"], PolicyArn=i["policyArn"])
-    return f"{i['role']}-{uuid.uuid4().hex[:8]}", {"role": i["role"], "policyArn": i["policyArn"]}
-
-
 HANDLERS: dict[str, tuple[Callable[[Any, dict, str], tuple[str, dict]], Callable[[Any, str, dict], None]]] = {
     "aws:ecr/repository:Repository": (_create_repository, _delete_repository),
     "aws:ecs/cluster:Cluster": (_create_cluster, lambda aws, rid, x: aws("ecs").delete_cluster(cluster=rid)),
@@ -127,7 +111,4 @@ HANDLERS: dict[str, tuple[Callable[[Any, dict, str], tuple[str, dict]], Callable
     # force: the provider scales the service to zero before deleting it
     "aws:ecs/service:Service": (_create_service, lambda aws, rid, x: aws("ecs").delete_service(
         cluster=x["cluster"], service=rid, force=True)),
-    "aws:iam/role:Role": (_create_role, lambda aws, rid, x: aws("iam").delete_role(RoleName=rid)),
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (_attach_policy, lambda aws, rid, x: aws("iam").detach_role_policy(
-        RoleName=x["role"], PolicyArn=x["policyArn"])),
 }

@@ -257,8 +257,12 @@ class LiveReader:
         for lb in _pages(elb, "describe_load_balancers", "LoadBalancers"):
             if lb.get("VpcId") not in vpc_ids:
                 continue
-            tags = elb.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"]
-            out.add("aws:lb/loadBalancer:LoadBalancer", lb["LoadBalancerArn"], tags[0].get("Tags") if tags else None,
+            described = elb.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"]
+            tags = _tags(described[0].get("Tags")) if described else {}
+            environment = tags.get("elasticbeanstalk:environment-name")
+            if environment:  # Beanstalk's load balancer, named as the plan's model names it (its instances carry the bare name)
+                tags["Name"] = f"{tags.get('Name') or environment}-ALB"
+            out.add("aws:lb/loadBalancer:LoadBalancer", lb["LoadBalancerArn"], tags or None,
                     {"subnets": [z["SubnetId"] for z in lb.get("AvailabilityZones", [])],
                      "securityGroups": lb.get("SecurityGroups", []), "internal": lb.get("Scheme") == "internal",
                      "loadBalancerType": lb.get("Type")}, {"dnsName": lb.get("DNSName")})

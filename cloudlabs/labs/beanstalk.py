@@ -1,0 +1,202 @@
+"""beanstalk (chapter 11): an Elastic Beanstalk application from a zip bundle, on one instance or
+load balanced (min 2 / max 4) in the student's VPC."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import Field, model_validator
+
+from .. import REPO_ROOT
+from ..addressing import VpcPlan, default_like
+from ..lab import LabDefinition, LabOptions, Output
+from ..paths import ADMIN, INTERNET, Expect, allow, deny
+from ..probes import Alternates, PageContains, ProbeSpec
+
+APP_DIR = REPO_ROOT / "labs" / "beanstalk" / "app"  # the book's demo-project: a page and a picture
+COURSEWORK_DIR = REPO_ROOT / "labs" / "beanstalk" / "coursework"  # the coursework's PHP page that reads the database
+SUBNETS = ("SN-0", "SN-16")  # two zones of the default-like VPC: the environment's (and its ALB's) subnets
+# The book's names: the single-instance activity's environment (L8449) and the high-availability
+# activity's application and environment (L8480, L8516).
+SINGLE = {"application": "Example", "environment": "Example-env"}
+HIGH_AVAILABILITY = {"application": "asg-demo", "environment": "Asgdemo-env"}
+COURSEWORK = {"application": "lamp-demo", "environment": "Lampdemo-env"}  # the coursework's (the book names none)
+DATABASE = "MySQL-RDS"  # the coursework's database, as reachability names it
+# The environment properties the coursework's page reads (the names of AWS's guide to Beanstalk
+# with RDS, the book's reference [2]); the password comes from the database's own secret.
+DB_PROPERTIES = ("RDS_HOSTNAME", "RDS_PORT", "RDS_DB_NAME", "RDS_USERNAME")
+DB_SECRET_PROPERTY = "RDS_PASSWORD"
+DB_NAME, DB_USER = "ebdb", "admin"
+COURSEWORK_TEXT = "LAMP stack on Elastic Beanstalk"
+COURSEWORK_ROWS = ("This is record 1", "This is record 2", "This is record 3")
+CAPACITY = {"single": (1, 1), "high-availability": (2, 4)}  # the book's min 2 / max 4 (L8508)
+PAGE_TEXT = "demo-project on Elastic Beanstalk"
+HEALTH_CHECK_PATH = "/index.php"
+# The PHP platform on Amazon Linux 2023, newest at deploy time (the book picks PHP, L8417).
+PHP_PLATFORM = r"^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running PHP 8\.\d+$"
+# Fixed timestamp for every zip entry: the same files give the same bytes, so plans stay stable.
+ZIP_EPOCH = (2020, 1, 1, 0, 0, 0)
+
+
+class BeanstalkOptions(LabOptions):
+    environment: Literal["single", "high-availability"] | None = Field(
+        None, description="single (one instance with a public address, the book's first activity; the default) or "
+                          "high-availability (an Application Load Balancer over an Auto Scaling group of min 2 / max 4, "
+                          "the book's second activity; the default with coursework)")
+    coursework: bool = Field(
+        False, description="true or false: the chapter's coursework (L8563), a high-availability LAMP stack: an RDS MySQL "
+                           "database created first, and a PHP page that reads its endpoint, name and user from the "
+                           "environment's properties and its password from the database's own secret")
+
+    @model_validator(mode="after")
+    def _coursework_is_high_availability(self) -> "BeanstalkOptions":
+        if self.coursework and self.environment == "single":
+            raise ValueError("coursework: true is the book's high-availability LAMP stack (L8563); "
+                             "allowed with it: environment high-availability, or no environment")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The environment the lab builds: the option, or high-availability for the coursework."""
+        return self.environment or ("high-availability" if self.coursework else "single")
+
+
+def names(options: BeanstalkOptions) -> dict[str, str]:
+    if options.coursework:
+        return COURSEWORK
+    return SINGLE if options.kind == "single" else HIGH_AVAILABILITY
+
+
+def bundle_dir(options: BeanstalkOptions) -> Path:
+    return COURSEWORK_DIR if options.coursework else APP_DIR
+
+
+def load_balancer_name(options: BeanstalkOptions) -> str:
+    return f"{names(options)['environment']}-ALB"
+
+
+def bundle_bytes(folder: Path = APP_DIR) -> bytes:
+    """The source bundle: every file of ``folder`` at the root of a zip (the book's warning at
+    L8394: a folder inside the zip would land under /var/www/html and the page would not be
+    found). Entries sorted, with one fixed timestamp and mode, so the bytes depend only on the
+    files' names and contents."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    if not files:
+        raise ValueError(f"{folder}: no files to bundle")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(info, path.read_bytes())
+    return out.getvalue()
+
+
+def bundle_files(data: bytes) -> list[str]:
+    """The names inside a bundle, as Beanstalk will unpack them into /var/www/html."""
+    return zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def bundle_label(data: bytes) -> str:
+    """The application version's label: the bundle's digest, so a changed page is a new version."""
+    return "v-" + hashlib.sha256(data).hexdigest()[:12]
+
+
+def layout(block: IPv4Network) -> tuple[VpcPlan, ...]:
+    """The default VPC's shape the console uses, cut to the two zones the environment spans."""
+    return (VpcPlan("VPC", block, tuple(s for s in default_like(block) if s.name in SUBNETS)),)
+
+
+def expected_paths(stage: str, options: BeanstalkOptions) -> list[Expect]:
+    if stage == "starter":
+        return [deny(INTERNET, f"subnet:{SUBNETS[0]}", 80,
+                     "nothing answers yet: the student creates the environment (the book's 'Create environment')")]
+    env = names(options)["environment"]
+    paths = [allow(env, INTERNET, 443, "the instances download the bundle from S3 and report to Elastic Beanstalk"),
+             deny(ADMIN, env, 22, "no SSH: Elastic Beanstalk manages the instances (replaced, not repaired, L8459)")]
+    if options.coursework:
+        paths += [allow(env, DATABASE, 3306, "the PHP page queries the database's endpoint (the coursework's challenge)"),
+                  deny(INTERNET, DATABASE, 3306, "the database is not public"),
+                  deny(ADMIN, DATABASE, 3306, "not even from the admin CIDR: only the environment's instances")]
+    if options.kind == "single":
+        return [allow(INTERNET, env, 80, "browse the environment's URL (L8449)"), *paths]
+    alb = load_balancer_name(options)
+    return [allow(INTERNET, alb, 80, "browse the environment's URL: the load balancer answers (L8544)"),
+            allow(alb, env, 80, "the load balancer forwards to the instances and health-checks them"),
+            deny(INTERNET, env, 80, "the instances answer HTTP only through the load balancer"), *paths]
+
+
+def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
+    if not out.get("url"):
+        return []
+    if out.get("database"):
+        found: list[ProbeSpec] = [PageContains("LAMP page", "the page shows the rows it read from the database (coursework)",
+                                               out["url"], (COURSEWORK_TEXT, *COURSEWORK_ROWS))]
+    else:
+        found = [PageContains("environment page", "browse the environment's DNS name (L8449)", out["url"], (PAGE_TEXT,))]
+    if out.get("environmentType") == "LoadBalanced":
+        found.append(Alternates("instances alternate", "two instances behind the load balancer (L8548)", out["url"]))
+    return found
+
+
+LAB = LabDefinition(
+    key="beanstalk",
+    chapter=11,
+    section="11",
+    title="Platform as a Service: a PHP application on Elastic Beanstalk",
+    seed_lines="L8386-8574",
+    summary=(
+        "The book's demo-project (a PHP page and a picture, `labs/beanstalk/app/`) zipped with the files at the root "
+        "of the bundle (the book's warning, L8394) and uploaded to a private bucket as an application version; the PHP "
+        "platform on Amazon Linux 2023 looked up at deploy time; an environment in the student's VPC (two public "
+        "subnets in two zones), option `environment`: `single` (one instance with a public address, the book's "
+        "Example-env) or `high-availability` (an Application Load Balancer over an Auto Scaling group of min 2 / max 4, "
+        "the book's asg-demo). IMDSv2 only, security groups of the lab's own instead of Beanstalk's default ones "
+        "(HTTP from anywhere, or only from the load balancer; no SSH). Under the `learner-lab` profile the service "
+        "role and instance profile are Learner Lab's LabRole and LabInstanceProfile (no IAM created); elsewhere the "
+        "lab creates minimal ones with AWS's managed policies. Coursework (L8563): the high-availability environment in "
+        "front of an RDS MySQL database created first (not public, MySQL only from the instances), its endpoint, name "
+        "and user passed as environment properties and its password, kept by RDS in Secrets Manager, as an environment "
+        "secret; the PHP page (`labs/beanstalk/coursework/`) creates and reads table1"
+    ),
+    stages={
+        "starter": "the application, its version (the bundle in the bucket), the VPC, security groups and roles; the "
+                   "outputs give the create-environment command with the book's settings (L8400-8450)",
+        "solution": "the environment runs the bundle: its URL shows the demo-project page (L8449)",
+    },
+    options=BeanstalkOptions,
+    layout=layout,
+    expected_paths=expected_paths,
+    probes=probes,
+    cost_variants={"with `environment: high-availability`": {"environment": "high-availability"},
+                   "with `coursework: true`": {"coursework": True}},
+    cost_notes=("Elastic Beanstalk itself is free; the environment's instances (and for high-availability the load "
+                "balancer) are priced from its settings at the minimum size; scaled out to 4 instances, two more; "
+                "the bundle's bucket, CloudWatch alarms and logs cost cents; the coursework database's secret "
+                "$0.40 a month"),
+    outputs=(
+        Output("application", "text", "the Elastic Beanstalk application's name"),
+        Output("version", "text", "the application version (label from the bundle's digest)"),
+        Output("bundle", "mapping", "the bundle's bucket, key and files (at the zip's root)"),
+        Output("platform", "text", "the PHP solution stack found at deploy time"),
+        Output("serviceRole", "text", "the role Elastic Beanstalk acts with (LabRole in a Learner Lab)"),
+        Output("instanceProfile", "text", "the instances' profile (LabInstanceProfile in a Learner Lab)"),
+        Output("environmentType", "text", "SingleInstance or LoadBalanced"),
+        Output("database", "mapping", "the database's endpoint, name, user, secret ARN and the command that reads the "
+                                      "password", "option coursework"),
+        Output("createEnvironment", "command", "aws elasticbeanstalk create-environment with the lab's settings", "starter"),
+        Output("environment", "text", "the environment's name", "solution"),
+        Output("url", "url", "the environment's page (its CNAME)", "solution"),
+        Output("endpoint", "text", "the instance's Elastic IP (single) or the load balancer's DNS name", "solution"),
+        Output("describeHealth", "command", "aws elasticbeanstalk describe-environment-health for the environment",
+               "solution"),
+        Output("findInstances", "command", "list the environment's EC2 instances (the book terminates one, L8459)",
+               "solution"),
+    ),
+)

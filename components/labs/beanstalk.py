@@ -1,0 +1,290 @@
+"""beanstalk (chapter 11): an Elastic Beanstalk application, its version from the repo's bundle,
+and (solution) a single-instance or load-balanced environment in the student's VPC."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from cloudlabs.labs import beanstalk
+from cloudlabs.labs.beanstalk import (
+    CAPACITY, DATABASE, DB_NAME, DB_PROPERTIES, DB_SECRET_PROPERTY, DB_USER, HEALTH_CHECK_PATH, PHP_PLATFORM, SUBNETS,
+    BeanstalkOptions, bundle_bytes, bundle_dir, bundle_files, bundle_label, load_balancer_name, names,
+)
+
+from ..compute import zones_offering
+from ..context import LabContext
+from ..network import LabVpc, LabVpcArgs
+from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound, tcp
+from ..storage import LabBucket, LabBucketArgs, project_relative
+from .base import LabArgs, LabComponent
+from .lamp import EXTENDED_SUPPORT_OFF, MYSQL_VERSION  # the same MySQL as chapter 10's lab: in standard support
+
+MYSQL = tcp(3306, label="MySQL (3306)")
+
+# AWS's managed policies for Beanstalk's two roles (the console's defaults).
+INSTANCE_POLICIES = ("arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier",)
+SERVICE_POLICIES = ("arn:aws:iam::aws:policy/service-role/AWSElasticBeanstalkEnhancedHealth",
+                    "arn:aws:iam::aws:policy/AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy")
+RESERVED_TAGS = ("Name",)  # Beanstalk names the environment's Name tag itself and refuses another
+
+
+@dataclass
+class Roles:
+    service_role: pulumi.Input[str]
+    instance_profile: pulumi.Input[str]
+
+
+@dataclass
+class Database:
+    """The coursework's database: what the environment's properties pass to the page."""
+
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    secret_arn: pulumi.Output[str]  # RDS keeps the password in Secrets Manager: never in the stack's state
+
+
+def trust_policy(service: str, external_id: str | None = None) -> str:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if external_id:  # AWS's documented trust policy for the Beanstalk service role
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
+
+
+def option(namespace: str, name: str, value: pulumi.Input[str]) -> aws.elasticbeanstalk.EnvironmentSettingArgsDict:
+    return {"namespace": namespace, "name": name, "value": value}
+
+
+def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.Input[str], subnet_ids: pulumi.Input[str],
+                    roles: Roles, instance_sg: pulumi.Input[str], alb_sg: pulumi.Input[str] | None,
+                    database: Database | None = None) -> list[aws.elasticbeanstalk.EnvironmentSettingArgsDict]:
+    """What the book sets in the console (L8420-8510), as the API's option settings: the VPC and
+    subnets (the console's default VPC, here the student's), the roles, one instance type, the
+    capacity; and what the console leaves at defaults the project does not: IMDSv2 only, the
+    lab's own security groups instead of Beanstalk's default ones (HTTP and SSH from anywhere)."""
+    low, high = CAPACITY[options.kind]
+    single = options.kind == "single"
+    settings = [
+        option("aws:ec2:vpc", "VPCId", vpc_id),
+        option("aws:ec2:vpc", "Subnets", subnet_ids),
+        option("aws:ec2:vpc", "AssociatePublicIpAddress", "true"),  # public subnets, no NAT gateway (the default VPC's way)
+        option("aws:autoscaling:launchconfiguration", "IamInstanceProfile", roles.instance_profile),
+        option("aws:autoscaling:launchconfiguration", "InstanceType", ctx.instance_type),
+        option("aws:autoscaling:launchconfiguration", "SecurityGroups", instance_sg),
+        option("aws:autoscaling:launchconfiguration", "DisableDefaultEC2SecurityGroup", "true"),
+        option("aws:autoscaling:launchconfiguration", "DisableIMDSv1", "true"),
+        option("aws:autoscaling:launchconfiguration", "RootVolumeType", "gp3"),
+        option("aws:autoscaling:launchconfiguration", "RootVolumeSize", "8"),
+        option("aws:autoscaling:asg", "MinSize", str(low)),
+        option("aws:autoscaling:asg", "MaxSize", str(high)),
+        option("aws:elasticbeanstalk:environment", "ServiceRole", roles.service_role),
+        option("aws:elasticbeanstalk:environment", "EnvironmentType", "SingleInstance" if single else "LoadBalanced"),
+        option("aws:elasticbeanstalk:healthreporting:system", "SystemType", "enhanced"),
+        option("aws:elasticbeanstalk:application", "Application Healthcheck URL", HEALTH_CHECK_PATH),
+    ]
+    if not single:
+        if alb_sg is None:
+            raise ValueError("a load-balanced environment needs the load balancer's security group")
+        settings += [
+            option("aws:elasticbeanstalk:environment", "LoadBalancerType", "application"),
+            option("aws:ec2:vpc", "ELBSubnets", subnet_ids),
+            option("aws:ec2:vpc", "ELBScheme", "public"),
+            option("aws:elbv2:loadbalancer", "SecurityGroups", alb_sg),
+            option("aws:elbv2:loadbalancer", "ManagedSecurityGroup", alb_sg),
+            option("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", HEALTH_CHECK_PATH),
+        ]
+    if database is not None:  # the console's "environment properties" window (L8568), and the password's secret
+        values: tuple[pulumi.Input[str], ...] = (database.address, database.port.apply(str), DB_NAME, DB_USER)
+        settings += [option("aws:elasticbeanstalk:application:environment", key, value) for key, value in zip(DB_PROPERTIES, values)]
+        settings.append(option("aws:elasticbeanstalk:application:environmentsecrets", DB_SECRET_PROPERTY, database.secret_arn))
+    return settings
+
+
+class BeanstalkLab(LabComponent[BeanstalkOptions]):
+    """Chapter 11: the book zips its demo project (files at the zip's root, L8394), picks the PHP
+    platform, uploads the bundle, sets the security settings (LabRole, LabInstanceProfile) and
+    creates the environment; Beanstalk then runs CloudFormation for the instances (and, highly
+    available, the load balancer and the Auto Scaling group of min 2 / max 4).
+
+    Here the bundle is built from ``labs/beanstalk/app/`` byte for byte the same on every render
+    and uploaded to a private bucket of the lab's; the application version's label is its digest.
+    ``starter`` stops before the environment (the outputs give the create-environment command
+    with every setting); ``solution`` creates it in the student's VPC. Roles: the profile's
+    pre-made ones (Learner Lab: no IAM at all), else a minimal pair of the lab's own."""
+
+    TYPE = "cloudlabs:labs:Beanstalk"
+    LAB = beanstalk.LAB
+
+    def build(self, name: str, args: LabArgs[BeanstalkOptions]) -> dict[str, Any]:
+        ctx, options = args.context, args.options
+        book = names(options)
+        vpc = LabVpc(f"{name}-vpc", LabVpcArgs(plan=args.layout.vpc("VPC"), context=ctx,
+                                               availability_zones=zones_offering(ctx.instance_type)), opts=self.child)
+        account = aws.get_caller_identity_output().account_id
+        bucket = LabBucket(f"{name}-bundles", LabBucketArgs(purpose="bundles", context=ctx, account_id=account), opts=self.child)
+        data = bundle_bytes(bundle_dir(options))
+        label = bundle_label(data)
+        bundle = aws.s3.BucketObjectv2(
+            f"{name}-bundle", bucket=bucket.name, key=f"{book['application']}/{label}.zip",
+            content_base64=base64.b64encode(data).decode(), content_type="application/zip",
+            tags=ctx.tags(f"bucket-bundles/{book['application']}/{label}.zip"), opts=self.child)
+        instance_sg, alb_sg = self._groups(name, ctx, options, vpc, args.layout.vpc("VPC").cidr)
+        database = self._database(name, ctx, vpc, instance_sg) if options.coursework else None
+        roles = self._roles(name, ctx, bucket, database)
+        application = aws.elasticbeanstalk.Application(
+            f"{name}-app", name=self._named(ctx, book["application"]),
+            description="chapter 11's coursework (LAMP)" if options.coursework else "chapter 11's demo-project",
+            tags=ctx.tags(book["application"]), opts=self.child)
+        version = aws.elasticbeanstalk.ApplicationVersion(
+            f"{name}-version", application=application.name, name=label, bucket=bucket.name, key=bundle.key,
+            description=f"{project_relative(bundle_dir(options))}, zipped with the files at the root",
+            tags=ctx.tags(f"{book['application']}-{label}"),
+            opts=self.child)
+        platform = aws.elasticbeanstalk.get_solution_stack_output(name_regex=PHP_PLATFORM, most_recent=True).name
+        subnet_ids = pulumi.Output.all(*[vpc.subnets[s].id for s in SUBNETS]).apply(lambda ids: ",".join(ids))
+        settings = option_settings(options, ctx, vpc.vpc_id, subnet_ids, roles, instance_sg.id, alb_sg.id if alb_sg else None,
+                                   database)
+        env_name = self._named(ctx, book["environment"])
+        environment_type = "SingleInstance" if options.kind == "single" else "LoadBalanced"
+        outputs: dict[str, Any] = {
+            "application": application.name, "version": version.name, "platform": platform,
+            "bundle": {"bucket": bucket.name, "key": bundle.key, "files": bundle_files(data)},
+            "serviceRole": roles.service_role, "instanceProfile": roles.instance_profile, "environmentType": environment_type,
+        }
+        if database is not None:
+            outputs["database"] = {
+                "endpoint": pulumi.Output.concat(database.address, ":", database.port.apply(str)), "name": DB_NAME, "user": DB_USER,
+                "secretArn": database.secret_arn,
+                "readPassword": database.secret_arn.apply(
+                    lambda arn: f"aws secretsmanager get-secret-value --region {ctx.region} --secret-id '{arn}' "
+                                "--query SecretString --output text"),
+            }
+        if ctx.stage == "starter":
+            outputs["createEnvironment"] = pulumi.Output.all(application.name, platform, version.name, settings).apply(
+                lambda v: _create_command(v[0], env_name, v[1], v[2], v[3], ctx.region))
+            return outputs
+        environment = aws.elasticbeanstalk.Environment(
+            f"{name}-env", name=env_name, application=application.name, solution_stack_name=platform, version=version.name,
+            tier="WebServer", settings=settings, wait_for_ready_timeout="20m",
+            tags={k: v for k, v in ctx.tags(book["environment"]).items() if k not in RESERVED_TAGS}, opts=self.child)
+        outputs.update({
+            "environment": environment.name,
+            "url": environment.cname.apply(lambda cname: f"http://{cname}/"),
+            "endpoint": environment.endpoint_url,
+            "describeHealth": environment.name.apply(
+                lambda env: f"aws elasticbeanstalk describe-environment-health --region {ctx.region} --environment-name {env} "
+                            "--attribute-names All"),
+            "findInstances": environment.name.apply(
+                lambda env: f"aws ec2 describe-instances --region {ctx.region} --filters "
+                            f"Name=tag:elasticbeanstalk:environment-name,Values={env} Name=instance-state-name,Values=running "
+                            "--query 'Reservations[].Instances[].[InstanceId,PublicIpAddress]' --output table"),
+        })
+        return outputs
+
+    @staticmethod
+    def _named(ctx: LabContext, book_name: str) -> str:
+        """Application and environment names are unique in an account and region: the student's id
+        in front where students share one (as the Name tags)."""
+        return f"{ctx.student}-{book_name}" if ctx.name_tag_prefix else book_name
+
+    def _groups(self, name: str, ctx: LabContext, options: BeanstalkOptions, vpc: LabVpc,
+                vpc_cidr) -> tuple[LabSecurityGroup, LabSecurityGroup | None]:
+        env = names(options)["environment"]
+        if options.kind == "single":
+            web = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
+                vpc_id=vpc.vpc_id, description=f"{env} instance: HTTP from anywhere, no SSH", group_name=f"{env}-SG",
+                context=ctx, rules=[inbound(HTTP, ANYWHERE, "HTTP from anywhere (browse the environment)", name="http-from-anywhere"),
+                                    outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]), opts=self.child)
+            return web, None
+        alb_name = load_balancer_name(options)
+        alb = LabSecurityGroup(f"{name}-alb-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description=f"{alb_name}: HTTP in from anywhere, out to the instances", group_name=f"{alb_name}-SG",
+            context=ctx, rules=[inbound(HTTP, ANYWHERE, "HTTP from anywhere", name="http-from-anywhere"),
+                                outbound(HTTP, vpc_cidr, "HTTP to the instances in the VPC", name="http-to-instances")]),
+            opts=self.child)
+        web = LabSecurityGroup(f"{name}-web-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description=f"{env} instances: HTTP only from the load balancer, no SSH", group_name=f"{env}-SG",
+            context=ctx, rules=[inbound(HTTP, alb.id, "HTTP from the load balancer", name="http-from-alb"),
+                                outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]), opts=self.child)
+        return web, alb
+
+    def _database(self, name: str, ctx: LabContext, vpc: LabVpc, instance_sg: LabSecurityGroup) -> Database:
+        """The coursework's MySQL, created before the environment (the book: "before creating the
+        Elastic Beanstalk application"), in the environment's two zones but not public: MySQL only
+        from the instances' group. RDS keeps the password in a Secrets Manager secret of its own
+        (ManageMasterUserPassword), which Beanstalk hands to the page as RDS_PASSWORD."""
+        group = LabSecurityGroup(f"{name}-db-sg", LabSecurityGroupArgs(
+            vpc_id=vpc.vpc_id, description=f"{DATABASE}: MySQL only from the environment instances", group_name=f"{DATABASE}-SG",
+            context=ctx, rules=[inbound(MYSQL, instance_sg.id, "MySQL from the environment's instances", name="mysql-from-env")]),
+            opts=self.child)
+        subnets = aws.rds.SubnetGroup(f"{name}-db-subnets", name_prefix=f"{ctx.student}-eb-db-",
+                                      subnet_ids=[vpc.subnets[s].id for s in SUBNETS],
+                                      description="the environment's two subnets", tags=ctx.tags(f"{DATABASE}-subnet-group"),
+                                      opts=self.child)
+        db = aws.rds.Instance(
+            f"{name}-db", identifier_prefix=f"eb-{ctx.student}-", engine="mysql", engine_version=MYSQL_VERSION,
+            engine_lifecycle_support=EXTENDED_SUPPORT_OFF, instance_class="db.t3.micro", allocated_storage=20, storage_type="gp2",
+            storage_encrypted=True, db_name=DB_NAME, username=DB_USER, manage_master_user_password=True, port=3306,
+            db_subnet_group_name=subnets.name, vpc_security_group_ids=[group.id], publicly_accessible=False, multi_az=False,
+            skip_final_snapshot=True, deletion_protection=False, backup_retention_period=0, delete_automated_backups=True,
+            apply_immediately=True, auto_minor_version_upgrade=True, tags=ctx.tags(DATABASE), opts=self.child)
+        return Database(db.address, db.port, db.master_user_secrets.apply(_secret_arn))
+
+    def _roles(self, name: str, ctx: LabContext, bucket: LabBucket, database: Database | None = None) -> Roles:
+        """The profile's roles (Learner Lab: LabRole and LabInstanceProfile, no IAM created), or a
+        minimal pair: the instances' role with AWSElasticBeanstalkWebTier, read access to the
+        bundle's bucket (and the coursework database's secret), the service role with enhanced
+        health and managed updates."""
+        if not ctx.iam.create_roles:
+            if not (ctx.iam.service_role and ctx.iam.instance_profile):
+                raise ValueError("lab beanstalk: the profile allows no new roles (iam.createRoles: false) and names no "
+                                 "iam.serviceRole and iam.instanceProfile to use instead")
+            return Roles(ctx.iam.service_role, ctx.iam.instance_profile)
+        prefix = f"{ctx.student}-" if ctx.name_tag_prefix else ""
+        instance_role = aws.iam.Role(
+            f"{name}-ec2-role", name_prefix=f"{prefix}eb-ec2-", description="Elastic Beanstalk instances (chapter 11)",
+            assume_role_policy=trust_policy("ec2.amazonaws.com"), tags=ctx.tags("eb-ec2-role"), opts=self.child)
+        for i, arn in enumerate(INSTANCE_POLICIES):
+            aws.iam.RolePolicyAttachment(f"{name}-ec2-role-policy{i}", role=instance_role.name, policy_arn=arn, opts=self.child)
+        secret: pulumi.Input[str] = database.secret_arn if database is not None else ""
+        aws.iam.RolePolicy(f"{name}-ec2-role-bundles", name="bundles-read", role=instance_role.name,
+                           policy=pulumi.Output.all(bucket.arn, secret).apply(lambda v: _instance_policy(v[0], v[1])),
+                           opts=self.child)
+        profile = aws.iam.InstanceProfile(f"{name}-ec2-profile", name_prefix=f"{prefix}eb-ec2-", role=instance_role.name,
+                                          tags=ctx.tags("eb-ec2-profile"), opts=self.child)
+        service_role = aws.iam.Role(
+            f"{name}-service-role", name_prefix=f"{prefix}eb-service-", description="Elastic Beanstalk service role (chapter 11)",
+            assume_role_policy=trust_policy("elasticbeanstalk.amazonaws.com", external_id="elasticbeanstalk"),
+            tags=ctx.tags("eb-service-role"), opts=self.child)
+        for i, arn in enumerate(SERVICE_POLICIES):
+            aws.iam.RolePolicyAttachment(f"{name}-service-role-policy{i}", role=service_role.name, policy_arn=arn,
+                                         opts=self.child)
+        return Roles(service_role.name, profile.name)
+
+
+def _secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
+    arn = secrets[0].secret_arn if secrets else None
+    if not arn:
+        raise ValueError("RDS answered no master user secret for a database with manage_master_user_password")
+    return arn
+
+
+def _instance_policy(bucket_arn: str, secret_arn: str) -> str:
+    statements: list[dict[str, Any]] = [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{bucket_arn}/*"}]
+    if secret_arn:  # Beanstalk reads the database's secret with the instances' role
+        statements.append({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": secret_arn})
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+def _create_command(application: str, environment: str, platform: str, version: str, settings: list[dict[str, Any]],
+                    region: str) -> str:
+    """The CLI form of the book's console steps: one command with every option setting."""
+    pairs = [{"Namespace": s["namespace"], "OptionName": s["name"], "Value": s["value"]} for s in settings]
+    return (f"aws elasticbeanstalk create-environment --region {region} --application-name {application} "
+            f"--environment-name {environment} --solution-stack-name \"{platform}\" --version-label {version} "
+            f"--option-settings '{json.dumps(pairs, separators=(',', ':'))}'")
