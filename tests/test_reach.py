@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from labctl.analysis.reach import evaluate, without
 
 from .netbuilder import ADMIN, Net, web_vpc
@@ -241,3 +243,22 @@ def test_a_given_internet_range_as_source():
     import pytest
     with pytest.raises(KeyError, match="is not an internet range"):
         evaluate(g, "cidr:campus", "web", "tcp", 80)
+
+
+@pytest.mark.parametrize("tag,student,tagged_student,expected", [
+    ("s01-VPC-A-RT-Public", None, "s01", "VPC-A-RT-Public"),  # rendered: the student tag says which prefix
+    ("VPC-A-RT-Public", None, "s01", "VPC-A-RT-Public"),      # rendered without the prefix (nameTagPrefix off)
+    ("web-ALB", "s01", None, "web-ALB"),                      # made by hand, read live: the stack's student
+    ("s01-web-ALB", "s01", None, "web-ALB"),
+    ("ab-12-web-ALB", "ab-12", None, "web-ALB"),              # a student id with a hyphen
+    ("s01-web-ALB", None, None, "web-ALB"),                   # nothing known: the part after the first hyphen
+])
+def test_book_names_of_tagged_and_hand_made_resources(tag, student, tagged_student, expected):
+    """A student's own ALB named "web-ALB" (the book's name) is found as web-ALB by grade and drift:
+    untagged resources read live take the stack's student, never the first hyphen's cut."""
+    from labctl.analysis.reach import name_of
+    from labctl.offline.graph import Resource
+    tags = {"Name": tag, **({"cloudlabs:student": tagged_student} if tagged_student else {})}
+    resource = Resource("urn:pulumi:x::y::aws:lb/loadBalancer:LoadBalancer::arn", "aws:lb/loadBalancer:LoadBalancer",
+                        "arn", None, True, "arn", {"tags": tags})
+    assert name_of(resource, student) == expected

@@ -164,7 +164,7 @@ class LampLab(LabComponent[LampOptions]):
             found["nextStep"] = (
                 "open setupUrl and enter the database (setup), run the install; then create a target group (HTTP 80, "
                 f"health check {wordpress.HEALTH_CHECK_PATH}) with the web server, an internet-facing ALB over SN-WEB "
-                f"and SN-WEB-2 with a listener on 80 (Name tag {student}-web-ALB: labctl grade finds it by name), "
+                "and SN-WEB-2 with a listener on 80 (Name tag web-ALB: labctl grade finds it by the book's name), "
                 "let the web group admit HTTP from the ALB's group only, and set WordPress's addresses (Settings > "
                 "General) to the ALB's DNS name: WordPress remembers where it was installed (L8304)")
         else:

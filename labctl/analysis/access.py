@@ -116,7 +116,7 @@ def check_access(graph: StackGraph) -> list[AccessResult]:
     settings = graph.settings
     buckets = _by_purpose(graph, settings.get("cohort", ""), settings.get("student", ""))
     endpoints = {r.id for r in graph.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if r.id}
-    hosts = {name_of(i): i.outputs.get("publicIp") for i in graph.of_type("aws:ec2/instance:Instance")}
+    hosts = {name_of(i, graph.settings.get("student")): i.outputs.get("publicIp") for i in graph.of_type("aws:ec2/instance:Instance")}
     results = []
     for selection in settings.get("labs", []):
         lab = LABS[selection["lab"]]

@@ -59,7 +59,7 @@ def _ports(protocol: str, low: Any, high: Any) -> str:
 
 
 def facts(graph: StackGraph) -> set[Fact]:
-    names = {r.id: name_of(r) for r in graph.resources if r.id}
+    names = {r.id: name_of(r, graph.settings.get("student")) for r in graph.resources if r.id}
     defaults = {v for r in graph.of_type("aws:ec2/vpc:Vpc")
                 for v in (r.outputs.get("defaultSecurityGroupId"), r.outputs.get("defaultNetworkAclId"),
                           r.outputs.get("mainRouteTableId")) if v}
@@ -71,7 +71,7 @@ def facts(graph: StackGraph) -> set[Fact]:
     for r in graph.custom_resources:
         kind = COMPARED.get(r.type)
         if kind is not None and r.id not in defaults:
-            found.add(Fact("resource", f"{kind} {name_of(r)}"))
+            found.add(Fact("resource", f"{kind} {name_of(r, graph.settings.get('student'))}"))
         if r.type == "aws:ec2/route:Route":
             found.add(_route(r, named))
         elif r.type.startswith("aws:vpc/securityGroup") and r.inputs.get("securityGroupId") not in defaults:

@@ -52,12 +52,14 @@ def _rid(resource: Resource) -> str:
     return resource.id or resource.urn
 
 
-def name_of(resource: Resource) -> str:
-    """The book name from the Name tag ("s01-VPC-A-RT-Public" -> "VPC-A-RT-Public")."""
+def name_of(resource: Resource, student: str | None = None) -> str:
+    """The book name from the Name tag ("s01-VPC-A-RT-Public" -> "VPC-A-RT-Public"). ``student``:
+    the stack's student, for what carries no student tag (made by hand and read live: a student's
+    own "web-ALB" keeps its name, "s01-web-ALB" loses the prefix)."""
     tags = resource.inputs.get("tags") or {}
     if not tags.get("Name") and resource.name == resource.id:
         return resource.name  # an untagged object read from AWS: its id is its only name
-    return book_name(tags.get("Name") or resource.name, tags.get("cloudlabs:student"))
+    return book_name(tags.get("Name") or resource.name, tags.get("cloudlabs:student") or student)
 
 
 def book_name(tag: str, student: str | None) -> str:
@@ -163,6 +165,7 @@ class NetworkModel:
 
     def __init__(self, graph: StackGraph):
         self.graph = graph
+        self.student: str | None = graph.settings.get("student")
         self.vpcs: dict[str, Vpc] = {}
         self.subnets: dict[str, Subnet] = {}
         self.tables: dict[str, RouteTable] = {}
@@ -176,6 +179,9 @@ class NetworkModel:
     def _of(self, type_token: str) -> list[Resource]:
         return self.graph.of_type(type_token)
 
+    def _name(self, resource: Resource) -> str:
+        return name_of(resource, self.student)
+
     def _build(self) -> None:
         main_tables: dict[str, str] = {}
         default_nacls: dict[str, str] = {}
@@ -183,13 +189,13 @@ class NetworkModel:
             cidrs: list[Network] = [ip_network(r.inputs["cidrBlock"])]
             if r.outputs.get("ipv6CidrBlock"):
                 cidrs.append(ip_network(r.outputs["ipv6CidrBlock"]))
-            self.vpcs[_rid(r)] = Vpc(_rid(r), name_of(r), cidrs)
+            self.vpcs[_rid(r)] = Vpc(_rid(r), self._name(r), cidrs)
             main = r.outputs.get("mainRouteTableId") or f"main-{_rid(r)}"
             main_tables[_rid(r)] = main
-            self.tables[main] = RouteTable(main, f"{name_of(r)} main route table", _rid(r), self._local_routes(_rid(r)))
+            self.tables[main] = RouteTable(main, f"{self._name(r)} main route table", _rid(r), self._local_routes(_rid(r)))
             acl = r.outputs.get("defaultNetworkAclId") or f"default-acl-{_rid(r)}"
             default_nacls[_rid(r)] = acl
-            self.nacls[acl] = Nacl(acl, f"{name_of(r)} default NACL", [
+            self.nacls[acl] = Nacl(acl, f"{self._name(r)} default NACL", [
                 NaclEntry(100, egress, "-1", None, net, True) for egress in (False, True) for net in (ALL_V4, ALL_V6)])
             sg = r.outputs.get("defaultSecurityGroupId")
             if sg:  # AWS's default group: everything from its own members in, everything out
@@ -198,7 +204,7 @@ class NetworkModel:
                     SgRule(True, "-1", None, ALL_V4, None, "all outbound"),
                     SgRule(True, "-1", None, ALL_V6, None, "all outbound (IPv6)")])
         for r in self._of("aws:ec2/routeTable:RouteTable"):
-            self.tables[_rid(r)] = RouteTable(_rid(r), name_of(r), r.inputs["vpcId"], self._local_routes(r.inputs["vpcId"]))
+            self.tables[_rid(r)] = RouteTable(_rid(r), self._name(r), r.inputs["vpcId"], self._local_routes(r.inputs["vpcId"]))
         for r in self._of("aws:ec2/route:Route"):
             table = self.tables.get(r.inputs["routeTableId"])
             if table is None:
@@ -209,13 +215,13 @@ class NetworkModel:
         for r in self._of("aws:ec2/subnet:Subnet"):
             vpc = r.inputs["vpcId"]
             v6 = r.inputs.get("ipv6CidrBlock")
-            self.subnets[_rid(r)] = Subnet(_rid(r), name_of(r), vpc, IPv4Network(r.inputs["cidrBlock"]),
+            self.subnets[_rid(r)] = Subnet(_rid(r), self._name(r), vpc, IPv4Network(r.inputs["cidrBlock"]),
                                         IPv6Network(v6) if v6 else None, main_tables.get(vpc, ""), default_nacls.get(vpc, ""))
         for r in self._of("aws:ec2/routeTableAssociation:RouteTableAssociation"):
             if r.inputs.get("subnetId") in self.subnets:
                 self.subnets[r.inputs["subnetId"]].route_table = r.inputs["routeTableId"]
         for r in self._of("aws:ec2/networkAcl:NetworkAcl"):
-            self.nacls[_rid(r)] = Nacl(_rid(r), name_of(r), [])
+            self.nacls[_rid(r)] = Nacl(_rid(r), self._name(r), [])
         for r in self._of("aws:ec2/networkAclRule:NetworkAclRule"):
             nacl = self.nacls.get(r.inputs["networkAclId"])
             if nacl is None:
@@ -229,7 +235,7 @@ class NetworkModel:
             if r.inputs.get("subnetId") in self.subnets:
                 self.subnets[r.inputs["subnetId"]].nacl = r.inputs["networkAclId"]
         for r in self._of("aws:ec2/securityGroup:SecurityGroup"):
-            self.groups[_rid(r)] = SecurityGroup(_rid(r), name_of(r), [])
+            self.groups[_rid(r)] = SecurityGroup(_rid(r), self._name(r), [])
         for type_token, egress in (("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", False),
                                    ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", True)):
             for r in self._of(type_token):
@@ -244,27 +250,27 @@ class NetworkModel:
                 group.rules.append(SgRule(egress, protocol, ports, ip_network(peer) if peer else None,
                                           r.inputs.get("referencedSecurityGroupId"), r.inputs.get("description", ""), r.urn))
         for r in self._of("aws:ec2/natGateway:NatGateway"):
-            self.nats[_rid(r)] = Endpoint(name_of(r), "NAT gateway", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
+            self.nats[_rid(r)] = Endpoint(self._name(r), "NAT gateway", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
                                        ip_address(r.outputs["publicIp"]) if r.outputs.get("publicIp") else None)
         for r in self._of("aws:ec2/instance:Instance"):
-            self.endpoints[name_of(r)] = Endpoint(
-                name_of(r), "instance", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
+            self.endpoints[self._name(r)] = Endpoint(
+                self._name(r), "instance", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
                 ip_address(r.outputs["publicIp"]) if r.outputs.get("publicIp") else None,
                 [ip_address(a) for a in r.outputs.get("ipv6Addresses") or []], list(r.inputs.get("vpcSecurityGroupIds") or []))
         for r in self._of("aws:lb/loadBalancer:LoadBalancer"):
             subnets = list(r.inputs.get("subnets") or [])
             if subnets and subnets[0] in self.subnets:
                 network = self.subnets[subnets[0]].cidr
-                self.endpoints[name_of(r)] = Endpoint(
-                    name_of(r), "load balancer", subnets[0], network.network_address + 5,
+                self.endpoints[self._name(r)] = Endpoint(
+                    self._name(r), "load balancer", subnets[0], network.network_address + 5,
                     None if r.inputs.get("internal") else LOAD_BALANCER_PUBLIC, groups=list(r.inputs.get("securityGroups") or []))
         groups_of_db_subnets = {g.outputs.get("name") or g.id: list(g.inputs.get("subnetIds") or [])
                                 for g in self._of("aws:rds/subnetGroup:SubnetGroup")}
         for r in self._of("aws:rds/instance:Instance"):
             subnets = groups_of_db_subnets.get(r.inputs.get("dbSubnetGroupName"), [])
             if subnets and subnets[0] in self.subnets:
-                self.endpoints[name_of(r)] = Endpoint(
-                    name_of(r), "database", subnets[0], self.subnets[subnets[0]].cidr.network_address + 12,
+                self.endpoints[self._name(r)] = Endpoint(
+                    self._name(r), "database", subnets[0], self.subnets[subnets[0]].cidr.network_address + 12,
                     DATABASE_PUBLIC if r.inputs.get("publiclyAccessible") else None,
                     groups=list(r.inputs.get("vpcSecurityGroupIds") or []))
         templates = {t.id: t for t in self._of("aws:ec2/launchTemplate:LaunchTemplate")}
@@ -277,7 +283,7 @@ class NetworkModel:
             public = str(interface.get("associatePublicIpAddress")).lower() == "true"
             groups = list(interface.get("securityGroups") or template.inputs.get("vpcSecurityGroupIds") or [])
             asg_tags = {t.get("key"): t.get("value") for t in r.inputs.get("tags") or []}
-            name = book_name(asg_tags.get("Name") or r.name, asg_tags.get("cloudlabs:student"))
+            name = book_name(asg_tags.get("Name") or r.name, asg_tags.get("cloudlabs:student") or self.student)
             self.endpoints[name] = Endpoint(name, "auto scaling instance", subnets[0],
                                             self.subnets[subnets[0]].cidr.network_address + 11,
                                             AUTOSCALING_PUBLIC if public else None, groups=groups)
@@ -285,8 +291,8 @@ class NetworkModel:
             awsvpc = r.inputs.get("networkConfiguration") or {}
             subnets = list(awsvpc.get("subnets") or [])
             if subnets and subnets[0] in self.subnets:
-                self.endpoints[name_of(r)] = Endpoint(
-                    name_of(r), "ECS task", subnets[0], self.subnets[subnets[0]].cidr.network_address + 13,
+                self.endpoints[self._name(r)] = Endpoint(
+                    self._name(r), "ECS task", subnets[0], self.subnets[subnets[0]].cidr.network_address + 13,
                     FARGATE_PUBLIC if awsvpc.get("assignPublicIp") else None, groups=list(awsvpc.get("securityGroups") or []))
         for r in self._of("aws:elasticbeanstalk/environment:Environment"):
             self._beanstalk(r)
