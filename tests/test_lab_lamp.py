@@ -8,6 +8,7 @@ from cloudlabs import wordpress
 from cloudlabs.images import lamp_user_data
 
 from .conftest import lab_graph
+from .emulated import emulated_stack
 from .graphtools import INSTANCE, SG, SUBNET, associations, instances, name_tag, sg_rules, subnets
 
 DB = "aws:rds/instance:Instance"
@@ -343,27 +344,8 @@ def test_coursework_option_is_a_boolean_and_bad_values_exit_2(tmp_path, capsys):
 
 @pytest.fixture
 def emulated(monkeypatch, tmp_path):
-    """In-process moto, read by `labctl grade` through the CLI's seam; a stack whose lab is the
-    coursework's starter."""
-    import shutil
-
-    import boto3
-    import yaml
-    from moto import mock_aws
-
-    from labctl.cli import runners
-    from labctl.offline.render import ENVIRONMENTS, render_file
-    from labctl.ops import emulate
-    env = tmp_path / "environments"
-    shutil.copytree(ENVIRONMENTS, env)
-    stack = env / "Pulumi.demo-app-a05.yaml"
-    doc = yaml.safe_load(stack.read_text())
-    doc["config"]["cloudlabs:labs"] = [{"lab": "lamp", "stage": "starter", "options": COURSEWORK}]
-    stack.write_text(yaml.safe_dump(doc))
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-        monkeypatch.setattr(runners, "make_live_client", lambda region, command, endpoint_url=None: session.client)
-        emulate.up(render_file(stack), session, tmp_path / "state")
+    """The coursework's starter up on in-process moto, read by `labctl grade` through the CLI's seam."""
+    with emulated_stack(monkeypatch, tmp_path, "demo-app-a05", {"lab": "lamp", "stage": "starter", "options": COURSEWORK}) as (session, env):
         yield session, env
 
 

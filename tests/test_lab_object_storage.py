@@ -9,6 +9,7 @@ import pytest
 from cloudlabs.settings import SettingsError, parse_settings
 
 from .conftest import SOURCE, config, lab_graph
+from .emulated import emulated_stack
 from .graphtools import EGRESS, INGRESS, INSTANCE, SG, associations, instances, name_tag, sg_rules, subnets
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -374,27 +375,8 @@ def test_coursework_is_a_part_like_the_others_and_bad_parts_exit_2(tmp_path, cap
 
 @pytest.fixture
 def emulated(monkeypatch, tmp_path):
-    """In-process moto, read by `labctl grade` through the CLI's seam; a stack whose lab is the
-    coursework's starter."""
-    import shutil
-
-    import boto3
-    import yaml
-    from moto import mock_aws
-
-    from labctl.cli import runners
-    from labctl.offline.render import ENVIRONMENTS, render_file
-    from labctl.ops import emulate
-    env = tmp_path / "environments"
-    shutil.copytree(ENVIRONMENTS, env)
-    stack = env / "Pulumi.demo-app-a03.yaml"
-    doc = yaml.safe_load(stack.read_text())
-    doc["config"]["cloudlabs:labs"] = [{"lab": "object-storage", "stage": "starter", "options": COURSEWORK}]
-    stack.write_text(yaml.safe_dump(doc))
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-        monkeypatch.setattr(runners, "make_live_client", lambda region, command, endpoint_url=None: session.client)
-        emulate.up(render_file(stack), session, tmp_path / "state")
+    """The coursework's starter up on in-process moto, read by `labctl grade` through the CLI's seam."""
+    with emulated_stack(monkeypatch, tmp_path, "demo-app-a03", {"lab": "object-storage", "stage": "starter", "options": COURSEWORK}) as (session, env):
         yield session, env
 
 

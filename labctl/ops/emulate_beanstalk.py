@@ -14,8 +14,9 @@ has them before creating anything, as for any type without a handler.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Callable
+
+from labctl.ops.emulate_iam import aws_tags, given_name
 
 Create = Callable[[Any, dict, str], tuple[str, dict]]
 Delete = Callable[[Any, str, dict], None]
@@ -28,25 +29,13 @@ UNSUPPORTED: dict[str, str] = {
 }
 
 
-def _tags(i: dict) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": str(v)} for k, v in (i.get("tags") or {}).items()]
-
-
-def _name(i: dict, fallback: str, limit: int) -> str:
-    """The given name, else the prefix and a unique suffix (as the provider does)."""
-    if i.get("name"):
-        return str(i["name"])
-    prefix = str(i.get("namePrefix") or f"{fallback}-")
-    return (prefix + uuid.uuid4().hex)[:limit]
-
-
 def _create_application(aws, i, name):
-    application = _name(i, name, 100)
+    application = given_name(i, name, 100)
     args: dict[str, Any] = {"ApplicationName": application}
     if i.get("description"):
         args["Description"] = i["description"]
-    if _tags(i):
-        args["Tags"] = _tags(i)
+    if aws_tags(i):
+        args["Tags"] = aws_tags(i)
     made = aws("elasticbeanstalk").create_application(**args)["Application"]
     return application, {"outputs": {"name": application, "arn": made.get("ApplicationArn", "")}}
 

@@ -17,12 +17,13 @@ Create = Callable[[Any, dict, str], tuple[str, dict]]
 Delete = Callable[[Any, str, dict], None]
 
 
-def _tags(i: dict) -> list[dict[str, str]]:
+def aws_tags(i: dict) -> list[dict[str, str]]:
     return [{"Key": k, "Value": str(v)} for k, v in (i.get("tags") or {}).items()]
 
 
-def _name(i: dict, fallback: str, limit: int) -> str:
-    """The given name, else the prefix and a unique suffix (as the provider does)."""
+def given_name(i: dict, fallback: str, limit: int) -> str:
+    """The given name, else the prefix and a unique suffix (as the provider does; the Beanstalk
+    handlers name applications the same way)."""
     if i.get("name"):
         return str(i["name"])
     prefix = str(i.get("namePrefix") or f"{fallback}-")
@@ -30,13 +31,13 @@ def _name(i: dict, fallback: str, limit: int) -> str:
 
 
 def _create_role(aws, i, name):
-    role_name = _name(i, name, 64)
+    role_name = given_name(i, name, 64)
     args: dict[str, Any] = {"RoleName": role_name, "AssumeRolePolicyDocument": i["assumeRolePolicy"]}
     for key, arg in (("description", "Description"), ("path", "Path"), ("maxSessionDuration", "MaxSessionDuration")):
         if i.get(key) is not None:
             args[arg] = i[key]
-    if _tags(i):
-        args["Tags"] = _tags(i)
+    if aws_tags(i):
+        args["Tags"] = aws_tags(i)
     role = aws("iam").create_role(**args)["Role"]
     return role_name, {"outputs": {"name": role_name, "arn": role["Arn"], "uniqueId": role["RoleId"]}}
 
@@ -47,18 +48,18 @@ def _attach(aws, i, name):
 
 
 def _put_role_policy(aws, i, name):
-    policy = _name(i, name, 128)
+    policy = given_name(i, name, 128)
     aws("iam").put_role_policy(RoleName=i["role"], PolicyName=policy, PolicyDocument=i["policy"])
     return f"{i['role']}:{policy}", {"role": i["role"], "policyName": policy}
 
 
 def _create_instance_profile(aws, i, name):
-    profile = _name(i, name, 128)
+    profile = given_name(i, name, 128)
     args: dict[str, Any] = {"InstanceProfileName": profile}
     if i.get("path"):
         args["Path"] = i["path"]
-    if _tags(i):
-        args["Tags"] = _tags(i)
+    if aws_tags(i):
+        args["Tags"] = aws_tags(i)
     made = aws("iam").create_instance_profile(**args)["InstanceProfile"]
     if i.get("role"):
         aws("iam").add_role_to_instance_profile(InstanceProfileName=profile, RoleName=i["role"])
