@@ -62,6 +62,8 @@ def expected_paths(stage: str, options: AccessControlOptions) -> list[Expect]:
             opened(INTERNET, "VM-SG", 80, "browse VM-SG: SG-01 lets HTTP in (the default group does not)"),
             opened(ADMIN, "VM-SG", 22, "ssh into VM-SG: SG-02 adds SSH (SG-01 alone fails)"),
             allow("VM-SG", INTERNET, 443, "outbound is open: package installs work"),
+            ping("VM-SG", INTERNET, True, "ping www.sheridancollege.ca from VM-SG: ICMP goes out (L4103)"),
+            ping(INTERNET, "VM-SG", False, "ping VM-SG from home: no group lets ICMP in (L4119)"),
         ]
     if "containers" in options.parts:
         paths += [
