@@ -137,12 +137,16 @@ def _create_vpc(ec2, i):
     group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}])
     acl = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}])
     table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}])
+    outputs = {"defaultSecurityGroupId": group["SecurityGroups"][0]["GroupId"],
+               "defaultNetworkAclId": acl["NetworkAcls"][0]["NetworkAclId"],
+               "defaultRouteTableId": table["RouteTables"][0]["RouteTableId"],
+               "mainRouteTableId": table["RouteTables"][0]["RouteTableId"]}
     if i.get("assignGeneratedIpv6CidrBlock"):
         _allow_ipv6_in_default_acl(ec2, acl["NetworkAcls"][0])
-    return vpc, {"outputs": {"defaultSecurityGroupId": group["SecurityGroups"][0]["GroupId"],
-                             "defaultNetworkAclId": acl["NetworkAcls"][0]["NetworkAclId"],
-                             "defaultRouteTableId": table["RouteTables"][0]["RouteTableId"],
-                             "mainRouteTableId": table["RouteTables"][0]["RouteTableId"]}}
+        # the real /56 stands in for the planned one wherever it is used: a peer's route, a group's rule
+        (described,) = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+        outputs["ipv6CidrBlock"] = next(a["Ipv6CidrBlock"] for a in described.get("Ipv6CidrBlockAssociationSet", []))
+    return vpc, {"outputs": outputs}
 
 
 def _allow_ipv6_in_default_acl(ec2, acl: dict) -> None:
@@ -266,8 +270,11 @@ PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "all": -1, "-1": -1}
 
 
 def _create_peering(ec2, i):
-    return ec2.create_vpc_peering_connection(VpcId=i["vpcId"], PeerVpcId=i["peerVpcId"], TagSpecifications=_spec("vpc-peering-connection", i))[
-        "VpcPeeringConnection"]["VpcPeeringConnectionId"], {}
+    pcx = ec2.create_vpc_peering_connection(VpcId=i["vpcId"], PeerVpcId=i["peerVpcId"], TagSpecifications=_spec("vpc-peering-connection", i))[
+        "VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    if i.get("autoAccept"):  # as the provider does: one account and region, accepted at once
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    return pcx, {}
 
 
 def _create_peering_accepter(ec2, i):
