@@ -102,6 +102,21 @@ def test_the_lifecycle_script_runs_a_cohort_end_to_end(tmp_path):
     assert json.loads((tmp_path / "state" / "sandbox" / "index.json").read_text()) == {}
 
 
+def test_the_lifecycle_script_tears_down_what_went_up_when_a_step_fails(tmp_path):
+    """demo-tools has stacks the emulator refuses (images need a Docker engine, moto lacks Beanstalk
+    versions): up fails for those two, the script says so, destroys and sweeps the three that went
+    up, and exits with up's code; the sandbox holds nothing afterwards."""
+    env = {**os.environ, "CLOUDLABS_STATE_DIR": str(tmp_path / "state"), "PYTHON": sys.executable,
+           "CLOUDLABS_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    result = subprocess.run(["bash", "scripts/lifecycle", "demo-tools"], cwd=REPO_ROOT, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "up: 2 failed, 3 succeeded" in result.stdout and "tearing down what went up" in result.stderr
+    assert "== the expected paths" not in result.stdout  # nothing after the failed step but the teardown
+    assert "destroy: 5 succeeded" in result.stdout and "nothing left: the teardown is complete" in result.stdout
+    assert json.loads((tmp_path / "state" / "sandbox" / "index.json").read_text()) == {}
+
+
 def test_an_endpoint_session_only_talks_to_its_endpoint():
     session = EndpointSession("us-east-1", "http://127.0.0.1:9")
     assert session.client("ec2").meta.endpoint_url == "http://127.0.0.1:9"
