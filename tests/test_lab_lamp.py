@@ -9,6 +9,7 @@ from cloudlabs.images import lamp_user_data
 
 from .conftest import lab_graph
 from .emulated import emulated_stack
+from .localhosts import Hosts
 from .graphtools import INSTANCE, SG, SUBNET, associations, instances, name_tag, sg_rules, subnets
 
 DB = "aws:rds/instance:Instance"
@@ -266,52 +267,20 @@ def test_coursework_probes_wordpress_through_the_alb_else_on_the_server():
     assert probe.name == "LAMP page rows"
 
 
-class WordPressLike:
-    """A local server answering like WordPress behind the ALB: "/" redirects to the install page
-    (not installed yet), or the database is down and every page is a 500."""
-
-    def __init__(self, database_up: bool):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                if not database_up:
-                    self._answer(500, "<title>WordPress &rsaquo; Error</title>Error establishing a database connection")
-                elif self.path == "/":
-                    self.send_response(302)
-                    self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/wp-admin/install.php")
-                    self.end_headers()
-                elif self.path == "/wp-admin/install.php":
-                    self._answer(200, "<title>WordPress &rsaquo; Installation</title>")
-                else:
-                    self._answer(404, "")
-
-            def _answer(self, status, body):
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(body.encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.parametrize("database_up", [True, False])
 def test_the_wordpress_probe_follows_the_install_redirect_and_fails_on_a_database_error(database_up):
+    """A local server answering like WordPress behind the ALB: "/" redirects to the install page
+    (not installed yet), or the database is down and every page is a 500."""
     import threading
     from labctl.ops.probe import StaticOutputs, probe_stack
-    site = WordPressLike(database_up)
+    site = Hosts()
     try:
-        outputs = {"lamp": {"url": "http://127.0.0.1:9/", "wordpress": {}, "albUrl": site.url}}
+        if database_up:
+            url = site.redirect("/", "/wp-admin/install.php")
+            site.page("/wp-admin/install.php", "<title>WordPress &rsaquo; Installation</title>")
+        else:
+            url = site.page("/", "<title>WordPress &rsaquo; Error</title>Error establishing a database connection", 500)
+        outputs = {"lamp": {"url": "http://127.0.0.1:9/", "wordpress": {}, "albUrl": url}}
         (result,) = probe_stack("s", ["lamp"], StaticOutputs({"s": outputs}), attempts=1, interval=0,
                                 stop=threading.Event())
     finally:
