@@ -33,6 +33,12 @@ class LabContext:
         """The role services must use when the profile forbids creating roles (Learner Lab's LabRole)."""
         return None if self.iam.create_roles else self.iam.service_role
 
+    def account_name(self, name: str) -> str:
+        """A name unique in the account (Name tags, repositories, clusters, applications, key pairs):
+        the student's id in front where students share one, the book's name in an account of the
+        student's own (setting nameTagPrefix)."""
+        return f"{self.student}-{name}" if self.name_tag_prefix else name
+
     @property
     def ssh_key_file(self) -> str | None:
         """What `ssh -i` is given in the outputs (vockey.pem, or labsuser.pem as some downloads name it)."""
@@ -62,7 +68,7 @@ class LabContext:
         student's id in front in a shared account, so the console tells students apart), and the
         cloudlabs:* keys the teardown sweep and the expiry report search for."""
         return {
-            "Name": f"{self.student}-{name}" if self.name_tag_prefix else name,
+            "Name": self.account_name(name),
             f"{TAG_PREFIX}cohort": self.cohort,
             f"{TAG_PREFIX}student": self.student,
             f"{TAG_PREFIX}lab": self.lab,

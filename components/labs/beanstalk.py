@@ -137,7 +137,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         database = self._database(name, ctx, vpc, instance_sg) if options.coursework else None
         roles = self._roles(name, ctx, bucket, database)
         application = aws.elasticbeanstalk.Application(
-            f"{name}-app", name=self._named(ctx, book["application"]),
+            f"{name}-app", name=ctx.account_name(book["application"]),
             description="chapter 11's coursework (LAMP)" if options.coursework else "chapter 11's demo-project",
             tags=ctx.tags(book["application"]), opts=self.child)
         version = aws.elasticbeanstalk.ApplicationVersion(
@@ -149,7 +149,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         subnet_ids = pulumi.Output.all(*[vpc.subnets[s].id for s in SUBNETS]).apply(lambda ids: ",".join(ids))
         settings = option_settings(options, ctx, vpc.vpc_id, subnet_ids, roles, instance_sg.id, alb_sg.id if alb_sg else None,
                                    database)
-        env_name = self._named(ctx, book["environment"])
+        env_name = ctx.account_name(book["environment"])
         environment_type = "SingleInstance" if options.kind == "single" else "LoadBalanced"
         outputs: dict[str, Any] = {
             "application": application.name, "version": version.name, "platform": platform,
@@ -185,12 +185,6 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
                             "--query 'Reservations[].Instances[].[InstanceId,PublicIpAddress]' --output table"),
         })
         return outputs
-
-    @staticmethod
-    def _named(ctx: LabContext, book_name: str) -> str:
-        """Application and environment names are unique in an account and region: the student's id
-        in front where students share one (as the Name tags)."""
-        return f"{ctx.student}-{book_name}" if ctx.name_tag_prefix else book_name
 
     def _groups(self, name: str, ctx: LabContext, options: BeanstalkOptions, vpc: LabVpc,
                 vpc_cidr) -> tuple[LabSecurityGroup, LabSecurityGroup | None]:
@@ -245,9 +239,8 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
                 raise ValueError("lab beanstalk: the profile allows no new roles (iam.createRoles: false) and names no "
                                  "iam.serviceRole and iam.instanceProfile to use instead")
             return Roles(ctx.iam.service_role, ctx.iam.instance_profile)
-        prefix = f"{ctx.student}-" if ctx.name_tag_prefix else ""
         instance_role = aws.iam.Role(
-            f"{name}-ec2-role", name_prefix=f"{prefix}eb-ec2-", description="Elastic Beanstalk instances (chapter 11)",
+            f"{name}-ec2-role", name_prefix=ctx.account_name("eb-ec2-"), description="Elastic Beanstalk instances (chapter 11)",
             assume_role_policy=trust_policy("ec2.amazonaws.com"), tags=ctx.tags("eb-ec2-role"), opts=self.child)
         for i, arn in enumerate(INSTANCE_POLICIES):
             aws.iam.RolePolicyAttachment(f"{name}-ec2-role-policy{i}", role=instance_role.name, policy_arn=arn, opts=self.child)
@@ -255,10 +248,10 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         aws.iam.RolePolicy(f"{name}-ec2-role-bundles", name="bundles-read", role=instance_role.name,
                            policy=pulumi.Output.all(bucket.arn, secret).apply(lambda v: _instance_policy(v[0], v[1])),
                            opts=self.child)
-        profile = aws.iam.InstanceProfile(f"{name}-ec2-profile", name_prefix=f"{prefix}eb-ec2-", role=instance_role.name,
+        profile = aws.iam.InstanceProfile(f"{name}-ec2-profile", name_prefix=ctx.account_name("eb-ec2-"), role=instance_role.name,
                                           tags=ctx.tags("eb-ec2-profile"), opts=self.child)
         service_role = aws.iam.Role(
-            f"{name}-service-role", name_prefix=f"{prefix}eb-service-", description="Elastic Beanstalk service role (chapter 11)",
+            f"{name}-service-role", name_prefix=ctx.account_name("eb-service-"), description="Elastic Beanstalk service role (chapter 11)",
             assume_role_policy=trust_policy("elasticbeanstalk.amazonaws.com", external_id="elasticbeanstalk"),
             tags=ctx.tags("eb-service-role"), opts=self.child)
         for i, arn in enumerate(SERVICE_POLICIES):

@@ -33,16 +33,10 @@ NEEDS_LOCAL = ("variant local: pulumi up needs a running Docker engine (dockerHo
                "pulls nginx, creates the volume and the containers, and builds the two images there; no AWS credentials")
 
 
-def account_name(ctx: LabContext, name: str) -> str:
-    """A name unique in the account (ECS clusters, repositories, volumes): the student's id in front
-    where students share it, the book's name where the account is the student's own."""
-    return f"{ctx.student}-{name}" if ctx.name_tag_prefix else name
-
-
 def book_commands(ctx: LabContext, local: bool) -> list[str]:
     """The chapter's docker commands, in the book's order (on the Docker host, or what the local
     variant does for the student)."""
-    volume = account_name(ctx, VOLUME) if local else VOLUME
+    volume = ctx.account_name(VOLUME) if local else VOLUME
     shared = [f"docker run -itd --name {c} -p {port}:80 -v {volume}:{VOLUME_PATH} {NGINX_IMAGE}"
               for c, port in SHARED_CONTAINERS]
     commands = [f"docker volume create {volume}", *shared] if local else [
@@ -112,7 +106,7 @@ class ContainersLab(LabComponent[ContainersOptions]):
             ami=lookup_ami(AMAZON_LINUX_2023, ctx.instance_type), context=ctx, host_name=HOST,
             user_data=docker_host_user_data()), parent=self)
         repositories = {image.key: aws.ecr.Repository(
-            f"{name}-{image.key}", name=account_name(ctx, image.key).lower(), image_tag_mutability="IMMUTABLE",
+            f"{name}-{image.key}", name=ctx.account_name(image.key).lower(), image_tag_mutability="IMMUTABLE",
             image_scanning_configuration={"scan_on_push": True}, encryption_configurations=[{"encryption_type": "AES256"}],
             force_delete=True,  # destroy removes the pushed images with the repository
             tags=ctx.tags(image.key), opts=self.child) for image in IMAGES}
@@ -163,7 +157,7 @@ class ContainersLab(LabComponent[ContainersOptions]):
         if not ctx.iam.create_roles:
             raise ValueError("the profile neither lets labs create roles (iam.createRoles) nor names one (iam.serviceRole): "
                              "the ECS task execution role cannot be chosen")
-        role = aws.iam.Role(f"{name}-execution-role", name_prefix=account_name(ctx, "ecsTaskExecution-")[:38],
+        role = aws.iam.Role(f"{name}-execution-role", name_prefix=ctx.account_name("ecsTaskExecution-")[:38],
                             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                                 "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                                 "Action": "sts:AssumeRole"}]}),
@@ -175,12 +169,12 @@ class ContainersLab(LabComponent[ContainersOptions]):
 
     def _service(self, name: str, ctx: LabContext, options: ContainersOptions, vpc: LabVpc, vpc_cidr,
                  image: docker.Image) -> dict[str, Any]:
-        cluster = aws.ecs.Cluster(f"{name}-cluster", name=account_name(ctx, f"{SERVICE}-cluster"),
+        cluster = aws.ecs.Cluster(f"{name}-cluster", name=ctx.account_name(f"{SERVICE}-cluster"),
                                   settings=[{"name": "containerInsights", "value": "disabled"}],
                                   tags=ctx.tags(f"{SERVICE}-cluster"), opts=self.child)
         role_arn = self._execution_role(name, ctx)
         task = aws.ecs.TaskDefinition(
-            f"{name}-task", family=account_name(ctx, SERVICE), cpu=str(TASK_CPU), memory=str(TASK_MEMORY),
+            f"{name}-task", family=ctx.account_name(SERVICE), cpu=str(TASK_CPU), memory=str(TASK_MEMORY),
             network_mode="awsvpc", requires_compatibilities=["FARGATE"], execution_role_arn=role_arn,
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
             container_definitions=image.repo_digest.apply(lambda digest: json.dumps([{
@@ -225,7 +219,7 @@ class ContainersLab(LabComponent[ContainersOptions]):
         ctx, options = args.context, args.options
         engine = docker.Provider(f"{name}-engine", host=options.docker_host, opts=self.child)
         on_engine = pulumi.ResourceOptions(parent=self, provider=engine)
-        volume = docker.Volume(f"{name}-volume", name=account_name(ctx, VOLUME), opts=on_engine,
+        volume = docker.Volume(f"{name}-volume", name=ctx.account_name(VOLUME), opts=on_engine,
                                labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in ctx.tags(VOLUME).items()])
         nginx = docker.RemoteImage(f"{name}-nginx", name=NGINX_IMAGE, keep_locally=True, opts=on_engine)
         address = engine_address(options.docker_host)
@@ -233,7 +227,7 @@ class ContainersLab(LabComponent[ContainersOptions]):
 
         def run(key: str, book_name: str, image: pulumi.Input[str], port: int, shared: bool) -> None:
             container = docker.Container(
-                f"{name}-{key}", name=account_name(ctx, book_name), image=image, ports=[{"internal": 80, "external": port}],
+                f"{name}-{key}", name=ctx.account_name(book_name), image=image, ports=[{"internal": 80, "external": port}],
                 volumes=[{"volume_name": volume.name, "container_path": VOLUME_PATH}] if shared else None,
                 restart="unless-stopped", opts=on_engine,
                 labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in ctx.tags(book_name).items()])

@@ -85,7 +85,6 @@ class SshAccessLab(LabComponent[SshAccessOptions]):
         return outputs
 
     def _key_pair(self, name: str, ctx: LabContext, options: SshAccessOptions, outputs: dict[str, Any]) -> aws.ec2.KeyPair:
-        prefix = f"{ctx.student}-example-key-" if ctx.name_tag_prefix else "example-key-"
         if options.key == "imported":
             public_key: pulumi.Input[str] = (options.public_key or "").strip()
         else:
@@ -97,5 +96,5 @@ class SshAccessLab(LabComponent[SshAccessOptions]):
             outputs["saveKey"] = (f"(umask 077; pulumi stack output ssh-access --show-secrets --json --stack {stack} | "
                                   "python3 -c \"import json,sys; sys.stdout.write(json.load(sys.stdin)['privateKey'])\" "
                                   f"> {KEY_FILE})")
-        return aws.ec2.KeyPair(f"{name}-key", key_name_prefix=prefix, public_key=public_key,
+        return aws.ec2.KeyPair(f"{name}-key", key_name_prefix=ctx.account_name("example-key-"), public_key=public_key,
                                tags=ctx.tags("example-key"), opts=self.child)

@@ -131,15 +131,27 @@ class _Builder:
         self.out.logical[lid] = r.urn
         return lid
 
-    def fold(self, r: Resource, target: Any, prop: str, value: Any) -> None:
-        """Put ``value`` into the resource ``target`` (a value that refers to it) as ``prop``."""
+    def _folded_into(self, r: Resource, target: Any, prop: str) -> tuple[str, dict[str, Any]]:
+        """The logical id and properties of the resource ``target`` refers to."""
         ref = self.ref(target)
         lid = ref.get("Ref") if isinstance(ref, dict) else None
         resources = self.out.template["Resources"]
         if lid is None or lid not in resources:
             raise KeyError(f"{r.name}: {prop} for a resource that is not in the graph ({target!r})")
-        resources[lid]["Properties"][prop] = value
+        return lid, resources[lid]["Properties"]
+
+    def fold(self, r: Resource, target: Any, prop: str, value: Any) -> None:
+        """Put ``value`` into the resource ``target`` (a value that refers to it) as ``prop``."""
+        lid, properties = self._folded_into(r, target, prop)
+        properties[prop] = value
         self.out.folded[(lid, prop)] = r.urn
+
+    def fold_item(self, r: Resource, target: Any, prop: str, item: Any) -> None:
+        """Append ``item`` to the list ``prop`` of the resource ``target`` (a group's targets, a
+        role's managed policies); a finding on the list names the first resource folded in."""
+        lid, properties = self._folded_into(r, target, prop)
+        properties.setdefault(prop, []).append(item)
+        self.out.folded.setdefault((lid, prop), r.urn)
 
 
 def _vpc(b: _Builder, r: Resource) -> None:
@@ -318,13 +330,7 @@ def _target_group(b: _Builder, r: Resource) -> None:
 
 
 def _target_attachment(b: _Builder, r: Resource) -> None:
-    lid = b.ref(r.inputs.get("targetGroupArn"))
-    lid = lid.get("Ref") if isinstance(lid, dict) else None
-    group = b.out.template["Resources"].get(lid or "")
-    if group is None:
-        raise KeyError(f"{r.name}: target group {r.inputs.get('targetGroupArn')!r} is not in the graph")
-    group["Properties"].setdefault("Targets", []).append({"Id": b.ref(r.inputs.get("targetId")), "Port": r.inputs.get("port")})
-    b.out.folded.setdefault((lid or "", "Targets"), r.urn)
+    b.fold_item(r, r.inputs.get("targetGroupArn"), "Targets", {"Id": b.ref(r.inputs.get("targetId")), "Port": r.inputs.get("port")})
 
 
 def _listener(b: _Builder, r: Resource) -> None:
@@ -417,13 +423,7 @@ def _iam_role(b: _Builder, r: Resource) -> None:
 
 def _role_policy_attachment(b: _Builder, r: Resource) -> None:
     """A managed policy attached to a role: CloudFormation lists them on the role."""
-    ref = b.ref(r.inputs.get("role"))
-    lid = ref.get("Ref") if isinstance(ref, dict) else None
-    role = b.out.template["Resources"].get(lid or "")
-    if role is None:
-        raise KeyError(f"{r.name}: role {r.inputs.get('role')!r} is not in the graph")
-    role["Properties"].setdefault("ManagedPolicyArns", []).append(r.inputs.get("policyArn"))
-    b.out.folded.setdefault((lid or "", "ManagedPolicyArns"), r.urn)
+    b.fold_item(r, r.inputs.get("role"), "ManagedPolicyArns", r.inputs.get("policyArn"))
 
 
 def _role_policy(b: _Builder, r: Resource) -> None:
