@@ -8,7 +8,8 @@ serialised per cohort.
   renames it over the target: readers see the old or the new file, never half of one, and two
   writers never share a temporary file.
 - :func:`exclusive` holds an advisory lock on a file (the cohort file for ``sync``) so that two
-  runs that read, decide and write the same files cannot interleave.
+  runs that read, decide and write the same files cannot interleave; :func:`lock_file` does the
+  same on a lock file of its own (created if missing), shared for readers or exclusive for writers.
 """
 
 from __future__ import annotations
@@ -56,15 +57,19 @@ def check_output_dir(path: Path, option: str) -> None:
         _writable_dir(path.parent if str(path.parent) else Path("."), option)
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (a unique temporary file, then a rename)."""
+def atomic_write(path: Path, text: str, mode: int = 0o644, durable: bool = True) -> None:
+    """Replace ``path`` with ``text`` in one step (a unique temporary file, then a rename), so a
+    killed process leaves the old file or the new one, never half of one. ``durable`` also flushes
+    it to the disk first (survives a power cut; a killed process does not need it). ``mode`` 0o600
+    for what holds secrets (set before the file gets its name)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -86,6 +91,27 @@ def exclusive(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator
             if on_wait:
                 on_wait()
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def lock_file(path: Path, shared: bool = False, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an advisory lock on the lock file ``path`` (created if missing) for the block: shared
+    (readers, any number at once) or exclusive (one writer, no readers). ``on_wait`` is called once
+    when someone else holds it, then the lock is waited for. The lock ends with the process, so a
+    killed holder never leaves it taken."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        kind = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        try:
+            fcntl.flock(handle.fileno(), kind | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(handle.fileno(), kind)
         try:
             yield
         finally:

@@ -19,6 +19,7 @@ class FakeRunner:
         self.on_start = on_start or (lambda stack: None)
         self.calls: list[tuple[str, str]] = []
         self.cancelled: set[str] = set()
+        self.state: dict[str, int] = {}  # stack -> resources in its state, as a backend would report
         self.active = 0
         self.max_active = 0
         self._released = not hold
@@ -41,11 +42,18 @@ class FakeRunner:
             progress(3)
             if isinstance(step, BaseException):
                 raise step
+            if operation == "destroy":
+                self.state[stack] = 0
+            elif operation == "up":
+                self.state[stack] = sum(n for kind, n in step.changes.items() if kind != "delete")
             return step
         finally:
             with self._changed:
                 self.active -= 1
                 self._changed.notify_all()
+
+    def resources(self, stack: str) -> int | None:
+        return self.state.get(stack, 0)
 
     def cancel(self, stack: str) -> None:
         with self._changed:

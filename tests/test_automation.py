@@ -58,9 +58,20 @@ def test_real_preview_of_a_demo_stack(tmp_path, monkeypatch):
 class FakeStack:
     """Shaped like pulumi.automation.Stack: returns the SDK's own result and event classes."""
 
-    def __init__(self):
+    def __init__(self, pending: int = 0):
         self.calls: list[tuple[str, dict]] = []
         self.cancelled = False
+        self.resources = [{"urn": f"urn:{i}"} for i in range(19)]
+        self.pending = [{"resource": {"urn": "urn:killed"}, "type": "creating"}] * pending
+
+    def export_stack(self):
+        from pulumi.automation import Deployment
+        return Deployment(3, {"resources": list(self.resources), "pending_operations": list(self.pending)})
+
+    def refresh(self, **kwargs):
+        self.calls.append(("refresh", kwargs))
+        if kwargs.get("clear_pending_creates"):
+            self.pending = []
 
     def _events(self, kwargs, n: int) -> None:
         from pulumi.automation.events import EngineEvent, ResOutputsEvent
@@ -120,3 +131,21 @@ def test_the_runner_drives_a_stack_like_the_automation_api_returns_it(monkeypatc
     assert stack.cancelled
     with pytest.raises(ValueError, match="does not stop"):
         runner.run("demo-s02", "stop", lines.append, counted.append)
+
+
+def test_a_stack_a_killed_run_left_pending_is_cleared_before_the_next_update_and_never_counts_as_agreeing(monkeypatch, tmp_path):
+    """A SIGKILLed `pulumi up` leaves pending operations that block every later update: the runner
+    clears them (as `pulumi refresh --clear-pending-creates`) and says so in the log; until then the
+    state's resource count is unknown (None), so the journal never takes an earlier success as done."""
+    runner = AutomationRunner(backend=f"file://{tmp_path}")
+    stack = FakeStack(pending=1)
+    monkeypatch.setattr(runner, "_stack", lambda name: stack)
+    monkeypatch.setattr(runner, "_existing", lambda name: stack)
+    assert runner.resources("demo-s02") is None
+    lines: list[str] = []
+    runner.run("demo-s02", "destroy", lines.append, lambda n: None)
+    assert [c[0] for c in stack.calls] == ["refresh", "destroy"] and stack.calls[0][1]["clear_pending_creates"] is True
+    assert any("clear-pending-creates" in line for line in lines)
+    assert runner.resources("demo-s02") == 19  # FakeStack keeps its resources; a real destroy empties them
+    monkeypatch.setattr(runner, "_existing", lambda name: None)
+    assert runner.resources("never-created") == 0

@@ -117,18 +117,68 @@ def test_ctrl_c_is_handled_by_the_fleet():
 
 
 def test_rerunning_up_after_a_partial_failure_touches_only_what_is_not_done(tmp_path):
-    journal = Journal(tmp_path / "journal.json")
+    path = tmp_path / "journal.json"
     runner = FakeRunner({"c-s03": [RuntimeError("error: quota exceeded")]})
-    for r in Fleet(runner).run(STACKS[:5], "up"):
-        journal.record(r, "hash-1")
-    journal.save()
-    journal = Journal(tmp_path / "journal.json")
+    hashes = {s: "hash-1" for s in STACKS[:5]}
+    Fleet(runner, journal=Journal(path)).run(STACKS[:5], "up", hashes)
     second = FakeRunner()
-    results = Fleet(second).run(STACKS[:5], "up", skip=lambda s: journal.done(s, "up", "hash-1"))
+    second.state = dict(runner.state)  # the same backend
+    results = Fleet(second, journal=Journal(path)).run(STACKS[:5], "up", hashes, resume=True)
     assert [s for s, _ in second.calls] == ["c-s03"]
     assert [r.status for r in results] == ["skipped", "skipped", "succeeded", "skipped", "skipped"]
-    # a changed stack file, or another operation since, runs again
-    assert not journal.done("c-s01", "up", "hash-2") and not journal.done("c-s01", "destroy", "hash-1")
+    assert "the state agrees (4 resources)" in (results[0].cause or "")
+    # a changed stack file, another operation since, or a state that no longer agrees runs again
+    journal = Journal(path)
+    assert journal.done("c-s01", "up", "hash-1", 4)
+    assert not journal.done("c-s01", "up", "hash-2", 4) and not journal.done("c-s01", "destroy", "hash-1", 0)
+    assert not journal.done("c-s01", "up", "hash-1", 0) and not journal.done("c-s01", "up", "hash-1", None)
+
+
+def test_each_result_is_in_the_journal_as_soon_as_its_stack_ends(tmp_path):
+    """While c-s02 still runs, c-s01's success and c-s02's start are already on disk: a kill now
+    loses nothing (the barrier is c-s02 holding its run, not a time)."""
+    path = tmp_path / "journal.json"
+    gate = threading.Event()
+    seen: dict = {}
+
+    def on_start(stack: str) -> None:
+        if stack == "c-s02":
+            seen.update(Journal(path).entries)  # read by another reader, as the next run would
+            gate.set()
+
+    runner = FakeRunner(on_start=on_start)
+    Fleet(runner, parallel=1, journal=Journal(path)).run(STACKS[:2], "up", {s: "h" for s in STACKS[:2]})
+    assert gate.is_set()
+    assert seen["c-s01"] == {"operation": "up", "status": "succeeded", "hash": "h", "resources": 4}
+    assert seen["c-s02"] == {"operation": "up", "status": "running", "hash": "h"}
+
+
+def test_an_older_success_is_not_taken_for_done_once_another_operation_began(tmp_path):
+    """destroy succeeded, then an up began and was killed (its entry says running): the next destroy
+    must run every stack the up touched, and may skip only those whose state is still empty."""
+    path = tmp_path / "journal.json"
+    first = FakeRunner()
+    Fleet(first, journal=Journal(path)).run(STACKS[:3], "destroy", {s: "h" for s in STACKS[:3]})
+    journal = Journal(path)
+    journal.begin("c-s01", "up", "h")  # the killed up had started c-s01 only
+    first.state["c-s01"] = 7  # and made part of it
+    second = FakeRunner()
+    second.state = dict(first.state)
+    results = Fleet(second, journal=Journal(path)).run(STACKS[:3], "destroy", {s: "h" for s in STACKS[:3]}, resume=True)
+    assert [s for s, _ in second.calls] == ["c-s01"]
+    assert [r.status for r in results] == ["succeeded", "skipped", "skipped"]
+    # a destroy whose stack has resources again (made outside labctl) is not done either
+    second.state["c-s02"] = 3
+    assert not Journal(path).done("c-s02", "destroy", "h", 3)
+
+
+def test_a_damaged_journal_is_set_aside_and_rewritten(tmp_path):
+    path = tmp_path / "journal.json"
+    path.write_text('{"c-s01": {"operation": "up", "stat')
+    journal = Journal(path)
+    assert journal.problem and "not valid JSON" in journal.problem and journal.entries == {}
+    Fleet(FakeRunner(), journal=journal).run(STACKS[:1], "up", {"c-s01": "h"})
+    assert Journal(path).entries["c-s01"]["status"] == "succeeded" and Journal(path).problem is None
 
 
 def test_a_log_file_per_stack(tmp_path):

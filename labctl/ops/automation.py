@@ -64,15 +64,29 @@ class AutomationRunner:
         self._stacks: dict[str, Any] = {}
         self._lock = threading.Lock()  # the fleet calls in from several threads
 
+    def _options(self) -> Any:
+        from pulumi import automation as auto
+        env = {"PULUMI_BACKEND_URL": self.backend, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+        return auto.LocalWorkspaceOptions(work_dir=str(self.work_dir), env_vars=env)
+
+    def _existing(self, name: str) -> Any:
+        """The stack if it exists in the backend (never creates one), else None."""
+        from pulumi import automation as auto
+        with self._lock:
+            if name in self._stacks:
+                return self._stacks[name]
+        try:
+            return auto.select_stack(name, work_dir=str(self.work_dir), opts=self._options())
+        except auto.StackNotFoundError:
+            return None
+
     def _stack(self, name: str):
         from pulumi import automation as auto
         with self._lock:
             if name in self._stacks:
                 return self._stacks[name]
         # outside the lock: creating or selecting a stack is a CLI call; stacks differ per thread
-        env = {"PULUMI_BACKEND_URL": self.backend, "PULUMI_SKIP_UPDATE_CHECK": "true"}
-        opts = auto.LocalWorkspaceOptions(work_dir=str(self.work_dir), env_vars=env)
-        stack = auto.create_or_select_stack(name, work_dir=str(self.work_dir), opts=opts)
+        stack = auto.create_or_select_stack(name, work_dir=str(self.work_dir), opts=self._options())
         with self._lock:
             return self._stacks.setdefault(name, stack)
 
@@ -87,6 +101,12 @@ class AutomationRunner:
                 progress(done)
 
         common = {"on_output": log, "on_event": on_event, "color": "never", "parallel": self.parallel_resources}
+        if operation in ("up", "destroy", "outputs") and self._pending_operations(s):
+            # A run killed mid-way (SIGKILL, a dropped session) leaves pending operations, which
+            # block every later update: drop them as `pulumi refresh --clear-pending-creates` does.
+            # What they may have created is tagged with the cohort: `labctl sweep` finds it.
+            log("--- the state has operations a killed run left pending: pulumi refresh --clear-pending-creates")
+            s.refresh(clear_pending_creates=True, **common)
         if operation == "preview":
             result = s.preview(diff=True, **common)
             return Outcome(_changes(result.change_summary), "preview")
@@ -102,6 +122,21 @@ class AutomationRunner:
             raise ValueError(f"the Automation API runner does not {operation}")
         summary = result.summary
         return Outcome(_changes(summary.resource_changes), f"{summary.result}: {summary.message or operation}")
+
+    @staticmethod
+    def _pending_operations(stack: Any) -> list:
+        return list((stack.export_stack().deployment or {}).get("pending_operations") or [])
+
+    def resources(self, stack: str) -> int | None:
+        """Resources in the stack's state (``pulumi stack export``); 0 for a stack never created;
+        None while a killed run left operations pending (the state does not say what exists)."""
+        selected = self._existing(stack)
+        if selected is None:
+            return 0
+        deployment = selected.export_stack().deployment or {}
+        if deployment.get("pending_operations"):
+            return None
+        return len(deployment.get("resources") or [])
 
     def cancel(self, stack: str) -> None:
         """`pulumi cancel`: stops the running update and releases the stack's lock."""

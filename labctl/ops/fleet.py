@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from cloudlabs.reading import InputFileError, load_json
-from cloudlabs.writing import atomic_write
+from cloudlabs.writing import atomic_write, lock_file
 
 # "outputs": refresh the state, then run the program again so the stack outputs follow (a plain
 # `pulumi refresh` does not recompute them: public IPs change when instances stop and start).
@@ -53,6 +53,10 @@ class Runner(Protocol):
 
     def cancel(self, stack: str) -> None:
         """Stop a running operation and release the stack's lock."""
+
+    def resources(self, stack: str) -> int | None:
+        """How many resources the stack's state holds now (None: it cannot be read); the journal
+        believes an earlier success only when this agrees with it."""
 
 
 @dataclass
@@ -97,32 +101,59 @@ def first_line(error: BaseException) -> str:
 
 
 class Journal:
-    """Last operation and result per stack, with the hash of the stack file it ran with."""
+    """Per stack: the last operation begun on it, how it ended (``running`` until it does), the hash
+    of the stack file it ran with, and for a success the number of resources its state then held.
+
+    Every change is written as it happens (re-read, updated and replaced atomically under a lock,
+    so parallel workers and two labctl processes never lose each other's entries): a run killed at
+    any moment leaves ``running`` on the stacks it was working on, never an older run's success.
+    A stack counts as done only when its entry says so *and* its state agrees (``done``).
+    """
 
     def __init__(self, path: Path):
         self.path = path
-        self.entries: dict[str, dict] = {}
         self.problem: str | None = None  # why an unreadable journal was set aside
-        if path.exists():
-            try:
-                data = load_json(path, "fleet journal (written by labctl)")
-            except InputFileError as err:
-                data, self.problem = {}, str(err)
-            # A damaged journal only costs a re-run (up and destroy converge), never a skipped stack.
-            self.entries = {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+        self._lock = threading.Lock()
+        self.entries = self._read()  # what earlier runs left: the word ``done`` checks
 
-    def done(self, stack: str, operation: str, stack_file_hash: str) -> bool:
+    def _read(self) -> dict[str, dict]:
+        if not self.path.exists():
+            return {}
+        try:
+            data = load_json(self.path, "fleet journal (written by labctl)")
+        except InputFileError as err:
+            self.problem = str(err)
+            return {}  # a damaged journal only costs a re-run (up and destroy converge), never a skipped stack
+        return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+    def done(self, stack: str, operation: str, stack_file_hash: str, resources_now: int | None) -> bool:
+        """The last run of ``operation`` on ``stack`` succeeded with this stack file, and the state
+        agrees: empty after a destroy, as many resources as that success left after an up.
+        ``resources_now`` None (the state cannot be read) is never done."""
         entry = self.entries.get(stack)
-        return bool(entry and entry.get("operation") == operation and entry.get("status") == "succeeded"
-                    and entry.get("hash") == stack_file_hash)
+        if not entry or resources_now is None or entry.get("operation") != operation:
+            return False
+        if entry.get("status") != "succeeded" or entry.get("hash") != stack_file_hash:
+            return False
+        if operation == "destroy":
+            return resources_now == 0
+        return operation == "up" and resources_now > 0 and entry.get("resources") == resources_now
 
-    def record(self, result: StackResult, stack_file_hash: str) -> None:
-        if result.status in ("succeeded", "failed", "cancelled"):
-            self.entries[result.stack] = {"operation": result.operation, "status": result.status, "hash": stack_file_hash}
+    def begin(self, stack: str, operation: str, stack_file_hash: str) -> None:
+        self._write(stack, {"operation": operation, "status": "running", "hash": stack_file_hash})
 
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, json.dumps(self.entries, indent=2, sort_keys=True) + "\n")
+    def finish(self, result: StackResult, stack_file_hash: str, resources: int | None = None) -> None:
+        entry: dict = {"operation": result.operation, "status": result.status, "hash": stack_file_hash}
+        if resources is not None:
+            entry["resources"] = resources
+        self._write(result.stack, entry)
+
+    def _write(self, stack: str, entry: dict) -> None:
+        with self._lock, lock_file(self.path.with_name(self.path.name + ".lock")):
+            current = self._read() if self.problem is None else {}
+            current[stack] = entry
+            atomic_write(self.path, json.dumps(current, indent=2, sort_keys=True) + "\n")
+            self.problem = None  # rewritten whole: whatever was damaged is gone
 
 
 def file_hash(path: Path | None) -> str:
@@ -133,12 +164,13 @@ class Fleet:
     def __init__(self, runner: Runner, parallel: int = 4, retries: int = 3, backoff: float = 2.0,
                  log_dir: Path | None = None, on_interrupt: str = "finish",
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 on_change: Callable[[], None] | None = None):
+                 on_change: Callable[[], None] | None = None, journal: Journal | None = None):
         if parallel < 1 or retries < 0 or on_interrupt not in ("finish", "cancel"):
             raise ValueError("parallel >= 1, retries >= 0, on_interrupt finish|cancel")
         self.runner, self.parallel, self.retries, self.backoff = runner, parallel, retries, backoff
         self.log_dir, self.on_interrupt, self.sleep, self.clock = log_dir, on_interrupt, sleep, clock
         self.on_change = on_change or (lambda: None)
+        self.journal = journal
         self.progress: dict[str, Progress] = {}
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -167,18 +199,18 @@ class Fleet:
 
     # --- running --------------------------------------------------------------------------------
 
-    def run(self, stacks: Iterable[str], operation: str, skip: Callable[[str], bool] = lambda s: False) -> list[StackResult]:
+    def run(self, stacks: Iterable[str], operation: str, hashes: dict[str, str] | None = None,
+            resume: bool = False) -> list[StackResult]:
+        """``operation`` on every stack. With a journal, each stack's start and end are recorded as
+        they happen (``hashes``: each stack file's hash); ``resume`` skips a stack whose last run of
+        this operation succeeded with the same stack file and whose state still agrees."""
         if operation not in OPERATIONS:
             raise ValueError(f"operation {operation!r}; allowed: {', '.join(OPERATIONS)}")
         order = list(dict.fromkeys(stacks))
         results = {s: StackResult(s, operation) for s in order}
+        self._hashes, self._resume = hashes or {}, resume
         for stack in order:
             self.progress[stack] = Progress()
-            if skip(stack):
-                results[stack].status = "skipped"
-                results[stack].cause = f"already done: the last {operation} succeeded with this stack file"
-                self.progress[stack].phase = "skipped"
-        todo = [s for s in order if results[s].status != "skipped"]
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
         # Ctrl-C becomes a stop request wherever the main thread is (a KeyboardInterrupt could land
@@ -187,7 +219,7 @@ class Fleet:
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGINT, lambda signum, frame: self.request_stop())
         pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="fleet")
-        futures: dict[Future, str] = {pool.submit(self._one, s, operation, results[s]): s for s in todo}
+        futures: dict[Future, str] = {pool.submit(self._one, s, operation, results[s]): s for s in order}
         pending = set(futures)
         try:
             while pending:
@@ -205,10 +237,31 @@ class Fleet:
                 signal.signal(signal.SIGINT, previous)
         return [results[s] for s in order]
 
+    def _already_done(self, stack: str, operation: str, result: StackResult) -> bool:
+        if not (self._resume and self.journal and operation in ("up", "destroy")):
+            return False
+        now = self._resources(stack)
+        if not self.journal.done(stack, operation, self._hashes.get(stack, ""), now):
+            return False
+        result.status = self.progress[stack].phase = "skipped"
+        result.cause = (f"already done: the last {operation} succeeded with this stack file and the state agrees "
+                        f"({now} resource{'s' if now != 1 else ''})")
+        self.on_change()
+        return True
+
+    def _resources(self, stack: str) -> int | None:
+        count = getattr(self.runner, "resources", None)
+        try:
+            return count(stack) if count else None
+        except Exception:  # noqa: BLE001 - a state that cannot be read is never taken as agreeing
+            return None
+
     def _one(self, stack: str, operation: str, result: StackResult) -> StackResult:
         p = self.progress[stack]
-        if self.stopping:
+        if self.stopping or self._already_done(stack, operation, result):
             return result
+        if self.journal:
+            self.journal.begin(stack, operation, self._hashes.get(stack, ""))
         log_file = (self.log_dir / f"{stack}.log") if self.log_dir else None
         result.log = str(log_file) if log_file else None
         handle = log_file.open("a", encoding="utf-8") if log_file else None
@@ -254,6 +307,9 @@ class Fleet:
             p.phase = result.status
             if handle:
                 handle.close()
+            if self.journal and result.status in ("succeeded", "failed", "cancelled"):
+                after = self._resources(stack) if result.status == "succeeded" else None
+                self.journal.finish(result, self._hashes.get(stack, ""), after)
             self.on_change()
         return result
 
