@@ -36,13 +36,13 @@ def test_emulated_commands_share_one_account_through_the_store(state, capsys):
     """Each command is its own in-process account, rebuilt from the store: what up made, grade
     sees; after destroy the store is empty and the sweep finds nothing."""
     assert main(["up", "demo-s02", "--emulate"]) == 0
-    assert state.index() == {"demo-s02": str(REPO_ROOT / "environments" / "Pulumi.demo-s02.yaml")}
+    assert state.stacks() == ["demo-s02"]
     assert main(["grade", "demo-s02", "--emulate", "--stage", "planned", "--json", "-"]) == 0
     out = capsys.readouterr().out
     (grade,) = json.loads(out[out.index("[\n"):])
     assert grade["complete"] and grade["total"] == 8
     assert main(["destroy", "demo-s02", "--emulate"]) == 0
-    assert state.index() == {}
+    assert state.stacks() == []
     capsys.readouterr()
     assert main(["sweep", "demo", "--emulate"]) == 0
     assert "nothing left" in capsys.readouterr().out
@@ -58,8 +58,7 @@ def test_the_served_sandbox_answers_the_books_queries(state, capsys):
     """While `labctl sandbox serve` runs, --emulate commands and a student's boto3 script see one
     account on 127.0.0.1; Ctrl-C (the wait ending) stops it and removes its record."""
     port, ready, stop = free_port(), threading.Event(), threading.Event()
-    server = threading.Thread(target=serve, args=(state, port, "us-east-1", render_file,
-                                                  lambda p, n: ready.set(), stop.wait))
+    server = threading.Thread(target=serve, args=(state, port, lambda p, n: ready.set(), stop.wait))
     server.start()
     try:
         assert ready.wait(60) and state.server_port() == port
@@ -73,7 +72,7 @@ def test_the_served_sandbox_answers_the_books_queries(state, capsys):
                  for i in r["Instances"] for t in i.get("Tags", []) if t["Key"] == "Name"}
         assert names == {"bastion", "web-dev"}
         with pytest.raises(SandboxError, match="already served"):
-            serve(state, free_port(), "us-east-1", render_file, lambda p, n: None, lambda: None)
+            serve(state, free_port(), lambda p, n: None, lambda: None)
     finally:
         stop.set()
         server.join(30)
@@ -83,8 +82,7 @@ def test_the_served_sandbox_answers_the_books_queries(state, capsys):
 def test_a_restarted_server_loads_the_stacks_that_are_up(state):
     assert main(["up", "demo-s02", "--emulate"]) == 0  # in-process; the store remembers the stack
     port, loaded, stop = free_port(), [], threading.Event()
-    server = threading.Thread(target=serve, args=(state, port, "us-east-1", render_file,
-                                                  lambda p, n: (loaded.append(n), stop.set()), stop.wait))
+    server = threading.Thread(target=serve, args=(state, port, lambda p, n: (loaded.append(n), stop.set()), stop.wait))
     server.start()
     server.join(60)
     assert loaded == [17]  # vpc-nat's starter, created again in the served account
@@ -99,7 +97,7 @@ def test_the_lifecycle_script_runs_a_cohort_end_to_end(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "3 of 3 students complete" in result.stdout and "nothing left: the teardown is complete" in result.stdout
     assert not (tmp_path / "state" / "sandbox" / "server.json").exists()  # the sandbox stopped with the script
-    assert json.loads((tmp_path / "state" / "sandbox" / "index.json").read_text()) == {}
+    assert Store(tmp_path / "state" / "sandbox").stacks() == []
 
 
 def test_the_lifecycle_script_tears_down_what_went_up_when_a_step_fails(tmp_path):
@@ -114,7 +112,7 @@ def test_the_lifecycle_script_tears_down_what_went_up_when_a_step_fails(tmp_path
     assert "up: 2 failed, 3 succeeded" in result.stdout and "tearing down what went up" in result.stderr
     assert "== the expected paths" not in result.stdout  # nothing after the failed step but the teardown
     assert "destroy: 5 succeeded" in result.stdout and "nothing left: the teardown is complete" in result.stdout
-    assert json.loads((tmp_path / "state" / "sandbox" / "index.json").read_text()) == {}
+    assert Store(tmp_path / "state" / "sandbox").stacks() == []
 
 
 def test_an_endpoint_session_only_talks_to_its_endpoint():
@@ -130,7 +128,7 @@ def test_sweep_finds_and_deletes_what_students_added_by_hand_so_destroy_can_fini
     from cloudlabs.pricing import load_prices
     from labctl.offline.render import ENVIRONMENTS
     from labctl.ops import emulate
-    from labctl.ops.awsops import Sweeper
+    from labctl.ops.sweep import Sweeper
 
     with mock_aws():
         session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
@@ -165,7 +163,7 @@ def test_the_whole_account_sweep_also_finds_what_lies_outside_the_cohorts_vpcs(t
 
     from labctl.offline.render import ENVIRONMENTS
     from labctl.ops import emulate
-    from labctl.ops.awsops import Sweeper
+    from labctl.ops.sweep import Sweeper
 
     with mock_aws():
         session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")

@@ -150,22 +150,24 @@ def _run_emulated(args: argparse.Namespace, out: Console, files: list[Path], set
     """The same operation on the sandbox's emulated account (labctl.ops.sandbox); its journal and
     logs are the sandbox's own, so an emulated up never marks a real stack as done."""
     from labctl.ops.emulate import EmulatorRunner
-    from labctl.ops.sandbox import Store, account
+    from labctl.ops.sandbox import SandboxError, Store, account
     regions = {s.region for s in settings.values()}
     if len(regions) != 1:
         return bad_input(ValueError(f"the selected stacks span regions {', '.join(sorted(regions))}; "
                                     "select one region at a time"))
+    region = regions.pop()
     store = Store(runners.STATE_DIR / "sandbox")
     stack_files = {render.stack_name_of(f): f for f in files}
-    with account(store, regions.pop(), render.render_file) as session:
-        runner = EmulatorRunner(session, store.stacks_dir, stack_files, owners)
-        code, results = _run_fleet(args, out, files, owners, runner, store.root)
-    succeeded = [r.stack for r in results if r.status == "succeeded"]
-    if args.command in ("up", "refresh"):
-        store.record({stack: stack_files[stack] for stack in succeeded}, [])
-    elif args.command == "destroy":
-        store.record({}, succeeded)
-    return code
+    try:
+        with account(store, region, writer=args.command != "preview", on_wait=waiting) as emulated:
+            runner = EmulatorRunner(emulated.session(region), store.stacks_dir, stack_files, owners, emulated.id)
+            return _run_fleet(args, out, files, owners, runner, store.root)[0]
+    except SandboxError as exc:
+        return bad_input(exc)
+
+
+def waiting(why: str) -> None:
+    print(f"labctl: waiting: {why}", file=sys.stderr)
 
 
 def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners: dict[str, tuple[str, str]], runner: Any,
@@ -176,22 +178,18 @@ def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners
     if journal.problem:
         print(f"labctl: note: {journal.problem}; set aside, so every selected stack runs", file=sys.stderr)
     hashes = {render.stack_name_of(f): file_hash(f) for f in files}
-    skip = (lambda s: False)
-    if operation in ("up", "destroy") and not getattr(args, "all", False):
-        skip = lambda s: journal.done(s, operation, hashes[s])  # noqa: E731
+    resume = operation in ("up", "destroy") and not getattr(args, "all", False)
     log_dir = state_dir / "logs" / f"{operation}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     clock = time.monotonic
     live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True) if sys.stderr.isatty() else None
     fleet = Fleet(runner, parallel=args.parallel, retries=args.retries, log_dir=log_dir, on_interrupt=args.on_interrupt,
-                  on_change=(lambda: live.update(progress_table(fleet, operation, clock))) if live else None)
+                  on_change=(lambda: live.update(progress_table(fleet, operation, clock))) if live else None,
+                  journal=journal)
     if live:
         with live:
-            results = fleet.run(stacks, operation, skip=skip)
+            results = fleet.run(stacks, operation, hashes, resume)
     else:
-        results = fleet.run(stacks, operation, skip=skip)
-    for r in results:
-        journal.record(r, hashes[r.stack])
-    journal.save()
+        results = fleet.run(stacks, operation, hashes, resume)
     out.print(results_table(results, operation))
     out.print(f"logs: {log_dir}/<stack>.log")
     if fleet.stopping:

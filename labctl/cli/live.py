@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,12 +55,15 @@ def clients(args: argparse.Namespace, selected: dict[Path, StackSettings], comma
             raise SetupError(str(exc)) from exc
         yield factories
         return
-    from labctl.offline.render import render_file
-    from labctl.ops.sandbox import Store, account
+    from labctl.ops.sandbox import SandboxError, Store, account
     if len(regions) != 1:
         raise SetupError(f"the selected stacks span regions {', '.join(regions)}; select one region at a time")
-    with account(Store(runners.STATE_DIR / "sandbox"), regions[0], render_file) as session:
-        yield {regions[0]: session.client}
+    try:
+        with account(Store(runners.STATE_DIR / "sandbox"), regions[0], writer=False,
+                     on_wait=lambda why: print(f"labctl: waiting: {why}", file=sys.stderr)) as emulated:
+            yield {regions[0]: emulated.session(regions[0]).client}
+    except SandboxError as exc:
+        raise SetupError(str(exc)) from exc
 
 
 class SetupError(ValueError):

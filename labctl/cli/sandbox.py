@@ -1,32 +1,74 @@
-"""labctl sandbox serve: the emulated AWS account on 127.0.0.1, for --emulate commands, the AWS
-CLI and the book's boto3 scripts (no AWS account, no credentials)."""
+"""labctl sandbox: the emulated AWS account on 127.0.0.1, for --emulate commands, the AWS CLI and
+the book's boto3 scripts (no AWS account, no credentials), and the repairs of its store."""
 
 from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 
 from rich.console import Console
+from rich.table import Table
 
 from labctl.cli import arguments, runners
 from labctl.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Subparsers, error
-from labctl.offline.render import render_file
-from labctl.ops.sandbox import SandboxError, Store, serve
+from labctl.ops.sandbox import SandboxError, Store, forget, reset, serve
 
 
 def register(sub: Subparsers) -> None:
     p = sub.add_parser("sandbox", help="the credential-free sandbox: an emulated AWS account on 127.0.0.1",
                        description="Serve the sandbox's emulated AWS account (moto) on 127.0.0.1 with every stack "
-                                   "brought up with --emulate loaded, until Ctrl-C.")
+                                   "brought up with --emulate loaded, until Ctrl-C; show or repair its store.")
     actions = p.add_subparsers(dest="action", required=True)
     s = actions.add_parser("serve", help="serve the emulated account on 127.0.0.1:PORT until Ctrl-C")
     s.add_argument("--port", type=arguments.PORT, default=5000, help="the port on 127.0.0.1, 1 to 65535 (default: %(default)s)")
-    s.add_argument("--region", default="us-east-1", help="the region the stacks are loaded in (default: %(default)s)")
+    s.add_argument("--verbose", action="store_true", help="log every request the emulator answers")
+    actions.add_parser("status", help="is a sandbox served, and which stacks are in the store")
+    f = actions.add_parser("forget", help="drop one stack from the store (e.g. a damaged state file)",
+                           description="Drop one stack's state from the store. A served sandbox keeps its resources: "
+                                       "labctl sweep COHORT --emulate --delete removes them by their tags.")
+    f.add_argument("stack", type=arguments.name("stack"))
+    actions.add_parser("reset", help="empty the store (refused while a sandbox is served)",
+                       description="Forget every stack of the sandbox's store and its journal; nothing of AWS is touched.")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
+    store = Store(runners.STATE_DIR / "sandbox")
+    try:
+        if args.action == "serve":
+            return _serve(args, out, store)
+        if args.action == "status":
+            return _status(out, store)
+        if args.action == "forget":
+            present = forget(store, args.stack)
+            out.print(f"sandbox: {args.stack} " + ("forgotten" if present else "was not in the store"), markup=False)
+            return EXIT_OK
+        removed = reset(store)
+        out.print(f"sandbox: store emptied ({len(removed)} stack{'s' if len(removed) != 1 else ''}: "
+                  f"{', '.join(removed) or 'none'})", markup=False)
+        return EXIT_OK
+    except SandboxError as exc:
+        error(f"labctl: {exc}")
+        return EXIT_BAD_INPUT
+
+
+def _status(out: Console, store: Store) -> int:
+    server = store.server()
+    out.print(f"sandbox: served on http://127.0.0.1:{server.port} (pid {server.pid})" if server
+              else "sandbox: not served (each --emulate command makes the stacks again in-process)", markup=False)
+    table = Table(title=f"stacks in the store ({store.stacks_dir})", title_justify="left")
+    for column in ("stack", "region", "resources", "loaded"):
+        table.add_column(column, justify="right" if column == "resources" else "left")
+    for state in store.states():
+        loaded = "yes" if server and state.account == server.account else ("no" if server else "-")
+        table.add_row(state.stack, state.region, str(len(state.resources)) + (" (+ pending)" if state.pending else ""), loaded)
+    out.print(table)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, out: Console, store: Store) -> int:
     stop = threading.Event()
     received: list[int] = []
 
@@ -37,9 +79,6 @@ def run(args: argparse.Namespace, out: Console) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, or the lifecycle script ending its sandbox
         signal.signal(signum, stop_on)
 
-    def wait() -> None:
-        stop.wait()
-
     def ready(port: int, loaded: int) -> None:
         url = f"http://127.0.0.1:{port}"
         out.print(f"sandbox: emulated AWS on {url} ({loaded} resources of the stacks brought up with --emulate)", markup=False)
@@ -47,10 +86,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
                   markup=False)
         out.print("  labctl up <cohort> --emulate, labctl grade <cohort> --emulate; Ctrl-C stops it", markup=False)
 
-    try:
-        serve(Store(runners.STATE_DIR / "sandbox"), args.port, args.region, render_file, ready, wait)
-    except SandboxError as exc:
-        error(f"labctl: {exc}")
-        return EXIT_BAD_INPUT
+    def wait() -> None:
+        stop.wait()
+
+    serve(store, args.port, ready, wait, verbose=args.verbose,
+          on_wait=lambda why: print(f"labctl: waiting: {why}", file=sys.stderr))
     out.print("sandbox: stopped", markup=False)
     return EXIT_INTERRUPTED if signal.SIGINT in received else EXIT_OK

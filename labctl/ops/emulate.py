@@ -56,19 +56,20 @@ nothing on disk.
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 import string
 from ipaddress import IPv6Network
 import threading
 import urllib.parse
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from labctl.offline.graph import SECRET, StackGraph
 from labctl.ops import emulate_beanstalk, emulate_containers, emulate_iam
+from labctl.ops.awserrors import is_dependency, is_gone
+from labctl.ops.emulated_state import EmulatedStack
 from cloudlabs import REPO_ROOT
 
 
@@ -78,6 +79,10 @@ class UnsupportedType(RuntimeError):
 
 class NeedsDockerEngine(UnsupportedType):
     """The graph builds or runs images (the docker provider's types): the emulator has no Docker engine."""
+
+
+class StaleState(RuntimeError):
+    """A state whose ids belong to another emulated account than the one at hand."""
 
 
 class EmulationError(RuntimeError):
@@ -383,7 +388,7 @@ def _create_key_pair(ec2, i):
     name = _named(i, "key", key="keyName", prefix_key="keyNamePrefix")
     pair = ec2.import_key_pair(KeyName=name, PublicKeyMaterial=str(i["publicKey"]).encode(),
                                TagSpecifications=_spec("key-pair", i))
-    return pair["KeyPairId"], {"outputs": {"keyName": name}}
+    return pair["KeyPairId"], {"keyName": name, "outputs": {"keyName": name}}
 
 
 def _create_lb(aws, i, name):
@@ -694,7 +699,8 @@ HANDLERS: dict[str, Handler] = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _on_ec2(_create_sg_rule("egress"), _revoke_sg_rule),
     "aws:ec2/instance:Instance": _on_ec2(_create_instance, lambda ec2, rid, x: ec2.terminate_instances(InstanceIds=[rid])),
     "tls:index/privateKey:PrivateKey": Handler(_private_key, lambda aws, rid, x: None),  # nothing in the cloud
-    "aws:ec2/keyPair:KeyPair": _on_ec2(_create_key_pair, lambda ec2, rid, x: ec2.delete_key_pair(KeyPairId=rid)),
+    # by name, as the provider deletes it (moto 5.2.5 ignores KeyPairId and answers success)
+    "aws:ec2/keyPair:KeyPair": _on_ec2(_create_key_pair, lambda ec2, rid, x: ec2.delete_key_pair(KeyName=x["keyName"])),
     "aws:ec2/eip:Eip": _on_ec2(_create_eip, lambda ec2, rid, x: ec2.release_address(AllocationId=rid)),
     "aws:ec2/natGateway:NatGateway": _on_ec2(_create_nat, lambda ec2, rid, x: ec2.delete_nat_gateway(NatGatewayId=rid)),
     "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": _on_ec2(
@@ -749,6 +755,8 @@ HANDLERS.update({t: Handler(*pair) for t, pair in emulate_iam.HANDLERS.items()})
 HANDLERS.update({t: Handler(*pair) for t, pair in emulate_containers.HANDLERS.items()})  # ECR, ECS
 HANDLERS.update({t: Handler(*pair) for t, pair in emulate_beanstalk.HANDLERS.items()})  # Beanstalk applications
 UNSUPPORTED = emulate_beanstalk.UNSUPPORTED  # types moto cannot create, each with the reason
+# Made by the emulator itself, no cloud call: a replay keeps them as recorded.
+GENERATED_LOCALLY = {"random:index/randomPassword:RandomPassword", "tls:index/privateKey:PrivateKey"}
 
 
 class Clients:
@@ -768,14 +776,22 @@ class Clients:
         return self._made[service]
 
 
-def _delete(aws: Clients, entry: dict) -> None:
+def _delete(aws: Clients, entry: dict) -> bool:
+    """Delete one resource; False when it was already gone (which counts as deleted, as Pulumi's
+    provider counts it: a teardown interrupted, a sweep, or a student got there first)."""
     handler = HANDLERS.get(entry["type"])
     if handler is None:
         raise UnsupportedType(f"{entry['type']}: the emulator cannot delete this resource type")
     try:
         handler.delete(aws, entry["id"], entry.get("extra", {}))
     except Exception as err:  # noqa: BLE001 - any failure, named by its resource
-        raise EmulationError(f"{entry['type']} {entry.get('name', entry['id'])}: cannot delete in the emulator: {err}") from err
+        if is_gone(err):
+            return False
+        hint = (" (something outside this stack's state uses it, e.g. made by hand: labctl sweep <cohort> --emulate "
+                "--delete removes it, then destroy again)" if is_dependency(err) else "")
+        raise EmulationError(f"{entry['type']} {entry.get('name', entry['id'])}: cannot delete in the emulator: "
+                             f"{err}{hint}") from err
+    return True
 
 
 def _swap(value: Any, ids: dict[str, str]) -> Any:
@@ -794,32 +810,6 @@ def _swap(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, dict):
         return {k: _swap(v, ids) for k, v in value.items()}
     return value
-
-
-@dataclass
-class EmulatedStack:
-    """One stack's emulated state: URN -> {type, id, fake id, extra}, kept in creation order."""
-
-    stack: str
-    state_dir: Path
-    resources: dict[str, dict] = field(default_factory=dict)
-
-    @property
-    def path(self) -> Path:
-        return self.state_dir / f"{self.stack}.json"
-
-    @classmethod
-    def load(cls, stack: str, state_dir: Path) -> "EmulatedStack":
-        found = cls(stack, Path(state_dir))
-        if found.path.is_file():
-            found.resources = json.loads(found.path.read_text())["resources"]
-        return found
-
-    def save(self) -> None:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"stack": self.stack, "resources": self.resources}, indent=1))
-        tmp.replace(self.path)
 
 
 def needs_docker_engine(graph: StackGraph) -> list[str]:
@@ -853,9 +843,38 @@ def _resolve_secrets(record, inputs: dict, state: "EmulatedStack") -> dict:
     return inputs
 
 
-def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str], None] | None = None) -> EmulatedStack:
-    """Create what the state lacks (so an interrupted up converges when run again); save after each.
-    ``aws``: a boto3 Session whose clients reach moto (or ``Clients``)."""
+def _open(stack: str, state_dir: Path, account: str, log: Callable[[str], None] | None) -> EmulatedStack:
+    """The stack's state, ready to act on in ``account``: never one whose ids belong to another
+    account; the creates a killed run left pending are dropped (and said so in ``log``)."""
+    state = EmulatedStack.load(stack, state_dir)
+    if state.resources and state.account != account:
+        raise StaleState(f"{state.path}: its ids belong to emulated account {state.account or '(unnamed)'!r}, not to "
+                         f"{account or '(unnamed)'!r}: replay it into this account first (labctl.ops.sandbox does)")
+    state.account = account
+    for dropped in state.drop_pending():
+        if log:
+            log(f"--- dropped a create a killed run left pending: {dropped} (tagged with the cohort if it exists: "
+                "labctl sweep finds it)")
+    return state
+
+
+def _made(record: Any, inputs: dict, aws_id: str, extra: dict) -> dict:
+    """A state entry: the AWS id, the fake ids it stands for, what delete needs, and the inputs and
+    outputs that let ``replay`` make it again."""
+    outputs = extra.pop("outputs", {})  # e.g. a VPC's default security group, an ALB's DNS name
+    aliases = {record.id: aws_id} if record.id else {}
+    for key, real in outputs.items():
+        if isinstance(record.outputs.get(key), str) and isinstance(real, str):
+            aliases[record.outputs[key]] = real
+    return {"type": record.type, "name": record.name, "id": aws_id, "aliases": aliases, "extra": extra,
+            "inputs": inputs, "outputs": outputs}
+
+
+def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str], None] | None = None,
+       account: str = "", log: Callable[[str], None] | None = None) -> EmulatedStack:
+    """Create what the state lacks (so an interrupted up converges when run again). Each create is
+    recorded as pending before its call and as made after it. ``aws``: a boto3 Session whose
+    clients reach moto (or ``Clients``); ``account``: the emulated account's id (see ``replay``)."""
     engine = sorted(set(needs_docker_engine(graph)))
     if engine:
         raise NeedsDockerEngine(f"{graph.stack}: needs a Docker engine, which the emulator does not have, for {', '.join(engine)}; "
@@ -866,42 +885,72 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
         raise UnsupportedType(f"{graph.stack}: the emulator cannot create: "
                               + ", ".join(f"{t} ({UNSUPPORTED[t]})" if t in UNSUPPORTED else t for t in missing))
     aws = clients(aws)
-    state = EmulatedStack.load(graph.stack, state_dir)
+    state = _open(graph.stack, state_dir, account, log)
+    state.region = aws.region
     ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()}
     for record in topological(graph):
         if record.urn in state.resources:
             continue
         inputs = _resolve_secrets(record, _swap(record.inputs, ids), state)
+        state.pending[record.urn] = {"type": record.type, "name": record.name}
+        state.save()
         try:
             aws_id, extra = HANDLERS[record.type].create(aws, inputs, record.name)
         except Exception as err:  # noqa: BLE001 - any failure, named by its resource
+            del state.pending[record.urn]  # refused: nothing was made
+            state.save()
             raise EmulationError(f"{record.type} {record.name}: cannot create in the emulator: {err}") from err
-        aliases = {record.id: aws_id} if record.id else {}
-        for key, real in extra.pop("outputs", {}).items():  # e.g. a VPC's default security group, an ALB's DNS name
-            if isinstance(record.outputs.get(key), str) and isinstance(real, str):
-                aliases[record.outputs[key]] = real
-        ids.update(aliases)
-        state.resources[record.urn] = {"type": record.type, "name": record.name, "id": aws_id,
-                                       "aliases": aliases, "extra": extra}
+        entry = state.resources[record.urn] = _made(record, inputs, aws_id, extra)
+        del state.pending[record.urn]
+        ids.update(entry["aliases"])
         state.save()
         if on_created:
             on_created(record.urn)
     return state
 
 
-def destroy(stack: str, aws: Any, state_dir: Path) -> int:
-    """Delete every resource of the state in reverse creation order; return how many."""
+def destroy(stack: str, aws: Any, state_dir: Path, account: str = "", log: Callable[[str], None] | None = None) -> int:
+    """Delete every resource of the state in reverse creation order (one already gone counts as
+    deleted); return how many. The state shrinks after each, so a killed destroy resumes."""
     aws = clients(aws)
-    state = EmulatedStack.load(stack, state_dir)
+    state = _open(stack, state_dir, account, log)
     count = 0
     for urn in reversed(list(state.resources)):
-        _delete(aws, state.resources[urn])
+        if not _delete(aws, state.resources[urn]) and log:
+            log(f"--- {state.resources[urn]['type']} {state.resources[urn].get('name', urn)} was already gone")
         del state.resources[urn]
         state.save()
         count += 1
-    if state.path.exists():
-        state.path.unlink()
+    state.remove()
     return count
+
+
+def replay(state: EmulatedStack, aws: Any, account: str) -> EmulatedStack:
+    """The stack made again, as its state recorded it, in ``account`` (an empty one: an in-process
+    sandbox, a restarted server): each resource created from its recorded inputs, the old ids in
+    them replaced by the new ones. Returns the new state (not saved); the old one is not changed.
+    What the emulator generates itself (a password, a private key) keeps its recorded value."""
+    aws = clients(aws)
+    new = EmulatedStack(state.stack, state.state_dir, account=account, region=state.region)
+    renamed: dict[str, str] = {}
+    for urn, entry in state.resources.items():
+        if entry["type"] in GENERATED_LOCALLY:
+            new.resources[urn] = entry
+            continue
+        inputs = _swap(entry.get("inputs", {}), renamed)
+        try:
+            aws_id, extra = HANDLERS[entry["type"]].create(aws, inputs, entry.get("name", urn))
+        except Exception as err:  # noqa: BLE001 - any failure, named by its resource
+            raise EmulationError(f"{state.stack}: {entry['type']} {entry.get('name', urn)}: cannot make it again in the "
+                                 f"emulator: {err}") from err
+        outputs = extra.pop("outputs", {})
+        renamed[entry["id"]] = aws_id
+        for key, old in entry.get("outputs", {}).items():
+            if isinstance(old, str) and isinstance(outputs.get(key), str):
+                renamed[old] = outputs[key]
+        new.resources[urn] = {**entry, "id": aws_id, "extra": extra, "inputs": inputs, "outputs": outputs,
+                              "aliases": {fake: renamed.get(real, real) for fake, real in entry.get("aliases", {}).items()}}
+    return new
 
 
 _RENDER_LOCK = threading.Lock()
@@ -910,10 +959,17 @@ _RENDER_LOCK = threading.Lock()
 class EmulatorRunner:
     """The fleet's Runner on the emulator: up/preview/refresh/destroy replay each stack's graph
     through boto3 (a ``session`` whose clients point at moto), stop/start reuse ``PowerRunner``.
-    Stateless apart from the state directory, so stacks run in parallel threads."""
+    Stateless apart from the state directory, so stacks run in parallel threads. ``account``: the
+    emulated account's id, stamped on every state it writes."""
 
-    def __init__(self, session: Any, state_dir: Path, stack_files: dict[str, Path], owners: dict[str, tuple[str, str]] | None = None):
+    def __init__(self, session: Any, state_dir: Path, stack_files: dict[str, Path], owners: dict[str, tuple[str, str]] | None = None,
+                 account: str = ""):
         self.session, self.state_dir, self.stack_files, self.owners = session, Path(state_dir), stack_files, owners or {}
+        self.account = account
+
+    def resources(self, stack: str) -> int | None:
+        state = EmulatedStack.load(stack, self.state_dir)
+        return None if state.pending else len(state.resources)
 
     def run(self, stack: str, operation: str, log: Callable[[str], None], progress: Callable[[int], None]):
         from labctl.ops.fleet import Outcome
@@ -924,7 +980,7 @@ class EmulatorRunner:
             return PowerRunner(self.session, self.owners).run(stack, operation, log, progress)
         aws = Clients(self.session)
         if operation == "destroy":
-            count = destroy(stack, aws, self.state_dir)
+            count = destroy(stack, aws, self.state_dir, self.account, log)
             progress(count)
             return Outcome({"delete": count}, f"{count} resource(s) deleted in the emulator")
         with _RENDER_LOCK:  # concurrent renders in threads hung in testing: render one at a time
@@ -943,7 +999,7 @@ class EmulatorRunner:
             log(f"created {urn}")
             progress(done[0])
 
-        state = up(graph, aws, self.state_dir, on_created=created)
+        state = up(graph, aws, self.state_dir, on_created=created, account=self.account, log=log)
         made = len(state.resources) - before
         return Outcome({"create": made, "same": before}, f"{len(state.resources)} resource(s) in the emulator")
 

@@ -6,34 +6,56 @@ Where the account lives:
 - a served sandbox (``labctl sandbox serve``): moto's server on 127.0.0.1:PORT, recorded in
   ``.cloudlabs/sandbox/server.json``; every ``--emulate`` command and every student's
   ``aws --endpoint-url`` talk to it, so state persists across processes while it runs;
-- otherwise in-process: moto in this process, rebuilt from the store (every stack that is up
-  in the sandbox is created again from its graph) before the command runs. The store is the
-  emulator's state files in ``.cloudlabs/sandbox/stacks/``; ids change when it is rebuilt.
+- otherwise in-process: moto in this process, born empty with the command and gone with it. Every
+  stack of the store is made again in it first (``emulate.replay``), from what its state file
+  recorded, so the command sees the account as the last command left it.
 
-Only 127.0.0.1 is ever a network target; the in-process account never leaves the process.
+The store (``.cloudlabs/sandbox/``) is one state file per stack (``stacks/<stack>.json``, see
+``labctl.ops.emulated_state``): the only record of what is up in the sandbox. Its rules:
+- one writer at a time, no reader while it writes: a lock file (``store.lock``), exclusive for the
+  commands that change the account (up, destroy, stop, start, refresh, sweep --delete, the
+  served sandbox while it loads), shared for those that only read it (grade, drift, preview,
+  sweep); the lock is taken before deciding where the account is, so nobody sees a half-loaded one;
+- every state says which account its ids belong to: an in-process account's id dies with its
+  command, so the next one replays every state; a served account's id is in ``server.json``;
+- readers never write: an in-process reader replays the stacks in memory only;
+- a damaged or foreign file is one ``StoreError`` naming it and the repair (``labctl sandbox forget
+  STACK`` or ``labctl sandbox reset``), never a traceback and never read as "nothing is up";
+- ``sandbox serve`` is exclusive (``serve.lock``, held for the server's life: a killed server
+  releases it), and a ``server.json`` whose server no longer holds that lock is stale and ignored.
+
+Only 127.0.0.1 is ever a network target, and the shell's AWS settings are set aside
+(``labctl.ops.hermetic``); moto refuses what AWS refuses (``labctl.ops.emulator_rules``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import socket
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from cloudlabs import REPO_ROOT
-from cloudlabs.writing import atomic_write
+from cloudlabs.reading import InputFileError, load_json
+from cloudlabs.writing import atomic_write, lock_file
 
 from labctl.ops import emulate
+from labctl.ops.emulated_state import EmulatedStack, StateError, stored_stacks
+from labctl.ops.hermetic import hermetic
 
-STORE = REPO_ROOT / ".cloudlabs" / "sandbox"
 SANDBOX_KEY = "sandbox"  # moto accepts any credentials; these never reach AWS
 
 
 class SandboxError(RuntimeError):
-    pass
+    """The sandbox cannot be used as asked (already served, a port in use, it does not answer)."""
+
+
+class StoreError(SandboxError):
+    """A file of the store that cannot be used: names it and the repair."""
 
 
 class EndpointSession:
@@ -50,103 +72,225 @@ class EndpointSession:
         return self._session.client(service, endpoint_url=self.endpoint_url, **kwargs)
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int
+    account: str
+
+
 @dataclass
 class Store:
-    root: Path = STORE
+    root: Path
 
     @property
     def stacks_dir(self) -> Path:
         return self.root / "stacks"
 
     @property
-    def index_file(self) -> Path:
-        return self.root / "index.json"
-
-    @property
     def server_file(self) -> Path:
         return self.root / "server.json"
 
-    def index(self) -> dict[str, str]:
-        """stack -> its stack file, for every stack up in the sandbox."""
-        try:
-            data = json.loads(self.index_file.read_text())
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "store.lock"
 
-    def record(self, stacks_up: dict[str, Path], stacks_down: list[str]) -> None:
-        index = self.index()
-        index.update({stack: str(path) for stack, path in stacks_up.items()})
-        for stack in stacks_down:
-            index.pop(stack, None)
+    @property
+    def serve_lock_path(self) -> Path:
+        return self.root / "serve.lock"
+
+    def stacks(self) -> list[str]:
+        """Every stack with a state in the store (up, or partly up)."""
+        try:
+            return stored_stacks(self.stacks_dir)
+        except StateError as err:
+            raise StoreError(str(err)) from None
+
+    def states(self) -> list[EmulatedStack]:
+        try:
+            return [EmulatedStack.load(stack, self.stacks_dir) for stack in stored_stacks(self.stacks_dir)]
+        except StateError as err:
+            raise StoreError(str(err)) from None
+
+    @contextlib.contextmanager
+    def locked(self, writer: bool, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """The store's lock: exclusive for a writer, shared for a reader. ``on_wait`` hears once why
+        the command waits."""
         self.root.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.index_file, json.dumps(index, indent=2, sort_keys=True) + "\n")
+        holder = "another labctl command is using the sandbox"
+        with lock_file(self.lock_path, shared=not writer, on_wait=(lambda: on_wait(holder)) if on_wait else None):
+            yield
+
+    def server(self) -> Server | None:
+        """The served sandbox, or None when none runs (a ``server.json`` left by a killed server is
+        stale: its server no longer holds ``serve.lock``). A server that holds the lock but does not
+        answer, or whose record is damaged, is a ``SandboxError``."""
+        if not self.server_file.exists() or not _held(self.serve_lock_path):
+            return None
+        try:
+            data = load_json(self.server_file, "served sandbox record (written by labctl sandbox serve)")
+            server = Server(int(data["port"]), int(data["pid"]), str(data["account"]))
+        except (InputFileError, KeyError, TypeError, ValueError) as err:
+            raise StoreError(f"{self.server_file}: damaged ({err}); stop the served sandbox (labctl sandbox serve, "
+                             "Ctrl-C) and start it again") from None
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=2):
+                return server
+        except OSError:
+            raise SandboxError(f"the served sandbox (pid {server.pid}) does not answer on 127.0.0.1:{server.port}; "
+                               f"stop it (kill {server.pid}) and start it again") from None
 
     def server_port(self) -> int | None:
-        """The port of a running ``labctl sandbox serve``, or None (a stale record is ignored)."""
+        server = self.server()
+        return server.port if server else None
+
+
+def _held(path: Path) -> bool:
+    """Someone holds an exclusive lock on ``path`` (a lock file that does not exist is not held)."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return False
+    with handle:
         try:
-            data = json.loads(self.server_file.read_text())
-            port, pid = int(data["port"]), int(data["pid"])
-            os.kill(pid, 0)
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return port
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return False
 
 
-def rebuild(store: Store, session: Any, render: Callable[[Path], Any]) -> int:
-    """Create every stack of the store again in an empty account (in-process sandbox); returns
-    how many resources. A stack whose file is gone is dropped from the store."""
-    created = 0
-    gone = []
-    for stack, path in sorted(store.index().items()):
-        if not Path(path).is_file():
-            gone.append(stack)
+@dataclass
+class Account:
+    """The emulated account a command acts on: ``session(region)`` gives boto3 sessions into it."""
+
+    id: str
+    served: Server | None
+    sessions: dict[str, Any]
+    make_session: Callable[[str], Any]
+
+    def session(self, region: str) -> Any:
+        if region not in self.sessions:
+            self.sessions[region] = self.make_session(region)
+        return self.sessions[region]
+
+
+def _replay_all(store: Store, account: Account, save: bool) -> int:
+    """Every stack of the store made again in ``account`` (an empty one); saved when ``save``
+    (writers), kept in memory otherwise (readers never write). Returns how many resources."""
+    made = 0
+    for state in store.states():
+        if state.account == account.id:
             continue
-        state = emulate.EmulatedStack.load(stack, store.stacks_dir)
-        if state.path.exists():
-            state.path.unlink()  # its ids belonged to an account that no longer exists
-        created += len(emulate.up(render(Path(path)), session, store.stacks_dir).resources)
-    if gone:
-        store.record({}, gone)
-    return created
+        fresh = emulate.replay(state, account.session(state.region), account.id)
+        made += len(fresh.resources)
+        if save:
+            fresh.save() if fresh.resources else fresh.remove()
+    return made
 
 
 @contextlib.contextmanager
-def account(store: Store, region: str, render: Callable[[Path], Any]) -> Iterator[Any]:
-    """A session on the sandbox: the served one when it runs, else an in-process one rebuilt from
-    the store (and left behind when the block ends)."""
-    port = store.server_port()
-    if port is not None:
-        yield EndpointSession(region, f"http://127.0.0.1:{port}")
-        return
-    import boto3
-    from moto import mock_aws
-    with mock_aws():
-        session = boto3.Session(region_name=region, aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY)
-        rebuild(store, session, render)
-        yield session
+def account(store: Store, region: str, writer: bool = True,
+            on_wait: Callable[[str], None] | None = None) -> Iterator[Account]:
+    """The sandbox's account for one command, under the store's lock (see the module's rules): the
+    served one when it runs, else an in-process one with every stack of the store made again."""
+    from labctl.ops import emulator_rules
+    emulator_rules.install()
+    with hermetic(), store.locked(writer, on_wait):
+        served = store.server()
+        if served is not None:
+            stale = [s.stack for s in store.states() if s.account != served.account]
+            if stale:
+                raise StoreError(f"{', '.join(stale)}: not loaded in the served sandbox (their states belong to another "
+                                 "account); stop the served sandbox and start it again: it loads every stack")
+            url = f"http://127.0.0.1:{served.port}"
+            yield Account(served.account, served, {}, lambda r: EndpointSession(r, url))
+            return
+        import boto3
+        from moto import mock_aws
+        with mock_aws():
+            local = Account(f"in-process-{uuid.uuid4().hex[:12]}", None, {}, lambda r: boto3.Session(
+                region_name=r, aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY))
+            local.session(region)
+            _replay_all(store, local, save=writer)
+            yield local
 
 
-def serve(store: Store, port: int, region: str, render: Callable[[Path], Any], ready: Callable[[int, int], None],
-          wait: Callable[[], None]) -> None:
-    """moto's server on 127.0.0.1:PORT with every stack of the store created in it; ``ready`` is told
-    the port and how many resources were loaded; ``wait`` blocks until the server should stop."""
+def serve(store: Store, port: int, ready: Callable[[int, int], None], wait: Callable[[], None],
+          on_wait: Callable[[str], None] | None = None, verbose: bool = False) -> None:
+    """moto's server on 127.0.0.1:PORT with every stack of the store made again in it; ``ready`` is
+    told the port and how many resources were loaded; ``wait`` blocks until the server should stop.
+    Exclusive: a second ``serve`` of the same store is a ``SandboxError``."""
+    import logging
+
     from moto.server import ThreadedMotoServer
-    if store.server_port() is not None:
-        raise SandboxError(f"a sandbox is already served (see {store.server_file}); stop it first")
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            raise SandboxError(f"port {port} on 127.0.0.1 is in use; allowed: a free port (--port)")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+
+    from labctl.ops import emulator_rules
+    emulator_rules.install()
+    store.root.mkdir(parents=True, exist_ok=True)
+    with open(store.serve_lock_path, "a+b") as serving:
+        try:
+            fcntl.flock(serving.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SandboxError(f"a sandbox is already served from {store.root} ({_describe(store)}); stop it first") from None
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise SandboxError(f"port {port} on 127.0.0.1 is in use; allowed: a free port (--port)")
+        logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)  # a line per request
+        with hermetic():
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=verbose)
+            server.start()
+            try:
+                record = Server(port, os.getpid(), f"served-{uuid.uuid4().hex[:12]}")
+                url = f"http://127.0.0.1:{port}"
+                here = Account(record.account, record, {}, lambda r: EndpointSession(r, url))
+                with store.locked(writer=True, on_wait=on_wait):
+                    loaded = _replay_all(store, here, save=True)
+                    atomic_write(store.server_file, json.dumps({"port": port, "pid": record.pid, "account": record.account}) + "\n")
+                ready(port, loaded)
+                wait()
+            finally:
+                with contextlib.suppress(OSError):
+                    store.server_file.unlink()  # ours: we hold serve.lock
+                server.stop()
+
+
+def _describe(store: Store) -> str:
     try:
-        loaded = rebuild(store, EndpointSession(region, f"http://127.0.0.1:{port}"), render)
-        store.root.mkdir(parents=True, exist_ok=True)
-        atomic_write(store.server_file, json.dumps({"port": port, "pid": os.getpid()}) + "\n")
-        ready(port, loaded)
-        wait()
-    finally:
-        with contextlib.suppress(OSError):
-            store.server_file.unlink()
-        server.stop()
+        data = json.loads(store.server_file.read_text())
+        return f"pid {data['pid']}, http://127.0.0.1:{data['port']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "starting"
+
+
+def forget(store: Store, stack: str) -> bool:
+    """Drop one stack from the store (its state file, damaged or not). True if it was there."""
+    with store.locked(writer=True):
+        try:
+            path = EmulatedStack(stack, store.stacks_dir).path
+        except StateError as err:
+            raise StoreError(str(err)) from None
+        present = path.exists() or path.is_symlink()
+        path.unlink(missing_ok=True)
+        return present
+
+
+def reset(store: Store) -> list[str]:
+    """Empty the store: every stack's state, the journal. Refused while a served sandbox runs (its
+    account would keep what the store forgets). Returns the stacks that were in it."""
+    with store.locked(writer=True):
+        if store.server_file.exists() and _held(store.serve_lock_path):
+            raise SandboxError(f"a sandbox is served from {store.root} ({_describe(store)}); stop it first "
+                               "(Ctrl-C where labctl sandbox serve runs), then reset")
+        removed = []
+        if store.stacks_dir.is_dir():
+            for path in sorted(store.stacks_dir.iterdir()):
+                removed.append(path.stem)
+                if path.is_dir() and not path.is_symlink():
+                    import shutil
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+        for name in ("fleet-journal.json", "server.json"):
+            (store.root / name).unlink(missing_ok=True)
+        return removed
