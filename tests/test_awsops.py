@@ -8,7 +8,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from labctl.ops.awsops import PowerRunner, Sweeper
+from labctl.ops.awsops import PowerRunner
+from labctl.ops.sweep import Sweeper
 from cloudlabs.pricing import load_prices
 
 REGION = "us-east-1"
@@ -164,7 +165,7 @@ def test_sweep_and_stop_through_the_cli(aws, capsys, monkeypatch, tmp_path):
     assert "demo-s01" in out and "2 instance(s)" not in out  # the table shows the result, the log the details
     assert main(["sweep", "demo"]) == 1
     out = capsys.readouterr().out
-    assert "Still tagged cloudlabs:cohort=demo in us-east-1" in out and "NAT gateway" in out and "$0.0450" in out
+    assert "Left of cohort demo in us-east-1" in out and "NAT gateway" in out and "$0.0450" in out
     assert "2026-12-19" in out  # the expiry tag of what is left
     assert main(["sweep", "demo", "--delete"]) == 0
     out = capsys.readouterr().out

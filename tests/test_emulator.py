@@ -181,7 +181,7 @@ def test_stop_start_change_instance_states(ec2, tmp_path):
 
 
 def test_sweep_finds_nothing_after_emulated_destroy(ec2, tmp_path):
-    from labctl.ops.awsops import Sweeper
+    from labctl.ops.sweep import Sweeper
     from labctl.ops.fleet import Fleet
     runner, session = _fleet_setup(tmp_path, ["demo-net-n05", "demo-s01"])
     Fleet(runner, retries=0).run(["demo-net-n05", "demo-s01"], "up")
@@ -291,7 +291,7 @@ def _new(after: dict[str, set[str]], before: dict[str, set[str]]) -> dict[str, s
 
 @pytest.mark.parametrize("case", LAB_CASES, ids=_case_id)
 def test_every_lab_and_stage_up_then_destroy_leaves_nothing(case, aws, tmp_path):
-    from labctl.ops.awsops import Sweeper
+    from labctl.ops.sweep import Sweeper
     lab, stage, options = case
     graph = lab_graph(lab, stage=stage, options=options)
     before = inventory(aws)  # moto's default VPC, its subnets, groups, tables; rds's default group
@@ -414,7 +414,7 @@ def test_random_password_honours_its_classes():
 
 
 def test_app_cohort_fleet_up_sweep_destroy(aws, tmp_path):
-    from labctl.ops.awsops import Sweeper
+    from labctl.ops.sweep import Sweeper
     from labctl.ops.fleet import Fleet
     stacks = [f"demo-app-a0{i}" for i in range(1, 6)]
     runner, _ = _fleet_setup(tmp_path, stacks)

@@ -1,5 +1,5 @@
-"""labctl sweep: everything still tagged with a cohort in AWS, per student, with its hourly
-cost; --delete removes it in dependency order."""
+"""labctl sweep: everything of a cohort still in AWS (tagged with it, or made by hand inside its
+VPCs), per student, with its hourly cost; --delete removes it in an order AWS accepts."""
 
 from __future__ import annotations
 
@@ -18,21 +18,25 @@ from cloudlabs.pricing import load_prices
 from labctl.cli import arguments, runners
 from labctl.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument
 from labctl.offline import render
-from labctl.ops.awsops import Sweeper
+from labctl.ops.sweep import ForeignResources, Ledger, Sweeper
 
 
 def register(sub: Subparsers) -> None:
-    sweep = sub.add_parser("sweep", help="find (and optionally delete) anything still tagged with a cohort",
-                           description="Ask AWS for every resource tagged cloudlabs:cohort=<cohort> (Resource Groups "
-                                       "Tagging API plus EC2, ELB, Auto Scaling, RDS and S3 calls), per student, with its "
-                                       "estimated hourly cost. Exit 1 if anything is left.")
+    sweep = sub.add_parser("sweep", help="find (and optionally delete) everything of a cohort still in AWS",
+                           description="Scan every kind of resource the labs and the book's chapters create (EC2, VPC, ELB, "
+                                       "Auto Scaling, RDS, S3, ECS, ECR, Beanstalk, IAM, logs, and anything else tagged, "
+                                       "through the Resource Groups Tagging API) and report, per student, what belongs to "
+                                       "the cohort: tagged cloudlabs:cohort=<cohort> (by each resource's own tags), or made by "
+                                       "hand inside its VPCs; with its estimated hourly cost. Another cohort's resources are "
+                                       "never touched. Exit 1 if anything is left or a kind could not be scanned.")
     sweep.add_argument("cohort", type=arguments.name("cohort"))
     sweep.add_argument("--region", help="default: the cohort's region")
     sweep.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
     sweep.add_argument("--delete", action="store_true", help="delete what was found, in dependency order")
     sweep.add_argument("--whole-account", action="store_true",
-                       help="the account is given over to one student (e.g. a Learner Lab): also everything outside "
-                            "the cohort's VPCs (instances in the default VPC, Elastic IPs, buckets, other VPCs)")
+                       help="the account is given to this cohort alone (e.g. a Learner Lab): also everything outside "
+                            "the cohort's VPCs (instances in the default VPC, Elastic IPs, buckets, other VPCs); refused "
+                            "(exit 2, nothing deleted) when the account holds anything tagged with another cohort")
     emulate_argument(sweep)
     sweep.set_defaults(handler=run)
 
@@ -49,24 +53,60 @@ def run(args: argparse.Namespace, out: Console) -> int:
             print(f"labctl: no region for cohort {args.cohort}: give --region, or keep {path}", file=sys.stderr)
             return EXIT_BAD_INPUT
     if args.emulate:
-        from labctl.ops.sandbox import Store, account
-        with account(Store(runners.STATE_DIR / "sandbox"), region, render.render_file) as session:
-            return _sweep(args, out, region, session)
+        from labctl.ops.sandbox import SandboxError, Store, account
+        try:
+            with account(Store(runners.STATE_DIR / "sandbox"), region, writer=args.delete,
+                         on_wait=lambda why: print(f"labctl: waiting: {why}", file=sys.stderr)) as emulated:
+                return _sweep(args, out, region, emulated.session(region), runners.STATE_DIR / "sandbox" / "sweep")
+        except SandboxError as exc:
+            return bad_input(exc)
     try:
         session = runners.make_session(region, "sweep")
     except ValueError as exc:  # no credentials, or not a region
         return bad_input(exc)
-    return _sweep(args, out, region, session)
+    return _sweep(args, out, region, session, runners.STATE_DIR / "sweep")
 
 
-def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any) -> int:
+def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any, ledger_dir: Path) -> int:
     try:
-        sweeper = Sweeper(session, args.cohort, load_prices(), region, whole_account=args.whole_account)
+        sweeper = Sweeper(session, args.cohort, load_prices(), region, whole_account=args.whole_account,
+                          ledger=Ledger(ledger_dir / f"{args.cohort}.{region}.json"))
     except ValueError as exc:  # a broken price table
         return bad_input(exc)
-    found = sweeper.find()
-    table = Table(title=f"Still tagged cloudlabs:cohort={args.cohort} in {region}: {len(found)}", title_justify="left",
-                  show_footer=bool(found))
+    try:
+        found = sweeper.find()
+    except ForeignResources as exc:
+        return bad_input(exc)
+    print_leftovers(found, args.cohort, region, out)
+    for other, cohort in sweeper.foreign:
+        print(f"labctl: note: {other.kind} {other.id} sits in one of {args.cohort}'s VPCs but is tagged with cohort {cohort}: "
+              "not touched; it keeps that VPC from being deleted", file=sys.stderr)
+    if not found and not sweeper.unscanned:
+        out.print("nothing left: the teardown is complete")
+        return EXIT_OK
+    if args.delete and found:
+        failures = sweeper.delete(found, log=lambda m: out.print(m, markup=False))
+        for item, why in failures:
+            print(f"could not delete {item.kind} {item.id} ({item.student}): {why}", file=sys.stderr)
+        left = sweeper.find()
+        out.print(f"after deletion: {len(left)} left")
+        found = left
+    elif found:
+        out.print("run again with --delete to remove these in dependency order")
+    return _verdict(found, sweeper, out)
+
+
+def _verdict(found: list, sweeper: Sweeper, out: Console) -> int:
+    for kind, why in sorted(sweeper.unscanned.items()):
+        print(f"labctl: could not scan {kind}: {why}", file=sys.stderr)
+    if sweeper.unscanned:
+        out.print(f"not verified: {len(sweeper.unscanned)} kind(s) could not be scanned (see above)")
+        return EXIT_FAILED
+    return EXIT_OK if not found else EXIT_FAILED
+
+
+def print_leftovers(found: list, cohort: str, region: str, out: Console) -> None:
+    table = Table(title=f"Left of cohort {cohort} in {region}: {len(found)}", title_justify="left", show_footer=bool(found))
     for column in ("student", "type", "id", "state", "detail", "expires", "$/hour"):
         table.add_column(column, overflow="fold", justify="right" if column == "$/hour" else "left",
                          footer=f"${sum(f.hourly or 0 for f in found):.3f}" if column == "$/hour" else "")
@@ -75,15 +115,3 @@ def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any) ->
         expires = f"{f.expires} (passed)" if f.expires and f.expires < today else f.expires
         table.add_row(f.student, f.kind, f.id, f.state, f.detail, expires, "?" if f.hourly is None else f"${f.hourly:.4f}")
     out.print(table)
-    if not found:
-        out.print("nothing left: the teardown is complete")
-        return EXIT_OK
-    if not args.delete:
-        out.print("run again with --delete to remove these in dependency order")
-        return EXIT_FAILED
-    failures = sweeper.delete(found, log=lambda m: out.print(m, markup=False))
-    for item, why in failures:
-        print(f"could not delete {item.kind} {item.id} ({item.student}): {why}", file=sys.stderr)
-    left = sweeper.find()
-    out.print(f"after deletion: {len(left)} left")
-    return EXIT_OK if not left else EXIT_FAILED

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from labctl.offline.graph import Resource, StackGraph
+from labctl.ops.awslist import pages
 
 # What a read-only grader needs (README: "Live grading and drift").
 READ_ACTIONS = (
@@ -26,7 +27,7 @@ READ_ACTIONS = (
     "ec2:DescribeInternetGateways", "ec2:DescribeEgressOnlyInternetGateways", "ec2:DescribeNatGateways",
     "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcEndpoints",
     "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags", "rds:DescribeDBInstances",
-    "s3:ListAllMyBuckets", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetBucketCORS",
+    "s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetBucketCORS",
 )
 
 PROJECT = "cloudlabs"
@@ -48,10 +49,15 @@ def _tags(items: Iterable[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
 
 
-def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    if client.can_paginate(operation):
-        return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
-    return list(getattr(client, operation)(**kwargs).get(key, []))
+def _pages(client: Any, operation: str, key: str, keep: Callable[[dict[str, Any]], bool], **kwargs: Any) -> list[dict[str, Any]]:
+    """A listing narrowed by the server's ``Filters``, each item then checked with ``keep`` here: a
+    filter an emulator (or a future API) ignores must never add another student's resources."""
+    return [item for item in pages(client, operation, key, **kwargs) if keep(item)]
+
+
+def _in(vpc_ids: Iterable[str]) -> Callable[[dict[str, Any]], bool]:
+    wanted = set(vpc_ids)
+    return lambda item: item.get("VpcId") in wanted
 
 
 class LiveReader:
@@ -84,7 +90,7 @@ class LiveReader:
         prefix = f"{scope.cohort}-{scope.student}-"
         for bucket in s3.list_buckets().get("Buckets", []):
             name = bucket["Name"]
-            if not name.startswith(prefix):
+            if not name.startswith(prefix) or not self._owned_bucket(s3, name, scope):
                 continue
             facts: dict[str, Any] = {}
             try:
@@ -102,9 +108,22 @@ class LiveReader:
             out.add("aws:s3/bucket:Bucket", name, None, {"bucket": name}, facts)
         return out.resources
 
+    @staticmethod
+    def _owned_bucket(s3: Any, name: str, scope: StudentScope) -> bool:
+        """The bucket's own tags name the student (its name only narrows: cohort ``demo`` with
+        student ``net-1`` and cohort ``demo-net`` share a prefix)."""
+        from botocore.exceptions import ClientError
+        try:
+            tags = _tags(s3.get_bucket_tagging(Bucket=name).get("TagSet"))
+        except ClientError:
+            return False  # NoSuchTagSet: not a lab's bucket
+        return tags.get("cloudlabs:cohort") == scope.cohort and tags.get("cloudlabs:student") == scope.student
+
     def _network(self, scope: StudentScope) -> list[Resource]:
         ec2 = self.client("ec2")
-        vpcs = _pages(ec2, "describe_vpcs", "Vpcs", Filters=[
+        mine = lambda vpc: _tags(vpc.get("Tags")).get("cloudlabs:cohort") == scope.cohort and \
+            _tags(vpc.get("Tags")).get("cloudlabs:student") == scope.student  # noqa: E731
+        vpcs = _pages(ec2, "describe_vpcs", "Vpcs", mine, Filters=[
             {"Name": "tag:cloudlabs:cohort", "Values": [scope.cohort]},
             {"Name": "tag:cloudlabs:student", "Values": [scope.student]}])
         if not vpcs:
@@ -112,9 +131,9 @@ class LiveReader:
         ids = [v["VpcId"] for v in vpcs]
         in_vpcs = [{"Name": "vpc-id", "Values": ids}]
         out = _Builder(scope)
-        tables = _pages(ec2, "describe_route_tables", "RouteTables", Filters=in_vpcs)
-        acls = _pages(ec2, "describe_network_acls", "NetworkAcls", Filters=in_vpcs)
-        groups = _pages(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpcs)
+        tables = _pages(ec2, "describe_route_tables", "RouteTables", _in(ids), Filters=in_vpcs)
+        acls = _pages(ec2, "describe_network_acls", "NetworkAcls", _in(ids), Filters=in_vpcs)
+        groups = _pages(ec2, "describe_security_groups", "SecurityGroups", _in(ids), Filters=in_vpcs)
         for vpc in vpcs:
             main = next((t["RouteTableId"] for t in tables if t["VpcId"] == vpc["VpcId"]
                          and any(a.get("Main") for a in t.get("Associations", []))), None)
@@ -125,7 +144,7 @@ class LiveReader:
             out.add("aws:ec2/vpc:Vpc", vpc["VpcId"], vpc.get("Tags"), {"cidrBlock": vpc["CidrBlock"]},
                     {"ipv6CidrBlock": v6, "mainRouteTableId": main, "defaultNetworkAclId": default_acl,
                      "defaultSecurityGroupId": default_sg})
-        for s in _pages(ec2, "describe_subnets", "Subnets", Filters=in_vpcs):
+        for s in _pages(ec2, "describe_subnets", "Subnets", _in(ids), Filters=in_vpcs):
             v6 = next((a["Ipv6CidrBlock"] for a in s.get("Ipv6CidrBlockAssociationSet", [])), None)
             out.add("aws:ec2/subnet:Subnet", s["SubnetId"], s.get("Tags"),
                     {"vpcId": s["VpcId"], "cidrBlock": s["CidrBlock"], "ipv6CidrBlock": v6,
@@ -157,13 +176,13 @@ class LiveReader:
                     {"vpcId": g["VpcId"], "description": g.get("Description", ""), "name": g["GroupName"]})
         group_ids = [g["GroupId"] for g in groups]
         if group_ids:
-            for rule in _pages(ec2, "describe_security_group_rules", "SecurityGroupRules",
+            for rule in _pages(ec2, "describe_security_group_rules", "SecurityGroupRules", lambda r: r.get("GroupId") in group_ids,
                                Filters=[{"Name": "group-id", "Values": group_ids}]):
                 self._sg_rule(out, rule)
         self._gateways(out, ec2, ids)
-        self._instances(out, ec2, in_vpcs)
+        self._instances(out, ec2, ids)
         self._peerings(out, ec2, ids)
-        for e in _pages(ec2, "describe_vpc_endpoints", "VpcEndpoints", Filters=in_vpcs):
+        for e in _pages(ec2, "describe_vpc_endpoints", "VpcEndpoints", _in(ids), Filters=in_vpcs):
             out.add("aws:ec2/vpcEndpoint:VpcEndpoint", e["VpcEndpointId"], e.get("Tags"),
                     {"vpcId": e["VpcId"], "serviceName": e.get("ServiceName"), "vpcEndpointType": e.get("VpcEndpointType"),
                      "routeTableIds": e.get("RouteTableIds", [])})
@@ -208,16 +227,17 @@ class LiveReader:
 
     @staticmethod
     def _gateways(out: "_Builder", ec2: Any, vpc_ids: list[str]) -> None:
-        for igw in _pages(ec2, "describe_internet_gateways", "InternetGateways",
+        attached = lambda gw: any(a.get("VpcId") in vpc_ids for a in gw.get("Attachments", []))  # noqa: E731
+        for igw in _pages(ec2, "describe_internet_gateways", "InternetGateways", attached,
                           Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}]):
-            vpc = next((a["VpcId"] for a in igw.get("Attachments", [])), None)
+            vpc = next((a["VpcId"] for a in igw.get("Attachments", []) if a.get("VpcId") in vpc_ids), None)
             out.add("aws:ec2/internetGateway:InternetGateway", igw["InternetGatewayId"], igw.get("Tags"), {"vpcId": vpc})
-        for gw in _pages(ec2, "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways"):
+        for gw in _pages(ec2, "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways", attached):
             vpc = next((a["VpcId"] for a in gw.get("Attachments", []) if a.get("VpcId") in vpc_ids), None)
             if vpc is not None:
                 out.add("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", gw["EgressOnlyInternetGatewayId"],
                         gw.get("Tags"), {"vpcId": vpc})
-        for nat in _pages(ec2, "describe_nat_gateways", "NatGateways", Filter=[{"Name": "vpc-id", "Values": vpc_ids}]):
+        for nat in _pages(ec2, "describe_nat_gateways", "NatGateways", _in(vpc_ids), Filter=[{"Name": "vpc-id", "Values": vpc_ids}]):
             if nat.get("State") in ("deleting", "deleted", "failed"):
                 continue
             address: dict[str, Any] = next(iter(nat.get("NatGatewayAddresses", [])), {})
@@ -226,10 +246,11 @@ class LiveReader:
                     {"privateIp": address.get("PrivateIp"), "publicIp": address.get("PublicIp")})
 
     @staticmethod
-    def _instances(out: "_Builder", ec2: Any, in_vpcs: list[dict[str, Any]]) -> None:
-        for reservation in _pages(ec2, "describe_instances", "Reservations", Filters=in_vpcs):
+    def _instances(out: "_Builder", ec2: Any, vpc_ids: list[str]) -> None:
+        for reservation in _pages(ec2, "describe_instances", "Reservations", lambda r: True,
+                                  Filters=[{"Name": "vpc-id", "Values": vpc_ids}]):
             for i in reservation.get("Instances", []):
-                if i.get("State", {}).get("Name") not in LIVE_STATES:
+                if i.get("State", {}).get("Name") not in LIVE_STATES or i.get("VpcId") not in vpc_ids:
                     continue
                 v6 = [a["Ipv6Address"] for n in i.get("NetworkInterfaces", []) for a in n.get("Ipv6Addresses", [])]
                 out.add("aws:ec2/instance:Instance", i["InstanceId"], i.get("Tags"),
@@ -242,7 +263,9 @@ class LiveReader:
     def _peerings(out: "_Builder", ec2: Any, vpc_ids: list[str]) -> None:
         seen: set[str] = set()
         for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
-            for p in _pages(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections",
+            touches = lambda p: p["RequesterVpcInfo"].get("VpcId") in vpc_ids or \
+                p["AccepterVpcInfo"].get("VpcId") in vpc_ids  # noqa: E731
+            for p in _pages(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections", touches,
                             Filters=[{"Name": side, "Values": vpc_ids}]):
                 status = p.get("Status", {}).get("Code")
                 if p["VpcPeeringConnectionId"] in seen or status in ("deleted", "rejected", "failed", "expired"):
@@ -254,7 +277,7 @@ class LiveReader:
 
     def _load_balancers(self, out: "_Builder", vpc_ids: set[str]) -> None:
         elb = self.client("elbv2")
-        for lb in _pages(elb, "describe_load_balancers", "LoadBalancers"):
+        for lb in pages(elb, "describe_load_balancers", "LoadBalancers"):
             if lb.get("VpcId") not in vpc_ids:
                 continue
             described = elb.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"]
@@ -269,7 +292,7 @@ class LiveReader:
 
     def _databases(self, out: "_Builder", vpc_ids: set[str]) -> None:
         rds = self.client("rds")
-        for db in _pages(rds, "describe_db_instances", "DBInstances"):
+        for db in pages(rds, "describe_db_instances", "DBInstances"):
             group = db.get("DBSubnetGroup") or {}
             if group.get("VpcId") not in vpc_ids:
                 continue
