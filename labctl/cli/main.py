@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from rich.console import Console
 
 from labctl.cli import (check, cost, diff, drift, expired, fleet, grade, labs, plan, probe, reach, sandbox, schema,
                         sweep, sync, validate)
-from labctl.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, Parser, error
+from labctl.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, Parser, error
+from labctl.cli.project import ProjectError, check_project
 
 # In the order `labctl --help` lists them: the offline commands, then those that act on a cloud.
 COMMANDS = (plan, sync, cost, check, reach, diff, validate, labs, schema, fleet, sweep, expired, probe, grade, drift, sandbox)
@@ -29,14 +31,15 @@ def build_parser() -> Parser:
 
 
 def run() -> None:
-    """The ``labctl`` console script."""
-    sys.exit(main())
+    """The ``labctl`` console script (and ``python -m labctl``): acts on the project you stand in."""
+    sys.exit(main(in_project=True))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; Ctrl-C ends it with one line and exit 130, never a traceback."""
+def main(argv: list[str] | None = None, in_project: bool = False) -> int:
+    """Run one command; Ctrl-C ends it with one line and exit 130, never a traceback.
+    ``in_project``: first make sure the working directory is this code's own checkout."""
     try:
-        return _main(argv)
+        return _main(argv, in_project)
     except KeyboardInterrupt:
         error("labctl: interrupted")
         return EXIT_INTERRUPTED
@@ -45,8 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _main(argv: list[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+def _main(argv: list[str] | None, in_project: bool) -> int:
+    args = build_parser().parse_args(argv)  # --help works anywhere
+    if in_project:
+        try:
+            check_project(Path.cwd())
+        except ProjectError as exc:
+            error(f"labctl: {exc}")
+            return EXIT_BAD_INPUT
     to_stderr = "-" in (getattr(args, "json_file", None), getattr(args, "markdown", None))
     stream = sys.stderr if to_stderr else sys.stdout
     # emoji off ("cloudlabs:seat:" is not an emoji); piped into a file or CI log, give tables room.
