@@ -116,6 +116,8 @@ def rebuild(store: Store, session: Any, render: Callable[[Path], Any]) -> int:
 def account(store: Store, region: str, render: Callable[[Path], Any]) -> Iterator[Any]:
     """A session on the sandbox: the served one when it runs, else an in-process one rebuilt from
     the store (and left behind when the block ends)."""
+    from labctl.ops import emulator_rules
+    emulator_rules.install()  # moto refuses deletes as AWS does
     port = store.server_port()
     if port is not None:
         yield EndpointSession(region, f"http://127.0.0.1:{port}")
@@ -133,6 +135,9 @@ def serve(store: Store, port: int, region: str, render: Callable[[Path], Any], r
     """moto's server on 127.0.0.1:PORT with every stack of the store created in it; ``ready`` is told
     the port and how many resources were loaded; ``wait`` blocks until the server should stop."""
     from moto.server import ThreadedMotoServer
+
+    from labctl.ops import emulator_rules
+    emulator_rules.install()  # moto refuses deletes as AWS does
     if store.server_port() is not None:
         raise SandboxError(f"a sandbox is already served (see {store.server_file}); stop it first")
     with socket.socket() as probe:
