@@ -148,6 +148,8 @@ NOT_ENFORCED: tuple[tuple[str, str], ...] = (
      "dependencies (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVpc.html)"),
     ("DeleteLaunchTemplate used by an Auto Scaling group", "AWS deletes it; the group then fails to launch instances"),
     ("DeleteLaunchConfiguration in use", "no lab uses launch configurations"),
+    ("Elastic Beanstalk DeleteApplication with running environments", "moto 5.2.5 has no TerminateEnvironment, so a refusal would "
+     "leave no way out; the emulator deletes an application with TerminateEnvByForce, as the provider does"),
     ("DeleteVpc with a network interface", "every interface lives in a subnet, and DeleteSubnet already refuses while one is there "
      "(subnet-network-interface), so a VPC can never hold an interface without a subnet"),
     ("DeleteSubnet for every subnet of a DB subnet group", "AWS blocks only the subnet holding the DB's interface (rule "
