@@ -46,8 +46,14 @@ def sg(aws: Aws, vpc_id: str, name: str = "app") -> str:
     return aws("ec2").create_security_group(VpcId=vpc_id, GroupName=name, Description=name)["GroupId"]
 
 
+_AMI: list[str] = []
+
+
 def ami(aws: Aws) -> str:
-    return next(i["ImageId"] for i in aws("ec2").describe_images(Owners=["amazon"])["Images"] if i.get("Platform") != "windows")
+    """One of moto's bundled Linux AMIs (the same ids in every account; listing them is slow, so once)."""
+    if not _AMI:
+        _AMI.append(next(i["ImageId"] for i in aws("ec2").describe_images(Owners=["amazon"])["Images"] if i.get("Platform") != "windows"))
+    return _AMI[0]
 
 
 def instance(aws: Aws, subnet_id: str, public: bool = False, groups: list[str] | None = None) -> str:
@@ -206,6 +212,13 @@ def vpc_route_table(aws: Aws) -> tuple[Attempt, Attempt]:
     vpc_id = vpc(aws)
     table = aws("ec2").create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
     return _delete_vpc(aws, vpc_id), lambda: aws("ec2").delete_route_table(RouteTableId=table)
+
+
+def vpc_vpn_gateway(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id = vpc(aws)
+    gateway = aws("ec2").create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    aws("ec2").attach_vpn_gateway(VpnGatewayId=gateway, VpcId=vpc_id)
+    return _delete_vpc(aws, vpc_id), lambda: aws("ec2").detach_vpn_gateway(VpnGatewayId=gateway, VpcId=vpc_id)
 
 
 def vpc_internet_gateway(aws: Aws) -> tuple[Attempt, Attempt]:
@@ -522,6 +535,12 @@ def policy_versions(aws: Aws) -> tuple[Attempt, Attempt]:
     return lambda: aws("iam").delete_policy(PolicyArn=arn), lambda: aws("iam").delete_policy_version(PolicyArn=arn, VersionId=version)
 
 
+def policy_default_version(aws: Aws) -> tuple[Attempt, Attempt]:
+    arn = policy(aws)
+    return (lambda: aws("iam").delete_policy_version(PolicyArn=arn, VersionId="v1"),
+            lambda: aws("iam").create_policy_version(PolicyArn=arn, PolicyDocument=POLICY, SetAsDefault=True))
+
+
 def bucket_not_empty(aws: Aws) -> tuple[Attempt, Attempt]:
     aws("s3").create_bucket(Bucket="lab-bucket")
     aws("s3").put_object(Bucket="lab-bucket", Key="index.html", Body=b"hi")
@@ -704,3 +723,23 @@ def test_rule_served(served, rule_id):
     rule = next(r for r in RULES if r.id == rule_id)
     err = refused_then_accepted(clients(served), rule_id)
     assert err.response["Error"]["Code"] == rule.code, err
+
+
+def test_emulated_destroy_fails_on_what_aws_refuses_and_finishes_once_it_is_gone(tmp_path):
+    """A student's hand-made interface in a lab subnet: destroy deletes everything else, then fails on
+    the subnet (and its VPC) as Pulumi would; once the interface is gone, destroy finishes."""
+    from labctl.offline.render import ENVIRONMENTS, render_file
+    from labctl.ops import emulate
+    with mock_aws():
+        aws = clients()
+        session = boto3.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name="us-east-1")
+        graph = render_file(ENVIRONMENTS / "Pulumi.demo-s01.yaml")
+        state = emulate.up(graph, session, tmp_path)
+        subnet_id = next(e["id"] for e in state.resources.values() if e["type"] == "aws:ec2/subnet:Subnet")
+        interface = eni(aws, subnet_id)
+        with pytest.raises(emulate.EmulationError, match=f"The subnet '{subnet_id}' has dependencies"):
+            emulate.destroy(graph.stack, session, tmp_path)
+        left = emulate.EmulatedStack.load(graph.stack, tmp_path).resources
+        assert {e["type"] for e in left.values()} <= {"aws:ec2/subnet:Subnet", "aws:ec2/vpc:Vpc"}
+        aws("ec2").delete_network_interface(NetworkInterfaceId=interface)
+        assert emulate.destroy(graph.stack, session, tmp_path) == len(left)

@@ -76,6 +76,7 @@ RULES: tuple[Rule, ...] = (
     # --- VPCs: everything but the default security group, default network ACL and main route table
     _r("vpc-subnet", "ec2", "DeleteVpc", DV, "a subnet in the VPC", by=MOTO),
     _r("vpc-route-table", "ec2", "DeleteVpc", DV, "a route table in the VPC other than the main one", by=MOTO),
+    _r("vpc-vpn-gateway", "ec2", "DeleteVpc", DV, "a virtual private gateway attached to the VPC", by=MOTO),
     _r("vpc-internet-gateway", "ec2", "DeleteVpc", DV, "an internet gateway attached to the VPC"),
     _r("vpc-egress-only-gateway", "ec2", "DeleteVpc", DV, "an egress-only internet gateway in the VPC"),
     _r("vpc-security-group", "ec2", "DeleteVpc", DV, "a security group in the VPC other than its default group"),
@@ -104,7 +105,8 @@ RULES: tuple[Rule, ...] = (
     _r("eip-associated", "ec2", "ReleaseAddress", "InvalidIPAddress.InUse", "the address is associated (with an instance, a network "
        "interface or a NAT gateway) in a nondefault VPC"),
     _r("eni-attached", "ec2", "DeleteNetworkInterface", "InvalidNetworkInterface.InUse", "the interface is attached to an instance"),
-    _r("nat-unknown", "ec2", "DeleteNatGateway", "NatGatewayNotFound", "no NAT gateway has that id (moto crashed with AttributeError)"),
+    _r("nat-unknown", "ec2", "DeleteNatGateway", "NatGatewayNotFound", "no NAT gateway has that id (moto crashed with AttributeError)",
+       EC2_ERRORS),
     # --- route tables and network ACLs
     _r("rtb-main", "ec2", "DeleteRouteTable", DV, "the route table is its VPC's main route table"),
     _r("rtb-associated", "ec2", "DeleteRouteTable", DV, "the route table is associated with a subnet", by=MOTO),
@@ -118,7 +120,7 @@ RULES: tuple[Rule, ...] = (
     # --- RDS
     _r("db-subnet-group-in-use", "rds", "DeleteDBSubnetGroup", "InvalidDBSubnetGroupStateFault", "a DB instance uses the DB subnet group"),
     _r("db-deletion-protection", "rds", "DeleteDBInstance", "InvalidParameterCombination", "the DB instance has DeletionProtection",
-       by=MOTO),
+       "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html", by=MOTO),
     # --- Auto Scaling
     _r("asg-instances", "autoscaling", "DeleteAutoScalingGroup", "ResourceInUse", "the group has instances and ForceDelete is not true"),
     # --- ECS and ECR
@@ -135,9 +137,13 @@ RULES: tuple[Rule, ...] = (
     _r("instance-profile-role", "iam", "DeleteInstanceProfile", "DeleteConflict", "the instance profile has a role", by=MOTO),
     _r("policy-attached", "iam", "DeletePolicy", "DeleteConflict", "the managed policy is attached to a user, group or role"),
     _r("policy-versions", "iam", "DeletePolicy", "DeleteConflict", "the managed policy has a version besides its default version"),
+    _r("policy-default-version", "iam", "DeletePolicyVersion", "DeleteConflict", "the version is the policy's default version", by=MOTO),
     # --- S3
     _r("bucket-not-empty", "s3", "DeleteBucket", "BucketNotEmpty", "the bucket has objects (or object versions)", by=MOTO),
 )
+
+# moto refuses some deletes of types no lab makes (EBS volumes and snapshots in use, DHCP options sets
+# in use, IAM users with policies); they are not in RULES, which covers the labs' and students' types.
 
 # Considered and not enforced, because AWS does not refuse (or moto cannot tell), with the reason.
 NOT_ENFORCED: tuple[tuple[str, str], ...] = (
