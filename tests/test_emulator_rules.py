@@ -584,6 +584,15 @@ def test_rule_in_process(rule):
     assert err.response["Error"]["Code"] == rule.code, err
 
 
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_refuses_by_itself(rule):
+    """With every other rule of ours off (all of them, for a rule moto enforces), the rule alone still
+    refuses: no rule passes only because another refuses the same call."""
+    with mock_aws(), emulator_rules.only(rule.id):
+        err = refused_then_accepted(clients(), rule.id)
+    assert err.response["Error"]["Code"] == rule.code, err
+
+
 def test_install_is_idempotent_and_thread_safe():
     import threading
     threads = [threading.Thread(target=install) for _ in range(8)]

@@ -20,12 +20,13 @@ stopped awsvpc task's interface goes, and a deleted VPC takes its default networ
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import inspect
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 EC2_ERRORS = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html"
 _EC2_API = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_{}.html"
@@ -177,7 +178,7 @@ def _depth() -> int:
     return getattr(_state, "depth", 0)
 
 
-def _wrap(original: Callable, checks: list[Check], fixes: list[Fix]) -> Callable:
+def _wrap(original: Callable, checks: list[tuple[str, Check]], fixes: list[Fix]) -> Callable:
     signature = inspect.signature(original)
 
     @functools.wraps(original)
@@ -187,8 +188,10 @@ def _wrap(original: Callable, checks: list[Check], fixes: list[Fix]) -> Callable
         arguments = dict(bound.arguments)
         arguments.update(arguments.pop("kwargs", None) or {})
         if _depth() == 0:
-            for check in checks:
-                check(self, arguments)
+            only = getattr(_state, "only", None)
+            for rule_id, check in checks:
+                if only is None or only == rule_id:
+                    check(self, arguments)
         _state.depth = _depth() + 1
         try:
             result = original(self, *args, **kwargs)
@@ -200,6 +203,17 @@ def _wrap(original: Callable, checks: list[Check], fixes: list[Fix]) -> Callable
 
     method.__cloudlabs_rules__ = True  # type: ignore[attr-defined]
     return method
+
+
+@contextlib.contextmanager
+def only(rule_id: str) -> Iterator[None]:
+    """In this thread, enforce only the rule ``rule_id`` of this module (none, for a rule moto enforces):
+    the tests use it to show each rule refuses by itself."""
+    _state.only = rule_id
+    try:
+        yield
+    finally:
+        _state.only = None
 
 
 def _target(path: str) -> tuple[Any, str]:
@@ -215,9 +229,9 @@ def install() -> None:
     with _install_lock:
         if _installed:
             return
-        targets: dict[str, tuple[list[Check], list[Fix]]] = {}
-        for path, _rule, check in _GUARDS:
-            targets.setdefault(path, ([], []))[0].append(check)
+        targets: dict[str, tuple[list[tuple[str, Check]], list[Fix]]] = {}
+        for path, rule_id, check in _GUARDS:
+            targets.setdefault(path, ([], []))[0].append((rule_id, check))
         for path, fix in _FIXES:
             targets.setdefault(path, ([], []))[1].append(fix)
         for path, (checks, fixes) in targets.items():
