@@ -51,6 +51,13 @@ def _lint_cache_outside_the_checkout(tmp_path_factory):
         os.environ["CLOUDLABS_CACHE_DIR"] = previous
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _aws_delete_rules():
+    """moto refuses deletes as AWS does (labctl/ops/emulator_rules.py) in every test: the rules are AWS's truth."""
+    from labctl.ops import emulator_rules
+    emulator_rules.install()
+
+
 _cache: dict[str, StackGraph] = {}
 
 

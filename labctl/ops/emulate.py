@@ -909,18 +909,62 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
     return state
 
 
+# Refusals the AWS provider retries until they clear (an internet gateway's detach while an instance,
+# NAT gateway or load balancer still maps a public address; a subnet, security group or VPC still in
+# use; a target group still behind a listener), while Pulumi deletes the stack's other resources in
+# parallel. The emulator deletes one at a time, so it retries such a refusal after the next deletions.
+RETRIED_CODES = frozenset({"DependencyViolation", "ResourceInUse"})
+
+
+def _retried(err: EmulationError) -> bool:
+    cause = getattr(err.__cause__, "response", None) or {}
+    return cause.get("Error", {}).get("Code") in RETRIED_CODES
+
+
+def _deleted(aws: Clients, state: EmulatedStack, urn: str, refused: dict[str, EmulationError],
+             log: Callable[[str], None] | None) -> bool:
+    """Delete one resource of the state (one already gone counts as deleted); False (the refusal kept
+    in ``refused``) when AWS refused it for a dependency another deletion may still remove."""
+    entry = state.resources[urn]
+    try:
+        if not _delete(aws, entry) and log:
+            log(f"--- {entry['type']} {entry.get('name', urn)} was already gone")
+    except EmulationError as err:
+        if not _retried(err):
+            raise
+        refused[urn] = err
+        return False
+    refused.pop(urn, None)
+    del state.resources[urn]
+    state.save()
+    return True
+
+
+def _retry_refused(aws: Clients, state: EmulatedStack, refused: dict[str, EmulationError],
+                   log: Callable[[str], None] | None) -> int:
+    """Retry the refused deletions, oldest refusal first, until none goes through; return how many did."""
+    count = 0
+    progress = True
+    while progress:
+        progress = any(_deleted(aws, state, urn, refused, log) for urn in list(refused))
+        count += progress
+    return count
+
+
 def destroy(stack: str, aws: Any, state_dir: Path, account: str = "", log: Callable[[str], None] | None = None) -> int:
     """Delete every resource of the state in reverse creation order (one already gone counts as
-    deleted); return how many. The state shrinks after each, so a killed destroy resumes."""
+    deleted); return how many. The state shrinks after each, so a killed destroy resumes. A deletion
+    AWS refuses for a dependency (``RETRIED_CODES``) is retried after each later one, as the provider
+    retries it while Pulumi deletes the rest in parallel; one still refused when nothing else is left fails."""
     aws = clients(aws)
     state = _open(stack, state_dir, account, log)
     count = 0
+    refused: dict[str, EmulationError] = {}
     for urn in reversed(list(state.resources)):
-        if not _delete(aws, state.resources[urn]) and log:
-            log(f"--- {state.resources[urn]['type']} {state.resources[urn].get('name', urn)} was already gone")
-        del state.resources[urn]
-        state.save()
-        count += 1
+        if _deleted(aws, state, urn, refused, log):
+            count += 1 + _retry_refused(aws, state, refused, log)
+    if refused:
+        raise next(iter(refused.values()))
     state.remove()
     return count
 
