@@ -95,6 +95,13 @@ def everything_in(port: int, vpcs: set[str]) -> set[str]:
                if i.get("VpcId") in vpcs and i["State"]["Name"] != "terminated"})
 
 
+def addresses_not_of(port: int, cohort: str) -> set[str]:
+    """Every Elastic IP in the account that is not tagged with ``cohort`` (a NAT gateway's address
+    outlives its gateway, and then nothing says whose it was)."""
+    return {a["AllocationId"] for a in client(port, "ec2").describe_addresses()["Addresses"]
+            if {"Key": COHORT_TAG, "Value": cohort} not in a.get("Tags", [])}
+
+
 class Child:
     """labctl in a child process (tests/killpoint.py), stopped at a chosen point and killed there."""
 
@@ -116,7 +123,8 @@ class Child:
                 return line.strip()
 
     def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
+        if self.proc.poll() is None:  # (a run that ended before its stop point has nothing to kill)
+            os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(BOUND)
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream:

@@ -112,7 +112,7 @@ def test_a_hand_made_nat_gateway_blocks_destroy_as_on_aws_and_the_sweep_removes_
         capsys.readouterr()
         assert main(["destroy", "demo-s02", "--emulate"]) == 1  # DependencyViolation: the subnet holds a NAT gateway
         out = capsys.readouterr().out
-        assert "DependencyViolation" in out and "labctl sweep" in out
+        assert "DependencyViolation" in out and "labctl sweep demo --delete --emulate removes it, then destroy again" in out
         assert main(["sweep", "demo", "--emulate"]) == 1
         out = capsys.readouterr().out
         assert nat in out and eip in out and "added by hand" in out
@@ -381,8 +381,10 @@ def test_a_served_sandbox_and_its_commands_in_a_hostile_shell_stay_on_loopback(s
             assert result.returncode == 0, result.stdout + result.stderr
     finally:
         server.terminate()
-        server.wait(60)
+        logged = server.communicate(timeout=60)
     assert [listener.connections for listener in listeners] == [0, 0, 0, 0] and not marker.exists()
+    assert "HTTP/1.1" not in logged[0] + logged[1]  # no line per request unless --verbose
+    assert "sandbox: stopped" in logged[0]
 
 
 def test_inside_the_sandbox_nothing_beyond_loopback_is_reachable():

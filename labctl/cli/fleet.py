@@ -4,6 +4,7 @@ in parallel, with a live progress table; one student's failure never stops the o
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from datetime import datetime
@@ -192,6 +193,7 @@ def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners
         results = fleet.run(stacks, operation, hashes, resume)
     out.print(results_table(results, operation))
     out.print(f"logs: {log_dir}/<stack>.log")
+    _hint_blocked(results, owners, out, getattr(args, "emulate", False))
     if fleet.stopping:
         states = summary_counts(results)
         out.print("interrupted: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) +
@@ -201,6 +203,22 @@ def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners
     if operation == "start" and not args.no_outputs and not getattr(args, "emulate", False):
         ok = _refresh_outputs(args, owners, [r.stack for r in results if r.status == "succeeded"], out) and ok
     return (EXIT_OK if ok else EXIT_FAILED), results
+
+
+BLOCKED = re.compile(r"DependencyViolation|ResourceInUse|DeleteConflict|has dependencies|in use", re.IGNORECASE)
+
+
+def _hint_blocked(results: list[StackResult], owners: dict[str, tuple[str, str]], out: Console, emulate: bool) -> None:
+    """A destroy that AWS refused because something still uses a resource: usually what a student
+    made by hand inside the stack's VPC (a NAT gateway, an instance), which Pulumi does not know."""
+    blocked = [r.stack for r in results if r.operation == "destroy" and r.status == "failed" and BLOCKED.search(r.cause or "")]
+    if not blocked:
+        return
+    cohorts = sorted({owners[s][0] for s in blocked})
+    sweep = "; ".join(f"labctl sweep {c} --delete{' --emulate' if emulate else ''}" for c in cohorts)
+    out.print(f"{len(blocked)} stack(s) could not be destroyed because something outside their state still uses a resource "
+              f"(AWS answers DependencyViolation), e.g. what a student made by hand in the VPC: {sweep} removes it, "
+              "then destroy again", markup=False)
 
 
 def _refresh_outputs(args: argparse.Namespace, owners: dict[str, tuple[str, str]], stacks: list[str], out: Console) -> bool:

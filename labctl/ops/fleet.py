@@ -29,6 +29,9 @@ from cloudlabs.writing import atomic_write, lock_file
 # `pulumi refresh` does not recompute them: public IPs change when instances stop and start).
 OPERATIONS = ("preview", "up", "refresh", "destroy", "stop", "start", "outputs")
 
+# What changes a stack's state, and so what the journal keeps (preview, stop and start do not).
+JOURNALED = ("up", "destroy", "refresh")
+
 # Causes worth another try; anything else is a real error and fails at once.
 TRANSIENT = re.compile(
     r"throttl|rate exceeded|requestlimitexceeded|too many requests|slow ?down|"
@@ -260,8 +263,9 @@ class Fleet:
         p = self.progress[stack]
         if self.stopping or self._already_done(stack, operation, result):
             return result
-        if self.journal:
-            self.journal.begin(stack, operation, self._hashes.get(stack, ""))
+        journal = self.journal if operation in JOURNALED else None
+        if journal:
+            journal.begin(stack, operation, self._hashes.get(stack, ""))
         log_file = (self.log_dir / f"{stack}.log") if self.log_dir else None
         result.log = str(log_file) if log_file else None
         handle = log_file.open("a", encoding="utf-8") if log_file else None
@@ -307,9 +311,9 @@ class Fleet:
             p.phase = result.status
             if handle:
                 handle.close()
-            if self.journal and result.status in ("succeeded", "failed", "cancelled"):
+            if journal and result.status in ("succeeded", "failed", "cancelled"):
                 after = self._resources(stack) if result.status == "succeeded" else None
-                self.journal.finish(result, self._hashes.get(stack, ""), after)
+                journal.finish(result, self._hashes.get(stack, ""), after)
             self.on_change()
         return result
 

@@ -278,6 +278,7 @@ def forget(store: Store, stack: str) -> bool:
 def reset(store: Store) -> list[str]:
     """Empty the store: every stack's state, the journal. Refused while a served sandbox runs (its
     account would keep what the store forgets). Returns the stacks that were in it."""
+    import shutil
     with store.locked(writer=True):
         if store.server_file.exists() and _held(store.serve_lock_path):
             raise SandboxError(f"a sandbox is served from {store.root} ({_describe(store)}); stop it first "
@@ -287,10 +288,10 @@ def reset(store: Store) -> list[str]:
             for path in sorted(store.stacks_dir.iterdir()):
                 removed.append(path.stem)
                 if path.is_dir() and not path.is_symlink():
-                    import shutil
                     shutil.rmtree(path)
                 else:
                     path.unlink()
         for name in ("fleet-journal.json", "server.json"):
             (store.root / name).unlink(missing_ok=True)
+        shutil.rmtree(store.root / "sweep", ignore_errors=True)  # the sweep's ledger of ids in that account
         return removed
