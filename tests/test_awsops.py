@@ -40,9 +40,20 @@ def aws():
             os.environ[k] = v
 
 
+_IMAGES: dict[bool, str] = {}
+
+
+def catalog_image(ec2, windows: bool = False) -> str:
+    """A Linux (or Windows) image of moto's catalog, looked up once: the catalog is fixed, and
+    listing it takes seconds (its first Amazon image may be Windows, which bills a license)."""
+    if windows not in _IMAGES:
+        _IMAGES[windows] = next(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"]
+                                if (i.get("Platform") == "windows") == windows)
+    return _IMAGES[windows]
+
+
 def linux_ami(ec2) -> str:
-    """A Linux image of moto's catalog (its first Amazon image may be Windows, which bills a license)."""
-    return next(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"] if i.get("Platform") != "windows")
+    return catalog_image(ec2)
 
 
 def vpc_nat_student(session, n: int, student: str, cohort: str = "fall26") -> dict[str, str]:
@@ -200,7 +211,7 @@ def test_sweep_prices_a_windows_instance_with_its_license(aws):
     """Chapter 3's Windows server left running bills the license with the hour."""
     ec2 = aws.client("ec2")
     a = vpc_nat_student(aws, 1, "u101")
-    windows = next(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"] if i.get("Platform") == "windows")
+    windows = catalog_image(ec2, windows=True)
     vm = ec2.run_instances(ImageId=windows, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=a["private_subnet"],
                            TagSpecifications=[{"ResourceType": "instance", "Tags": [
                                {"Key": "cloudlabs:cohort", "Value": "fall26"}, {"Key": "cloudlabs:student", "Value": "u101"}]}])

@@ -375,7 +375,7 @@ def test_a_served_sandbox_and_its_commands_in_a_hostile_shell_stay_on_loopback(s
                               env=shell, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None and "sandbox: emulated AWS on" in server.stdout.readline()
-        for argv in (["up", "demo-s02"], ["destroy", "demo-s02"], ["sweep", "demo"]):
+        for argv in (["up", "demo-s02"], ["sweep", "demo", "--delete"]):
             result = subprocess.run([sys.executable, "-m", "labctl", *argv, "--emulate"], cwd=REPO_ROOT, env=shell,
                                     capture_output=True, text=True, timeout=300)
             assert result.returncode == 0, result.stdout + result.stderr

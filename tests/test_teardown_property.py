@@ -77,7 +77,7 @@ def sandbox(tmp_path_factory):
 
 
 # No shrinking: each example is a minute of real commands; the assertion messages carry the steps.
-@settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+@settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(STEP, min_size=1, max_size=4))
 def test_any_sequence_ends_with_nothing_of_the_cohort_and_the_other_untouched(sandbox, steps, capsys):
