@@ -25,7 +25,8 @@ from labctl.offline.render import ENVIRONMENTS
 
 from .fakerunner import FakeRunner
 
-SKIP_DIRS = {"venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis", "out", ".cloudlabs", ".pulumi-state"}
+SKIP_DIRS = {"venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis", "out", ".cloudlabs", ".pulumi-state", ".mypy_cache",
+             ".ruff_cache"}
 
 
 def tree_state(root: Path) -> dict[str, str]:

@@ -402,3 +402,40 @@ def test_inside_the_sandbox_nothing_beyond_loopback_is_reachable():
         socket.create_connection(("127.0.0.1", listener.port), timeout=5).close()  # loopback is fine
         listener.close()
     socket.getaddrinfo("localhost", 80)  # and outside the block, the process is as it was
+
+
+def test_two_cohorts_in_process_the_sweep_takes_only_its_own_and_it_stays_gone(store, capsys):
+    """In-process, the account is made again from the store by each command: what `sweep --delete`
+    took must leave the store too (or it comes back), and only what was the cohort's."""
+    assert main(["up", "demo-app", "--students", "a01", "--emulate"]) == 0  # an ALB and a target group
+    assert main(["up", "demo", "--students", "s03", "--emulate"]) == 0
+    capsys.readouterr()
+    assert main(["sweep", "demo-app", "--emulate", "--whole-account", "--delete"]) == 2
+    assert "cohort(s) demo:" in capsys.readouterr().err and sorted(store.stacks()) == ["demo-app-a01", "demo-s03"]
+    assert main(["sweep", "demo", "--emulate", "--delete"]) == 0
+    assert store.stacks() == ["demo-app-a01"]  # demo-s03's state went with its resources
+    capsys.readouterr()
+    assert main(["sweep", "demo", "--emulate"]) == 0 and "nothing left" in capsys.readouterr().out
+    assert main(["sweep", "demo-app", "--emulate"]) == 1
+    out = capsys.readouterr().out
+    assert "load balancer" in out and "target group" in out  # the other cohort's, untouched
+    assert main(["destroy", "demo", "--emulate"]) == 0 and main(["destroy", "demo-app", "--emulate"]) == 0
+
+
+def test_grade_reads_only_the_students_own_peerings(monkeypatch, tmp_path):
+    """moto ignores the peering listing's VPC filter: grade must not count another student's."""
+    import boto3
+    from moto import mock_aws
+
+    from labctl.offline.render import ENVIRONMENTS, render_file
+    from labctl.ops import emulate
+    from labctl.ops.live import LiveReader, StudentScope
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        for stack in ("demo-net-n06", "demo-net-n07"):  # vpc-peering: one peering each
+            emulate.up(render_file(ENVIRONMENTS / f"Pulumi.{stack}.yaml"), session, tmp_path)
+        assert len(session.client("ec2").describe_vpc_peering_connections(Filters=[
+            {"Name": "requester-vpc-info.vpc-id", "Values": ["vpc-nothing"]}])["VpcPeeringConnections"]) == 2  # ignored
+        graph = LiveReader(session.client).read(StudentScope("demo-net", "n06", "demo-net-n06"))
+        peerings = [r for r in graph.resources if r.type == "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"]
+        assert len(peerings) == 1 and peerings[0].inputs["tags"]["cloudlabs:student"] == "n06"

@@ -7,7 +7,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from rich.console import Console
 from rich.table import Table
@@ -53,11 +53,14 @@ def run(args: argparse.Namespace, out: Console) -> int:
             print(f"labctl: no region for cohort {args.cohort}: give --region, or keep {path}", file=sys.stderr)
             return EXIT_BAD_INPUT
     if args.emulate:
-        from labctl.ops.sandbox import SandboxError, Store, account
+        from labctl.ops.sandbox import SandboxError, Store, account, forget_deleted
         try:
-            with account(Store(runners.STATE_DIR / "sandbox"), region, writer=args.delete,
+            store = Store(runners.STATE_DIR / "sandbox")
+            with account(store, region, writer=args.delete,
                          on_wait=lambda why: print(f"labctl: waiting: {why}", file=sys.stderr)) as emulated:
-                return _sweep(args, out, region, emulated.session(region), runners.STATE_DIR / "sandbox" / "sweep")
+                # in-process, what the sweep deletes must leave the store too, or the next command makes it again
+                forget = (lambda ids: forget_deleted(store, ids)) if emulated.served is None else None
+                return _sweep(args, out, region, emulated.session(region), store.root / "sweep", forget)
         except SandboxError as exc:
             return bad_input(exc)
     try:
@@ -67,7 +70,8 @@ def run(args: argparse.Namespace, out: Console) -> int:
     return _sweep(args, out, region, session, runners.STATE_DIR / "sweep")
 
 
-def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any, ledger_dir: Path) -> int:
+def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any, ledger_dir: Path,
+           forget: Callable[[set[str]], Any] | None = None) -> int:
     try:
         sweeper = Sweeper(session, args.cohort, load_prices(), region, whole_account=args.whole_account,
                           ledger=Ledger(ledger_dir / f"{args.cohort}.{region}.json"))
@@ -86,6 +90,8 @@ def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any, le
         return EXIT_OK
     if args.delete and found:
         failures = sweeper.delete(found, log=lambda m: out.print(m, markup=False))
+        if forget is not None:
+            forget({x.id for x in sweeper.deleted})
         for item, why in failures:
             print(f"could not delete {item.kind} {item.id} ({item.student}): {why}", file=sys.stderr)
         left = sweeper.find()

@@ -263,6 +263,37 @@ def _describe(store: Store) -> str:
         return "starting"
 
 
+def forget_deleted(store: Store, ids: set[str]) -> dict[str, int]:
+    """What a sweep deleted in an in-process account, dropped from the states too (the caller holds
+    the writer lock): else the next command would make it again. A resource goes when its id was
+    deleted, and so does whatever names a gone one in its inputs (a route of a deleted route table,
+    a rule of a deleted group). Returns stack -> how many entries went."""
+    dropped: dict[str, int] = {}
+    for state in store.states():
+        gone = set(ids)
+        before = len(state.resources)
+        for urn, entry in list(state.resources.items()):
+            if entry["id"] in gone or _names_any(entry.get("inputs", {}), gone):
+                gone.add(entry["id"])
+                gone.update(v for v in entry.get("outputs", {}).values() if isinstance(v, str))
+                del state.resources[urn]
+        if len(state.resources) != before:
+            dropped[state.stack] = before - len(state.resources)
+            in_the_cloud = any(e["type"] not in emulate.GENERATED_LOCALLY for e in state.resources.values())
+            state.save() if in_the_cloud else state.remove()  # a password alone is not a stack
+    return dropped
+
+
+def _names_any(value: Any, ids: set[str]) -> bool:
+    if isinstance(value, str):
+        return value in ids
+    if isinstance(value, list):
+        return any(_names_any(v, ids) for v in value)
+    if isinstance(value, dict):
+        return any(_names_any(v, ids) for v in value.values())
+    return False
+
+
 def forget(store: Store, stack: str) -> bool:
     """Drop one stack from the store (its state file, damaged or not). True if it was there."""
     with store.locked(writer=True):

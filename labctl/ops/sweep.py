@@ -111,6 +111,7 @@ class Sweeper:
         self.per_month = prices.hours_per_month if prices else 730
         self.sleep = sleep
         self.unscanned: dict[str, str] = {}  # kind -> why it could not be read
+        self.deleted: list[Leftover] = []  # what delete() removed (or found already gone)
         self.foreign: list[tuple[Found, str]] = []  # (resource, its cohort) in the cohort's way or in its account
 
     # --- finding ----------------------------------------------------------------------------------
@@ -262,8 +263,10 @@ class Sweeper:
             except Exception as err:  # noqa: BLE001 - report and go on with the rest
                 if is_gone(err):
                     log(f"already gone: {item.kind} {item.id} ({item.student})")
+                    self.deleted.append(item)
                 else:
                     failures.append((item, str(err).splitlines()[0]))
+        self.deleted.extend(deleted)
         return deleted
 
     def _wait(self, scan: Scan, kind: Kind, deleted: list[Leftover]) -> list[tuple[Leftover, str]]:
