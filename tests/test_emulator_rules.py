@@ -578,19 +578,21 @@ def test_every_rule_has_a_scenario_and_every_enforced_rule_is_listed():
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
-def test_rule_in_process(rule):
+def test_rule_refuses_by_itself_and_all_rules_accept_once_the_dependency_is_gone(rule):
+    """With every other rule of ours off (all of them, for a rule moto enforces), the rule alone
+    refuses: no rule passes only because another refuses the same call. With all of them on, the
+    call is still refused, and accepted once the dependency is removed: together they never refuse
+    what AWS accepts."""
     with mock_aws():
-        err = refused_then_accepted(clients(), rule.id)
-    assert err.response["Error"]["Code"] == rule.code, err
-
-
-@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
-def test_rule_refuses_by_itself(rule):
-    """With every other rule of ours off (all of them, for a rule moto enforces), the rule alone still
-    refuses: no rule passes only because another refuses the same call."""
-    with mock_aws(), emulator_rules.only(rule.id):
-        err = refused_then_accepted(clients(), rule.id)
-    assert err.response["Error"]["Code"] == rule.code, err
+        attempt, remove = SCENARIOS[rule.id](clients())
+        with emulator_rules.only(rule.id), pytest.raises(ClientError) as alone:
+            attempt()
+        assert alone.value.response["Error"]["Code"] == rule.code, alone.value
+        with pytest.raises(ClientError) as together:
+            attempt()
+        assert together.value.response["Error"]["Code"] == rule.code, together.value
+        remove()
+        attempt()
 
 
 def test_install_is_idempotent_and_thread_safe():

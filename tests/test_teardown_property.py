@@ -5,6 +5,8 @@ account and nothing of the other cohort touched, as the account itself reports (
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -76,8 +78,9 @@ def sandbox(tmp_path_factory):
             yield store, port, tagged(port, "demo-net")
 
 
-# No shrinking: each example is a minute of real commands; the assertion messages carry the steps.
-@settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+# No shrinking: each example is seconds of real commands; the assertion messages carry the steps.
+# CI runs 4 examples; CLOUDLABS_PROPERTY_EXAMPLES=50 ./dev test tests/test_teardown_property.py for a long search.
+@settings(max_examples=int(os.environ.get("CLOUDLABS_PROPERTY_EXAMPLES", "4")), deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(STEP, min_size=1, max_size=4))
 def test_any_sequence_ends_with_nothing_of_the_cohort_and_the_other_untouched(sandbox, steps, capsys):
