@@ -194,8 +194,6 @@ def account(store: Store, region: str, writer: bool = True,
             on_wait: Callable[[str], None] | None = None) -> Iterator[Account]:
     """The sandbox's account for one command, under the store's lock (see the module's rules): the
     served one when it runs, else an in-process one with every stack of the store made again."""
-    from labctl.ops import emulator_rules
-    emulator_rules.install()
     with hermetic(), store.locked(writer, on_wait):
         served = store.server()
         if served is not None:
@@ -208,6 +206,9 @@ def account(store: Store, region: str, writer: bool = True,
             return
         import boto3
         from moto import mock_aws
+
+        from labctl.ops import emulator_rules
+        emulator_rules.install()  # this process hosts the account: it refuses what AWS refuses
         with mock_aws():
             local = Account(f"in-process-{uuid.uuid4().hex[:12]}", None, {}, lambda r: boto3.Session(
                 region_name=r, aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY))
