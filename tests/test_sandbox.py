@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,17 +18,13 @@ from labctl.cli.main import main
 from labctl.offline.render import render_file
 from labctl.ops.sandbox import EndpointSession, SandboxError, Store, serve
 
+from .sandboxes import free_port
+
 
 @pytest.fixture
 def state(monkeypatch, tmp_path):
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     return Store(tmp_path / "state" / "sandbox")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_emulated_commands_share_one_account_through_the_store(state, capsys):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from labctl.offline.graph import Resource, StackGraph
-from labctl.ops.awslist import pages
+from labctl.ops.awslist import pages, tag_map
 
 # What a read-only grader needs (README: "Live grading and drift").
 READ_ACTIONS = (
@@ -43,10 +43,6 @@ class StudentScope:
     cohort: str
     student: str
     stack: str
-
-
-def _tags(items: Iterable[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in items or []}
 
 
 def _pages(client: Any, operation: str, key: str, keep: Callable[[dict[str, Any]], bool], **kwargs: Any) -> list[dict[str, Any]]:
@@ -114,15 +110,15 @@ class LiveReader:
         student ``net-1`` and cohort ``demo-net`` share a prefix)."""
         from botocore.exceptions import ClientError
         try:
-            tags = _tags(s3.get_bucket_tagging(Bucket=name).get("TagSet"))
+            tags = tag_map(s3.get_bucket_tagging(Bucket=name).get("TagSet"))
         except ClientError:
             return False  # NoSuchTagSet: not a lab's bucket
         return tags.get("cloudlabs:cohort") == scope.cohort and tags.get("cloudlabs:student") == scope.student
 
     def _network(self, scope: StudentScope) -> list[Resource]:
         ec2 = self.client("ec2")
-        mine = lambda vpc: _tags(vpc.get("Tags")).get("cloudlabs:cohort") == scope.cohort and \
-            _tags(vpc.get("Tags")).get("cloudlabs:student") == scope.student  # noqa: E731
+        mine = lambda vpc: tag_map(vpc.get("Tags")).get("cloudlabs:cohort") == scope.cohort and \
+            tag_map(vpc.get("Tags")).get("cloudlabs:student") == scope.student  # noqa: E731
         vpcs = _pages(ec2, "describe_vpcs", "Vpcs", mine, Filters=[
             {"Name": "tag:cloudlabs:cohort", "Values": [scope.cohort]},
             {"Name": "tag:cloudlabs:student", "Values": [scope.student]}])
@@ -281,7 +277,7 @@ class LiveReader:
             if lb.get("VpcId") not in vpc_ids:
                 continue
             described = elb.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"]
-            tags = _tags(described[0].get("Tags")) if described else {}
+            tags = tag_map(described[0].get("Tags")) if described else {}
             environment = tags.get("elasticbeanstalk:environment-name")
             if environment:  # Beanstalk's load balancer, named as the plan's model names it (its instances carry the bare name)
                 tags["Name"] = f"{tags.get('Name') or environment}-ALB"
@@ -314,10 +310,10 @@ class _Builder:
 
     def add(self, type_token: str, aws_id: str, tags: Any, inputs: dict[str, Any],
             outputs: dict[str, Any] | None = None) -> None:
-        tag_map = tags if isinstance(tags, dict) else _tags(tags)
+        tag_dict = tags if isinstance(tags, dict) else tag_map(tags)
         clean = {k: v for k, v in inputs.items() if v is not None}
-        if tag_map:
-            clean["tags"] = tag_map
+        if tag_dict:
+            clean["tags"] = tag_dict
         urn = f"urn:pulumi:{self.scope.stack}::{PROJECT}::live${type_token}::{aws_id}"
         self.resources.append(Resource(urn, type_token, aws_id, None, True, aws_id, clean,
                                        {k: v for k, v in (outputs or {}).items() if v is not None}))
