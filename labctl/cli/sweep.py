@@ -82,6 +82,8 @@ def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any, le
     except ForeignResources as exc:
         return bad_input(exc)
     print_leftovers(found, args.cohort, region, out)
+    if sweeper.ledger_problem:
+        print(f"labctl: note: {sweeper.ledger_problem}", file=sys.stderr)
     for other, cohort in sweeper.foreign:
         print(f"labctl: note: {other.kind} {other.id} sits in one of {args.cohort}'s VPCs but is tagged with cohort {cohort}: "
               "not touched; it keeps that VPC from being deleted", file=sys.stderr)

@@ -112,6 +112,7 @@ class Sweeper:
         self.sleep = sleep
         self.unscanned: dict[str, str] = {}  # kind -> why it could not be read
         self.deleted: list[Leftover] = []  # what delete() removed (or found already gone)
+        self.ledger_problem: str | None = None
         self.foreign: list[tuple[Found, str]] = []  # (resource, its cohort) in the cohort's way or in its account
 
     # --- finding ----------------------------------------------------------------------------------
@@ -211,7 +212,10 @@ class Sweeper:
                    and x.student != "account"}
         if entries != before:
             assert self.ledger is not None
-            self.ledger.write(entries)
+            try:
+                self.ledger.write(entries)
+            except OSError as err:  # the scan's verdict stands; only the memory of it is lost
+                self.ledger_problem = f"could not write the sweep's ledger {self.ledger.path}: {err.strerror}"
 
     # --- deleting ---------------------------------------------------------------------------------
 
