@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
@@ -55,6 +56,24 @@ def check_output_dir(path: Path, option: str) -> None:
         _writable_dir(path, option)
     else:
         _writable_dir(path.parent if str(path.parent) else Path("."), option)
+
+
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600  # what holds secrets, like ~/.ssh: readable by its owner only
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder only its owner can enter (made, or narrowed if it is wider): the
+    sandbox store holds the emulated stacks' generated private keys and passwords."""
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):  # folders made here are private too (pathlib's parents would not be)
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    path = missing[0] if missing else path
+    if stat.S_IMODE(os.stat(path).st_mode) != PRIVATE_DIR:
+        os.chmod(path, PRIVATE_DIR)
+    return path
 
 
 def atomic_write(path: Path, text: str, mode: int = 0o644, durable: bool = True) -> None:
@@ -104,7 +123,8 @@ def lock_file(path: Path, shared: bool = False, on_wait: Callable[[], None] | No
     when someone else holds it, then the lock is waited for. The lock ends with the process, so a
     killed holder never leaves it taken."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
+    # 0600: a lock file holds nothing, but it lives next to what may (the sandbox store)
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE), "a+b") as handle:
         kind = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         try:
             fcntl.flock(handle.fileno(), kind | fcntl.LOCK_NB)

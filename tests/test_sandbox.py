@@ -43,6 +43,25 @@ def test_emulated_commands_share_one_account_through_the_store(state, capsys):
     assert "nothing left" in capsys.readouterr().out
 
 
+def test_the_store_holds_secrets_like_a_key_file(state, capsys):
+    """The emulated stacks' generated keys and passwords are in the store: every folder
+    of it 0700, every file 0600 (state, journal, logs, locks, sweep ledger), and a store made
+    before with wider modes is narrowed when next used."""
+    state.root.mkdir(parents=True)
+    os.chmod(state.root, 0o755)
+    assert main(["up", "demo-tools-t01", "--emulate"]) == 0  # ssh-access: a generated key pair
+    assert main(["sweep", "demo-tools", "--emulate"]) in (0, 1)
+    capsys.readouterr()
+    assert (state.stacks_dir / "demo-tools-t01.json").exists()
+    folders, files = [], []
+    for folder, _, names in os.walk(state.root):
+        folders.append(folder)
+        files += [os.path.join(folder, name) for name in names]
+    assert len(files) >= 5 and any(f.endswith(".log") for f in files)
+    assert {f: oct(os.stat(f).st_mode & 0o777) for f in folders} == {f: "0o700" for f in folders}
+    assert {f: oct(os.stat(f).st_mode & 0o777) for f in files} == {f: "0o600" for f in files}
+
+
 def test_an_emulated_up_never_marks_a_real_stack_as_done(state):
     assert main(["up", "demo-s02", "--emulate"]) == 0
     assert (state.root / "fleet-journal.json").exists()

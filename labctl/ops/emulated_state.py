@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cloudlabs.reading import InputFileError, load_json
-from cloudlabs.writing import atomic_write
+from cloudlabs.writing import PRIVATE_FILE, atomic_write, private_dir
 
 FORMAT = "cloudlabs-emulated-stack/2"
 STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -61,10 +61,10 @@ class EmulatedStack:
         return found
 
     def save(self) -> None:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.state_dir)
         document = {"format": FORMAT, "stack": self.stack, "account": self.account, "region": self.region,
                     "resources": self.resources, "pending": self.pending}
-        atomic_write(self.path, json.dumps(document, indent=1), mode=0o600, durable=False)
+        atomic_write(self.path, json.dumps(document, indent=1), mode=PRIVATE_FILE, durable=False)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

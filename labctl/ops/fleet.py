@@ -12,6 +12,7 @@ journal so that re-running `up` after a partial failure touches only what is not
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import re
 import signal
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from cloudlabs.reading import InputFileError, load_json
-from cloudlabs.writing import atomic_write, lock_file
+from cloudlabs.writing import PRIVATE_FILE, atomic_write, lock_file, private_dir
 
 # "outputs": refresh the state, then run the program again so the stack outputs follow (a plain
 # `pulumi refresh` does not recompute them: public IPs change when instances stop and start).
@@ -155,7 +156,7 @@ class Journal:
         with self._lock, lock_file(self.path.with_name(self.path.name + ".lock")):
             current = self._read() if self.problem is None else {}
             current[stack] = entry
-            atomic_write(self.path, json.dumps(current, indent=2, sort_keys=True) + "\n")
+            atomic_write(self.path, json.dumps(current, indent=2, sort_keys=True) + "\n", mode=PRIVATE_FILE)
             self.problem = None  # rewritten whole: whatever was damaged is gone
 
 
@@ -215,7 +216,7 @@ class Fleet:
         for stack in order:
             self.progress[stack] = Progress()
         if self.log_dir:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.log_dir)  # logs quote the program's output: its owner's to read
         # Ctrl-C becomes a stop request wherever the main thread is (a KeyboardInterrupt could land
         # outside the wait below and escape with a traceback); restored when the run ends.
         previous = None
@@ -268,7 +269,8 @@ class Fleet:
             journal.begin(stack, operation, self._hashes.get(stack, ""))
         log_file = (self.log_dir / f"{stack}.log") if self.log_dir else None
         result.log = str(log_file) if log_file else None
-        handle = log_file.open("a", encoding="utf-8") if log_file else None
+        handle = (os.fdopen(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE), "a", encoding="utf-8")
+                  if log_file else None)
 
         def log(line: str) -> None:
             if handle:

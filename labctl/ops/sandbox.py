@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from cloudlabs.reading import InputFileError, load_json
-from cloudlabs.writing import atomic_write, lock_file
+from cloudlabs.writing import PRIVATE_FILE, atomic_write, lock_file, private_dir
 
 from labctl.ops import emulate
 from labctl.ops.emulated_state import EmulatedStack, StateError, stored_stacks
@@ -116,7 +116,7 @@ class Store:
     def locked(self, writer: bool, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
         """The store's lock: exclusive for a writer, shared for a reader. ``on_wait`` hears once why
         the command waits."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         holder = "another labctl command is using the sandbox"
         with lock_file(self.lock_path, shared=not writer, on_wait=(lambda: on_wait(holder)) if on_wait else None):
             yield
@@ -228,8 +228,8 @@ def serve(store: Store, port: int, ready: Callable[[int, int], None], wait: Call
 
     from labctl.ops import emulator_rules
     emulator_rules.install()
-    store.root.mkdir(parents=True, exist_ok=True)
-    with open(store.serve_lock_path, "a+b") as serving:
+    private_dir(store.root)
+    with os.fdopen(os.open(store.serve_lock_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE), "a+b") as serving:
         try:
             fcntl.flock(serving.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -247,7 +247,8 @@ def serve(store: Store, port: int, ready: Callable[[int, int], None], wait: Call
                 here = Account(record.account, record, {}, lambda r: EndpointSession(r, url))
                 with store.locked(writer=True, on_wait=on_wait):
                     loaded = _replay_all(store, here, save=True)
-                    atomic_write(store.server_file, json.dumps({"port": port, "pid": record.pid, "account": record.account}) + "\n")
+                    atomic_write(store.server_file, json.dumps({"port": port, "pid": record.pid, "account": record.account}) + "\n",
+                                 mode=PRIVATE_FILE)
                 ready(port, loaded)
                 wait()
             finally:

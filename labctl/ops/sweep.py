@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 from cloudlabs.pricing import PriceTable
 from cloudlabs.reading import InputFileError, load_json
-from cloudlabs.writing import atomic_write, lock_file
+from cloudlabs.writing import PRIVATE_FILE, atomic_write, lock_file, private_dir
 
 from labctl.ops.awserrors import is_gone
 from labctl.ops.awslist import tag_map
@@ -77,9 +77,9 @@ class Ledger:
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def write(self, entries: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)  # in the sandbox store, or beside it under .cloudlabs/
         with lock_file(self.path.with_name(self.path.name + ".lock")):
-            atomic_write(self.path, json.dumps(entries, indent=1, sort_keys=True) + "\n")
+            atomic_write(self.path, json.dumps(entries, indent=1, sort_keys=True) + "\n", mode=PRIVATE_FILE)
 
 
 def _key(kind: str, rid: str) -> str:
