@@ -2,6 +2,8 @@
 
 import pulumi
 
+from cloudlabs.content import LabContentError
+
 from cloudlabs.settings import SettingsError, parse_settings
 from components.program import build_stack, runtime_config
 
@@ -11,5 +13,10 @@ except SettingsError as err:
     # One message per bad setting, no traceback, and nothing registered.
     raise pulumi.RunError(str(err)) from err
 
-for name, value in build_stack(settings).items():
+try:
+    outputs = build_stack(settings)
+except LabContentError as err:
+    # A link or device in labs/ (the path named): nothing of it is read, nothing more registered.
+    raise pulumi.RunError(str(err)) from err
+for name, value in outputs.items():
     pulumi.export(name, value)

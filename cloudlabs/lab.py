@@ -71,6 +71,9 @@ class LabDefinition(Generic[OptionsT]):
     # Option sets whose cost the catalog also shows, e.g. {"with `natGateway: false`": {"natGateway": False}}.
     cost_variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     cost_notes: str = ""  # what the hourly price rules do not see (usage charges), for the catalog
+    # Folders under labs/ whose files the lab ships (pages, pictures, build contexts, bundles):
+    # checked as a whole when the lab is built, see cloudlabs.content.
+    content: tuple[str, ...] = ()
 
     @property
     def default_stage(self) -> str:

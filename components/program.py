@@ -10,7 +10,9 @@ from typing import Any
 
 from pulumi.runtime.config import CONFIG, get_config_env
 
+from cloudlabs import content
 from cloudlabs.addressing import seat_block
+from cloudlabs.catalog import LABS
 from cloudlabs.settings import StackSettings
 
 from .context import LabContext
@@ -33,6 +35,8 @@ def build_stack(settings: StackSettings) -> dict[str, Any]:
         "labs": {s.lab: s.stage for s in settings.labs},
     }
     for selection, layout in zip(settings.labs, settings.layouts()):
+        for folder in LABS[selection.lab].content:  # what the lab ships: regular files of labs/ only
+            content.check_folder(content.lab_path(folder))
         context = LabContext.for_lab(settings, selection.lab, selection.stage)
         lab = LAB_COMPONENTS[selection.lab](selection.lab, LabArgs(context, layout, selection.options))
         outputs[selection.lab] = lab.outputs

@@ -10,13 +10,15 @@ from typing import Any, Callable, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from cloudlabs import content
+
 from .context import LabContext
 
 def project_relative(path: Path) -> str:
-    """Asset paths relative to the project: Pulumi resolves them from the program's directory,
-    and plans of two checkouts (a pull request's base and head) then compare equal."""
-    from cloudlabs import REPO_ROOT
-    return str(path.relative_to(REPO_ROOT)) if path.is_absolute() and path.is_relative_to(REPO_ROOT) else str(path)
+    """A lab content path as Pulumi names it, relative to the project (``labs/...``): Pulumi
+    resolves it from the program's directory, and plans of two checkouts (a pull request's base
+    and head) then compare equal."""
+    return content.shown(path)
 
 
 CONTENT_TYPES = {".html": "text/html", ".jpg": "image/jpeg", ".png": "image/png", ".txt": "text/plain"}
@@ -68,7 +70,13 @@ class LabBucket(pulumi.ComponentResource):
             f"{name}-public-access", bucket=self.bucket.id, block_public_acls=True, ignore_public_acls=True,
             block_public_policy=not args.public, restrict_public_buckets=not args.public, opts=child)
         for obj in args.objects:
-            source = {"source": pulumi.FileAsset(project_relative(obj.source))} if obj.source else {"content": obj.content}
+            source: dict[str, Any] = {"content": obj.content}
+            if obj.source:
+                # Read now, through the content checks: a link or a device in labs/ never reaches the
+                # bucket. The digest is the object's identity in the graph (a changed picture is a
+                # diff) and, as the provider's source_hash, makes a real `up` replace the object's body.
+                source = {"source": pulumi.FileAsset(project_relative(obj.source)),
+                          "source_hash": content.file_digest(obj.source)}
             aws.s3.BucketObjectv2(f"{name}-{obj.key.replace('/', '-').lower()}", bucket=self.bucket.id, key=obj.key,
                                   content_type=obj.content_type, tags=ctx.tags(f"bucket-{args.purpose}/{obj.key}"),
                                   opts=child, **source)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cloudlabs import content
 from cloudlabs.settings import parse_settings
 from labctl.offline import render
 from labctl.offline.graph import StackGraph
@@ -59,6 +62,15 @@ def _aws_delete_rules():
 
 
 _cache: dict[str, StackGraph] = {}
+
+
+@pytest.fixture
+def lab_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of labs/ that lab content is read from for the test (the checkout is never touched)."""
+    copy = tmp_path / "labs"
+    shutil.copytree(content.LABS_DIR, copy)
+    monkeypatch.setattr(content, "LABS_DIR", copy)
+    return copy
 
 
 def render_config(cfg: dict[str, Any], cache: bool = True) -> StackGraph:

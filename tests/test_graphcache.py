@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def test_a_program_change_re_renders_every_stack(stacks, renders, tmp_path):
 
 
 def test_the_fingerprint_follows_program_sources_lab_files_and_dependency_versions(tmp_path, monkeypatch):
-    for folder in graphcache.PROGRAM_DIRS:
+    for folder in (*graphcache.PROGRAM_DIRS, "labs"):
         (tmp_path / folder).mkdir()
     (tmp_path / "components" / "network.py").write_text("A = 1\n")
     (tmp_path / "labs" / "index.html").write_text("<h1>one</h1>\n")
@@ -90,9 +91,12 @@ def test_the_fingerprint_follows_program_sources_lab_files_and_dependency_versio
     changed_source = fingerprint(tmp_path)
     (tmp_path / "labs" / "index.html").write_text("<h1>two</h1>\n")
     changed_lab_file = fingerprint(tmp_path)
+    os.mkfifo(tmp_path / "labs" / "pipe")  # named, never opened: a FIFO would block the read
+    (tmp_path / "labs" / "env.txt").symlink_to("/proc/self/environ")  # hashed by its target's name, not read
+    planted = fingerprint(tmp_path)
     monkeypatch.setattr(graphcache, "version", lambda name: "99.0" if name == "pulumi-aws" else "1.0")
     changed_versions = fingerprint(tmp_path)
-    assert len({base, changed_source, changed_lab_file, changed_versions}) == 4
+    assert len({base, changed_source, changed_lab_file, planted, changed_versions}) == 5
 
 
 def test_a_damaged_entry_is_rendered_again(stacks, renders, tmp_path):

@@ -14,6 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from cloudlabs import content
 from cloudlabs.labs import beanstalk
 from cloudlabs.labs.beanstalk import BeanstalkOptions
 from cloudlabs.settings import SettingsError, parse_settings
@@ -68,15 +69,15 @@ def test_the_bundle_has_the_files_at_its_root_and_is_the_same_bytes_every_time()
     data = beanstalk.bundle_bytes()
     assert data == beanstalk.bundle_bytes()
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    assert names == sorted(p.name for p in beanstalk.APP_DIR.iterdir() if p.is_file()) == ["index.php", "picture.svg"]
+    assert names == sorted(p.name for p in content.lab_path(beanstalk.APP_DIR).iterdir() if p.is_file()) == ["index.php", "picture.svg"]
     assert not any("/" in n for n in names)  # no top-level folder (the book's warning, L8394)
     with zipfile.ZipFile(io.BytesIO(data)) as bundle:
         assert beanstalk.PAGE_TEXT in bundle.read("index.php").decode()
         assert {i.date_time for i in bundle.infolist()} == {beanstalk.ZIP_EPOCH}
 
 
-def test_a_folder_is_bundled_by_its_contents_not_as_a_folder(tmp_path):
-    app = tmp_path / "demo-project"
+def test_a_folder_is_bundled_by_its_contents_not_as_a_folder(lab_copy):
+    app = lab_copy / "demo-project"
     (app / "img").mkdir(parents=True)
     (app / "index.php").write_text("<?php echo 'x';")
     (app / "img" / "a.png").write_bytes(b"\x89PNG")
@@ -87,7 +88,8 @@ def test_a_folder_is_bundled_by_its_contents_not_as_a_folder(tmp_path):
     (app / "index.php").write_text("<?php echo 'y';")
     assert beanstalk.bundle_label(beanstalk.bundle_bytes(app)) != beanstalk.bundle_label(data)  # a new version
     with pytest.raises(ValueError, match="no files to bundle"):
-        beanstalk.bundle_bytes(tmp_path / "empty")
+        (lab_copy / "empty").mkdir()
+        beanstalk.bundle_bytes(lab_copy / "empty")
 
 
 def test_the_version_is_the_bundle_uploaded_to_the_labs_private_bucket():
@@ -443,7 +445,7 @@ def test_the_coursework_bundle_is_the_page_that_reads_the_database():
     graph = lab_graph("beanstalk", options=COURSEWORK)
     (obj,) = graph.of_type(OBJECT)
     data = base64.b64decode(obj.inputs["contentBase64"])
-    assert data == beanstalk.bundle_bytes(beanstalk.COURSEWORK_DIR) != beanstalk.bundle_bytes()
+    assert data == beanstalk.bundle_bytes(content.lab_path(beanstalk.COURSEWORK_DIR)) != beanstalk.bundle_bytes()
     page = zipfile.ZipFile(io.BytesIO(data)).read("index.php").decode()
     for name in (*beanstalk.DB_PROPERTIES, beanstalk.DB_SECRET_PROPERTY):
         assert f"getenv('{name}')" in page

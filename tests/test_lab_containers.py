@@ -131,14 +131,20 @@ def image_page(image: BuildContext) -> str:
     return next(p for p in image.path.rglob("index.html")).read_text()
 
 
-def test_the_tag_follows_the_build_context(tmp_path):
-    copy_dir = tmp_path / "lighttpd"
+def test_the_tag_follows_the_build_context(lab_copy):
+    original = LIGHTTPD.tag()
+    copy_dir = lab_copy / "lighttpd-copy"
     shutil.copytree(LIGHTTPD.path, copy_dir)
-    moved = BuildContext("web-alpine", str(copy_dir), "alpine", "web1", 8080, "x")  # an absolute directory stays as it is
+    moved = BuildContext("web-alpine", "labs/lighttpd-copy", "alpine", "web1", 8080, "x")
     assert moved.path == copy_dir
-    assert moved.tag() == LIGHTTPD.tag() and re.fullmatch(r"1\.0-[0-9a-f]{12}", moved.tag())
+    assert moved.tag() == original and re.fullmatch(r"1\.0-[0-9a-f]{12}", moved.tag())
+    page = (copy_dir / "html/index.html").read_bytes()
     (copy_dir / "html/index.html").write_text("<h1>changed</h1>")
-    assert moved.tag() != LIGHTTPD.tag()
+    assert moved.tag() != original
+    (copy_dir / "html/index.html").write_bytes(page)
+    assert moved.tag() == original
+    (copy_dir / "html/extra.txt").write_text("")  # a new file, even empty, is a new context
+    assert moved.tag() != original
 
 
 def test_the_repositories_are_private_scanned_immutable_and_go_with_the_stack():

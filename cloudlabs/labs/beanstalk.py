@@ -12,14 +12,14 @@ from typing import Any, Literal, Mapping
 
 from pydantic import Field, model_validator
 
-from .. import REPO_ROOT
+from .. import content
 from ..addressing import VpcPlan, default_like
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import Alternates, PageContains, ProbeSpec
 
-APP_DIR = REPO_ROOT / "labs" / "beanstalk" / "app"  # the book's demo-project: a page and a picture
-COURSEWORK_DIR = REPO_ROOT / "labs" / "beanstalk" / "coursework"  # the coursework's PHP page that reads the database
+APP_DIR = "beanstalk/app"  # under labs/: the book's demo-project, a page and a picture
+COURSEWORK_DIR = "beanstalk/coursework"  # under labs/: the coursework's PHP page that reads the database
 SUBNETS = ("SN-0", "SN-16")  # two zones of the default-like VPC: the environment's (and its ALB's) subnets
 # The book's names: the single-instance activity's environment (L8449) and the high-availability
 # activity's application and environment (L8480, L8516).
@@ -73,28 +73,28 @@ def names(options: BeanstalkOptions) -> dict[str, str]:
 
 
 def bundle_dir(options: BeanstalkOptions) -> Path:
-    return COURSEWORK_DIR if options.coursework else APP_DIR
+    return content.lab_path(COURSEWORK_DIR if options.coursework else APP_DIR)
 
 
 def load_balancer_name(options: BeanstalkOptions) -> str:
     return f"{names(options)['environment']}-ALB"
 
 
-def bundle_bytes(folder: Path = APP_DIR) -> bytes:
+def bundle_bytes(folder: Path | None = None) -> bytes:
     """The source bundle: every file of ``folder`` at the root of a zip (the book's warning at
     L8394: a folder inside the zip would land under /var/www/html and the page would not be
     found). Entries sorted, with one fixed timestamp and mode, so the bytes depend only on the
     files' names and contents."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files = content.tree(folder or content.lab_path(APP_DIR))  # regular files of labs/ only: the bundle is served on the web
     if not files:
-        raise ValueError(f"{folder}: no files to bundle")
+        raise content.LabContentError(f"{content.shown(folder or content.lab_path(APP_DIR))}: no files to bundle")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for path in files:
-            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=ZIP_EPOCH)
+        for name, data in files:
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            bundle.writestr(info, path.read_bytes())
+            bundle.writestr(info, data)
     return out.getvalue()
 
 
@@ -199,4 +199,5 @@ LAB = LabDefinition(
         Output("findInstances", "command", "list the environment's EC2 instances (the book terminates one, L8459)",
                "solution"),
     ),
+    content=("beanstalk",),
 )

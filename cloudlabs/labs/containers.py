@@ -5,7 +5,6 @@ on a Docker engine of the student's own (variant ``local``, no AWS at all)."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import Field, model_validator
 
-from .. import REPO_ROOT
+from .. import content
 from ..addressing import default_like_layout
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
@@ -43,7 +42,7 @@ class BuildContext:
 
     @property
     def path(self) -> Path:
-        return REPO_ROOT / self.directory
+        return content.project_path(self.directory)
 
     @property
     def dockerfile(self) -> str:
@@ -52,10 +51,7 @@ class BuildContext:
     def tag(self) -> str:
         """The image tag: the book's version and a digest of the context's files, so a changed
         page is a new tag (the repository's tags are immutable) and a new task definition."""
-        digest = hashlib.sha256()
-        for file in sorted(p for p in self.path.rglob("*") if p.is_file()):
-            digest.update(file.relative_to(self.path).as_posix().encode() + b"\x00" + file.read_bytes() + b"\x00")
-        return f"1.0-{digest.hexdigest()[:12]}"
+        return f"1.0-{content.digest(self.path)[:12]}"  # the whole context, as Docker sends it: links refused
 
 
 LIGHTTPD = BuildContext("web-alpine", "labs/containers/lighttpd", "alpine", "web1", 8080,
@@ -84,9 +80,9 @@ def docker_host_user_data() -> str:
     ]
     for image in IMAGES:
         home = f"/home/ec2-user/{Path(image.directory).name}"
-        for file in sorted(p for p in image.path.rglob("*") if p.is_file()):
-            target = f"{home}/{file.relative_to(image.path).as_posix()}"
-            encoded = base64.b64encode(file.read_bytes()).decode()
+        for name, data in content.tree(image.path):  # regular files of labs/ only: user data reaches the instance
+            target = f"{home}/{name}"
+            encoded = base64.b64encode(data).decode()
             lines += [f"mkdir -p {Path(target).parent.as_posix()}", f"echo {encoded} | base64 -d > {target}"]
     lines += ["chown -R ec2-user:ec2-user " + " ".join(f"/home/ec2-user/{Path(i.directory).name}" for i in IMAGES), ""]
     return "\n".join(lines)
@@ -209,4 +205,5 @@ LAB = LabDefinition(
         Output("needs", "text", "what runs where: variant local needs a Docker engine (pulumi up builds and runs "
                                 "there); the offline renderer and emulator do not build images"),
     ),
+    content=("containers",),
 )

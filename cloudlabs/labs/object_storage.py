@@ -220,4 +220,5 @@ LAB = LabDefinition(
                                         "URLs (and the ones that stay private), both website URLs, the allowed CORS "
                                         "origins (in starter, what to build)", "part coursework"),
     ),
+    content=("object-storage",),
 )

@@ -11,7 +11,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from cloudlabs import REPO_ROOT
+from cloudlabs import content
 from cloudlabs import policies
 from cloudlabs.labs.object_storage import ObjectStorageOptions
 from cloudlabs.images import AMAZON_LINUX_2023
@@ -24,13 +24,22 @@ from ..security import ANYWHERE, HTTP, HTTPS, SSH, LabSecurityGroup, LabSecurity
 from ..storage import LabBucket, LabBucketArgs, LabObject
 from .base import LabArgs, LabComponent
 
-FILES = REPO_ROOT / "labs" / "object-storage"
+FOLDER = "object-storage"  # under labs/: the book's pages and pictures
+
+
+def lab_file(name: str) -> Path:
+    return content.lab_path(f"{FOLDER}/{name}")
+
+
+def template(name: str) -> str:
+    """A page template, read now (through the content checks), filled in later with endpoints."""
+    return content.read_text(lab_file(name))
 SUFFIX_OBJECTS = ("top_folder/folder1/number1.JPG", "top_folder/folder1/orangebucket.PNG",
                   "top_folder/folder2/number2.JPG", "top_folder/folder2/greenbucket.PNG")
 
 
 def files(*keys: str) -> list[LabObject]:
-    return [LabObject(key, FILES / Path(key).name) for key in keys]
+    return [LabObject(key, lab_file(Path(key).name)) for key in keys]
 
 
 def _website(bucket: LabBucket) -> pulumi.Output[str]:
@@ -116,11 +125,11 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
             site2 = None
             cors = "cors" in parts  # its starter: both sites work, site 1's fetch of site 2 is refused by CORS
             if cors:
-                site2 = bucket("site2", [LabObject("index.html", FILES / "site2.html"), *files("MapleLeafBlue.jpg", "error.html")],
+                site2 = bucket("site2", [LabObject("index.html", lab_file("site2.html")), *files("MapleLeafBlue.jpg", "error.html")],
                                public=True, policy=policies.public_read, website=True, in_starter=True)
-            index = (LabObject("index.html", FILES / "index.html") if site2 is None else LabObject(
-                "index.html", content=_website(site2).apply(
-                    lambda endpoint: (FILES / "cors-index.html.tmpl").read_text().replace("{site2}", endpoint))))
+            cors_page = template("cors-index.html.tmpl") if site2 is not None else ""
+            index = (LabObject("index.html", lab_file("index.html")) if site2 is None else LabObject(
+                "index.html", content=_website(site2).apply(lambda endpoint: cors_page.replace("{site2}", endpoint))))
             site1 = bucket("site1", [index, *files("MapleLeaf.jpg", "error.html")], public=True,
                            policy=policies.public_read, website=True, in_starter=cors)
             out["website"] = {"bucket": site1.name, "url": _website(site1).apply(lambda e: f"http://{e}/")}
@@ -159,15 +168,15 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
                                    policy=lambda arn, key=key: policies.object_read(arn, key))
                    for purpose, key in object_storage.COURSEWORK_OBJECTS.items()}
         site1_name, site2_name = object_storage.COURSEWORK_SITES
-        site2 = bucket(site2_name, [LabObject("index.html", FILES / "site2.html"), *files("MapleLeafBlue.jpg", "error.html")],
+        site2 = bucket(site2_name, [LabObject("index.html", lab_file("site2.html")), *files("MapleLeafBlue.jpg", "error.html")],
                        public=True, policy=policies.public_read, website=True)
-        site1_index = LabObject("index.html", content=_website(site2).apply(
-            lambda endpoint: (FILES / "coursework-site1.html.tmpl").read_text().replace("{site2}", endpoint)))
+        site1_page, index_page = template("coursework-site1.html.tmpl"), template("coursework-index.html.tmpl")
+        site1_index = LabObject("index.html", content=_website(site2).apply(lambda endpoint: site1_page.replace("{site2}", endpoint)))
         site1 = bucket(site1_name, [site1_index, *files("MapleLeaf.jpg", "error.html")], public=True,
                        policy=policies.public_read, website=True)
         object_urls = [url(objects[p], k) for p, k in object_storage.COURSEWORK_OBJECTS.items()]
         page = pulumi.Output.all(*object_urls, _website(site1)).apply(
-            lambda v: (FILES / "coursework-index.html.tmpl").read_text()
+            lambda v: index_page
             .replace("{object1}", v[0]).replace("{object2}", v[1]).replace("{site1}", v[2]))
         group = LabSecurityGroup(f"{name}-cw-web-sg", LabSecurityGroupArgs(
             vpc_id=vpc.vpc_id, description="coursework web server: HTTP from anywhere, SSH from the admin CIDR, HTTPS out",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from cloudlabs import content
 from cloudlabs.settings import stack_name_of
 
 from labctl.offline.graph import StackGraph
@@ -85,6 +86,7 @@ def render_files(paths: list[Path], jobs: int | None = None,
                  cache: GraphCache | None = None, profiles: dict[Path, Path] | None = None) -> list[RenderResult]:
     """Render (and with ``validate``, validate) every file; results in the order of ``paths``.
     With a ``cache``, stacks whose inputs did not change are served from it, not rendered."""
+    content.check_all()  # a link or device in labs/ is bad input, before any cache key reads the tree
     results: dict[str, RenderResult] = {}
     keys: dict[str, str] = {}
 

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from labctl.cli import (check, cost, diff, drift, expired, fleet, grade, labs, plan, probe, reach, sandbox, schema,
                         sweep, sync, validate)
-from labctl.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, Parser, error
+from labctl.cli.common import BAD_INPUT, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, Parser, bad_input, error
 from labctl.cli.project import ProjectError, check_project
 
 # In the order `labctl --help` lists them: the offline commands, then those that act on a cloud.
@@ -60,5 +60,8 @@ def _main(argv: list[str] | None, in_project: bool) -> int:
     stream = sys.stderr if to_stderr else sys.stdout
     # emoji off ("cloudlabs:seat:" is not an emoji); piped into a file or CI log, give tables room.
     out = Console(stderr=to_stderr, emoji=False, highlight=False, width=None if stream.isatty() else 132)
-    code: int = args.handler(args, out)
+    try:
+        code: int = args.handler(args, out)
+    except BAD_INPUT as exc:  # found past a command's own checks (e.g. a link planted in labs/ mid-run): still one line
+        return bad_input(exc)
     return code

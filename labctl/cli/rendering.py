@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cloudlabs import content
 from cloudlabs.profiles import profile_path
 from cloudlabs.settings import load_all_stack_settings
 from cloudlabs.writing import check_output_dir, check_output_file
@@ -20,6 +21,7 @@ from cloudlabs.pricing import PriceTable, load_prices
 
 from labctl.analysis.cost import StackCost, estimate
 from labctl.analysis.validation import StackValidation
+
 from labctl.cli.common import BAD_INPUT, EXIT_FAILED, bad_input, error
 from labctl.cli.selection import SelectionError, resolve_targets
 from labctl.offline.graph import StackGraph
@@ -62,6 +64,7 @@ def render_targets(args: argparse.Namespace, validate: bool) -> Rendered | int:
         if not files:
             raise SelectionError(f"no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
         check_outputs(args)
+        content.check_all()  # lab content: regular files of labs/ only
         profiles = {path: profile_path(s.profile.name) for path, s in load_all_stack_settings(files).items()}
         prices = load_prices()
     except BAD_INPUT as exc:

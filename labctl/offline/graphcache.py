@@ -23,13 +23,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from cloudlabs import REPO_ROOT
+from cloudlabs import REPO_ROOT, content
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.writing import atomic_write
 
 from labctl.offline.graph import StackGraph, document_problems
 
-PROGRAM_DIRS = ("cloudlabs", "components", "labs")
+PROGRAM_DIRS = ("cloudlabs", "components")  # and the lab content, content.LABS_DIR
 PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py",
                  "labctl/offline/sdkpatch.py")
 # What a kept validation depends on (besides cfn-lint, whose version is part of its key).
@@ -38,12 +38,21 @@ DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-tls", "pulumi-
 
 
 def _hash_files(root: Path, dirs: tuple[str, ...], files: tuple[str, ...]) -> str:
+    """Names and bytes of the files; a symbolic link by its target's name, never followed (what it
+    points at is not read: ``cloudlabs.content`` refuses links where content is read)."""
     digest = hashlib.sha256()
-    paths = [root / f for f in files] + sorted(p for d in dirs for p in (root / d).rglob("*")
-                                               if p.is_file() and "__pycache__" not in p.parts)
-    for path in paths:
-        if path.is_file():
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    paths = [root / f for f in files]
+    for directory in dirs:
+        for folder, subdirs, names in os.walk(root / directory):  # os.walk does not follow links
+            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+            paths += [Path(folder) / name for name in sorted(names)] + [Path(folder) / d for d in subdirs
+                                                                         if (Path(folder) / d).is_symlink()]
+    for path in sorted(paths):
+        name = str(path.relative_to(root)).encode()
+        if path.is_symlink():
+            digest.update(b"link\0" + name + b"\0" + os.readlink(path).encode() + b"\0")
+        elif path.is_file():
+            digest.update(name + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -56,8 +65,9 @@ def program_fingerprint(root: Path = REPO_ROOT) -> str:
             versions.append(f"{name}=={version(name)}")
         except PackageNotFoundError:
             versions.append(f"{name} missing")
-    return hashlib.sha256("\n".join([_hash_files(root, PROGRAM_DIRS, PROGRAM_FILES), sys.version, *versions]).encode()
-                          ).hexdigest()
+    labs = content.LABS_DIR if root == REPO_ROOT else root / "labs"
+    return hashlib.sha256("\n".join([_hash_files(root, PROGRAM_DIRS, PROGRAM_FILES), _hash_files(labs, (".",), ()),
+                                     sys.version, *versions]).encode()).hexdigest()
 
 
 @lru_cache(maxsize=None)

@@ -24,6 +24,7 @@ from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
 
 from cloudlabs import REPO_ROOT
+from cloudlabs.content import LabContentError
 from cloudlabs.settings import (
     REGION_KEY,
     SettingsError,
@@ -222,7 +223,7 @@ def render(stack: str, config: Mapping[str, Any], settings: StackSettings) -> St
     try:
         monitor = run_program(stack, config)
     except ProgramError as err:
-        if isinstance(err.cause.__cause__, SettingsError):  # __main__ wraps it in pulumi.RunError
+        if isinstance(err.cause.__cause__, (SettingsError, LabContentError)):  # __main__ wraps them in pulumi.RunError
             raise err.cause.__cause__ from None
         raise RenderError(stack, err.cause) from err.cause
     records = dict(monitor.records)

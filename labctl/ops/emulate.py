@@ -70,7 +70,7 @@ from labctl.offline.graph import SECRET, StackGraph
 from labctl.ops import emulate_beanstalk, emulate_containers, emulate_iam
 from labctl.ops.awserrors import is_dependency, is_gone
 from labctl.ops.emulated_state import EmulatedStack
-from cloudlabs import REPO_ROOT
+from cloudlabs import content
 
 
 class UnsupportedType(RuntimeError):
@@ -587,7 +587,7 @@ def _create_object(aws, i, name):
     elif i.get("contentBase64") is not None:
         args["Body"] = base64.b64decode(i["contentBase64"])
     elif source.get("path"):
-        args["Body"] = (REPO_ROOT / source["path"]).read_bytes()  # relative to the program's directory, as Pulumi reads it
+        args["Body"] = content.read_bytes(content.project_path(source["path"]))  # as Pulumi reads it, but labs/ only
     elif source.get("text") is not None:
         args["Body"] = str(source["text"]).encode()
     else:
