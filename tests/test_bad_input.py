@@ -17,7 +17,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from cloudlabs import REPO_ROOT, pricing, profiles
+from cloudlabs import REPO_ROOT, content, pricing, profiles
 
 from labctl.cli import runners
 from labctl.cli.main import main
@@ -83,6 +83,9 @@ def sandbox(tmp_path, monkeypatch) -> Sandbox:
     monkeypatch.setattr(profiles, "PROFILES_DIR", tmp_path / "profiles")
     monkeypatch.setattr(pricing, "PRICES_FILE", tmp_path / "pricing" / "aws-on-demand.yaml")
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    shutil.copytree(content.LABS_DIR, tmp_path / "labs")  # lab content is read from (and planted in) a copy
+    monkeypatch.setattr(content, "LABS_DIR", tmp_path / "labs")
+    monkeypatch.setenv("CLOUDLABS_CACHE_DIR", str(tmp_path / "cache"))
     runner = FakeRunner()
     monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
     monkeypatch.setattr(runners, "make_power_runner", lambda args, owners, region: runner)
@@ -143,6 +146,22 @@ ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
 GOOD_RESOURCE = ('{"urn": "urn:pulumi:s::p::t::n", "type": "t", "name": "n", "parent": null, "custom": true, "id": "i", '
                  '"inputs": {}, "outputs": {}, "dependencies": [], "propertyDependencies": {}}')
+
+
+def planted(relative: str, kind: str = "link", target: str = "/proc/self/environ") -> Callable[[Sandbox], None]:
+    """Something that is not a regular file of labs/ at labs/<relative> (the sandbox's copy)."""
+    def prepare(box: Sandbox) -> None:
+        at = box.root / "labs" / relative
+        if at.exists():
+            at.unlink()
+        if kind == "link":
+            at.symlink_to(target)
+        elif kind == "fifo":
+            os.mkfifo(at)
+        else:
+            box.write("outside.txt", "a file outside labs/")
+            os.link(box.root / "outside.txt", at)
+    return prepare
 
 
 def graph_doc(resource: str = GOOD_RESOURCE, stack: str = "demo-s01") -> str:
@@ -461,6 +480,26 @@ CASES = [
          lambda box: box.edit("pricing/aws-on-demand.yaml", "natGatewayHour: 0.045", "natGatewayHour: -0.045")),
     case("prices unknown key", f"check demo-s01 --environments {E}", r"aws-on-demand.yaml:\d+: discount: 0.5 is not allowed \(unknown key\)",
          lambda box: box.write("pricing/aws-on-demand.yaml", (box.root / "pricing/aws-on-demand.yaml").read_text() + "discount: 0.5\n")),
+    # --- lab content: regular files inside labs/ only (cloudlabs.content) ----------------------------
+    case("plan content link to the environment", f"plan demo-tools-t04 --environments {E} --snapshots {{root}}/snap",
+         r"^labctl: labs/containers/lighttpd/html/env.txt: a symbolic link is not allowed; allowed: regular files inside labs/$",
+         planted("containers/lighttpd/html/env.txt")),
+    case("check content link replacing a picture", f"check demo-app-a03 --environments {E}",
+         r"labs/object-storage/Capture.PNG: a symbolic link is not allowed", planted("object-storage/Capture.PNG", target="/etc/hostname")),
+    case("cost content link to a folder", f"cost demo-tools-t05 --environments {E}",
+         r"labs/beanstalk/app/etc: a symbolic link is not allowed", planted("beanstalk/app/etc", target="/etc")),
+    case("validate content FIFO", f"validate demo-tools --environments {E}",
+         r"labs/beanstalk/coursework/pipe: a FIFO is not allowed", planted("beanstalk/coursework/pipe", "fifo")),
+    case("up emulated content hard link", f"up demo-app-a03 --emulate --environments {E}",
+         r"labs/object-storage/index.html: a hard link \(one of 2 names of the same file\) is not allowed",
+         planted("object-storage/index.html", "hardlink")),
+    case("preview content link in a build context", f"preview demo-tools-t04 --environments {E}",
+         r"labs/containers/my-nginx/Dockerfile: a symbolic link is not allowed", planted("containers/my-nginx/Dockerfile")),
+    case("reach content link", f"reach demo-app-a03 internet VM1 --port 80 --environments {E}",
+         r"labs/object-storage/error.html: a symbolic link is not allowed", planted("object-storage/error.html")),
+    case("drift content link", f"drift demo-app --environments {E} --emulate",
+         r"labs/object-storage/site2.html: a symbolic link is not allowed", planted("object-storage/site2.html")),
+
 ]
 
 

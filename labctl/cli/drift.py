@@ -30,7 +30,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    return run_live(args, "drift", lambda selected, factories: _drift(args, out, selected, factories))
+    return run_live(args, "drift", lambda selected, factories: _drift(args, out, selected, factories), renders=True)
 
 
 def _drift(args: argparse.Namespace, out: Console, selected: dict, factories: dict) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from cloudlabs import content
 from cloudlabs.settings import StackSettings, load_all_stack_settings
 
 from labctl.cli import arguments, runners
@@ -71,12 +72,15 @@ class SetupError(ValueError):
 
 
 def run_live(args: argparse.Namespace, command: str,
-             body: Callable[[dict[Path, StackSettings], dict[str, Any]], int]) -> int:
+             body: Callable[[dict[Path, StackSettings], dict[str, Any]], int], renders: bool = False) -> int:
     """grade and drift: select and check everything (bad input: exit 2), then ``body`` with the
-    selected settings and one client factory per region."""
+    selected settings and one client factory per region. ``renders``: the body renders the planned
+    graphs, so lab content is checked here, before the account is opened."""
     try:
         selected = select(args)
         check_outputs(args)
+        if renders:
+            content.check_all()
     except BAD_INPUT as exc:
         return bad_input(exc)
     try:
