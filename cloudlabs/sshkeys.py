@@ -53,14 +53,18 @@ class PublicKey:
 
 def parse_public_key(text: str) -> PublicKey:
     """The key a line holds, or ValueError saying what is wrong with it (never the whole line)."""
-    line = text.strip()
-    if not line:
+    line = text.removesuffix("\n")  # as a .pub file (or a YAML block) ends; nothing else is trimmed
+    if not line.strip():
         raise ValueError("empty")
+    if line != line.strip(" "):
+        raise ValueError("spaces before or after the key")
     if line.startswith("-----BEGIN"):
         raise ValueError("a PEM block (a private key, or a public key in PEM form), not an OpenSSH public key line")
     if not line.isascii() or not all(c.isprintable() for c in line):
         raise ValueError("not one line of printable ASCII (a line break, tab, control or non-ASCII character)")
     kind, _, rest = line.partition(" ")
+    if rest.startswith(" "):
+        raise ValueError(f"more than one space after {kind[:40]}: one space between the type and the key data")
     data, _, comment = rest.partition(" ")
     if kind not in KEY_TYPES:
         if kind in OTHER_TYPES:
