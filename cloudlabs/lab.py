@@ -30,6 +30,7 @@ class StackFacts:
     """The stack settings outside a lab that its options may depend on (LabOptions.conflicts)."""
 
     key_name: str | None  # cloudlabs:keyName: the existing key pair instances start with
+    instance_type: str  # cloudlabs:instanceType
 
 
 class LabOptions(BaseModel):

@@ -402,8 +402,8 @@ def _check_across(values: dict[str, Any], config: Mapping[str, Any], profile: Pr
             source, f"{prefix}keyFile", "a key file only with cloudlabs:keyName: the private key of that key pair",
             values["keyFile"], reason="keyFile names the private key of keyName's key pair, and no keyName is set: "
                                       "the instances start without a key pair"))
-    if values["keyName"] is not None or not key_name_written:
-        facts = StackFacts(key_name=values["keyName"])
+    if all(values[k] is not None or config.get(prefix + k) is None for k in ("keyName", "instanceType")):
+        facts = StackFacts(key_name=values["keyName"], instance_type=values["instanceType"] or DEFAULT_INSTANCE_TYPE)
         for selection in values["labs"] or ():
             fields = type(selection.options).model_fields
             for name, why in selection.options.conflicts(facts).items():

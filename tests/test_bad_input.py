@@ -548,6 +548,15 @@ CASES = [
     case("stack keyFile without keyName", f"up demo-s01 --environments {E}",
          r"Pulumi.demo-s01.yaml: cloudlabs:keyFile: \"labsuser.pem\" is not allowed \(keyFile names the private key",
          stack_edit(cloudlabs__keyName=None, cloudlabs__keyFile="labsuser.pem")),
+    case("Windows Server on a Graviton type", f"plan demo-s01 --environments {E}",
+         r"cloudlabs:labs\[0\].options.os: \"windows-server-2019\" is not allowed \(Windows Server 2019 images are x86_64 only, "
+         r"and instanceType t4g.micro is an arm64",
+         stack_edit(cloudlabs__profile="sandbox", cloudlabs__instanceType="t4g.micro",
+                    cloudlabs__labs=[{"lab": "ec2-webserver", "options": {"os": "windows-server-2019"}}])),
+    case("roster Windows Server on the cohort's Graviton type", f"sync demo-tools --environments {E}",
+         r"demo-tools.yaml:\d+: roster\[1\].labs\[0\].options.os: \"windows-server-2019\" is not allowed \(Windows Server 2019",
+         lambda box: (cohort_edit("profile: learner-lab", "profile: sandbox", "demo-tools")(box),
+                      cohort_edit("instanceType: t3.micro", "instanceType: t4g.small", "demo-tools")(box))),
     # --- guardrail profiles ------------------------------------------------------------------------------------
     case("profile session hours as text", f"plan demo-s01 --environments {E}",
          r"cloudlabs:profile: 'learner-lab' cannot be used: .*learner-lab.yaml:\d+: sessionHours: \"4\" is not allowed",
