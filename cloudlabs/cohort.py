@@ -253,6 +253,8 @@ def _cohort_path(setting_key: str, labs_path: tuple) -> tuple | None:
         suffix = setting_key[len(f"{NAMESPACE}:labs"):]
         parts = tuple(int(i) if i else name for i, name in _PATH_PART.findall(suffix))
         return labs_path + parts
+    if setting_key == f"{NAMESPACE}:cohort":
+        return ("cohort",)
     for key, setting in SETTING_OF.items():
         if setting == setting_key:
             return (key,)
@@ -260,17 +262,29 @@ def _cohort_path(setting_key: str, labs_path: tuple) -> tuple | None:
 
 
 def _check_settings(config: dict[str, Any], source: YamlSource, out: _Collector, labs_path: tuple,
-                    only_labs: bool = False) -> None:
+                    student: Student | None = None) -> None:
+    """The stack-settings parser's problems, each moved to where the cohort file writes it.
+
+    Without ``student`` (the cohort-wide values, checked with a placeholder student): every problem
+    but the placeholder's. With it (a student's own stack): only what that student adds: problems
+    of the labs written under ``labs_path`` (the student's own), of the names made from their id
+    (``roster[i].id``), and of the cohort's id in names only the student's labs make.
+    """
     try:
         parse_settings(config, str(source.path))
     except SettingsError as err:
         for problem in err.problems:
             if isinstance(problem, FileProblem):  # e.g. the profile's own file is broken: it names that file
-                if not only_labs and str(problem) not in map(str, out.problems):
+                if student is None and str(problem) not in map(str, out.problems):
                     out.problems.append(problem)
                 continue
-            path = _cohort_path(problem.key, labs_path)
-            if path is None or (only_labs and path[: len(labs_path)] != labs_path):
+            if problem.key == f"{NAMESPACE}:student":
+                if student is None:
+                    continue  # names made from the placeholder: each student's own are checked with them
+                path: tuple | None = ("roster", student.index, "id")
+            else:
+                path = _cohort_path(problem.key, labs_path)
+            if path is None or (student is not None and path[0] != "roster" and path != ("cohort",)):
                 continue
             if any(p.key == dotted(path) for p in out.problems if isinstance(p, Problem)):
                 continue  # already reported (e.g. a missing required key)
@@ -484,10 +498,10 @@ def plan_sync(cohort_path: Path, prune: bool = False) -> SyncPlan:
 
     out = _Collector()
     _check_stack_names(cohort, out)
-    for student in cohort.students:
+    for student in cohort.students:  # each student's own labs, and the names made from their id
         config = student_config(cohort, student, seats[student.id])
-        if student.labs is not None:
-            _check_settings(config, cohort.source, out, labs_path=("roster", student.index, "labs"), only_labs=True)
+        labs_path = ("labs",) if student.labs is None else ("roster", student.index, "labs")
+        _check_settings(config, cohort.source, out, labs_path=labs_path, student=student)
     if out.problems:
         raise CohortError(out.problems)
 

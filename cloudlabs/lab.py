@@ -25,12 +25,25 @@ if TYPE_CHECKING:
 DEFAULT_STAGE = "solution"
 
 
+@dataclass(frozen=True)
+class StackFacts:
+    """The stack settings outside a lab that its options may depend on (LabOptions.conflicts)."""
+
+    key_name: str | None  # cloudlabs:keyName: the existing key pair instances start with
+    instance_type: str  # cloudlabs:instanceType
+
+
 class LabOptions(BaseModel):
     """Base of every lab's options: camelCase keys in YAML, unknown keys refused."""
 
     # strict: `count: "3"` or `coursework: yes` is refused, not converted (a YAML list still makes a tuple)
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True,
                               strict=True, allow_inf_nan=False)
+
+    def conflicts(self, stack: StackFacts) -> dict[str, str]:
+        """Options each valid alone that the stack's other settings contradict: option (its field
+        name) -> why. Refused by the settings parser, naming the option; none by default."""
+        return {}
 
 
 class NoOptions(LabOptions):

@@ -26,6 +26,9 @@ from . import exposure
 from .addressing import SEATS, AddressPlanError, LabLayout
 from .catalog import stack_layout
 from .catalog import LABS, LabOptions
+from .dockerhost import mask_password
+from .lab import StackFacts
+from .naming import name_problems
 from .profiles import Profile, ProfileError, load_profile, profile_names
 from .reading import InputFileError, load_mapping, show
 
@@ -76,7 +79,19 @@ class SettingsError(ValueError):
 
 
 def _show(value: Any) -> str:
-    return show(value)  # text in quotes, so `seat: '3'` shows as "3", not as the number it is not
+    # text in quotes, so `seat: '3'` shows as "3", not as the number it is not; a URL's password masked
+    return show(_masked(value))
+
+
+def _masked(value: Any) -> Any:
+    """The value with every URL password in it masked, before it is shown (and cut short)."""
+    if isinstance(value, str):
+        return mask_password(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -219,7 +234,9 @@ def _labs_allowed() -> str:
     return "a non-empty list; each item a lab key or {lab, stage, options}; labs: " + ", ".join(LABS)
 
 
-def _parse_labs(value: Any, source: str, problems: list[Problem | FileProblem]) -> tuple[LabSelection, ...]:
+def _parse_labs(value: Any, source: str, problems: list[Problem | FileProblem],
+                places: dict[str, str] | None = None) -> tuple[LabSelection, ...]:
+    """The labs' selections; ``places`` gets each selected lab's key in the file (cloudlabs:labs[i])."""
     key = f"{NAMESPACE}:labs"
     if isinstance(value, str) and value in LABS:
         value = [value]  # `labs: vpc-nat`, one lab
@@ -253,6 +270,8 @@ def _parse_labs(value: Any, source: str, problems: list[Problem | FileProblem]) 
         options = _parse_options(spec.options, item.get("options") or {}, f"{where}.options", source, problems)
         if options is not None:
             selections.append(LabSelection(lab, stage, options))
+            if places is not None:
+                places[lab] = where
     return tuple(selections)
 
 
@@ -318,6 +337,7 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
                                     reason=f"unknown setting; did you mean {close[0]}?" if close else "unknown setting"))
 
     values: dict[str, Any] = {}
+    places: dict[str, str] = {}
     for spec in _KEYS:
         full = prefix + spec.name
         if full not in config or config[full] is None:
@@ -328,7 +348,7 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
             continue
         raw = config[full]
         if spec.name == "labs":
-            values["labs"] = _parse_labs(raw, source, problems)
+            values["labs"] = _parse_labs(raw, source, problems, places)
             continue
         try:
             values[spec.name] = spec.parse(raw)
@@ -349,6 +369,7 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
             stack_layout([s.lab for s in values["labs"]], values["seat"])
         except AddressPlanError as err:
             problems.append(Problem(source, f"{prefix}labs", "labs whose networks do not overlap", [s.lab for s in values["labs"]], reason=str(err)))
+    _check_across(values, config, profile, source, places, problems)
 
     if problems:
         raise SettingsError(problems)
@@ -368,6 +389,32 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
         key_file=values["keyFile"],
         name_tag_prefix=profile.name_tag_prefix if values["nameTagPrefix"] is None else values["nameTagPrefix"],
     )
+
+
+def _check_across(values: dict[str, Any], config: Mapping[str, Any], profile: Profile | None, source: str,
+                  places: dict[str, str], problems: list[Problem | FileProblem]) -> None:
+    """Values each valid alone that contradict each other, and the names the ids make. Checked
+    only where the values involved are themselves valid (a bad one is already reported)."""
+    prefix = f"{NAMESPACE}:"
+    key_name_written = config.get(f"{prefix}keyName") is not None
+    if values["keyFile"] is not None and not key_name_written:
+        problems.append(Problem(
+            source, f"{prefix}keyFile", "a key file only with cloudlabs:keyName: the private key of that key pair",
+            values["keyFile"], reason="keyFile names the private key of keyName's key pair, and no keyName is set: "
+                                      "the instances start without a key pair"))
+    if all(values[k] is not None or config.get(prefix + k) is None for k in ("keyName", "instanceType")):
+        facts = StackFacts(key_name=values["keyName"], instance_type=values["instanceType"] or DEFAULT_INSTANCE_TYPE)
+        for selection in values["labs"] or ():
+            fields = type(selection.options).model_fields
+            for name, why in selection.options.conflicts(facts).items():
+                problems.append(Problem(source, f"{places[selection.lab]}.options.{fields[name].alias or name}",
+                                        fields[name].description or "", getattr(selection.options, name), reason=why))
+    cohort, student = values["cohort"], values["student"]
+    if cohort is not None and student is not None and values["labs"]:
+        prefixed = values["nameTagPrefix"] if values["nameTagPrefix"] is not None else (
+            profile.name_tag_prefix if profile is not None else True)
+        for found in name_problems(cohort, student, [s.lab for s in values["labs"]], prefixed):
+            problems.append(Problem(source, f"{prefix}{found.setting}", found.allowed, found.value, reason=found.reason))
 
 
 def _check_profile(values: dict[str, Any], config: Mapping[str, Any], source: str, profiles_dir: Path | None,

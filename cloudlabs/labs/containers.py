@@ -5,15 +5,16 @@ on a Docker engine of the student's own (variant ``local``, no AWS at all)."""
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .. import content
 from ..addressing import default_like_layout
+from ..dockerhost import ALLOWED as DOCKER_HOST_ALLOWED
+from ..dockerhost import parse_docker_host
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import PageContains, ProbeSpec
@@ -26,7 +27,6 @@ SERVICE_SUBNETS = ("SN-0", "SN-16")  # two zones: the coursework's load balancer
 HOST_PORTS = (8080, 8089)  # the book opens 8080-8089 for C1, C2 and the later containers (L9330)
 WEB_PORT = 5000  # the NGINX image's container WEB (the book: "modify the security group to allow port 5000")
 TASK_CPU, TASK_MEMORY = 256, 512  # the smallest Fargate task: 0.25 vCPU, 0.5 GB
-DOCKER_HOST_FORMAT = re.compile(r"^(unix|tcp|ssh|npipe)://\S+$")
 
 
 @dataclass(frozen=True)
@@ -96,18 +96,24 @@ class ContainersOptions(LabOptions):
         False, description="true or false: the chapter's coursework, two tasks in two zones behind an Application Load "
                            "Balancer (variant aws)")
     docker_host: str | None = Field(
-        None, max_length=512, description="the Docker engine of variant local, e.g. unix:///var/run/docker.sock or "
-                                          "ssh://user@host (default: DOCKER_HOST, else the local socket)")
+        None, max_length=512, description="the Docker engine of variant local: " + DOCKER_HOST_ALLOWED +
+                                          " (default: DOCKER_HOST, else the local socket)")
+
+    @field_validator("docker_host")
+    @classmethod
+    def _an_engine_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        variant = info.data.get("variant")
+        if variant is not None and variant != "local":
+            raise ValueError("dockerHost is only read with variant: local")
+        parse_docker_host(value)  # ValueError: what is wrong, any password masked
+        return value
 
     @model_validator(mode="after")
     def _fits_the_variant(self) -> "ContainersOptions":
         if self.coursework and self.variant != "aws":
             raise ValueError("coursework: true needs variant: aws (the load balancer is an AWS one)")
-        if self.docker_host is not None:
-            if self.variant != "local":
-                raise ValueError("dockerHost is only read with variant: local")
-            if not DOCKER_HOST_FORMAT.match(self.docker_host):
-                raise ValueError(f"dockerHost {self.docker_host!r} is not unix://, tcp://, ssh:// or npipe:// and an address")
         return self
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 from typing import Any, Mapping
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from ..addressing import SubnetPlan, VpcPlan, carve, default_like
 from ..lab import LabDefinition, LabOptions, Output
@@ -21,6 +21,14 @@ class DualStackOptions(LabOptions):
     coursework: bool = Field(False, description="true or false: also carve the coursework subnets SN-A..SN-F")
     nat_gateway: bool = Field(True, description="true or false: with coursework, false gives private SN-B an "
                                                 "IPv6-only way out (egress-only gateway) instead of a NAT gateway")
+
+    @field_validator("nat_gateway")
+    @classmethod
+    def _only_with_coursework(cls, value: bool, info: ValidationInfo) -> bool:
+        # read only for the coursework's SN-B: without it, natGateway: false would change nothing
+        if info.data.get("coursework") is False and value != cls.model_fields["nat_gateway"].default:
+            raise ValueError("natGateway is only read with coursework: true (SN-B's way out)")
+        return value
 
 
 def layout(block: IPv4Network) -> tuple[VpcPlan, ...]:

@@ -7,7 +7,8 @@ from typing import Any, Literal, Mapping
 from pydantic import Field
 
 from ..addressing import default_like_layout
-from ..lab import LabDefinition, LabOptions, Output
+from ..images import WINDOWS_SERVER_2019, architecture
+from ..lab import LabDefinition, LabOptions, Output, StackFacts
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import PageContains, ProbeSpec
 
@@ -21,6 +22,12 @@ class Ec2WebserverOptions(LabOptions):
         description="amazon-linux-2023, ubuntu-24.04, alternate (VM1 Amazon Linux, VM2 Ubuntu, ... as in the coursework), "
                     "or windows-server-2019 (the book's Windows server, L2425: RDP from the admin CIDR, IIS)",
     )
+
+    def conflicts(self, stack: StackFacts) -> dict[str, str]:
+        if self.os == WINDOWS_SERVER_2019.key and architecture(stack.instance_type) != "x86_64":
+            return {"os": f"Windows Server 2019 images are x86_64 only, and instanceType {stack.instance_type} is an "
+                          f"{architecture(stack.instance_type)} (Graviton) type"}
+        return {}
 
 
 def expected_paths(stage: str, options: Ec2WebserverOptions) -> list[Expect]:

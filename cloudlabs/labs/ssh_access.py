@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..addressing import default_like_layout
-from ..lab import LabDefinition, LabOptions, Output
+from ..lab import LabDefinition, LabOptions, Output, StackFacts
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
+from ..sshkeys import ALLOWED as PUBLIC_KEY_ALLOWED
+from ..sshkeys import parse_public_key
 
 SUBNET = "SN-80"  # the book puts VM1 and VM2 in 172.31.80.0/20 (L11110)
 KEY_FILE = "example-key.pem"  # the book's file name (L11073)
-PUBLIC_KEY = re.compile(r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) ([A-Za-z0-9+/]+={0,2})( [^\n]*)?$")
-PUBLIC_KEY_ALLOWED = "an OpenSSH public key on one line: ssh-rsa, ssh-ed25519 or ecdsa-sha2-nistp256/384/521, then base64"
 
 
 class SshAccessOptions(LabOptions):
@@ -27,24 +24,41 @@ class SshAccessOptions(LabOptions):
         "RSA", description="RSA (4096 bits, the book's choice) or ED25519, for a generated key")
     public_key: str | None = Field(None, max_length=16384, description=PUBLIC_KEY_ALLOWED + " (with key: imported)")
 
+    # An option read only with another option's value is refused where it is written (its own key)
+    # when it asks for something (a value other than its default), rather than silently ignored.
+    @field_validator("algorithm")
+    @classmethod
+    def _only_generated(cls, value: str, info: ValidationInfo) -> str:
+        key = info.data.get("key")
+        if key is not None and key != "generated" and value != cls.model_fields["algorithm"].default:
+            raise ValueError(f"algorithm is only read with key: generated (key: {key} makes no key pair)")
+        return value
+
+    @field_validator("public_key")
+    @classmethod
+    def _parsed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        key = info.data.get("key")
+        if key is not None and key != "imported":
+            raise ValueError("publicKey is only read with key: imported")
+        try:
+            parse_public_key(value)
+        except ValueError as err:
+            raise ValueError(f"publicKey is not an OpenSSH public key EC2 imports: {err}") from None
+        return value
+
     @model_validator(mode="after")
     def _key_source(self) -> "SshAccessOptions":
-        if self.key == "imported":
-            if self.public_key is None:
-                raise ValueError("key: imported needs publicKey (" + PUBLIC_KEY_ALLOWED + ")")
-            match = PUBLIC_KEY.match(self.public_key.strip())
-            if match is None or not _decodes(match.group(3)):
-                raise ValueError(f"publicKey is not {PUBLIC_KEY_ALLOWED}")
-        elif self.public_key is not None:
-            raise ValueError("publicKey is only read with key: imported")
+        if self.key == "imported" and self.public_key is None:
+            raise ValueError("key: imported needs publicKey (" + PUBLIC_KEY_ALLOWED + ")")
         return self
 
-
-def _decodes(text: str) -> bool:
-    try:
-        return len(base64.b64decode(text, validate=True)) > 32
-    except (binascii.Error, ValueError):
-        return False
+    def conflicts(self, stack: StackFacts) -> dict[str, str]:
+        if self.key == "existing" and stack.key_name is None:
+            return {"key": "key: existing uses the stack's keyName (cloudlabs:keyName) and none is set: "
+                           "VM1 and VM2 would start without a key pair"}
+        return {}
 
 
 def expected_paths(stage: str, options: SshAccessOptions) -> list[Expect]:
