@@ -41,7 +41,8 @@ def register(sub: Subparsers) -> None:
                             ("start", "start them again")):
         p = sub.add_parser(operation, help=text, description=text.capitalize() + ", in parallel; one student's "
                            "failure never stops the others. Exit 1 if any stack failed.")
-        targets_argument(p)
+        renders = operation in ("up", "preview")  # they validate every stack first
+        targets_argument(p, jobs="stacks rendered in parallel for the validation" if renders else None, cache=renders)
         students_argument(p)
         p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=4, metavar="N",
                        help="stacks at a time, 1 to 64 (default: %(default)s)")
@@ -50,10 +51,15 @@ def register(sub: Subparsers) -> None:
                             "(default: %(default)s)")
         p.add_argument("--on-interrupt", choices=["finish", "cancel"], default="finish",
                        help="Ctrl-C lets running operations finish (default) or cancels them and releases their locks")
-        emulate_argument(p)
         if operation in ("up", "preview", "refresh", "destroy"):
-            p.add_argument("--backend", metavar="URL",
-                           help="state backend (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo)")
+            where = p.add_mutually_exclusive_group()  # the sandbox keeps its own state: a backend would be ignored
+            emulate_argument(where, "; not with --backend (the sandbox keeps its own state)")
+            where.add_argument("--backend", type=arguments.backend, metavar="URL",
+                               help="state backend: file://PATH, s3://BUCKET[/PREFIX], gs://, azblob://, postgres:// or "
+                                    "https:// (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo); "
+                                    "not with --emulate")
+        else:
+            emulate_argument(p)
         if operation in ("up", "preview"):
             p.add_argument("--skip-validation", action="store_true",
                            help="send the stacks even if AWS's schemas or the deploy rules find problems (labctl validate)")
@@ -73,9 +79,9 @@ def select(args: argparse.Namespace) -> tuple[list[Path], dict[Path, StackSettin
     return list(selected), selected
 
 
-def _deploy_ready(files: list[Path], settings: dict[Path, StackSettings], out: Console) -> bool:
+def _deploy_ready(args: argparse.Namespace, files: list[Path], settings: dict[Path, StackSettings], out: Console) -> bool:
     """Validate before anything is sent: what AWS would refuse is refused here, with the findings."""
-    results = render_files(files, validate=True, cache=GraphCache(cache_dir()),
+    results = render_files(files, args.jobs, validate=True, cache=None if args.no_cache else GraphCache(cache_dir()),
                            profiles={f: profile_path(settings[f].profile.name) for f in files})
     checks = [r.validation for r in results if r.validation is not None]
     failed = [r for r in results if r.error is not None]
@@ -125,7 +131,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         check_output_dir(runners.STATE_DIR, "the state directory (logs, journal)")
     except OutputPathError as exc:
         return bad_input(exc)
-    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(files, settings, out):
+    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(args, files, settings, out):
         return EXIT_FAILED
     args.selected_settings = settings
     owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
