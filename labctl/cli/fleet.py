@@ -51,25 +51,33 @@ def register(sub: Subparsers) -> None:
                             "(default: %(default)s)")
         p.add_argument("--on-interrupt", choices=["finish", "cancel"], default="finish",
                        help="Ctrl-C lets running operations finish (default) or cancels them and releases their locks")
-        if operation in ("up", "preview", "refresh", "destroy"):
-            where = p.add_mutually_exclusive_group()  # the sandbox keeps its own state: a backend would be ignored
-            emulate_argument(where, "; not with --backend (the sandbox keeps its own state)")
-            where.add_argument("--backend", type=arguments.backend, metavar="URL",
-                               help="state backend: file://PATH, s3://BUCKET[/PREFIX], gs://, azblob://, postgres:// or "
-                                    "https:// (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo); "
-                                    "not with --emulate")
-        else:
-            emulate_argument(p)
+        _account_options(p, operation)
         if operation in ("up", "preview"):
             p.add_argument("--skip-validation", action="store_true",
                            help="send the stacks even if AWS's schemas or the deploy rules find problems (labctl validate)")
-        if operation == "start":
-            p.add_argument("--no-outputs", action="store_true",
-                           help="do not bring the stack outputs up to date afterwards (new public IPs: pulumi up --refresh)")
         if operation in ("up", "destroy"):
             p.add_argument("--all", action="store_true",
                            help=f"also stacks whose last {operation} succeeded with the same settings (skipped by default)")
         p.set_defaults(handler=run)
+
+
+def _account_options(p: argparse.ArgumentParser, operation: str) -> None:
+    """--emulate, and what it would silently ignore, as one choice: --backend (the sandbox keeps
+    its own state) and start's --no-outputs (an emulated start has no outputs to refresh)."""
+    where = p.add_mutually_exclusive_group()
+    if operation in ("up", "preview", "refresh", "destroy"):
+        emulate_argument(where, "; not with --backend (the sandbox keeps its own state)")
+        where.add_argument("--backend", type=arguments.backend, metavar="URL",
+                           help="state backend: file://PATH, s3://BUCKET[/PREFIX], gs://, azblob://, postgres:// or "
+                                "https:// (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo); "
+                                "not with --emulate")
+    elif operation == "start":
+        emulate_argument(where, "; its stacks' outputs need no refresh, so not with --no-outputs")
+        where.add_argument("--no-outputs", action="store_true",
+                           help="do not bring the stack outputs up to date afterwards (new public IPs: pulumi up --refresh); "
+                                "not with --emulate")
+    else:
+        emulate_argument(where)
 
 
 def select(args: argparse.Namespace) -> tuple[list[Path], dict[Path, StackSettings]]:
