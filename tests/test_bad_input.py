@@ -131,6 +131,16 @@ def seats_edit(old: str, new: str) -> Callable[[Sandbox], None]:
     return lambda box: box.edit("environments/demo.seats.yaml", old, new)
 
 
+def cohort_in_region(region: str, cohort: str = "demo") -> Callable[[Sandbox], None]:
+    """The cohort moved to another region, its stack files synced with it."""
+    def prepare(box: Sandbox) -> None:
+        box.edit(f"environments/{cohort}.yaml", "region: us-east-1", f"region: {region}")
+        for path in box.env.glob(f"Pulumi.{cohort}-*.yaml"):
+            if yaml.safe_load(path.read_text())["config"]["cloudlabs:cohort"] == cohort:
+                box.stack_config(path.name[len("Pulumi."):-len(".yaml")], aws__region=region)
+    return prepare
+
+
 def snapshot(name: str, text: str | bytes) -> Callable[[Sandbox], None]:
     def prepare(box: Sandbox) -> None:
         (box.root / "base").mkdir(exist_ok=True)
@@ -301,6 +311,13 @@ CASES = [
          lambda box: box.write("o.json", '{"other-s01": {}}')),
     case("probe outputs empty", f"probe demo --environments {E} --outputs {{root}}/o.json",
          r"o.json: outputs of none of the selected stacks \(no stack at all\)", lambda box: box.write("o.json", "{}")),
+    case("up emulated across two regions", f"up demo demo-app --emulate --environments {E}",
+         r"the selected stacks span regions us-east-1, us-west-2; select one region at a time", cohort_in_region("us-west-2")),
+    case("preview emulated across two regions", f"preview demo demo-app --emulate --environments {E}", r"span regions",
+         cohort_in_region("us-west-2")),
+    case("stop across two regions", f"stop demo demo-app --environments {E}", r"span regions", cohort_in_region("us-west-2")),
+    case("grade emulated across two regions", f"grade demo demo-app --emulate --environments {E}", r"span regions",
+         cohort_in_region("us-west-2")),
     case("sandbox forget a stack not in the store", "sandbox forget demo-s99",
          r"sandbox forget: demo-s99 is not in the store \(.*\); allowed: a stack it holds \(none\)"),
     case("diff a directory with itself", "diff {root}/head {root}/head", r"base and head are both .*head; allowed: two different snapshot directories",
