@@ -21,6 +21,16 @@ def test_the_default_backend_is_the_git_ignored_state_directory(monkeypatch):
     assert backend_url("s3://explicit") == "s3://explicit"
 
 
+def test_naming_the_backend_creates_nothing(monkeypatch, tmp_path):
+    """A command refused for a missing CLI or passphrase leaves no .pulumi-state behind: only the
+    runner, made once the setup checks passed, creates the default backend's directory."""
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    monkeypatch.setattr(automation, "LOCAL_STATE", tmp_path / "state")
+    assert backend_url() == f"file://{tmp_path / 'state'}" and not (tmp_path / "state").exists()
+    AutomationRunner()
+    assert (tmp_path / "state").is_dir()
+
+
 def test_setup_checks_name_what_is_missing(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(SetupError, match="the Pulumi CLI is not on PATH"):

@@ -134,6 +134,16 @@ def seats_edit(old: str, new: str) -> Callable[[Sandbox], None]:
     return lambda box: box.edit("environments/demo.seats.yaml", old, new)
 
 
+def cohort_in_region(region: str, cohort: str = "demo") -> Callable[[Sandbox], None]:
+    """The cohort moved to another region, its stack files synced with it."""
+    def prepare(box: Sandbox) -> None:
+        box.edit(f"environments/{cohort}.yaml", "region: us-east-1", f"region: {region}")
+        for path in box.env.glob(f"Pulumi.{cohort}-*.yaml"):
+            if yaml.safe_load(path.read_text())["config"]["cloudlabs:cohort"] == cohort:
+                box.stack_config(path.name[len("Pulumi."):-len(".yaml")], aws__region=region)
+    return prepare
+
+
 def snapshot(name: str, text: str | bytes) -> Callable[[Sandbox], None]:
     def prepare(box: Sandbox) -> None:
         (box.root / "base").mkdir(exist_ok=True)
@@ -240,6 +250,137 @@ CASES = [
     case("probe outputs a FIFO", f"probe demo --environments {E} --outputs {{root}}/o.json",
          r"o.json: not a regular file", lambda box: os.mkfifo(box.root / "o.json")),
     case("probe students empty", f"probe demo --students  --environments {E}", r"--students: '' selects nobody"),
+    # --- values given on the command line: regions, emulator URLs, backends ---------------------------------
+    case("sweep region unknown emulated", "sweep demo --region mars-1 --emulate",
+         r"argument --region: 'mars-1' is not allowed; allowed: a region of the aws partition \(botocore's partitions.json\), e.g. us-east-1"),
+    case("sweep region unknown", "sweep demo --region mars-1", r"argument --region: 'mars-1' is not allowed; allowed: a region of the aws partition"),
+    case("sweep region of another partition", "sweep demo --region cn-north-1 --emulate", r"argument --region: 'cn-north-1' is not allowed"),
+    case("sweep region a pseudo-region", "sweep demo --region aws-global --emulate", r"argument --region: 'aws-global' is not allowed"),
+    case("sweep region capitals", "sweep demo --region US-EAST-1 --emulate", r"argument --region: 'US-EAST-1' is not allowed"),
+    case("sweep region empty", "sweep demo --region  --emulate", r"argument --region: '' is not allowed"),
+    case("sweep environments missing", "sweep demo --region us-east-1 --emulate --environments /nonexistent-dir",
+         r"--environments: /nonexistent-dir is not a directory"),
+    case("sweep environments a file", f"sweep demo --emulate --environments {E}/demo.yaml", r"--environments: .*demo.yaml is not a directory"),
+    case("sweep cohort without file or region", f"sweep nobody --emulate --environments {E}",
+         r"nobody: no cohort file \(.*nobody.yaml\) to take the region from; allowed: a cohort of .*, or --region REGION"),
+    case("grade endpoint port zero", "grade demo --endpoint-url http://127.0.0.1:0",
+         r"argument --endpoint-url: 'http://127.0.0.1:0' is not allowed; allowed: http://127.0.0.1:PORT, PORT 1 to 65535"),
+    case("drift endpoint port too high", "drift demo --endpoint-url http://127.0.0.1:65536", r"'http://127.0.0.1:65536' is not allowed"),
+    case("grade endpoint user info", "grade demo --endpoint-url http://user:pw@127.0.0.1:5000", r"'http://user:pw@127.0.0.1:5000' is not allowed"),
+    case("drift endpoint path", "drift demo --endpoint-url http://127.0.0.1:5000/api", r"'http://127.0.0.1:5000/api' is not allowed"),
+    case("grade endpoint query", "grade demo --endpoint-url http://127.0.0.1:5000/?region=x", r"is not allowed; allowed: http://127.0.0.1:PORT"),
+    case("grade endpoint fragment", "grade demo --endpoint-url http://127.0.0.1:5000#x", r"is not allowed; allowed: http://127.0.0.1:PORT"),
+    case("grade endpoint https", "grade demo --endpoint-url https://127.0.0.1:5000", r"'https://127.0.0.1:5000' is not allowed"),
+    case("grade endpoint localhost", "grade demo --endpoint-url http://localhost:5000", r"'http://localhost:5000' is not allowed"),
+    case("grade endpoint no port", "grade demo --endpoint-url http://127.0.0.1", r"'http://127.0.0.1' is not allowed"),
+    case("grade endpoint empty", "grade demo --endpoint-url ", r"argument --endpoint-url: '' is not allowed"),
+    case("grade endpoint signed port", "grade demo --endpoint-url http://127.0.0.1:+5000", r"'http://127.0.0.1:\+5000' is not allowed"),
+    case("grade endpoint nothing answers", f"grade demo --endpoint-url http://127.0.0.1:1 --environments {E}",
+         r"--endpoint-url: nothing answers at http://127.0.0.1:1; allowed: the address of a running emulator"),
+    case("up backend empty", f"up demo --backend  --environments {E}",
+         r"argument --backend: '' is not allowed; allowed: a Pulumi state backend URL: file://PATH, s3://BUCKET"),
+    case("up backend typo", "up demo --backend s3:/course-state", r"argument --backend: 's3:/course-state' is not allowed"),
+    case("destroy backend other scheme", "destroy demo --backend ftp://state", r"argument --backend: 'ftp://state' is not allowed"),
+    case("refresh backend file without path", "refresh demo --backend file://", r"argument --backend: 'file://' is not allowed"),
+    # --- contradictions: options that would silently cancel each other or do nothing -------------------------
+    case("grade emulate and endpoint", "grade demo --emulate --endpoint-url http://127.0.0.1:5000",
+         r"argument --endpoint-url: not allowed with argument --emulate"),
+    case("drift endpoint and emulate", "drift demo --endpoint-url http://127.0.0.1:5000 --emulate",
+         r"argument --emulate: not allowed with argument --endpoint-url"),
+    case("up emulate and backend", "up demo --emulate --backend s3://course-state", r"argument --backend: not allowed with argument --emulate"),
+    case("destroy backend and emulate", "destroy demo --backend s3://course-state --emulate",
+         r"argument --emulate: not allowed with argument --backend"),
+    case("start emulate and no-outputs", f"start demo --emulate --no-outputs --environments {E}",
+         r"argument --no-outputs: not allowed with argument --emulate"),
+    case("plan quiet and details", "plan demo --quiet --details", r"argument --details: not allowed with argument --quiet"),
+    case("expired jobs", f"expired demo --jobs 2 --environments {E}", r"unrecognized arguments: --jobs 2"),
+    case("expired no-cache", f"expired demo --no-cache --environments {E}", r"unrecognized arguments: --no-cache"),
+    case("destroy no-cache", f"destroy demo --no-cache --environments {E}", r"unrecognized arguments: --no-cache"),
+    case("stop jobs", f"stop demo -j 4 --environments {E}", r"unrecognized arguments: -j 4"),
+    case("grade no-cache", f"grade demo --no-cache --environments {E}", r"unrecognized arguments: --no-cache"),
+    case("probe no-cache", f"probe demo --no-cache --environments {E}", r"unrecognized arguments: --no-cache"),
+    case("sandbox serve region", "sandbox serve --region mars-1", r"unrecognized arguments: --region mars-1"),
+    case("sandbox serve port zero", "sandbox serve --port 0", r"argument --port: 0 is out of range; allowed: 1 to 65535"),
+    case("reach from a host to itself", f"reach demo-s02 bastion bastion --port 22 --environments {E}",
+         r"src and dst are both 'bastion'; allowed: two different endpoints"),
+    case("reach between two outside ends", f"reach demo-s02 admin internet --port 22 --environments {E}",
+         r"src 'admin' and dst 'internet' are both outside the stack; allowed: at least one end inside it"),
+    case("reach from a range to the IPv6 internet", f"reach demo-s02 cidr:198.51.100.0/24 internet6 --port 443 --environments {E}",
+         r"both outside the stack"),
+    # --- selections that name nothing, or the same thing twice ----------------------------------------------
+    case("plan a stack twice", f"plan demo-s01 demo-s01 --environments {E}",
+         r"demo-s01: selects Pulumi.demo-s01.yaml again \(named twice\); allowed: each stack once"),
+    case("destroy a cohort and one of its stacks", f"destroy demo demo-s02 --environments {E}",
+         r"demo-s02: selects Pulumi.demo-s02.yaml again \(already selected by demo\)"),
+    case("grade a stack by file and by name", f"grade {E}/Pulumi.demo-s01.yaml demo-s01 --environments {E}",
+         r"demo-s01: selects Pulumi.demo-s01.yaml again \(already selected by .*Pulumi.demo-s01.yaml\)"),
+    case("check the directory and a cohort in it", f"check {E} demo --environments {E}", r"demo: selects Pulumi.demo-s01.yaml again"),
+    case("up a cohort by name and by file", f"up demo {E}/demo.yaml --environments {E}", r"demo.yaml: selects Pulumi.demo-s01.yaml again"),
+    case("stop students twice", f"stop demo --students s01,s01 --environments {E}",
+         r"--students: s01 named twice in 's01,s01'; allowed: each student once"),
+    case("drift students twice among others", f"drift demo --students s02,s01,s02 --environments {E}", r"--students: s02 named twice"),
+    case("grade stage no selected lab has", f"grade demo-s01 --stage images --environments {E}",
+         r"--stage: 'images' is a stage of none of the selected labs \(ec2-webserver\); allowed: planned, or one of theirs: solution, starter"),
+    case("grade stage ssh of a cohort without it", f"grade demo --stage ssh --environments {E}", r"--stage: 'ssh' is a stage of none of the selected labs"),
+    case("probe without the Pulumi CLI", f"probe demo --environments {E}",
+         r"probe: the Pulumi CLI is not on PATH; install it \(https://www.pulumi.com/docs/install/\) or pass --outputs FILE",
+         lambda box: shutil.which("pulumi") and pytest.skip("the Pulumi CLI is installed here")),
+    case("probe outputs of other stacks", f"probe demo --environments {E} --outputs {{root}}/o.json",
+         r"o.json: outputs of none of the selected stacks \(other-s01\); allowed: \{stack: outputs\} with stacks such as demo-s01",
+         lambda box: box.write("o.json", '{"other-s01": {}}')),
+    case("probe outputs empty", f"probe demo --environments {E} --outputs {{root}}/o.json",
+         r"o.json: outputs of none of the selected stacks \(no stack at all\)", lambda box: box.write("o.json", "{}")),
+    case("up emulated across two regions", f"up demo demo-app --emulate --environments {E}",
+         r"the selected stacks span regions us-east-1, us-west-2; select one region at a time", cohort_in_region("us-west-2")),
+    case("preview emulated across two regions", f"preview demo demo-app --emulate --environments {E}", r"span regions",
+         cohort_in_region("us-west-2")),
+    case("stop across two regions", f"stop demo demo-app --environments {E}", r"span regions", cohort_in_region("us-west-2")),
+    case("grade emulated across two regions", f"grade demo demo-app --emulate --environments {E}", r"span regions",
+         cohort_in_region("us-west-2")),
+    case("sandbox forget a stack not in the store", "sandbox forget demo-s99",
+         r"sandbox forget: demo-s99 is not in the store \(.*\); allowed: a stack it holds \(none\)"),
+    case("diff a directory with itself", "diff {root}/head {root}/head", r"base and head are both .*head; allowed: two different snapshot directories",
+         snapshot("demo-s01.json", graph_doc())),
+    case("diff a directory with itself spelled twice", "diff {root}/head {root}/./head/", r"base and head are both",
+         snapshot("demo-s01.json", graph_doc())),
+    case("diff two empty directories", "diff {root}/base {root}/head", r"base and .*head hold no snapshots \(\*.json\)",
+         lambda box: ((box.root / "base").mkdir(), (box.root / "head").mkdir())),
+    case("sweep a cohort file path", "sweep environments/demo.yaml", r"argument cohort: 'environments/demo.yaml' is not a cohort name"),
+    # --- output paths that are inputs, or each other ------------------------------------------------------
+    case("plan json onto its stack file", f"plan demo-s01 --environments {E} --json {E}/Pulumi.demo-s01.yaml",
+         r"--json: .*Pulumi.demo-s01.yaml is the stack file of demo-s01, which labctl reads; allowed: a path that is none of its inputs"),
+    case("plan json onto the cohort file", f"plan demo --environments {E} --json {E}/demo.yaml", r"--json: .*demo.yaml is the cohort file of demo"),
+    case("validate json onto the seat file", f"validate demo --environments {E} --json {E}/demo.seats.yaml",
+         r"--json: .*demo.seats.yaml is the seat file of demo"),
+    case("validate markdown onto another cohort's file", f"validate demo-s01 --environments {E} --markdown {E}/demo-net.yaml",
+         r"--markdown: .*demo-net.yaml is a settings file in the environments directory"),
+    case("plan json as a new settings file", f"plan demo-s01 --environments {E} --json {E}/new.yaml", r"is a settings file in the environments directory"),
+    case("plan json onto the price table", f"plan demo-s01 --environments {E} --json {{root}}/pricing/aws-on-demand.yaml",
+         r"--json: .*aws-on-demand.yaml is the price table"),
+    case("grade csv onto the profile", f"grade demo --environments {E} --csv {{root}}/profiles/learner-lab.yaml",
+         r"--csv: .*learner-lab.yaml is the profile learner-lab"),
+    case("drift json onto a stack file", f"drift demo-s02 --environments {E} --json {E}/Pulumi.demo-s02.yaml",
+         r"--json: .*Pulumi.demo-s02.yaml is the stack file of demo-s02"),
+    case("plan json through a link to a stack file", f"plan demo-s01 --environments {E} --json {{root}}/link.json",
+         r"--json: .*link.json is the stack file of demo-s01", lambda box: (box.root / "link.json").symlink_to(box.env / "Pulumi.demo-s01.yaml")),
+    case("plan json named like a stack file", f"plan demo-s01 --environments {E} --json {{root}}/Pulumi.demo-s09.yaml",
+         r"--json: .*Pulumi.demo-s09.yaml is a Pulumi stack or project file"),
+    case("plan json and snapshots the same", f"plan demo-s01 --environments {E} --snapshots {{root}}/out --json {{root}}/out",
+         r"--json: .*out is also where --snapshots writes; allowed: a different path for each output"),
+    case("plan json inside snapshots", f"plan demo-s01 --environments {E} --snapshots {{root}}/out --json {{root}}/out/all.json",
+         r"--json: .*out/all.json is inside the --snapshots directory .*; allowed: a file outside it"),
+    case("validate json and markdown the same", f"validate demo-s01 --environments {E} --json {{root}}/r.txt --markdown {{root}}/r.txt",
+         r"--markdown: .*r.txt is also where --json writes"),
+    case("validate json and markdown both stdout", f"validate demo-s01 --environments {E} --json - --markdown -",
+         r"--json and --markdown: both are '-' \(stdout\).*allowed: '-' for one of them"),
+    case("grade csv and json both stdout", f"grade demo --environments {E} --csv - --json -", r"--json and --csv: both are '-' \(stdout\)"),
+    case("grade csv and json the same file", f"grade demo --environments {E} --csv {{root}}/g --json {{root}}/g",
+         r"--csv: .*/g is also where --json writes"),
+    case("diff markdown into base", "diff {root}/base {root}/head --markdown {root}/base/x.json",
+         r"--markdown: .*base/x.json is inside the base directory .*base, which labctl reads; allowed: a path outside it",
+         snapshot("demo-s01.json", graph_doc())),
+    case("diff markdown into head", "diff {root}/base {root}/head --markdown {root}/head/diff.md", r"--markdown: .*head/diff.md is inside the head directory",
+         snapshot("demo-s01.json", graph_doc())),
     # --- output paths, checked before any work --------------------------------------------------------
     case("plan json into missing dir", f"plan demo-s01 --environments {E} --json {{root}}/nope/plan.json",
          r"--json: the directory .*/nope does not exist"),
@@ -635,6 +776,18 @@ def test_the_corpus_is_large_and_every_id_unique():
     commands = {c.argv[0] for c in CASES if c.argv}
     assert commands >= {"plan", "cost", "check", "reach", "diff", "sync", "up", "preview", "refresh", "destroy", "stop",
                         "start", "sweep", "expired", "labs"}
+
+
+def test_a_cohort_whose_file_is_gone_is_swept_by_its_tags_in_the_region_given(sandbox, capsys):
+    """Not bad input: a cohort file removed after the semester must not strand what still costs
+    money, so sweep takes a cohort without a file when --region says where to look (without it,
+    exit 2). A typo would find nothing, so the run says what it trusts in a note."""
+    code = main(["sweep", "fall25", "--region", "us-east-1", "--emulate", "--environments", str(sandbox.env)])
+    out, err = capsys.readouterr()
+    assert code == 0 and "nothing left" in out, err
+    assert err.strip() == (f"labctl: note: no cohort file {sandbox.env}/fall25.yaml: sweeping what is tagged "
+                           "cloudlabs:cohort=fall25 in us-east-1")
+    assert sandbox.runner.calls == []  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")

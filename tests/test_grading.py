@@ -94,6 +94,16 @@ def test_the_starter_is_graded_incomplete_with_what_blocks(aws, capsys, tmp_path
     ]
 
 
+def test_csv_on_stdout_is_the_csv_alone(aws, capsys):
+    """`--csv -` feeds a gradebook through a pipe: the table goes to stderr, stdout holds only the CSV."""
+    code = main(["grade", "demo-s02", "--csv", "-"])  # nothing deployed: one row, "no lab network found"
+    out, err = capsys.readouterr()
+    assert code == 1
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][:2] == ["stack", "student"] and [r[0] for r in rows[1:]] == ["demo-s02"]
+    assert "Grades at stage solution" in err
+
+
 def test_the_books_fix_passes_and_exports_a_csv(aws, capsys, tmp_path):
     deploy(aws, "demo-s02", tmp_path)
     ec2 = aws.client("ec2")

@@ -343,9 +343,14 @@ def test_without_credentials_aws_commands_stop_with_one_line(no_credentials, cap
 
 
 def test_an_unknown_region_is_one_line(no_credentials, capsys):
-    assert main(["sweep", "demo", "--region", "mars-1"]) == 2
-    assert capsys.readouterr().err.strip() == ("labctl: sweep: region 'mars-1' is not an AWS region; "
-                                               "allowed: e.g. us-east-1, us-west-2")
+    with pytest.raises(SystemExit) as exit_:  # the parser refuses it, before credentials or an emulated account
+        main(["sweep", "demo", "--region", "mars-1"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == ("labctl sweep: error: argument --region: 'mars-1' is not allowed; allowed: a "
+                                               "region of the aws partition (botocore's partitions.json), e.g. us-east-1, "
+                                               "eu-west-1 (see labctl sweep --help)")
+    with pytest.raises(ValueError, match=r"^sweep: region 'mars-1' is not allowed; allowed: a region of the aws partition"):
+        runners.make_session("mars-1", "sweep")  # a region read from a file gets the same answer
 
 
 def test_pulumi_operations_check_credentials_after_the_cli(no_credentials, capsys, monkeypatch):

@@ -4,7 +4,9 @@ itself, so a bad value is one usage line and exit 2 before anything runs."""
 from __future__ import annotations
 
 import argparse
+import functools
 import math
+import re
 from datetime import date
 from typing import Callable
 
@@ -62,14 +64,62 @@ def name(what: str) -> Callable[[str], str]:
 PORT = whole_number(1, 65535)
 
 
+LOCAL_URL = re.compile(r"http://127\.0\.0\.1:(\d{1,5})/?")
+LOCAL_URL_ALLOWED = "http://127.0.0.1:PORT, PORT 1 to 65535 (the sandbox's emulator; no user, path, query or fragment)"
+
+
 def local_endpoint(text: str) -> str:
-    """An emulator's URL: http://127.0.0.1:PORT (never another host: the sandbox is local)."""
-    from urllib.parse import urlsplit
-    parts = urlsplit(text)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if parts.scheme != "http" or parts.hostname != "127.0.0.1" or port is None or parts.path not in ("", "/"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: http://127.0.0.1:PORT (the sandbox's emulator)")
-    return f"http://127.0.0.1:{port}"
+    """An emulator's URL: http://127.0.0.1:PORT and nothing else (never another host: the sandbox
+    is local; never port 0, a user, a path or a query, which the emulator would not answer)."""
+    match = LOCAL_URL.fullmatch(text)
+    if match is None or not 1 <= int(match.group(1)) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: {LOCAL_URL_ALLOWED}")
+    return f"http://127.0.0.1:{int(match.group(1))}"
+
+
+local_endpoint.__name__ = "endpoint URL"
+
+PARTITION = "aws"
+
+
+@functools.lru_cache(maxsize=None)
+def aws_regions(partition: str = PARTITION) -> tuple[str, ...]:
+    """The regions of an AWS partition as botocore knows them (its data file partitions.json, the
+    list boto3 and the AWS CLI of this machine use): never a hand-kept copy. Pseudo-regions such as
+    ``aws-global`` do not match the partition's region pattern and are left out."""
+    from botocore.loaders import create_loader
+    for entry in create_loader().load_data("partitions")["partitions"]:
+        if entry["id"] == partition:
+            pattern = re.compile(entry["regionRegex"])
+            return tuple(sorted(r for r in entry["regions"] if pattern.match(r)))
+    return ()
+
+
+def region_allowed(partition: str = PARTITION) -> str:
+    return f"a region of the {partition} partition (botocore's partitions.json), e.g. us-east-1, eu-west-1"
+
+
+def aws_region(text: str) -> str:
+    """``--region``: a region of the aws partition, checked on every path (with or without
+    --emulate) before anything runs."""
+    if text not in aws_regions():
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: {region_allowed()}")
+    return text
+
+
+aws_region.__name__ = "region"
+
+BACKEND = re.compile(r"(file://\S+|(s3|gs|azblob)://[a-z0-9][a-z0-9._-]*([/?]\S*)?|postgres(ql)?://\S+|https://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?)")
+BACKEND_ALLOWED = ("a Pulumi state backend URL: file://PATH, s3://BUCKET[/PREFIX], gs://BUCKET, azblob://CONTAINER, "
+                   "postgres://..., or https://HOST (Pulumi Cloud)")
+
+
+def backend(text: str) -> str:
+    """``--backend``: a URL ``pulumi login`` accepts, so a typo (``s3:/bucket``, an empty value that
+    would fall back to the default) is refused here, not once per student by the Pulumi CLI."""
+    if BACKEND.fullmatch(text) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: {BACKEND_ALLOWED}")
+    return text
+
+
+backend.__name__ = "backend URL"

@@ -47,22 +47,28 @@ def environments_argument(parser: argparse.ArgumentParser) -> None:
                         help="where stack and cohort names are looked up (default: %(default)s)")
 
 
-def targets_argument(parser: argparse.ArgumentParser) -> None:
+def targets_argument(parser: argparse.ArgumentParser, jobs: str | None = "stacks rendered in parallel",
+                     cache: bool = True) -> None:
+    """TARGET... and --environments; ``--jobs`` (described by ``jobs``) and ``--no-cache`` only
+    where the command uses them: an option that would be accepted and ignored is not offered."""
     parser.add_argument("targets", nargs="*", metavar="TARGET",
                         help="stack names (demo-s01), cohort names (demo), stack or cohort files, or directories; "
-                             "default: every stack in environments/")
+                             "default: every stack in environments/ (each stack may be selected once)")
     environments_argument(parser)
-    parser.add_argument("--jobs", "-j", type=arguments.whole_number(1, MAX_JOBS), default=default_jobs(), metavar="N",
-                        help=f"stacks rendered in parallel, 1 to {MAX_JOBS} (default: the number of cores, %(default)s)")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="render every stack, even those whose inputs did not change since the last plan "
-                             "(cache: .cloudlabs/cache/, CLOUDLABS_CACHE_DIR)")
+    if jobs is not None:
+        parser.add_argument("--jobs", "-j", type=arguments.whole_number(1, MAX_JOBS), default=default_jobs(), metavar="N",
+                            help=f"{jobs}, 1 to {MAX_JOBS} (default: the number of cores, %(default)s)")
+    if cache:
+        parser.add_argument("--no-cache", action="store_true",
+                            help="render every stack, even those whose inputs did not change since the last plan "
+                                 "(cache: .cloudlabs/cache/, CLOUDLABS_CACHE_DIR)")
 
 
-def emulate_argument(parser: argparse.ArgumentParser) -> None:
+def emulate_argument(parser: Any, also: str = "") -> None:
+    """--emulate on a parser, or on a mutually exclusive group with an option it contradicts."""
     parser.add_argument("--emulate", action="store_true",
                         help="act on the sandbox's emulated AWS account (moto; no credentials): the one "
-                             "`labctl sandbox serve` keeps running, else one rebuilt in this process")
+                             "`labctl sandbox serve` keeps running, else one rebuilt in this process" + also)
 
 
 def students_argument(parser: argparse.ArgumentParser) -> None:

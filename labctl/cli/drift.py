@@ -23,7 +23,7 @@ def register(sub: Subparsers) -> None:
                        description="Compare every selected student's live network (AWS or the sandbox's emulator) "
                                    "with the planned graph of their stack: routes, rules, NACL entries and resources "
                                    "added by hand or missing. Exit 1 if any stack drifted or could not be read.")
-    targets_argument(p)
+    targets_argument(p, jobs="stacks rendered and read in parallel")
     live_arguments(p)
     p.add_argument("--json", dest="json_file", metavar="FILE", help="write the drift as JSON ('-' for stdout)")
     p.set_defaults(handler=run)

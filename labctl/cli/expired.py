@@ -21,7 +21,7 @@ def register(sub: Subparsers) -> None:
     exp = sub.add_parser("expired", help="stacks whose cloudlabs:expires date has passed",
                          description="List stacks whose expiry date (tagged on all their resources) has passed. "
                                      "Exit 1 if any.")
-    targets_argument(exp)
+    targets_argument(exp, jobs=None, cache=False)
     exp.add_argument("--today", type=arguments.calendar_date, default=date.today(), metavar="YYYY-MM-DD")
     exp.set_defaults(handler=run)
 

@@ -21,7 +21,7 @@ from cloudlabs.writing import OutputPathError, check_output_dir
 
 from labctl.analysis.batch import render_files
 from labctl.cli import arguments, runners
-from labctl.cli.common import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Subparsers, bad_input,
+from labctl.cli.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Subparsers, bad_input,
                                emulate_argument, students_argument, targets_argument)
 from labctl.cli.selection import SelectionError, resolve_targets, select_students
 from labctl.cli.summary import print_findings
@@ -41,7 +41,8 @@ def register(sub: Subparsers) -> None:
                             ("start", "start them again")):
         p = sub.add_parser(operation, help=text, description=text.capitalize() + ", in parallel; one student's "
                            "failure never stops the others. Exit 1 if any stack failed.")
-        targets_argument(p)
+        renders = operation in ("up", "preview")  # they validate every stack first
+        targets_argument(p, jobs="stacks rendered in parallel for the validation" if renders else None, cache=renders)
         students_argument(p)
         p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=4, metavar="N",
                        help="stacks at a time, 1 to 64 (default: %(default)s)")
@@ -50,20 +51,33 @@ def register(sub: Subparsers) -> None:
                             "(default: %(default)s)")
         p.add_argument("--on-interrupt", choices=["finish", "cancel"], default="finish",
                        help="Ctrl-C lets running operations finish (default) or cancels them and releases their locks")
-        emulate_argument(p)
-        if operation in ("up", "preview", "refresh", "destroy"):
-            p.add_argument("--backend", metavar="URL",
-                           help="state backend (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo)")
+        _account_options(p, operation)
         if operation in ("up", "preview"):
             p.add_argument("--skip-validation", action="store_true",
                            help="send the stacks even if AWS's schemas or the deploy rules find problems (labctl validate)")
-        if operation == "start":
-            p.add_argument("--no-outputs", action="store_true",
-                           help="do not bring the stack outputs up to date afterwards (new public IPs: pulumi up --refresh)")
         if operation in ("up", "destroy"):
             p.add_argument("--all", action="store_true",
                            help=f"also stacks whose last {operation} succeeded with the same settings (skipped by default)")
         p.set_defaults(handler=run)
+
+
+def _account_options(p: argparse.ArgumentParser, operation: str) -> None:
+    """--emulate, and what it would silently ignore, as one choice: --backend (the sandbox keeps
+    its own state) and start's --no-outputs (an emulated start has no outputs to refresh)."""
+    where = p.add_mutually_exclusive_group()
+    if operation in ("up", "preview", "refresh", "destroy"):
+        emulate_argument(where, "; not with --backend (the sandbox keeps its own state)")
+        where.add_argument("--backend", type=arguments.backend, metavar="URL",
+                           help="state backend: file://PATH, s3://BUCKET[/PREFIX], gs://, azblob://, postgres:// or "
+                                "https:// (default: $PULUMI_BACKEND_URL, else file://.pulumi-state in the repo); "
+                                "not with --emulate")
+    elif operation == "start":
+        emulate_argument(where, "; its stacks' outputs need no refresh, so not with --no-outputs")
+        where.add_argument("--no-outputs", action="store_true",
+                           help="do not bring the stack outputs up to date afterwards (new public IPs: pulumi up --refresh); "
+                                "not with --emulate")
+    else:
+        emulate_argument(where)
 
 
 def select(args: argparse.Namespace) -> tuple[list[Path], dict[Path, StackSettings]]:
@@ -73,9 +87,9 @@ def select(args: argparse.Namespace) -> tuple[list[Path], dict[Path, StackSettin
     return list(selected), selected
 
 
-def _deploy_ready(files: list[Path], settings: dict[Path, StackSettings], out: Console) -> bool:
+def _deploy_ready(args: argparse.Namespace, files: list[Path], settings: dict[Path, StackSettings], out: Console) -> bool:
     """Validate before anything is sent: what AWS would refuse is refused here, with the findings."""
-    results = render_files(files, validate=True, cache=GraphCache(cache_dir()),
+    results = render_files(files, args.jobs, validate=True, cache=None if args.no_cache else GraphCache(cache_dir()),
                            profiles={f: profile_path(settings[f].profile.name) for f in files})
     checks = [r.validation for r in results if r.validation is not None]
     failed = [r for r in results if r.error is not None]
@@ -113,50 +127,52 @@ def results_table(results: list[StackResult], operation: str) -> Table:
     return table
 
 
+def one_region(settings: dict[Path, StackSettings], emulate: bool, operation: str) -> str | None:
+    """The region of every selected stack, for what runs in one region at a time (the sandbox's
+    account, stop/start's AWS session); None for Pulumi operations, which take any mix."""
+    regions = sorted({s.region for s in settings.values()})
+    if not emulate and operation not in ("stop", "start"):
+        return None
+    if len(regions) != 1:
+        raise SelectionError(f"the selected stacks span regions {', '.join(regions)}; select one region at a time")
+    return regions[0]
+
+
 def run(args: argparse.Namespace, out: Console) -> int:
+    """Everything that can refuse (selection, regions, the machine's setup) is checked before the
+    validation renders and before anything is sent."""
     operation = args.command
+    emulate = getattr(args, "emulate", False)
     if not args.targets:  # never every cohort by accident: real operations name what they act on
         return bad_input(ValueError(f"{operation}: name a cohort or stacks (e.g. labctl {operation} fall26)"))
     try:
         files, settings = select(args)
-    except (FileNotFoundError, SettingsError, SelectionError) as exc:
-        return bad_input(exc)
-    try:
         check_output_dir(runners.STATE_DIR, "the state directory (logs, journal)")
-    except OutputPathError as exc:
+        region = one_region(settings, emulate, operation)
+    except (FileNotFoundError, SettingsError, SelectionError, OutputPathError) as exc:
         return bad_input(exc)
-    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(files, settings, out):
-        return EXIT_FAILED
     args.selected_settings = settings
     owners = {render.stack_name_of(f): (s.cohort, s.student) for f, s in settings.items()}
-    if getattr(args, "emulate", False):
-        return _run_emulated(args, out, files, settings, owners)
-    try:
-        if operation in ("stop", "start"):
-            regions = {s.region for s in settings.values()}
-            if len(regions) != 1:
-                print(f"labctl: the selected stacks span regions {', '.join(sorted(regions))}; select one region at a time",
-                      file=sys.stderr)
-                return EXIT_BAD_INPUT
-            runner = runners.make_power_runner(args, owners, regions.pop())
-        else:
-            runner = runners.make_pulumi_runner(args, owners)
-    except ValueError as exc:  # the machine is not set up for real operations
-        return bad_input(exc)
+    runner = None
+    if not emulate:
+        try:
+            runner = (runners.make_power_runner(args, owners, region) if region is not None
+                      else runners.make_pulumi_runner(args, owners))
+        except ValueError as exc:  # the machine is not set up for real operations
+            return bad_input(exc)
+    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(args, files, settings, out):
+        return EXIT_FAILED
+    if runner is None:
+        return _run_emulated(args, out, files, owners, str(region))
     return _run_fleet(args, out, files, owners, runner, runners.STATE_DIR)[0]
 
 
-def _run_emulated(args: argparse.Namespace, out: Console, files: list[Path], settings: dict[Path, StackSettings],
-                  owners: dict[str, tuple[str, str]]) -> int:
+def _run_emulated(args: argparse.Namespace, out: Console, files: list[Path], owners: dict[str, tuple[str, str]],
+                  region: str) -> int:
     """The same operation on the sandbox's emulated account (labctl.ops.sandbox); its journal and
     logs are the sandbox's own, so an emulated up never marks a real stack as done."""
     from labctl.ops.emulate import EmulatorRunner
     from labctl.ops.sandbox import SandboxError, Store, account
-    regions = {s.region for s in settings.values()}
-    if len(regions) != 1:
-        return bad_input(ValueError(f"the selected stacks span regions {', '.join(sorted(regions))}; "
-                                    "select one region at a time"))
-    region = regions.pop()
     store = Store(runners.STATE_DIR / "sandbox")
     stack_files = {render.stack_name_of(f): f for f in files}
     try:

@@ -7,15 +7,18 @@ import argparse
 import csv
 import io
 import json
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from cloudlabs.catalog import LABS
+from cloudlabs.settings import StackSettings
 
 from labctl.analysis.grading import StudentGrade, grade
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
 from labctl.cli.live import live_arguments, read_all, run_live
+from labctl.cli.selection import SelectionError
 
 STAGES = sorted({stage for lab in LABS.values() for stage in lab.stages})
 
@@ -26,17 +29,29 @@ def register(sub: Subparsers) -> None:
                                    "evaluate the lab's expected paths for the target stage: a row per student with "
                                    "paths passed and what still blocks. Never changes anything. Exit 1 if anyone is "
                                    "incomplete or could not be read.")
-    targets_argument(p)
+    targets_argument(p, jobs="students read in parallel", cache=False)
     live_arguments(p)
     p.add_argument("--stage", choices=[*STAGES, "planned"], default="solution",
                    help="the stage the students must reach; planned: each stack's own (default: %(default)s)")
-    p.add_argument("--csv", dest="csv_file", metavar="FILE", help="write the grades as CSV for a gradebook ('-' for stdout)")
+    p.add_argument("--csv", dest="csv_file", metavar="FILE",
+                   help="write the grades as CSV for a gradebook ('-' for stdout; not both --csv and --json)")
     p.add_argument("--json", dest="json_file", metavar="FILE", help="write every path of every student as JSON ('-' for stdout)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    return run_live(args, "grade", lambda selected, factories: _grade(args, out, selected, factories))
+    return run_live(args, "grade", lambda selected, factories: _grade(args, out, selected, factories),
+                    check=lambda selected: check_stage(args.stage, selected))
+
+
+def check_stage(stage: str, selected: dict[Path, StackSettings]) -> None:
+    """A stage no selected lab has would grade every student at their own stage instead: refused."""
+    labs = sorted({lab.lab for s in selected.values() for lab in s.labs})
+    if stage == "planned" or any(stage in LABS[lab].stages for lab in labs):
+        return
+    theirs = sorted({st for lab in labs for st in LABS[lab].stages})
+    raise SelectionError(f"--stage: {stage!r} is a stage of none of the selected labs ({', '.join(labs)}); allowed: "
+                         f"planned, or one of theirs: {', '.join(theirs)}")
 
 
 def _grade(args: argparse.Namespace, out: Console, selected: dict, factories: dict) -> int:

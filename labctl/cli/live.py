@@ -16,7 +16,7 @@ from cloudlabs.settings import StackSettings, load_all_stack_settings
 
 from labctl.cli import arguments, runners
 from labctl.cli.common import BAD_INPUT, bad_input, emulate_argument
-from labctl.cli.rendering import check_outputs
+from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.selection import resolve_targets, select_students
 from labctl.offline.graph import StackGraph
 from labctl.offline.render import settings_summary
@@ -32,10 +32,12 @@ class LiveResult:
 
 
 def live_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids)")
-    parser.add_argument("--endpoint-url", type=arguments.local_endpoint, metavar="URL",
-                        help="read an emulator at this address instead of AWS: http://127.0.0.1:PORT")
-    emulate_argument(parser)
+    parser.add_argument("--students", metavar="IDS", help="only these students (comma-separated ids; an empty list is refused)")
+    where = parser.add_mutually_exclusive_group()  # two accounts at once would be one of them silently ignored
+    where.add_argument("--endpoint-url", type=arguments.local_endpoint, metavar="URL",
+                       help="read an emulator at this address instead of AWS: http://127.0.0.1:PORT, where something "
+                            "must answer; not with --emulate")
+    emulate_argument(where, "; it finds a served sandbox by itself, so not with --endpoint-url")
 
 
 def select(args: argparse.Namespace) -> dict[Path, StackSettings]:
@@ -72,13 +74,17 @@ class SetupError(ValueError):
 
 
 def run_live(args: argparse.Namespace, command: str,
-             body: Callable[[dict[Path, StackSettings], dict[str, Any]], int], renders: bool = False) -> int:
-    """grade and drift: select and check everything (bad input: exit 2), then ``body`` with the
-    selected settings and one client factory per region. ``renders``: the body renders the planned
-    graphs, so lab content is checked here, before the account is opened."""
+             body: Callable[[dict[Path, StackSettings], dict[str, Any]], int],
+             check: Callable[[dict[Path, StackSettings]], None] | None = None, renders: bool = False) -> int:
+    """grade and drift: select and check everything (bad input: exit 2; ``check`` is the command's
+    own, on the selected settings), then ``body`` with the selected settings and one client
+    factory per region. ``renders``: the body renders the planned graphs, so lab content is
+    checked here, before the account is opened."""
     try:
         selected = select(args)
-        check_outputs(args)
+        check_outputs(args, settings_inputs(selected))
+        if check is not None:
+            check(selected)
         if renders:
             content.check_all()
     except BAD_INPUT as exc:

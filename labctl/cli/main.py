@@ -56,7 +56,7 @@ def _main(argv: list[str] | None, in_project: bool) -> int:
         except ProjectError as exc:
             error(f"labctl: {exc}")
             return EXIT_BAD_INPUT
-    to_stderr = "-" in (getattr(args, "json_file", None), getattr(args, "markdown", None))
+    to_stderr = "-" in (getattr(args, "json_file", None), getattr(args, "markdown", None), getattr(args, "csv_file", None))
     stream = sys.stderr if to_stderr else sys.stdout
     # emoji off ("cloudlabs:seat:" is not an emoji); piped into a file or CI log, give tables room.
     out = Console(stderr=to_stderr, emoji=False, highlight=False, width=None if stream.isatty() else 132)

@@ -25,11 +25,13 @@ def register(sub: Subparsers) -> None:
                                       "VPC CIDRs, resources, outputs and estimated cost.")
     targets_argument(plan)
     plan.add_argument("--hours", type=arguments.hours, default=3.0, help="session length for the cost column (default: %(default)s)")
-    plan.add_argument("--details", action="store_true", help=f"per-stack panels even for more than {DETAIL_LIMIT} stacks")
-    plan.add_argument("--quiet", action="store_true", help="only the overview table")
+    shown = plan.add_mutually_exclusive_group()
+    shown.add_argument("--details", action="store_true", help=f"per-stack panels even for more than {DETAIL_LIMIT} stacks")
+    shown.add_argument("--quiet", action="store_true", help="only the overview table (not with --details)")
     plan.add_argument("--snapshots", type=Path, metavar="DIR", help="write one stable JSON graph per stack: DIR/<stack>.json")
     plan.add_argument("--json", dest="json_file", metavar="FILE",
-                      help="write the graphs as a JSON list of cloudlabs.graph/v1 documents ('-' for stdout)")
+                      help="write the graphs as a JSON list of cloudlabs.graph/v1 documents ('-' for stdout); "
+                           "not inside the --snapshots directory")
     plan.set_defaults(handler=run)
 
 

@@ -13,10 +13,10 @@ from rich.table import Table
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.settings import SettingsError, load_all_stack_settings
 
-from labctl.cli import arguments
+from labctl.cli import arguments, runners
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, students_argument, targets_argument
 from labctl.cli.selection import SelectionError, resolve_targets, select_students
-from labctl.ops.probe import Fetch, OutputSource, ProbeResult, PulumiOutputs, StaticOutputs, http_fetch, probe_stack
+from labctl.ops.probe import Fetch, OutputSource, ProbeResult, StaticOutputs, http_fetch, probe_stack
 
 
 
@@ -24,7 +24,7 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("probe", help="live HTTP probes of the book's 'success looks like' after `up`",
                        description="Probe every selected student's deployed lab over HTTP (page text, the ALB "
                                    "alternating, the LAMP rows, JPG readable / PNG refused), retrying until healthy.")
-    targets_argument(p)
+    targets_argument(p, jobs="stacks probed in parallel", cache=False)
     students_argument(p)
     p.add_argument("--attempts", type=arguments.whole_number(1, 100), default=10, metavar="N",
                    help="tries per probe before it fails, 1 to 100 (default: %(default)s)")
@@ -35,12 +35,19 @@ def register(sub: Subparsers) -> None:
     p.set_defaults(handler=run)
 
 
-def _source(args: argparse.Namespace) -> OutputSource:
+def _source(args: argparse.Namespace, stacks: list[str]) -> OutputSource:
+    """Where the outputs come from, checked before any probe runs: the Pulumi CLI must be there
+    (else one line naming --outputs), and an outputs file must hold at least one selected stack."""
     if args.outputs is None:
-        return PulumiOutputs()
+        source: OutputSource = runners.make_pulumi_outputs("probe")
+        return source
     data = load_json(args.outputs, "JSON file of stack outputs ({stack: outputs})")  # the one reading layer
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise InputFileError(f"{args.outputs}: not a mapping of stack names to outputs; allowed: {{stack: outputs}}")
+    if not set(stacks) & set(data):
+        shown = ", ".join(sorted(data)[:3]) + ("..." if len(data) > 3 else "")
+        raise InputFileError(f"{args.outputs}: outputs of none of the selected stacks ({shown or 'no stack at all'}); "
+                             f"allowed: {{stack: outputs}} with stacks such as {sorted(stacks)[0]}")
     return StaticOutputs(data)
 
 
@@ -48,11 +55,11 @@ def run(args: argparse.Namespace, out: Console, fetch: Fetch = http_fetch) -> in
     try:
         files = resolve_targets(args.targets, args.environments)
         selected = select_students(load_all_stack_settings(files), args.students)
-        source = _source(args)
-    except (SettingsError, SelectionError, InputFileError, FileNotFoundError) as exc:
+        stacks = sorted((s.stack_name, [lab.lab for lab in s.labs]) for s in selected.values())
+        source = _source(args, [stack for stack, _ in stacks])
+    except (SettingsError, SelectionError, InputFileError, FileNotFoundError, ValueError) as exc:
         return bad_input(exc)
     stop = threading.Event()
-    stacks = sorted((s.stack_name, [lab.lab for lab in s.labs]) for s in selected.values())
     with ThreadPoolExecutor(max_workers=max(1, min(args.jobs, len(stacks) or 1))) as pool:
         futures = [pool.submit(probe_stack, stack, labs, source, fetch, args.attempts, args.interval, stop)
                    for stack, labs in stacks]

@@ -22,17 +22,38 @@ def register(sub: Subparsers) -> None:
                                        "(bastion, VM1), subnet:<name>, internet, internet6, admin (the admin CIDR), cidr:<range>. "
                                        "Exit 0 if allowed, 1 if denied.")
     reach.add_argument("stack", help="stack name or stack file")
-    reach.add_argument("src")
-    reach.add_argument("dst")
+    reach.add_argument("src", help="where the traffic starts: an endpoint (see above)")
+    reach.add_argument("dst", help="where it goes: another endpoint; at least one of the two inside the stack")
     reach.add_argument("--port", type=arguments.PORT, help="destination port (tcp/udp), 1 to 65535")
     reach.add_argument("--protocol", default="tcp", choices=["tcp", "udp", "icmp", "icmpv6"])
     environments_argument(reach)
     reach.set_defaults(handler=run)
 
 
+OUTSIDE = ("internet", "internet6", "admin")  # and cidr:<range>: the ends that are not in the stack
+
+
+def outside(endpoint: str) -> bool:
+    return endpoint in OUTSIDE or endpoint.startswith("cidr:")
+
+
+def path_problem(src: str, dst: str) -> str | None:
+    """What makes SRC -> DST no path to evaluate, before anything is rendered."""
+    if src == dst:
+        return f"src and dst are both {src!r}; allowed: two different endpoints"
+    if outside(src) and outside(dst):
+        return (f"src {src!r} and dst {dst!r} are both outside the stack; allowed: at least one end inside it: a host "
+                "(bastion, VM1) or subnet:<name>")
+    return None
+
+
 def run(args: argparse.Namespace, out: Console) -> int:
     if (args.port is None) != args.protocol.startswith("icmp"):
         error("labctl: --port is required for tcp/udp and not allowed for icmp")
+        return EXIT_BAD_INPUT
+    problem = path_problem(args.src, args.dst)
+    if problem:
+        error(f"labctl: {problem}")
         return EXIT_BAD_INPUT
     try:
         files = resolve_targets([args.stack], args.environments)
@@ -47,7 +68,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         return EXIT_FAILED
     try:
         verdict = evaluate(graph, args.src, args.dst, args.protocol, args.port)
-    except KeyError as exc:
+    except (KeyError, ValueError) as exc:  # an endpoint the graph does not have
         return bad_input(ValueError(exc.args[0]))
     target = args.dst if args.port is None else f"{args.dst}:{args.port}"
     out.print(f"{graph.stack}: {args.src} -> {target} ({args.protocol}): {'ALLOWED' if verdict.allowed else 'DENIED'}")

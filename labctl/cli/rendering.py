@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cloudlabs import content
 from cloudlabs.profiles import profile_path
 from cloudlabs.settings import load_all_stack_settings
-from cloudlabs.writing import check_output_dir, check_output_file
 
 from labctl.analysis.batch import RenderResult, render_files
 from cloudlabs.pricing import PriceTable, load_prices
@@ -23,6 +22,7 @@ from labctl.analysis.cost import StackCost, estimate
 from labctl.analysis.validation import StackValidation
 
 from labctl.cli.common import BAD_INPUT, EXIT_FAILED, bad_input, error
+from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.selection import SelectionError, resolve_targets
 from labctl.offline.graph import StackGraph
 
@@ -44,18 +44,6 @@ class Rendered:
             error(f"FAILED {failure.error}")
 
 
-def check_outputs(args: argparse.Namespace) -> None:
-    """Output paths are checked before any work: a typo must not cost a whole render."""
-    if getattr(args, "snapshots", None):
-        check_output_dir(args.snapshots, "--snapshots")
-    if getattr(args, "json_file", None) not in (None, "-"):
-        check_output_file(Path(args.json_file), "--json")
-    if getattr(args, "markdown", None) not in (None, "-"):
-        check_output_file(Path(args.markdown), "--markdown")
-    if getattr(args, "csv_file", None) not in (None, "-"):
-        check_output_file(Path(args.csv_file), "--csv")
-
-
 def render_targets(args: argparse.Namespace, validate: bool) -> Rendered | int:
     """Everything is checked first (one bad file or path stops the run before anything is
     rendered or written: exit 2); then the stacks render. An int is the exit code to return."""
@@ -63,9 +51,10 @@ def render_targets(args: argparse.Namespace, validate: bool) -> Rendered | int:
         files = resolve_targets(args.targets, args.environments)
         if not files:
             raise SelectionError(f"no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
-        check_outputs(args)
+        settings = load_all_stack_settings(files)
+        check_outputs(args, settings_inputs(settings))
         content.check_all()  # lab content: regular files of labs/ only
-        profiles = {path: profile_path(s.profile.name) for path, s in load_all_stack_settings(files).items()}
+        profiles = {path: profile_path(s.profile.name) for path, s in settings.items()}
         prices = load_prices()
     except BAD_INPUT as exc:
         return bad_input(exc)

@@ -24,6 +24,20 @@ def make_pulumi_runner(args: argparse.Namespace, owners: dict[str, tuple[str, st
     return AutomationRunner(backend)
 
 
+def make_pulumi_outputs(command: str) -> Any:
+    """The deployed stacks' outputs through the Pulumi CLI (probe without --outputs); ValueError
+    (bad input, one line) when the CLI or the backend's passphrase is missing."""
+    from labctl.ops.automation import backend_url, check_setup
+    from labctl.ops.probe import PulumiOutputs
+    backend = backend_url()
+    try:
+        check_setup(backend, instead="pass --outputs FILE (a JSON file {stack: outputs}, e.g. from `pulumi stack output "
+                                     "--json` per stack)")
+    except ValueError as exc:
+        raise ValueError(f"{command}: {exc}") from None
+    return PulumiOutputs(backend)
+
+
 def make_power_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]], region: str) -> Any:
     from labctl.ops.awsops import PowerRunner
     return PowerRunner(make_session(region, args.command), owners)
@@ -33,10 +47,11 @@ def make_session(region: str, command: str = "this command") -> Any:
     """A boto3 session for a command that calls AWS; ValueError (bad input, one line) when the
     region is not an AWS region or no credentials are configured."""
     import boto3
+
+    from labctl.cli.arguments import aws_regions, region_allowed
+    if region not in aws_regions():  # --region is checked by the parser; this is for regions read from files
+        raise ValueError(f"{command}: region {region!r} is not allowed; allowed: {region_allowed()}")
     session = boto3.Session(region_name=region)
-    known = session.get_available_regions("ec2")
-    if region not in known:
-        raise ValueError(f"{command}: region {region!r} is not an AWS region; allowed: e.g. us-east-1, us-west-2")
     if session.get_credentials() is None:
         raise ValueError(f"{command} calls AWS and no AWS credentials were found (environment variables, "
                          "~/.aws/credentials, AWS_PROFILE or an instance role); for a Learner Lab, paste the "
@@ -51,5 +66,19 @@ def make_live_client(region: str, command: str, endpoint_url: str | None = None)
     if endpoint_url is None:
         session = make_session(region, command)
         return lambda service: session.client(service)
+    answers(endpoint_url)
     session = boto3.Session(region_name=region, aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
     return lambda service: session.client(service, endpoint_url=endpoint_url)
+
+
+def answers(endpoint_url: str) -> None:
+    """Something listens at the emulator's address (http://127.0.0.1:PORT), else ValueError: one
+    line before anything is read, not one "could not read" per student."""
+    import socket
+    port = int(endpoint_url.rsplit(":", 1)[1].rstrip("/"))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return
+    except OSError:
+        raise ValueError(f"--endpoint-url: nothing answers at {endpoint_url}; allowed: the address of a running emulator "
+                         f"(labctl sandbox serve --port {port}), or --emulate") from None

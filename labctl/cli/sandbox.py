@@ -13,7 +13,7 @@ from rich.table import Table
 
 from labctl.cli import arguments, runners
 from labctl.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Subparsers, error
-from labctl.ops.sandbox import SandboxError, Store, forget, reset, serve
+from labctl.ops.sandbox import SandboxError, Store, StoreError, forget, reset, serve
 
 
 def register(sub: Subparsers) -> None:
@@ -28,7 +28,7 @@ def register(sub: Subparsers) -> None:
     f = actions.add_parser("forget", help="drop one stack from the store (e.g. a damaged state file)",
                            description="Drop one stack's state from the store. A served sandbox keeps its resources: "
                                        "labctl sweep COHORT --emulate --delete removes them by their tags.")
-    f.add_argument("stack", type=arguments.name("stack"))
+    f.add_argument("stack", type=arguments.name("stack"), help="a stack the store holds (labctl sandbox status)")
     actions.add_parser("reset", help="empty the store (refused while a sandbox is served)",
                        description="Forget every stack of the sandbox's store and its journal; nothing of AWS is touched.")
     p.set_defaults(handler=run)
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         if args.action == "status":
             return _status(out, store)
         if args.action == "forget":
+            check_in_store(store, args.stack)
             present = forget(store, args.stack)
             out.print(f"sandbox: {args.stack} " + ("forgotten" if present else "was not in the store"), markup=False)
             return EXIT_OK
@@ -52,6 +53,23 @@ def run(args: argparse.Namespace, out: Console) -> int:
     except SandboxError as exc:
         error(f"labctl: {exc}")
         return EXIT_BAD_INPUT
+
+
+def check_in_store(store: Store, stack: str) -> None:
+    """``forget`` of a stack the store does not hold names nothing: refused, nothing created."""
+    from labctl.ops.emulated_state import EmulatedStack, StateError
+    try:
+        path = EmulatedStack(stack, store.stacks_dir).path
+    except StateError as err:
+        raise StoreError(str(err)) from None
+    if path.exists() or path.is_symlink():
+        return
+    try:
+        held = ", ".join(store.stacks()) or "none"
+    except StoreError:
+        held = "see labctl sandbox status"
+    raise SandboxError(f"sandbox forget: {stack} is not in the store ({store.stacks_dir}); allowed: a stack it holds "
+                       f"({held})")
 
 
 def _status(out: Console, store: Store) -> int:

@@ -22,27 +22,38 @@ class SelectionError(ValueError):
 
 def resolve_targets(targets: list[str], environments: Path) -> list[Path]:
     """Stack files for stack names, cohort names, files and directories (no target: every stack
-    file in ``environments``)."""
+    file in ``environments``). Each stack is selected once: a repeated or overlapping target
+    (``demo demo-s01``) is refused, as it is usually a typo for another stack."""
     if not environments.is_dir():
         raise SelectionError(f"--environments: {environments} is not a directory")
+    by: dict[Path, str] = {}  # each selected stack file (resolved) -> the target that selected it
     files: list[Path] = []
     for target in targets or [str(environments)]:
-        if not target.strip():
-            raise SelectionError("an empty target selects nothing; allowed: a stack name (demo-s01), a cohort name (demo), "
-                                 "a stack or cohort file, or a directory")
-        path = Path(target)
-        if path.is_file() and is_cohort_file(path):
-            files.extend(_cohort_stacks(path))
-        elif path.exists() or (environments / f"Pulumi.{target}.yaml").is_file():
-            found = render.stack_files([target], environments)
-            if path.is_dir() and not found:
-                raise SelectionError(f"{target}: no stack files (Pulumi.<stack>.yaml) in this directory")
-            files.extend(found)
-        elif SLUG.match(target) and (environments / f"{target}.yaml").is_file():
-            files.extend(_cohort_stacks(environments / f"{target}.yaml"))
-        else:
-            raise SelectionError(f"{target}: no such stack, cohort, file or directory (looked in {environments})")
-    return list(dict.fromkeys(files))
+        for found in _target_files(target, environments):
+            key = found.resolve()
+            if key in by:
+                again = "named twice" if by[key] == target else f"already selected by {by[key]}"
+                raise SelectionError(f"{target}: selects {found.name} again ({again}); allowed: each stack once")
+            by[key] = target
+            files.append(found)
+    return files
+
+
+def _target_files(target: str, environments: Path) -> list[Path]:
+    if not target.strip():
+        raise SelectionError("an empty target selects nothing; allowed: a stack name (demo-s01), a cohort name (demo), "
+                             "a stack or cohort file, or a directory")
+    path = Path(target)
+    if path.is_file() and is_cohort_file(path):
+        return _cohort_stacks(path)
+    if path.exists() or (environments / f"Pulumi.{target}.yaml").is_file():
+        found = render.stack_files([target], environments)
+        if path.is_dir() and not found:
+            raise SelectionError(f"{target}: no stack files (Pulumi.<stack>.yaml) in this directory")
+        return found
+    if SLUG.match(target) and (environments / f"{target}.yaml").is_file():
+        return _cohort_stacks(environments / f"{target}.yaml")
+    raise SelectionError(f"{target}: no such stack, cohort, file or directory (looked in {environments})")
 
 
 def _cohort_stacks(path: Path) -> list[Path]:
@@ -67,7 +78,10 @@ def parse_students(text: str) -> list[str]:
                                  "student ids, e.g. s01,s02")
         if not SLUG.match(sid):
             raise SelectionError(f"--students: {sid!r} is not allowed; allowed: student ids ({SLUG_ALLOWED})")
-    return list(dict.fromkeys(ids))
+    twice = sorted({sid for sid in ids if ids.count(sid) > 1})
+    if twice:
+        raise SelectionError(f"--students: {', '.join(twice)} named twice in {text!r}; allowed: each student once")
+    return ids
 
 
 def select_students(settings: dict[Path, StackSettings], students: str | None) -> dict[Path, StackSettings]:

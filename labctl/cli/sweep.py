@@ -16,7 +16,8 @@ from cloudlabs.cohort import CohortError, load_cohort
 
 from cloudlabs.pricing import load_prices
 from labctl.cli import arguments, runners
-from labctl.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument
+from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument
+from labctl.cli.selection import SelectionError
 from labctl.offline import render
 from labctl.ops.sweep import ForeignResources, Ledger, Sweeper
 
@@ -29,9 +30,13 @@ def register(sub: Subparsers) -> None:
                                        "the cohort: tagged cloudlabs:cohort=<cohort> (by each resource's own tags), or made by "
                                        "hand inside its VPCs; with its estimated hourly cost. Another cohort's resources are "
                                        "never touched. Exit 1 if anything is left or a kind could not be scanned.")
-    sweep.add_argument("cohort", type=arguments.name("cohort"))
-    sweep.add_argument("--region", help="default: the cohort's region")
-    sweep.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR")
+    sweep.add_argument("cohort", type=arguments.name("cohort"),
+                       help="a cohort of environments/, or the name of one whose cohort file is gone (its leftovers are "
+                            "found by their tags; then --region is required)")
+    sweep.add_argument("--region", type=arguments.aws_region,
+                       help="a region of the aws partition (default: the cohort's region)")
+    sweep.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR",
+                       help="where the cohort file is looked up (default: %(default)s)")
     sweep.add_argument("--delete", action="store_true", help="delete what was found, in dependency order")
     sweep.add_argument("--whole-account", action="store_true",
                        help="the account is given to this cohort alone (e.g. a Learner Lab): also everything outside "
@@ -41,17 +46,33 @@ def register(sub: Subparsers) -> None:
     sweep.set_defaults(handler=run)
 
 
+def sweep_region(args: argparse.Namespace) -> str:
+    """The region to sweep, checked before anything runs (an emulated account is not opened for a
+    bad one): ``--region`` (the parser checked it), else the cohort file's. A cohort without a file
+    is swept by its tags when --region says where: the leftovers of a cohort whose file was removed
+    after the semester are exactly what sweep is for."""
+    if not args.environments.is_dir():
+        raise SelectionError(f"--environments: {args.environments} is not a directory")
+    path = args.environments / f"{args.cohort}.yaml"
+    if args.region is not None:
+        if not path.exists():  # legitimate, but say what is being trusted: a typo would find nothing
+            print(f"labctl: note: no cohort file {path}: sweeping what is tagged cloudlabs:cohort={args.cohort} "
+                  f"in {args.region}", file=sys.stderr)
+        return str(args.region)
+    if not path.exists():
+        raise SelectionError(f"{args.cohort}: no cohort file ({path}) to take the region from; allowed: a cohort of "
+                             f"{args.environments}, or --region REGION to sweep the leftovers of a cohort whose file is gone")
+    region = load_cohort(path).template.get("aws:region")  # CohortError: bad input too
+    if region not in arguments.aws_regions():  # checked on the emulated path too
+        raise SelectionError(f"{path}: region: {region!r} is not allowed; allowed: {arguments.region_allowed()}")
+    return str(region)
+
+
 def run(args: argparse.Namespace, out: Console) -> int:
-    region = args.region
-    if region is None:
-        path = args.environments / f"{args.cohort}.yaml"
-        try:
-            region = load_cohort(path).template.get("aws:region") if path.exists() else None
-        except CohortError as exc:
-            return bad_input(exc)
-        if region is None:
-            print(f"labctl: no region for cohort {args.cohort}: give --region, or keep {path}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+    try:
+        region = sweep_region(args)
+    except (SelectionError, CohortError) as exc:
+        return bad_input(exc)
     if args.emulate:
         from labctl.ops.sandbox import SandboxError, Store, account, forget_deleted
         try:
@@ -65,7 +86,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
             return bad_input(exc)
     try:
         session = runners.make_session(region, "sweep")
-    except ValueError as exc:  # no credentials, or not a region
+    except ValueError as exc:  # no credentials
         return bad_input(exc)
     return _sweep(args, out, region, session, runners.STATE_DIR / "sweep")
 

@@ -30,17 +30,16 @@ class SetupError(ValueError):
 
 
 def backend_url(explicit: str | None = None) -> str:
-    url = explicit or os.environ.get("PULUMI_BACKEND_URL")
-    if url:
-        return url
-    LOCAL_STATE.mkdir(exist_ok=True)
-    return f"file://{LOCAL_STATE}"
+    """The backend's URL; nothing is created here (the runner makes the default directory once the
+    setup checks passed, so a refused command leaves nothing behind)."""
+    return explicit or os.environ.get("PULUMI_BACKEND_URL") or f"file://{LOCAL_STATE}"
 
 
-def check_setup(backend: str) -> None:
+def check_setup(backend: str, instead: str = "use the offline commands (plan, check, cost)") -> None:
+    """SetupError (bad input, one line) when the machine cannot run Pulumi operations; ``instead``
+    is what the command can do without the CLI."""
     if shutil.which("pulumi") is None:
-        raise SetupError("the Pulumi CLI is not on PATH; install it (https://www.pulumi.com/docs/install/) "
-                         "or use the offline commands (plan, check, cost)")
+        raise SetupError(f"the Pulumi CLI is not on PATH; install it (https://www.pulumi.com/docs/install/) or {instead}")
     if backend.startswith(("file://", "s3://", "azblob://", "gs://")) and not (
             os.environ.get("PULUMI_CONFIG_PASSPHRASE") or os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")):
         raise SetupError("PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) is not set; the "
@@ -59,6 +58,8 @@ def _changes(op_map: Any) -> dict[str, int]:
 class AutomationRunner:
     def __init__(self, backend: str | None = None, work_dir: Path = REPO_ROOT, parallel_resources: int = 10):
         self.backend = backend_url(backend)
+        if self.backend == f"file://{LOCAL_STATE}":
+            LOCAL_STATE.mkdir(exist_ok=True)
         self.work_dir = work_dir
         self.parallel_resources = parallel_resources
         self._stacks: dict[str, Any] = {}

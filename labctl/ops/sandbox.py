@@ -228,15 +228,18 @@ def serve(store: Store, port: int, ready: Callable[[int, int], None], wait: Call
 
     from labctl.ops import emulator_rules
     emulator_rules.install()
+    # refusals first, so a refused serve creates nothing (the lock below is taken again, race-free)
+    if _held(store.serve_lock_path):
+        raise SandboxError(f"a sandbox is already served from {store.root} ({_describe(store)}); stop it first")
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SandboxError(f"port {port} on 127.0.0.1 is in use; allowed: a free port (--port)")
     private_dir(store.root)
     with os.fdopen(os.open(store.serve_lock_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE), "a+b") as serving:
         try:
             fcntl.flock(serving.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise SandboxError(f"a sandbox is already served from {store.root} ({_describe(store)}); stop it first") from None
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                raise SandboxError(f"port {port} on 127.0.0.1 is in use; allowed: a free port (--port)")
         logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)  # a line per request
         with hermetic():
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=verbose)
