@@ -1,0 +1,73 @@
+"""What a process that hosts the emulated account does to moto, once, before the first call.
+
+- AWS's refusals (``emulator_rules``): a delete AWS refuses while something uses the resource.
+- One call at a time. moto's backends are plain dictionaries and lists, not thread-safe: the
+  fleet runs stacks in parallel threads against the in-process account, and the served sandbox
+  answers each request on a thread of its own, so two calls could meet inside one backend
+  ("dictionary changed size during iteration", a subnet created while a describe walks the list).
+  Every call into moto passes one lock: in-process at moto's botocore stubber (where a boto3
+  call becomes a backend call), served at the WSGI application (where a request does). The GIL
+  already runs one of them at a time, so serialising costs little (see benchmarks/class_bench.py).
+- No call that grows with the account. moto finds an EC2 resource's tags by matching every tag
+  of the account against its id (for every resource it describes or creates): a class of 250
+  students (5,000 resources) made each call hundreds of times slower than the first. Tags are
+  looked up by id instead, with the same result.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+CALLS = threading.RLock()  # re-entrant: a backend that calls another service through boto3 keeps going
+_install_lock = threading.Lock()
+_installed = False
+# Told, with the lock still to take, that a call waits for it (tests force interleavings with it).
+on_wait: Callable[[], None] | None = None
+
+
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not CALLS.acquire(blocking=False):
+            if on_wait is not None:
+                on_wait()
+            CALLS.acquire()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            CALLS.release()
+
+    call.__cloudlabs_serialised__ = True  # type: ignore[attr-defined]
+    return call
+
+
+def _tags_by_id(self: Any) -> list[dict[str, str]]:
+    """``TaggedEC2Resource.get_tags``, by the resource's id: what ``describe_tags(filters={
+    "resource-id": [id]})`` returns for an id (ids hold no wildcard), without scanning every tag."""
+    from moto.ec2.models.tags import EC2_PREFIX_TO_RESOURCE, get_prefix
+    if not self.id:
+        return []
+    tags = self.ec2_backend.tags.get(self.id) or {}
+    kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+    return [{"resource_id": self.id, "key": key, "value": value, "resource_type": kind} for key, value in tags.items()]
+
+
+def install() -> None:
+    """Patch moto once (idempotent, thread-safe): AWS's rules, and one call at a time."""
+    global _installed
+    from labctl.ops import emulator_rules
+    emulator_rules.install()
+    with _install_lock:
+        if _installed:
+            return
+        from moto.core.botocore_stubber import BotocoreStubber
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+        for cls in (BotocoreStubber, DomainDispatcherApplication):
+            original = cls.__dict__["__call__"]
+            if not getattr(original, "__cloudlabs_serialised__", False):
+                cls.__call__ = _serialised(original)  # type: ignore[method-assign]
+        from moto.ec2.models.core import TaggedEC2Resource
+        TaggedEC2Resource.get_tags = _tags_by_id  # type: ignore[method-assign]
+        _installed = True

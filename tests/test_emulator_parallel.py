@@ -1,0 +1,192 @@
+"""The emulator at class size: calls into one emulated account never meet inside moto (in-process
+and served), a stack that fails half-way is destroyed and swept clean on each path, and the
+in-process account is kept between commands (a command after a writer replays nothing)."""
+
+from __future__ import annotations
+
+import threading
+
+import boto3
+import pytest
+
+from labctl.cli import runners
+from labctl.cli.main import main
+from labctl.ops import account_snapshot, emulate, moto_host
+from labctl.ops.sandbox import SANDBOX_KEY, Store
+
+from .sandboxes import free_port, served
+
+
+@pytest.fixture
+def store(monkeypatch, tmp_path):
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    return Store(tmp_path / "state" / "sandbox")
+
+
+def _hold_inside_describe_vpcs(monkeypatch):
+    """Thread A's DescribeVpcs stops inside moto's backend until told to go; whatever else reaches
+    the backend meanwhile, or waits for the call lock, is recorded (events, no sleeps)."""
+    from moto.ec2.models.vpcs import VPCBackend
+    inside, go, other = threading.Event(), threading.Event(), threading.Event()
+    order: list[str] = []
+    original_describe, original_create = VPCBackend.describe_vpcs, VPCBackend.create_vpc
+
+    def describe(self, *args, **kwargs):
+        order.append("A in")
+        inside.set()
+        assert go.wait(60)
+        order.append("A out")
+        return original_describe(self, *args, **kwargs)
+
+    def create(self, *args, **kwargs):
+        order.append("B in")
+        other.set()
+        return original_create(self, *args, **kwargs)
+
+    def waiting():
+        order.append("B waits")
+        other.set()
+
+    monkeypatch.setattr(VPCBackend, "describe_vpcs", describe)
+    monkeypatch.setattr(VPCBackend, "create_vpc", create)
+    monkeypatch.setattr(moto_host, "on_wait", waiting)
+    return inside, go, other, order
+
+
+def _interleave(make_client, monkeypatch) -> list[str]:
+    """A describes (held inside the backend); B creates a VPC meanwhile; A goes on when B has
+    either waited for the lock or reached the backend. Returns the order it happened in."""
+    inside, go, other, order = _hold_inside_describe_vpcs(monkeypatch)
+    a_client, b_client = make_client(), make_client()
+    results: dict[str, object] = {}
+    a = threading.Thread(target=lambda: results.setdefault("a", a_client.describe_vpcs()))
+    a.start()
+    assert inside.wait(60)
+    b = threading.Thread(target=lambda: results.setdefault("b", b_client.create_vpc(CidrBlock="10.9.0.0/16")))
+    b.start()
+    assert other.wait(60)  # B got as far as it can while A is inside
+    go.set()
+    a.join(60)
+    b.join(60)
+    assert set(results) == {"a", "b"}
+    return order
+
+
+def test_in_process_calls_take_turns_inside_moto(monkeypatch):
+    """The fleet's threads share one in-process account: a create may not run while a describe
+    walks the same backend (moto's dictionaries are not thread-safe)."""
+    from moto import mock_aws
+    moto_host.install()
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY)
+        order = _interleave(lambda: session.client("ec2"), monkeypatch)
+    assert order[:4] == ["A in", "B waits", "A out", "B in"]  # (moto may describe again inside the create)
+
+
+def test_served_requests_take_turns_inside_moto(monkeypatch):
+    """The served sandbox answers each request on a thread of its own: the same rule there."""
+    from moto.server import ThreadedMotoServer
+    moto_host.install()
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY)
+        order = _interleave(lambda: session.client("ec2", endpoint_url=f"http://127.0.0.1:{port}"), monkeypatch)
+    finally:
+        server.stop()
+    assert order[:4] == ["A in", "B waits", "A out", "B in"]  # (moto may describe again inside the create)
+
+
+def test_many_parallel_ups_into_one_account_all_land_and_leave_nothing(store, capsys):
+    """A whole cohort at --parallel 6 in one in-process account: every stack up, then destroyed,
+    and the sweep agrees that nothing is left."""
+    assert main(["up", "demo-app", "demo", "--emulate", "--parallel", "6"]) == 0
+    assert len(store.stacks()) == 8
+    assert main(["destroy", "demo-app", "demo", "--emulate", "--parallel", "6"]) == 0
+    assert store.stacks() == []
+    capsys.readouterr()
+    assert main(["sweep", "demo", "--emulate"]) == 0 and "nothing left" in capsys.readouterr().out
+    assert main(["sweep", "demo-app", "--emulate"]) == 0 and "nothing left" in capsys.readouterr().out
+
+
+def _failing_nat(monkeypatch):
+    """The NAT gateway's create fails (after the stack's VPC, subnets and Elastic IP exist)."""
+    handler = emulate.HANDLERS["aws:ec2/natGateway:NatGateway"]
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("injected: the NAT gateway's create failed")
+
+    monkeypatch.setitem(emulate.HANDLERS, "aws:ec2/natGateway:NatGateway", handler.__class__(refuse, handler.delete))
+
+
+@pytest.mark.parametrize("path", ["in-process", "served"])
+def test_a_stack_that_failed_half_way_is_destroyed_and_swept_clean(store, capsys, monkeypatch, path):
+    def run() -> None:
+        with monkeypatch.context() as failing:
+            _failing_nat(failing)
+            assert main(["up", "demo-s03", "--emulate"]) == 1  # vpc-nat: the NAT gateway fails
+        assert store.stacks() == ["demo-s03"]  # half made: what was made is in its state
+        assert main(["destroy", "demo-s03", "--emulate"]) == 0
+        assert store.stacks() == []
+        capsys.readouterr()
+        assert main(["sweep", "demo", "--emulate"]) == 0 and "nothing left" in capsys.readouterr().out
+
+    if path == "served":
+        with served(store):
+            run()
+    else:
+        run()
+
+
+def test_the_account_is_kept_between_commands_and_a_reader_replays_nothing(store, capsys, monkeypatch):
+    assert main(["up", "demo", "--emulate"]) == 0
+    assert (store.root / "account.pickle").exists()
+    replays: list[str] = []
+    original = emulate.replay
+    monkeypatch.setattr(emulate, "replay", lambda state, *a, **k: replays.append(state.stack) or original(state, *a, **k))
+    assert main(["grade", "demo-s01", "--emulate", "--stage", "planned"]) == 0
+    assert main(["up", "demo-s02", "--emulate"]) == 0  # a writer too: the kept account already holds every stack
+    assert replays == []
+    capsys.readouterr()
+    assert main(["destroy", "demo", "--emulate"]) == 0
+    assert main(["sweep", "demo", "--emulate"]) == 0 and "nothing left" in capsys.readouterr().out
+    assert replays == []
+
+
+def test_a_kept_account_that_disagrees_with_the_states_is_not_used(store, capsys, monkeypatch):
+    """A stack forgotten (or a state changed in any way) since the account was kept: the account
+    is made from the states again, so what the states say is what the account holds."""
+    assert main(["up", "demo-s01", "demo-s02", "--emulate"]) == 0
+    assert main(["sandbox", "forget", "demo-s02"]) == 0
+    replays: list[str] = []
+    original = emulate.replay
+    monkeypatch.setattr(emulate, "replay", lambda state, *a, **k: replays.append(state.stack) or original(state, *a, **k))
+    capsys.readouterr()
+    assert main(["grade", "demo-s02", "--emulate", "--stage", "planned"]) == 1  # forgotten: nothing of it is read
+    assert replays == ["demo-s01"]
+
+
+def test_a_writer_that_does_not_end_normally_leaves_no_kept_account(store, monkeypatch):
+    assert main(["up", "demo-s01", "--emulate"]) == 0
+    assert (store.root / "account.json").exists()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("labctl.cli.fleet.Fleet.run", interrupted)
+    assert main(["up", "demo-s02", "--emulate"]) == 130
+    assert not (store.root / "account.json").exists() and not (store.root / "account.pickle").exists()
+
+
+def test_the_kept_account_is_only_read_from_the_stores_own_private_files(store):
+    assert main(["up", "demo-s01", "--emulate"]) == 0
+    pickled = store.root / "account.pickle"
+    pickled.chmod(0o644)
+    from moto import mock_aws
+    with mock_aws():
+        assert account_snapshot.load(store.root, store.stacks_dir) is None
+        pickled.chmod(0o600)
+        assert account_snapshot.load(store.root, store.stacks_dir) is not None
+        pickled.write_bytes(pickled.read_bytes() + b"\0")  # not the bytes its record names
+        assert account_snapshot.load(store.root, store.stacks_dir) is None
