@@ -35,6 +35,7 @@ import fcntl
 import json
 import os
 import socket
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,8 +177,9 @@ class Account:
 
 
 def _replay_all(store: Store, account: Account, save: bool) -> int:
-    """Every stack of the store made again in ``account`` (an empty one); saved when ``save``
-    (writers), kept in memory otherwise (readers never write). Returns how many resources."""
+    """Every stack of the store that ``account`` does not hold made again in it (all of them in a
+    new account; none in a kept one, see account_snapshot); saved when ``save`` (writers), kept in
+    memory otherwise (readers never write). Returns how many resources."""
     made = 0
     for state in store.states():
         if state.account == account.id:
@@ -207,14 +209,24 @@ def account(store: Store, region: str, writer: bool = True,
         import boto3
         from moto import mock_aws
 
-        from labctl.ops import emulator_rules
-        emulator_rules.install()  # this process hosts the account: it refuses what AWS refuses
+        from labctl.ops import account_snapshot, moto_host
+        moto_host.install()  # this process hosts the account: AWS's refusals, one call at a time
         with mock_aws():
-            local = Account(f"in-process-{uuid.uuid4().hex[:12]}", None, {}, lambda r: boto3.Session(
-                region_name=r, aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY))
+            kept = account_snapshot.load(store.root, store.stacks_dir)  # the last writer's account, if it still matches
+            if writer:
+                account_snapshot.discard(store.root)  # until this command ends normally, the states alone are the truth
+            local = Account(kept.account if kept else f"in-process-{uuid.uuid4().hex[:12]}", None, {},
+                            lambda r: boto3.Session(region_name=r, aws_access_key_id=SANDBOX_KEY,
+                                                    aws_secret_access_key=SANDBOX_KEY))
             local.session(region)
-            _replay_all(store, local, save=writer)
+            _replay_all(store, local, save=writer)  # only the stacks the kept account does not hold
             yield local
+            if writer:
+                with moto_host.CALLS:  # no call half-way while the account is written down
+                    problem = account_snapshot.save(store.root, local.id, store.stacks_dir)
+                if problem:
+                    print(f"labctl: note: the emulated account could not be kept ({problem}); the next command "
+                          "makes it again from the stack states", file=sys.stderr)
 
 
 def serve(store: Store, port: int, ready: Callable[[int, int], None], wait: Callable[[], None],
@@ -226,8 +238,8 @@ def serve(store: Store, port: int, ready: Callable[[int, int], None], wait: Call
 
     from moto.server import ThreadedMotoServer
 
-    from labctl.ops import emulator_rules
-    emulator_rules.install()
+    from labctl.ops import account_snapshot, moto_host
+    moto_host.install()
     # refusals first, so a refused serve creates nothing (the lock below is taken again, race-free)
     if _held(store.serve_lock_path):
         raise SandboxError(f"a sandbox is already served from {store.root} ({_describe(store)}); stop it first")
@@ -249,6 +261,7 @@ def serve(store: Store, port: int, ready: Callable[[int, int], None], wait: Call
                 url = f"http://127.0.0.1:{port}"
                 here = Account(record.account, record, {}, lambda r: EndpointSession(r, url))
                 with store.locked(writer=True, on_wait=on_wait):
+                    account_snapshot.discard(store.root)  # the stacks move to the served account
                     loaded = _replay_all(store, here, save=True)
                     atomic_write(store.server_file, json.dumps({"port": port, "pid": record.pid, "account": record.account}) + "\n",
                                  mode=PRIVATE_FILE)
@@ -327,7 +340,7 @@ def reset(store: Store) -> list[str]:
                     shutil.rmtree(path)
                 else:
                     path.unlink()
-        for name in ("fleet-journal.json", "server.json"):
+        for name in ("fleet-journal.json", "server.json", "account.pickle", "account.json"):
             (store.root / name).unlink(missing_ok=True)
         shutil.rmtree(store.root / "sweep", ignore_errors=True)  # the sweep's ledger of ids in that account
         return removed
