@@ -190,3 +190,20 @@ def test_the_kept_account_is_only_read_from_the_stores_own_private_files(store):
         assert account_snapshot.load(store.root, store.stacks_dir) is not None
         pickled.write_bytes(pickled.read_bytes() + b"\0")  # not the bytes its record names
         assert account_snapshot.load(store.root, store.stacks_dir) is None
+
+
+def test_the_sweeps_verdict_agrees_with_what_destroy_left(store, capsys):
+    """Everything of a stack deleted behind its back (here by the sweep itself, which never edits a
+    served stack's state): AWS has nothing, but the state still lists it. The sweep says so
+    (exit 1) instead of "teardown complete"; destroy then ends clean and the sweep agrees."""
+    with served(store):
+        assert main(["up", "demo-s02", "--emulate"]) == 0
+        assert main(["sweep", "demo", "--emulate", "--delete"]) == 0
+        capsys.readouterr()
+        assert main(["sweep", "demo", "--emulate"]) == 1
+        out = capsys.readouterr().out
+        assert "nothing of cohort demo found, but 1 of its stacks still hold a state with resources (demo-s02)" in out
+        assert "nothing left" not in out
+        assert main(["destroy", "demo", "--emulate"]) == 0
+        capsys.readouterr()
+        assert main(["sweep", "demo", "--emulate"]) == 0 and "nothing left" in capsys.readouterr().out

@@ -12,13 +12,14 @@ from typing import Any, Callable
 from rich.console import Console
 from rich.table import Table
 
-from cloudlabs.cohort import CohortError, load_cohort
+from cloudlabs.cohort import CohortError, cohort_names, load_cohort, stack_owner
 
 from cloudlabs.pricing import load_prices
 from labctl.cli import arguments, runners
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument
 from labctl.cli.selection import SelectionError
 from labctl.offline import render
+from labctl.ops.fleet import Journal
 from labctl.ops.sweep import ForeignResources, Ledger, Sweeper
 
 
@@ -81,18 +82,29 @@ def run(args: argparse.Namespace, out: Console) -> int:
                          on_wait=lambda why: print(f"labctl: waiting: {why}", file=sys.stderr)) as emulated:
                 # in-process, what the sweep deletes must leave the store too, or the next command makes it again
                 forget = (lambda ids: forget_deleted(store, ids)) if emulated.served is None else None
-                return _sweep(args, out, region, emulated.session(region), store.root / "sweep", forget)
+                unfinished = lambda: _stacks_with_state(args, [s.stack for s in store.states() if s.resources])  # noqa: E731
+                return _sweep(args, out, region, emulated.session(region), store.root / "sweep", forget, unfinished)
         except SandboxError as exc:
             return bad_input(exc)
     try:
         session = runners.make_session(region, "sweep")
     except ValueError as exc:  # no credentials
         return bad_input(exc)
-    return _sweep(args, out, region, session, runners.STATE_DIR / "sweep")
+    journal = Journal(runners.STATE_DIR / "fleet-journal.json")
+    return _sweep(args, out, region, session, runners.STATE_DIR / "sweep", None,
+                  lambda: _stacks_with_state(args, [stack for stack, entry in journal.entries.items()
+                                                    if entry.get("operation") == "up" or entry.get("status") != "succeeded"]))
+
+
+def _stacks_with_state(args: argparse.Namespace, stacks: list[str]) -> list[str]:
+    """Of ``stacks`` (whose state, as the tools know it, still lists resources: an emulated state,
+    or a journal whose last word is an up or a destroy that did not succeed), the cohort's own."""
+    cohorts = sorted(set(cohort_names(args.environments)) | {args.cohort}) if args.environments.is_dir() else [args.cohort]
+    return sorted(stack for stack in stacks if stack_owner(stack, cohorts) == args.cohort)
 
 
 def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any, ledger_dir: Path,
-           forget: Callable[[set[str]], Any] | None = None) -> int:
+           forget: Callable[[set[str]], Any] | None = None, unfinished: Callable[[], list[str]] | None = None) -> int:
     try:
         sweeper = Sweeper(session, args.cohort, load_prices(), region, whole_account=args.whole_account,
                           ledger=Ledger(ledger_dir / f"{args.cohort}.{region}.json"))
@@ -109,6 +121,13 @@ def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any, le
         print(f"labctl: note: {other.kind} {other.id} sits in one of {args.cohort}'s VPCs but is tagged with cohort {cohort}: "
               "not touched; it keeps that VPC from being deleted", file=sys.stderr)
     if not found and not sweeper.unscanned:
+        stacks = unfinished() if unfinished else []
+        if stacks:  # AWS has nothing, the states disagree: destroy did not finish, whatever AWS shows
+            out.print(f"nothing of cohort {args.cohort} found, but {len(stacks)} of its stacks still hold a state with "
+                      f"resources ({', '.join(stacks[:5])}{', ...' if len(stacks) > 5 else ''}): their destroy failed or "
+                      f"did not run; run labctl destroy {args.cohort} (it ends clean where the resources are gone)",
+                      markup=False)
+            return EXIT_FAILED
         out.print("nothing left: the teardown is complete")
         return EXIT_OK
     if args.delete and found:
