@@ -207,3 +207,29 @@ def test_the_sweeps_verdict_agrees_with_what_destroy_left(store, capsys):
         assert main(["destroy", "demo", "--emulate"]) == 0
         capsys.readouterr()
         assert main(["sweep", "demo", "--emulate"]) == 0 and "nothing left" in capsys.readouterr().out
+
+
+def test_a_class_is_read_listing_by_listing_once_and_each_student_sees_only_their_own(store):
+    """grade and drift of a class share each listing (read once, unfiltered) and narrow it per
+    student: the same graph as the student's own filtered read, and each call made once."""
+    from labctl.ops.live import LiveReader, SharedListings, StudentScope
+    from labctl.ops.sandbox import account
+    assert main(["up", "demo", "demo-net-n06", "demo-net-n07", "--emulate"]) == 0
+    scopes = [StudentScope("demo", s, f"demo-{s}") for s in ("s01", "s02", "s03")] + \
+             [StudentScope("demo-net", s, f"demo-net-{s}") for s in ("n06", "n07")]
+    with account(store, "us-east-1", writer=False) as emulated:
+        session = emulated.session("us-east-1")
+        alone = {scope.stack: LiveReader(session.client).read(scope).to_json() for scope in scopes}
+        calls: list[str] = []
+
+        def counted(service: str):
+            client = session.client(service)
+            client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+            return client
+
+        shared = SharedListings(counted)
+        together = {scope.stack: LiveReader(shared).read(scope).to_json() for scope in scopes}
+    assert together == alone
+    assert all(len(g["resources"]) > 10 for g in together.values())
+    listings = [c for c in calls if c.startswith("Describe") and c != "DescribeTags"]
+    assert len(listings) == len(set(listings))  # each listing once for the five students

@@ -20,7 +20,7 @@ from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.selection import resolve_targets, select_students
 from labctl.offline.graph import StackGraph
 from labctl.offline.render import settings_summary
-from labctl.ops.live import LiveReader, LiveReadError, StudentScope
+from labctl.ops.live import LiveReader, LiveReadError, SharedListings, StudentScope
 
 
 @dataclass
@@ -100,11 +100,14 @@ def read_all(selected: dict[Path, StackSettings], factories: dict[str, Any], job
              stage: str | None = None) -> list[LiveResult]:
     from labctl.analysis.grading import settings_for_stage
 
+    # A class is read listing by listing, once for everyone; one student by the server's filters.
+    clients = {region: SharedListings(factory) if len(selected) > 1 else factory for region, factory in factories.items()}
+
     def read(item: tuple[Path, StackSettings]) -> LiveResult:
         path, s = item
         summary = settings_for_stage(settings_summary(s), stage)
         try:
-            graph = LiveReader(factories[s.region]).read(StudentScope(s.cohort, s.student, s.stack_name), summary)
+            graph = LiveReader(clients[s.region]).read(StudentScope(s.cohort, s.student, s.stack_name), summary)
         except LiveReadError as err:
             return LiveResult(path, s, None, str(err))
         return LiveResult(path, s, graph, None)

@@ -14,6 +14,7 @@ is ever changed: only ``Describe*`` calls (the IAM actions are listed in ``READ_
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -47,8 +48,49 @@ class StudentScope:
 
 def _pages(client: Any, operation: str, key: str, keep: Callable[[dict[str, Any]], bool], **kwargs: Any) -> list[dict[str, Any]]:
     """A listing narrowed by the server's ``Filters``, each item then checked with ``keep`` here: a
-    filter an emulator (or a future API) ignores must never add another student's resources."""
+    filter an emulator (or a future API) ignores must never add another student's resources. On a
+    ``SharedListings`` client the whole listing is read once for the class and ``keep`` alone narrows it."""
+    if isinstance(client, _SharedClient):
+        return [item for item in client.listing(operation, key) if keep(item)]
     return [item for item in pages(client, operation, key, **kwargs) if keep(item)]
+
+
+class SharedListings:
+    """A client factory for reading a whole class at once: each listing (``describe_vpcs``,
+    ``describe_subnets``, ...) is read once, unfiltered, and every student's reader narrows it with
+    its own checks, so a class costs each call once instead of once per student (2,500 calls for
+    250 students on AWS, where calls are throttled; and on the emulator, whose filters scan the
+    whole account, a cost that grew with the square of the class). Other calls go to the client."""
+
+    def __init__(self, client: Callable[[str], Any]):
+        self._client = client
+        self._lock = threading.Lock()
+        self._clients: dict[str, _SharedClient] = {}
+
+    def __call__(self, service: str) -> "_SharedClient":
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = _SharedClient(self._client(service))
+            return self._clients[service]
+
+
+class _SharedClient:
+    def __init__(self, client: Any):
+        self._real = client
+        self._lock = threading.Lock()
+        self._listings: dict[str, list[Any]] = {}
+        self._once: dict[str, threading.Lock] = {}
+
+    def listing(self, operation: str, key: str) -> list[Any]:
+        with self._lock:
+            once = self._once.setdefault(operation, threading.Lock())
+        with once:  # the first reader lists; the others wait for it, then share
+            if operation not in self._listings:
+                self._listings[operation] = pages(self._real, operation, key)
+            return self._listings[operation]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
 
 
 def _in(vpc_ids: Iterable[str]) -> Callable[[dict[str, Any]], bool]:
@@ -84,7 +126,7 @@ class LiveReader:
         s3 = self.client("s3")
         out = _Builder(scope)
         prefix = f"{scope.cohort}-{scope.student}-"
-        for bucket in s3.list_buckets().get("Buckets", []):
+        for bucket in _pages(s3, "list_buckets", "Buckets", lambda b: True):
             name = bucket["Name"]
             if not name.startswith(prefix) or not self._owned_bucket(s3, name, scope):
                 continue
@@ -273,7 +315,7 @@ class LiveReader:
 
     def _load_balancers(self, out: "_Builder", vpc_ids: set[str]) -> None:
         elb = self.client("elbv2")
-        for lb in pages(elb, "describe_load_balancers", "LoadBalancers"):
+        for lb in _pages(elb, "describe_load_balancers", "LoadBalancers", lambda lb: lb.get("VpcId") in vpc_ids):
             if lb.get("VpcId") not in vpc_ids:
                 continue
             described = elb.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"]
@@ -288,7 +330,7 @@ class LiveReader:
 
     def _databases(self, out: "_Builder", vpc_ids: set[str]) -> None:
         rds = self.client("rds")
-        for db in pages(rds, "describe_db_instances", "DBInstances"):
+        for db in _pages(rds, "describe_db_instances", "DBInstances", lambda db: (db.get("DBSubnetGroup") or {}).get("VpcId") in vpc_ids):
             group = db.get("DBSubnetGroup") or {}
             if group.get("VpcId") not in vpc_ids:
                 continue
