@@ -11,7 +11,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cloudlabs import content
 from cloudlabs.profiles import profile_path
 from cloudlabs.settings import load_all_stack_settings
 
@@ -53,7 +52,6 @@ def render_targets(args: argparse.Namespace, validate: bool) -> Rendered | int:
             raise SelectionError(f"no stack files (Pulumi.<stack>.yaml) in {args.targets or args.environments}")
         settings = load_all_stack_settings(files)
         check_outputs(args, settings_inputs(settings))
-        content.check_all()  # lab content: regular files of labs/ only
         profiles = {path: profile_path(s.profile.name) for path, s in settings.items()}
         prices = load_prices()
     except BAD_INPUT as exc:
