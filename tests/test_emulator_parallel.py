@@ -233,3 +233,45 @@ def test_a_class_is_read_listing_by_listing_once_and_each_student_sees_only_thei
     assert all(len(g["resources"]) > 10 for g in together.values())
     listings = [c for c in calls if c.startswith("Describe") and c != "DescribeTags"]
     assert len(listings) == len(set(listings))  # each listing once for the five students
+
+
+def test_the_lookups_that_do_not_grow_with_the_account_answer_as_motos_own():
+    """moto_host replaces three of moto's lookups (tags, a group, an instance by id) that scanned or
+    copied the whole account: each gives the same answer as moto's own, for every resource of an
+    account with several VPCs, groups and instances, and the same refusal for an id that is not there."""
+    from moto import mock_aws
+    from moto.ec2.exceptions import InvalidInstanceIdError
+    from moto.ec2.models import ec2_backends
+    moto_host.install()
+    with mock_aws():
+        ec2 = boto3.Session(region_name="us-east-1", aws_access_key_id=SANDBOX_KEY,
+                            aws_secret_access_key=SANDBOX_KEY).client("ec2")
+        groups, instances = [], []
+        for n in range(3):
+            vpc = ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")["Vpc"]["VpcId"]
+            subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{n}.1.0/24")["Subnet"]["SubnetId"]
+            for g in range(2):
+                groups.append(ec2.create_security_group(
+                    GroupName=f"g{g}", Description="d", VpcId=vpc,
+                    TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "Name", "Value": f"g{n}{g}"}]}])["GroupId"])
+            instances += [i["InstanceId"] for i in ec2.run_instances(
+                ImageId="ami-12c6146b", MinCount=2, MaxCount=2, SubnetId=subnet, SecurityGroupIds=groups[-2:],
+                TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": f"i{n}"}]}])["Instances"]]
+        backend = next(iter(ec2_backends.values()))["us-east-1"]
+        by_group = moto_host.REPLACED["SecurityGroupBackend.get_security_group_from_id"]
+        by_instance = moto_host.REPLACED["InstanceBackend.get_instance"]
+        tags = moto_host.REPLACED["TaggedEC2Resource.get_tags"]
+        everything = [backend.get_security_group_from_id(g) for g in groups]
+        everything += [backend.get_instance(i) for i in instances]
+        everything += list(backend.vpcs.values())
+        for group_id in groups:
+            assert backend.get_security_group_from_id(group_id) is by_group(backend, group_id)
+        assert backend.get_security_group_from_id("sg-0000000000000000") is by_group(backend, "sg-0000000000000000") is None
+        for instance_id in instances:
+            assert backend.get_instance(instance_id) is by_instance(backend, instance_id)
+        for lookup in (backend.get_instance, lambda i: by_instance(backend, i)):
+            with pytest.raises(InvalidInstanceIdError):
+                lookup("i-0000000000000000")
+        for resource in everything:
+            assert resource.get_tags() == tags(resource)
+        assert sum(bool(r.get_tags()) for r in everything) == len(groups) + len(instances)

@@ -87,14 +87,17 @@ def select(args: argparse.Namespace) -> tuple[list[Path], dict[Path, StackSettin
     return list(selected), selected
 
 
-def _deploy_ready(args: argparse.Namespace, files: list[Path], settings: dict[Path, StackSettings], out: Console) -> bool:
-    """Validate before anything is sent: what AWS would refuse is refused here, with the findings."""
+def _deploy_ready(args: argparse.Namespace, files: list[Path], settings: dict[Path, StackSettings], out: Console,
+                  graphs: dict[str, Any]) -> bool:
+    """Validate before anything is sent: what AWS would refuse is refused here, with the findings.
+    The graphs validated are put in ``graphs`` (stack -> graph): the emulator creates exactly those."""
     results = render_files(files, args.jobs, validate=True, cache=None if args.no_cache else GraphCache(cache_dir()),
                            profiles={f: profile_path(settings[f].profile.name) for f in files})
     checks = [r.validation for r in results if r.validation is not None]
     failed = [r for r in results if r.error is not None]
     not_ready = [c for c in checks if not c.ready]
     if not failed and not not_ready:
+        graphs.update({r.stack: r.graph for r in results if r.graph is not None})
         return True
     for r in failed:
         print(f"FAILED {r.error}", file=sys.stderr)
@@ -160,24 +163,27 @@ def run(args: argparse.Namespace, out: Console) -> int:
                       else runners.make_pulumi_runner(args, owners))
         except ValueError as exc:  # the machine is not set up for real operations
             return bad_input(exc)
-    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(args, files, settings, out):
+    graphs: dict[str, Any] = {}
+    if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(args, files, settings, out, graphs):
         return EXIT_FAILED
     if runner is None:
-        return _run_emulated(args, out, files, owners, str(region))
+        return _run_emulated(args, out, files, owners, str(region), graphs)
     return _run_fleet(args, out, files, owners, runner, runners.STATE_DIR)[0]
 
 
 def _run_emulated(args: argparse.Namespace, out: Console, files: list[Path], owners: dict[str, tuple[str, str]],
-                  region: str) -> int:
+                  region: str, graphs: dict[str, Any]) -> int:
     """The same operation on the sandbox's emulated account (labctl.ops.sandbox); its journal and
-    logs are the sandbox's own, so an emulated up never marks a real stack as done."""
+    logs are the sandbox's own, so an emulated up never marks a real stack as done. ``graphs``: the
+    stacks the validation rendered (the rest are rendered by the runner)."""
     from labctl.ops.emulate import EmulatorRunner
     from labctl.ops.sandbox import SandboxError, Store, account
     store = Store(runners.STATE_DIR / "sandbox")
     stack_files = {render.stack_name_of(f): f for f in files}
     try:
         with account(store, region, writer=args.command != "preview", on_wait=waiting) as emulated:
-            runner = EmulatorRunner(emulated.session(region), store.stacks_dir, stack_files, owners, emulated.id)
+            runner = EmulatorRunner(emulated.session(region), store.stacks_dir, stack_files, owners, emulated.id,
+                                    graphs=graphs)
             return _run_fleet(args, out, files, owners, runner, store.root)[0]
     except SandboxError as exc:
         return bad_input(exc)

@@ -220,10 +220,11 @@ def _create_sg(ec2, i):
     # The AWS provider removes the default allow-all egress rule so only declared rules remain;
     # without this the declared "all outbound" rule is a duplicate (moto rejects it, as AWS does).
     # In a VPC with IPv6, AWS adds the same rule for ::/0.
-    defaults = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
-    ids = [r["SecurityGroupRuleId"] for r in defaults if r["IsEgress"]]
-    if ids:
-        ec2.revoke_security_group_egress(GroupId=group, SecurityGroupRuleIds=ids)
+    # As the provider does it: revoked by their permissions, read from the group itself (a filter on
+    # the account's rules would scan all of them: a class has thousands).
+    (made,) = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+    if made.get("IpPermissionsEgress"):
+        ec2.revoke_security_group_egress(GroupId=group, IpPermissions=made["IpPermissionsEgress"])
     return group, {}
 
 
@@ -873,7 +874,8 @@ def _made(record: Any, inputs: dict, aws_id: str, extra: dict) -> dict:
 def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str], None] | None = None,
        account: str = "", log: Callable[[str], None] | None = None) -> EmulatedStack:
     """Create what the state lacks (so an interrupted up converges when run again). Each create is
-    recorded as pending before its call and as made after it. ``aws``: a boto3 Session whose
+    recorded as pending before its call and as made after it (written with the next pending mark, or
+    when up ends by any way but a killed process). ``aws``: a boto3 Session whose
     clients reach moto (or ``Clients``); ``account``: the emulated account's id (see ``replay``)."""
     engine = sorted(set(needs_docker_engine(graph)))
     if engine:
@@ -888,24 +890,32 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
     state = _open(graph.stack, state_dir, account, log)
     state.region = aws.region
     ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()}
-    for record in topological(graph):
-        if record.urn in state.resources:
-            continue
-        inputs = _resolve_secrets(record, _swap(record.inputs, ids), state)
-        state.pending[record.urn] = {"type": record.type, "name": record.name}
+    made_since_save = False  # a create's result is written with the next one's pending mark: one write per resource
+    try:
+        for record in topological(graph):
+            if record.urn in state.resources:
+                continue
+            inputs = _resolve_secrets(record, _swap(record.inputs, ids), state)
+            state.pending[record.urn] = {"type": record.type, "name": record.name}
+            state.save()  # also writes the previous create's result
+            made_since_save = False
+            try:  # Ctrl-C inside the call leaves it pending: it may have been made
+                aws_id, extra = HANDLERS[record.type].create(aws, inputs, record.name)
+            except Exception as err:  # noqa: BLE001 - any failure, named by its resource
+                del state.pending[record.urn]  # refused: nothing was made
+                raise EmulationError(f"{record.type} {record.name}: cannot create in the emulator: {err}") from err
+            entry = state.resources[record.urn] = _made(record, inputs, aws_id, extra)
+            del state.pending[record.urn]
+            made_since_save = True
+            ids.update(entry["aliases"])
+            if on_created:
+                on_created(record.urn)
+    except EmulationError:
         state.save()
-        try:
-            aws_id, extra = HANDLERS[record.type].create(aws, inputs, record.name)
-        except Exception as err:  # noqa: BLE001 - any failure, named by its resource
-            del state.pending[record.urn]  # refused: nothing was made
+        raise
+    finally:
+        if made_since_save:
             state.save()
-            raise EmulationError(f"{record.type} {record.name}: cannot create in the emulator: {err}") from err
-        entry = state.resources[record.urn] = _made(record, inputs, aws_id, extra)
-        del state.pending[record.urn]
-        ids.update(entry["aliases"])
-        state.save()
-        if on_created:
-            on_created(record.urn)
     return state
 
 
@@ -1007,9 +1017,11 @@ class EmulatorRunner:
     emulated account's id, stamped on every state it writes."""
 
     def __init__(self, session: Any, state_dir: Path, stack_files: dict[str, Path], owners: dict[str, tuple[str, str]] | None = None,
-                 account: str = ""):
+                 account: str = "", graphs: dict[str, StackGraph] | None = None):
         self.session, self.state_dir, self.stack_files, self.owners = session, Path(state_dir), stack_files, owners or {}
         self.account = account
+        self.graphs = dict(graphs or {})  # rendered already (by the validation before up): not rendered again
+        self.aws = Clients(session)  # one client per service for every stack: boto3 clients are thread-safe, making one is not cheap
 
     def resources(self, stack: str) -> int | None:
         state = EmulatedStack.load(stack, self.state_dir)
@@ -1022,13 +1034,15 @@ class EmulatorRunner:
         if operation in ("stop", "start"):
             from labctl.ops.awsops import PowerRunner
             return PowerRunner(self.session, self.owners).run(stack, operation, log, progress)
-        aws = Clients(self.session)
+        aws = self.aws
         if operation == "destroy":
             count = destroy(stack, aws, self.state_dir, self.account, log)
             progress(count)
             return Outcome({"delete": count}, f"{count} resource(s) deleted in the emulator")
-        with _RENDER_LOCK:  # concurrent renders in threads hung in testing: render one at a time
-            graph = render_file(self.stack_files[stack])
+        graph = self.graphs.get(stack)
+        if graph is None:
+            with _RENDER_LOCK:  # concurrent renders in threads hung in testing: render one at a time
+                graph = render_file(self.stack_files[stack])
         if operation == "preview":
             have = EmulatedStack.load(stack, self.state_dir).resources
             missing = [r for r in graph.resources if r.custom and r.urn not in have]

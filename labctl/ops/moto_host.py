@@ -11,7 +11,9 @@
 - No call that grows with the account. moto finds an EC2 resource's tags by matching every tag
   of the account against its id (for every resource it describes or creates): a class of 250
   students (5,000 resources) made each call hundreds of times slower than the first. Tags are
-  looked up by id instead, with the same result; and the list of a response class's methods,
+  looked up by id instead, with the same result; so are a security group (moto copied every
+  group's table to find one: each rule, instance and group create asks) and an instance (moto
+  copied every reservation: each volume attached at launch asks); and the list of a response class's methods,
   which moto rebuilt with ``inspect.getmembers`` on every request (1.6 ms each), is kept per class
   (classes do not change once the rules are installed).
 """
@@ -27,6 +29,9 @@ _install_lock = threading.Lock()
 _installed = False
 # Told, with the lock still to take, that a call waits for it (tests force interleavings with it).
 on_wait: Callable[[], None] | None = None
+# moto's own lookups that install() replaced with ones that do not grow with the account, by
+# "Class.method" (tests hold each replacement to the same answers as moto's own).
+REPLACED: dict[str, Callable[..., Any]] = {}
 
 
 def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,6 +61,27 @@ def _tags_by_id(self: Any) -> list[dict[str, str]]:
     return [{"resource_id": self.id, "key": key, "value": value, "resource_type": kind} for key, value in tags.items()]
 
 
+def _group_by_id(self: Any, group_id: str) -> Any:
+    """``SecurityGroupBackend.get_security_group_from_id``: the group's table per VPC is keyed by
+    the group's id, so one lookup per VPC instead of a copy of every group."""
+    for groups in list(self.groups.values()):
+        group = groups.get(group_id)
+        if group is not None:
+            return group
+    return None
+
+
+def _instance_by_id(self: Any, instance_id: str) -> Any:
+    """``InstanceBackend.get_instance`` without copying every reservation first (the copies are
+    shallow: the instances found are the same objects)."""
+    from moto.ec2.exceptions import InvalidInstanceIdError
+    for reservation in list(self.reservations.values()):
+        for instance in reservation.instances:
+            if instance.id == instance_id:
+                return instance
+    raise InvalidInstanceIdError(instance_id)
+
+
 def install() -> None:
     """Patch moto once (idempotent, thread-safe): AWS's rules, and one call at a time."""
     global _installed
@@ -71,7 +97,13 @@ def install() -> None:
             if not getattr(original, "__cloudlabs_serialised__", False):
                 cls.__call__ = _serialised(original)  # type: ignore[method-assign]
         from moto.ec2.models.core import TaggedEC2Resource
-        TaggedEC2Resource.get_tags = _tags_by_id  # type: ignore[method-assign]
+        from moto.ec2.models.instances import InstanceBackend
+        from moto.ec2.models.security_groups import SecurityGroupBackend
+        for cls, name, faster in ((TaggedEC2Resource, "get_tags", _tags_by_id),
+                                  (SecurityGroupBackend, "get_security_group_from_id", _group_by_id),
+                                  (InstanceBackend, "get_instance", _instance_by_id)):
+            REPLACED[f"{cls.__name__}.{name}"] = cls.__dict__[name]
+            setattr(cls, name, faster)
         from moto.core import responses
         responses.method_names_from_class = functools.lru_cache(maxsize=None)(
             responses.method_names_from_class)
