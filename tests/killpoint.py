@@ -47,17 +47,17 @@ def fake(state_file: Path, stack: str) -> None:
 
 def emulator(after: int) -> None:
     from labctl.ops import emulated_state
-    saved = emulated_state.EmulatedStack.save
+    recorded = emulated_state.EmulatedStack.record
     seen = {"resources": 0}
 
-    def save(self) -> None:
-        saved(self)
-        if not self.pending:  # a create or delete has just been recorded
+    def record(self, change: str, urn: str, entry: dict | None = None) -> None:
+        recorded(self, change, urn, entry)
+        if change in ("made", "deleted"):  # a create or delete has just been recorded
             seen["resources"] += 1
             if seen["resources"] >= after:
                 stop_here(f"{self.stack} after {seen['resources']} recorded steps")
 
-    emulated_state.EmulatedStack.save = save  # type: ignore[method-assign]
+    emulated_state.EmulatedStack.record = record  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

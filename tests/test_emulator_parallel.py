@@ -236,7 +236,7 @@ def test_a_class_is_read_listing_by_listing_once_and_each_student_sees_only_thei
 
 
 def test_the_lookups_that_do_not_grow_with_the_account_answer_as_motos_own():
-    """moto_host replaces three of moto's lookups (tags, a group, an instance by id) that scanned or
+    """moto_host replaces four of moto's lookups (tags, a group, instances by id) that scanned or
     copied the whole account: each gives the same answer as moto's own, for every resource of an
     account with several VPCs, groups and instances, and the same refusal for an id that is not there."""
     from moto import mock_aws
@@ -260,6 +260,7 @@ def test_the_lookups_that_do_not_grow_with_the_account_answer_as_motos_own():
         backend = next(iter(ec2_backends.values()))["us-east-1"]
         by_group = moto_host.REPLACED["SecurityGroupBackend.get_security_group_from_id"]
         by_instance = moto_host.REPLACED["InstanceBackend.get_instance"]
+        by_ids = moto_host.REPLACED["InstanceBackend.get_multi_instances_by_id"]
         tags = moto_host.REPLACED["TaggedEC2Resource.get_tags"]
         everything = [backend.get_security_group_from_id(g) for g in groups]
         everything += [backend.get_instance(i) for i in instances]
@@ -269,7 +270,13 @@ def test_the_lookups_that_do_not_grow_with_the_account_answer_as_motos_own():
         assert backend.get_security_group_from_id("sg-0000000000000000") is by_group(backend, "sg-0000000000000000") is None
         for instance_id in instances:
             assert backend.get_instance(instance_id) is by_instance(backend, instance_id)
-        for lookup in (backend.get_instance, lambda i: by_instance(backend, i)):
+        some = instances[::2] + instances[:1]
+        assert backend.get_multi_instances_by_id(some) == by_ids(backend, some)
+        running = [{"name": "instance-state-name", "values": ["running"]}]
+        assert backend.get_multi_instances_by_id(instances, running) == by_ids(backend, instances, running)
+        for lookup in (backend.get_instance, lambda i: by_instance(backend, i),
+                       lambda i: backend.get_multi_instances_by_id([instances[0], i]),
+                       lambda i: by_ids(backend, [instances[0], i])):
             with pytest.raises(InvalidInstanceIdError):
                 lookup("i-0000000000000000")
         for resource in everything:

@@ -205,3 +205,17 @@ def test_bad_fleet_arguments():
         Fleet(FakeRunner(), parallel=0)
     with pytest.raises(ValueError, match="operation 'deploy'"):
         Fleet(FakeRunner()).run(["x"], "deploy")
+
+
+def test_two_journals_on_one_file_keep_each_others_entries(tmp_path):
+    """Two labctl processes (two cohorts) share a state directory's journal: a journal that wrote
+    last re-reads the file only when someone else wrote it since, and never drops their entries."""
+    path = tmp_path / "journal.json"
+    mine, theirs = Journal(path), Journal(path)
+    mine.begin("a-s01", "up", "h")
+    mine.begin("a-s02", "up", "h")  # the file is still mine: no re-read needed, nothing lost
+    theirs.begin("b-s01", "destroy", "h")
+    mine.begin("a-s03", "up", "h")  # theirs wrote since: re-read, theirs kept
+    theirs.begin("b-s02", "destroy", "h")
+    assert sorted(Journal(path).entries) == ["a-s01", "a-s02", "a-s03", "b-s01", "b-s02"]
+    assert Journal(path).entries["b-s01"]["operation"] == "destroy"

@@ -242,7 +242,8 @@ def test_a_damaged_state_file_is_one_clear_error_with_its_repair_never_all_clear
     elif damage == "not JSON":
         path.write_bytes(b"\x00\xff garbage")
     elif damage == "another stack's":
-        path.write_text(text.replace('"stack": "demo-s02"', '"stack": "demo-s03"'))
+        document = json.loads(text.splitlines()[0])
+        path.write_text(json.dumps({**document, "stack": "demo-s03"}) + "\n")
     elif damage == "a link":
         path.symlink_to("/etc/passwd")
     else:

@@ -197,7 +197,7 @@ def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners
                state_dir: Path) -> tuple[int, list[StackResult]]:
     operation = args.command
     stacks = list(owners)
-    journal = Journal(state_dir / "fleet-journal.json")
+    journal = Journal(state_dir / "fleet-journal.json", durable=not getattr(args, "emulate", False))
     if journal.problem:
         print(f"labctl: note: {journal.problem}; set aside, so every selected stack runs", file=sys.stderr)
     hashes = {render.stack_name_of(f): file_hash(f) for f in files}

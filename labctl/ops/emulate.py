@@ -874,8 +874,7 @@ def _made(record: Any, inputs: dict, aws_id: str, extra: dict) -> dict:
 def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str], None] | None = None,
        account: str = "", log: Callable[[str], None] | None = None) -> EmulatedStack:
     """Create what the state lacks (so an interrupted up converges when run again). Each create is
-    recorded as pending before its call and as made after it (written with the next pending mark, or
-    when up ends by any way but a killed process). ``aws``: a boto3 Session whose
+    recorded as pending before its call and as made after it (``EmulatedStack.record``). ``aws``: a boto3 Session whose
     clients reach moto (or ``Clients``); ``account``: the emulated account's id (see ``replay``)."""
     engine = sorted(set(needs_docker_engine(graph)))
     if engine:
@@ -890,32 +889,26 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
     state = _open(graph.stack, state_dir, account, log)
     state.region = aws.region
     ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()}
-    made_since_save = False  # a create's result is written with the next one's pending mark: one write per resource
     try:
         for record in topological(graph):
             if record.urn in state.resources:
                 continue
             inputs = _resolve_secrets(record, _swap(record.inputs, ids), state)
-            state.pending[record.urn] = {"type": record.type, "name": record.name}
-            state.save()  # also writes the previous create's result
-            made_since_save = False
+            state.record("pending", record.urn, {"type": record.type, "name": record.name})
             try:  # Ctrl-C inside the call leaves it pending: it may have been made
                 aws_id, extra = HANDLERS[record.type].create(aws, inputs, record.name)
             except Exception as err:  # noqa: BLE001 - any failure, named by its resource
-                del state.pending[record.urn]  # refused: nothing was made
+                state.record("refused", record.urn)  # nothing was made
                 raise EmulationError(f"{record.type} {record.name}: cannot create in the emulator: {err}") from err
-            entry = state.resources[record.urn] = _made(record, inputs, aws_id, extra)
-            del state.pending[record.urn]
-            made_since_save = True
+            entry = _made(record, inputs, aws_id, extra)
+            state.record("made", record.urn, entry)
             ids.update(entry["aliases"])
             if on_created:
                 on_created(record.urn)
-    except EmulationError:
-        state.save()
-        raise
+        if state.appending:
+            state.save()  # the changes folded into one document
     finally:
-        if made_since_save:
-            state.save()
+        state.close()
     return state
 
 
@@ -945,8 +938,7 @@ def _deleted(aws: Clients, state: EmulatedStack, urn: str, refused: dict[str, Em
         refused[urn] = err
         return False
     refused.pop(urn, None)
-    del state.resources[urn]
-    state.save()
+    state.record("deleted", urn)
     return True
 
 
@@ -970,12 +962,15 @@ def destroy(stack: str, aws: Any, state_dir: Path, account: str = "", log: Calla
     state = _open(stack, state_dir, account, log)
     count = 0
     refused: dict[str, EmulationError] = {}
-    for urn in reversed(list(state.resources)):
-        if _deleted(aws, state, urn, refused, log):
-            count += 1 + _retry_refused(aws, state, refused, log)
-    if refused:
-        raise next(iter(refused.values()))
-    state.remove()
+    try:
+        for urn in reversed(list(state.resources)):
+            if _deleted(aws, state, urn, refused, log):
+                count += 1 + _retry_refused(aws, state, refused, log)
+        if refused:
+            raise next(iter(refused.values()))
+        state.remove()
+    finally:
+        state.close()
     return count
 
 

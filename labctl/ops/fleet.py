@@ -12,8 +12,8 @@ journal so that re-running `up` after a partial failure touches only what is not
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 import re
 import signal
 import threading
@@ -114,10 +114,12 @@ class Journal:
     A stack counts as done only when its entry says so *and* its state agrees (``done``).
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, durable: bool = True):
         self.path = path
+        self.durable = durable  # flushed to the disk at each change (real clouds); the emulator's dies with its account anyway
         self.problem: str | None = None  # why an unreadable journal was set aside
         self._lock = threading.Lock()
+        self._written: tuple[tuple[int, int, int], dict] | None = None  # the file as this journal last wrote it
         self.entries = self._read()  # what earlier runs left: the word ``done`` checks
 
     def _read(self) -> dict[str, dict]:
@@ -154,10 +156,23 @@ class Journal:
 
     def _write(self, stack: str, entry: dict) -> None:
         with self._lock, lock_file(self.path.with_name(self.path.name + ".lock")):
-            current = self._read() if self.problem is None else {}
+            if self.problem is not None:
+                current = {}
+            elif self._written is not None and self._written[0] == _signature(self.path):
+                current = self._written[1]  # the file is still the one this journal wrote last: no other process wrote since
+            else:
+                current = self._read()
             current[stack] = entry
-            atomic_write(self.path, json.dumps(current, indent=2, sort_keys=True) + "\n", mode=PRIVATE_FILE)
+            atomic_write(self.path, json.dumps(current, indent=2, sort_keys=True) + "\n", mode=PRIVATE_FILE,
+                         durable=self.durable)
+            self._written = (_signature(self.path), current)
             self.problem = None  # rewritten whole: whatever was damaged is gone
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    """Which file ``path`` is now: every write replaces it with a new one (a new inode)."""
+    info = os.stat(path)
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def file_hash(path: Path | None) -> str:

@@ -12,8 +12,8 @@
   of the account against its id (for every resource it describes or creates): a class of 250
   students (5,000 resources) made each call hundreds of times slower than the first. Tags are
   looked up by id instead, with the same result; so are a security group (moto copied every
-  group's table to find one: each rule, instance and group create asks) and an instance (moto
-  copied every reservation: each volume attached at launch asks); and the list of a response class's methods,
+  group's table to find one: each rule, instance and group create asks) and instances (moto
+  copied every reservation: each volume attached at launch, each terminate asks); and the list of a response class's methods,
   which moto rebuilt with ``inspect.getmembers`` on every request (1.6 ms each), is kept per class
   (classes do not change once the rules are installed).
 """
@@ -82,6 +82,18 @@ def _instance_by_id(self: Any, instance_id: str) -> Any:
     raise InvalidInstanceIdError(instance_id)
 
 
+def _instances_by_ids(self: Any, instance_ids: list[str], filters: Any = None) -> list[Any]:
+    """``InstanceBackend.get_multi_instances_by_id`` without copying every reservation first."""
+    from moto.ec2.exceptions import InvalidInstanceIdError
+    wanted = set(instance_ids)
+    found = {instance.id: instance for reservation in list(self.reservations.values())
+             for instance in reservation.instances if instance.id in wanted}
+    missing = [i for i in instance_ids if i not in found]
+    if missing:
+        raise InvalidInstanceIdError(missing)
+    return [found[i] for i in instance_ids if found[i].applies(filters)]
+
+
 def install() -> None:
     """Patch moto once (idempotent, thread-safe): AWS's rules, and one call at a time."""
     global _installed
@@ -101,7 +113,8 @@ def install() -> None:
         from moto.ec2.models.security_groups import SecurityGroupBackend
         for cls, name, faster in ((TaggedEC2Resource, "get_tags", _tags_by_id),
                                   (SecurityGroupBackend, "get_security_group_from_id", _group_by_id),
-                                  (InstanceBackend, "get_instance", _instance_by_id)):
+                                  (InstanceBackend, "get_instance", _instance_by_id),
+                                  (InstanceBackend, "get_multi_instances_by_id", _instances_by_ids)):
             REPLACED[f"{cls.__name__}.{name}"] = cls.__dict__[name]
             setattr(cls, name, faster)
         from moto.core import responses
