@@ -1,4 +1,4 @@
-"""The architecture as a test: imports go one way (cli -> analysis/ops -> offline -> cloudlabs),
+"""The architecture as a test: imports go one way (cli -> analysis/ops -> offline -> kinds -> cloudlabs),
 the core and the lab definitions never import Pulumi, and no package imports itself in a cycle."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from cloudlabs import REPO_ROOT
 ALLOWED = {
     "cloudlabs": {"cloudlabs"},
     "components": {"components", "cloudlabs"},
-    "labctl.offline": {"labctl.offline", "cloudlabs"},
-    "labctl.analysis": {"labctl.analysis", "labctl.offline", "cloudlabs"},
-    "labctl.ops": {"labctl.ops", "labctl.offline", "cloudlabs"},
-    "labctl.cli": {"labctl.cli", "labctl.analysis", "labctl.ops", "labctl.offline", "cloudlabs"},
+    "labctl.kinds": {"labctl.kinds", "cloudlabs"},
+    "labctl.offline": {"labctl.offline", "labctl.kinds", "cloudlabs"},
+    "labctl.analysis": {"labctl.analysis", "labctl.offline", "labctl.kinds", "cloudlabs"},
+    "labctl.ops": {"labctl.ops", "labctl.offline", "labctl.kinds", "cloudlabs"},
+    "labctl.cli": {"labctl.cli", "labctl.analysis", "labctl.ops", "labctl.offline", "labctl.kinds", "cloudlabs"},
 }
 PULUMI_FREE = ("cloudlabs",)  # the core: importable (and testable) without the Pulumi SDK
 

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 
 from cloudlabs.pricing import PriceTable, PricingError, load_prices
 
+from labctl import kinds
 from labctl.offline.graph import Resource, StackGraph
 
 
@@ -45,33 +46,9 @@ class StackCost:
         return self.hourly * hours
 
 
-# Resources with no hourly charge of their own (free, or usage-based and negligible in a lab).
-FREE = {
-    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "aws:ec2/routeTable:RouteTable",
-    "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:ec2/securityGroup:SecurityGroup", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/keyPair:KeyPair",
-    "aws:ec2/networkAcl:NetworkAcl", "aws:ec2/networkAclRule:NetworkAclRule",
-    "aws:ec2/networkAclAssociation:NetworkAclAssociation", "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
-    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
-    "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-    "aws:rds/subnetGroup:SubnetGroup", "aws:ecs/cluster:Cluster", "aws:ecs/taskDefinition:TaskDefinition",
-    "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:ssm/parameter:Parameter",
-    "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/policy:Policy",
-    "random:index/randomPassword:RandomPassword", "tls:index/privateKey:PrivateKey",
-    "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketObjectv2:BucketObjectv2",  # storage of a few KB: fractions of a cent per month
-    "aws:ecr/repository:Repository",  # storage per GB-month: the containers lab's cost note
-    "aws:elasticbeanstalk/application:Application", "aws:elasticbeanstalk/applicationVersion:ApplicationVersion",
-    "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/instanceProfile:InstanceProfile",
-    # the docker provider's objects live on a Docker engine (the student's machine, or where pulumi runs)
-    "docker:index/image:Image", "docker:index/remoteImage:RemoteImage", "docker:index/container:Container",
-    "docker:index/volume:Volume", "pulumi:providers:docker",
-}
+# Resources with no hourly charge of their own (free, or usage-based and negligible in a lab): the
+# kinds' records say which and why (labctl.kinds).
+FREE = kinds.with_price(kinds.FREE) | kinds.with_price(kinds.USAGE)
 
 
 class Estimator:
@@ -81,18 +58,9 @@ class Estimator:
             raise PricingError(f"{graph.stack}: no prices for region {region!r}; priced: {', '.join(prices.regions)}")
         self.graph, self.p, self.per_month = graph, prices.regions[region], prices.hours_per_month
         self.cost = StackCost(graph.stack, region)
+        # each priced kind names its rule: a method of this class
         self.rules: dict[str, Callable[[Resource], None]] = {
-            "aws:ec2/instance:Instance": self.instance,
-            "aws:ec2/natGateway:NatGateway": self.nat_gateway,
-            "aws:ec2/eip:Eip": self.elastic_ip,
-            "aws:lb/loadBalancer:LoadBalancer": self.load_balancer,
-            "aws:rds/instance:Instance": self.database,
-            "aws:ebs/volume:Volume": self.volume,
-            "aws:ecs/service:Service": self.fargate_service,
-            "aws:autoscaling/group:Group": self.autoscaling_group,
-            "aws:ec2/vpcEndpoint:VpcEndpoint": self.vpc_endpoint,
-            "aws:elasticbeanstalk/environment:Environment": self.beanstalk_environment,
-        }
+            token: getattr(self, k.price) for token, k in kinds.KINDS.items() if k.price not in (kinds.FREE, kinds.USAGE)}
 
     def add(self, r: Resource, item: str, quantity: float, unit: str, price: float) -> None:
         self.cost.items.append(CostItem(r.name, item, quantity, unit, price))

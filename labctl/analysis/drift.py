@@ -12,20 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from labctl import kinds
 from labctl.analysis.reach import book_name, name_of, proto
+from labctl.kinds.shared import PROTOCOL_NAMES
 from labctl.offline.graph import Resource, StackGraph
 
 # Resources whose presence is compared (by type and name); rules and routes are compared as facts.
-COMPARED = {
-    "aws:ec2/vpc:Vpc": "VPC", "aws:ec2/subnet:Subnet": "subnet", "aws:ec2/routeTable:RouteTable": "route table",
-    "aws:ec2/internetGateway:InternetGateway": "internet gateway",
-    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": "egress-only gateway",
-    "aws:ec2/natGateway:NatGateway": "NAT gateway", "aws:ec2/networkAcl:NetworkAcl": "network ACL",
-    "aws:ec2/securityGroup:SecurityGroup": "security group", "aws:ec2/instance:Instance": "instance",
-    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "peering", "aws:ec2/vpcEndpoint:VpcEndpoint": "endpoint",
-    "aws:lb/loadBalancer:LoadBalancer": "load balancer", "aws:rds/instance:Instance": "database",
-}
-PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all"}
+COMPARED = {token: k.label for token, k in kinds.KINDS.items() if k.drift}
 
 
 @dataclass(frozen=True, order=True)

@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from labctl.kinds.shared import PROTOCOL_NUMBERS
 from labctl.offline.graph import SECRET, StackGraph
 from labctl.ops import emulate_beanstalk, emulate_containers, emulate_iam
 from labctl.ops.awserrors import is_dependency, is_gone
@@ -259,7 +260,7 @@ def _create_nacl_assoc(ec2, i):
 
 def _create_nacl_rule(ec2, i):
     args: dict[str, Any] = {"NetworkAclId": i["networkAclId"], "RuleNumber": int(i["ruleNumber"]),
-                            "Protocol": str(PROTOCOLS.get(str(i["protocol"]), i["protocol"])), "RuleAction": i["ruleAction"],
+                            "Protocol": str(PROTOCOL_NUMBERS.get(str(i["protocol"]), i["protocol"])), "RuleAction": i["ruleAction"],
                             "Egress": bool(i.get("egress"))}
     if i.get("cidrBlock"):
         args["CidrBlock"] = i["cidrBlock"]
@@ -272,7 +273,6 @@ def _create_nacl_rule(ec2, i):
         "networkAclId": i["networkAclId"], "ruleNumber": args["RuleNumber"], "egress": args["Egress"]}
 
 
-PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "all": -1, "-1": -1}
 
 
 def _create_peering(ec2, i):

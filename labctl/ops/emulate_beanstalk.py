@@ -16,17 +16,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from labctl import kinds
 from labctl.ops.emulate_iam import aws_tags, given_name
 
 Create = Callable[[Any, dict, str], tuple[str, dict]]
 Delete = Callable[[Any, str, dict], None]
 
-UNSUPPORTED: dict[str, str] = {
-    "aws:elasticbeanstalk/applicationVersion:ApplicationVersion":
-        "moto 5.2.5 has no CreateApplicationVersion or DeleteApplicationVersion",
-    "aws:elasticbeanstalk/environment:Environment":
-        "moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings",
-}
+UNSUPPORTED: dict[str, str] = {token: k.emulated for token, k in kinds.KINDS.items()
+                               if k.emulated and not k.needs_engine}  # the records say why (labctl.kinds)
 
 
 def _create_application(aws, i, name):

@@ -21,13 +21,9 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable
 
-DOCKER_ENGINE_TYPES = {
-    "docker:index/image:Image": "builds and pushes images",
-    "docker:index/remoteImage:RemoteImage": "pulls images",
-    "docker:index/container:Container": "runs containers",
-    "docker:index/volume:Volume": "creates volumes",
-    "pulumi:providers:docker": "connects to the engine",
-}
+from labctl import kinds
+
+DOCKER_ENGINE_TYPES = {token: k.emulated for token, k in kinds.KINDS.items() if k.needs_engine}  # what each does there
 
 
 def _lower_tags(inputs: dict) -> list[dict[str, str]]:

@@ -1,0 +1,72 @@
+"""What the project knows about each resource type, one record per Pulumi type token.
+
+A ``Kind`` holds every fact about its type that the project's layers need, or says why a fact does
+not apply; the layers iterate over ``KINDS`` instead of keeping a table each. One module per
+service (``ec2``, ``vpc``, ``elbv2``, ``autoscaling``, ``rds``, ``s3``, ``iam``, ``ecr``, ``ecs``,
+``elasticbeanstalk``, ``ssm``) and the non-AWS providers (``local``: tls, random, docker); facts
+shared by several kinds live once in ``shared``.
+
+Facets held here (each tested complete for every type a lab renders, ``tests/test_kinds.py``):
+- ``label``: how tables and messages name the kind;
+- ``price``: the cost estimator's rule (``labctl.analysis.cost.Estimator``: a method name), or
+  ``FREE`` (no hourly charge of its own) or ``USAGE`` (billed by use: negligible in a lab, said why);
+- ``drift``: whether drift compares the kind's presence by name;
+- ``emulated``: ``None`` when the emulator creates and deletes it, else why it cannot (moto lacks
+  the calls; a Docker engine is needed: ``needs_engine``).
+Facets still in their consumer's own table (moving here one by one; the allowlist in
+``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
+answers, the CloudFormation translation, the emulator's calls, the sweep, live reads, the
+reachability model.
+
+This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FREE = "free"
+USAGE = "usage"
+
+
+@dataclass(frozen=True)
+class Kind:
+    token: str  # the Pulumi type token, e.g. aws:ec2/vpc:Vpc
+    label: str  # in tables and messages: "VPC", "NAT gateway"
+    price: str  # FREE, USAGE, or the estimator's rule (a method of labctl.analysis.cost.Estimator)
+    price_note: str = ""  # why FREE or USAGE, where it is not obvious
+    drift: bool = False  # drift compares its presence (by type and name)
+    emulated: str | None = None  # None: the emulator makes and deletes it; else why it cannot
+    needs_engine: bool = False  # the reason is a Docker engine the emulator does not have
+
+    @property
+    def service(self) -> str:
+        return self.token.split(":", 1)[0] if self.token.startswith("pulumi:") else self.token.split(":")[1].split("/")[0]
+
+
+def _collect() -> dict[str, Kind]:
+    from labctl.kinds import autoscaling, ec2, ecr, ecs, elasticbeanstalk, elbv2, iam, local, rds, s3, ssm, vpc
+    found: dict[str, Kind] = {}
+    for module in (ec2, vpc, elbv2, autoscaling, rds, s3, iam, ecr, ecs, elasticbeanstalk, ssm, local):
+        for kind in module.KINDS:
+            if kind.token in found:
+                raise ValueError(f"{kind.token}: two records ({module.__name__} and another)")
+            found[kind.token] = kind
+    return found
+
+
+KINDS: dict[str, Kind] = _collect()
+
+
+def kind(token: str) -> Kind | None:
+    return KINDS.get(token)
+
+
+def label(token: str) -> str:
+    """The kind's label; a type without a record is named by its token."""
+    found = KINDS.get(token)
+    return found.label if found else token
+
+
+def with_price(rule: str) -> frozenset[str]:
+    return frozenset(t for t, k in KINDS.items() if k.price == rule)

@@ -1,0 +1,10 @@
+"""EC2 Auto Scaling: groups and their scaling policies."""
+
+from __future__ import annotations
+
+from labctl.kinds import FREE, Kind
+
+KINDS = (
+    Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group"),
+    Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE),
+)

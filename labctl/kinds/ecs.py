@@ -1,0 +1,11 @@
+"""ECS: clusters, task definitions and (Fargate) services."""
+
+from __future__ import annotations
+
+from labctl.kinds import FREE, Kind
+
+KINDS = (
+    Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE),
+    Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE),
+    Kind("aws:ecs/service:Service", "ECS service", "fargate_service"),
+)

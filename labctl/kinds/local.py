@@ -1,0 +1,18 @@
+"""The non-AWS providers: tls and random make values where Pulumi runs; docker acts on a Docker engine."""
+
+from __future__ import annotations
+
+from labctl.kinds import FREE, Kind
+
+# the docker provider's objects live on a Docker engine (the student's machine, or where pulumi runs)
+ENGINE = "on the Docker engine, not in AWS"
+
+KINDS = (
+    Kind("tls:index/privateKey:PrivateKey", "private key", FREE, "made where Pulumi runs"),
+    Kind("random:index/randomPassword:RandomPassword", "random password", FREE, "made where Pulumi runs"),
+    Kind("docker:index/image:Image", "Docker image", FREE, ENGINE, emulated="builds and pushes images", needs_engine=True),
+    Kind("docker:index/remoteImage:RemoteImage", "pulled image", FREE, ENGINE, emulated="pulls images", needs_engine=True),
+    Kind("docker:index/container:Container", "container", FREE, ENGINE, emulated="runs containers", needs_engine=True),
+    Kind("docker:index/volume:Volume", "Docker volume", FREE, ENGINE, emulated="creates volumes", needs_engine=True),
+    Kind("pulumi:providers:docker", "Docker provider", FREE, ENGINE, emulated="connects to the engine", needs_engine=True),
+)

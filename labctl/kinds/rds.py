@@ -1,0 +1,10 @@
+"""RDS: database instances and their subnet groups."""
+
+from __future__ import annotations
+
+from labctl.kinds import FREE, Kind
+
+KINDS = (
+    Kind("aws:rds/instance:Instance", "database", "database", drift=True),
+    Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE),
+)

@@ -1,0 +1,9 @@
+"""Systems Manager: parameters."""
+
+from __future__ import annotations
+
+from labctl.kinds import FREE, Kind
+
+KINDS = (
+    Kind("aws:ssm/parameter:Parameter", "SSM parameter", FREE, "standard parameters are free", emulated="no lab creates one: the emulator has no handler for it yet"),
+)
