@@ -93,3 +93,17 @@ def test_type_tokens_are_named_outside_the_records_no_more_than_today():
 
 def test_the_token_count_sees_tokens():
     assert len(TOKEN.findall('x = {"aws:ec2/vpc:Vpc": 1, "pulumi:providers:docker": 2, "aws:ec2:vpc": 3}')) == 2
+
+
+def test_every_kind_is_swept_or_says_why_and_the_sweep_covers_everything_the_emulator_makes():
+    from labctl.ops.sweep_kinds import KIND_NAMES
+    for token, kind in kinds.KINDS.items():
+        assert bool(kind.sweep) != bool(kind.sweep_with), f"{token}: a sweep kind or a reason, one of them"
+        assert not kind.sweep or kind.sweep in KIND_NAMES, f"{token}: the sweep has no kind {kind.sweep!r}"
+    # what the emulator can make, a failed destroy can leave: the sweep finds it, or its parent
+    for token in emulate.HANDLERS:
+        kind = kinds.KINDS[token]
+        assert kind.sweep or kind.sweep_with.startswith(("goes with", "nothing in the cloud")), token
+    for kind in kinds.KINDS.values():  # "goes with its route table": a kind the sweep deletes
+        if kind.sweep_with.startswith("goes with its "):
+            assert kind.sweep_with.removeprefix("goes with its ").split(" (")[0] in KIND_NAMES, kind.token

@@ -12,11 +12,13 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   ``FREE`` (no hourly charge of its own) or ``USAGE`` (billed by use: negligible in a lab, said why);
 - ``drift``: whether drift compares the kind's presence by name;
 - ``emulated``: ``None`` when the emulator creates and deletes it, else why it cannot (moto lacks
-  the calls; a Docker engine is needed: ``needs_engine``).
+  the calls; a Docker engine is needed: ``needs_engine``);
+- ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
+  goes with its parent, or lives outside AWS).
 Facets still in their consumer's own table (moving here one by one; the allowlist in
 ``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
-answers, the CloudFormation translation, the emulator's calls, the sweep, live reads, the
-reachability model.
+answers, the CloudFormation translation, the emulator's calls, the sweep's own listing and delete
+calls, live reads, the reachability model.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -38,6 +40,8 @@ class Kind:
     drift: bool = False  # drift compares its presence (by type and name)
     emulated: str | None = None  # None: the emulator makes and deletes it; else why it cannot
     needs_engine: bool = False  # the reason is a Docker engine the emulator does not have
+    sweep: str = ""  # the sweep's kind that finds and deletes it (labctl.ops.sweep_kinds), or:
+    sweep_with: str = ""  # why it needs none: what it goes with, or where it lives instead
 
     @property
     def service(self) -> str:

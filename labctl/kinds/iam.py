@@ -5,8 +5,8 @@ from __future__ import annotations
 from labctl.kinds import FREE, Kind
 
 KINDS = (
-    Kind("aws:iam/role:Role", "IAM role", FREE),
-    Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE),
-    Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE),
-    Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE),
+    Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role"),
+    Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)"),
+    Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)"),
+    Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile"),
 )
