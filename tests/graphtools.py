@@ -3,6 +3,7 @@ ids resolved to the book's names."""
 
 from __future__ import annotations
 
+from labctl.kinds.shared import ROUTE_TARGETS
 from labctl.offline.graph import Resource, StackGraph
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -18,8 +19,7 @@ NAT = "aws:ec2/natGateway:NatGateway"
 EIP = "aws:ec2/eip:Eip"
 IGW = "aws:ec2/internetGateway:InternetGateway"
 
-TARGET_KINDS = {"gatewayId": "igw", "natGatewayId": "nat", "egressOnlyGatewayId": "eigw",
-                "vpcPeeringConnectionId": "pcx", "transitGatewayId": "tgw"}
+TARGET_KINDS = {t.key: t.short for t in ROUTE_TARGETS}
 
 
 def name_tag(resource: Resource) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from labctl.analysis import cfn_containers
+from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.offline.graph import Resource, StackGraph
 
 Template = dict[str, Any]
@@ -81,7 +82,6 @@ NOT_REFERENCED = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/rolePolicy:RolePolicy",
 }
 
-PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "-1": -1, "all": -1}
 
 
 class _Builder:
@@ -456,9 +456,7 @@ TRANSLATIONS: dict[str, Callable[[_Builder, Resource], None]] = {
     "aws:ec2/routeTable:RouteTable": _simple("AWS::EC2::RouteTable", {"vpcId": "VpcId"}),
     "aws:ec2/route:Route": _simple("AWS::EC2::Route", {
         "routeTableId": "RouteTableId", "destinationCidrBlock": "DestinationCidrBlock",
-        "destinationIpv6CidrBlock": "DestinationIpv6CidrBlock", "gatewayId": "GatewayId", "natGatewayId": "NatGatewayId",
-        "vpcPeeringConnectionId": "VpcPeeringConnectionId", "egressOnlyGatewayId": "EgressOnlyInternetGatewayId",
-        "vpcEndpointId": "VpcEndpointId", "networkInterfaceId": "NetworkInterfaceId"}, tags=False),
+        "destinationIpv6CidrBlock": "DestinationIpv6CidrBlock", **{t.key: t.api for t in ROUTE_TARGETS}}, tags=False),
     "aws:ec2/routeTableAssociation:RouteTableAssociation":
         _simple("AWS::EC2::SubnetRouteTableAssociation", {"subnetId": "SubnetId", "routeTableId": "RouteTableId"}, tags=False),
     "aws:ec2/networkAcl:NetworkAcl": _simple("AWS::EC2::NetworkAcl", {"vpcId": "VpcId"}),

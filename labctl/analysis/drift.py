@@ -14,7 +14,7 @@ from typing import Any
 
 from labctl import kinds
 from labctl.analysis.reach import book_name, name_of, proto
-from labctl.kinds.shared import PROTOCOL_NAMES
+from labctl.kinds.shared import PROTOCOL_NAMES, ROUTE_TARGETS
 from labctl.offline.graph import Resource, StackGraph
 
 # Resources whose presence is compared (by type and name); rules and routes are compared as facts.
@@ -90,9 +90,7 @@ def _beanstalk_launches(r: Resource) -> set[Fact]:
 def _route(r: Resource, named: Any) -> Fact:
     i = r.inputs
     destination = i.get("destinationCidrBlock") or i.get("destinationIpv6CidrBlock")
-    target = next((f"{kind} {named(i[key])}" for key, kind in (
-        ("natGatewayId", "NAT gateway"), ("vpcPeeringConnectionId", "peering"), ("egressOnlyGatewayId", "egress-only gateway"),
-        ("gatewayId", "gateway"), ("instanceId", "instance"), ("transitGatewayId", "transit gateway")) if i.get(key)), "?")
+    target = next((f"{t.label} {named(i[t.key])}" for t in ROUTE_TARGETS if i.get(t.key)), "?")
     return Fact("route", f"{named(i['routeTableId'])}: {destination} -> {target}")
 
 

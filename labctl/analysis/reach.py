@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any, Iterable, Union
 
+from labctl.kinds import shared
+from labctl.kinds.shared import FOLLOWED_TARGETS, ROUTE_TARGETS
 from labctl.offline.graph import Resource, StackGraph
 
 Address = Union[IPv4Address, IPv6Address]
@@ -28,7 +30,7 @@ Network = Union[IPv4Network, IPv6Network]
 EPHEMERAL = (1024, 65535)  # AWS's advice for NACL reply rules: covers Linux, Windows and NAT gateways
 INTERNET_V4 = ip_address("198.18.7.7")  # a public address outside every lab (RFC 2544 range)
 INTERNET_V6 = ip_address("3fff::7")  # RFC 9637 documentation prefix, outside every lab
-PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58", "-1": "-1", "all": "-1"}
+PROTOCOL_NUMBERS = {name: str(number) for name, number in shared.PROTOCOL_NUMBERS.items()}  # as the API answers them
 PROTOCOL_NAMES = {v: k for k, v in PROTOCOL_NUMBERS.items() if k != "all"}
 ALL_V4, ALL_V6 = ip_network("0.0.0.0/0"), ip_network("::/0")
 # Stand-ins for addresses AWS assigns at run time (a load balancer's nodes, an ASG's instances).
@@ -335,8 +337,7 @@ class NetworkModel:
 
     @staticmethod
     def _target(inputs: dict[str, Any]) -> tuple[str, str]:
-        for key, kind in (("natGatewayId", "nat"), ("vpcPeeringConnectionId", "pcx"), ("egressOnlyGatewayId", "eigw"),
-                          ("gatewayId", "igw")):
+        for key, kind in ((t.key, t.short) for t in ROUTE_TARGETS if t.short in FOLLOWED_TARGETS):
             if inputs.get(key):
                 target = inputs[key]
                 if kind == "igw" and not str(target).startswith("igw-"):

@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from labctl.kinds.shared import PROTOCOL_NUMBERS
+from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.offline.graph import SECRET, StackGraph
 from labctl.ops import emulate_beanstalk, emulate_containers, emulate_iam
 from labctl.ops.awserrors import is_dependency, is_gone
@@ -199,8 +199,7 @@ def _create_route_table(ec2, i):
 def _create_route(ec2, i):
     args: dict[str, Any] = {"RouteTableId": i["routeTableId"]}
     for key, arg in (("destinationCidrBlock", "DestinationCidrBlock"), ("destinationIpv6CidrBlock", "DestinationIpv6CidrBlock"),
-                     ("gatewayId", "GatewayId"), ("natGatewayId", "NatGatewayId"),
-                     ("vpcPeeringConnectionId", "VpcPeeringConnectionId"), ("egressOnlyGatewayId", "EgressOnlyInternetGatewayId")):
+                     *((t.key, t.api) for t in ROUTE_TARGETS)):
         if i.get(key):
             args[arg] = i[key]
     ec2.create_route(**args)

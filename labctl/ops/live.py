@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from labctl.kinds.shared import ROUTE_TARGETS
 from labctl.offline.graph import Resource, StackGraph
 from labctl.ops.awslist import pages, tag_map
 
@@ -237,11 +238,9 @@ class LiveReader:
             return  # prefix-list routes (a gateway endpoint's S3 route): not a path the checker follows
         inputs: dict[str, Any] = {"routeTableId": table}
         inputs["destinationIpv6CidrBlock" if ":" in destination else "destinationCidrBlock"] = destination
-        for aws_key, key in (("NatGatewayId", "natGatewayId"), ("VpcPeeringConnectionId", "vpcPeeringConnectionId"),
-                             ("EgressOnlyInternetGatewayId", "egressOnlyGatewayId"), ("GatewayId", "gatewayId"),
-                             ("InstanceId", "instanceId"), ("TransitGatewayId", "transitGatewayId")):
-            if route.get(aws_key):
-                inputs[key] = route[aws_key]
+        for target in ROUTE_TARGETS:
+            if route.get(target.api):
+                inputs[target.key] = route[target.api]
                 break
         out.add("aws:ec2/route:Route", f"{table}:{destination}", None, inputs)
 
