@@ -104,17 +104,19 @@ def install() -> None:
             return
         from moto.core.botocore_stubber import BotocoreStubber
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-        for cls in (BotocoreStubber, DomainDispatcherApplication):
-            original = cls.__dict__["__call__"]
+        for entry in (BotocoreStubber, DomainDispatcherApplication):
+            original = entry.__dict__["__call__"]
             if not getattr(original, "__cloudlabs_serialised__", False):
-                cls.__call__ = _serialised(original)  # type: ignore[method-assign]
+                entry.__call__ = _serialised(original)  # type: ignore[method-assign]
         from moto.ec2.models.core import TaggedEC2Resource
         from moto.ec2.models.instances import InstanceBackend
         from moto.ec2.models.security_groups import SecurityGroupBackend
-        for cls, name, faster in ((TaggedEC2Resource, "get_tags", _tags_by_id),
-                                  (SecurityGroupBackend, "get_security_group_from_id", _group_by_id),
-                                  (InstanceBackend, "get_instance", _instance_by_id),
-                                  (InstanceBackend, "get_multi_instances_by_id", _instances_by_ids)):
+        replaced: tuple[tuple[type, str, Callable[..., Any]], ...] = (
+            (TaggedEC2Resource, "get_tags", _tags_by_id),
+            (SecurityGroupBackend, "get_security_group_from_id", _group_by_id),
+            (InstanceBackend, "get_instance", _instance_by_id),
+            (InstanceBackend, "get_multi_instances_by_id", _instances_by_ids))
+        for cls, name, faster in replaced:
             REPLACED[f"{cls.__name__}.{name}"] = cls.__dict__[name]
             setattr(cls, name, faster)
         from moto.core import responses
