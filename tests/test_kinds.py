@@ -21,7 +21,7 @@ TOKEN = re.compile(r"""["'](?:aws|tls|random|docker):[A-Za-z0-9]+/[A-Za-z0-9]+:[
 # Modules outside labctl/kinds that still name type tokens, with how many distinct ones: the facets
 # not moved into the records yet. A number may only go down; a module not listed names none.
 STILL_NAMING = {
-    "labctl/offline/fakeaws.py": 53, "labctl/analysis/cfn.py": 45, "labctl/analysis/cfn_containers.py": 9,
+    "labctl/offline/fakeaws.py": 53, "labctl/analysis/cfn.py": 43, "labctl/analysis/cfn_containers.py": 4,
     "labctl/ops/emulate.py": 38, "labctl/ops/emulate_iam.py": 4, "labctl/ops/emulate_containers.py": 4,
     "labctl/ops/emulate_beanstalk.py": 1, "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21,
     "labctl/analysis/deployrules.py": 6, "labctl/analysis/drift.py": 4, "labctl/analysis/access.py": 3,
@@ -107,3 +107,10 @@ def test_every_kind_is_swept_or_says_why_and_the_sweep_covers_everything_the_emu
     for kind in kinds.KINDS.values():  # "goes with its route table": a kind the sweep deletes
         if kind.sweep_with.startswith("goes with its "):
             assert kind.sweep_with.removeprefix("goes with its ").split(" (")[0] in KIND_NAMES, kind.token
+
+
+def test_deploy_readiness_translates_every_rendered_kind_whose_record_gives_no_reason():
+    from labctl.analysis import cfn
+    assert cfn.NOT_VALIDATED == {t: k.no_template for t, k in kinds.KINDS.items() if k.no_template}
+    for token in rendered_types():
+        assert (token in cfn.TRANSLATIONS) != bool(kinds.KINDS[token].no_template), token

@@ -17,19 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from labctl.analysis import cfn_containers
+from labctl import kinds
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.offline.graph import Resource, StackGraph
 
 Template = dict[str, Any]
 
 # Pulumi types with no CloudFormation resource of their own, and why.
-NOT_VALIDATED: dict[str, str] = {
-    "random:index/randomPassword:RandomPassword": "generated locally by the random provider; not an AWS resource",
-    "tls:index/privateKey:PrivateKey": "generated locally by the TLS provider; not an AWS resource",
-    "aws:s3/bucketObjectv2:BucketObjectv2": "S3 objects are data uploaded with PutObject, not CloudFormation resources",
-    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
-        "CloudFormation accepts a same-account peering itself; the accepter has no resource type",
-}
+NOT_VALIDATED: dict[str, str] = {token: k.no_template for token, k in kinds.KINDS.items() if k.no_template}  # with the reason
 
 
 @dataclass
@@ -502,7 +497,6 @@ TRANSLATIONS: dict[str, Callable[[_Builder, Resource], None]] = {
     "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
 }
 TRANSLATIONS.update(cfn_containers.TRANSLATIONS)
-NOT_VALIDATED.update(cfn_containers.NOT_VALIDATED)
 # Resources other resources fold into must exist first: translate them in this order.
 _FIRST = ("aws:s3/bucket:Bucket", "aws:lb/targetGroup:TargetGroup", "aws:iam/role:Role")
 

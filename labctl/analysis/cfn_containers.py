@@ -1,5 +1,5 @@
 """CloudFormation translations of the containers lab's types (ECR, ECS, IAM), merged into
-``cfn.TRANSLATIONS``; the docker provider's types are not AWS resources (``NOT_VALIDATED``).
+``cfn.TRANSLATIONS``; the docker provider's types are not AWS resources (their records say so: ``labctl.kinds``).
 
 Each translation takes the builder of ``cfn`` (``b.ref``/``b.add``/``b.out``): no import of
 ``cfn`` here, so either module may be imported first."""
@@ -87,11 +87,3 @@ TRANSLATIONS = {
     "aws:ecs/service:Service": _service,
 }
 
-_DOCKER = "built or run by the docker provider on a Docker engine (the student's, or where pulumi runs); not an AWS resource"
-NOT_VALIDATED = {
-    "docker:index/image:Image": _DOCKER,
-    "docker:index/remoteImage:RemoteImage": _DOCKER,
-    "docker:index/container:Container": _DOCKER,
-    "docker:index/volume:Volume": _DOCKER,
-    "pulumi:providers:docker": "the docker provider's configuration (which engine); not a resource in any cloud",
-}

@@ -14,7 +14,9 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - ``emulated``: ``None`` when the emulator creates and deletes it, else why it cannot (moto lacks
   the calls; a Docker engine is needed: ``needs_engine``);
 - ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
-  goes with its parent, or lives outside AWS).
+  goes with its parent, or lives outside AWS);
+- ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
+  (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates.
 Facets still in their consumer's own table (moving here one by one; the allowlist in
 ``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
 answers, the CloudFormation translation, the emulator's calls, the sweep's own listing and delete
@@ -42,6 +44,7 @@ class Kind:
     needs_engine: bool = False  # the reason is a Docker engine the emulator does not have
     sweep: str = ""  # the sweep's kind that finds and deletes it (labctl.ops.sweep_kinds), or:
     sweep_with: str = ""  # why it needs none: what it goes with, or where it lives instead
+    no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
 
     @property
     def service(self) -> str:
