@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from labctl.analysis import cfn_containers
 from labctl import kinds
-from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
+from labctl.kinds.shared import HEALTH_CHECK_FIELDS, PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.offline.graph import Resource, StackGraph
 
 Template = dict[str, Any]
@@ -315,10 +315,8 @@ def _target_group(b: _Builder, r: Resource) -> None:
     hc = i.get("healthCheck") or {}
     b.add(r, "AWS::ElasticLoadBalancingV2::TargetGroup", {
         "Name": r.outputs.get("name"), "Port": i.get("port"), "Protocol": i.get("protocol"), "VpcId": b.ref(i.get("vpcId")),
-        "TargetType": i.get("targetType"), "HealthCheckPath": hc.get("path"), "HealthCheckProtocol": hc.get("protocol"),
-        "HealthCheckPort": hc.get("port"), "HealthCheckIntervalSeconds": hc.get("interval"),
-        "HealthCheckTimeoutSeconds": hc.get("timeout"), "HealthyThresholdCount": hc.get("healthyThreshold"),
-        "UnhealthyThresholdCount": hc.get("unhealthyThreshold"), "Matcher": {"HttpCode": hc["matcher"]} if hc.get("matcher") else None,
+        "TargetType": i.get("targetType"), **{api: hc.get(key) for key, api in HEALTH_CHECK_FIELDS.items()},
+        "Matcher": {"HttpCode": hc["matcher"]} if hc.get("matcher") else None,
         "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": str(i["deregistrationDelay"])}]
         if i.get("deregistrationDelay") is not None else None,
         "Tags": _tags(i.get("tags"))})

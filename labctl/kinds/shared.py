@@ -32,3 +32,11 @@ ROUTE_TARGETS = (
 )
 # The targets the network model follows; any other is a path it does not follow ("other").
 FOLLOWED_TARGETS = ("nat", "pcx", "eigw", "igw")
+
+
+# A target group's health check: Pulumi's ``healthCheck`` keys -> the ELBv2 API's and CloudFormation's
+# names (``matcher`` is a structure in both: {"HttpCode": ...}).
+HEALTH_CHECK_FIELDS = {"enabled": "HealthCheckEnabled", "path": "HealthCheckPath", "port": "HealthCheckPort",
+                       "protocol": "HealthCheckProtocol", "interval": "HealthCheckIntervalSeconds",
+                       "timeout": "HealthCheckTimeoutSeconds", "healthyThreshold": "HealthyThresholdCount",
+                       "unhealthyThreshold": "UnhealthyThresholdCount"}

@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
+from labctl.kinds.shared import HEALTH_CHECK_FIELDS, PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.offline.graph import SECRET, StackGraph
 from labctl.ops import emulate_beanstalk, emulate_containers, emulate_iam
 from labctl.ops.awserrors import is_dependency, is_gone
@@ -414,12 +414,6 @@ def _create_lb(aws, i, name):
                              "arnSuffix": arn.split(":loadbalancer/", 1)[1], "zoneId": lb.get("CanonicalHostedZoneId")}}
 
 
-HEALTH_CHECK = {"enabled": "HealthCheckEnabled", "path": "HealthCheckPath", "port": "HealthCheckPort",
-                "protocol": "HealthCheckProtocol", "interval": "HealthCheckIntervalSeconds",
-                "timeout": "HealthCheckTimeoutSeconds", "healthyThreshold": "HealthyThresholdCount",
-                "unhealthyThreshold": "UnhealthyThresholdCount"}
-
-
 def _create_tg(aws, i, name):
     elb = aws("elbv2")
     args: dict[str, Any] = {"Name": _named(i, name, 32), "TargetType": i.get("targetType", "instance")}
@@ -429,8 +423,8 @@ def _create_tg(aws, i, name):
     for key, value in (i.get("healthCheck") or {}).items():
         if key == "matcher":
             args["Matcher"] = {"HttpCode": str(value)}
-        elif key in HEALTH_CHECK:
-            args[HEALTH_CHECK[key]] = str(value) if key == "port" else value
+        elif key in HEALTH_CHECK_FIELDS:
+            args[HEALTH_CHECK_FIELDS[key]] = str(value) if key == "port" else value
         else:
             raise ValueError(f"{name}: health check setting {key} is not emulated")
     if _tags(i):
