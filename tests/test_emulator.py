@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from cloudlabs import REPO_ROOT
 from cloudlabs.catalog import LABS
-from labctl.ops import emulate, emulate_containers
+from labctl.ops import emulate
 from labctl.offline.graph import Resource
 from labctl.offline.render import ENVIRONMENTS, render_file
 
@@ -299,7 +299,7 @@ def test_every_lab_and_stage_up_then_destroy_leaves_nothing(case, aws, tmp_path)
     if emulate.needs_docker_engine(graph):  # containers' images and service: built by docker, which the emulator lacks
         with pytest.raises(emulate.NeedsDockerEngine, match="needs a Docker engine.*docker:index/image:Image.*nothing was created"):
             emulate.up(graph, aws, tmp_path)
-    elif unsupported:  # calls moto lacks (labctl/ops/emulate_beanstalk.py): refused whole, each with its reason
+    elif unsupported:  # calls moto lacks (their records in labctl/kinds say why): refused whole, each with its reason
         with pytest.raises(emulate.UnsupportedType) as refused:
             emulate.up(graph, aws, tmp_path)
         assert all(f"{t} ({emulate.UNSUPPORTED[t]})" in str(refused.value) for t in unsupported)
@@ -322,7 +322,7 @@ def test_every_lab_and_stage_up_then_destroy_leaves_nothing(case, aws, tmp_path)
 
 def test_every_rendered_type_has_a_handler():
     rendered = {r.type for case in LAB_CASES for r in lab_graph(case[0], stage=case[1], options=case[2]).resources if r.custom}
-    rendered -= set(emulate_containers.DOCKER_ENGINE_TYPES)  # refused with NeedsDockerEngine (above)
+    rendered -= set(emulate.DOCKER_ENGINE_TYPES)  # refused with NeedsDockerEngine (above)
     assert rendered <= set(emulate.HANDLERS) | set(emulate.UNSUPPORTED), rendered - set(emulate.HANDLERS)
     assert not set(emulate.HANDLERS) & set(emulate.UNSUPPORTED)
     assert rendered >= set(KIND)  # every kind the inventory checks is exercised by some case

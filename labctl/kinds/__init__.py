@@ -11,16 +11,16 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - ``price``: the cost estimator's rule (``labctl.analysis.cost.Estimator``: a method name), or
   ``FREE`` (no hourly charge of its own) or ``USAGE`` (billed by use: negligible in a lab, said why);
 - ``drift``: whether drift compares the kind's presence by name;
-- ``emulated``: ``None`` when the emulator creates and deletes it, else why it cannot (moto lacks
-  the calls; a Docker engine is needed: ``needs_engine``);
+- ``emulator``: how moto makes and deletes it (``labctl.kinds.emulation``), or ``emulated``: why it
+  cannot (moto lacks the calls; a Docker engine is needed: ``needs_engine``);
 - ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
   goes with its parent, or lives outside AWS);
 - ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
   (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates.
 Facets still in their consumer's own table (moving here one by one; the allowlist in
 ``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
-answers, the CloudFormation translation, the emulator's calls, the sweep's own listing and delete
-calls, live reads, the reachability model.
+answers, the CloudFormation translation, the sweep's own listing and delete calls, live reads, the
+reachability model.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -28,6 +28,11 @@ This package imports nothing of the project but ``cloudlabs``: every layer above
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labctl.kinds.emulation import Emulator
+
 
 FREE = "free"
 USAGE = "usage"
@@ -44,6 +49,8 @@ class Kind:
     needs_engine: bool = False  # the reason is a Docker engine the emulator does not have
     sweep: str = ""  # the sweep's kind that finds and deletes it (labctl.ops.sweep_kinds), or:
     sweep_with: str = ""  # why it needs none: what it goes with, or where it lives instead
+    emulator: "Emulator | None" = None  # how moto makes and deletes it (labctl.kinds.emulation)
+    generated_locally: bool = False  # made by the emulator itself, no cloud call (a password, a key)
     no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
 
     @property

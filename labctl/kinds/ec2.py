@@ -2,27 +2,357 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv6Network
+from typing import Any
+
+from labctl.kinds.emulation import SECRET, Emulator, as_bool, named, on_ec2, pascal, spec, tags
+from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds import FREE, Kind
 
+
+# --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
+
+
+def _create_vpc(ec2, i):
+    vpc = ec2.create_vpc(CidrBlock=i["cidrBlock"], TagSpecifications=spec("vpc", i),
+                         AmazonProvidedIpv6CidrBlock=bool(i.get("assignGeneratedIpv6CidrBlock")))["Vpc"]["VpcId"]
+    if i.get("enableDnsSupport") is not None:
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": bool(i["enableDnsSupport"])})
+    if i.get("enableDnsHostnames") is not None:
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": bool(i["enableDnsHostnames"])})
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}])
+    acl = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}])
+    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}])
+    outputs = {"defaultSecurityGroupId": group["SecurityGroups"][0]["GroupId"],
+               "defaultNetworkAclId": acl["NetworkAcls"][0]["NetworkAclId"],
+               "defaultRouteTableId": table["RouteTables"][0]["RouteTableId"],
+               "mainRouteTableId": table["RouteTables"][0]["RouteTableId"]}
+    if i.get("assignGeneratedIpv6CidrBlock"):
+        _allow_ipv6_in_default_acl(ec2, acl["NetworkAcls"][0])
+        # the real /56 stands in for the planned one wherever it is used: a peer's route, a group's rule
+        (described,) = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+        outputs["ipv6CidrBlock"] = next(a["Ipv6CidrBlock"] for a in described.get("Ipv6CidrBlockAssociationSet", []))
+    return vpc, {"outputs": outputs}
+
+
+def _allow_ipv6_in_default_acl(ec2, acl: dict) -> None:
+    """AWS gives a VPC's default network ACL rules 101 allowing all IPv6 traffic when the VPC gets
+    an IPv6 block; moto 5.2 does not, so the emulator adds them as AWS would."""
+    present = {(e["RuleNumber"], e["Egress"]) for e in acl.get("Entries", [])}
+    for egress in (False, True):
+        if (101, egress) not in present:
+            ec2.create_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=101, Protocol="-1", RuleAction="allow",
+                                         Egress=egress, Ipv6CidrBlock="::/0")
+
+
+def _same_slot(ec2, vpc_id: str, planned: str) -> str:
+    """The /64 with the planned one's number (its 8 bits after the /56) in the VPC's real /56."""
+    (vpc,) = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    block = next(a["Ipv6CidrBlock"] for a in vpc.get("Ipv6CidrBlockAssociationSet", []))
+    index = (int(IPv6Network(planned).network_address) >> 64) & 0xFF
+    return str(list(IPv6Network(block).subnets(new_prefix=64))[index])
+
+
+def _create_subnet(ec2, i):
+    args = {"VpcId": i["vpcId"], "CidrBlock": i["cidrBlock"], "TagSpecifications": spec("subnet", i)}
+    if i.get("availabilityZone"):
+        args["AvailabilityZone"] = i["availabilityZone"]
+    subnet = ec2.create_subnet(**args)["Subnet"]["SubnetId"]
+    if i.get("ipv6CidrBlock"):  # the plan's /64 is numbered in the renderer's /56: the same number in the real one
+        ec2.associate_subnet_cidr_block(SubnetId=subnet, Ipv6CidrBlock=_same_slot(ec2, i["vpcId"], i["ipv6CidrBlock"]))
+    if i.get("mapPublicIpOnLaunch"):
+        ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+    return subnet, {}
+
+
+def _create_igw(ec2, i):
+    igw = ec2.create_internet_gateway(TagSpecifications=spec("internet-gateway", i))["InternetGateway"]["InternetGatewayId"]
+    if i.get("vpcId"):
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=i["vpcId"])
+    return igw, {"vpcId": i.get("vpcId")}
+
+
+def _create_route_table(ec2, i):
+    return ec2.create_route_table(VpcId=i["vpcId"], TagSpecifications=spec("route-table", i))["RouteTable"]["RouteTableId"], {}
+
+
+def _create_route(ec2, i):
+    args: dict[str, Any] = {"RouteTableId": i["routeTableId"]}
+    for key, arg in (("destinationCidrBlock", "DestinationCidrBlock"), ("destinationIpv6CidrBlock", "DestinationIpv6CidrBlock"),
+                     *((t.key, t.api) for t in ROUTE_TARGETS)):
+        if i.get(key):
+            args[arg] = i[key]
+    ec2.create_route(**args)
+    dest = i.get("destinationCidrBlock") or i.get("destinationIpv6CidrBlock")
+    return f"r-{i['routeTableId']}-{dest}", {"routeTableId": i["routeTableId"], "destination": dest,
+                                              "ipv6": bool(i.get("destinationIpv6CidrBlock"))}
+
+
+def _create_rt_assoc(ec2, i):
+    return ec2.associate_route_table(RouteTableId=i["routeTableId"], SubnetId=i["subnetId"])["AssociationId"], {}
+
+
+def _create_sg(ec2, i):
+    name = i.get("name") or (i.get("namePrefix", "sg-") + "emulated")
+    args = {"GroupName": name, "Description": i.get("description") or "Managed by Pulumi",
+            "VpcId": i["vpcId"], "TagSpecifications": spec("security-group", i)}
+    group = ec2.create_security_group(**args)["GroupId"]
+    # The AWS provider removes the default allow-all egress rule so only declared rules remain;
+    # without this the declared "all outbound" rule is a duplicate (moto rejects it, as AWS does).
+    # In a VPC with IPv6, AWS adds the same rule for ::/0.
+    # As the provider does it: revoked by their permissions, read from the group itself (a filter on
+    # the account's rules would scan all of them: a class has thousands).
+    (made,) = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+    if made.get("IpPermissionsEgress"):
+        ec2.revoke_security_group_egress(GroupId=group, IpPermissions=made["IpPermissionsEgress"])
+    return group, {}
+
+
+def _create_eip(ec2, i):
+    return ec2.allocate_address(Domain="vpc", TagSpecifications=spec("elastic-ip", i))["AllocationId"], {}
+
+
+def _create_nat(ec2, i):
+    nat = ec2.create_nat_gateway(SubnetId=i["subnetId"], AllocationId=i["allocationId"],
+                                 TagSpecifications=spec("natgateway", i))["NatGateway"]["NatGatewayId"]
+    return nat, {}
+
+
+def _create_eigw(ec2, i):
+    return ec2.create_egress_only_internet_gateway(VpcId=i["vpcId"], TagSpecifications=spec("egress-only-internet-gateway", i))[
+        "EgressOnlyInternetGateway"]["EgressOnlyInternetGatewayId"], {}
+
+
+def _create_nacl(ec2, i):
+    return ec2.create_network_acl(VpcId=i["vpcId"], TagSpecifications=spec("network-acl", i))["NetworkAcl"]["NetworkAclId"], {}
+
+
+def _create_nacl_assoc(ec2, i):
+    """Move the subnet's association from its current ACL to this one; remember the default to move back."""
+    acls = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [i["subnetId"]]}])["NetworkAcls"]
+    current = next(a for a in acls[0]["Associations"] if a["SubnetId"] == i["subnetId"])
+    vpc = acls[0]["VpcId"]
+    default = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+    new = ec2.replace_network_acl_association(AssociationId=current["NetworkAclAssociationId"], NetworkAclId=i["networkAclId"])
+    return new["NewAssociationId"], {"defaultAclId": default["NetworkAclId"]}
+
+
+def _create_nacl_rule(ec2, i):
+    args: dict[str, Any] = {"NetworkAclId": i["networkAclId"], "RuleNumber": int(i["ruleNumber"]),
+                            "Protocol": str(PROTOCOL_NUMBERS.get(str(i["protocol"]), i["protocol"])), "RuleAction": i["ruleAction"],
+                            "Egress": bool(i.get("egress"))}
+    if i.get("cidrBlock"):
+        args["CidrBlock"] = i["cidrBlock"]
+    if i.get("ipv6CidrBlock"):
+        args["Ipv6CidrBlock"] = i["ipv6CidrBlock"]
+    if i.get("fromPort") is not None:
+        args["PortRange"] = {"From": int(i["fromPort"]), "To": int(i.get("toPort", i["fromPort"]))}
+    ec2.create_network_acl_entry(**args)
+    return f"nacl-{i['networkAclId']}-{args['RuleNumber']}-{args['Egress']}", {
+        "networkAclId": i["networkAclId"], "ruleNumber": args["RuleNumber"], "egress": args["Egress"]}
+
+
+def _create_peering(ec2, i):
+    pcx = ec2.create_vpc_peering_connection(VpcId=i["vpcId"], PeerVpcId=i["peerVpcId"], TagSpecifications=spec("vpc-peering-connection", i))[
+        "VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    if i.get("autoAccept"):  # as the provider does: one account and region, accepted at once
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    return pcx, {}
+
+
+def _create_peering_accepter(ec2, i):
+    if i.get("autoAccept"):
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=i["vpcPeeringConnectionId"])
+    return i["vpcPeeringConnectionId"], {}
+
+
+def _create_instance(ec2, i):
+    args: dict[str, Any] = {"ImageId": i.get("ami") or "ami-12c6146b", "InstanceType": i.get("instanceType", "t3.micro"),
+                            "MinCount": 1, "MaxCount": 1, "TagSpecifications": spec("instance", i)}
+    if i.get("subnetId"):
+        args["SubnetId"] = i["subnetId"]
+    if i.get("vpcSecurityGroupIds"):
+        args["SecurityGroupIds"] = list(i["vpcSecurityGroupIds"])
+    if i.get("privateIp"):
+        args["PrivateIpAddress"] = i["privateIp"]
+    if i.get("userData") and i["userData"] != SECRET:  # a redacted script (it holds a secret) is left out
+        args["UserData"] = i["userData"]
+    if i.get("keyName"):
+        args["KeyName"] = i["keyName"]
+    if i.get("ipv6AddressCount"):
+        args["Ipv6AddressCount"] = int(i["ipv6AddressCount"])
+    instance = ec2.run_instances(**args)["Instances"][0]
+    return instance["InstanceId"], {"privateIp": instance.get("PrivateIpAddress")}
+
+
+def _create_key_pair(ec2, i):
+    name = named(i, "key", key="keyName", prefix_key="keyNamePrefix")
+    pair = ec2.import_key_pair(KeyName=name, PublicKeyMaterial=str(i["publicKey"]).encode(),
+                               TagSpecifications=spec("key-pair", i))
+    return pair["KeyPairId"], {"keyName": name, "outputs": {"keyName": name}}
+
+
+def _create_launch_template(aws, i, name):
+    data: dict[str, Any] = {}
+    for key, arg in (("imageId", "ImageId"), ("instanceType", "InstanceType"), ("keyName", "KeyName"),
+                     ("userData", "UserData"), ("vpcSecurityGroupIds", "SecurityGroupIds")):
+        if i.get(key):
+            data[arg] = i[key]
+    if i.get("blockDeviceMappings"):
+        data["BlockDeviceMappings"] = [
+            {"DeviceName": m["deviceName"], **({"Ebs": {
+                ("Iops" if k == "iops" else k[:1].upper() + k[1:]): (as_bool(v) if k in ("deleteOnTermination", "encrypted") else v)
+                for k, v in m["ebs"].items()}} if m.get("ebs") else {})}
+            for m in i["blockDeviceMappings"]]
+    if i.get("networkInterfaces"):
+        data["NetworkInterfaces"] = []
+        for index, n in enumerate(i["networkInterfaces"]):
+            nic: dict[str, Any] = {"DeviceIndex": int(n.get("deviceIndex", index))}
+            for key, arg in (("securityGroups", "Groups"), ("subnetId", "SubnetId"),
+                             ("associatePublicIpAddress", "AssociatePublicIpAddress"), ("deleteOnTermination", "DeleteOnTermination")):
+                if n.get(key) is not None:
+                    nic[arg] = as_bool(n[key]) if key in ("associatePublicIpAddress", "deleteOnTermination") else n[key]
+            data["NetworkInterfaces"].append(nic)
+    if i.get("metadataOptions"):
+        data["MetadataOptions"] = pascal(i["metadataOptions"])
+    if i.get("creditSpecification"):
+        data["CreditSpecification"] = pascal(i["creditSpecification"])
+    if i.get("tagSpecifications"):
+        data["TagSpecifications"] = [{"ResourceType": t["resourceType"], "Tags": tags(t)} for t in i["tagSpecifications"]]
+    template = aws("ec2").create_launch_template(LaunchTemplateName=named(i, name, 128), LaunchTemplateData=data,
+                                                 TagSpecifications=spec("launch-template", i))["LaunchTemplate"]
+    return template["LaunchTemplateId"], {"outputs": {"name": template["LaunchTemplateName"]}}
+
+
+def _create_vpc_endpoint(aws, i, name):
+    args: dict[str, Any] = {"VpcId": i["vpcId"], "ServiceName": i["serviceName"],
+                            "VpcEndpointType": i.get("vpcEndpointType", "Gateway"), "TagSpecifications": spec("vpc-endpoint", i)}
+    for key, arg in (("routeTableIds", "RouteTableIds"), ("subnetIds", "SubnetIds"), ("securityGroupIds", "SecurityGroupIds"),
+                     ("policy", "PolicyDocument"), ("privateDnsEnabled", "PrivateDnsEnabled")):
+        if i.get(key) is not None:
+            args[arg] = i[key]
+    endpoint = aws("ec2").create_vpc_endpoint(**args)["VpcEndpoint"]
+    return endpoint["VpcEndpointId"], {}
+
+
+def _delete_igw(ec2, rid, extra):
+    if extra.get("vpcId"):
+        ec2.detach_internet_gateway(InternetGatewayId=rid, VpcId=extra["vpcId"])
+    ec2.delete_internet_gateway(InternetGatewayId=rid)
+
+
+def _delete_route(ec2, rid, extra):
+    key = "DestinationIpv6CidrBlock" if extra.get("ipv6") else "DestinationCidrBlock"
+    ec2.delete_route(RouteTableId=extra["routeTableId"], **{key: extra["destination"]})
+
+
+def _delete_vpc(ec2, rid, x):
+    ec2.delete_vpc(VpcId=rid)
+
+
+def _delete_subnet(ec2, rid, x):
+    ec2.delete_subnet(SubnetId=rid)
+
+
+def _delete_route_table(ec2, rid, x):
+    ec2.delete_route_table(RouteTableId=rid)
+
+
+def _delete_route_table_association(ec2, rid, x):
+    ec2.disassociate_route_table(AssociationId=rid)
+
+
+def _delete_security_group(ec2, rid, x):
+    ec2.delete_security_group(GroupId=rid)
+
+
+def _delete_instance(ec2, rid, x):
+    ec2.terminate_instances(InstanceIds=[rid])
+
+
+def _delete_key_pair(ec2, rid, x):
+    ec2.delete_key_pair(KeyName=x["keyName"])
+
+
+def _delete_eip(ec2, rid, x):
+    ec2.release_address(AllocationId=rid)
+
+
+def _delete_nat_gateway(ec2, rid, x):
+    ec2.delete_nat_gateway(NatGatewayId=rid)
+
+
+def _delete_egress_only_internet_gateway(ec2, rid, x):
+    ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=rid)
+
+
+def _delete_network_acl(ec2, rid, x):
+    ec2.delete_network_acl(NetworkAclId=rid)
+
+
+def _delete_network_acl_association(ec2, rid, x):
+    ec2.replace_network_acl_association(AssociationId=rid, NetworkAclId=x["defaultAclId"])
+
+
+def _delete_network_acl_rule(ec2, rid, x):
+    ec2.delete_network_acl_entry(
+        NetworkAclId=x["networkAclId"], RuleNumber=x["ruleNumber"], Egress=x["egress"])
+
+
+def _delete_vpc_peering_connection(ec2, rid, x):
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=rid)
+
+
+def _delete_vpc_peering_connection_accepter(ec2, rid, x):
+    None
+
+
+def _delete_vpc_endpoint(aws, rid, x):
+    aws("ec2").delete_vpc_endpoints(VpcEndpointIds=[rid])
+
+
+def _delete_launch_template(aws, rid, x):
+    aws("ec2").delete_launch_template(LaunchTemplateId=rid)
+
+
 KINDS = (
-    Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC"),
-    Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet"),
-    Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway"),
-    Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway"),
-    Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table"),
-    Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table"),
-    Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)"),
-    Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group"),
-    Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL"),
-    Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL"),
-    Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)"),
-    Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection"),
-    Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type"),
-    Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint"),
-    Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway"),
-    Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP"),
-    Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance"),
-    Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair"),
-    Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template"),
+    Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC",
+         emulator=on_ec2(_create_vpc, _delete_vpc)),
+    Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
+         emulator=on_ec2(_create_subnet, _delete_subnet)),
+    Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
+         emulator=on_ec2(_create_igw, _delete_igw)),
+    Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
+         emulator=on_ec2(_create_eigw, _delete_egress_only_internet_gateway)),
+    Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
+         emulator=on_ec2(_create_route_table, _delete_route_table)),
+    Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table",
+         emulator=on_ec2(_create_route, _delete_route)),
+    Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
+         emulator=on_ec2(_create_rt_assoc, _delete_route_table_association)),
+    Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
+         emulator=on_ec2(_create_sg, _delete_security_group)),
+    Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
+         emulator=on_ec2(_create_nacl, _delete_network_acl)),
+    Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL",
+         emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
+    Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
+         emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
+    Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
+         emulator=on_ec2(_create_peering, _delete_vpc_peering_connection)),
+    Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
+         emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
+    Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
+         emulator=Emulator(_create_vpc_endpoint, _delete_vpc_endpoint)),
+    Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
+         emulator=on_ec2(_create_nat, _delete_nat_gateway)),
+    Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
+         emulator=on_ec2(_create_eip, _delete_eip)),
+    Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         emulator=on_ec2(_create_instance, _delete_instance)),
+    Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
+         emulator=on_ec2(_create_key_pair, _delete_key_pair)),
+    Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
+         emulator=Emulator(_create_launch_template, _delete_launch_template)),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume"),
 )

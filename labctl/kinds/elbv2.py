@@ -2,11 +2,105 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labctl.kinds.emulation import Emulator, named, pascal, tags
+from labctl.kinds.shared import HEALTH_CHECK_FIELDS
 from labctl.kinds import FREE, Kind
 
+
+# --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
+
+
+def _create_lb(aws, i, name):
+    elb = aws("elbv2")
+    args: dict[str, Any] = {"Name": named(i, name, 32), "Subnets": list(i.get("subnets") or []),
+                            "Scheme": "internal" if i.get("internal") else "internet-facing",
+                            "Type": i.get("loadBalancerType", "application")}
+    if i.get("securityGroups"):
+        args["SecurityGroups"] = list(i["securityGroups"])
+    if i.get("ipAddressType"):
+        args["IpAddressType"] = i["ipAddressType"]
+    if tags(i):
+        args["Tags"] = tags(i)
+    lb = elb.create_load_balancer(**args)["LoadBalancers"][0]
+    arn = lb["LoadBalancerArn"]
+    attributes = [{"Key": key, "Value": str(value).lower()} for key, value in (
+        ("routing.http.drop_invalid_header_fields.enabled", i.get("dropInvalidHeaderFields")),
+        ("deletion_protection.enabled", i.get("enableDeletionProtection")),
+        ("idle_timeout.timeout_seconds", i.get("idleTimeout"))) if value is not None]
+    if attributes:
+        elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=attributes)
+    return arn, {"outputs": {"arn": arn, "dnsName": lb["DNSName"], "name": lb["LoadBalancerName"],
+                             "arnSuffix": arn.split(":loadbalancer/", 1)[1], "zoneId": lb.get("CanonicalHostedZoneId")}}
+
+
+def _create_tg(aws, i, name):
+    elb = aws("elbv2")
+    args: dict[str, Any] = {"Name": named(i, name, 32), "TargetType": i.get("targetType", "instance")}
+    for key, arg in (("protocol", "Protocol"), ("port", "Port"), ("vpcId", "VpcId"), ("protocolVersion", "ProtocolVersion")):
+        if i.get(key) is not None:
+            args[arg] = i[key]
+    for key, value in (i.get("healthCheck") or {}).items():
+        if key == "matcher":
+            args["Matcher"] = {"HttpCode": str(value)}
+        elif key in HEALTH_CHECK_FIELDS:
+            args[HEALTH_CHECK_FIELDS[key]] = str(value) if key == "port" else value
+        else:
+            raise ValueError(f"{name}: health check setting {key} is not emulated")
+    if tags(i):
+        args["Tags"] = tags(i)
+    group = elb.create_target_group(**args)["TargetGroups"][0]
+    arn = group["TargetGroupArn"]
+    if i.get("deregistrationDelay") is not None:
+        elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=[
+            {"Key": "deregistration_delay.timeout_seconds", "Value": str(i["deregistrationDelay"])}])
+    return arn, {"outputs": {"arn": arn, "name": group["TargetGroupName"], "arnSuffix": arn.split(":", 5)[5]}}
+
+
+def _create_listener(aws, i, name):
+    args: dict[str, Any] = {"LoadBalancerArn": i["loadBalancerArn"], "DefaultActions": pascal(i["defaultActions"])}
+    for key, arg in (("protocol", "Protocol"), ("port", "Port"), ("certificateArn", "Certificates"), ("sslPolicy", "SslPolicy")):
+        if i.get(key) is not None:
+            args[arg] = [{"CertificateArn": i[key]}] if key == "certificateArn" else i[key]
+    if tags(i):
+        args["Tags"] = tags(i)
+    arn = aws("elbv2").create_listener(**args)["Listeners"][0]["ListenerArn"]
+    return arn, {"outputs": {"arn": arn}}
+
+
+def _create_tg_attachment(aws, i, name):
+    target: dict[str, Any] = {"Id": i["targetId"]}
+    if i.get("port") is not None:
+        target["Port"] = int(i["port"])
+    aws("elbv2").register_targets(TargetGroupArn=i["targetGroupArn"], Targets=[target])
+    return f"{i['targetGroupArn']}-{i['targetId']}", {"targetGroupArn": i["targetGroupArn"], "target": target}
+
+
+def _delete_load_balancer(aws, rid, x):
+    aws("elbv2").delete_load_balancer(LoadBalancerArn=rid)
+
+
+def _delete_target_group(aws, rid, x):
+    aws("elbv2").delete_target_group(TargetGroupArn=rid)
+
+
+def _delete_listener(aws, rid, x):
+    aws("elbv2").delete_listener(ListenerArn=rid)
+
+
+def _delete_target_group_attachment(aws, rid, x):
+    aws("elbv2").deregister_targets(
+        TargetGroupArn=x["targetGroupArn"], Targets=[x["target"]])
+
+
 KINDS = (
-    Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer"),
-    Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer"),
-    Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group"),
-    Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group"),
+    Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
+         emulator=Emulator(_create_lb, _delete_load_balancer)),
+    Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
+         emulator=Emulator(_create_listener, _delete_listener)),
+    Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
+         emulator=Emulator(_create_tg, _delete_target_group)),
+    Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
+         emulator=Emulator(_create_tg_attachment, _delete_target_group_attachment)),
 )

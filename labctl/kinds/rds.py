@@ -2,9 +2,60 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labctl.kinds.emulation import Emulator, named, tags
 from labctl.kinds import FREE, Kind
 
+
+# --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
+
+
+def _create_db_subnet_group(aws, i, name):
+    group = named(i, name).lower()
+    made = aws("rds").create_db_subnet_group(DBSubnetGroupName=group, DBSubnetGroupDescription=i.get("description") or "Managed by Pulumi",
+                                             SubnetIds=list(i["subnetIds"]), Tags=tags(i))["DBSubnetGroup"]
+    return group, {"outputs": {"name": group, "arn": made["DBSubnetGroupArn"]}}
+
+
+DB_ARGS = (("allocatedStorage", "AllocatedStorage"), ("instanceClass", "DBInstanceClass"), ("engine", "Engine"),
+           ("engineVersion", "EngineVersion"), ("username", "MasterUsername"), ("password", "MasterUserPassword"),
+           ("dbName", "DBName"), ("vpcSecurityGroupIds", "VpcSecurityGroupIds"), ("dbSubnetGroupName", "DBSubnetGroupName"),
+           ("port", "Port"), ("multiAz", "MultiAZ"), ("publiclyAccessible", "PubliclyAccessible"), ("storageType", "StorageType"),
+           ("storageEncrypted", "StorageEncrypted"), ("backupRetentionPeriod", "BackupRetentionPeriod"),
+           ("autoMinorVersionUpgrade", "AutoMinorVersionUpgrade"), ("deletionProtection", "DeletionProtection"),
+           ("engineLifecycleSupport", "EngineLifecycleSupport"), ("parameterGroupName", "DBParameterGroupName"),
+           ("availabilityZone", "AvailabilityZone"), ("kmsKeyId", "KmsKeyId"), ("iops", "Iops"))
+
+
+def _create_db_instance(aws, i, name):
+    identifier = named(i, name, 63, key="identifier", prefix_key="identifierPrefix").lower()
+    args: dict[str, Any] = {"DBInstanceIdentifier": identifier, "Tags": tags(i)}
+    for key, arg in DB_ARGS:
+        if i.get(key) is not None:
+            args[arg] = i[key]
+    db = aws("rds").create_db_instance(**args)["DBInstance"]
+    endpoint = db.get("Endpoint") or {}
+    outputs = {"identifier": identifier, "arn": db["DBInstanceArn"], "resourceId": db.get("DbiResourceId")}
+    if endpoint.get("Address"):
+        outputs.update(address=endpoint["Address"], endpoint=f"{endpoint['Address']}:{endpoint.get('Port', i.get('port', 3306))}")
+    return identifier, {"skipFinalSnapshot": bool(i.get("skipFinalSnapshot")), "finalSnapshotIdentifier": i.get("finalSnapshotIdentifier"),
+                        "deleteAutomatedBackups": i.get("deleteAutomatedBackups", True), "outputs": outputs}
+
+
+def _delete_db_instance(aws, identifier: str, extra: dict) -> None:
+    final = {"SkipFinalSnapshot": True} if extra.get("skipFinalSnapshot") else {
+        "SkipFinalSnapshot": False, "FinalDBSnapshotIdentifier": extra.get("finalSnapshotIdentifier") or f"{identifier}-final"}
+    aws("rds").delete_db_instance(DBInstanceIdentifier=identifier, DeleteAutomatedBackups=bool(extra.get("deleteAutomatedBackups", True)), **final)
+
+
+def _delete_subnet_group(aws, rid, x):
+    aws("rds").delete_db_subnet_group(DBSubnetGroupName=rid)
+
+
 KINDS = (
-    Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database"),
-    Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group"),
+    Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
+         emulator=Emulator(_create_db_instance, _delete_db_instance)),
+    Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
+         emulator=Emulator(_create_db_subnet_group, _delete_subnet_group)),
 )

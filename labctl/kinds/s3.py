@@ -2,15 +2,126 @@
 
 from __future__ import annotations
 
+import base64
+import urllib.parse
+from typing import Any, Callable
+
+from cloudlabs import content
+from labctl.kinds.emulation import Emulator, named, pascal, tags
 from labctl.kinds import FREE, USAGE, Kind
 
+
+# --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
+
+
+def _create_bucket(aws, i, name):
+    bucket = named(i, name, 63, key="bucket", prefix_key="bucketPrefix").lower()
+    s3 = aws("s3")
+    region = aws.region
+    s3.create_bucket(Bucket=bucket, **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+    if tags(i):
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags(i)})
+    return bucket, {"forceDestroy": bool(i.get("forceDestroy"))}
+
+
+def _bucket_part(call: str, argument: str, build: Callable[[dict], Any]) -> Callable:
+    """A bucket's sub-resource (policy, public access block, encryption, website, CORS): one put call."""
+    def create(aws, i, name):
+        getattr(aws("s3"), call)(Bucket=i["bucket"], **{argument: build(i)})
+        return i["bucket"], {}
+    return create
+
+
+def _website(i: dict) -> dict:
+    config = {k[:1].upper() + k[1:]: pascal(i[k]) for k in ("indexDocument", "errorDocument", "redirectAllRequestsTo") if i.get(k)}
+    if i.get("routingRules"):
+        config["RoutingRules"] = pascal(i["routingRules"])
+    return config
+
+
+def _create_website(aws, i, name):
+    bucket, _ = _bucket_part("put_bucket_website", "WebsiteConfiguration", _website)(aws, i, name)
+    domain = f"s3-website-{aws.region}.amazonaws.com"
+    return bucket, {"outputs": {"websiteDomain": domain, "websiteEndpoint": f"{bucket}.{domain}"}}
+
+
+def _create_object(aws, i, name):
+    args: dict[str, Any] = {"Bucket": i["bucket"], "Key": i["key"]}
+    source = i.get("source") or {}
+    if i.get("content") is not None:
+        args["Body"] = str(i["content"]).encode()
+    elif i.get("contentBase64") is not None:
+        args["Body"] = base64.b64decode(i["contentBase64"])
+    elif source.get("path"):
+        args["Body"] = content.read_bytes(content.project_path(source["path"]))  # as Pulumi reads it, but labs/ only
+    elif source.get("text") is not None:
+        args["Body"] = str(source["text"]).encode()
+    else:
+        raise ValueError(f"{name}: the object's content is neither content, contentBase64 nor a file or text asset")
+    for key, arg in (("contentType", "ContentType"), ("cacheControl", "CacheControl"), ("contentEncoding", "ContentEncoding")):
+        if i.get(key):
+            args[arg] = i[key]
+    if i.get("tags"):
+        args["Tagging"] = urllib.parse.urlencode({k: str(v) for k, v in i["tags"].items()})
+    aws("s3").put_object(**args)
+    return i["key"], {"bucket": i["bucket"]}
+
+
+def _empty_bucket(s3, bucket: str) -> None:
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if doomed:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+
+
+def _delete_bucket(aws, bucket: str, extra: dict) -> None:
+    if extra.get("forceDestroy"):  # as the provider does: empty it first
+        _empty_bucket(aws("s3"), bucket)
+    aws("s3").delete_bucket(Bucket=bucket)
+
+
+def _delete_bucket_policy(aws, rid, x):
+    aws("s3").delete_bucket_policy(Bucket=rid)
+
+
+def _delete_bucket_public_access_block(aws, rid, x):
+    aws("s3").delete_public_access_block(Bucket=rid)
+
+
+def _delete_bucket_server_side_encryption_configuration(aws, rid, x):
+    aws("s3").delete_bucket_encryption(Bucket=rid)
+
+
+def _delete_bucket_website_configuration(aws, rid, x):
+    aws("s3").delete_bucket_website(Bucket=rid)
+
+
+def _delete_bucket_cors_configuration(aws, rid, x):
+    aws("s3").delete_bucket_cors(Bucket=rid)
+
+
+def _delete_bucket_objectv2(aws, rid, x):
+    aws("s3").delete_object(Bucket=x["bucket"], Key=rid)
+
+
 KINDS = (
-    Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket"),
+    Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
+         emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket"),
-    Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket"),
-    Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket"),
-    Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket"),
-    Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket"),
-    Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket"),
-    Kind("aws:s3/bucketObjectv2:BucketObjectv2", "object", USAGE, "storage of a few KB: fractions of a cent per month", sweep_with="goes with its bucket (emptied before it is deleted)", no_template="S3 objects are data uploaded with PutObject, not CloudFormation resources"),
+    Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket",
+         emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), _delete_bucket_policy)),
+    Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket",
+         emulator=Emulator(_bucket_part("put_public_access_block", "PublicAccessBlockConfiguration", lambda i: {
+            arg: bool(i.get(key, False)) for key, arg in (("blockPublicAcls", "BlockPublicAcls"), ("ignorePublicAcls", "IgnorePublicAcls"),
+                                                          ("blockPublicPolicy", "BlockPublicPolicy"),
+                                                          ("restrictPublicBuckets", "RestrictPublicBuckets"))}), _delete_bucket_public_access_block)),
+    Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket",
+         emulator=Emulator(_create_website, _delete_bucket_website_configuration)),
+    Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket",
+         emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), _delete_bucket_cors_configuration)),
+    Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket",
+         emulator=Emulator(_bucket_part("put_bucket_encryption", "ServerSideEncryptionConfiguration", lambda i: {"Rules": pascal(
+            i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}), _delete_bucket_server_side_encryption_configuration)),
+    Kind("aws:s3/bucketObjectv2:BucketObjectv2", "object", USAGE, "storage of a few KB: fractions of a cent per month", sweep_with="goes with its bucket (emptied before it is deleted)", no_template="S3 objects are data uploaded with PutObject, not CloudFormation resources",
+         emulator=Emulator(_create_object, _delete_bucket_objectv2)),
 )

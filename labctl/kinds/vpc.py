@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
+from labctl.kinds.emulation import on_ec2
 from labctl.kinds import FREE, Kind
 
+
+# --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
+
+
+def _create_sg_rule(direction: str) -> Callable:
+    def create(ec2, i):
+        perm: dict[str, Any] = {"IpProtocol": i["ipProtocol"]}
+        if i.get("fromPort") is not None:
+            perm["FromPort"] = int(i["fromPort"])
+        if i.get("toPort") is not None:
+            perm["ToPort"] = int(i["toPort"])
+        if i.get("cidrIpv4"):
+            perm["IpRanges"] = [{"CidrIp": i["cidrIpv4"], "Description": i.get("description", "")}]
+        if i.get("cidrIpv6"):
+            perm["Ipv6Ranges"] = [{"CidrIpv6": i["cidrIpv6"], "Description": i.get("description", "")}]
+        if i.get("referencedSecurityGroupId"):
+            perm["UserIdGroupPairs"] = [{"GroupId": i["referencedSecurityGroupId"]}]
+        call = ec2.authorize_security_group_ingress if direction == "ingress" else ec2.authorize_security_group_egress
+        result = call(GroupId=i["securityGroupId"], IpPermissions=[perm])
+        rules = result.get("SecurityGroupRules") or [{}]
+        return rules[0].get("SecurityGroupRuleId", f"sgr-{i['securityGroupId']}"), {"groupId": i["securityGroupId"], "direction": direction}
+    return create
+
+
+def _revoke_sg_rule(ec2, rid, extra):
+    revoke = ec2.revoke_security_group_ingress if extra["direction"] == "ingress" else ec2.revoke_security_group_egress
+    revoke(GroupId=extra["groupId"], SecurityGroupRuleIds=[rid])
+
+
 KINDS = (
-    Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group"),
-    Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group"),
+    Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group",
+         emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
+    Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group",
+         emulator=on_ec2(_create_sg_rule("egress"), _revoke_sg_rule)),
 )

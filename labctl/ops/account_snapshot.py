@@ -36,8 +36,7 @@ from typing import Any
 from cloudlabs.writing import PRIVATE_FILE, atomic_write
 
 FORMAT = "cloudlabs-account-snapshot/1"
-_CODE = ("emulate.py", "emulate_beanstalk.py", "emulate_containers.py", "emulate_iam.py", "emulator_rules.py",
-         "moto_host.py", "account_snapshot.py")
+_CODE = ("emulate.py", "emulator_rules.py", "moto_host.py", "account_snapshot.py")  # and the kinds' emulator facets
 
 
 def _paths(root: Path) -> tuple[Path, Path]:
@@ -53,8 +52,8 @@ class Loaded:
 def _code_fingerprint() -> str:
     digest = hashlib.sha256(f"moto {version('moto')}\n".encode())
     here = Path(__file__).parent
-    for name in _CODE:
-        digest.update(name.encode() + b"\0" + (here / name).read_bytes())
+    for path in [here / name for name in _CODE] + sorted((here.parent / "kinds").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
