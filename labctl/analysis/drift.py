@@ -10,7 +10,7 @@ network ACL's entries) are left out of both sides.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from labctl import kinds
 from labctl.analysis.reach import book_name, name_of, proto
@@ -53,9 +53,8 @@ def _ports(protocol: str, low: Any, high: Any) -> str:
 
 def facts(graph: StackGraph) -> set[Fact]:
     names = {r.id: name_of(r, graph.settings.get("student")) for r in graph.resources if r.id}
-    defaults = {v for r in graph.of_type("aws:ec2/vpc:Vpc")
-                for v in (r.outputs.get("defaultSecurityGroupId"), r.outputs.get("defaultNetworkAclId"),
-                          r.outputs.get("mainRouteTableId")) if v}
+    defaults = {r.outputs.get(key) for r in graph.custom_resources if r.type in kinds.KINDS
+                for key in kinds.KINDS[r.type].aws_made} - {None}  # what AWS made itself: never the student's
     found: set[Fact] = set()
 
     def named(resource_id: Any) -> str:
@@ -65,14 +64,10 @@ def facts(graph: StackGraph) -> set[Fact]:
         kind = COMPARED.get(r.type)
         if kind is not None and r.id not in defaults:
             found.add(Fact("resource", f"{kind} {name_of(r, graph.settings.get('student'))}"))
-        if r.type == "aws:ec2/route:Route":
-            found.add(_route(r, named))
-        elif r.type.startswith("aws:vpc/securityGroup") and r.inputs.get("securityGroupId") not in defaults:
-            found.add(_sg_rule(r, named))
-        elif r.type == "aws:ec2/networkAclRule:NetworkAclRule" and r.inputs.get("networkAclId") not in defaults:
-            found.add(_nacl_entry(r, named))
-        elif r.type == "aws:elasticbeanstalk/environment:Environment":
-            found |= _beanstalk_launches(r)
+        record = kinds.KINDS.get(r.type)
+        if record is None or not record.drift_fact or (record.within and r.inputs.get(record.within) in defaults):
+            continue
+        found |= FACTS[record.drift_fact](r, named)
     return found
 
 
@@ -110,6 +105,15 @@ def _nacl_entry(r: Resource, named: Any) -> Fact:
                               f"{i.get('ruleNumber')} {i.get('ruleAction')} {PROTOCOL_NAMES.get(protocol, protocol)}"
                               f"{_ports(protocol, i.get('fromPort'), i.get('toPort'))} "
                               f"{i.get('cidrBlock') or i.get('ipv6CidrBlock')}")
+
+
+# How each kind of fact reads its resource (a kind's record names its fact: labctl.kinds).
+FACTS: dict[str, Callable[[Resource, Callable[[Any], str]], set[Fact]]] = {
+    "route": lambda r, named: {_route(r, named)},
+    "sg-rule": lambda r, named: {_sg_rule(r, named)},
+    "nacl-entry": lambda r, named: {_nacl_entry(r, named)},
+    "launches": lambda r, named: _beanstalk_launches(r),
+}
 
 
 def drift(planned: StackGraph, live: StackGraph) -> Drift:

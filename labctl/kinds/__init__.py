@@ -10,7 +10,8 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - ``label``: how tables and messages name the kind;
 - ``price``: the cost estimator's rule (``labctl.analysis.cost.Estimator``: a method name), or
   ``FREE`` (no hourly charge of its own) or ``USAGE`` (billed by use: negligible in a lab, said why);
-- ``drift``: whether drift compares the kind's presence by name;
+- ``drift``: whether drift compares the kind's presence by name; ``drift_fact``: the fact it is
+  compared as (a route, a rule); ``aws_made``: what AWS makes beside it on its own, which drift ignores;
 - ``emulator``: how moto makes and deletes it (``labctl.kinds.emulation``), or ``emulated``: why it
   cannot (moto lacks the calls; a Docker engine is needed: ``needs_engine``);
 - ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
@@ -45,6 +46,9 @@ class Kind:
     price: str  # FREE, USAGE, or the estimator's rule (a method of labctl.analysis.cost.Estimator)
     price_note: str = ""  # why FREE or USAGE, where it is not obvious
     drift: bool = False  # drift compares its presence (by type and name)
+    drift_fact: str = ""  # drift compares it as a fact: "route", "sg-rule", "nacl-entry" (labctl.analysis.drift.FACTS)
+    within: str = ""  # for a fact: the input naming what it belongs to (a rule's group), skipped where AWS made that
+    aws_made: tuple[str, ...] = ()  # outputs naming what AWS makes beside it (a VPC's default group): drift ignores them
     emulated: str | None = None  # None: the emulator makes and deletes it; else why it cannot
     needs_engine: bool = False  # the reason is a Docker engine the emulator does not have
     sweep: str = ""  # the sweep's kind that finds and deletes it (labctl.ops.sweep_kinds), or:

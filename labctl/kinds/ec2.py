@@ -316,7 +316,7 @@ def _delete_launch_template(aws, rid, x):
 
 
 KINDS = (
-    Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC",
+    Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
          emulator=on_ec2(_create_vpc, _delete_vpc)),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
          emulator=on_ec2(_create_subnet, _delete_subnet)),
@@ -326,7 +326,7 @@ KINDS = (
          emulator=on_ec2(_create_eigw, _delete_egress_only_internet_gateway)),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
          emulator=on_ec2(_create_route_table, _delete_route_table)),
-    Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table",
+    Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
          emulator=on_ec2(_create_rt_assoc, _delete_route_table_association)),
@@ -334,7 +334,7 @@ KINDS = (
          emulator=on_ec2(_create_sg, _delete_security_group)),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
          emulator=on_ec2(_create_nacl, _delete_network_acl)),
-    Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL",
+    Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),

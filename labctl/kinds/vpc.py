@@ -37,8 +37,8 @@ def _revoke_sg_rule(ec2, rid, extra):
 
 
 KINDS = (
-    Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group",
+    Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
-    Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group",
+    Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          emulator=on_ec2(_create_sg_rule("egress"), _revoke_sg_rule)),
 )
