@@ -5,7 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv6Network
 from typing import Any
 
-from labctl.kinds.emulation import SECRET, Emulator, as_bool, named, on_ec2, pascal, spec, tags
+from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds import FREE, Kind
 
@@ -246,48 +246,8 @@ def _delete_route(ec2, rid, extra):
     ec2.delete_route(RouteTableId=extra["routeTableId"], **{key: extra["destination"]})
 
 
-def _delete_vpc(ec2, rid, x):
-    ec2.delete_vpc(VpcId=rid)
-
-
-def _delete_subnet(ec2, rid, x):
-    ec2.delete_subnet(SubnetId=rid)
-
-
-def _delete_route_table(ec2, rid, x):
-    ec2.delete_route_table(RouteTableId=rid)
-
-
-def _delete_route_table_association(ec2, rid, x):
-    ec2.disassociate_route_table(AssociationId=rid)
-
-
-def _delete_security_group(ec2, rid, x):
-    ec2.delete_security_group(GroupId=rid)
-
-
-def _delete_instance(ec2, rid, x):
-    ec2.terminate_instances(InstanceIds=[rid])
-
-
 def _delete_key_pair(ec2, rid, x):
     ec2.delete_key_pair(KeyName=x["keyName"])
-
-
-def _delete_eip(ec2, rid, x):
-    ec2.release_address(AllocationId=rid)
-
-
-def _delete_nat_gateway(ec2, rid, x):
-    ec2.delete_nat_gateway(NatGatewayId=rid)
-
-
-def _delete_egress_only_internet_gateway(ec2, rid, x):
-    ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=rid)
-
-
-def _delete_network_acl(ec2, rid, x):
-    ec2.delete_network_acl(NetworkAclId=rid)
 
 
 def _delete_network_acl_association(ec2, rid, x):
@@ -299,60 +259,48 @@ def _delete_network_acl_rule(ec2, rid, x):
         NetworkAclId=x["networkAclId"], RuleNumber=x["ruleNumber"], Egress=x["egress"])
 
 
-def _delete_vpc_peering_connection(ec2, rid, x):
-    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=rid)
-
-
 def _delete_vpc_peering_connection_accepter(ec2, rid, x):
     None
 
 
-def _delete_vpc_endpoint(aws, rid, x):
-    aws("ec2").delete_vpc_endpoints(VpcEndpointIds=[rid])
-
-
-def _delete_launch_template(aws, rid, x):
-    aws("ec2").delete_launch_template(LaunchTemplateId=rid)
-
-
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
-         emulator=on_ec2(_create_vpc, _delete_vpc)),
+         emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
-         emulator=on_ec2(_create_subnet, _delete_subnet)),
+         emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
-         emulator=on_ec2(_create_eigw, _delete_egress_only_internet_gateway)),
+         emulator=Emulator(with_ec2(_create_eigw), delete_call("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"))),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
-         emulator=on_ec2(_create_route_table, _delete_route_table)),
+         emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
-         emulator=on_ec2(_create_rt_assoc, _delete_route_table_association)),
+         emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
-         emulator=on_ec2(_create_sg, _delete_security_group)),
+         emulator=Emulator(with_ec2(_create_sg), delete_call("ec2", "delete_security_group", "GroupId"))),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
-         emulator=on_ec2(_create_nacl, _delete_network_acl)),
+         emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
-         emulator=on_ec2(_create_peering, _delete_vpc_peering_connection)),
+         emulator=Emulator(with_ec2(_create_peering), delete_call("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"))),
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
          emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
-         emulator=Emulator(_create_vpc_endpoint, _delete_vpc_endpoint)),
+         emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
-         emulator=on_ec2(_create_nat, _delete_nat_gateway)),
+         emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
-         emulator=on_ec2(_create_eip, _delete_eip)),
+         emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
-         emulator=on_ec2(_create_instance, _delete_instance)),
+         emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
-         emulator=Emulator(_create_launch_template, _delete_launch_template)),
+         emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume"),
 )

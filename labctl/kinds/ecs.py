@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from labctl.kinds.emulation import Emulator
+from labctl.kinds.emulation import Emulator, delete_call
 from labctl.kinds import FREE, Kind
 
 
@@ -67,14 +67,6 @@ def _create_service(aws, i, name):
     return service["serviceArn"], {"cluster": i["cluster"], "outputs": {"name": service["serviceName"]}}
 
 
-def _delete_cluster(aws, rid, x):
-    aws("ecs").delete_cluster(cluster=rid)
-
-
-def _delete_task_definition(aws, rid, x):
-    aws("ecs").deregister_task_definition(taskDefinition=rid)
-
-
 def _delete_service(aws, rid, x):
     aws("ecs").delete_service(
         cluster=x["cluster"], service=rid, force=True)
@@ -82,9 +74,9 @@ def _delete_service(aws, rid, x):
 
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
-         emulator=Emulator(_create_cluster, _delete_cluster)),
+         emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
-         emulator=Emulator(_create_task_definition, _delete_task_definition)),
+         emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
          emulator=Emulator(_create_service, _delete_service)),
 )

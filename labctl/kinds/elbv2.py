@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labctl.kinds.emulation import Emulator, named, pascal, tags
+from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.shared import HEALTH_CHECK_FIELDS
 from labctl.kinds import FREE, Kind
 
@@ -77,18 +77,6 @@ def _create_tg_attachment(aws, i, name):
     return f"{i['targetGroupArn']}-{i['targetId']}", {"targetGroupArn": i["targetGroupArn"], "target": target}
 
 
-def _delete_load_balancer(aws, rid, x):
-    aws("elbv2").delete_load_balancer(LoadBalancerArn=rid)
-
-
-def _delete_target_group(aws, rid, x):
-    aws("elbv2").delete_target_group(TargetGroupArn=rid)
-
-
-def _delete_listener(aws, rid, x):
-    aws("elbv2").delete_listener(ListenerArn=rid)
-
-
 def _delete_target_group_attachment(aws, rid, x):
     aws("elbv2").deregister_targets(
         TargetGroupArn=x["targetGroupArn"], Targets=[x["target"]])
@@ -96,11 +84,11 @@ def _delete_target_group_attachment(aws, rid, x):
 
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
-         emulator=Emulator(_create_lb, _delete_load_balancer)),
+         emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
-         emulator=Emulator(_create_listener, _delete_listener)),
+         emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
-         emulator=Emulator(_create_tg, _delete_target_group)),
+         emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
          emulator=Emulator(_create_tg_attachment, _delete_target_group_attachment)),
 )

@@ -22,7 +22,17 @@ class Emulator:
 
 def on_ec2(create: Callable, delete: Callable) -> Emulator:
     """The network kinds, written against one EC2 client."""
-    return Emulator(lambda aws, i, name: create(aws("ec2"), i), lambda aws, rid, extra: delete(aws("ec2"), rid, extra))
+    return Emulator(with_ec2(create), lambda aws, rid, extra: delete(aws("ec2"), rid, extra))
+
+
+def with_ec2(create: Callable) -> Callable[[Any, dict, str], tuple[str, dict]]:
+    """A network kind's create, written against one EC2 client."""
+    return lambda aws, i, name: create(aws("ec2"), i)
+
+
+def delete_call(service: str, operation: str, argument: str, listed: bool = False) -> Callable[[Any, str, dict], None]:
+    """A delete that is one call naming the resource's id (in a list where the API takes several)."""
+    return lambda aws, rid, extra: getattr(aws(service), operation)(**{argument: [rid] if listed else rid})
 
 
 def tags(inputs: dict) -> list[dict[str, str]]:

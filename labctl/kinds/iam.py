@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labctl.kinds.emulation import Emulator, given_name, tags
+from labctl.kinds.emulation import Emulator, delete_call, given_name, tags
 from labctl.kinds import FREE, Kind
 
 
@@ -60,10 +60,6 @@ def _delete_instance_profile(aws, profile: str, extra: dict) -> None:
     aws("iam").delete_instance_profile(InstanceProfileName=profile)
 
 
-def _delete_role(aws, rid, x):
-    aws("iam").delete_role(RoleName=rid)
-
-
 def _delete_role_policy_attachment(aws, rid, x):
     aws("iam").detach_role_policy(RoleName=x["role"], PolicyArn=x["policyArn"])
 
@@ -74,7 +70,7 @@ def _delete_role_policy(aws, rid, x):
 
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
-         emulator=Emulator(_create_role, _delete_role)),
+         emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
          emulator=Emulator(_put_role_policy, _delete_role_policy)),
     Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labctl.kinds.emulation import Emulator, named, tags
+from labctl.kinds.emulation import Emulator, delete_call, named, tags
 from labctl.kinds import FREE, Kind
 
 
@@ -49,13 +49,9 @@ def _delete_db_instance(aws, identifier: str, extra: dict) -> None:
     aws("rds").delete_db_instance(DBInstanceIdentifier=identifier, DeleteAutomatedBackups=bool(extra.get("deleteAutomatedBackups", True)), **final)
 
 
-def _delete_subnet_group(aws, rid, x):
-    aws("rds").delete_db_subnet_group(DBSubnetGroupName=rid)
-
-
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
-         emulator=Emulator(_create_db_subnet_group, _delete_subnet_group)),
+         emulator=Emulator(_create_db_subnet_group, delete_call("rds", "delete_db_subnet_group", "DBSubnetGroupName"))),
 )

@@ -7,7 +7,7 @@ import urllib.parse
 from typing import Any, Callable
 
 from cloudlabs import content
-from labctl.kinds.emulation import Emulator, named, pascal, tags
+from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds import FREE, USAGE, Kind
 
 
@@ -80,26 +80,6 @@ def _delete_bucket(aws, bucket: str, extra: dict) -> None:
     aws("s3").delete_bucket(Bucket=bucket)
 
 
-def _delete_bucket_policy(aws, rid, x):
-    aws("s3").delete_bucket_policy(Bucket=rid)
-
-
-def _delete_bucket_public_access_block(aws, rid, x):
-    aws("s3").delete_public_access_block(Bucket=rid)
-
-
-def _delete_bucket_server_side_encryption_configuration(aws, rid, x):
-    aws("s3").delete_bucket_encryption(Bucket=rid)
-
-
-def _delete_bucket_website_configuration(aws, rid, x):
-    aws("s3").delete_bucket_website(Bucket=rid)
-
-
-def _delete_bucket_cors_configuration(aws, rid, x):
-    aws("s3").delete_bucket_cors(Bucket=rid)
-
-
 def _delete_bucket_objectv2(aws, rid, x):
     aws("s3").delete_object(Bucket=x["bucket"], Key=rid)
 
@@ -109,19 +89,19 @@ KINDS = (
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket"),
     Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket",
-         emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), _delete_bucket_policy)),
+         emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), delete_call("s3", "delete_bucket_policy", "Bucket"))),
     Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket",
          emulator=Emulator(_bucket_part("put_public_access_block", "PublicAccessBlockConfiguration", lambda i: {
             arg: bool(i.get(key, False)) for key, arg in (("blockPublicAcls", "BlockPublicAcls"), ("ignorePublicAcls", "IgnorePublicAcls"),
                                                           ("blockPublicPolicy", "BlockPublicPolicy"),
-                                                          ("restrictPublicBuckets", "RestrictPublicBuckets"))}), _delete_bucket_public_access_block)),
+                                                          ("restrictPublicBuckets", "RestrictPublicBuckets"))}), delete_call("s3", "delete_public_access_block", "Bucket"))),
     Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket",
-         emulator=Emulator(_create_website, _delete_bucket_website_configuration)),
+         emulator=Emulator(_create_website, delete_call("s3", "delete_bucket_website", "Bucket"))),
     Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket",
-         emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), _delete_bucket_cors_configuration)),
+         emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), delete_call("s3", "delete_bucket_cors", "Bucket"))),
     Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket",
          emulator=Emulator(_bucket_part("put_bucket_encryption", "ServerSideEncryptionConfiguration", lambda i: {"Rules": pascal(
-            i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}), _delete_bucket_server_side_encryption_configuration)),
+            i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}), delete_call("s3", "delete_bucket_encryption", "Bucket"))),
     Kind("aws:s3/bucketObjectv2:BucketObjectv2", "object", USAGE, "storage of a few KB: fractions of a cent per month", sweep_with="goes with its bucket (emptied before it is deleted)", no_template="S3 objects are data uploaded with PutObject, not CloudFormation resources",
          emulator=Emulator(_create_object, _delete_bucket_objectv2)),
 )
