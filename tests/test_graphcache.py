@@ -81,7 +81,7 @@ def test_a_program_change_re_renders_every_stack(stacks, renders, tmp_path):
 
 def test_the_fingerprint_follows_program_sources_lab_files_and_dependency_versions(tmp_path, monkeypatch):
     for folder in (*graphcache.PROGRAM_DIRS, "labs"):
-        (tmp_path / folder).mkdir()
+        (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "components" / "network.py").write_text("A = 1\n")
     (tmp_path / "labs" / "index.html").write_text("<h1>one</h1>\n")
     fingerprint = program_fingerprint.__wrapped__  # uncached: each call reads the files again

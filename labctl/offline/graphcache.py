@@ -1,8 +1,9 @@
 """Incremental plans: rendered graphs kept by the content of everything that can change them.
 
 A stack's key is a hash of
-- the program: every file under ``cloudlabs/``, ``components/`` and ``labs/``, ``__main__.py`` and the
-  renderer's own modules (``labctl/offline/render.py``, ``fakeaws.py``, ``graph.py``);
+- the program: every file under ``cloudlabs/``, ``components/`` and ``labs/``, ``__main__.py``, the
+  renderer's own modules (``labctl/offline/render.py``, ``fakeaws.py``, ``graph.py``) and the records
+  whose answers the fake cloud gives (``labctl/kinds/``);
 - the installed versions of the distributions the graph depends on, and the Python version;
 - the stack settings file's bytes, and the guardrail profile file it names.
 So an unchanged cohort re-plans without rendering, a changed stack file re-renders that stack only,
@@ -29,7 +30,7 @@ from cloudlabs.writing import atomic_write
 
 from labctl.offline.graph import StackGraph, document_problems
 
-PROGRAM_DIRS = ("cloudlabs", "components")  # and the lab content, content.LABS_DIR
+PROGRAM_DIRS = ("cloudlabs", "components", "labctl/kinds")  # and the lab content, content.LABS_DIR
 PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py",
                  "labctl/offline/sdkpatch.py")
 # What a kept validation depends on (besides cfn-lint, whose version is part of its key).
