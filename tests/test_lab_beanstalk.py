@@ -21,7 +21,7 @@ from cloudlabs.settings import SettingsError, parse_settings
 from labctl.analysis import cfn
 from labctl.analysis.check import check_graph
 from labctl.analysis.cost import estimate
-from labctl.offline.fakeaws import SOLUTION_STACKS
+from labctl.kinds.elasticbeanstalk import SOLUTION_STACKS
 from labctl.ops import emulate
 
 from .conftest import SOURCE, config, lab_graph

@@ -10,6 +10,7 @@ import shutil
 
 import boto3
 import pytest
+from pulumi.runtime.mocks import MockCallArgs
 from moto import mock_aws
 
 from cloudlabs import REPO_ROOT
@@ -177,7 +178,8 @@ def test_images_are_built_from_the_contexts_and_pushed_with_ecrs_token(stage):
     graph = lab_graph("containers", stage=stage)
     images = {r.inputs["build"]["context"]: r for r in graph.of_type(IMAGE)}
     assert set(images) == {i.directory for i in IMAGES}
-    token = FakeAws("us-east-1", graph.stack)._ecr_token({"registryId": "123456789012"})
+    token = FakeAws("us-east-1", graph.stack).call(
+        MockCallArgs("aws:ecr/getAuthorizationToken:getAuthorizationToken", {"registryId": "123456789012"}, ""))
     for image in IMAGES:
         made = images[image.directory]
         assert made.inputs["build"] == {"context": image.directory, "dockerfile": image.dockerfile, "platform": "linux/amd64"}

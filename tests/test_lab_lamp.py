@@ -56,8 +56,8 @@ def test_the_password_is_a_secret_and_in_no_plain_output():
     from labctl.offline.fakeaws import FakeAws
     graph = lab_graph("lamp")
     (password,) = graph.of_type(PASSWORD)
-    _, generated = FakeAws("us-east-1", graph.stack)._random_password(
-        MockResourceArgs(PASSWORD, password.name, {"length": 20}), "")
+    _, generated = FakeAws("us-east-1", graph.stack).new_resource(
+        MockResourceArgs(PASSWORD, password.name, {"length": 20}, custom=True))
     assert len(generated["result"]) == 20 and generated["result"] not in graph.dumps()  # nowhere, not even in the resource
     assert password.outputs["result"] == "[secret]" and password.inputs["special"] is False
     assert graph.outputs["lamp"]["dbPassword"] == "[secret]"

@@ -4,7 +4,8 @@ A ``Kind`` holds every fact about its type that the project's layers need, or sa
 not apply; the layers iterate over ``KINDS`` instead of keeping a table each. One module per
 service (``ec2``, ``vpc``, ``elbv2``, ``autoscaling``, ``rds``, ``s3``, ``iam``, ``ecr``, ``ecs``,
 ``elasticbeanstalk``, ``ssm``) and the non-AWS providers (``local``: tls, random, docker); facts
-shared by several kinds live once in ``shared``.
+shared by several kinds live once in ``shared``. The provider functions a lab looks up (invokes, not
+resources) have a ``Lookup`` record each in their service's module (``index``: the provider's own).
 
 Facets held here (each tested complete for every type a lab renders, ``tests/test_kinds.py``):
 - ``label``: how tables and messages name the kind;
@@ -18,10 +19,11 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   goes with its parent, or lives outside AWS);
 - ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
   (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates.
+- ``fake``: what the offline renderer's fake cloud answers when a lab registers it (ids, ARNs,
+  addresses: ``labctl.kinds.fakes``); the lookups (invokes) it answers are ``Lookup`` records, ``LOOKUPS``.
 Facets still in their consumer's own table (moving here one by one; the allowlist in
-``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
-answers, the CloudFormation translation, the sweep's own listing and delete calls, live reads, the
-reachability model.
+``tests/test_kinds.py`` names the modules that may still name type tokens): the CloudFormation
+translation, the sweep's own listing and delete calls, live reads, the reachability model.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from labctl.kinds.emulation import Emulator
+    from labctl.kinds.fakes import Answer, LookupAnswer
 
 
 FREE = "free"
@@ -56,10 +59,19 @@ class Kind:
     emulator: "Emulator | None" = None  # how moto makes and deletes it (labctl.kinds.emulation)
     generated_locally: bool = False  # made by the emulator itself, no cloud call (a password, a key)
     no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
+    fake: "Answer | None" = None  # what the renderer's fake cloud answers for it (labctl.kinds.fakes: generic, or its own)
 
     @property
     def service(self) -> str:
         return self.token.split(":", 1)[0] if self.token.startswith("pulumi:") else self.token.split(":")[1].split("/")[0]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A provider function (an invoke, e.g. aws:ec2/getAmi:getAmi) a lab calls: not a resource."""
+
+    token: str  # the function token
+    fake: "LookupAnswer"  # what the renderer's fake cloud answers (labctl.kinds.fakes)
 
 
 def _collect() -> dict[str, Kind]:
@@ -88,3 +100,17 @@ def label(token: str) -> str:
 
 def with_price(rule: str) -> frozenset[str]:
     return frozenset(t for t, k in KINDS.items() if k.price == rule)
+
+
+def _collect_lookups() -> dict[str, Lookup]:
+    from labctl.kinds import ec2, ecr, elasticbeanstalk, iam, index
+    found: dict[str, Lookup] = {}
+    for module in (index, ec2, ecr, iam, elasticbeanstalk):
+        for lookup in module.LOOKUPS:
+            if lookup.token in found:
+                raise ValueError(f"{lookup.token}: two records ({module.__name__} and another)")
+            found[lookup.token] = lookup
+    return found
+
+
+LOOKUPS: dict[str, Lookup] = _collect_lookups()

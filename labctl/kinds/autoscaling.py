@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, named, pascal
+from labctl.kinds.fakes import arn_only, hex_id
 from labctl.kinds import FREE, Kind
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -64,9 +68,19 @@ def _delete_policy(aws, rid, x):
         AutoScalingGroupName=x["group"], PolicyName=x["policyName"])
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+
+def _fake_group(cloud: FakeCloud, args: Args) -> Answered:
+    name = cloud.unique_name(args)
+    return name, {"name": name, "arn": cloud.arn("autoscaling", f"autoScalingGroup:{hex_id(name, 32)}:autoScalingGroupName/{name}")}
+
+
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
+         fake=_fake_group,
          emulator=Emulator(_create_asg, _delete_group)),
     Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE, sweep_with="goes with its Auto Scaling group",
+         fake=arn_only("autoscaling", "scalingPolicy"),
          emulator=Emulator(_create_scaling_policy, _delete_policy)),
 )

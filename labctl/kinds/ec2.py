@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from ipaddress import IPv6Network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
-from labctl.kinds import FREE, Kind
+from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
+from labctl.kinds import FREE, Kind, Lookup
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -263,44 +268,221 @@ def _delete_vpc_peering_connection_accepter(ec2, rid, x):
     None
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+
+def _fake_vpc(cloud: FakeCloud, args: Args) -> Answered:
+    vpc_id = cloud.new_id("vpc", args)
+    computed = {
+        "arn": cloud.arn("ec2", f"vpc/{vpc_id}"),
+        "ownerId": ACCOUNT_ID,
+        "mainRouteTableId": f"rtb-{hex_id(vpc_id + '/main')}",
+        "defaultRouteTableId": f"rtb-{hex_id(vpc_id + '/main')}",
+        "defaultSecurityGroupId": f"sg-{hex_id(vpc_id + '/default-sg')}",
+        "defaultNetworkAclId": f"acl-{hex_id(vpc_id + '/default-acl')}",
+        "instanceTenancy": "default",
+        "enableDnsSupport": args.inputs.get("enableDnsSupport", True),
+    }
+    if args.inputs.get("assignGeneratedIpv6CidrBlock"):
+        computed["ipv6CidrBlock"] = cloud.ipv6_block(args)
+        computed["ipv6AssociationId"] = f"vpc-cidr-assoc-{hex_id(vpc_id + '/v6')}"
+    return vpc_id, computed
+
+
+def _fake_subnet(cloud: FakeCloud, args: Args) -> Answered:
+    subnet_id = cloud.new_id("subnet", args)
+    zone = args.inputs.get("availabilityZone") or cloud.zones()[0]
+    zone_ids = dict(zip(cloud.zones(), cloud.zone_ids()))
+    return subnet_id, {
+        "arn": cloud.arn("ec2", f"subnet/{subnet_id}"),
+        "ownerId": ACCOUNT_ID,
+        "availabilityZone": zone,
+        "availabilityZoneId": zone_ids.get(zone, ""),
+    }
+
+
+_ROUTE_TABLE_ID = with_id("rtb", "ec2", "route-table")
+
+
+def _fake_route_table(cloud: FakeCloud, args: Args) -> Answered:
+    table, computed = _ROUTE_TABLE_ID(cloud, args)
+    return table, {**computed, "ownerId": ACCOUNT_ID}
+
+
+def _fake_eip(cloud: FakeCloud, args: Args) -> Answered:
+    allocation = cloud.new_id("eipalloc", args)
+    public_ip = cloud.elastic_ip(args)
+    return allocation, {
+        "allocationId": allocation,
+        "publicIp": public_ip,
+        "publicDns": f"ec2-{public_ip.replace('.', '-')}.compute-1.amazonaws.com",
+        "domain": "vpc",
+        "arn": cloud.arn("ec2", f"elastic-ip/{allocation}"),
+    }
+
+
+def _fake_nat_gateway(cloud: FakeCloud, args: Args) -> Answered:
+    nat_id = cloud.new_id("nat", args)
+    eip = cloud.state(args.inputs.get("allocationId", ""))
+    return nat_id, {
+        "privateIp": cloud.private_ip(args.inputs["subnetId"], args),
+        "publicIp": eip.get("publicIp", ""),
+        "networkInterfaceId": f"eni-{hex_id(nat_id + '/eni')}",
+        "associationId": f"eipassoc-{hex_id(nat_id + '/assoc')}",
+    }
+
+
+def _fake_security_group(cloud: FakeCloud, args: Args) -> Answered:
+    group_id = cloud.new_id("sg", args)
+    name = args.inputs.get("name") or f"{args.inputs.get('namePrefix', 'terraform-')}{hex_id(group_id, 26)}"
+    return group_id, {"arn": cloud.arn("ec2", f"security-group/{group_id}"), "ownerId": ACCOUNT_ID, "name": name}
+
+
+def _fake_peering(cloud: FakeCloud, args: Args) -> Answered:
+    pcx = cloud.new_id("pcx", args)
+    return pcx, {"arn": cloud.arn("ec2", f"vpc-peering-connection/{pcx}"), "peerOwnerId": ACCOUNT_ID,
+                 "peerRegion": cloud.region,
+                 "acceptStatus": "active" if args.inputs.get("autoAccept") else "pending-acceptance"}
+
+
+def _fake_peering_accepter(cloud: FakeCloud, args: Args) -> Answered:
+    pcx = args.inputs["vpcPeeringConnectionId"]
+    requested = cloud.state(pcx)
+    return pcx, {"acceptStatus": "active", "vpcId": requested.get("peerVpcId", ""),
+                 "peerVpcId": requested.get("vpcId", ""), "peerOwnerId": ACCOUNT_ID, "peerRegion": cloud.region}
+
+
+def _fake_vpc_endpoint(cloud: FakeCloud, args: Args) -> Answered:
+    endpoint = cloud.new_id("vpce", args)
+    return endpoint, {"arn": cloud.arn("ec2", f"vpc-endpoint/{endpoint}"), "prefixListId": f"pl-{hex_id(endpoint, 8)}",
+                      "state": "available", "ownerId": ACCOUNT_ID}
+
+
+def _ipv6_addresses(subnet: dict[str, Any], args: Args) -> list[str]:
+    count = int(args.inputs.get("ipv6AddressCount") or (1 if subnet.get("assignIpv6AddressOnCreation") else 0))
+    if not count or not subnet.get("ipv6CidrBlock"):
+        return []
+    block = IPv6Network(subnet["ipv6CidrBlock"])
+    return [str(block.network_address + 16 + (digest(args.typ, args.name, str(i)) % (1 << 48))) for i in range(count)]
+
+
+def _fake_instance(cloud: FakeCloud, args: Args) -> Answered:
+    instance_id = cloud.new_id("i", args)
+    subnet_id = args.inputs["subnetId"]
+    subnet = cloud.state(subnet_id)
+    private_ip = cloud.private_ip(subnet_id, args)
+    public = args.inputs.get("associatePublicIpAddress", subnet.get("mapPublicIpOnLaunch", False))
+    public_ip = cloud.public_ip(args) if public else ""
+    return instance_id, {
+        "arn": cloud.arn("ec2", f"instance/{instance_id}"),
+        "availabilityZone": subnet.get("availabilityZone", ""),
+        "privateIp": private_ip,
+        "publicIp": public_ip,
+        **cloud.dns_names(private_ip, public_ip or None),
+        "primaryNetworkInterfaceId": f"eni-{hex_id(instance_id + '/eni')}",
+        "ipv6Addresses": _ipv6_addresses(subnet, args),
+        "instanceState": "running",
+    }
+
+
+def _fake_key_pair(cloud: FakeCloud, args: Args) -> Answered:
+    name = args.inputs.get("keyName") or (args.inputs.get("keyNamePrefix") or "terraform-") + hex_id(cloud.stack + args.name, 26)
+    key_id = cloud.new_id("key", args)
+    md5 = hashlib.md5(str(args.inputs.get("publicKey", "")).encode(), usedforsecurity=False).hexdigest()
+    return name, {"keyName": name, "keyPairId": key_id, "arn": cloud.arn("ec2", f"key-pair/{name}"),
+                  "fingerprint": ":".join(md5[i:i + 2] for i in range(0, 32, 2)),
+                  "keyType": "ed25519" if str(args.inputs.get("publicKey", "")).startswith("ssh-ed25519") else "rsa"}
+
+
+def _fake_launch_template(cloud: FakeCloud, args: Args) -> Answered:
+    lt = cloud.new_id("lt", args)
+    return lt, {"arn": cloud.arn("ec2", f"launch-template/{lt}"), "latestVersion": 1, "defaultVersion": 1,
+                "name": cloud.unique_name(args)}
+
+
+def _fake_ami(cloud: FakeCloud, query: dict[str, Any]) -> dict[str, Any]:
+    filters = {f["name"]: f["values"][0] for f in query.get("filters") or []}
+    name = filters.get("name", "image-*").replace("*", "20261101")
+    ami_id = f"ami-{hex_id(cloud.region + '/' + name)}"
+    return {
+        "id": ami_id, "imageId": ami_id, "name": name, "architecture": filters.get("architecture", "x86_64"),
+        "ownerId": (query.get("owners") or ["amazon"])[0], "rootDeviceName": "/dev/xvda",
+        "rootDeviceType": "ebs", "virtualizationType": "hvm", "state": "available",
+        "arn": f"arn:aws:ec2:{cloud.region}::image/{ami_id}",
+    }
+
+
+def _fake_offerings(cloud: FakeCloud, query: dict[str, Any]) -> dict[str, Any]:
+    wanted = [v for f in query.get("filters") or [] if f.get("name") == "instance-type" for v in f.get("values", [])]
+    zones = cloud.zones_offering(wanted)
+    return {"id": cloud.region, "locations": zones, "locationTypes": ["availability-zone"] * len(zones),
+            "instanceTypes": (wanted[:1] or ["t3.micro"]) * len(zones)}
+
+
+LOOKUPS = (
+    Lookup("aws:ec2/getAmi:getAmi", _fake_ami),
+    Lookup("aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings", _fake_offerings),
+)
+
+
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
+         fake=_fake_vpc,
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
+         fake=_fake_subnet,
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
+         fake=with_id("igw", "ec2", "internet-gateway"),
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
+         fake=with_id("eigw", "ec2", "egress-only-internet-gateway"),
          emulator=Emulator(with_ec2(_create_eigw), delete_call("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"))),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
+         fake=_fake_route_table,
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
+         fake=with_id("r"),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
+         fake=with_id("rtbassoc"),
          emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
+         fake=_fake_security_group,
          emulator=Emulator(with_ec2(_create_sg), delete_call("ec2", "delete_security_group", "GroupId"))),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
+         fake=with_id("acl", "ec2", "network-acl"),
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
+         fake=with_id("nacl"),
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
+         fake=with_id("aclassoc"),
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
+         fake=_fake_peering,
          emulator=Emulator(with_ec2(_create_peering), delete_call("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"))),
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
+         fake=_fake_peering_accepter,
          emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
+         fake=_fake_vpc_endpoint,
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
+         fake=_fake_nat_gateway,
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
+         fake=_fake_eip,
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         fake=_fake_instance,
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
+         fake=_fake_key_pair,
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
+         fake=_fake_launch_template,
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
-    Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume"),
+    Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
+         fake=generic),
 )

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, tags
-from labctl.kinds import USAGE, Kind
+from labctl.kinds.fakes import ACCOUNT_ID
+from labctl.kinds import USAGE, Kind, Lookup
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -31,7 +37,31 @@ def _delete_repository(aws, rid, extra):
     aws("ecr").delete_repository(repositoryName=rid, force=bool(extra.get("forceDelete")))
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+
+def _fake_repository(cloud: FakeCloud, args: Args) -> Answered:
+    name = args.inputs.get("name") or args.name
+    return name, {"name": name, "registryId": ACCOUNT_ID, "arn": cloud.arn("ecr", f"repository/{name}"),
+                  "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{cloud.region}.amazonaws.com/{name}"}
+
+
+def _fake_token(cloud: FakeCloud, query: dict[str, Any]) -> dict[str, Any]:
+    """ECR's registry credentials: user AWS and a token-shaped password (the program marks it secret)."""
+    registry = query.get("registryId") or ACCOUNT_ID
+    password = base64.b64encode(hashlib.sha256(f"{cloud.stack}/ecr/{registry}".encode()).digest() * 4).decode()
+    return {"id": cloud.region, "registryId": registry, "userName": "AWS", "password": password,
+            "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
+            "proxyEndpoint": f"https://{registry}.dkr.ecr.{cloud.region}.amazonaws.com", "expiresAt": "2026-12-19T12:00:00Z"}
+
+
+LOOKUPS = (
+    Lookup("aws:ecr/getAuthorizationToken:getAuthorizationToken", _fake_token),
+)
+
+
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
+         fake=_fake_repository,
          emulator=Emulator(_create_repository, _delete_repository)),
 )

@@ -8,10 +8,14 @@ as INACTIVE."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, delete_call
+from labctl.kinds.fakes import hex_id
 from labctl.kinds import FREE, Kind
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -72,11 +76,37 @@ def _delete_service(aws, rid, x):
         cluster=x["cluster"], service=rid, force=True)
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+
+def _fake_cluster(cloud: FakeCloud, args: Args) -> Answered:
+    name = args.inputs.get("name") or f"{args.name}-{hex_id(cloud.stack + args.name, 7)}"
+    arn = cloud.arn("ecs", f"cluster/{name}")
+    return arn, {"name": name, "arn": arn}
+
+
+def _fake_task_definition(cloud: FakeCloud, args: Args) -> Answered:
+    family = args.inputs["family"]
+    arn = cloud.arn("ecs", f"task-definition/{family}:1")  # the id is the ARN: the family is also the service's name
+    return arn, {"arn": arn, "revision": 1,
+                 "arnWithoutRevision": cloud.arn("ecs", f"task-definition/{family}")}
+
+
+def _fake_service(cloud: FakeCloud, args: Args) -> Answered:
+    name = args.inputs.get("name") or args.name
+    cluster = str(args.inputs.get("cluster", "")).rsplit("/", 1)[-1]
+    arn = cloud.arn("ecs", f"service/{cluster}/{name}")
+    return arn, {"name": name, "arn": arn}
+
+
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
+         fake=_fake_cluster,
          emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
+         fake=_fake_task_definition,
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
+         fake=_fake_service,
          emulator=Emulator(_create_service, _delete_service)),
 )

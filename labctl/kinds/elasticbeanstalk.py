@@ -6,10 +6,15 @@ kinds say so (``emulated``), and the emulator refuses a graph with them before c
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, given_name, tags
-from labctl.kinds import FREE, Kind
+from labctl.kinds.fakes import digest, hex_id
+from labctl.kinds import FREE, Kind, Lookup
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -30,9 +35,77 @@ def _delete_application(aws, rid, x):
     aws("elasticbeanstalk").delete_application(ApplicationName=rid, TerminateEnvByForce=True)
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+# Solution stacks, newest first, as Elastic Beanstalk names them (a few of each kind).
+SOLUTION_STACKS = (
+    "64bit Amazon Linux 2023 v4.7.2 running PHP 8.4",
+    "64bit Amazon Linux 2023 v4.7.2 running PHP 8.3",
+    "64bit Amazon Linux 2023 v6.6.2 running Node.js 22",
+    "64bit Amazon Linux 2023 v4.5.2 running Python 3.13",
+    "64bit Amazon Linux 2 v3.9.2 running PHP 8.1",
+)
+
+
+def platform_of(stack: str) -> str:
+    """A platform ARN's name part from a solution stack name: "PHP 8.4 running on 64bit Amazon Linux 2023/4.7.2"."""
+    match = re.match(r"^(64bit Amazon Linux [\d.]+) v([\d.]+) running (.+)$", stack)
+    return f"{match.group(3)} running on {match.group(1)}/{match.group(2)}" if match else stack
+
+
+def _fake_application(cloud: FakeCloud, args: Args) -> Answered:
+    name = args.inputs["name"]
+    return name, {"name": name, "arn": cloud.arn("elasticbeanstalk", f"application/{name}")}
+
+
+def _fake_version(cloud: FakeCloud, args: Args) -> Answered:
+    label, application = args.inputs["name"], args.inputs["application"]
+    return label, {"name": label, "arn": cloud.arn("elasticbeanstalk", f"applicationversion/{application}/{label}")}
+
+
+def _fake_environment(cloud: FakeCloud, args: Args) -> Answered:
+    """As Beanstalk answers: an e- id, a CNAME under the region's elasticbeanstalk.com with the
+    eba- infix (the book's Example-env.eba-hvmgnwpx...), and the endpoint: a single instance's
+    Elastic IP, or the load balancer's DNS name."""
+    name, application = args.inputs["name"], args.inputs["application"]
+    env_id = "e-" + hex_id(f"{cloud.stack}/{args.name}", 10)
+    settings = {(s.get("namespace"), s.get("name")): s.get("value") for s in args.inputs.get("settings") or []}
+    single = settings.get(("aws:elasticbeanstalk:environment", "EnvironmentType")) == "SingleInstance"
+    tag = hex_id(f"{cloud.stack}/{args.name}/awseb", 13).upper()
+    endpoint = (cloud.elastic_ip(args) if single
+                else f"awseb-AWSEB-{tag}-{digest(cloud.stack, args.name) % 10**10}.{cloud.region}.elb.amazonaws.com")
+    return env_id, {
+        "name": name, "arn": cloud.arn("elasticbeanstalk", f"environment/{application}/{name}"),
+        "cname": f"{name.lower()}.eba-{hex_id(cloud.stack + args.name, 8)}.{cloud.region}.elasticbeanstalk.com",
+        "endpointUrl": endpoint, "tier": args.inputs.get("tier", "WebServer"),
+        "platformArn": f"arn:aws:elasticbeanstalk:{cloud.region}::platform/{platform_of(args.inputs.get('solutionStackName', ''))}",
+        "allSettings": args.inputs.get("settings") or [],
+        "autoscalingGroups": [f"awseb-{env_id}-stack-AWSEBAutoScalingGroup-{tag}"],
+        "instances": [], "launchConfigurations": [], "queues": [], "triggers": [],
+        "loadBalancers": [] if single else [endpoint.split(".")[0][:32]],
+    }
+
+
+def _fake_solution_stack(cloud: FakeCloud, query: dict[str, Any]) -> dict[str, Any]:
+    """The newest stack whose name matches, from names as ListAvailableSolutionStacks gives them."""
+    pattern = re.compile(query.get("nameRegex") or ".*")
+    for name in SOLUTION_STACKS:
+        if pattern.search(name):
+            return {"id": cloud.region, "name": name, "nameRegex": query.get("nameRegex"), "mostRecent": query.get("mostRecent")}
+    raise ValueError(f"no solution stack matches {pattern.pattern!r} (known: {', '.join(SOLUTION_STACKS)})")
+
+
+LOOKUPS = (
+    Lookup("aws:elasticbeanstalk/getSolutionStack:getSolutionStack", _fake_solution_stack),
+)
+
+
 KINDS = (
     Kind("aws:elasticbeanstalk/application:Application", "Beanstalk application", FREE, sweep="Beanstalk application",
+         fake=_fake_application,
          emulator=Emulator(_create_application, _delete_application)),
-    Kind("aws:elasticbeanstalk/applicationVersion:ApplicationVersion", "application version", FREE, "its bundle is an S3 object", emulated="moto 5.2.5 has no CreateApplicationVersion or DeleteApplicationVersion", sweep_with="goes with its Beanstalk application"),
-    Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches"),
+    Kind("aws:elasticbeanstalk/applicationVersion:ApplicationVersion", "application version", FREE, "its bundle is an S3 object", emulated="moto 5.2.5 has no CreateApplicationVersion or DeleteApplicationVersion", sweep_with="goes with its Beanstalk application",
+         fake=_fake_version),
+    Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
+         fake=_fake_environment),
 )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.shared import HEALTH_CHECK_FIELDS
+from labctl.kinds.fakes import arn_only, digest, generic, hex_id
 from labctl.kinds import FREE, Kind
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -82,13 +86,33 @@ def _delete_target_group_attachment(aws, rid, x):
         TargetGroupArn=x["targetGroupArn"], Targets=[x["target"]])
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+
+def _fake_lb(cloud: FakeCloud, args: Args) -> Answered:
+    name = cloud.unique_name(args, 6)
+    arn = cloud.arn("elasticloadbalancing", f"loadbalancer/app/{name}/{hex_id(cloud.stack + args.name, 16)}")
+    return arn, {"arn": arn, "name": name, "dnsName": f"{name}-{digest(cloud.stack, args.name) % 10**10}.{cloud.region}.elb.amazonaws.com",
+                 "zoneId": "Z35SXDOTRQ7X7K", "arnSuffix": arn.split(":loadbalancer/")[1]}
+
+
+def _fake_tg(cloud: FakeCloud, args: Args) -> Answered:
+    name = cloud.unique_name(args, 6)
+    arn = cloud.arn("elasticloadbalancing", f"targetgroup/{name}/{hex_id(cloud.stack + args.name, 16)}")
+    return arn, {"arn": arn, "name": name, "arnSuffix": arn.split(":")[-1]}
+
+
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
+         fake=_fake_lb,
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
+         fake=arn_only("elasticloadbalancing", "listener/app"),
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
+         fake=_fake_tg,
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
+         fake=generic,
          emulator=Emulator(_create_tg_attachment, _delete_target_group_attachment)),
 )

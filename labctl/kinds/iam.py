@@ -9,10 +9,14 @@ names the resource."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, delete_call, given_name, tags
-from labctl.kinds import FREE, Kind
+from labctl.kinds.fakes import ACCOUNT_ID, generic, hex_id
+from labctl.kinds import FREE, Kind, Lookup
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answer, Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -68,13 +72,41 @@ def _delete_role_policy(aws, rid, x):
     aws("iam").delete_role_policy(RoleName=x["role"], PolicyName=x["policyName"])
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+
+def _fake_named(kind: str, id_prefix: str) -> Answer:
+    """Roles and instance profiles: named (or prefix plus suffix), global ARNs without a region."""
+    def answer(cloud: FakeCloud, args: Args) -> Answered:
+        name = cloud.unique_name(args)
+        return name, {"name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:{kind}/{name}",
+                      "uniqueId": id_prefix + hex_id(f"{cloud.stack}/{args.name}", 17).upper(), "createDate": "2026-11-01T00:00:00Z"}
+    return answer
+
+
+def _fake_get_role(cloud: FakeCloud, query: dict[str, Any]) -> dict[str, Any]:
+    """A role that exists before the stack (Learner Lab's LabRole)."""
+    name = query["name"]
+    return {"id": name, "name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "path": "/",
+            "uniqueId": f"AROA{hex_id(name, 17).upper()}", "assumeRolePolicy": "{}", "maxSessionDuration": 3600}
+
+
+LOOKUPS = (
+    Lookup("aws:iam/getRole:getRole", _fake_get_role),
+)
+
+
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
+         fake=_fake_named("role", "AROA"),
          emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
+         fake=generic,
          emulator=Emulator(_put_role_policy, _delete_role_policy)),
     Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)",
+         fake=generic,
          emulator=Emulator(_attach, _delete_role_policy_attachment)),
     Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile",
+         fake=_fake_named("instance-profile", "AIPA"),
          emulator=Emulator(_create_instance_profile, _delete_instance_profile)),
 )

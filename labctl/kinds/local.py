@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import string
+from typing import TYPE_CHECKING
 
 from labctl.kinds.emulation import Emulator
+from labctl.kinds.fakes import generic, hex_id
 from labctl.kinds import FREE, Kind
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 # the docker provider's objects live on a Docker engine (the student's machine, or where pulumi runs)
 ENGINE = "on the Docker engine, not in AWS"
@@ -52,14 +59,79 @@ def _delete_random_password(aws, rid, x):
     None
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+
+def _fake_password(cloud: FakeCloud, args: Args) -> Answered:
+    """A password-shaped string from the logical name; the program marks it secret."""
+    length = int(args.inputs.get("length", 16))
+    alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    seed = hashlib.sha256(f"{cloud.stack}/{args.name}/password".encode()).digest() * 4
+    result = "".join(alphabet[b % len(alphabet)] for b in seed[:length])
+    return "none", {"result": result, "bcryptHash": "$2a$10$" + hex_id(result, 53)}
+
+
+def _fake_private_key(cloud: FakeCloud, args: Args) -> Answered:
+    """Key material shaped like the TLS provider's (OpenSSH wire format, base64), from the
+    logical name: stable across plans, never a usable key."""
+    kind = "ssh-ed25519" if args.inputs.get("algorithm") == "ED25519" else "ssh-rsa"
+    size = 32 if kind == "ssh-ed25519" else 512
+    seed = b"".join(hashlib.sha256(f"{cloud.stack}/{args.name}/{i}".encode()).digest() for i in range(size // 32 + 1))
+    blob = len(kind).to_bytes(4, "big") + kind.encode() + size.to_bytes(4, "big") + seed[:size]
+    public = f"{kind} {base64.b64encode(blob).decode()}\n"
+    private = ("-----BEGIN OPENSSH PRIVATE KEY-----\n" + base64.b64encode(seed[::-1]).decode() +
+               "\n-----END OPENSSH PRIVATE KEY-----\n")
+    fingerprint = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    return hex_id(cloud.stack + args.name, 40), {"publicKeyOpenssh": public, "privateKeyOpenssh": private,
+                                                 "publicKeyFingerprintSha256": fingerprint}
+
+
+def _fake_image(cloud: FakeCloud, args: Args) -> Answered:
+    """What a build would report: the name given and a digest from the logical name and the name
+    (the tag carries the build context's digest). Nothing is built: no Docker engine here."""
+    name = str(args.inputs.get("imageName", args.name))
+    digest = "sha256:" + hashlib.sha256(f"{cloud.stack}/{args.name}/{name}".encode()).hexdigest()
+    repository = name.rsplit(":", 1)[0]
+    build = args.inputs.get("build") or {}
+    registry = args.inputs.get("registry") or {}
+    return f"{name}@{digest}", {"imageName": name, "repoDigest": f"{repository}@{digest}",
+                                "baseImageName": name, "context": build.get("context", ""),
+                                "dockerfile": build.get("dockerfile", ""), "platform": build.get("platform"),
+                                "registryServer": registry.get("server", "")}
+
+
+def _fake_remote_image(cloud: FakeCloud, args: Args) -> Answered:
+    name = str(args.inputs.get("name", args.name))
+    digest = "sha256:" + hashlib.sha256(f"remote/{name}".encode()).hexdigest()
+    return f"{digest}{name}", {"imageId": digest, "repoDigest": f"{name.split(':')[0]}@{digest}"}
+
+
+def _fake_container(cloud: FakeCloud, args: Args) -> Answered:
+    container_id = hashlib.sha256(f"{cloud.stack}/{args.name}".encode()).hexdigest()
+    return container_id, {"name": args.inputs.get("name") or args.name, "hostname": container_id[:12],
+                          "exitCode": None, "networkDatas": [{"networkName": "bridge", "gateway": "172.17.0.1"}]}
+
+
+def _fake_volume(cloud: FakeCloud, args: Args) -> Answered:
+    name = args.inputs.get("name") or args.name
+    return name, {"name": name, "driver": "local", "mountpoint": f"/var/lib/docker/volumes/{name}/_data"}
+
+
 KINDS = (
     Kind("tls:index/privateKey:PrivateKey", "private key", FREE, "made where Pulumi runs", sweep_with="nothing in the cloud", no_template="generated locally by the TLS provider; not an AWS resource",
+         fake=_fake_private_key,
          emulator=Emulator(_private_key, _delete_private_key), generated_locally=True),
     Kind("random:index/randomPassword:RandomPassword", "random password", FREE, "made where Pulumi runs", sweep_with="nothing in the cloud", no_template="generated locally by the random provider; not an AWS resource",
+         fake=_fake_password,
          emulator=Emulator(_random_password, _delete_random_password), generated_locally=True),
-    Kind("docker:index/image:Image", "Docker image", FREE, ENGINE, emulated="builds and pushes images", needs_engine=True, sweep_with="on the Docker engine (its pushed copy is in an ECR repository)", no_template=DOCKER),
-    Kind("docker:index/remoteImage:RemoteImage", "pulled image", FREE, ENGINE, emulated="pulls images", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER),
-    Kind("docker:index/container:Container", "container", FREE, ENGINE, emulated="runs containers", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER),
-    Kind("docker:index/volume:Volume", "Docker volume", FREE, ENGINE, emulated="creates volumes", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER),
-    Kind("pulumi:providers:docker", "Docker provider", FREE, ENGINE, emulated="connects to the engine", needs_engine=True, sweep_with="nothing in the cloud", no_template="the docker provider's configuration (which engine); not a resource in any cloud"),
+    Kind("docker:index/image:Image", "Docker image", FREE, ENGINE, emulated="builds and pushes images", needs_engine=True, sweep_with="on the Docker engine (its pushed copy is in an ECR repository)", no_template=DOCKER,
+         fake=_fake_image),
+    Kind("docker:index/remoteImage:RemoteImage", "pulled image", FREE, ENGINE, emulated="pulls images", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
+         fake=_fake_remote_image),
+    Kind("docker:index/container:Container", "container", FREE, ENGINE, emulated="runs containers", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
+         fake=_fake_container),
+    Kind("docker:index/volume:Volume", "Docker volume", FREE, ENGINE, emulated="creates volumes", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
+         fake=_fake_volume),
+    Kind("pulumi:providers:docker", "Docker provider", FREE, ENGINE, emulated="connects to the engine", needs_engine=True, sweep_with="nothing in the cloud", no_template="the docker provider's configuration (which engine); not a resource in any cloud",
+         fake=generic),
 )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, delete_call, named, tags
+from labctl.kinds.fakes import hex_id
 from labctl.kinds import FREE, Kind
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -49,9 +53,33 @@ def _delete_db_instance(aws, identifier: str, extra: dict) -> None:
     aws("rds").delete_db_instance(DBInstanceIdentifier=identifier, DeleteAutomatedBackups=bool(extra.get("deleteAutomatedBackups", True)), **final)
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+
+def _fake_db_instance(cloud: FakeCloud, args: Args) -> Answered:
+    identifier = args.inputs.get("identifier") or (args.inputs.get("identifierPrefix") or "db-") + hex_id(cloud.stack + args.name, 26)
+    address = f"{identifier}.c{hex_id(cloud.stack, 11)}.{cloud.region}.rds.amazonaws.com"
+    port = int(args.inputs.get("port") or 3306)
+    computed = {"identifier": identifier, "address": address, "endpoint": f"{address}:{port}", "port": port,
+                "arn": cloud.arn("rds", f"db:{identifier}"), "resourceId": f"db-{hex_id(identifier, 26).upper()}",
+                "hostedZoneId": "Z2R2ITUGPM61AM", "status": "available"}
+    if args.inputs.get("manageMasterUserPassword"):  # RDS keeps the password in a secret of its own
+        secret = f"rds!db-{hex_id(identifier, 8)}-{hex_id(identifier + '/s', 4)}-{hex_id(identifier + '/t', 4)}-{hex_id(identifier + '/u', 12)}"
+        computed["masterUserSecrets"] = [{"secretArn": cloud.arn("secretsmanager", f"secret:{secret}-{hex_id(secret, 6)}"),
+                                          "secretStatus": "active", "kmsKeyId": cloud.arn("kms", f"key/{hex_id(secret, 32)}")}]
+    return identifier, computed
+
+
+def _fake_db_subnet_group(cloud: FakeCloud, args: Args) -> Answered:
+    name = cloud.unique_name(args)
+    return name, {"name": name, "arn": cloud.arn("rds", f"subgrp:{name}")}
+
+
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
+         fake=_fake_db_instance,
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
+         fake=_fake_db_subnet_group,
          emulator=Emulator(_create_db_subnet_group, delete_call("rds", "delete_db_subnet_group", "DBSubnetGroupName"))),
 )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from labctl.kinds.emulation import on_ec2
+from labctl.kinds.fakes import with_id
 from labctl.kinds import FREE, Kind
+
+if TYPE_CHECKING:
+    from labctl.kinds.fakes import Answered, Args, FakeCloud
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -36,9 +40,21 @@ def _revoke_sg_rule(ec2, rid, extra):
     revoke(GroupId=extra["groupId"], SecurityGroupRuleIds=[rid])
 
 
+# --- the fake cloud: what the offline renderer answers for each kind (labctl.offline.fakeaws asks) --
+
+_RULE_ID = with_id("sgr", "ec2", "security-group-rule")
+
+
+def _fake_sg_rule(cloud: FakeCloud, args: Args) -> Answered:
+    rule, computed = _RULE_ID(cloud, args)
+    return rule, {**computed, "securityGroupRuleId": rule}
+
+
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         fake=_fake_sg_rule,
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
     Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         fake=_fake_sg_rule,
          emulator=on_ec2(_create_sg_rule("egress"), _revoke_sg_rule)),
 )
