@@ -22,7 +22,7 @@ TOKEN = re.compile(r"""["'](?:aws|tls|random|docker):[A-Za-z0-9]+/[A-Za-z0-9]+:[
 # Modules outside labctl/kinds that still name type tokens, with how many distinct ones: the facets
 # not moved into the records yet. A number may only go down; a module not listed names none.
 STILL_NAMING = {
-    "labctl/offline/fakeaws.py": 53, "labctl/analysis/cfn.py": 43, "labctl/analysis/cfn_containers.py": 4,
+    "labctl/offline/fakeaws.py": 53,
     "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21, "labctl/analysis/deployrules.py": 6,
     "labctl/analysis/access.py": 3, "labctl/analysis/grading.py": 2, "labctl/analysis/cost.py": 2, "labctl/cli/summary.py": 1,
 }
@@ -112,9 +112,23 @@ def test_every_kind_is_swept_or_says_why_and_the_sweep_covers_everything_the_emu
 
 def test_deploy_readiness_translates_every_rendered_kind_whose_record_gives_no_reason():
     from labctl.analysis import cfn
-    assert cfn.NOT_VALIDATED == {t: k.no_template for t, k in kinds.KINDS.items() if k.no_template}
     for token in rendered_types():
-        assert (token in cfn.TRANSLATIONS) != bool(kinds.KINDS[token].no_template), token
+        kind = kinds.KINDS[token]
+        assert (kind.template is None) == bool(kind.no_template), f"{token}: a CloudFormation template, or why it has none"
+    for token, kind in kinds.KINDS.items():
+        assert not (kind.template and kind.no_template), token
+    assert cfn.NOT_VALIDATED == {t: k.no_template for t, k in kinds.KINDS.items() if k.no_template}
+    assert cfn.TRANSLATIONS == {t: k.template for t, k in kinds.KINDS.items() if k.template}
+
+
+def test_a_kind_folded_into_another_names_a_kind_with_a_resource_of_its_own():
+    for token, kind in kinds.KINDS.items():
+        fold = kind.template.fold if kind.template else None
+        if fold is not None:
+            into = kinds.KINDS[fold.into].template
+            assert into is not None and into.type and into.fold is None, token
+        elif kind.template is not None:
+            assert kind.template.type.startswith("AWS::"), token
 
 
 def test_every_fact_a_record_names_is_one_drift_reads_and_what_aws_makes_is_ignored():

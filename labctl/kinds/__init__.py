@@ -16,12 +16,12 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   cannot (moto lacks the calls; a Docker engine is needed: ``needs_engine``);
 - ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
   goes with its parent, or lives outside AWS);
-- ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
-  (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates.
+- ``template``: the CloudFormation resource it is and how its inputs become its Properties
+  (``labctl.kinds.templates``; ``labctl.analysis.cfn`` builds the template and checks it against AWS's
+  schemas), or ``no_template``: why there is none (listed as not validated, never passed silently).
 Facets still in their consumer's own table (moving here one by one; the allowlist in
 ``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
-answers, the CloudFormation translation, the sweep's own listing and delete calls, live reads, the
-reachability model.
+answers, the sweep's own listing and delete calls, live reads, the reachability model.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from labctl.kinds.emulation import Emulator
+    from labctl.kinds.templates import Template
 
 
 FREE = "free"
@@ -56,6 +57,7 @@ class Kind:
     emulator: "Emulator | None" = None  # how moto makes and deletes it (labctl.kinds.emulation)
     generated_locally: bool = False  # made by the emulator itself, no cloud call (a password, a key)
     no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
+    template: "Template | None" = None  # the CloudFormation resource it is and its Properties (labctl.kinds.templates)
 
     @property
     def service(self) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from labctl.kinds.emulation import Emulator, delete_call, given_name, tags
+from labctl.kinds.templates import Template, document, folded, tag_list
 from labctl.kinds import FREE, Kind
 
 
@@ -68,13 +69,39 @@ def _delete_role_policy(aws, rid, x):
     aws("iam").delete_role_policy(RoleName=x["role"], PolicyName=x["policyName"])
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _role_properties(b, r):
+    i = r.inputs
+    return {"RoleName": r.outputs.get("name"), "Description": i.get("description"), "Path": i.get("path"),
+            "AssumeRolePolicyDocument": document(i.get("assumeRolePolicy")), "MaxSessionDuration": i.get("maxSessionDuration"),
+            "Tags": tag_list(i.get("tags"))}
+
+
+def _role_policy_properties(b, r):
+    return {"RoleName": b.ref(r.inputs.get("role")), "PolicyName": r.inputs.get("name"), "PolicyDocument": document(r.inputs.get("policy"))}
+
+
+def _instance_profile_properties(b, r):
+    return {"InstanceProfileName": r.outputs.get("name"), "Path": r.inputs.get("path"), "Roles": [b.ref(r.inputs.get("role"))]}
+
+
+_MANAGED_POLICY = folded("aws:iam/role:Role", "role", "ManagedPolicyArns",  # CloudFormation lists them on the role
+                         lambda b, r: r.inputs.get("policyArn"), item=True)
+
+
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
+         template=Template("AWS::IAM::Role", _role_properties),
          emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
+         template=Template("AWS::IAM::RolePolicy", _role_policy_properties, referenced=False),
          emulator=Emulator(_put_role_policy, _delete_role_policy)),
     Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)",
+         template=_MANAGED_POLICY,
          emulator=Emulator(_attach, _delete_role_policy_attachment)),
     Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile",
+         template=Template("AWS::IAM::InstanceProfile", _instance_profile_properties),
          emulator=Emulator(_create_instance_profile, _delete_instance_profile)),
 )

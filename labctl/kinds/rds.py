@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from labctl.kinds.emulation import Emulator, delete_call, named, tags
+from labctl.kinds.templates import Alias, Template, number_text, tag_list
 from labctl.kinds import FREE, Kind
 
 
@@ -49,9 +50,39 @@ def _delete_db_instance(aws, identifier: str, extra: dict) -> None:
     aws("rds").delete_db_instance(DBInstanceIdentifier=identifier, DeleteAutomatedBackups=bool(extra.get("deleteAutomatedBackups", True)), **final)
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _db_instance_properties(b, r):
+    i = r.inputs
+    return {
+        "DBInstanceIdentifier": r.outputs.get("identifier"), "Engine": i.get("engine"), "EngineVersion": i.get("engineVersion"),
+        "EngineLifecycleSupport": i.get("engineLifecycleSupport"), "DBInstanceClass": i.get("instanceClass"),
+        "AllocatedStorage": number_text(i.get("allocatedStorage")),
+        "StorageType": i.get("storageType"), "StorageEncrypted": i.get("storageEncrypted"), "DBName": i.get("dbName"),
+        "MasterUsername": i.get("username"), "MasterUserPassword": i.get("password"),
+        "ManageMasterUserPassword": i.get("manageMasterUserPassword"),
+        "Port": number_text(i.get("port")), "PubliclyAccessible": i.get("publiclyAccessible"),
+        "MultiAZ": i.get("multiAz"), "DBSubnetGroupName": b.ref(i.get("dbSubnetGroupName")),
+        "VPCSecurityGroups": b.ref(i.get("vpcSecurityGroupIds")), "BackupRetentionPeriod": i.get("backupRetentionPeriod"),
+        "DeletionProtection": i.get("deletionProtection"), "AutoMinorVersionUpgrade": i.get("autoMinorVersionUpgrade"),
+        "DeleteAutomatedBackups": i.get("deleteAutomatedBackups"), "Tags": tag_list(i.get("tags"))}
+
+
+def _db_subnet_group_properties(b, r):
+    i = r.inputs
+    return {"DBSubnetGroupName": r.outputs.get("name"), "DBSubnetGroupDescription": i.get("description"),
+            "SubnetIds": b.ref(i.get("subnetIds")), "Tags": tag_list(i.get("tags"))}
+
+
+_BY_NAME = Alias(output="name")  # a database names its subnet group by name, which is the group's Ref
+
+
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
+         template=Template("AWS::RDS::DBInstance", _db_instance_properties),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
+         template=Template("AWS::RDS::DBSubnetGroup", _db_subnet_group_properties, aliases=(_BY_NAME,)),
          emulator=Emulator(_create_db_subnet_group, delete_call("rds", "delete_db_subnet_group", "DBSubnetGroupName"))),
 )
