@@ -23,7 +23,7 @@ TOKEN = re.compile(r"""["'](?:aws|tls|random|docker):[A-Za-z0-9]+/[A-Za-z0-9]+:[
 # not moved into the records yet. A number may only go down; a module not listed names none.
 STILL_NAMING = {
     "labctl/offline/fakeaws.py": 53,
-    "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21, "labctl/analysis/deployrules.py": 6,
+    "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21,
     "labctl/analysis/access.py": 3, "labctl/analysis/grading.py": 2, "labctl/analysis/cost.py": 2, "labctl/cli/summary.py": 1,
 }
 
@@ -146,3 +146,19 @@ def test_every_fact_a_record_names_is_one_drift_reads_and_what_aws_makes_is_igno
     assert drift.facts(graph) == before
     rule.inputs["securityGroupId"] = graph.of_type("aws:ec2/securityGroup:SecurityGroup")[0].id  # on the lab's own group: a fact
     assert len(drift.facts(graph) - before) == 1
+
+
+def test_the_deploy_rules_facts_name_inputs_the_labs_render():
+    """What a record tells the deploy rules (labctl.analysis.deployrules) is an input its rendered
+    resources have: a renamed input would silently turn a rule off."""
+    seen: set[str] = set()
+    for lab, stage, options in VARIANTS:
+        for r in lab_graph(lab, stage, options).custom_resources:
+            kind = kinds.KINDS[r.type]
+            for fact, inputs in (("needs_gateway", (kind.needs_gateway.subnets,) if kind.needs_gateway else ()),
+                                 ("gateway_of", (kind.gateway_of,) if kind.gateway_of else ()),
+                                 ("newest_image", kind.newest_image[:1]),
+                                 ("extended_support", ("engine", "engineVersion") if kind.extended_support else ())):
+                assert all(i in r.inputs for i in inputs), f"{r.type}: {fact} names {inputs}, not all in its inputs"
+                seen.update([fact] if inputs else [])
+    assert seen == {"needs_gateway", "gateway_of", "newest_image", "extended_support"}

@@ -8,6 +8,7 @@ from typing import Any
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, tag_list
+from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds import FREE, Kind
 
 
@@ -381,6 +382,14 @@ def _endpoint_properties(b, r):
     return {**_ENDPOINT.properties(b, r), "PolicyDocument": document(policy) if policy else None}
 
 
+# --- deploy rules: what AWS enforces that no schema expresses (labctl.analysis.deployrules) --------
+
+
+_PUBLIC_NAT = NeedsGateway("subnetId", when=lambda i: i.get("connectivityType", "public") == "public")
+# an instance's AMI is looked up as the most recent image: a newer one replaces the instance
+_NEWEST_AMI = ("ami", "ImageId")
+
+
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
          template=Template("AWS::EC2::VPC", _vpc_properties, companions=(_IPV6_BLOCK,)),
@@ -389,6 +398,7 @@ KINDS = (
          template=Template("AWS::EC2::Subnet", _subnet_properties),
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
+         gateway_of="vpcId",
          template=Template("AWS::EC2::InternetGateway", lambda b, r: {"Tags": tag_list(r.inputs.get("tags"))}, companions=(_ATTACHMENT,)),
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
@@ -426,12 +436,14 @@ KINDS = (
          template=Template("AWS::EC2::VPCEndpoint", _endpoint_properties),
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
+         needs_gateway=_PUBLIC_NAT,
          template=renamed("AWS::EC2::NatGateway", {"subnetId": "SubnetId", "allocationId": "AllocationId", "connectivityType": "ConnectivityType"}),
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
          template=_ELASTIC_IP,
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         newest_image=_NEWEST_AMI,
          template=Template("AWS::EC2::Instance", _instance_properties),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",

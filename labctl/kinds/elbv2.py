@@ -7,6 +7,7 @@ from typing import Any
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.shared import HEALTH_CHECK_FIELDS
 from labctl.kinds.templates import Template, folded, tag_list
+from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds import FREE, Kind
 
 
@@ -120,8 +121,15 @@ _TARGET = folded("aws:lb/targetGroup:TargetGroup", "targetGroupArn", "Targets", 
                  lambda b, r: {"Id": b.ref(r.inputs.get("targetId")), "Port": r.inputs.get("port")}, item=True)
 
 
+# --- deploy rules: what AWS enforces that no schema expresses (labctl.analysis.deployrules) --------
+
+
+_INTERNET_FACING = NeedsGateway("subnets", when=lambda i: not i.get("internal"))
+
+
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
+         needs_gateway=_INTERNET_FACING,
          template=Template("AWS::ElasticLoadBalancingV2::LoadBalancer", _load_balancer_properties),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",

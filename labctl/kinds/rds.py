@@ -80,6 +80,7 @@ _BY_NAME = Alias(output="name")  # a database names its subnet group by name, wh
 
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
+         extended_support=True,
          template=Template("AWS::RDS::DBInstance", _db_instance_properties),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
