@@ -62,16 +62,22 @@ def _vpc_of_subnets(graph: StackGraph, subnet_ids: list[Any]) -> set[str]:
     return vpcs
 
 
-def _of_kinds(graph: StackGraph, fact: str) -> Iterator[tuple[Resource, Any]]:
-    """The graph's resources whose record states ``fact``, with its value."""
-    for r in graph.custom_resources:
-        kind = kinds.kind(r.type)
-        if kind is not None and getattr(kind, fact):
-            yield r, getattr(kind, fact)
+def _stating(fact: str) -> dict[str, Any]:
+    """The kinds whose record states ``fact`` (a field of ``labctl.kinds.Kind``), with its value."""
+    return {token: getattr(kind, fact) for token, kind in kinds.KINDS.items() if getattr(kind, fact)}
+
+
+def _of_kinds(graph: StackGraph, stating: dict[str, Any]) -> list[tuple[Resource, Any]]:
+    """The graph's resources of those kinds, in the graph's order, with the fact's value."""
+    return [(r, stating[r.type]) for r in graph.resources if r.type in stating]
+
+
+NEEDS_GATEWAY, GATEWAY_OF = _stating("needs_gateway"), _stating("gateway_of")
+NEWEST_IMAGE, EXTENDED_SUPPORT = _stating("newest_image"), _stating("extended_support")
 
 
 def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, str, list[Any]]]:
-    for r, needs in _of_kinds(graph, "needs_gateway"):
+    for r, needs in _of_kinds(graph, NEEDS_GATEWAY):
         if needs.when(r.inputs):
             yield r, needs.subnets, _ids(r.inputs.get(needs.subnets))
 
@@ -84,7 +90,7 @@ def _ids(value: Any) -> list[Any]:
 
 
 def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
-    gateways = {str(g.inputs.get(vpc)): g for g, vpc in _of_kinds(graph, "gateway_of")}
+    gateways = {str(g.inputs.get(vpc)): g for g, vpc in _of_kinds(graph, GATEWAY_OF)}
     for r, prop, subnets in _needs_gateway(graph):
         for vpc in _vpc_of_subnets(graph, subnets):
             gateway = gateways.get(vpc)
@@ -100,7 +106,7 @@ def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator[Findin
 
 
 def _check_ami_replacement(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
-    for r, (image, prop) in _of_kinds(graph, "newest_image"):
+    for r, (image, prop) in _of_kinds(graph, NEWEST_IMAGE):
         if image in r.inputs and image not in r.ignore_changes:
             yield rule.finding(graph, r, prop, r.inputs[image],
                                "the AMI is looked up as the most recent image: when a newer one is published, the next "
@@ -129,7 +135,7 @@ def _major(engine: str, version: str) -> str:
 
 def _check_rds_support(rule: DeployRule, graph: StackGraph, today: date | None = None) -> Iterator[Finding]:
     today = today or date.today()
-    for r, _ in _of_kinds(graph, "extended_support"):
+    for r, _ in _of_kinds(graph, EXTENDED_SUPPORT):
         engine, version = str(r.inputs.get("engine", "")), str(r.inputs.get("engineVersion", ""))
         end = END_OF_STANDARD_SUPPORT.get((engine, _major(engine, version)))
         if end is not None and end <= today:
