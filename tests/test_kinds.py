@@ -25,8 +25,7 @@ TOKEN = re.compile(r"""["'](?:aws|tls|random|docker):[A-Za-z0-9]+/[A-Za-z0-9]+:[
 # Modules outside labctl/kinds that still name type tokens, with how many distinct ones: the facets
 # not moved into the records yet. A number may only go down; a module not listed names none.
 STILL_NAMING = {
-    "labctl/analysis/cfn.py": 43, "labctl/analysis/cfn_containers.py": 4,
-    "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21, "labctl/analysis/deployrules.py": 6,
+    "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21,
     "labctl/analysis/access.py": 3, "labctl/analysis/grading.py": 2, "labctl/analysis/cost.py": 2, "labctl/cli/summary.py": 1,
 }
 
@@ -115,9 +114,23 @@ def test_every_kind_is_swept_or_says_why_and_the_sweep_covers_everything_the_emu
 
 def test_deploy_readiness_translates_every_rendered_kind_whose_record_gives_no_reason():
     from labctl.analysis import cfn
-    assert cfn.NOT_VALIDATED == {t: k.no_template for t, k in kinds.KINDS.items() if k.no_template}
     for token in rendered_types():
-        assert (token in cfn.TRANSLATIONS) != bool(kinds.KINDS[token].no_template), token
+        kind = kinds.KINDS[token]
+        assert (kind.template is None) == bool(kind.no_template), f"{token}: a CloudFormation template, or why it has none"
+    for token, kind in kinds.KINDS.items():
+        assert not (kind.template and kind.no_template), token
+    assert cfn.NOT_VALIDATED == {t: k.no_template for t, k in kinds.KINDS.items() if k.no_template}
+    assert cfn.TRANSLATIONS == {t: k.template for t, k in kinds.KINDS.items() if k.template}
+
+
+def test_a_kind_folded_into_another_names_a_kind_with_a_resource_of_its_own():
+    for token, kind in kinds.KINDS.items():
+        fold = kind.template.fold if kind.template else None
+        if fold is not None:
+            into = kinds.KINDS[fold.into].template
+            assert into is not None and into.type and into.fold is None, token
+        elif kind.template is not None:
+            assert kind.template.type.startswith("AWS::"), token
 
 
 def test_every_fact_a_record_names_is_one_drift_reads_and_what_aws_makes_is_ignored():
@@ -153,3 +166,19 @@ def test_the_fake_cloud_answers_from_the_records_and_generically_for_a_type_with
     assert cloud.new_resource(MockResourceArgs("cloudlabs:labs:Thing", "t", {}, custom=False)) == ("", {})
     assert all(":" in t and t.split(":")[-1].startswith("get") for t in kinds.LOOKUPS)
     assert cloud.call(MockCallArgs("aws:index/getRegion:getRegion", {}, ""))["name"] == "us-east-1"
+
+
+def test_the_deploy_rules_facts_name_inputs_the_labs_render():
+    """What a record tells the deploy rules (labctl.analysis.deployrules) is an input its rendered
+    resources have: a renamed input would silently turn a rule off."""
+    seen: set[str] = set()
+    for lab, stage, options in VARIANTS:
+        for r in lab_graph(lab, stage, options).custom_resources:
+            kind = kinds.KINDS[r.type]
+            for fact, inputs in (("needs_gateway", (kind.needs_gateway.subnets,) if kind.needs_gateway else ()),
+                                 ("gateway_of", (kind.gateway_of,) if kind.gateway_of else ()),
+                                 ("newest_image", kind.newest_image[:1]),
+                                 ("extended_support", ("engine", "engineVersion") if kind.extended_support else ())):
+                assert all(i in r.inputs for i in inputs), f"{r.type}: {fact} names {inputs}, not all in its inputs"
+                seen.update([fact] if inputs else [])
+    assert seen == {"needs_gateway", "gateway_of", "newest_image", "extended_support"}

@@ -1,6 +1,8 @@
 """Rules AWS enforces (or bills for) that no resource schema can express: the order resources
 are created in, what a later ``pulumi up`` would replace, and what keeps costing money. Each rule
-is data plus a check over the rendered graph, and cites the AWS documentation it comes from.
+is data plus a check over the rendered graph, and cites the AWS documentation it comes from. The
+facts a rule needs about each kind (what waits for an internet gateway, which image is looked up as
+the newest) are in the kinds' records (``labctl.kinds``).
 """
 
 from __future__ import annotations
@@ -9,11 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterator
 
+from labctl import kinds
 from labctl.analysis.findings import Finding
 from labctl.offline.graph import Resource, StackGraph
-
-IGW = "aws:ec2/internetGateway:InternetGateway"
-SUBNET = "aws:ec2/subnet:Subnet"
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,35 @@ def _vpc_of_subnets(graph: StackGraph, subnet_ids: list[Any]) -> set[str]:
     return vpcs
 
 
+def _stating(fact: str) -> dict[str, Any]:
+    """The kinds whose record states ``fact`` (a field of ``labctl.kinds.Kind``), with its value."""
+    return {token: getattr(kind, fact) for token, kind in kinds.KINDS.items() if getattr(kind, fact)}
+
+
+def _of_kinds(graph: StackGraph, stating: dict[str, Any]) -> list[tuple[Resource, Any]]:
+    """The graph's resources of those kinds, in the graph's order, with the fact's value."""
+    return [(r, stating[r.type]) for r in graph.resources if r.type in stating]
+
+
+NEEDS_GATEWAY, GATEWAY_OF = _stating("needs_gateway"), _stating("gateway_of")
+NEWEST_IMAGE, EXTENDED_SUPPORT = _stating("newest_image"), _stating("extended_support")
+
+
 def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, str, list[Any]]]:
-    for r in graph.custom_resources:
-        if r.type == "aws:lb/loadBalancer:LoadBalancer" and not r.inputs.get("internal"):
-            yield r, "subnets", list(r.inputs.get("subnets") or [])
-        elif r.type == "aws:ec2/natGateway:NatGateway" and r.inputs.get("connectivityType", "public") == "public":
-            yield r, "subnetId", [r.inputs.get("subnetId")]
+    for r, needs in _of_kinds(graph, NEEDS_GATEWAY):
+        if needs.when(r.inputs):
+            yield r, needs.subnets, _ids(r.inputs.get(needs.subnets))
+
+
+def _ids(value: Any) -> list[Any]:
+    """An input naming subnets: a list (a load balancer's) or one id (a NAT gateway's)."""
+    if isinstance(value, list):
+        return list(value)
+    return [] if value is None else [value]
 
 
 def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
-    gateways = {str(g.inputs.get("vpcId")): g for g in graph.of_type(IGW)}
+    gateways = {str(g.inputs.get(vpc)): g for g, vpc in _of_kinds(graph, GATEWAY_OF)}
     for r, prop, subnets in _needs_gateway(graph):
         for vpc in _vpc_of_subnets(graph, subnets):
             gateway = gateways.get(vpc)
@@ -87,9 +106,9 @@ def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator[Findin
 
 
 def _check_ami_replacement(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
-    for r in graph.of_type("aws:ec2/instance:Instance"):
-        if "ami" in r.inputs and "ami" not in r.ignore_changes:
-            yield rule.finding(graph, r, "ImageId", r.inputs["ami"],
+    for r, (image, prop) in _of_kinds(graph, NEWEST_IMAGE):
+        if image in r.inputs and image not in r.ignore_changes:
+            yield rule.finding(graph, r, prop, r.inputs[image],
                                "the AMI is looked up as the most recent image: when a newer one is published, the next "
                                "`pulumi up` replaces the student's instance (and their work); ignore changes to ami")
 
@@ -116,7 +135,7 @@ def _major(engine: str, version: str) -> str:
 
 def _check_rds_support(rule: DeployRule, graph: StackGraph, today: date | None = None) -> Iterator[Finding]:
     today = today or date.today()
-    for r in graph.of_type("aws:rds/instance:Instance"):
+    for r, _ in _of_kinds(graph, EXTENDED_SUPPORT):
         engine, version = str(r.inputs.get("engine", "")), str(r.inputs.get("engineVersion", ""))
         end = END_OF_STANDARD_SUPPORT.get((engine, _major(engine, version)))
         if end is not None and end <= today:

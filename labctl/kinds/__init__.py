@@ -17,13 +17,16 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   cannot (moto lacks the calls; a Docker engine is needed: ``needs_engine``);
 - ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
   goes with its parent, or lives outside AWS);
-- ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
-  (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates.
+- ``template``: the CloudFormation resource it is and how its inputs become its Properties
+  (``labctl.kinds.templates``; ``labctl.analysis.cfn`` builds the template and checks it against AWS's
+  schemas), or ``no_template``: why there is none (listed as not validated, never passed silently);
+- the deploy rules' facts (``labctl.analysis.deployrules``): ``needs_gateway`` (``labctl.kinds.deploy``),
+  ``gateway_of``, ``newest_image``, ``extended_support``;
 - ``fake``: what the offline renderer's fake cloud answers when a lab registers it (ids, ARNs,
   addresses: ``labctl.kinds.fakes``); the lookups (invokes) it answers are ``Lookup`` records, ``LOOKUPS``.
 Facets still in their consumer's own table (moving here one by one; the allowlist in
-``tests/test_kinds.py`` names the modules that may still name type tokens): the CloudFormation
-translation, the sweep's own listing and delete calls, live reads, the reachability model.
+``tests/test_kinds.py`` names the modules that may still name type tokens): the sweep's own
+listing and delete calls, live reads, the reachability model.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -36,6 +39,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from labctl.kinds.emulation import Emulator
     from labctl.kinds.fakes import Answer, LookupAnswer
+    from labctl.kinds.deploy import NeedsGateway
+    from labctl.kinds.templates import Template
 
 
 FREE = "free"
@@ -60,6 +65,11 @@ class Kind:
     generated_locally: bool = False  # made by the emulator itself, no cloud call (a password, a key)
     no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
     fake: "Answer | None" = None  # what the renderer's fake cloud answers for it (labctl.kinds.fakes: generic, or its own)
+    template: "Template | None" = None  # the CloudFormation resource it is and its Properties (labctl.kinds.templates)
+    needs_gateway: "NeedsGateway | None" = None  # AWS creates it only once its subnets' VPC has an internet gateway
+    gateway_of: str = ""  # an internet gateway: the input naming the VPC it connects (what needs_gateway waits for)
+    newest_image: tuple[str, ...] = ()  # (input, property): an image looked up as the newest; a newer one replaces it
+    extended_support: bool = False  # RDS bills Extended Support for its engine version once standard support ends
 
     @property
     def service(self) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, named, pascal
 from labctl.kinds.fakes import arn_only, hex_id
+from labctl.kinds.templates import Template, number_text
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -76,11 +77,38 @@ def _fake_group(cloud: FakeCloud, args: Args) -> Answered:
     return name, {"name": name, "arn": cloud.arn("autoscaling", f"autoScalingGroup:{hex_id(name, 32)}:autoScalingGroupName/{name}")}
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _group_properties(b, r):
+    i = r.inputs
+    lt = i.get("launchTemplate") or {}
+    tags: list[dict[str, Any]] = i["tags"] if isinstance(i.get("tags"), list) else []
+    return {
+        "AutoScalingGroupName": r.outputs.get("name"), "MinSize": str(i.get("minSize")), "MaxSize": str(i.get("maxSize")),
+        "DesiredCapacity": number_text(i.get("desiredCapacity")),
+        "VPCZoneIdentifier": b.ref(i.get("vpcZoneIdentifiers")), "TargetGroupARNs": b.ref(i.get("targetGroupArns")),
+        "HealthCheckType": i.get("healthCheckType"), "HealthCheckGracePeriod": i.get("healthCheckGracePeriod"),
+        "LaunchTemplate": {"LaunchTemplateId": b.ref(lt.get("id")), "Version": str(lt.get("version"))} if lt else None,
+        "Tags": [{"Key": t["key"], "Value": t["value"], "PropagateAtLaunch": bool(t.get("propagateAtLaunch"))} for t in tags]}
+
+
+def _policy_properties(b, r):
+    i = r.inputs
+    tt = i.get("targetTrackingConfiguration") or {}
+    metric = tt.get("predefinedMetricSpecification") or {}
+    return {"AutoScalingGroupName": b.ref(i.get("autoscalingGroupName")), "PolicyType": i.get("policyType"),
+            "TargetTrackingConfiguration": {"PredefinedMetricSpecification": {"PredefinedMetricType": metric.get("predefinedMetricType")},
+                                            "TargetValue": tt.get("targetValue")} if tt else None}
+
+
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
          fake=_fake_group,
+         template=Template("AWS::AutoScaling::AutoScalingGroup", _group_properties),
          emulator=Emulator(_create_asg, _delete_group)),
     Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE, sweep_with="goes with its Auto Scaling group",
          fake=arn_only("autoscaling", "scalingPolicy"),
+         template=Template("AWS::AutoScaling::ScalingPolicy", _policy_properties, referenced=False),
          emulator=Emulator(_create_scaling_policy, _delete_policy)),
 )

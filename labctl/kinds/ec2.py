@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
+from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, tag_list
+from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds import FREE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -425,63 +427,211 @@ LOOKUPS = (
 )
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _vpc_properties(b, r):
+    i = r.inputs
+    return {"CidrBlock": i.get("cidrBlock"), "EnableDnsSupport": i.get("enableDnsSupport"),
+            "EnableDnsHostnames": i.get("enableDnsHostnames"), "Tags": tag_list(i.get("tags"))}
+
+
+_IPV6_BLOCK = Companion("assignGeneratedIpv6CidrBlock", "Ipv6", "AWS::EC2::VPCCidrBlock",
+                        lambda b, r, own: {"VpcId": own, "AmazonProvidedIpv6CidrBlock": True})
+
+
+def _subnet_properties(b, r):
+    i = r.inputs
+    return {"VpcId": b.ref(i.get("vpcId")), "CidrBlock": i.get("cidrBlock"), "AvailabilityZone": i.get("availabilityZone"),
+            "MapPublicIpOnLaunch": i.get("mapPublicIpOnLaunch"), "Ipv6CidrBlock": i.get("ipv6CidrBlock"),
+            "AssignIpv6AddressOnCreation": i.get("assignIpv6AddressOnCreation"), "Tags": tag_list(i.get("tags"))}
+
+
+_ATTACHMENT = Companion("vpcId", "Attachment", "AWS::EC2::VPCGatewayAttachment",  # Pulumi attaches the gateway when it has a vpc_id
+                        lambda b, r, own: {"VpcId": b.ref(r.inputs["vpcId"]), "InternetGatewayId": own})
+
+
+def _nacl_entry_properties(b, r):
+    i = r.inputs
+    protocol = PROTOCOL_NUMBERS.get(str(i.get("protocol")), i.get("protocol"))
+    props: dict[str, Any] = {"NetworkAclId": b.ref(i.get("networkAclId")), "RuleNumber": i.get("ruleNumber"),
+                             "Protocol": protocol, "RuleAction": i.get("ruleAction"), "Egress": i.get("egress"),
+                             "CidrBlock": i.get("cidrBlock"), "Ipv6CidrBlock": i.get("ipv6CidrBlock")}
+    if protocol in (1, 58):
+        props["Icmp"] = {"Type": i.get("icmpType", -1), "Code": i.get("icmpCode", -1)}
+    elif i.get("fromPort") is not None:
+        props["PortRange"] = {"From": i.get("fromPort"), "To": i.get("toPort")}
+    return props
+
+
+def _key_pair_properties(b, r):
+    """ImportKeyPair with the public key (CloudFormation creates a new key pair without it)."""
+    return {"KeyName": r.outputs.get("keyName") or r.inputs.get("keyName"),
+            "PublicKeyMaterial": b.ref(r.inputs.get("publicKey")), "Tags": tag_list(r.inputs.get("tags"))}
+
+
+def _sg_properties(b, r):
+    i = r.inputs
+    return {"GroupDescription": i.get("description"), "GroupName": r.outputs.get("name"),
+            "VpcId": b.ref(i.get("vpcId")), "Tags": tag_list(i.get("tags"))}
+
+
+def _ebs(device: dict[str, Any]) -> dict[str, Any]:
+    return {"VolumeSize": device.get("volumeSize"), "VolumeType": device.get("volumeType"),
+            "Encrypted": boolean(device.get("encrypted")), "DeleteOnTermination": boolean(device.get("deleteOnTermination"))}
+
+
+def _metadata(options: Any) -> dict[str, Any] | None:
+    if not isinstance(options, dict):
+        return None
+    return {"HttpTokens": options.get("httpTokens"), "HttpEndpoint": options.get("httpEndpoint"),
+            "HttpPutResponseHopLimit": options.get("httpPutResponseHopLimit")}
+
+
+def _instance_properties(b, r):
+    i = r.inputs
+    props: dict[str, Any] = {
+        "ImageId": i.get("ami"), "InstanceType": i.get("instanceType"), "KeyName": i.get("keyName"),
+        "MetadataOptions": _metadata(i.get("metadataOptions")), "Tags": tag_list(i.get("tags")),
+        "CreditSpecification": {"CPUCredits": i["creditSpecification"]["cpuCredits"]} if i.get("creditSpecification") else None,
+        "UserData": {"Fn::Base64": i["userData"]} if isinstance(i.get("userData"), str) else None,
+        "PrivateIpAddress": i.get("privateIp"),
+    }
+    root = i.get("rootBlockDevice")
+    if isinstance(root, dict):
+        props["BlockDeviceMappings"] = [{"DeviceName": "/dev/xvda", "Ebs": _ebs(root)}]
+    if i.get("associatePublicIpAddress") is not None:  # CloudFormation sets it on the network interface
+        props["NetworkInterfaces"] = [{"DeviceIndex": "0", "AssociatePublicIpAddress": i["associatePublicIpAddress"],
+                                       "SubnetId": b.ref(i.get("subnetId")), "GroupSet": b.ref(i.get("vpcSecurityGroupIds")),
+                                       "Ipv6AddressCount": i.get("ipv6AddressCount")}]
+        props["NetworkInterfaces"][0] = {k: v for k, v in props["NetworkInterfaces"][0].items() if v is not None}
+    else:
+        props.update({"SubnetId": b.ref(i.get("subnetId")), "SecurityGroupIds": b.ref(i.get("vpcSecurityGroupIds")),
+                      "Ipv6AddressCount": i.get("ipv6AddressCount")})
+    return props
+
+
+def _launch_template_properties(b, r):
+    i = r.inputs
+    data: dict[str, Any] = {
+        "ImageId": i.get("imageId"), "InstanceType": i.get("instanceType"), "KeyName": i.get("keyName"),
+        "UserData": i.get("userData"), "MetadataOptions": _metadata(i.get("metadataOptions")),
+        "CreditSpecification": {"CpuCredits": i["creditSpecification"]["cpuCredits"]} if i.get("creditSpecification") else None,
+        "BlockDeviceMappings": [{"DeviceName": d.get("deviceName"), "Ebs": _ebs(d.get("ebs") or {})}
+                                for d in i.get("blockDeviceMappings") or []],
+        "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": boolean(n.get("associatePublicIpAddress")),
+                               "DeleteOnTermination": boolean(n.get("deleteOnTermination")), "Groups": b.ref(n.get("securityGroups"))}
+                              for n in i.get("networkInterfaces") or []],
+        "TagSpecifications": [{"ResourceType": t.get("resourceType"), "Tags": tag_list(t.get("tags"))}
+                              for t in i.get("tagSpecifications") or []],
+    }
+    return {"LaunchTemplateName": r.outputs.get("name"),
+            "LaunchTemplateData": {k: v for k, v in data.items() if v not in (None, [], {})},
+            "TagSpecifications": [{"ResourceType": "launch-template", "Tags": tag_list(i.get("tags"))}] if i.get("tags") else None}
+
+
+_ENDPOINT = renamed("AWS::EC2::VPCEndpoint", {"vpcId": "VpcId", "serviceName": "ServiceName", "vpcEndpointType": "VpcEndpointType",
+                                              "routeTableIds": "RouteTableIds"}, tags=False)
+
+
+# an address's Ref is its public IP: others name it by its allocation id
+_ELASTIC_IP = renamed("AWS::EC2::EIP", {"domain": "Domain"}, referenced=False,
+                      aliases=(Alias(output="allocationId", attribute="AllocationId"),))
+
+
+def _endpoint_properties(b, r):
+    policy = r.inputs.get("policy")
+    return {**_ENDPOINT.properties(b, r), "PolicyDocument": document(policy) if policy else None}
+
+
+# --- deploy rules: what AWS enforces that no schema expresses (labctl.analysis.deployrules) --------
+
+
+_PUBLIC_NAT = NeedsGateway("subnetId", when=lambda i: i.get("connectivityType", "public") == "public")
+# an instance's AMI is looked up as the most recent image: a newer one replaces the instance
+_NEWEST_AMI = ("ami", "ImageId")
+
+
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
          fake=_fake_vpc,
+         template=Template("AWS::EC2::VPC", _vpc_properties, companions=(_IPV6_BLOCK,)),
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
          fake=_fake_subnet,
+         template=Template("AWS::EC2::Subnet", _subnet_properties),
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
          fake=with_id("igw", "ec2", "internet-gateway"),
+         gateway_of="vpcId",
+         template=Template("AWS::EC2::InternetGateway", lambda b, r: {"Tags": tag_list(r.inputs.get("tags"))}, companions=(_ATTACHMENT,)),
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
          fake=with_id("eigw", "ec2", "egress-only-internet-gateway"),
+         template=renamed("AWS::EC2::EgressOnlyInternetGateway", {"vpcId": "VpcId"}, tags=False),
          emulator=Emulator(with_ec2(_create_eigw), delete_call("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"))),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
          fake=_fake_route_table,
+         template=renamed("AWS::EC2::RouteTable", {"vpcId": "VpcId"}),
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
          fake=with_id("r"),
+         template=renamed("AWS::EC2::Route", {"routeTableId": "RouteTableId", "destinationCidrBlock": "DestinationCidrBlock",
+                                           "destinationIpv6CidrBlock": "DestinationIpv6CidrBlock", **{t.key: t.api for t in ROUTE_TARGETS}},
+                          tags=False, referenced=False),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
          fake=with_id("rtbassoc"),
+         template=renamed("AWS::EC2::SubnetRouteTableAssociation", {"subnetId": "SubnetId", "routeTableId": "RouteTableId"}, tags=False, referenced=False),
          emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
          fake=_fake_security_group,
+         template=Template("AWS::EC2::SecurityGroup", _sg_properties),
          emulator=Emulator(with_ec2(_create_sg), delete_call("ec2", "delete_security_group", "GroupId"))),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
          fake=with_id("acl", "ec2", "network-acl"),
+         template=renamed("AWS::EC2::NetworkAcl", {"vpcId": "VpcId"}),
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
          fake=with_id("nacl"),
+         template=Template("AWS::EC2::NetworkAclEntry", _nacl_entry_properties, referenced=False),
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
          fake=with_id("aclassoc"),
+         template=renamed("AWS::EC2::SubnetNetworkAclAssociation", {"subnetId": "SubnetId", "networkAclId": "NetworkAclId"}, tags=False, referenced=False),
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
          fake=_fake_peering,
+         template=renamed("AWS::EC2::VPCPeeringConnection", {"vpcId": "VpcId", "peerVpcId": "PeerVpcId"}),
          emulator=Emulator(with_ec2(_create_peering), delete_call("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"))),
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
          fake=_fake_peering_accepter,
          emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
          fake=_fake_vpc_endpoint,
+         template=Template("AWS::EC2::VPCEndpoint", _endpoint_properties),
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
          fake=_fake_nat_gateway,
+         needs_gateway=_PUBLIC_NAT,
+         template=renamed("AWS::EC2::NatGateway", {"subnetId": "SubnetId", "allocationId": "AllocationId", "connectivityType": "ConnectivityType"}),
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
          fake=_fake_eip,
+         template=_ELASTIC_IP,
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
          fake=_fake_instance,
+         newest_image=_NEWEST_AMI,
+         template=Template("AWS::EC2::Instance", _instance_properties),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
          fake=_fake_key_pair,
+         template=Template("AWS::EC2::KeyPair", _key_pair_properties),
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
          fake=_fake_launch_template,
+         template=Template("AWS::EC2::LaunchTemplate", _launch_template_properties),
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
          fake=generic),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, tags
 from labctl.kinds.fakes import ACCOUNT_ID
+from labctl.kinds.templates import Template, tag_list
 from labctl.kinds import USAGE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -60,8 +61,24 @@ LOOKUPS = (
 )
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _repository_properties(b, r):
+    i = r.inputs
+    scan = i.get("imageScanningConfiguration") or {}
+    encryption = (i.get("encryptionConfigurations") or [{}])[0]
+    return {
+        "RepositoryName": r.outputs.get("name") or i.get("name"), "ImageTagMutability": i.get("imageTagMutability"),
+        "ImageScanningConfiguration": {"ScanOnPush": scan.get("scanOnPush")} if scan else None,
+        "EncryptionConfiguration": {"EncryptionType": encryption.get("encryptionType"), "KmsKey": encryption.get("kmsKey")}
+        if encryption else None,
+        "EmptyOnDelete": i.get("forceDelete"), "Tags": tag_list(i.get("tags"))}
+
+
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
          fake=_fake_repository,
+         template=Template("AWS::ECR::Repository", _repository_properties),
          emulator=Emulator(_create_repository, _delete_repository)),
 )

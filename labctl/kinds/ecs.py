@@ -10,8 +10,9 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from labctl.kinds.emulation import Emulator, delete_call
+from labctl.kinds.emulation import Emulator, delete_call, pascal
 from labctl.kinds.fakes import hex_id
+from labctl.kinds.templates import Template, document, tag_list
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -99,14 +100,57 @@ def _fake_service(cloud: FakeCloud, args: Args) -> Answered:
     return arn, {"name": name, "arn": arn}
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _cluster_properties(b, r):
+    i = r.inputs
+    return {"ClusterName": r.outputs.get("name") or i.get("name"),
+            "ClusterSettings": [{"Name": s.get("name"), "Value": s.get("value")} for s in i.get("settings") or []],
+            "Tags": tag_list(i.get("tags"))}
+
+
+def _task_definition_properties(b, r):
+    i = r.inputs
+    platform = i.get("runtimePlatform") or {}
+    definitions = document(i.get("containerDefinitions")) or []
+    return {
+        "Family": i.get("family"), "Cpu": i.get("cpu"), "Memory": i.get("memory"), "NetworkMode": i.get("networkMode"),
+        "RequiresCompatibilities": i.get("requiresCompatibilities"), "ExecutionRoleArn": b.ref(i.get("executionRoleArn")),
+        "TaskRoleArn": b.ref(i.get("taskRoleArn")),
+        "RuntimePlatform": {"OperatingSystemFamily": platform.get("operatingSystemFamily"),
+                            "CpuArchitecture": platform.get("cpuArchitecture")} if platform else None,
+        # the ECS API's container definitions (JSON, camelCase) as CloudFormation's (PascalCase)
+        "ContainerDefinitions": pascal(definitions) if isinstance(definitions, list) else definitions,
+        "Tags": tag_list(i.get("tags"))}
+
+
+def _service_properties(b, r):
+    i = r.inputs
+    network = i.get("networkConfiguration") or {}
+    return {
+        "ServiceName": i.get("name"), "Cluster": b.ref(i.get("cluster")), "TaskDefinition": b.ref(i.get("taskDefinition")),
+        "LaunchType": i.get("launchType"), "DesiredCount": i.get("desiredCount"),
+        "NetworkConfiguration": {"AwsvpcConfiguration": {
+            "Subnets": b.ref(network.get("subnets")), "SecurityGroups": b.ref(network.get("securityGroups")),
+            "AssignPublicIp": "ENABLED" if network.get("assignPublicIp") else "DISABLED"}} if network else None,
+        "LoadBalancers": [{"TargetGroupArn": b.ref(lb.get("targetGroupArn")), "ContainerName": lb.get("containerName"),
+                           "ContainerPort": lb.get("containerPort")} for lb in i.get("loadBalancers") or []],
+        "PropagateTags": i.get("propagateTags"), "EnableECSManagedTags": i.get("enableEcsManagedTags"),
+        "Tags": tag_list(i.get("tags"))}
+
+
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
          fake=_fake_cluster,
+         template=Template("AWS::ECS::Cluster", _cluster_properties),
          emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
          fake=_fake_task_definition,
+         template=Template("AWS::ECS::TaskDefinition", _task_definition_properties),
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
          fake=_fake_service,
+         template=Template("AWS::ECS::Service", _service_properties),
          emulator=Emulator(_create_service, _delete_service)),
 )

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.shared import HEALTH_CHECK_FIELDS
 from labctl.kinds.fakes import arn_only, digest, generic, hex_id
+from labctl.kinds.templates import Template, folded, tag_list
+from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -102,17 +104,65 @@ def _fake_tg(cloud: FakeCloud, args: Args) -> Answered:
     return arn, {"arn": arn, "name": name, "arnSuffix": arn.split(":")[-1]}
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _load_balancer_properties(b, r):
+    i = r.inputs
+    attributes = [{"Key": "deletion_protection.enabled", "Value": str(bool(i.get("enableDeletionProtection"))).lower()}]
+    if i.get("dropInvalidHeaderFields") is not None:
+        attributes.append({"Key": "routing.http.drop_invalid_header_fields.enabled",
+                           "Value": str(bool(i["dropInvalidHeaderFields"])).lower()})
+    return {"Name": r.outputs.get("name"), "Type": i.get("loadBalancerType"),
+            "Scheme": "internal" if i.get("internal") else "internet-facing", "Subnets": b.ref(i.get("subnets")),
+            "SecurityGroups": b.ref(i.get("securityGroups")), "LoadBalancerAttributes": attributes, "Tags": tag_list(i.get("tags"))}
+
+
+def _target_group_properties(b, r):
+    i = r.inputs
+    hc = i.get("healthCheck") or {}
+    return {
+        "Name": r.outputs.get("name"), "Port": i.get("port"), "Protocol": i.get("protocol"), "VpcId": b.ref(i.get("vpcId")),
+        "TargetType": i.get("targetType"), **{api: hc.get(key) for key, api in HEALTH_CHECK_FIELDS.items()},
+        "Matcher": {"HttpCode": hc["matcher"]} if hc.get("matcher") else None,
+        "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": str(i["deregistrationDelay"])}]
+        if i.get("deregistrationDelay") is not None else None,
+        "Tags": tag_list(i.get("tags"))}
+
+
+def _listener_properties(b, r):
+    i = r.inputs
+    return {"LoadBalancerArn": b.ref(i.get("loadBalancerArn")), "Port": i.get("port"), "Protocol": i.get("protocol"),
+            "DefaultActions": [{"Type": a.get("type"), "TargetGroupArn": b.ref(a.get("targetGroupArn"))}
+                               for a in i.get("defaultActions") or []]}
+
+
+_TARGET = folded("aws:lb/targetGroup:TargetGroup", "targetGroupArn", "Targets",  # CloudFormation lists a group's targets on it
+                 lambda b, r: {"Id": b.ref(r.inputs.get("targetId")), "Port": r.inputs.get("port")}, item=True)
+
+
+# --- deploy rules: what AWS enforces that no schema expresses (labctl.analysis.deployrules) --------
+
+
+_INTERNET_FACING = NeedsGateway("subnets", when=lambda i: not i.get("internal"))
+
+
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
          fake=_fake_lb,
+         needs_gateway=_INTERNET_FACING,
+         template=Template("AWS::ElasticLoadBalancingV2::LoadBalancer", _load_balancer_properties),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
          fake=arn_only("elasticloadbalancing", "listener/app"),
+         template=Template("AWS::ElasticLoadBalancingV2::Listener", _listener_properties),
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
          fake=_fake_tg,
+         template=Template("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group_properties),
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
          fake=generic,
+         template=_TARGET,
          emulator=Emulator(_create_tg_attachment, _delete_target_group_attachment)),
 )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, delete_call, given_name, tags
 from labctl.kinds.fakes import ACCOUNT_ID, generic, hex_id
+from labctl.kinds.templates import Template, document, folded, tag_list
 from labctl.kinds import FREE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -96,17 +97,43 @@ LOOKUPS = (
 )
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _role_properties(b, r):
+    i = r.inputs
+    return {"RoleName": r.outputs.get("name"), "Description": i.get("description"), "Path": i.get("path"),
+            "AssumeRolePolicyDocument": document(i.get("assumeRolePolicy")), "MaxSessionDuration": i.get("maxSessionDuration"),
+            "Tags": tag_list(i.get("tags"))}
+
+
+def _role_policy_properties(b, r):
+    return {"RoleName": b.ref(r.inputs.get("role")), "PolicyName": r.inputs.get("name"), "PolicyDocument": document(r.inputs.get("policy"))}
+
+
+def _instance_profile_properties(b, r):
+    return {"InstanceProfileName": r.outputs.get("name"), "Path": r.inputs.get("path"), "Roles": [b.ref(r.inputs.get("role"))]}
+
+
+_MANAGED_POLICY = folded("aws:iam/role:Role", "role", "ManagedPolicyArns",  # CloudFormation lists them on the role
+                         lambda b, r: r.inputs.get("policyArn"), item=True)
+
+
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
          fake=_fake_named("role", "AROA"),
+         template=Template("AWS::IAM::Role", _role_properties),
          emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
          fake=generic,
+         template=Template("AWS::IAM::RolePolicy", _role_policy_properties, referenced=False),
          emulator=Emulator(_put_role_policy, _delete_role_policy)),
     Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)",
          fake=generic,
+         template=_MANAGED_POLICY,
          emulator=Emulator(_attach, _delete_role_policy_attachment)),
     Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile",
          fake=_fake_named("instance-profile", "AIPA"),
+         template=Template("AWS::IAM::InstanceProfile", _instance_profile_properties),
          emulator=Emulator(_create_instance_profile, _delete_instance_profile)),
 )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from labctl.kinds.emulation import Emulator, delete_call, named, tags
 from labctl.kinds.fakes import hex_id
+from labctl.kinds.templates import Alias, Template, number_text, tag_list
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -75,11 +76,42 @@ def _fake_db_subnet_group(cloud: FakeCloud, args: Args) -> Answered:
     return name, {"name": name, "arn": cloud.arn("rds", f"subgrp:{name}")}
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _db_instance_properties(b, r):
+    i = r.inputs
+    return {
+        "DBInstanceIdentifier": r.outputs.get("identifier"), "Engine": i.get("engine"), "EngineVersion": i.get("engineVersion"),
+        "EngineLifecycleSupport": i.get("engineLifecycleSupport"), "DBInstanceClass": i.get("instanceClass"),
+        "AllocatedStorage": number_text(i.get("allocatedStorage")),
+        "StorageType": i.get("storageType"), "StorageEncrypted": i.get("storageEncrypted"), "DBName": i.get("dbName"),
+        "MasterUsername": i.get("username"), "MasterUserPassword": i.get("password"),
+        "ManageMasterUserPassword": i.get("manageMasterUserPassword"),
+        "Port": number_text(i.get("port")), "PubliclyAccessible": i.get("publiclyAccessible"),
+        "MultiAZ": i.get("multiAz"), "DBSubnetGroupName": b.ref(i.get("dbSubnetGroupName")),
+        "VPCSecurityGroups": b.ref(i.get("vpcSecurityGroupIds")), "BackupRetentionPeriod": i.get("backupRetentionPeriod"),
+        "DeletionProtection": i.get("deletionProtection"), "AutoMinorVersionUpgrade": i.get("autoMinorVersionUpgrade"),
+        "DeleteAutomatedBackups": i.get("deleteAutomatedBackups"), "Tags": tag_list(i.get("tags"))}
+
+
+def _db_subnet_group_properties(b, r):
+    i = r.inputs
+    return {"DBSubnetGroupName": r.outputs.get("name"), "DBSubnetGroupDescription": i.get("description"),
+            "SubnetIds": b.ref(i.get("subnetIds")), "Tags": tag_list(i.get("tags"))}
+
+
+_BY_NAME = Alias(output="name")  # a database names its subnet group by name, which is the group's Ref
+
+
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          fake=_fake_db_instance,
+         extended_support=True,
+         template=Template("AWS::RDS::DBInstance", _db_instance_properties),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
          fake=_fake_db_subnet_group,
+         template=Template("AWS::RDS::DBSubnetGroup", _db_subnet_group_properties, aliases=(_BY_NAME,)),
          emulator=Emulator(_create_db_subnet_group, delete_call("rds", "delete_db_subnet_group", "DBSubnetGroupName"))),
 )

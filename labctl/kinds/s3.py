@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from cloudlabs import content
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.fakes import generic, hex_id
+from labctl.kinds.templates import Alias, Template, document, folded, renamed
 from labctl.kinds import FREE, USAGE, Kind
 
 if TYPE_CHECKING:
@@ -104,29 +105,68 @@ def _fake_website(cloud: FakeCloud, args: Args) -> Answered:
                     "websiteDomain": f"s3-website-{cloud.region}.amazonaws.com"}
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _in_bucket(prop: str, convert: Callable[[dict], Any]) -> Template:
+    """A bucket's setting: CloudFormation has it as a property of the bucket."""
+    return folded("aws:s3/bucket:Bucket", "bucket", prop, lambda b, r: convert(r.inputs))
+
+
+def _cors_configuration(i: dict) -> dict:
+    return {"CorsRules": [{"AllowedHeaders": c.get("allowedHeaders"), "AllowedMethods": c.get("allowedMethods"),
+                           "AllowedOrigins": c.get("allowedOrigins"), "MaxAge": c.get("maxAgeSeconds")}
+                          for c in i.get("corsRules") or []]}
+
+
+def _website_configuration(i: dict) -> dict:
+    return {"IndexDocument": (i.get("indexDocument") or {}).get("suffix"),
+            "ErrorDocument": (i.get("errorDocument") or {}).get("key")}
+
+
+def _bucket_encryption(i: dict) -> dict:
+    return {"ServerSideEncryptionConfiguration": [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": (rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm")},
+         "BucketKeyEnabled": rule.get("bucketKeyEnabled")} for rule in i.get("rules") or []]}
+
+
+def _public_access_block(i: dict) -> dict:
+    return {"BlockPublicAcls": i.get("blockPublicAcls"), "BlockPublicPolicy": i.get("blockPublicPolicy"),
+            "IgnorePublicAcls": i.get("ignorePublicAcls"), "RestrictPublicBuckets": i.get("restrictPublicBuckets")}
+
+
+_BY_NAME = Alias(input="bucket")  # others name a bucket by its name, which is its Ref
+
+
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
          fake=_fake_bucket,
+         template=renamed("AWS::S3::Bucket", {"bucket": "BucketName"}, own=("bucket",), aliases=(_BY_NAME,)),
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
          fake=generic),
     Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket",
          fake=generic,
+         template=Template("AWS::S3::BucketPolicy", lambda b, r: {"Bucket": b.ref(r.inputs.get("bucket")), "PolicyDocument": document(r.inputs.get("policy"))}, referenced=False),
          emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), delete_call("s3", "delete_bucket_policy", "Bucket"))),
     Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket",
          fake=generic,
+         template=_in_bucket("PublicAccessBlockConfiguration", _public_access_block),
          emulator=Emulator(_bucket_part("put_public_access_block", "PublicAccessBlockConfiguration", lambda i: {
             arg: bool(i.get(key, False)) for key, arg in (("blockPublicAcls", "BlockPublicAcls"), ("ignorePublicAcls", "IgnorePublicAcls"),
                                                           ("blockPublicPolicy", "BlockPublicPolicy"),
                                                           ("restrictPublicBuckets", "RestrictPublicBuckets"))}), delete_call("s3", "delete_public_access_block", "Bucket"))),
     Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket",
          fake=_fake_website,
+         template=_in_bucket("WebsiteConfiguration", _website_configuration),
          emulator=Emulator(_create_website, delete_call("s3", "delete_bucket_website", "Bucket"))),
     Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket",
          fake=generic,
+         template=_in_bucket("CorsConfiguration", _cors_configuration),
          emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), delete_call("s3", "delete_bucket_cors", "Bucket"))),
     Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket",
          fake=generic,
+         template=_in_bucket("BucketEncryption", _bucket_encryption),
          emulator=Emulator(_bucket_part("put_bucket_encryption", "ServerSideEncryptionConfiguration", lambda i: {"Rules": pascal(
             i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}), delete_call("s3", "delete_bucket_encryption", "Bucket"))),
     Kind("aws:s3/bucketObjectv2:BucketObjectv2", "object", USAGE, "storage of a few KB: fractions of a cent per month", sweep_with="goes with its bucket (emptied before it is deleted)", no_template="S3 objects are data uploaded with PutObject, not CloudFormation resources",

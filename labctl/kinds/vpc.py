@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from labctl.kinds.emulation import on_ec2
 from labctl.kinds.fakes import with_id
+from labctl.kinds.templates import Template
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -50,11 +51,27 @@ def _fake_sg_rule(cloud: FakeCloud, args: Args) -> Answered:
     return rule, {**computed, "securityGroupRuleId": rule}
 
 
+# --- the CloudFormation template: the resource that makes the same call (labctl.analysis.cfn) -----
+
+
+def _sg_rule(ingress: bool) -> Template:
+    peer = "SourceSecurityGroupId" if ingress else "DestinationSecurityGroupId"
+
+    def properties(b, r):
+        i = r.inputs
+        return {"GroupId": b.ref(i.get("securityGroupId")), "IpProtocol": i.get("ipProtocol"), "FromPort": i.get("fromPort"),
+                "ToPort": i.get("toPort"), "CidrIp": i.get("cidrIpv4"), "CidrIpv6": i.get("cidrIpv6"),
+                peer: b.ref(i.get("referencedSecurityGroupId")), "Description": i.get("description")}
+    return Template("AWS::EC2::SecurityGroupIngress" if ingress else "AWS::EC2::SecurityGroupEgress", properties, referenced=False)
+
+
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          fake=_fake_sg_rule,
+         template=_sg_rule(ingress=True),
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
     Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          fake=_fake_sg_rule,
+         template=_sg_rule(ingress=False),
          emulator=on_ec2(_create_sg_rule("egress"), _revoke_sg_rule)),
 )

@@ -33,8 +33,10 @@ from labctl.offline.graph import StackGraph, document_problems
 PROGRAM_DIRS = ("cloudlabs", "components", "labctl/kinds")  # and the lab content, content.LABS_DIR
 PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fakeaws.py", "labctl/offline/graph.py",
                  "labctl/offline/sdkpatch.py")
-# What a kept validation depends on (besides cfn-lint, whose version is part of its key).
+# What a kept validation depends on (besides cfn-lint, whose version is part of its key): these and
+# the records (labctl/kinds: each kind's CloudFormation template, or why it has none).
 VALIDATION_FILES = tuple(f"labctl/analysis/{name}.py" for name in ("cfn", "deployrules", "findings", "validation"))
+VALIDATION_DIRS = ("labctl/kinds",)
 DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-tls", "pulumi-docker", "pydantic", "PyYAML", "protobuf", "grpcio")
 
 
@@ -73,7 +75,7 @@ def program_fingerprint(root: Path = REPO_ROOT) -> str:
 
 @lru_cache(maxsize=None)
 def _validation_code() -> str:
-    return _hash_files(REPO_ROOT, (), VALIDATION_FILES)
+    return _hash_files(REPO_ROOT, VALIDATION_DIRS, VALIDATION_FILES)
 
 
 def validation_fingerprint() -> str:
