@@ -50,6 +50,10 @@ def logical_id(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part) or "Resource"
 
 
+def _reference(lid: str, attribute: str = "") -> dict[str, Any]:
+    return {"Fn::GetAtt": [lid, attribute]} if attribute else {"Ref": lid}
+
+
 class _Builder:
     def __init__(self, graph: StackGraph):
         self.graph = graph
@@ -70,15 +74,19 @@ class _Builder:
 
     def _register_refs(self, r: Resource, lid: str, template: Template) -> None:
         if template.referenced:
-            if r.id:
-                self.refs[r.id] = {"Ref": lid}
-            for key, attr in (("arn", "Arn"), ("name", "Name")):
-                value = r.outputs.get(key)
-                if isinstance(value, str) and value not in self.refs:
-                    self.refs[value] = {"Ref": lid} if value == r.id else {"Fn::GetAtt": [lid, attr]}
+            self._register_id_arn_name(r, lid)
         for alias in template.aliases:
             if value := alias.value(r):
-                self.refs[value] = {"Fn::GetAtt": [lid, alias.attribute]} if alias.attribute else {"Ref": lid}
+                self.refs[value] = _reference(lid, alias.attribute)
+
+    def _register_id_arn_name(self, r: Resource, lid: str) -> None:
+        """Its id is its Ref; its ARN and name, where another resource has not claimed them first."""
+        if r.id:
+            self.refs[r.id] = _reference(lid)
+        for key, attr in (("arn", "Arn"), ("name", "Name")):
+            value = r.outputs.get(key)
+            if isinstance(value, str) and value not in self.refs:
+                self.refs[value] = _reference(lid, "" if value == r.id else attr)
 
     def ref(self, value: Any) -> Any:
         if isinstance(value, str):
