@@ -3,7 +3,7 @@
 A ``Kind`` holds every fact about its type that the project's layers need, or says why a fact does
 not apply; the layers iterate over ``KINDS`` instead of keeping a table each. One module per
 service (``ec2``, ``vpc``, ``elbv2``, ``autoscaling``, ``rds``, ``s3``, ``iam``, ``ecr``, ``ecs``,
-``elasticbeanstalk``, ``ssm``) and the non-AWS providers (``local``: tls, random, docker); facts
+``elasticbeanstalk``, ``ssm``, ``cloudwatch``) and the non-AWS providers (``local``: tls, random, docker); facts
 shared by several kinds live once in ``shared``.
 
 Facets held here (each tested complete for every type a lab renders, ``tests/test_kinds.py``):
@@ -14,14 +14,14 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   compared as (a route, a rule); ``aws_made``: what AWS makes beside it on its own, which drift ignores;
 - ``emulator``: how moto makes and deletes it (``labctl.kinds.emulation``), or ``emulated``: why it
   cannot (moto lacks the calls; a Docker engine is needed: ``needs_engine``);
-- ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
-  goes with its parent, or lives outside AWS);
+- ``sweep``: the sweep's label for the kind that finds and deletes it, and ``sweep_rule``: how
+  (``labctl.kinds.sweeping``; the deletes go in its ``SWEEP_ORDER``), or ``sweep_with``: why it
+  needs none (it goes with its parent, or lives outside AWS);
 - ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
   (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates.
 Facets still in their consumer's own table (moving here one by one; the allowlist in
 ``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
-answers, the CloudFormation translation, the sweep's own listing and delete calls, live reads, the
-reachability model.
+answers, the CloudFormation translation, live reads, the reachability model.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from labctl.kinds.emulation import Emulator
+    from labctl.kinds.sweeping import SweepRule
 
 
 FREE = "free"
@@ -51,11 +52,12 @@ class Kind:
     aws_made: tuple[str, ...] = ()  # outputs naming what AWS makes beside it (a VPC's default group): drift ignores them
     emulated: str | None = None  # None: the emulator makes and deletes it; else why it cannot
     needs_engine: bool = False  # the reason is a Docker engine the emulator does not have
-    sweep: str = ""  # the sweep's kind that finds and deletes it (labctl.ops.sweep_kinds), or:
+    sweep: str = ""  # the sweep's label for the kind (its reports and ledger name it so; its rule is sweep_rule), or:
     sweep_with: str = ""  # why it needs none: what it goes with, or where it lives instead
     emulator: "Emulator | None" = None  # how moto makes and deletes it (labctl.kinds.emulation)
     generated_locally: bool = False  # made by the emulator itself, no cloud call (a password, a key)
     no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
+    sweep_rule: "SweepRule | None" = None  # how the sweep lists, deletes and waits for it (labctl.kinds.sweeping), with `sweep`
 
     @property
     def service(self) -> str:
@@ -63,9 +65,9 @@ class Kind:
 
 
 def _collect() -> dict[str, Kind]:
-    from labctl.kinds import autoscaling, ec2, ecr, ecs, elasticbeanstalk, elbv2, iam, local, rds, s3, ssm, vpc
+    from labctl.kinds import autoscaling, cloudwatch, ec2, ecr, ecs, elasticbeanstalk, elbv2, iam, local, rds, s3, ssm, vpc
     found: dict[str, Kind] = {}
-    for module in (ec2, vpc, elbv2, autoscaling, rds, s3, iam, ecr, ecs, elasticbeanstalk, ssm, local):
+    for module in (ec2, vpc, elbv2, autoscaling, rds, s3, iam, ecr, ecs, elasticbeanstalk, ssm, cloudwatch, local):
         for kind in module.KINDS:
             if kind.token in found:
                 raise ValueError(f"{kind.token}: two records ({module.__name__} and another)")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Iterable
 
 from labctl.kinds.emulation import Emulator, tags
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import USAGE, Kind
 
 
@@ -31,7 +32,18 @@ def _delete_repository(aws, rid, extra):
     aws("ecr").delete_repository(repositoryName=rid, force=bool(extra.get("forceDelete")))
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _find_repositories(scan: SweepScan) -> Iterable[Listed]:
+    ecr = scan.client("ecr")
+    for repo in scan.pages(ecr, "describe_repositories", "repositories"):
+        tags = scan.tag_map(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
+        yield scan.found("ECR repository", repo["repositoryName"], tags, hourly=None, arn=repo["repositoryArn"])
+
+
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
+         sweep_rule=SweepRule(_find_repositories, delete_by_id("ecr", "delete_repository", "repositoryName", force=True), arn_kinds=("ecr:repository",)),
          emulator=Emulator(_create_repository, _delete_repository)),
 )

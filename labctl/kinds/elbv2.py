@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.shared import HEALTH_CHECK_FIELDS
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
 
 
@@ -82,12 +83,52 @@ def _delete_target_group_attachment(aws, rid, x):
         TargetGroupArn=x["targetGroupArn"], Targets=[x["target"]])
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _elb_tags(scan: SweepScan, arns: list[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for start in range(0, len(arns), 20):
+        for desc in scan.client("elbv2").describe_tags(ResourceArns=arns[start:start + 20])["TagDescriptions"]:
+            out[desc["ResourceArn"]] = scan.tag_map(desc.get("Tags"))
+    return out
+
+
+def _find_load_balancers(scan: SweepScan) -> Iterable[Listed]:
+    lbs = scan.pages(scan.client("elbv2"), "describe_load_balancers", "LoadBalancers")
+    tags = _elb_tags(scan, [lb["LoadBalancerArn"] for lb in lbs])
+    for lb in lbs:
+        price = scan.price("load_balancer_hour", lb.get("Type", "application"))
+        if price is not None and lb.get("Scheme") == "internet-facing":
+            price += (scan.ipv4 or 0.0) * len(lb.get("AvailabilityZones", []))
+        yield scan.found("load balancer", lb["LoadBalancerArn"], tags.get(lb["LoadBalancerArn"], {}),
+                         (lb["VpcId"],) if lb.get("VpcId") else (), state=lb.get("State", {}).get("Code", ""),
+                         detail=lb.get("DNSName", ""), hourly=price)
+
+
+def _load_balancers_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
+    elb = scan.client("elbv2")
+    return scan.still(items, lambda i: bool(elb.describe_load_balancers(LoadBalancerArns=[i.id])["LoadBalancers"]))
+
+
+def _find_target_groups(scan: SweepScan) -> Iterable[Listed]:
+    groups = scan.pages(scan.client("elbv2"), "describe_target_groups", "TargetGroups")
+    tags = _elb_tags(scan, [g["TargetGroupArn"] for g in groups])
+    for g in groups:
+        yield scan.found("target group", g["TargetGroupArn"], tags.get(g["TargetGroupArn"], {}),
+                         (g["VpcId"],) if g.get("VpcId") else ())
+
+
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
+         sweep_rule=SweepRule(_find_load_balancers, delete_by_id("elbv2", "delete_load_balancer", "LoadBalancerArn"), _load_balancers_left,
+                              arn_kinds=("elasticloadbalancing:loadbalancer",)),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
+         sweep_rule=SweepRule(_find_target_groups, delete_by_id("elbv2", "delete_target_group", "TargetGroupArn"),
+                              arn_kinds=("elasticloadbalancing:targetgroup",)),
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
          emulator=Emulator(_create_tg_attachment, _delete_target_group_attachment)),
