@@ -19,6 +19,9 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   needs none (it goes with its parent, or lives outside AWS);
 - ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
   (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates.
+- ``access_role``: what the bucket access model reads it as (a bucket, the endpoint a request comes
+  through, a host browsing from its public IP); ``shows_deployed``: grading takes its presence as the
+  labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it).
 Facets still in their consumer's own table (moving here one by one; the allowlist in
 ``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
 answers, the CloudFormation translation, live reads, the reachability model.
@@ -58,6 +61,9 @@ class Kind:
     generated_locally: bool = False  # made by the emulator itself, no cloud call (a password, a key)
     no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
     sweep_rule: "SweepRule | None" = None  # how the sweep lists, deletes and waits for it (labctl.kinds.sweeping), with `sweep`
+    access_role: str = ""  # in the bucket access model (labctl.analysis.access): "bucket", "endpoint" (aws:SourceVpce), "host" (public IP)
+    shows_deployed: bool = False  # grading takes its presence in a live graph as the student's labs deployed
+    address_space: str = ""  # the input holding the stack's address block, in the plan's "VPC CIDRs" column
 
     @property
     def service(self) -> str:

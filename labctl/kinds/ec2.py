@@ -489,6 +489,8 @@ NOT_RENDERED = "no lab creates one: the emulator has no handler for it yet"
 
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
+         shows_deployed=True,
+         address_space="cidrBlock",
          sweep_rule=SweepRule(_find_vpcs, delete_by_id("ec2", "delete_vpc", "VpcId"), arn_kinds=("ec2:vpc",)),
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
@@ -526,6 +528,7 @@ KINDS = (
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
          emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
+         access_role="endpoint",
          sweep_rule=SweepRule(_find_endpoints, delete_by_id("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True),
                               arn_kinds=("ec2:vpc-endpoint",)),
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
@@ -536,6 +539,7 @@ KINDS = (
          sweep_rule=SweepRule(_find_addresses, _release_address, arn_kinds=("ec2:elastic-ip",)),
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         access_role="host",
          sweep_rule=SweepRule(_find_instances, delete_by_id("ec2", "terminate_instances", "InstanceIds", listed=True), _instances_left,
                               arn_kinds=("ec2:instance",)),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),

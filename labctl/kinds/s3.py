@@ -127,6 +127,8 @@ _SWEPT_BUCKETS = SweepRule(_find_buckets, _empty_and_delete_bucket, arn_kinds=("
 
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
+         access_role="bucket",
+         shows_deployed=True,
          sweep_rule=_SWEPT_BUCKETS,
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
