@@ -26,7 +26,7 @@ TOKEN = re.compile(r"""["'](?:aws|tls|random|docker):[A-Za-z0-9]+/[A-Za-z0-9]+:[
 # not moved into the records yet. A number may only go down; a module not listed names none.
 STILL_NAMING = {
     "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21,
-    "labctl/analysis/access.py": 3, "labctl/analysis/grading.py": 2, "labctl/analysis/cost.py": 2, "labctl/cli/summary.py": 1,
+    "labctl/analysis/cost.py": 2,  # inside the ASG's and the ECS service's price rules: the type their input refers to
 }
 
 
@@ -99,17 +99,45 @@ def test_the_token_count_sees_tokens():
 
 
 def test_every_kind_is_swept_or_says_why_and_the_sweep_covers_everything_the_emulator_makes():
-    from labctl.ops.sweep_kinds import KIND_NAMES
+    from labctl.kinds.sweeping import SWEEP_ORDER, sweep_rules
+    rules = sweep_rules()
     for token, kind in kinds.KINDS.items():
         assert bool(kind.sweep) != bool(kind.sweep_with), f"{token}: a sweep kind or a reason, one of them"
-        assert not kind.sweep or kind.sweep in KIND_NAMES, f"{token}: the sweep has no kind {kind.sweep!r}"
+        assert bool(kind.sweep) == (kind.sweep_rule is not None), f"{token}: a sweep label goes with its rule"
+        assert not kind.sweep or rules.get(kind.sweep) is kind.sweep_rule, f"{token}: its rule is not the sweep's {kind.sweep!r}"
+    # each rule is deleted once, in SWEEP_ORDER, under its own label
+    assert len(SWEEP_ORDER) == len(set(SWEEP_ORDER)) == len(rules)
+    assert {id(k.sweep_rule) for k in kinds.KINDS.values() if k.sweep_rule} == {id(r) for r in rules.values()}
     # what the emulator can make, a failed destroy can leave: the sweep finds it, or its parent
     for token in emulate.HANDLERS:
         kind = kinds.KINDS[token]
         assert kind.sweep or kind.sweep_with.startswith(("goes with", "nothing in the cloud")), token
     for kind in kinds.KINDS.values():  # "goes with its route table": a kind the sweep deletes
         if kind.sweep_with.startswith("goes with its "):
-            assert kind.sweep_with.removeprefix("goes with its ").split(" (")[0] in KIND_NAMES, kind.token
+            assert kind.sweep_with.removeprefix("goes with its ").split(" (")[0] in rules, kind.token
+
+
+# What the book's chapters have a student make by hand (console, CLI, boto3) beyond what the labs
+# render, and the record whose rule sweeps it (shared/LABS.md, the seed's chapters): a new kind a
+# chapter introduces needs a record with a rule here.
+BY_HAND = {
+    "network interface": "aws:ec2/networkInterface:NetworkInterface",  # an ENI left unused (chapter 5, L4028 area)
+    "AMI": "aws:ec2/ami:Ami",  # "Create an IMAGE out of the EC2 instance" (chapter 8, L6557)
+    "snapshot": "aws:ebs/snapshot:Snapshot",  # what that image is stored as
+    "volume": "aws:ebs/volume:Volume",  # one an instance made by hand leaves behind
+    "log group": "aws:cloudwatch/logGroup:LogGroup",  # ECS tasks' awslogs, Beanstalk's logs (chapters 11, 12)
+    "Elastic IP": "aws:ec2/eip:Eip", "NAT gateway": "aws:ec2/natGateway:NatGateway",  # chapter 7, L5535-5678
+    "instance": "aws:ec2/instance:Instance",
+    "VPC endpoint": "aws:ec2/vpcEndpoint:VpcEndpoint", "key pair": "aws:ec2/keyPair:KeyPair",
+}
+
+
+def test_what_the_book_has_students_make_by_hand_has_a_record_whose_rule_sweeps_it():
+    for label, token in BY_HAND.items():
+        kind = kinds.KINDS[token]
+        assert kind.sweep == label and kind.sweep_rule is not None, token
+        assert kind.price in (kinds.FREE, kinds.USAGE) or callable(getattr(cost.Estimator, kind.price, None)), token
+        assert kind.emulated or token in emulate.HANDLERS, token
 
 
 def test_deploy_readiness_translates_every_rendered_kind_whose_record_gives_no_reason():
@@ -182,3 +210,14 @@ def test_the_deploy_rules_facts_name_inputs_the_labs_render():
                 assert all(i in r.inputs for i in inputs), f"{r.type}: {fact} names {inputs}, not all in its inputs"
                 seen.update([fact] if inputs else [])
     assert seen == {"needs_gateway", "gateway_of", "newest_image", "extended_support"}
+
+
+def test_the_small_facets_are_read_from_the_records():
+    from labctl.analysis import access, grading
+    from labctl.cli import summary
+    assert (access.BUCKETS, access.ENDPOINTS, access.HOSTS) == (
+        {"aws:s3/bucket:Bucket"}, {"aws:ec2/vpcEndpoint:VpcEndpoint"}, {"aws:ec2/instance:Instance"})
+    assert grading.DEPLOYED_SIGNS == {"aws:ec2/vpc:Vpc", "aws:s3/bucket:Bucket"}
+    graph = lab_graph("vpc-peering", "solution", None)
+    assert summary.vpc_cidrs(graph) == sorted(r.inputs["cidrBlock"] for r in graph.of_type("aws:ec2/vpc:Vpc"))
+    assert len(summary.vpc_cidrs(graph)) == 2

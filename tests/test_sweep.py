@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from labctl.ops.sweep import ForeignResources, Ledger, Sweeper
-from labctl.ops.sweep_kinds import KIND_NAMES, KINDS, Scan
+from labctl.ops.sweep_kinds import RULE_NAMES, RULES, Scan
 
 REGION = "us-east-1"
 
@@ -241,7 +241,7 @@ def shared():
 
 
 def cohorts(kind: str) -> tuple[str, str]:
-    n = KIND_NAMES.index(kind)
+    n = RULE_NAMES.index(kind)
     return f"fall{n}", f"spring{n}"
 
 
@@ -286,8 +286,8 @@ def test_a_kind_that_cannot_be_read_is_never_reported_as_nothing_left(aws):
 
     def denied(scan):
         raise RuntimeError("AccessDenied: not authorized to perform rds:DescribeDBInstances")
-    kinds = tuple(replace(k, find=denied) if k.name == "database" else k for k in KINDS)
-    sweeper = Sweeper(aws, "fall26", region=REGION, kinds=kinds)
+    rules = {**RULES, "database": replace(RULES["database"], find=denied)}
+    sweeper = Sweeper(aws, "fall26", region=REGION, rules=rules)
     assert sweeper.find() == [] and sweeper.unscanned == {"database": "AccessDenied: not authorized to perform rds:DescribeDBInstances"}
 
 
@@ -295,7 +295,7 @@ def test_a_kind_that_cannot_be_read_is_never_reported_as_nothing_left(aws):
 
 
 def test_every_kind_the_sweep_scans_is_tested_here_or_says_why_not():
-    assert set(FACTORIES) | set(NOT_ON_MOTO) == set(KIND_NAMES)
+    assert set(FACTORIES) | set(NOT_ON_MOTO) == set(RULE_NAMES)
 
 
 @pytest.mark.parametrize("kind", sorted(FACTORIES))
@@ -312,8 +312,7 @@ def test_each_kind_is_found_by_its_own_tags_deleted_and_the_other_cohort_keeps_i
     assert sweeper.unscanned == {}
     assert sweeper.delete(list(found.values()), log=lambda m: None) == []  # its last scan found nothing left
     assert sweeper.unscanned == {}
-    (listing,) = [k for k in KINDS if k.name == kind]
-    assert other in {f.id for f in listing.find(Scan(aws, REGION, None))}  # the other cohort's is still there
+    assert other in {f.id for f in RULES[kind].find(Scan(aws, REGION, None))}  # the other cohort's is still there
 
 
 @pytest.mark.parametrize("kind", ["instance", "subnet", "security group", "route table", "network ACL", "network interface",

@@ -17,10 +17,21 @@ from typing import Any
 from cloudlabs.access import AccessExpect, CorsAllows, CorsAllowsHost, ObjectRead
 from cloudlabs.catalog import LABS
 
+from labctl import kinds
 from labctl.analysis.reach import INTERNET_V4, name_of
 from labctl.offline.graph import Resource, StackGraph
 
-BUCKET = "aws:s3/bucket:Bucket"
+
+def _playing(role: str) -> frozenset[str]:
+    """The types whose records give them ``role`` in this model (``access_role``)."""
+    return frozenset(t for t, k in kinds.KINDS.items() if k.access_role == role)
+
+
+BUCKETS, ENDPOINTS, HOSTS = _playing("bucket"), _playing("endpoint"), _playing("host")
+
+
+def _of(graph: StackGraph, types: frozenset[str]) -> list[Resource]:
+    return [r for r in graph.resources if r.type in types]
 
 
 @dataclass(frozen=True)
@@ -104,7 +115,7 @@ def can_read(bucket: Resource, key: str, requester: str, admin_cidr: str | None,
 def _by_purpose(graph: StackGraph, cohort: str, student: str) -> dict[str, Resource]:
     prefix = f"{cohort}-{student}-"
     found = {}
-    for bucket in graph.of_type(BUCKET):
+    for bucket in _of(graph, BUCKETS):
         name = str(bucket.inputs.get("bucket", ""))
         if name.startswith(prefix):
             found[name[len(prefix):].rsplit("-", 1)[0]] = bucket  # <purpose>-<account id>
@@ -115,8 +126,8 @@ def check_access(graph: StackGraph) -> list[AccessResult]:
     """Every lab's access expectations for its stage, on the buckets the graph holds."""
     settings = graph.settings
     buckets = _by_purpose(graph, settings.get("cohort", ""), settings.get("student", ""))
-    endpoints = {r.id for r in graph.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if r.id}
-    hosts = {name_of(i, graph.settings.get("student")): i.outputs.get("publicIp") for i in graph.of_type("aws:ec2/instance:Instance")}
+    endpoints = {r.id for r in _of(graph, ENDPOINTS) if r.id}
+    hosts = {name_of(i, graph.settings.get("student")): i.outputs.get("publicIp") for i in _of(graph, HOSTS)}
     results = []
     for selection in settings.get("labs", []):
         lab = LABS[selection["lab"]]

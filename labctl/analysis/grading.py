@@ -13,9 +13,13 @@ from typing import Any
 
 from cloudlabs.catalog import LABS
 
+from labctl import kinds
 from labctl.analysis.access import AccessResult, check_access
 from labctl.analysis.check import PathResult, check_graph
 from labctl.offline.graph import StackGraph
+
+# what shows a student's labs are deployed: a VPC or a bucket of theirs (the records' shows_deployed)
+DEPLOYED_SIGNS = frozenset(t for t, k in kinds.KINDS.items() if k.shows_deployed)
 
 
 @dataclass
@@ -68,7 +72,7 @@ def settings_for_stage(settings: dict[str, Any], stage: str | None) -> dict[str,
 
 def grade(live: StackGraph, student: str) -> StudentGrade:
     """A hand-deleted host fails its paths (with the reason), never the whole grading run."""
-    if not live.of_type("aws:ec2/vpc:Vpc") and not live.of_type("aws:s3/bucket:Bucket"):
+    if not any(r.type in DEPLOYED_SIGNS for r in live.resources):
         return StudentGrade(live.stack, student, error="no lab network found: no VPC or bucket of this cohort and student "
                                                        "(not deployed yet, or destroyed)")
     results: list[PathResult | AccessResult] = [*check_graph(live, missing_hosts_fail=True), *check_access(live)]

@@ -10,11 +10,13 @@ from rich.table import Table
 
 from cloudlabs.pricing import PriceTable
 
+from labctl import kinds
 from labctl.analysis.cost import StackCost, summarize
 from labctl.offline.graph import StackGraph
 from labctl.analysis.validation import StackValidation
 
-VPC = "aws:ec2/vpc:Vpc"
+# where the stack's address block is: the input named by each record's address_space (a VPC's cidrBlock)
+ADDRESS_SPACE = {t: k.address_space for t, k in kinds.KINDS.items() if k.address_space}
 
 
 def money(value: float) -> str:
@@ -26,7 +28,7 @@ def hours_text(hours: float) -> str:
 
 
 def vpc_cidrs(graph: StackGraph) -> list[str]:
-    return sorted(r.inputs.get("cidrBlock", "?") for r in graph.of_type(VPC))
+    return sorted(r.inputs.get(ADDRESS_SPACE[r.type], "?") for r in graph.resources if r.type in ADDRESS_SPACE)
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -3,9 +3,10 @@
 A ``Kind`` holds every fact about its type that the project's layers need, or says why a fact does
 not apply; the layers iterate over ``KINDS`` instead of keeping a table each. One module per
 service (``ec2``, ``vpc``, ``elbv2``, ``autoscaling``, ``rds``, ``s3``, ``iam``, ``ecr``, ``ecs``,
-``elasticbeanstalk``, ``ssm``) and the non-AWS providers (``local``: tls, random, docker); facts
-shared by several kinds live once in ``shared``. The provider functions a lab looks up (invokes, not
-resources) have a ``Lookup`` record each in their service's module (``index``: the provider's own).
+``elasticbeanstalk``, ``ssm``, ``cloudwatch``) and the non-AWS providers (``local``: tls, random,
+docker); facts shared by several kinds live once in ``shared``. The provider functions a lab looks up
+(invokes, not resources) have a ``Lookup`` record each in their service's module (``index``: the
+provider's own).
 
 Facets held here (each tested complete for every type a lab renders, ``tests/test_kinds.py``):
 - ``label``: how tables and messages name the kind;
@@ -15,18 +16,22 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   compared as (a route, a rule); ``aws_made``: what AWS makes beside it on its own, which drift ignores;
 - ``emulator``: how moto makes and deletes it (``labctl.kinds.emulation``), or ``emulated``: why it
   cannot (moto lacks the calls; a Docker engine is needed: ``needs_engine``);
-- ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
-  goes with its parent, or lives outside AWS);
+- ``sweep``: the sweep's label for the kind that finds and deletes it, and ``sweep_rule``: how
+  (``labctl.kinds.sweeping``; the deletes go in its ``SWEEP_ORDER``), or ``sweep_with``: why it
+  needs none (it goes with its parent, or lives outside AWS);
 - ``template``: the CloudFormation resource it is and how its inputs become its Properties
   (``labctl.kinds.templates``; ``labctl.analysis.cfn`` builds the template and checks it against AWS's
   schemas), or ``no_template``: why there is none (listed as not validated, never passed silently);
 - the deploy rules' facts (``labctl.analysis.deployrules``): ``needs_gateway`` (``labctl.kinds.deploy``),
   ``gateway_of``, ``newest_image``, ``extended_support``;
 - ``fake``: what the offline renderer's fake cloud answers when a lab registers it (ids, ARNs,
-  addresses: ``labctl.kinds.fakes``); the lookups (invokes) it answers are ``Lookup`` records, ``LOOKUPS``.
+  addresses: ``labctl.kinds.fakes``); the lookups (invokes) it answers are ``Lookup`` records, ``LOOKUPS``;
+- ``access_role``: what the bucket access model reads it as (a bucket, the endpoint a request comes
+  through, a host browsing from its public IP); ``shows_deployed``: grading takes its presence as the
+  labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it).
 Facets still in their consumer's own table (moving here one by one; the allowlist in
-``tests/test_kinds.py`` names the modules that may still name type tokens): the sweep's own
-listing and delete calls, live reads, the reachability model.
+``tests/test_kinds.py`` names the modules that may still name type tokens): live reads, the
+reachability model.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
     from labctl.kinds.fakes import Answer, LookupAnswer
     from labctl.kinds.deploy import NeedsGateway
     from labctl.kinds.templates import Template
+    from labctl.kinds.sweeping import SweepRule
 
 
 FREE = "free"
@@ -59,7 +65,7 @@ class Kind:
     aws_made: tuple[str, ...] = ()  # outputs naming what AWS makes beside it (a VPC's default group): drift ignores them
     emulated: str | None = None  # None: the emulator makes and deletes it; else why it cannot
     needs_engine: bool = False  # the reason is a Docker engine the emulator does not have
-    sweep: str = ""  # the sweep's kind that finds and deletes it (labctl.ops.sweep_kinds), or:
+    sweep: str = ""  # the sweep's label for the kind (its reports and ledger name it so; its rule is sweep_rule), or:
     sweep_with: str = ""  # why it needs none: what it goes with, or where it lives instead
     emulator: "Emulator | None" = None  # how moto makes and deletes it (labctl.kinds.emulation)
     generated_locally: bool = False  # made by the emulator itself, no cloud call (a password, a key)
@@ -70,6 +76,10 @@ class Kind:
     gateway_of: str = ""  # an internet gateway: the input naming the VPC it connects (what needs_gateway waits for)
     newest_image: tuple[str, ...] = ()  # (input, property): an image looked up as the newest; a newer one replaces it
     extended_support: bool = False  # RDS bills Extended Support for its engine version once standard support ends
+    sweep_rule: "SweepRule | None" = None  # how the sweep lists, deletes and waits for it (labctl.kinds.sweeping), with `sweep`
+    access_role: str = ""  # in the bucket access model (labctl.analysis.access): "bucket", "endpoint" (aws:SourceVpce), "host" (public IP)
+    shows_deployed: bool = False  # grading takes its presence in a live graph as the student's labs deployed
+    address_space: str = ""  # the input holding the stack's address block, in the plan's "VPC CIDRs" column
 
     @property
     def service(self) -> str:
@@ -85,9 +95,9 @@ class Lookup:
 
 
 def _collect() -> dict[str, Kind]:
-    from labctl.kinds import autoscaling, ec2, ecr, ecs, elasticbeanstalk, elbv2, iam, local, rds, s3, ssm, vpc
+    from labctl.kinds import autoscaling, cloudwatch, ec2, ecr, ecs, elasticbeanstalk, elbv2, iam, local, rds, s3, ssm, vpc
     found: dict[str, Kind] = {}
-    for module in (ec2, vpc, elbv2, autoscaling, rds, s3, iam, ecr, ecs, elasticbeanstalk, ssm, local):
+    for module in (ec2, vpc, elbv2, autoscaling, rds, s3, iam, ecr, ecs, elasticbeanstalk, ssm, cloudwatch, local):
         for kind in module.KINDS:
             if kind.token in found:
                 raise ValueError(f"{kind.token}: two records ({module.__name__} and another)")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from labctl.kinds.emulation import Emulator, named, pascal
 from labctl.kinds.fakes import arn_only, hex_id
 from labctl.kinds.templates import Template, number_text
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -102,10 +103,29 @@ def _policy_properties(b, r):
                                             "TargetValue": tt.get("targetValue")} if tt else None}
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _find_groups(scan: SweepScan) -> Iterable[Listed]:
+    for g in scan.pages(scan.client("autoscaling"), "describe_auto_scaling_groups", "AutoScalingGroups"):
+        subnets = [s for s in (g.get("VPCZoneIdentifier") or "").split(",") if s]
+        yield scan.found("Auto Scaling group", g["AutoScalingGroupName"], scan.tag_map(g.get("Tags")), scan.vpcs_of_subnets(subnets),
+                         state=str(g.get("Status") or "active"), detail=f"desired {g['DesiredCapacity']}")
+
+
+def _groups_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
+    asg = scan.client("autoscaling")
+    names = {g["AutoScalingGroupName"] for g in asg.describe_auto_scaling_groups(
+        AutoScalingGroupNames=[i.id for i in items]).get("AutoScalingGroups", [])}
+    return [i for i in items if i.id in names]
+
+
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
          fake=_fake_group,
          template=Template("AWS::AutoScaling::AutoScalingGroup", _group_properties),
+         sweep_rule=SweepRule(_find_groups, delete_by_id("autoscaling", "delete_auto_scaling_group", "AutoScalingGroupName", ForceDelete=True),
+                              _groups_left, arn_kinds=("autoscaling:autoScalingGroup",)),
          emulator=Emulator(_create_asg, _delete_group)),
     Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE, sweep_with="goes with its Auto Scaling group",
          fake=arn_only("autoscaling", "scalingPolicy"),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from ipaddress import IPv6Network
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
 from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, tag_list
 from labctl.kinds.deploy import NeedsGateway
-from labctl.kinds import FREE, Kind, Lookup
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
+from labctl.kinds import FREE, USAGE, Kind, Lookup
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -552,27 +553,258 @@ _PUBLIC_NAT = NeedsGateway("subnetId", when=lambda i: i.get("connectivityType", 
 _NEWEST_AMI = ("ami", "ImageId")
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _ec2(scan: SweepScan) -> Any:
+    return scan.client("ec2")
+
+
+def _instance_hourly(scan: SweepScan, instance: dict[str, Any]) -> float | None:
+    """What a running instance bills by the hour: its type (Windows with the license, ``Platform:
+    windows``) and its public IPv4 address; a stopped one, nothing."""
+    if instance["State"]["Name"] != "running":
+        return 0.0
+    windows = instance.get("Platform") == "windows"
+    price = scan.price("ec2_windows_instance_hour" if windows else "ec2_instance_hour", instance["InstanceType"])
+    if price is not None and instance.get("PublicIpAddress"):
+        price += scan.ipv4 or 0.0
+    return price
+
+
+def _find_instances(scan: SweepScan) -> Iterable[Listed]:
+    for r in scan.pages(_ec2(scan), "describe_instances", "Reservations"):
+        for i in r["Instances"]:
+            if i["State"]["Name"] in ("terminated",):
+                continue
+            yield scan.found("instance", i["InstanceId"], scan.tag_map(i.get("Tags")), (i["VpcId"],) if i.get("VpcId") else (),
+                             state=i["State"]["Name"], detail=i["InstanceType"], hourly=_instance_hourly(scan, i))
+
+
+def _instances_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
+    found = scan.pages(_ec2(scan), "describe_instances", "Reservations", InstanceIds=[i.id for i in items])
+    live = {i["InstanceId"] for r in found for i in r["Instances"] if i["State"]["Name"] != "terminated"}
+    return [i for i in items if i.id in live]
+
+
+def _find_launch_templates(scan: SweepScan) -> Iterable[Listed]:
+    for t in scan.pages(_ec2(scan), "describe_launch_templates", "LaunchTemplates"):
+        yield scan.found("launch template", t["LaunchTemplateId"], scan.tag_map(t.get("Tags")), detail=t.get("LaunchTemplateName", ""))
+
+
+def _find_images(scan: SweepScan) -> Iterable[Listed]:
+    for image in _ec2(scan).describe_images(Owners=["self"]).get("Images", []):
+        if image.get("OwnerId") != scan.account_id:  # the filter narrows; the owner decides
+            continue
+        yield scan.found("AMI", image["ImageId"], scan.tag_map(image.get("Tags")), state=image.get("State", ""),
+                         detail=image.get("Name", ""), hourly=None)
+
+
+def _find_snapshots(scan: SweepScan) -> Iterable[Listed]:
+    mine = [{"Name": "owner-id", "Values": [scan.account_id]}]  # moto 5.2.5 ignores OwnerIds, not this
+    for snap in scan.pages(_ec2(scan), "describe_snapshots", "Snapshots", OwnerIds=["self"], Filters=mine):
+        if snap.get("OwnerId") != scan.account_id:
+            continue
+        yield scan.found("snapshot", snap["SnapshotId"], scan.tag_map(snap.get("Tags")), state=snap.get("State", ""),
+                         detail=f"{snap.get('VolumeSize', '?')} GiB", hourly=None)
+
+
+def _find_volumes(scan: SweepScan) -> Iterable[Listed]:
+    for v in scan.pages(_ec2(scan), "describe_volumes", "Volumes"):
+        if v["State"] != "available":  # attached volumes go with their instance
+            continue
+        price = scan.price("ebs_gb_month", v["VolumeType"])
+        yield scan.found("volume", v["VolumeId"], scan.tag_map(v.get("Tags")), state="unattached", detail=f"{v['Size']} GiB",
+                         hourly=None if price is None else price * v["Size"] / scan.per_month)
+
+
+def _find_key_pairs(scan: SweepScan) -> Iterable[Listed]:
+    for pair in _ec2(scan).describe_key_pairs().get("KeyPairs", []):
+        yield scan.found("key pair", pair["KeyPairId"], scan.tag_map(pair.get("Tags")), detail=pair.get("KeyName", ""))
+
+
+def _delete_key_pair_by_name(scan: SweepScan, item: Listed) -> None:
+    _ec2(scan).delete_key_pair(KeyName=item.detail)  # the listing's detail: its name
+
+
+def _find_nat_gateways(scan: SweepScan) -> Iterable[Listed]:
+    for n in scan.pages(_ec2(scan), "describe_nat_gateways", "NatGateways"):
+        if n["State"] in ("deleted", "failed"):
+            continue
+        held = tuple(("Elastic IP", a["AllocationId"]) for a in n.get("NatGatewayAddresses", []) if a.get("AllocationId"))
+        yield scan.found("NAT gateway", n["NatGatewayId"], scan.tag_map(n.get("Tags")), (n["VpcId"],), state=n["State"],
+                         hourly=scan.p.nat_gateway_hour if scan.p else None, holds=held)
+
+
+def _delete_nat_gateway(scan: SweepScan, item: Listed) -> None:
+    if item.state != "deleting":  # already on its way: only waited for
+        _ec2(scan).delete_nat_gateway(NatGatewayId=item.id)
+
+
+def _nat_gateways_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
+    found = _ec2(scan).describe_nat_gateways(NatGatewayIds=[i.id for i in items])["NatGateways"]
+    live = {n["NatGatewayId"] for n in found if n["State"] not in ("deleted", "failed")}
+    return [i for i in items if i.id in live]
+
+
+def _find_endpoints(scan: SweepScan) -> Iterable[Listed]:
+    for e in scan.pages(_ec2(scan), "describe_vpc_endpoints", "VpcEndpoints"):
+        if str(e.get("State", "")).lower() in ("deleted", "deleting", "rejected", "failed"):
+            continue
+        yield scan.found("VPC endpoint", e["VpcEndpointId"], scan.tag_map(e.get("Tags")), (e["VpcId"],), state=str(e.get("State", "")),
+                         detail=e.get("ServiceName", ""))
+
+
+def _find_interfaces(scan: SweepScan) -> Iterable[Listed]:
+    """Network interfaces made by hand and not in use: one in use, or one AWS manages for a NAT
+    gateway, a load balancer or an endpoint, goes with what uses it."""
+    ec2 = _ec2(scan)
+    managed = {a.get("NetworkInterfaceId") for n in scan.pages(ec2, "describe_nat_gateways", "NatGateways")
+               for a in n.get("NatGatewayAddresses", [])}
+    for n in scan.pages(ec2, "describe_network_interfaces", "NetworkInterfaces"):
+        if n.get("Status") != "available" or n.get("RequesterManaged") or n.get("InterfaceType", "interface") != "interface" \
+                or n["NetworkInterfaceId"] in managed:
+            continue
+        yield scan.found("network interface", n["NetworkInterfaceId"], scan.tag_map(n.get("TagSet")), (n["VpcId"],),
+                         state="available", detail=n.get("PrivateIpAddress", ""))
+
+
+def _find_addresses(scan: SweepScan) -> Iterable[Listed]:
+    for a in _ec2(scan).describe_addresses().get("Addresses", []):
+        if a.get("Domain", "vpc") != "vpc":
+            continue
+        yield scan.found("Elastic IP", a["AllocationId"], scan.tag_map(a.get("Tags")), detail=a.get("PublicIp", ""), hourly=scan.ipv4,
+                         state="associated" if a.get("AssociationId") else "")
+
+
+def _release_address(scan: SweepScan, item: Listed) -> None:
+    ec2 = _ec2(scan)
+    (address,) = ec2.describe_addresses(AllocationIds=[item.id])["Addresses"]
+    if address.get("AssociationId"):  # still on an interface of the cohort's (an instance's, by hand)
+        ec2.disassociate_address(AssociationId=address["AssociationId"])
+    ec2.release_address(AllocationId=item.id)
+
+
+def _find_peerings(scan: SweepScan) -> Iterable[Listed]:
+    for p in scan.pages(_ec2(scan), "describe_vpc_peering_connections", "VpcPeeringConnections"):
+        status = (p.get("Status") or {}).get("Code", "")
+        if status in ("deleted", "rejected", "failed", "expired", "deleting"):
+            continue
+        vpcs = tuple(sorted({p["RequesterVpcInfo"].get("VpcId", ""), p["AccepterVpcInfo"].get("VpcId", "")} - {""}))
+        yield scan.found("peering connection", p["VpcPeeringConnectionId"], scan.tag_map(p.get("Tags")), vpcs, state=status)
+
+
+def _find_security_groups(scan: SweepScan) -> Iterable[Listed]:
+    for g in scan.pages(_ec2(scan), "describe_security_groups", "SecurityGroups"):
+        yield scan.found("security group", g["GroupId"], scan.tag_map(g.get("Tags")), (g["VpcId"],) if g.get("VpcId") else (),
+                         detail=g.get("GroupName", ""), default=g.get("GroupName") == "default")
+
+
+def _revoke_rules(scan: SweepScan, groups: list[Listed]) -> None:
+    """The sweep's groups refer to each other (web-dev's admits the bastion's): drop their rules
+    first, so no group is kept alive by another's reference."""
+    ec2 = _ec2(scan)
+    for group in groups:
+        try:
+            (g,) = ec2.describe_security_groups(GroupIds=[group.id])["SecurityGroups"]
+            if g.get("IpPermissions"):
+                ec2.revoke_security_group_ingress(GroupId=group.id, IpPermissions=g["IpPermissions"])
+            if g.get("IpPermissionsEgress"):
+                ec2.revoke_security_group_egress(GroupId=group.id, IpPermissions=g["IpPermissionsEgress"])
+        except Exception:  # noqa: BLE001 - the delete that follows reports what really fails
+            pass
+
+
+def _find_subnets(scan: SweepScan) -> Iterable[Listed]:
+    for s in scan.pages(_ec2(scan), "describe_subnets", "Subnets"):
+        yield scan.found("subnet", s["SubnetId"], scan.tag_map(s.get("Tags")), (s["VpcId"],), detail=s.get("CidrBlock", ""),
+                         default=bool(s.get("DefaultForAz")))
+
+
+def _find_route_tables(scan: SweepScan) -> Iterable[Listed]:
+    for t in scan.pages(_ec2(scan), "describe_route_tables", "RouteTables"):
+        main = any(a.get("Main") for a in t.get("Associations", []))
+        yield scan.found("route table", t["RouteTableId"], scan.tag_map(t.get("Tags")), (t["VpcId"],), default=main)
+
+
+def _delete_route_table(scan: SweepScan, item: Listed) -> None:
+    ec2 = _ec2(scan)
+    (table,) = ec2.describe_route_tables(RouteTableIds=[item.id])["RouteTables"]
+    for association in table.get("Associations", []):
+        if not association.get("Main"):
+            ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
+    ec2.delete_route_table(RouteTableId=item.id)
+
+
+def _find_network_acls(scan: SweepScan) -> Iterable[Listed]:
+    for acl in scan.pages(_ec2(scan), "describe_network_acls", "NetworkAcls"):
+        yield scan.found("network ACL", acl["NetworkAclId"], scan.tag_map(acl.get("Tags")), (acl["VpcId"],),
+                         default=bool(acl.get("IsDefault")))
+
+
+def _find_internet_gateways(scan: SweepScan) -> Iterable[Listed]:
+    defaults = {v["VpcId"] for v in scan.pages(_ec2(scan), "describe_vpcs", "Vpcs") if v.get("IsDefault")}
+    for gw in scan.pages(_ec2(scan), "describe_internet_gateways", "InternetGateways"):
+        vpcs = tuple(a["VpcId"] for a in gw.get("Attachments", []) if a.get("VpcId"))
+        yield scan.found("internet gateway", gw["InternetGatewayId"], scan.tag_map(gw.get("Tags")), vpcs,
+                         default=bool(vpcs) and set(vpcs) <= defaults)
+
+
+def _delete_internet_gateway(scan: SweepScan, item: Listed) -> None:
+    ec2 = _ec2(scan)
+    for vpc in item.vpcs:
+        try:
+            ec2.detach_internet_gateway(InternetGatewayId=item.id, VpcId=vpc)
+        except Exception as err:  # noqa: BLE001 - already detached (an interrupted sweep) is fine
+            if "NotAttached" not in str(err):
+                raise
+    ec2.delete_internet_gateway(InternetGatewayId=item.id)
+
+
+def _find_egress_only_gateways(scan: SweepScan) -> Iterable[Listed]:
+    for gw in scan.pages(_ec2(scan), "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways"):
+        vpcs = tuple(a["VpcId"] for a in gw.get("Attachments", []) if a.get("VpcId"))
+        yield scan.found("egress-only internet gateway", gw["EgressOnlyInternetGatewayId"], scan.tag_map(gw.get("Tags")), vpcs)
+
+
+def _find_vpcs(scan: SweepScan) -> Iterable[Listed]:
+    for v in scan.pages(_ec2(scan), "describe_vpcs", "Vpcs"):
+        yield scan.found("VPC", v["VpcId"], scan.tag_map(v.get("Tags")), (v["VpcId"],), detail=v.get("CidrBlock", ""),
+                         default=bool(v.get("IsDefault")))
+
+
+NOT_RENDERED = "no lab creates one: the emulator has no handler for it yet"
+
+
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
          fake=_fake_vpc,
          template=Template("AWS::EC2::VPC", _vpc_properties, companions=(_IPV6_BLOCK,)),
+         shows_deployed=True,
+         address_space="cidrBlock",
+         sweep_rule=SweepRule(_find_vpcs, delete_by_id("ec2", "delete_vpc", "VpcId"), arn_kinds=("ec2:vpc",)),
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
          fake=_fake_subnet,
          template=Template("AWS::EC2::Subnet", _subnet_properties),
+         sweep_rule=SweepRule(_find_subnets, delete_by_id("ec2", "delete_subnet", "SubnetId"), arn_kinds=("ec2:subnet",)),
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
          fake=with_id("igw", "ec2", "internet-gateway"),
          gateway_of="vpcId",
          template=Template("AWS::EC2::InternetGateway", lambda b, r: {"Tags": tag_list(r.inputs.get("tags"))}, companions=(_ATTACHMENT,)),
+         sweep_rule=SweepRule(_find_internet_gateways, _delete_internet_gateway, arn_kinds=("ec2:internet-gateway",)),
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
          fake=with_id("eigw", "ec2", "egress-only-internet-gateway"),
          template=renamed("AWS::EC2::EgressOnlyInternetGateway", {"vpcId": "VpcId"}, tags=False),
+         sweep_rule=SweepRule(_find_egress_only_gateways, delete_by_id("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"),
+                              arn_kinds=("ec2:egress-only-internet-gateway",)),
          emulator=Emulator(with_ec2(_create_eigw), delete_call("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"))),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
          fake=_fake_route_table,
          template=renamed("AWS::EC2::RouteTable", {"vpcId": "VpcId"}),
+         sweep_rule=SweepRule(_find_route_tables, _delete_route_table, arn_kinds=("ec2:route-table",)),
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
          fake=with_id("r"),
@@ -587,10 +819,13 @@ KINDS = (
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
          fake=_fake_security_group,
          template=Template("AWS::EC2::SecurityGroup", _sg_properties),
+         sweep_rule=SweepRule(_find_security_groups, delete_by_id("ec2", "delete_security_group", "GroupId"), prepare=_revoke_rules,
+                              arn_kinds=("ec2:security-group",)),
          emulator=Emulator(with_ec2(_create_sg), delete_call("ec2", "delete_security_group", "GroupId"))),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
          fake=with_id("acl", "ec2", "network-acl"),
          template=renamed("AWS::EC2::NetworkAcl", {"vpcId": "VpcId"}),
+         sweep_rule=SweepRule(_find_network_acls, delete_by_id("ec2", "delete_network_acl", "NetworkAclId"), arn_kinds=("ec2:network-acl",)),
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
          fake=with_id("nacl"),
@@ -603,6 +838,8 @@ KINDS = (
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
          fake=_fake_peering,
          template=renamed("AWS::EC2::VPCPeeringConnection", {"vpcId": "VpcId", "peerVpcId": "PeerVpcId"}),
+         sweep_rule=SweepRule(_find_peerings, delete_by_id("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"),
+                              arn_kinds=("ec2:vpc-peering-connection",)),
          emulator=Emulator(with_ec2(_create_peering), delete_call("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"))),
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
          fake=_fake_peering_accepter,
@@ -610,29 +847,57 @@ KINDS = (
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
          fake=_fake_vpc_endpoint,
          template=Template("AWS::EC2::VPCEndpoint", _endpoint_properties),
+         access_role="endpoint",
+         sweep_rule=SweepRule(_find_endpoints, delete_by_id("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True),
+                              arn_kinds=("ec2:vpc-endpoint",)),
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
          fake=_fake_nat_gateway,
          needs_gateway=_PUBLIC_NAT,
          template=renamed("AWS::EC2::NatGateway", {"subnetId": "SubnetId", "allocationId": "AllocationId", "connectivityType": "ConnectivityType"}),
+         sweep_rule=SweepRule(_find_nat_gateways, _delete_nat_gateway, _nat_gateways_left, arn_kinds=("ec2:natgateway",)),
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
          fake=_fake_eip,
          template=_ELASTIC_IP,
+         sweep_rule=SweepRule(_find_addresses, _release_address, arn_kinds=("ec2:elastic-ip",)),
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
          fake=_fake_instance,
          newest_image=_NEWEST_AMI,
          template=Template("AWS::EC2::Instance", _instance_properties),
+         access_role="host",
+         sweep_rule=SweepRule(_find_instances, delete_by_id("ec2", "terminate_instances", "InstanceIds", listed=True), _instances_left,
+                              arn_kinds=("ec2:instance",)),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
          fake=_fake_key_pair,
          template=Template("AWS::EC2::KeyPair", _key_pair_properties),
+         sweep_rule=SweepRule(_find_key_pairs, _delete_key_pair_by_name, arn_kinds=("ec2:key-pair",)),
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
          fake=_fake_launch_template,
          template=Template("AWS::EC2::LaunchTemplate", _launch_template_properties),
+         sweep_rule=SweepRule(_find_launch_templates, delete_by_id("ec2", "delete_launch_template", "LaunchTemplateId"),
+                              arn_kinds=("ec2:launch-template",)),
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
-         fake=generic),
+         fake=generic,
+         sweep_rule=SweepRule(_find_volumes, delete_by_id("ec2", "delete_volume", "VolumeId"), arn_kinds=("ec2:volume",))),
+    # what the book has a student make by hand (no lab renders them): the sweep finds them
+    Kind("aws:ec2/networkInterface:NetworkInterface", "network interface", FREE, "a public address on it is billed as the address",
+         fake=with_id("eni", "ec2", "network-interface"),
+         sweep_rule=SweepRule(_find_interfaces, delete_by_id("ec2", "delete_network_interface", "NetworkInterfaceId"),
+                              arn_kinds=("ec2:network-interface",)),
+         emulated=NOT_RENDERED, sweep="network interface"),
+    Kind("aws:ec2/ami:Ami", "AMI", FREE, "its storage is its snapshots', billed with them",
+         fake=with_id("ami", "ec2", "image"),
+         sweep_rule=SweepRule(_find_images, delete_by_id("ec2", "deregister_image", "ImageId"), arn_kinds=("ec2:image",)),
+         emulated=NOT_RENDERED, sweep="AMI",
+         no_template="CloudFormation has no resource type for an AMI: it is registered, or made from an instance, by an API call"),
+    Kind("aws:ebs/snapshot:Snapshot", "EBS snapshot", USAGE, "storage by the GB-month: cents for a lab's root volume",
+         fake=with_id("snap", "ec2", "snapshot"),
+         sweep_rule=SweepRule(_find_snapshots, delete_by_id("ec2", "delete_snapshot", "SnapshotId"), arn_kinds=("ec2:snapshot",)),
+         emulated=NOT_RENDERED, sweep="snapshot",
+         no_template="CloudFormation has no resource type for an EBS snapshot: it is taken by an API call"),
 )

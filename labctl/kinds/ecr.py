@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from labctl.kinds.emulation import Emulator, tags
 from labctl.kinds.fakes import ACCOUNT_ID
 from labctl.kinds.templates import Template, tag_list
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import USAGE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -76,9 +77,20 @@ def _repository_properties(b, r):
         "EmptyOnDelete": i.get("forceDelete"), "Tags": tag_list(i.get("tags"))}
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _find_repositories(scan: SweepScan) -> Iterable[Listed]:
+    ecr = scan.client("ecr")
+    for repo in scan.pages(ecr, "describe_repositories", "repositories"):
+        tags = scan.tag_map(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
+        yield scan.found("ECR repository", repo["repositoryName"], tags, hourly=None, arn=repo["repositoryArn"])
+
+
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
          fake=_fake_repository,
          template=Template("AWS::ECR::Repository", _repository_properties),
+         sweep_rule=SweepRule(_find_repositories, delete_by_id("ecr", "delete_repository", "repositoryName", force=True), arn_kinds=("ecr:repository",)),
          emulator=Emulator(_create_repository, _delete_repository)),
 )

@@ -8,11 +8,12 @@ as INACTIVE."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from labctl.kinds.emulation import Emulator, delete_call, pascal
 from labctl.kinds.fakes import hex_id
 from labctl.kinds.templates import Template, document, tag_list
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -140,17 +141,69 @@ def _service_properties(b, r):
         "Tags": tag_list(i.get("tags"))}
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _described_clusters(scan: SweepScan) -> list[dict]:
+    ecs = scan.client("ecs")
+    arns = scan.pages(ecs, "list_clusters", "clusterArns")
+    return ecs.describe_clusters(clusters=arns, include=["TAGS"]).get("clusters", []) if arns else []
+
+
+def _find_services(scan: SweepScan) -> Iterable[Listed]:
+    ecs = scan.client("ecs")
+    for cluster in _described_clusters(scan):
+        arns = scan.pages(ecs, "list_services", "serviceArns", cluster=cluster["clusterArn"])
+        for start in range(0, len(arns), 10):
+            described = ecs.describe_services(cluster=cluster["clusterArn"], services=arns[start:start + 10], include=["TAGS"])
+            for svc in described.get("services", []):
+                if svc.get("status") == "INACTIVE":
+                    continue
+                subnets = ((svc.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}).get("subnets", [])
+                yield scan.found("ECS service", svc["serviceArn"], scan.tag_map(svc.get("tags")), scan.vpcs_of_subnets(subnets),
+                                 state=svc.get("status", ""), detail=f"desired {svc.get('desiredCount', 0)}", hourly=None,
+                                 parent=svc.get("clusterArn") or cluster["clusterArn"])
+
+
+def _scale_down_and_delete_service(scan: SweepScan, item: Listed) -> None:
+    ecs = scan.client("ecs")
+    ecs.update_service(cluster=item.parent, service=item.id, desiredCount=0)  # its Fargate tasks stop billing
+    ecs.delete_service(cluster=item.parent, service=item.id, force=True)
+
+
+def _services_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
+    listed = {f.id for f in _find_services(scan)}  # ACTIVE or DRAINING: not gone yet
+    return [i for i in items if i.id in listed]
+
+
+def _find_clusters(scan: SweepScan) -> Iterable[Listed]:
+    for cluster in _described_clusters(scan):
+        if cluster.get("status") == "ACTIVE":
+            yield scan.found("ECS cluster", cluster["clusterArn"], scan.tag_map(cluster.get("tags")), state="ACTIVE")
+
+
+def _find_task_definitions(scan: SweepScan) -> Iterable[Listed]:
+    ecs = scan.client("ecs")
+    for arn in scan.pages(ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE"):
+        described = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
+        yield scan.found("ECS task definition", arn, scan.tag_map(described.get("tags")))
+
+
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
          fake=_fake_cluster,
          template=Template("AWS::ECS::Cluster", _cluster_properties),
+         sweep_rule=SweepRule(_find_clusters, delete_by_id("ecs", "delete_cluster", "cluster"), arn_kinds=("ecs:cluster",)),
          emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
          fake=_fake_task_definition,
          template=Template("AWS::ECS::TaskDefinition", _task_definition_properties),
+         sweep_rule=SweepRule(_find_task_definitions, delete_by_id("ecs", "deregister_task_definition", "taskDefinition"),
+                              arn_kinds=("ecs:task-definition",)),
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
          fake=_fake_service,
          template=Template("AWS::ECS::Service", _service_properties),
+         sweep_rule=SweepRule(_find_services, _scale_down_and_delete_service, _services_left, arn_kinds=("ecs:service",)),
          emulator=Emulator(_create_service, _delete_service)),
 )

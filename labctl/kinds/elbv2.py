@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.shared import HEALTH_CHECK_FIELDS
 from labctl.kinds.fakes import arn_only, digest, generic, hex_id
 from labctl.kinds.templates import Template, folded, tag_list
 from labctl.kinds.deploy import NeedsGateway
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -147,11 +148,49 @@ _TARGET = folded("aws:lb/targetGroup:TargetGroup", "targetGroupArn", "Targets", 
 _INTERNET_FACING = NeedsGateway("subnets", when=lambda i: not i.get("internal"))
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _elb_tags(scan: SweepScan, arns: list[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for start in range(0, len(arns), 20):
+        for desc in scan.client("elbv2").describe_tags(ResourceArns=arns[start:start + 20])["TagDescriptions"]:
+            out[desc["ResourceArn"]] = scan.tag_map(desc.get("Tags"))
+    return out
+
+
+def _find_load_balancers(scan: SweepScan) -> Iterable[Listed]:
+    lbs = scan.pages(scan.client("elbv2"), "describe_load_balancers", "LoadBalancers")
+    tags = _elb_tags(scan, [lb["LoadBalancerArn"] for lb in lbs])
+    for lb in lbs:
+        price = scan.price("load_balancer_hour", lb.get("Type", "application"))
+        if price is not None and lb.get("Scheme") == "internet-facing":
+            price += (scan.ipv4 or 0.0) * len(lb.get("AvailabilityZones", []))
+        yield scan.found("load balancer", lb["LoadBalancerArn"], tags.get(lb["LoadBalancerArn"], {}),
+                         (lb["VpcId"],) if lb.get("VpcId") else (), state=lb.get("State", {}).get("Code", ""),
+                         detail=lb.get("DNSName", ""), hourly=price)
+
+
+def _load_balancers_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
+    elb = scan.client("elbv2")
+    return scan.still(items, lambda i: bool(elb.describe_load_balancers(LoadBalancerArns=[i.id])["LoadBalancers"]))
+
+
+def _find_target_groups(scan: SweepScan) -> Iterable[Listed]:
+    groups = scan.pages(scan.client("elbv2"), "describe_target_groups", "TargetGroups")
+    tags = _elb_tags(scan, [g["TargetGroupArn"] for g in groups])
+    for g in groups:
+        yield scan.found("target group", g["TargetGroupArn"], tags.get(g["TargetGroupArn"], {}),
+                         (g["VpcId"],) if g.get("VpcId") else ())
+
+
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
          fake=_fake_lb,
          needs_gateway=_INTERNET_FACING,
          template=Template("AWS::ElasticLoadBalancingV2::LoadBalancer", _load_balancer_properties),
+         sweep_rule=SweepRule(_find_load_balancers, delete_by_id("elbv2", "delete_load_balancer", "LoadBalancerArn"), _load_balancers_left,
+                              arn_kinds=("elasticloadbalancing:loadbalancer",)),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
          fake=arn_only("elasticloadbalancing", "listener/app"),
@@ -160,6 +199,8 @@ KINDS = (
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
          fake=_fake_tg,
          template=Template("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group_properties),
+         sweep_rule=SweepRule(_find_target_groups, delete_by_id("elbv2", "delete_target_group", "TargetGroupArn"),
+                              arn_kinds=("elasticloadbalancing:targetgroup",)),
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
          fake=generic,

@@ -9,11 +9,12 @@ names the resource."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from labctl.kinds.emulation import Emulator, delete_call, given_name, tags
 from labctl.kinds.fakes import ACCOUNT_ID, generic, hex_id
 from labctl.kinds.templates import Template, document, folded, tag_list
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
 from labctl.kinds import FREE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -119,10 +120,49 @@ _MANAGED_POLICY = folded("aws:iam/role:Role", "role", "ManagedPolicyArns",  # Cl
                          lambda b, r: r.inputs.get("policyArn"), item=True)
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _find_roles(scan: SweepScan) -> Iterable[Listed]:
+    iam = scan.client("iam")
+    for role in scan.pages(iam, "list_roles", "Roles"):
+        if role.get("Path", "/").startswith("/aws-service-role/"):
+            continue  # AWS's own, made and removed by the services
+        tags = scan.tag_map(scan.pages(iam, "list_role_tags", "Tags", RoleName=role["RoleName"]))
+        yield scan.found("IAM role", role["RoleName"], tags)
+
+
+def _detach_and_delete_role(scan: SweepScan, item: Listed) -> None:
+    iam = scan.client("iam")
+    for profile in scan.pages(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=item.id):
+        iam.remove_role_from_instance_profile(InstanceProfileName=profile["InstanceProfileName"], RoleName=item.id)
+    for policy in scan.pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=item.id):
+        iam.detach_role_policy(RoleName=item.id, PolicyArn=policy["PolicyArn"])
+    for name in scan.pages(iam, "list_role_policies", "PolicyNames", RoleName=item.id):
+        iam.delete_role_policy(RoleName=item.id, PolicyName=name)
+    iam.delete_role(RoleName=item.id)
+
+
+def _find_instance_profiles(scan: SweepScan) -> Iterable[Listed]:
+    iam = scan.client("iam")
+    for profile in scan.pages(iam, "list_instance_profiles", "InstanceProfiles"):
+        # listings leave tags out on AWS: GetInstanceProfile has them
+        tags = scan.tag_map(iam.get_instance_profile(InstanceProfileName=profile["InstanceProfileName"])["InstanceProfile"].get("Tags"))
+        yield scan.found("IAM instance profile", profile["InstanceProfileName"], tags)
+
+
+def _empty_and_delete_instance_profile(scan: SweepScan, item: Listed) -> None:
+    iam = scan.client("iam")
+    for role in iam.get_instance_profile(InstanceProfileName=item.id)["InstanceProfile"].get("Roles", []):
+        iam.remove_role_from_instance_profile(InstanceProfileName=item.id, RoleName=role["RoleName"])
+    iam.delete_instance_profile(InstanceProfileName=item.id)
+
+
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
          fake=_fake_named("role", "AROA"),
          template=Template("AWS::IAM::Role", _role_properties),
+         sweep_rule=SweepRule(_find_roles, _detach_and_delete_role, arn_kinds=("iam:role",)),
          emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
          fake=generic,
@@ -135,5 +175,6 @@ KINDS = (
     Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile",
          fake=_fake_named("instance-profile", "AIPA"),
          template=Template("AWS::IAM::InstanceProfile", _instance_profile_properties),
+         sweep_rule=SweepRule(_find_instance_profiles, _empty_and_delete_instance_profile, arn_kinds=("iam:instance-profile",)),
          emulator=Emulator(_create_instance_profile, _delete_instance_profile)),
 )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from labctl.kinds.emulation import Emulator, delete_call, named, tags
 from labctl.kinds.fakes import hex_id
 from labctl.kinds.templates import Alias, Template, number_text, tag_list
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -104,14 +105,50 @@ def _db_subnet_group_properties(b, r):
 _BY_NAME = Alias(output="name")  # a database names its subnet group by name, which is the group's Ref
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _find_databases(scan: SweepScan) -> Iterable[Listed]:
+    for db in scan.pages(scan.client("rds"), "describe_db_instances", "DBInstances"):
+        if db["DBInstanceStatus"] == "deleted":
+            continue
+        available = db["DBInstanceStatus"] != "stopped"
+        price = scan.price("rds_instance_hour", db["DBInstanceClass"])
+        storage = scan.price("rds_storage_gb_month", db.get("StorageType", "gp2"))
+        hourly = None if price is None or storage is None else (
+            (price if available else 0.0) + db.get("AllocatedStorage", 0) * storage / scan.per_month)
+        vpc = (db.get("DBSubnetGroup") or {}).get("VpcId")
+        yield scan.found("database", db["DBInstanceIdentifier"], scan.tag_map(db.get("TagList")), (vpc,) if vpc else (),
+                         state=db["DBInstanceStatus"], detail=db["DBInstanceClass"], hourly=hourly)
+
+
+def _delete_database_once(scan: SweepScan, item: Listed) -> None:
+    if item.state != "deleting":
+        scan.client("rds").delete_db_instance(DBInstanceIdentifier=item.id, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
+
+
+def _databases_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
+    rds = scan.client("rds")
+    return scan.still(items, lambda i: bool(rds.describe_db_instances(DBInstanceIdentifier=i.id)["DBInstances"]))
+
+
+def _find_db_subnet_groups(scan: SweepScan) -> Iterable[Listed]:
+    rds = scan.client("rds")
+    for group in scan.pages(rds, "describe_db_subnet_groups", "DBSubnetGroups"):
+        tags = scan.tag_map(rds.list_tags_for_resource(ResourceName=group["DBSubnetGroupArn"]).get("TagList"))
+        yield scan.found("DB subnet group", group["DBSubnetGroupName"], tags, (group["VpcId"],) if group.get("VpcId") else ())
+
+
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          fake=_fake_db_instance,
          extended_support=True,
          template=Template("AWS::RDS::DBInstance", _db_instance_properties),
+         sweep_rule=SweepRule(_find_databases, _delete_database_once, _databases_left, arn_kinds=("rds:db",)),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
          fake=_fake_db_subnet_group,
          template=Template("AWS::RDS::DBSubnetGroup", _db_subnet_group_properties, aliases=(_BY_NAME,)),
+         sweep_rule=SweepRule(_find_db_subnet_groups, delete_by_id("rds", "delete_db_subnet_group", "DBSubnetGroupName"), arn_kinds=("rds:subgrp",)),
          emulator=Emulator(_create_db_subnet_group, delete_call("rds", "delete_db_subnet_group", "DBSubnetGroupName"))),
 )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Iterable, TYPE_CHECKING
 
 from cloudlabs import content
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.fakes import generic, hex_id
 from labctl.kinds.templates import Alias, Template, document, folded, renamed
+from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
 from labctl.kinds import FREE, USAGE, Kind
 
 if TYPE_CHECKING:
@@ -138,13 +139,57 @@ def _public_access_block(i: dict) -> dict:
 _BY_NAME = Alias(input="bucket")  # others name a bucket by its name, which is its Ref
 
 
+# --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
+
+
+def _find_buckets(scan: SweepScan) -> Iterable[Listed]:
+    s3 = scan.client("s3")
+    for bucket in s3.list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        try:
+            where = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
+        except Exception as err:  # noqa: BLE001 - deleted between the listing and now
+            if scan.is_gone(err):
+                continue
+            raise
+        if where != scan.region:
+            continue  # the sweep of its own region finds it
+        try:
+            tags = scan.tag_map(s3.get_bucket_tagging(Bucket=name).get("TagSet"))
+        except Exception as err:  # noqa: BLE001 - NoSuchTagSet: a bucket without tags
+            if "NoSuchTagSet" not in str(err) and not scan.is_gone(err):
+                raise
+            tags = {}
+        yield scan.found("bucket", name, tags)
+
+
+def _empty_and_delete_bucket(scan: SweepScan, item: Listed) -> None:
+    s3 = scan.client("s3")
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=item.id):
+        objects = [{"Key": o["Key"], "VersionId": o["VersionId"]} for o in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if objects:
+            s3.delete_objects(Bucket=item.id, Delete={"Objects": objects, "Quiet": True})
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=item.id):
+        objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if objects:
+            s3.delete_objects(Bucket=item.id, Delete={"Objects": objects, "Quiet": True})
+    s3.delete_bucket(Bucket=item.id)
+
+
+_SWEPT_BUCKETS = SweepRule(_find_buckets, _empty_and_delete_bucket, arn_kinds=("s3:bucket",))  # Bucket and BucketV2 alike
+
+
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
          fake=_fake_bucket,
          template=renamed("AWS::S3::Bucket", {"bucket": "BucketName"}, own=("bucket",), aliases=(_BY_NAME,)),
+         access_role="bucket",
+         shows_deployed=True,
+         sweep_rule=_SWEPT_BUCKETS,
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
-         fake=generic),
+         fake=generic,
+         sweep_rule=_SWEPT_BUCKETS),
     Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket",
          fake=generic,
          template=Template("AWS::S3::BucketPolicy", lambda b, r: {"Bucket": b.ref(r.inputs.get("bucket")), "PolicyDocument": document(r.inputs.get("policy"))}, referenced=False),

@@ -14,8 +14,9 @@ What belongs to the cohort is decided per resource, on the client, from the reso
   cohort: ``ForeignResources`` names them, and nothing is deleted.
 Server-side filters are never used to decide (a listing is the region's whole listing).
 
-Every kind of ``labctl.ops.sweep_kinds`` is scanned; a kind that cannot be read is reported, so
-"nothing left" is only ever said when every kind was scanned. Deletion goes in the kinds' order,
+Every kind with a sweep rule (``labctl.kinds.sweeping``) is scanned; a kind that cannot be read is
+reported, so "nothing left" is only ever said when every kind was scanned. Deletion goes in the
+rules' order (``SWEEP_ORDER``),
 waits where AWS deletes asynchronously (instances, NAT gateways, databases, load balancers, Auto
 Scaling groups, ECS services, Beanstalk environments), counts a resource already gone as deleted,
 and scans again after each pass, since deleting one thing frees another (a terminated instance's
@@ -36,7 +37,8 @@ from cloudlabs.writing import PRIVATE_FILE, atomic_write, lock_file, private_dir
 
 from labctl.ops.awserrors import is_gone
 from labctl.ops.awslist import tag_map
-from labctl.ops.sweep_kinds import COVERED_ARN_KINDS, KIND_NAMES, KINDS, Found, Kind, Scan
+from labctl.kinds.sweeping import SweepRule
+from labctl.ops.sweep_kinds import COVERED_ARN_KINDS, RULE_NAMES, RULES, Found, Scan
 
 COHORT_TAG, STUDENT_TAG, EXPIRES_TAG = "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:expires"
 WAIT_LIMIT = 45 * 60  # seconds an asynchronous delete may take (an RDS instance: up to 15 minutes)
@@ -104,8 +106,8 @@ class Sweeper:
 
     def __init__(self, session: Any, cohort: str, prices: PriceTable | None = None, region: str | None = None,
                  whole_account: bool = False, ledger: Ledger | None = None, sleep: Callable[[float], None] = time.sleep,
-                 kinds: tuple[Kind, ...] = KINDS):
-        self.s, self.cohort, self.whole_account, self.ledger, self.kinds = session, cohort, whole_account, ledger, kinds
+                 rules: dict[str, SweepRule] = RULES):
+        self.s, self.cohort, self.whole_account, self.ledger, self.rules = session, cohort, whole_account, ledger, rules
         self.region = region or session.region_name
         self.prices = prices.regions.get(self.region) if prices else None
         self.per_month = prices.hours_per_month if prices else 730
@@ -123,11 +125,11 @@ class Sweeper:
     def _list(self, scan: Scan) -> dict[str, list[Found]]:
         listed: dict[str, list[Found]] = {}
         self.unscanned = {}
-        for kind in self.kinds:
+        for name, rule in self.rules.items():
             try:
-                listed[kind.name] = list(kind.find(scan))
+                listed[name] = list(rule.find(scan))
             except Exception as err:  # noqa: BLE001 - reported: the verdict is never "nothing left" then
-                self.unscanned[kind.name] = str(err).splitlines()[0] if str(err) else type(err).__name__
+                self.unscanned[name] = str(err).splitlines()[0] if str(err) else type(err).__name__
         return listed
 
     def find(self) -> list[Leftover]:
@@ -154,7 +156,7 @@ class Sweeper:
             raise ForeignResources(self._foreign_text())
         if self.ledger is not None:
             self._remember(found, remembered)
-        order = {name: i for i, name in enumerate(KIND_NAMES)}
+        order = {name: i for i, name in enumerate(RULE_NAMES)}
         return sorted(found.values(), key=lambda x: (x.student, order.get(x.kind, len(order)), x.id))
 
     def _ours(self, tags: dict[str, str]) -> bool:
@@ -238,30 +240,29 @@ class Sweeper:
     def _delete_pass(self, leftovers: list[Leftover], wait: bool, log: Callable[[str], None]) -> list[tuple[Leftover, str]]:
         scan = self._scan()
         failures: list[tuple[Leftover, str]] = []
-        by_kind = {k.name: k for k in self.kinds}
-        for kind_name in [k.name for k in self.kinds] + sorted({x.kind for x in leftovers} - set(by_kind)):
+        for kind_name in list(self.rules) + sorted({x.kind for x in leftovers} - set(self.rules)):
             items = [x for x in leftovers if x.kind == kind_name]
             if not items:
                 continue
-            kind = by_kind.get(kind_name)
-            if kind is None:
+            rule = self.rules.get(kind_name)
+            if rule is None:
                 failures += [(x, "no deletion rule for this kind: delete it by hand") for x in items]
                 continue
-            deleted = self._delete_kind(scan, kind, items, failures, log)
-            if wait and deleted and kind.remaining:
-                failures += self._wait(scan, kind, deleted)
+            deleted = self._delete_kind(scan, rule, items, failures, log)
+            if wait and deleted and rule.remaining:
+                failures += self._wait(scan, rule, deleted)
         return failures
 
-    def _delete_kind(self, scan: Scan, kind: Kind, items: list[Leftover], failures: list[tuple[Leftover, str]],
+    def _delete_kind(self, scan: Scan, rule: SweepRule, items: list[Leftover], failures: list[tuple[Leftover, str]],
                      log: Callable[[str], None]) -> list[Leftover]:
         found = [x.found for x in items if x.found is not None]
-        if kind.prepare:
-            kind.prepare(scan, found)
+        if rule.prepare:
+            rule.prepare(scan, found)
         deleted = []
         for item in items:
             assert item.found is not None
             try:
-                kind.delete(scan, item.found)
+                rule.delete(scan, item.found)
                 log(f"deleted {item.kind} {item.id} ({item.student})")
                 deleted.append(item)
             except Exception as err:  # noqa: BLE001 - report and go on with the rest
@@ -273,14 +274,14 @@ class Sweeper:
         self.deleted.extend(deleted)
         return deleted
 
-    def _wait(self, scan: Scan, kind: Kind, deleted: list[Leftover]) -> list[tuple[Leftover, str]]:
+    def _wait(self, scan: Scan, rule: SweepRule, deleted: list[Leftover]) -> list[tuple[Leftover, str]]:
         """Until AWS has finished deleting them (what comes next depends on it), with backoff."""
-        assert kind.remaining is not None
+        assert rule.remaining is not None
         pending = {x.id: x for x in deleted}
         waited, delay = 0.0, 2.0
         while pending:
             try:
-                left = kind.remaining(scan, [x.found for x in pending.values() if x.found is not None])
+                left = rule.remaining(scan, [x.found for x in pending.values() if x.found is not None])
             except Exception as err:  # noqa: BLE001 - a listing that fails: the next pass's scan tells
                 return [(x, f"could not tell whether it is gone: {str(err).splitlines()[0]}") for x in pending.values()]
             pending = {f.id: pending[f.id] for f in left}
