@@ -97,7 +97,7 @@ class Estimator:
     def autoscaling_group(self, r: Resource) -> None:
         """Desired capacity times what one instance of the launch template costs."""
         ref = (r.inputs.get("launchTemplate") or {}).get("id")
-        template = next((t for t in self.graph.of_type("aws:ec2/launchTemplate:LaunchTemplate") if t.id == ref), None)
+        template = self._referred(ref)
         if template is None:
             raise PricingError(f"{self.graph.stack}: {r.name} uses launch template {ref!r}, not in the graph")
         count = r.inputs.get("desiredCapacity", r.inputs.get("minSize", 1))
@@ -183,10 +183,16 @@ class Estimator:
             self.add(r, "public IPv4 address (task)", tasks, "address", self.p.public_ipv4_hour)
 
     def _task_definition(self, ref: Any) -> dict[str, Any]:
-        for candidate in self.graph.of_type("aws:ecs/taskDefinition:TaskDefinition"):
-            if ref in (candidate.id, candidate.outputs.get("arn")):
-                return candidate.inputs
-        raise PricingError(f"{self.graph.stack}: service refers to task definition {ref!r}, not in the graph")
+        task = self._referred(ref)
+        if task is None:
+            raise PricingError(f"{self.graph.stack}: service refers to task definition {ref!r}, not in the graph")
+        return task.inputs
+
+    def _referred(self, ref: Any) -> Resource | None:
+        """The resource an input names by its id or ARN (ids and ARNs are unique in a stack)."""
+        if not ref:
+            return None
+        return next((c for c in self.graph.custom_resources if ref in (c.id, c.outputs.get("arn"))), None)
 
 
 def estimate(graph: StackGraph, prices: PriceTable | None = None) -> StackCost:
