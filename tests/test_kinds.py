@@ -23,7 +23,7 @@ TOKEN = re.compile(r"""["'](?:aws|tls|random|docker):[A-Za-z0-9]+/[A-Za-z0-9]+:[
 # not moved into the records yet. A number may only go down; a module not listed names none.
 STILL_NAMING = {
     "labctl/offline/fakeaws.py": 53, "labctl/analysis/cfn.py": 43, "labctl/analysis/cfn_containers.py": 4,
-    "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21, "labctl/analysis/deployrules.py": 6,
+    "labctl/analysis/reach.py": 22, "labctl/analysis/deployrules.py": 6,
     "labctl/analysis/access.py": 3, "labctl/analysis/grading.py": 2, "labctl/analysis/cost.py": 2, "labctl/cli/summary.py": 1,
 }
 
@@ -132,3 +132,25 @@ def test_every_fact_a_record_names_is_one_drift_reads_and_what_aws_makes_is_igno
     assert drift.facts(graph) == before
     rule.inputs["securityGroupId"] = graph.of_type("aws:ec2/securityGroup:SecurityGroup")[0].id  # on the lab's own group: a fact
     assert len(drift.facts(graph) - before) == 1
+
+
+def test_every_rendered_kind_is_read_live_or_says_why_and_drift_compares_only_what_is_read():
+    from labctl.kinds.live_reads import LiveRead
+    for token in rendered_types():
+        kind = kinds.KINDS[token]
+        assert (kind.live is None) == bool(kind.live_reason), f"{token}: how the live reader reads it, or why it does not"
+        assert kind.live is None or isinstance(kind.live, LiveRead), token
+    # what drift compares by its presence, or as a fact, must be in the live graph it compares
+    unread = [t for t, k in kinds.KINDS.items() if (k.drift or k.drift_fact) and k.live is None and k.drift_fact != "launches"]
+    assert unread == []
+
+
+def test_the_live_reader_reads_each_listing_once_and_names_the_actions_it_needs():
+    from labctl.ops import live
+    listings = {read.listing for _, read in live._READ_LIVE}
+    assert len(listings) < len(live._READ_LIVE)  # a route table's listing gives its routes and associations too
+    actions = {a.split(":", 1)[1].lower() for a in live.READ_ACTIONS}
+    for listing in listings:  # the IAM action is the call's name (ListBuckets: ListAllMyBuckets)
+        action = listing.operation.replace("_", "").replace("listbuckets", "listallmybuckets")
+        assert action in actions, action
+

@@ -17,10 +17,12 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - ``sweep``: the sweep's kind that finds and deletes it, or ``sweep_with``: why it needs none (it
   goes with its parent, or lives outside AWS);
 - ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
-  (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates.
+  (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates;
+- ``live``: how the live reader (``labctl.ops.live``) finds the kind in AWS and reads it back as the
+  graph's resource (``labctl.kinds.live_reads``), or ``live_reason``: why it is not read.
 Facets still in their consumer's own table (moving here one by one; the allowlist in
 ``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
-answers, the CloudFormation translation, the sweep's own listing and delete calls, live reads, the
+answers, the CloudFormation translation, the sweep's own listing and delete calls, the
 reachability model.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from labctl.kinds.emulation import Emulator
+    from labctl.kinds.live_reads import LiveRead
 
 
 FREE = "free"
@@ -56,6 +59,8 @@ class Kind:
     emulator: "Emulator | None" = None  # how moto makes and deletes it (labctl.kinds.emulation)
     generated_locally: bool = False  # made by the emulator itself, no cloud call (a password, a key)
     no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
+    live: "LiveRead | None" = None  # how the live reader finds it in AWS and reads it as a resource (labctl.kinds.live_reads), or:
+    live_reason: str = ""  # why it is not read live
 
     @property
     def service(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from labctl.kinds.emulation import Emulator, named, pascal
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
 from labctl.kinds import FREE, Kind
 
 
@@ -66,7 +67,9 @@ def _delete_policy(aws, rid, x):
 
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
+         live_reason=AS_LAUNCHED,
          emulator=Emulator(_create_asg, _delete_group)),
     Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE, sweep_with="goes with its Auto Scaling group",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_scaling_policy, _delete_policy)),
 )

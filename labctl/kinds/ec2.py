@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ipaddress import IPv6Network
-from typing import Any
+from typing import Any, Callable
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, STUDENT_VPCS, Found, LiveRead, attached_vpc, in_vpcs, listing, vpc_ids
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds import FREE, Kind
 
@@ -263,44 +264,205 @@ def _delete_vpc_peering_connection_accepter(ec2, rid, x):
     None
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+LIVE_STATES = {"pending", "running", "stopping", "stopped"}  # an instance that still exists
+GONE_NAT = {"deleting", "deleted", "failed"}
+GONE_PEERING = {"deleted", "rejected", "failed", "expired"}
+
+SUBNETS = listing("ec2", "describe_subnets", "Subnets")
+ROUTE_TABLES = listing("ec2", "describe_route_tables", "RouteTables")
+NETWORK_ACLS = listing("ec2", "describe_network_acls", "NetworkAcls")
+SECURITY_GROUPS = listing("ec2", "describe_security_groups", "SecurityGroups")
+INTERNET_GATEWAYS = listing("ec2", "describe_internet_gateways", "InternetGateways", in_vpcs(
+    lambda gw, ids: attached_vpc(gw, ids) is not None, servers=("attachment.vpc-id",)))
+EGRESS_ONLY_GATEWAYS = listing("ec2", "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways", in_vpcs(
+    lambda gw, ids: attached_vpc(gw, ids) is not None, servers=()))
+NAT_GATEWAYS = listing("ec2", "describe_nat_gateways", "NatGateways", in_vpcs(parameter="Filter"))
+RESERVATIONS = listing("ec2", "describe_instances", "Reservations", in_vpcs(lambda reservation, ids: True))
+PEERINGS = listing("ec2", "describe_vpc_peering_connections", "VpcPeeringConnections", in_vpcs(
+    lambda p, ids: p["RequesterVpcInfo"].get("VpcId") in ids or p["AccepterVpcInfo"].get("VpcId") in ids,
+    servers=("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id")), unique="VpcPeeringConnectionId")
+ENDPOINTS = listing("ec2", "describe_vpc_endpoints", "VpcEndpoints")
+
+
+def _in_vpc(items: list[dict], vpc: dict, key: str, which: Callable[[dict], bool]) -> str | None:
+    """The id (``key``) of the first item of the VPC that ``which`` picks: its main route table, its default ACL."""
+    return next((item[key] for item in items if item["VpcId"] == vpc["VpcId"] and which(item)), None)
+
+
+def _read_vpc(vpc, reading):
+    v6 = next((a["Ipv6CidrBlock"] for a in vpc.get("Ipv6CidrBlockAssociationSet", [])
+               if a.get("Ipv6CidrBlockState", {}).get("State") in ("associated", None)), None)
+    yield Found(vpc["VpcId"], vpc.get("Tags"), {"cidrBlock": vpc["CidrBlock"]}, {
+        "ipv6CidrBlock": v6,
+        "mainRouteTableId": _in_vpc(reading.items(ROUTE_TABLES), vpc, "RouteTableId",
+                                    lambda t: any(a.get("Main") for a in t.get("Associations", []))),
+        "defaultNetworkAclId": _in_vpc(reading.items(NETWORK_ACLS), vpc, "NetworkAclId", lambda a: bool(a.get("IsDefault"))),
+        "defaultSecurityGroupId": _in_vpc(reading.items(SECURITY_GROUPS), vpc, "GroupId", lambda g: g["GroupName"] == "default")})
+
+
+def _read_subnet(s, reading):
+    v6 = next((a["Ipv6CidrBlock"] for a in s.get("Ipv6CidrBlockAssociationSet", [])), None)
+    yield Found(s["SubnetId"], s.get("Tags"), {"vpcId": s["VpcId"], "cidrBlock": s["CidrBlock"], "ipv6CidrBlock": v6,
+                                               "mapPublicIpOnLaunch": s.get("MapPublicIpOnLaunch", False),
+                                               "availabilityZone": s.get("AvailabilityZone")})
+
+
+def _read_route_table(t, reading):
+    yield Found(t["RouteTableId"], t.get("Tags"), {"vpcId": t["VpcId"]})
+
+
+def _read_routes(t, reading):
+    for route in t.get("Routes", []):
+        if route.get("GatewayId") == "local" or route.get("State") == "blackhole":
+            continue  # local routes are implied by the VPC; a blackhole route carries nothing
+        destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+        if destination is None:
+            continue  # prefix-list routes (a gateway endpoint's S3 route): not a path the checker follows
+        inputs: dict[str, Any] = {"routeTableId": t["RouteTableId"]}
+        inputs["destinationIpv6CidrBlock" if ":" in destination else "destinationCidrBlock"] = destination
+        target = next((target for target in ROUTE_TARGETS if route.get(target.api)), None)
+        if target:
+            inputs[target.key] = route[target.api]
+        yield Found(f"{t['RouteTableId']}:{destination}", None, inputs)
+
+
+def _read_route_table_associations(t, reading):
+    for a in t.get("Associations", []):
+        if a.get("SubnetId"):
+            yield Found(a["RouteTableAssociationId"], None, {"subnetId": a["SubnetId"], "routeTableId": t["RouteTableId"]})
+
+
+def _read_network_acl(acl, reading):
+    yield Found(acl["NetworkAclId"], acl.get("Tags"), {"vpcId": acl["VpcId"]})
+
+
+def _read_network_acl_rules(acl, reading):
+    for e in acl.get("Entries", []):
+        if e["RuleNumber"] == 32767:
+            continue  # the implicit final deny: the model denies what no entry allows
+        ports = e.get("PortRange") or {}
+        yield Found(f"{acl['NetworkAclId']}:{'out' if e['Egress'] else 'in'}:{e['RuleNumber']}", None, {
+            "networkAclId": acl["NetworkAclId"], "ruleNumber": e["RuleNumber"], "egress": e["Egress"],
+            "protocol": e["Protocol"], "ruleAction": e["RuleAction"], "fromPort": ports.get("From"),
+            "toPort": ports.get("To"), "cidrBlock": e.get("CidrBlock"), "ipv6CidrBlock": e.get("Ipv6CidrBlock")})
+
+
+def _read_network_acl_associations(acl, reading):
+    for a in acl.get("Associations", []):
+        yield Found(a["NetworkAclAssociationId"], None, {"subnetId": a["SubnetId"], "networkAclId": acl["NetworkAclId"]})
+
+
+def _read_security_group(g, reading):
+    yield Found(g["GroupId"], g.get("Tags"), {"vpcId": g["VpcId"], "description": g.get("Description", ""), "name": g["GroupName"]})
+
+
+def _read_internet_gateway(igw, reading):
+    yield Found(igw["InternetGatewayId"], igw.get("Tags"), {"vpcId": attached_vpc(igw, vpc_ids(reading))})
+
+
+def _read_egress_only_gateway(gw, reading):
+    vpc = attached_vpc(gw, vpc_ids(reading))
+    if vpc is not None:
+        yield Found(gw["EgressOnlyInternetGatewayId"], gw.get("Tags"), {"vpcId": vpc})
+
+
+def _read_nat_gateway(nat, reading):
+    if nat.get("State") in GONE_NAT:
+        return
+    address: dict[str, Any] = next(iter(nat.get("NatGatewayAddresses", [])), {})
+    yield Found(nat["NatGatewayId"], nat.get("Tags"), {"subnetId": nat["SubnetId"], "allocationId": address.get("AllocationId")},
+                {"privateIp": address.get("PrivateIp"), "publicIp": address.get("PublicIp")})
+
+
+def _read_instances(reservation, reading):
+    ids = vpc_ids(reading)
+    for i in reservation.get("Instances", []):
+        if i.get("State", {}).get("Name") not in LIVE_STATES or i.get("VpcId") not in ids:
+            continue
+        v6 = [a["Ipv6Address"] for n in i.get("NetworkInterfaces", []) for a in n.get("Ipv6Addresses", [])]
+        yield Found(i["InstanceId"], i.get("Tags"),
+                    {"subnetId": i["SubnetId"], "instanceType": i.get("InstanceType"),
+                     "vpcSecurityGroupIds": [g["GroupId"] for g in i.get("SecurityGroups", [])]},
+                    {"privateIp": i.get("PrivateIpAddress"), "publicIp": i.get("PublicIpAddress"),
+                     "ipv6Addresses": v6, "instanceState": i["State"]["Name"]})
+
+
+def _read_peering(p, reading):
+    status = p.get("Status", {}).get("Code")
+    if status not in GONE_PEERING:
+        yield Found(p["VpcPeeringConnectionId"], p.get("Tags"), {"vpcId": p["RequesterVpcInfo"]["VpcId"],
+                                                                 "peerVpcId": p["AccepterVpcInfo"]["VpcId"],
+                                                                 "autoAccept": status == "active"})
+
+
+def _read_endpoint(e, reading):
+    yield Found(e["VpcEndpointId"], e.get("Tags"), {"vpcId": e["VpcId"], "serviceName": e.get("ServiceName"),
+                                                    "vpcEndpointType": e.get("VpcEndpointType"),
+                                                    "routeTableIds": e.get("RouteTableIds", [])})
+
+
+
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
+         live=LiveRead(STUDENT_VPCS, _read_vpc),
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
+         live=LiveRead(SUBNETS, _read_subnet),
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
+         live=LiveRead(INTERNET_GATEWAYS, _read_internet_gateway),
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
+         live=LiveRead(EGRESS_ONLY_GATEWAYS, _read_egress_only_gateway),
          emulator=Emulator(with_ec2(_create_eigw), delete_call("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"))),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
+         live=LiveRead(ROUTE_TABLES, _read_route_table),
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
+         live=LiveRead(ROUTE_TABLES, _read_routes),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
+         live=LiveRead(ROUTE_TABLES, _read_route_table_associations),
          emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
+         live=LiveRead(SECURITY_GROUPS, _read_security_group),
          emulator=Emulator(with_ec2(_create_sg), delete_call("ec2", "delete_security_group", "GroupId"))),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
+         live=LiveRead(NETWORK_ACLS, _read_network_acl),
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
+         live=LiveRead(NETWORK_ACLS, _read_network_acl_rules),
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
+         live=LiveRead(NETWORK_ACLS, _read_network_acl_associations),
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
+         live=LiveRead(PEERINGS, _read_peering),
          emulator=Emulator(with_ec2(_create_peering), delete_call("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"))),
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
+         live_reason="read as its peering connection's status (active: accepted)",
          emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
+         live=LiveRead(ENDPOINTS, _read_endpoint),
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
+         live=LiveRead(NAT_GATEWAYS, _read_nat_gateway),
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
+         live_reason="read with the NAT gateway that holds it (its allocation and public address)",
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         live=LiveRead(RESERVATIONS, _read_instances),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
+         live_reason="read as the instances launched with it",
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
-    Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume"),
+    Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
+         live_reason=NOT_CHECKED_LIVE,
+    ),
 )

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from labctl.kinds.emulation import Emulator, tags
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds import USAGE, Kind
 
 
@@ -33,5 +34,6 @@ def _delete_repository(aws, rid, extra):
 
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_repository, _delete_repository)),
 )

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from labctl.kinds.emulation import Emulator, delete_call
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds import FREE, Kind
 
 
@@ -74,9 +75,12 @@ def _delete_service(aws, rid, x):
 
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
+         live_reason="not read yet: its Fargate tasks are network interfaces, which the live read does not list",
          emulator=Emulator(_create_service, _delete_service)),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from labctl.kinds.emulation import Emulator, given_name, tags
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
 from labctl.kinds import FREE, Kind
 
 
@@ -32,7 +33,12 @@ def _delete_application(aws, rid, x):
 
 KINDS = (
     Kind("aws:elasticbeanstalk/application:Application", "Beanstalk application", FREE, sweep="Beanstalk application",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_application, _delete_application)),
-    Kind("aws:elasticbeanstalk/applicationVersion:ApplicationVersion", "application version", FREE, "its bundle is an S3 object", emulated="moto 5.2.5 has no CreateApplicationVersion or DeleteApplicationVersion", sweep_with="goes with its Beanstalk application"),
-    Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches"),
+    Kind("aws:elasticbeanstalk/applicationVersion:ApplicationVersion", "application version", FREE, "its bundle is an S3 object", emulated="moto 5.2.5 has no CreateApplicationVersion or DeleteApplicationVersion", sweep_with="goes with its Beanstalk application",
+         live_reason=NOT_CHECKED_LIVE,
+    ),
+    Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
+         live_reason=AS_LAUNCHED,
+    ),
 )

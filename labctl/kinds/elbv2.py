@@ -7,6 +7,7 @@ from typing import Any
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.shared import HEALTH_CHECK_FIELDS
 from labctl.kinds import FREE, Kind
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, in_vpcs, listing
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -82,13 +83,34 @@ def _delete_target_group_attachment(aws, rid, x):
         TargetGroupArn=x["targetGroupArn"], Targets=[x["target"]])
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+LOAD_BALANCERS = listing("elbv2", "describe_load_balancers", "LoadBalancers", in_vpcs(servers=()))
+
+
+def _read_load_balancer(lb, reading):
+    described = reading.client("elbv2").describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"]
+    tags = reading.tag_map(described[0].get("Tags")) if described else {}
+    environment = tags.get("elasticbeanstalk:environment-name")
+    if environment:  # Beanstalk's load balancer, named as the plan's model names it (its instances carry the bare name)
+        tags["Name"] = f"{tags.get('Name') or environment}-ALB"
+    yield Found(lb["LoadBalancerArn"], tags or None,
+                {"subnets": [z["SubnetId"] for z in lb.get("AvailabilityZones", [])],
+                 "securityGroups": lb.get("SecurityGroups", []), "internal": lb.get("Scheme") == "internal",
+                 "loadBalancerType": lb.get("Type")}, {"dnsName": lb.get("DNSName")})
+
+
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
+         live=LiveRead(LOAD_BALANCERS, _read_load_balancer),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_tg_attachment, _delete_target_group_attachment)),
 )

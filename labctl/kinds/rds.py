@@ -6,6 +6,7 @@ from typing import Any
 
 from labctl.kinds.emulation import Emulator, delete_call, named, tags
 from labctl.kinds import FREE, Kind
+from labctl.kinds.live_reads import Found, LiveRead, in_vpcs, listing
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -49,9 +50,31 @@ def _delete_db_instance(aws, identifier: str, extra: dict) -> None:
     aws("rds").delete_db_instance(DBInstanceIdentifier=identifier, DeleteAutomatedBackups=bool(extra.get("deleteAutomatedBackups", True)), **final)
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+DATABASES = listing("rds", "describe_db_instances", "DBInstances", in_vpcs(
+    lambda db, ids: (db.get("DBSubnetGroup") or {}).get("VpcId") in ids, servers=()))
+
+
+def _read_database(db, reading):
+    yield Found(db["DBInstanceIdentifier"], db.get("TagList"),
+                {"dbSubnetGroupName": db["DBSubnetGroup"].get("DBSubnetGroupName"), "publiclyAccessible": db.get("PubliclyAccessible", False),
+                 "vpcSecurityGroupIds": [g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups", [])],
+                 "instanceClass": db.get("DBInstanceClass")})
+
+
+def _read_subnet_group(db, reading):
+    """A database's subnet group, as its answer describes it (one per database read)."""
+    group = db["DBSubnetGroup"]
+    name = group.get("DBSubnetGroupName")
+    yield Found(f"subgrp:{name}", None, {"subnetIds": [s["SubnetIdentifier"] for s in group.get("Subnets", [])]}, {"name": name})
+
+
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
+         live=LiveRead(DATABASES, _read_database),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
+         live=LiveRead(DATABASES, _read_subnet_group),
          emulator=Emulator(_create_db_subnet_group, delete_call("rds", "delete_db_subnet_group", "DBSubnetGroupName"))),
 )

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from cloudlabs import content
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds import FREE, USAGE, Kind
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, WITH_BUCKET, Found, Listing, LiveRead, everything
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -84,24 +85,64 @@ def _delete_bucket_objectv2(aws, rid, x):
     aws("s3").delete_object(Bucket=x["bucket"], Key=rid)
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+BUCKETS = Listing("s3", "list_buckets", "Buckets", everything)
+
+
+def _read_bucket(bucket, reading):
+    """The student's buckets (named <cohort>-<student>-<purpose>-<account>) with what decides access to
+    them: the policy, Block Public Access and the CORS rules. The bucket's own tags name the student
+    (its name only narrows: cohort ``demo`` with student ``net-1`` and cohort ``demo-net`` share a prefix)."""
+    import json
+
+    from botocore.exceptions import ClientError
+    s3, name = reading.client("s3"), bucket["Name"]
+    if not name.startswith(f"{reading.cohort}-{reading.student}-"):
+        return
+    try:
+        if not reading.owns(s3.get_bucket_tagging(Bucket=name).get("TagSet")):
+            return
+    except ClientError:
+        return  # NoSuchTagSet: not a lab's bucket
+
+    def part(call: str, key: str, absent: Any, parse: Callable = lambda value: value) -> Any:
+        try:
+            return parse(getattr(s3, call)(Bucket=name)[key])
+        except ClientError:  # NoSuchBucketPolicy, NoSuchPublicAccessBlockConfiguration, NoSuchCORSConfiguration
+            return absent
+    yield Found(name, None, {"bucket": name}, {"policy": part("get_bucket_policy", "Policy", None, json.loads),
+                                              "publicAccessBlock": part("get_public_access_block", "PublicAccessBlockConfiguration", {}),
+                                              "corsRules": part("get_bucket_cors", "CORSRules", [])})
+
+
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
+         live=LiveRead(BUCKETS, _read_bucket),
          emulator=Emulator(_create_bucket, _delete_bucket)),
-    Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket"),
+    Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
+         live_reason="the same bucket in AWS: read as a Bucket",
+    ),
     Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket",
+         live_reason=WITH_BUCKET,
          emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), delete_call("s3", "delete_bucket_policy", "Bucket"))),
     Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket",
+         live_reason=WITH_BUCKET,
          emulator=Emulator(_bucket_part("put_public_access_block", "PublicAccessBlockConfiguration", lambda i: {
             arg: bool(i.get(key, False)) for key, arg in (("blockPublicAcls", "BlockPublicAcls"), ("ignorePublicAcls", "IgnorePublicAcls"),
                                                           ("blockPublicPolicy", "BlockPublicPolicy"),
                                                           ("restrictPublicBuckets", "RestrictPublicBuckets"))}), delete_call("s3", "delete_public_access_block", "Bucket"))),
     Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_website, delete_call("s3", "delete_bucket_website", "Bucket"))),
     Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket",
+         live_reason=WITH_BUCKET,
          emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), delete_call("s3", "delete_bucket_cors", "Bucket"))),
     Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_bucket_part("put_bucket_encryption", "ServerSideEncryptionConfiguration", lambda i: {"Rules": pascal(
             i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}), delete_call("s3", "delete_bucket_encryption", "Bucket"))),
     Kind("aws:s3/bucketObjectv2:BucketObjectv2", "object", USAGE, "storage of a few KB: fractions of a cent per month", sweep_with="goes with its bucket (emptied before it is deleted)", no_template="S3 objects are data uploaded with PutObject, not CloudFormation resources",
+         live_reason=NOT_CHECKED_LIVE,
          emulator=Emulator(_create_object, _delete_bucket_objectv2)),
 )

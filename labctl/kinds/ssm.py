@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds import FREE, Kind
 
 
 KINDS = (
-    Kind("aws:ssm/parameter:Parameter", "SSM parameter", FREE, "standard parameters are free", emulated="no lab creates one: the emulator has no handler for it yet", sweep_with="not swept: free, and no lab creates one"),
+    Kind("aws:ssm/parameter:Parameter", "SSM parameter", FREE, "standard parameters are free", emulated="no lab creates one: the emulator has no handler for it yet", sweep_with="not swept: free, and no lab creates one",
+         live_reason=NOT_CHECKED_LIVE,
+    ),
 )
