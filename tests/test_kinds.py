@@ -23,7 +23,7 @@ TOKEN = re.compile(r"""["'](?:aws|tls|random|docker):[A-Za-z0-9]+/[A-Za-z0-9]+:[
 # not moved into the records yet. A number may only go down; a module not listed names none.
 STILL_NAMING = {
     "labctl/offline/fakeaws.py": 53, "labctl/analysis/cfn.py": 43, "labctl/analysis/cfn_containers.py": 4,
-    "labctl/analysis/reach.py": 22, "labctl/analysis/deployrules.py": 6,
+    "labctl/analysis/deployrules.py": 6,
     "labctl/analysis/access.py": 3, "labctl/analysis/grading.py": 2, "labctl/analysis/cost.py": 2, "labctl/cli/summary.py": 1,
 }
 
@@ -154,3 +154,15 @@ def test_the_live_reader_reads_each_listing_once_and_names_the_actions_it_needs(
         action = listing.operation.replace("_", "").replace("listbuckets", "listallmybuckets")
         assert action in actions, action
 
+
+def test_every_rendered_kind_has_a_role_in_the_network_model_or_says_why():
+    from labctl.analysis import reach
+    from labctl.kinds.network import ROLES, Reach
+    for token in rendered_types():
+        kind = kinds.KINDS[token]
+        assert (kind.reach is None) == bool(kind.reach_reason), f"{token}: its role in the network model, or why it has none"
+        assert kind.reach is None or (isinstance(kind.reach, Reach) and kind.reach.role in ROLES), token
+    placed = [token for token, _ in reach._PLACERS]
+    assert set(placed) == {t for t, k in kinds.KINDS.items() if k.reach} and len(placed) == len(set(placed))
+    roles = [kinds.KINDS[t].reach.role for t in placed]
+    assert roles == sorted(roles, key=ROLES.index)  # built in the roles' order: a subnet before the hosts in it

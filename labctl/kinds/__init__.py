@@ -19,11 +19,12 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - ``no_template``: why the deploy-readiness layer has no CloudFormation type to check it against
   (listed as not validated, never passed silently); empty for a kind ``labctl.analysis.cfn`` translates;
 - ``live``: how the live reader (``labctl.ops.live``) finds the kind in AWS and reads it back as the
-  graph's resource (``labctl.kinds.live_reads``), or ``live_reason``: why it is not read.
+  graph's resource (``labctl.kinds.live_reads``), or ``live_reason``: why it is not read;
+- ``reach``: the kind's role in the reachability model (``labctl.analysis.reach``) and how it is placed
+  there (``labctl.kinds.network``), or ``reach_reason``: why it has none.
 Facets still in their consumer's own table (moving here one by one; the allowlist in
 ``tests/test_kinds.py`` names the modules that may still name type tokens): the fake cloud's
-answers, the CloudFormation translation, the sweep's own listing and delete calls, the
-reachability model.
+answers, the CloudFormation translation, the sweep's own listing and delete calls.
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from labctl.kinds.emulation import Emulator
     from labctl.kinds.live_reads import LiveRead
+    from labctl.kinds.network import Reach
 
 
 FREE = "free"
@@ -61,6 +63,8 @@ class Kind:
     no_template: str = ""  # why deploy-readiness has no CloudFormation type to check it against (else it has one)
     live: "LiveRead | None" = None  # how the live reader finds it in AWS and reads it as a resource (labctl.kinds.live_reads), or:
     live_reason: str = ""  # why it is not read live
+    reach: "Reach | None" = None  # its role in the reachability model and how it is placed there (labctl.kinds.network), or:
+    reach_reason: str = ""  # why it has no role in the network model
 
     @property
     def service(self) -> str:

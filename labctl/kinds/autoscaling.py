@@ -7,6 +7,7 @@ from typing import Any
 from labctl.kinds.emulation import Emulator, named, pascal
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
 from labctl.kinds import FREE, Kind
+from labctl.kinds.network import AUTOSCALING_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -65,11 +66,28 @@ def _delete_policy(aws, rid, x):
         AutoScalingGroupName=x["group"], PolicyName=x["policyName"])
 
 
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_group(r, model):
+    """Its instances: the eleventh address of its first subnet stands in for them, as its launch template makes them."""
+    launched = model.launch_template((r.inputs.get("launchTemplate") or {}).get("id"))
+    subnet = first_placed(model, r.inputs.get("vpcZoneIdentifiers") or [])
+    if launched is None or not subnet:
+        return
+    public, groups = launched
+    tags = {t.get("key"): t.get("value") for t in r.inputs.get("tags") or []}
+    name = model.book_name(tags.get("Name") or r.name, tags.get("cloudlabs:student") or model.student)
+    model.place_host(name, "auto scaling instance", subnet, 11, AUTOSCALING_PUBLIC if public else None, groups)
+
+
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
          live_reason=AS_LAUNCHED,
+         reach=Reach(HOST, _place_group),
          emulator=Emulator(_create_asg, _delete_group)),
     Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE, sweep_with="goes with its Auto Scaling group",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_scaling_policy, _delete_policy)),
 )

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, STUDENT_VPCS, Found, LiveRead, attached_vpc, in_vpcs, listing, vpc_ids
+from labctl.kinds.network import ACL_ENTRY, HOST, HOST_PART, NAT, NETWORK_ACL, NOT_IN_NETWORK, PEERING, ROUTE, ROUTE_TABLE, ROUTE_TARGET, SECURITY_GROUP, SUBNET, SUBNET_ASSOCIATION, VPC, Reach
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds import FREE, Kind
 
@@ -404,65 +405,160 @@ def _read_endpoint(e, reading):
 
 
 
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _rid(r) -> str:
+    """A custom resource's id (every rendered one has one; its URN stands in otherwise)."""
+    return r.id or r.urn
+
+
+def _place_vpc(r, model):
+    cidrs = [r.inputs["cidrBlock"]] + ([r.outputs["ipv6CidrBlock"]] if r.outputs.get("ipv6CidrBlock") else [])
+    model.add_vpc(_rid(r), model.name(r), cidrs, r.outputs.get("mainRouteTableId"), r.outputs.get("defaultNetworkAclId"),
+                  r.outputs.get("defaultSecurityGroupId"))
+
+
+def _place_route_table(r, model):
+    model.add_route_table(_rid(r), model.name(r), r.inputs["vpcId"])
+
+
+def _place_route(r, model):
+    destination = str(r.inputs.get("destinationCidrBlock") or r.inputs.get("destinationIpv6CidrBlock"))
+    model.add_route(r.inputs["routeTableId"], destination, r.inputs, r.urn)
+
+
+def _place_subnet(r, model):
+    model.add_subnet(_rid(r), model.name(r), r.inputs["vpcId"], r.inputs["cidrBlock"], r.inputs.get("ipv6CidrBlock"))
+
+
+def _place_route_table_association(r, model):
+    model.associate(r.inputs.get("subnetId"), route_table=r.inputs["routeTableId"])
+
+
+def _place_network_acl(r, model):
+    model.add_network_acl(_rid(r), model.name(r))
+
+
+def _place_network_acl_rule(r, model):
+    i = r.inputs
+    model.add_acl_entry(i["networkAclId"], i["ruleNumber"], bool(i.get("egress")), i["protocol"], (i.get("fromPort"), i.get("toPort")),
+                        str(i.get("cidrBlock") or i.get("ipv6CidrBlock")), i["ruleAction"] == "allow", r.urn)
+
+
+def _place_network_acl_association(r, model):
+    model.associate(r.inputs.get("subnetId"), network_acl=r.inputs["networkAclId"])
+
+
+def _place_security_group(r, model):
+    model.add_security_group(_rid(r), model.name(r))
+
+
+def _place_nat_gateway(r, model):
+    model.add_nat(_rid(r), model.name(r), r.inputs["subnetId"], r.outputs["privateIp"], r.outputs.get("publicIp"))
+
+
+def _place_instance(r, model):
+    model.add_host(model.name(r), "instance", r.inputs["subnetId"], r.outputs["privateIp"], r.outputs.get("publicIp"),
+                   list(r.outputs.get("ipv6Addresses") or []), list(r.inputs.get("vpcSecurityGroupIds") or []))
+
+
+def _place_launch_template(r, model):
+    """What an Auto Scaling group launches with it: a public address or not, and its groups."""
+    interface = (r.inputs.get("networkInterfaces") or [{}])[0]
+    model.add_launch_template(r.id, str(interface.get("associatePublicIpAddress")).lower() == "true",
+                              list(interface.get("securityGroups") or r.inputs.get("vpcSecurityGroupIds") or []))
+
+
+def _place_peering(r, model):
+    model.add_peering(_rid(r), r.inputs["vpcId"], r.inputs["peerVpcId"], bool(r.inputs.get("autoAccept")))
+
+
+def _place_peering_accepter(r, model):
+    if r.inputs.get("autoAccept"):
+        model.accept_peering(r.inputs["vpcPeeringConnectionId"])
+
+
+
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
          live=LiveRead(STUDENT_VPCS, _read_vpc),
+         reach=Reach(VPC, _place_vpc),
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
          live=LiveRead(SUBNETS, _read_subnet),
+         reach=Reach(SUBNET, _place_subnet),
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
          live=LiveRead(INTERNET_GATEWAYS, _read_internet_gateway),
+         reach_reason=ROUTE_TARGET,
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
          live=LiveRead(EGRESS_ONLY_GATEWAYS, _read_egress_only_gateway),
+         reach_reason=ROUTE_TARGET,
          emulator=Emulator(with_ec2(_create_eigw), delete_call("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"))),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
          live=LiveRead(ROUTE_TABLES, _read_route_table),
+         reach=Reach(ROUTE_TABLE, _place_route_table),
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
          live=LiveRead(ROUTE_TABLES, _read_routes),
+         reach=Reach(ROUTE, _place_route),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
          live=LiveRead(ROUTE_TABLES, _read_route_table_associations),
+         reach=Reach(SUBNET_ASSOCIATION, _place_route_table_association),
          emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
          live=LiveRead(SECURITY_GROUPS, _read_security_group),
+         reach=Reach(SECURITY_GROUP, _place_security_group),
          emulator=Emulator(with_ec2(_create_sg), delete_call("ec2", "delete_security_group", "GroupId"))),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
          live=LiveRead(NETWORK_ACLS, _read_network_acl),
+         reach=Reach(NETWORK_ACL, _place_network_acl),
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
          live=LiveRead(NETWORK_ACLS, _read_network_acl_rules),
+         reach=Reach(ACL_ENTRY, _place_network_acl_rule),
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
          live=LiveRead(NETWORK_ACLS, _read_network_acl_associations),
+         reach=Reach(SUBNET_ASSOCIATION, _place_network_acl_association),
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
          live=LiveRead(PEERINGS, _read_peering),
+         reach=Reach(PEERING, _place_peering),
          emulator=Emulator(with_ec2(_create_peering), delete_call("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"))),
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
          live_reason="read as its peering connection's status (active: accepted)",
+         reach=Reach(PEERING, _place_peering_accepter),
          emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
          live=LiveRead(ENDPOINTS, _read_endpoint),
+         reach_reason="a gateway endpoint's routes go to an AWS service's prefix list, not a path the model follows",
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
          live=LiveRead(NAT_GATEWAYS, _read_nat_gateway),
+         reach=Reach(NAT, _place_nat_gateway),
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
          live_reason="read with the NAT gateway that holds it (its allocation and public address)",
+         reach_reason="its address is placed with what holds it: a NAT gateway's outputs",
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
          live=LiveRead(RESERVATIONS, _read_instances),
+         reach=Reach(HOST, _place_instance),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
          live_reason="read as the instances launched with it",
+         reach=Reach(HOST_PART, _place_launch_template),
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
     ),
 )

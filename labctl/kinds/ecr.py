@@ -7,6 +7,7 @@ from typing import Any
 
 from labctl.kinds.emulation import Emulator, tags
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE
+from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import USAGE, Kind
 
 
@@ -35,5 +36,6 @@ def _delete_repository(aws, rid, extra):
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_repository, _delete_repository)),
 )

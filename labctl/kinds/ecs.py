@@ -13,6 +13,7 @@ from typing import Any
 from labctl.kinds.emulation import Emulator, delete_call
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds import FREE, Kind
+from labctl.kinds.network import FARGATE_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -73,14 +74,29 @@ def _delete_service(aws, rid, x):
         cluster=x["cluster"], service=rid, force=True)
 
 
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_service(r, model):
+    """awsvpc tasks: an interface of their own; the thirteenth address of the first subnet stands in for them."""
+    awsvpc = r.inputs.get("networkConfiguration") or {}
+    subnet = first_placed(model, awsvpc.get("subnets") or [])
+    if subnet:
+        model.place_host(model.name(r), "ECS task", subnet, 13, FARGATE_PUBLIC if awsvpc.get("assignPublicIp") else None,
+                         list(awsvpc.get("securityGroups") or []))
+
+
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
          live_reason="not read yet: its Fargate tasks are network interfaces, which the live read does not list",
+         reach=Reach(HOST, _place_service),
          emulator=Emulator(_create_service, _delete_service)),
 )

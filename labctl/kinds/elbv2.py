@@ -8,6 +8,7 @@ from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.shared import HEALTH_CHECK_FIELDS
 from labctl.kinds import FREE, Kind
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, in_vpcs, listing
+from labctl.kinds.network import HOST, LOAD_BALANCER_PUBLIC, Reach, first_placed
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -100,17 +101,32 @@ def _read_load_balancer(lb, reading):
                  "loadBalancerType": lb.get("Type")}, {"dnsName": lb.get("DNSName")})
 
 
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_load_balancer(r, model):
+    """Its nodes: the fifth address of its first subnet stands in for them."""
+    subnet = first_placed(model, r.inputs.get("subnets") or [])
+    if subnet:
+        model.place_host(model.name(r), "load balancer", subnet, 5, None if r.inputs.get("internal") else LOAD_BALANCER_PUBLIC,
+                         list(r.inputs.get("securityGroups") or []))
+
+
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
          live=LiveRead(LOAD_BALANCERS, _read_load_balancer),
+         reach=Reach(HOST, _place_load_balancer),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_tg_attachment, _delete_target_group_attachment)),
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from labctl.kinds.emulation import Emulator, delete_call, given_name, tags
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE
+from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, Kind
 
 
@@ -72,14 +73,18 @@ def _delete_role_policy(aws, rid, x):
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_put_role_policy, _delete_role_policy)),
     Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_attach, _delete_role_policy_attachment)),
     Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_instance_profile, _delete_instance_profile)),
 )

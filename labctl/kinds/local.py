@@ -7,6 +7,7 @@ import string
 
 from labctl.kinds.emulation import Emulator
 from labctl.kinds.live_reads import NOT_IN_AWS
+from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, Kind
 
 # the docker provider's objects live on a Docker engine (the student's machine, or where pulumi runs)
@@ -56,23 +57,30 @@ def _delete_random_password(aws, rid, x):
 KINDS = (
     Kind("tls:index/privateKey:PrivateKey", "private key", FREE, "made where Pulumi runs", sweep_with="nothing in the cloud", no_template="generated locally by the TLS provider; not an AWS resource",
          live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_private_key, _delete_private_key), generated_locally=True),
     Kind("random:index/randomPassword:RandomPassword", "random password", FREE, "made where Pulumi runs", sweep_with="nothing in the cloud", no_template="generated locally by the random provider; not an AWS resource",
          live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_random_password, _delete_random_password), generated_locally=True),
     Kind("docker:index/image:Image", "Docker image", FREE, ENGINE, emulated="builds and pushes images", needs_engine=True, sweep_with="on the Docker engine (its pushed copy is in an ECR repository)", no_template=DOCKER,
          live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
     ),
     Kind("docker:index/remoteImage:RemoteImage", "pulled image", FREE, ENGINE, emulated="pulls images", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
          live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
     ),
     Kind("docker:index/container:Container", "container", FREE, ENGINE, emulated="runs containers", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
          live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
     ),
     Kind("docker:index/volume:Volume", "Docker volume", FREE, ENGINE, emulated="creates volumes", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
          live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
     ),
     Kind("pulumi:providers:docker", "Docker provider", FREE, ENGINE, emulated="connects to the engine", needs_engine=True, sweep_with="nothing in the cloud", no_template="the docker provider's configuration (which engine); not a resource in any cloud",
          live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
     ),
 )

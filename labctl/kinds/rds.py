@@ -7,6 +7,7 @@ from typing import Any
 from labctl.kinds.emulation import Emulator, delete_call, named, tags
 from labctl.kinds import FREE, Kind
 from labctl.kinds.live_reads import Found, LiveRead, in_vpcs, listing
+from labctl.kinds.network import DATABASE_PUBLIC, HOST, HOST_PART, Reach, first_placed
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -70,11 +71,28 @@ def _read_subnet_group(db, reading):
     yield Found(f"subgrp:{name}", None, {"subnetIds": [s["SubnetIdentifier"] for s in group.get("Subnets", [])]}, {"name": name})
 
 
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_subnet_group(r, model):
+    model.add_subnet_group(r.outputs.get("name") or r.id, list(r.inputs.get("subnetIds") or []))
+
+
+def _place_database(r, model):
+    """The twelfth address of its subnet group's first subnet stands in for it."""
+    subnet = first_placed(model, model.subnet_group(r.inputs.get("dbSubnetGroupName")))
+    if subnet:
+        model.place_host(model.name(r), "database", subnet, 12, DATABASE_PUBLIC if r.inputs.get("publiclyAccessible") else None,
+                         list(r.inputs.get("vpcSecurityGroupIds") or []))
+
+
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          live=LiveRead(DATABASES, _read_database),
+         reach=Reach(HOST, _place_database),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
          live=LiveRead(DATABASES, _read_subnet_group),
+         reach=Reach(HOST_PART, _place_subnet_group),
          emulator=Emulator(_create_db_subnet_group, delete_call("rds", "delete_db_subnet_group", "DBSubnetGroupName"))),
 )

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from cloudlabs import content
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
+from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, USAGE, Kind
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, WITH_BUCKET, Found, Listing, LiveRead, everything
 
@@ -119,30 +120,38 @@ def _read_bucket(bucket, reading):
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
          live=LiveRead(BUCKETS, _read_bucket),
+         reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
          live_reason="the same bucket in AWS: read as a Bucket",
+         reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
     ),
     Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket",
          live_reason=WITH_BUCKET,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), delete_call("s3", "delete_bucket_policy", "Bucket"))),
     Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket",
          live_reason=WITH_BUCKET,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_public_access_block", "PublicAccessBlockConfiguration", lambda i: {
             arg: bool(i.get(key, False)) for key, arg in (("blockPublicAcls", "BlockPublicAcls"), ("ignorePublicAcls", "IgnorePublicAcls"),
                                                           ("blockPublicPolicy", "BlockPublicPolicy"),
                                                           ("restrictPublicBuckets", "RestrictPublicBuckets"))}), delete_call("s3", "delete_public_access_block", "Bucket"))),
     Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_website, delete_call("s3", "delete_bucket_website", "Bucket"))),
     Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket",
          live_reason=WITH_BUCKET,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), delete_call("s3", "delete_bucket_cors", "Bucket"))),
     Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_bucket_encryption", "ServerSideEncryptionConfiguration", lambda i: {"Rules": pascal(
             i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}), delete_call("s3", "delete_bucket_encryption", "Bucket"))),
     Kind("aws:s3/bucketObjectv2:BucketObjectv2", "object", USAGE, "storage of a few KB: fractions of a cent per month", sweep_with="goes with its bucket (emptied before it is deleted)", no_template="S3 objects are data uploaded with PutObject, not CloudFormation resources",
          live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_object, _delete_bucket_objectv2)),
 )

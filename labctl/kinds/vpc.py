@@ -7,6 +7,7 @@ from typing import Any, Callable
 from labctl.kinds.ec2 import SECURITY_GROUPS
 from labctl.kinds.emulation import on_ec2
 from labctl.kinds.live_reads import NOTHING, Found, LiveRead, Narrowing, Reading, listing
+from labctl.kinds.network import GROUP_RULE, Reach
 from labctl.kinds import FREE, Kind
 
 
@@ -73,11 +74,24 @@ def _read_sg_rule(egress: bool) -> Callable:
     return read
 
 
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_sg_rule(egress: bool) -> Callable:
+    def place(r, model):
+        i = r.inputs
+        model.add_group_rule(i["securityGroupId"], egress, i["ipProtocol"], (i.get("fromPort"), i.get("toPort")),
+                             i.get("cidrIpv4") or i.get("cidrIpv6"), i.get("referencedSecurityGroupId"), i.get("description", ""), r.urn)
+    return place
+
+
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          live=LiveRead(GROUP_RULES, _read_sg_rule(egress=False)),
+         reach=Reach(GROUP_RULE, _place_sg_rule(egress=False)),
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
     Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          live=LiveRead(GROUP_RULES, _read_sg_rule(egress=True)),
+         reach=Reach(GROUP_RULE, _place_sg_rule(egress=True)),
          emulator=on_ec2(_create_sg_rule("egress"), _revoke_sg_rule)),
 )
