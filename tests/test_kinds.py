@@ -1,7 +1,6 @@
 """One record per resource kind (labctl.kinds): every type any lab renders, in every stage and
-variant, has a record, and each facet the records hold is complete for it; the modules that read
-a facet from the records name no type token for it; the modules that still keep a table of their
-own (the facets not moved yet) may not name more tokens than they do today."""
+variant, has a record, and each facet the records hold is complete for it; no module outside the
+records names a type token (labctl and cloudlabs: a table of one facet's own would start there)."""
 
 from __future__ import annotations
 
@@ -22,11 +21,6 @@ from .conftest import lab_graph
 from .test_validation import VARIANTS
 
 TOKEN = re.compile(r"""["'](?:aws|tls|random|docker):[A-Za-z0-9]+/[A-Za-z0-9]+:[A-Za-z0-9]+["']|["']pulumi:providers:[a-z0-9]+["']""")
-# Modules outside labctl/kinds that still name type tokens, with how many distinct ones: the facets
-# not moved into the records yet. A number may only go down; a module not listed names none.
-STILL_NAMING = {
-    "labctl/analysis/reach.py": 22, "labctl/ops/live.py": 21,
-}
 
 
 @lru_cache(maxsize=1)
@@ -88,9 +82,8 @@ def _naming() -> dict[str, int]:
     return found
 
 
-def test_type_tokens_are_named_outside_the_records_no_more_than_today():
-    grown = {m: (n, STILL_NAMING.get(m, 0)) for m, n in _naming().items() if n > STILL_NAMING.get(m, 0)}
-    assert grown == {}, "a facet belongs in labctl/kinds (one record per type), not in a table of its own"
+def test_no_module_outside_the_records_names_a_type_token():
+    assert _naming() == {}, "a fact about a type belongs in its record in labctl/kinds, not in a table of its own"
 
 
 def test_the_token_count_sees_tokens():
@@ -220,3 +213,37 @@ def test_the_small_facets_are_read_from_the_records():
     graph = lab_graph("vpc-peering", "solution", None)
     assert summary.vpc_cidrs(graph) == sorted(r.inputs["cidrBlock"] for r in graph.of_type("aws:ec2/vpc:Vpc"))
     assert len(summary.vpc_cidrs(graph)) == 2
+
+
+def test_every_rendered_kind_is_read_live_or_says_why_and_drift_compares_only_what_is_read():
+    from labctl.kinds.live_reads import LiveRead
+    for token in rendered_types():
+        kind = kinds.KINDS[token]
+        assert (kind.live is None) == bool(kind.live_reason), f"{token}: how the live reader reads it, or why it does not"
+        assert kind.live is None or isinstance(kind.live, LiveRead), token
+    # what drift compares by its presence, or as a fact, must be in the live graph it compares
+    unread = [t for t, k in kinds.KINDS.items() if (k.drift or k.drift_fact) and k.live is None and k.drift_fact != "launches"]
+    assert unread == []
+
+
+def test_the_live_reader_reads_each_listing_once_and_names_the_actions_it_needs():
+    from labctl.ops import live
+    listings = {read.listing for _, read in live._READ_LIVE}
+    assert len(listings) < len(live._READ_LIVE)  # a route table's listing gives its routes and associations too
+    actions = {a.split(":", 1)[1].lower() for a in live.READ_ACTIONS}
+    for listing in listings:  # the IAM action is the call's name (ListBuckets: ListAllMyBuckets)
+        action = listing.operation.replace("_", "").replace("listbuckets", "listallmybuckets")
+        assert action in actions, action
+
+
+def test_every_rendered_kind_has_a_role_in_the_network_model_or_says_why():
+    from labctl.analysis import reach
+    from labctl.kinds.network import ROLES, Reach
+    for token in rendered_types():
+        kind = kinds.KINDS[token]
+        assert (kind.reach is None) == bool(kind.reach_reason), f"{token}: its role in the network model, or why it has none"
+        assert kind.reach is None or (isinstance(kind.reach, Reach) and kind.reach.role in ROLES), token
+    placed = [token for token, _ in reach._PLACERS]
+    assert set(placed) == {t for t, k in kinds.KINDS.items() if k.reach} and len(placed) == len(set(placed))
+    roles = [kinds.KINDS[t].reach.role for t in placed]
+    assert roles == sorted(roles, key=ROLES.index)  # built in the roles' order: a subnet before the hosts in it

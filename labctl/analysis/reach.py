@@ -12,6 +12,10 @@ sources going out.
 Every answer carries the hops taken and, when denied, the first thing that blocks, in the
 checklist's words. It also names the rules the answer relies on (``relied``): each is an
 explicit route, NACL entry or security-group rule that was the only one allowing its step.
+
+What each kind is in the model (a VPC, a route, a host...) and how its resource is placed there is in
+its record (``Kind.reach``, ``labctl.kinds.network``); ``NetworkModel`` builds the model role by role
+through its ``add_*`` methods and keeps what AWS adds on its own (main tables, default ACLs and groups).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any, Iterable, Union
 
-from labctl.kinds import shared
+from labctl.kinds import KINDS, shared
+from labctl.kinds.network import ROLES
 from labctl.kinds.shared import FOLLOWED_TARGETS, ROUTE_TARGETS
 from labctl.offline.graph import Resource, StackGraph
 
@@ -33,12 +38,9 @@ INTERNET_V6 = ip_address("3fff::7")  # RFC 9637 documentation prefix, outside ev
 PROTOCOL_NUMBERS = {name: str(number) for name, number in shared.PROTOCOL_NUMBERS.items()}  # as the API answers them
 PROTOCOL_NAMES = {v: k for k, v in PROTOCOL_NUMBERS.items() if k != "all"}
 ALL_V4, ALL_V6 = ip_network("0.0.0.0/0"), ip_network("::/0")
-# Stand-ins for addresses AWS assigns at run time (a load balancer's nodes, an ASG's instances).
-LOAD_BALANCER_PUBLIC = ip_address("192.0.2.254")
-AUTOSCALING_PUBLIC = ip_address("192.0.2.253")
-DATABASE_PUBLIC = ip_address("192.0.2.252")
-FARGATE_PUBLIC = ip_address("192.0.2.251")
-BEANSTALK_PUBLIC = ip_address("192.0.2.250")
+# The records with a role in the model, in the order it is built (a role may use what earlier ones placed).
+_PLACERS = tuple((kind.token, kind.reach.place) for role in ROLES for kind in KINDS.values()
+                 if kind.reach is not None and kind.reach.role == role)
 
 
 def proto(value: Any) -> str:
@@ -176,160 +178,124 @@ class NetworkModel:
         self.endpoints: dict[str, Endpoint] = {}
         self.nats: dict[str, Endpoint] = {}
         self.peerings: dict[str, tuple[str, str, bool]] = {}  # pcx -> (requester vpc, accepter vpc, active)
+        self._main_tables: dict[str, str] = {}  # vpc -> its main route table
+        self._default_nacls: dict[str, str] = {}  # vpc -> its default network ACL
+        self._subnet_groups: dict[str, list[str]] = {}  # a database's subnet group (by name) -> its subnets
+        self._templates: dict[str, tuple[bool, list[str]]] = {}  # launch template id -> (public address, groups)
+        self._accepted: set[str] = set()  # peerings an accepter accepts
         self._build()
 
     def _of(self, type_token: str) -> list[Resource]:
         return self.graph.of_type(type_token)
 
-    def _name(self, resource: Resource) -> str:
+    def _build(self) -> None:
+        for token, place in _PLACERS:
+            for r in self._of(token):
+                place(r, self)
+
+    # --- what the records place (labctl.kinds.network.NetworkBuilder) ----------------------------
+
+    def name(self, resource: Resource) -> str:
         return name_of(resource, self.student)
 
-    def _build(self) -> None:
-        main_tables: dict[str, str] = {}
-        default_nacls: dict[str, str] = {}
-        for r in self._of("aws:ec2/vpc:Vpc"):
-            cidrs: list[Network] = [ip_network(r.inputs["cidrBlock"])]
-            if r.outputs.get("ipv6CidrBlock"):
-                cidrs.append(ip_network(r.outputs["ipv6CidrBlock"]))
-            self.vpcs[_rid(r)] = Vpc(_rid(r), self._name(r), cidrs)
-            main = r.outputs.get("mainRouteTableId") or f"main-{_rid(r)}"
-            main_tables[_rid(r)] = main
-            self.tables[main] = RouteTable(main, f"{self._name(r)} main route table", _rid(r), self._local_routes(_rid(r)))
-            acl = r.outputs.get("defaultNetworkAclId") or f"default-acl-{_rid(r)}"
-            default_nacls[_rid(r)] = acl
-            self.nacls[acl] = Nacl(acl, f"{self._name(r)} default NACL", [
-                NaclEntry(100, egress, "-1", None, net, True) for egress in (False, True) for net in (ALL_V4, ALL_V6)])
-            sg = r.outputs.get("defaultSecurityGroupId")
-            if sg:  # AWS's default group: everything from its own members in, everything out
-                self.groups[sg] = SecurityGroup(sg, "default", [
-                    SgRule(False, "-1", None, None, sg, "from members of the default group"),
-                    SgRule(True, "-1", None, ALL_V4, None, "all outbound"),
-                    SgRule(True, "-1", None, ALL_V6, None, "all outbound (IPv6)")])
-        for r in self._of("aws:ec2/routeTable:RouteTable"):
-            self.tables[_rid(r)] = RouteTable(_rid(r), self._name(r), r.inputs["vpcId"], self._local_routes(r.inputs["vpcId"]))
-        for r in self._of("aws:ec2/route:Route"):
-            table = self.tables.get(r.inputs["routeTableId"])
-            if table is None:
-                continue
-            destination = ip_network(str(r.inputs.get("destinationCidrBlock") or r.inputs.get("destinationIpv6CidrBlock")))
-            kind, target = self._target(r.inputs)
-            table.routes.append(Route(destination, kind, target, r.urn))
-        for r in self._of("aws:ec2/subnet:Subnet"):
-            vpc = r.inputs["vpcId"]
-            v6 = r.inputs.get("ipv6CidrBlock")
-            self.subnets[_rid(r)] = Subnet(_rid(r), self._name(r), vpc, IPv4Network(r.inputs["cidrBlock"]),
-                                        IPv6Network(v6) if v6 else None, main_tables.get(vpc, ""), default_nacls.get(vpc, ""))
-        for r in self._of("aws:ec2/routeTableAssociation:RouteTableAssociation"):
-            if r.inputs.get("subnetId") in self.subnets:
-                self.subnets[r.inputs["subnetId"]].route_table = r.inputs["routeTableId"]
-        for r in self._of("aws:ec2/networkAcl:NetworkAcl"):
-            self.nacls[_rid(r)] = Nacl(_rid(r), self._name(r), [])
-        for r in self._of("aws:ec2/networkAclRule:NetworkAclRule"):
-            nacl = self.nacls.get(r.inputs["networkAclId"])
-            if nacl is None:
-                continue
-            protocol = proto(r.inputs["protocol"])
-            ports = (int(r.inputs["fromPort"]), int(r.inputs["toPort"])) if protocol in ("6", "17") else None
-            cidr = ip_network(str(r.inputs.get("cidrBlock") or r.inputs.get("ipv6CidrBlock")))
-            nacl.entries.append(NaclEntry(int(r.inputs["ruleNumber"]), bool(r.inputs.get("egress")), protocol, ports, cidr,
-                                          r.inputs["ruleAction"] == "allow", r.urn))
-        for r in self._of("aws:ec2/networkAclAssociation:NetworkAclAssociation"):
-            if r.inputs.get("subnetId") in self.subnets:
-                self.subnets[r.inputs["subnetId"]].nacl = r.inputs["networkAclId"]
-        for r in self._of("aws:ec2/securityGroup:SecurityGroup"):
-            self.groups[_rid(r)] = SecurityGroup(_rid(r), self._name(r), [])
-        for type_token, egress in (("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", False),
-                                   ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", True)):
-            for r in self._of(type_token):
-                group = self.groups.get(r.inputs["securityGroupId"])
-                if group is None:
-                    continue
-                protocol = proto(r.inputs["ipProtocol"])
-                ports = None
-                if protocol in ("6", "17") and r.inputs.get("fromPort") is not None:
-                    ports = (int(r.inputs["fromPort"]), int(r.inputs["toPort"]))
-                peer = r.inputs.get("cidrIpv4") or r.inputs.get("cidrIpv6")
-                group.rules.append(SgRule(egress, protocol, ports, ip_network(peer) if peer else None,
-                                          r.inputs.get("referencedSecurityGroupId"), r.inputs.get("description", ""), r.urn))
-        for r in self._of("aws:ec2/natGateway:NatGateway"):
-            self.nats[_rid(r)] = Endpoint(self._name(r), "NAT gateway", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
-                                       ip_address(r.outputs["publicIp"]) if r.outputs.get("publicIp") else None)
-        for r in self._of("aws:ec2/instance:Instance"):
-            self.endpoints[self._name(r)] = Endpoint(
-                self._name(r), "instance", r.inputs["subnetId"], ip_address(r.outputs["privateIp"]),
-                ip_address(r.outputs["publicIp"]) if r.outputs.get("publicIp") else None,
-                [ip_address(a) for a in r.outputs.get("ipv6Addresses") or []], list(r.inputs.get("vpcSecurityGroupIds") or []))
-        for r in self._of("aws:lb/loadBalancer:LoadBalancer"):
-            subnets = list(r.inputs.get("subnets") or [])
-            if subnets and subnets[0] in self.subnets:
-                network = self.subnets[subnets[0]].cidr
-                self.endpoints[self._name(r)] = Endpoint(
-                    self._name(r), "load balancer", subnets[0], network.network_address + 5,
-                    None if r.inputs.get("internal") else LOAD_BALANCER_PUBLIC, groups=list(r.inputs.get("securityGroups") or []))
-        groups_of_db_subnets = {g.outputs.get("name") or g.id: list(g.inputs.get("subnetIds") or [])
-                                for g in self._of("aws:rds/subnetGroup:SubnetGroup")}
-        for r in self._of("aws:rds/instance:Instance"):
-            subnets = groups_of_db_subnets.get(r.inputs.get("dbSubnetGroupName"), [])
-            if subnets and subnets[0] in self.subnets:
-                self.endpoints[self._name(r)] = Endpoint(
-                    self._name(r), "database", subnets[0], self.subnets[subnets[0]].cidr.network_address + 12,
-                    DATABASE_PUBLIC if r.inputs.get("publiclyAccessible") else None,
-                    groups=list(r.inputs.get("vpcSecurityGroupIds") or []))
-        templates = {t.id: t for t in self._of("aws:ec2/launchTemplate:LaunchTemplate")}
-        for r in self._of("aws:autoscaling/group:Group"):
-            template = templates.get((r.inputs.get("launchTemplate") or {}).get("id"))
-            subnets = list(r.inputs.get("vpcZoneIdentifiers") or [])
-            if template is None or not subnets or subnets[0] not in self.subnets:
-                continue
-            interface = (template.inputs.get("networkInterfaces") or [{}])[0]
-            public = str(interface.get("associatePublicIpAddress")).lower() == "true"
-            groups = list(interface.get("securityGroups") or template.inputs.get("vpcSecurityGroupIds") or [])
-            asg_tags = {t.get("key"): t.get("value") for t in r.inputs.get("tags") or []}
-            name = book_name(asg_tags.get("Name") or r.name, asg_tags.get("cloudlabs:student") or self.student)
-            self.endpoints[name] = Endpoint(name, "auto scaling instance", subnets[0],
-                                            self.subnets[subnets[0]].cidr.network_address + 11,
-                                            AUTOSCALING_PUBLIC if public else None, groups=groups)
-        for r in self._of("aws:ecs/service:Service"):  # awsvpc tasks: an interface of their own in the first subnet
-            awsvpc = r.inputs.get("networkConfiguration") or {}
-            subnets = list(awsvpc.get("subnets") or [])
-            if subnets and subnets[0] in self.subnets:
-                self.endpoints[self._name(r)] = Endpoint(
-                    self._name(r), "ECS task", subnets[0], self.subnets[subnets[0]].cidr.network_address + 13,
-                    FARGATE_PUBLIC if awsvpc.get("assignPublicIp") else None, groups=list(awsvpc.get("securityGroups") or []))
-        for r in self._of("aws:elasticbeanstalk/environment:Environment"):
-            self._beanstalk(r)
-        accepted = {r.inputs["vpcPeeringConnectionId"] for r in self._of(
-            "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter") if r.inputs.get("autoAccept")}
-        for r in self._of("aws:ec2/vpcPeeringConnection:VpcPeeringConnection"):
-            self.peerings[_rid(r)] = (r.inputs["vpcId"], r.inputs["peerVpcId"], bool(r.inputs.get("autoAccept")) or _rid(r) in accepted)
+    @staticmethod
+    def book_name(tag: str, student: str | None) -> str:
+        return book_name(tag, student)
 
-    def _beanstalk(self, r: Resource) -> None:
-        """An Elastic Beanstalk environment, from its option settings: its instances (named as the
-        environment) in the first of its subnets with the groups it lists, and when load balanced its
-        load balancer ("<environment>-ALB"). Only the groups the settings name are modelled: the labs
-        turn Beanstalk's default instance group off (DisableDefaultEC2SecurityGroup)."""
-        settings = {(s.get("namespace"), s.get("name")): str(s.get("value") or "") for s in r.inputs.get("settings") or []}
+    def has_subnet(self, subnet_id: Any) -> bool:
+        return subnet_id in self.subnets
 
-        def listed(namespace: str, name: str) -> list[str]:
-            return [v.strip() for v in settings.get((namespace, name), "").split(",") if v.strip()]
+    def add_vpc(self, vpc_id: str, name: str, cidrs: list[str], main_table: str | None, default_acl: str | None,
+                default_group: str | None) -> None:
+        """A VPC with what AWS makes beside it: its main route table, its default network ACL (allowing
+        everything) and its default group (everything from its own members in, everything out)."""
+        self.vpcs[vpc_id] = Vpc(vpc_id, name, [ip_network(c) for c in cidrs])
+        main = main_table or f"main-{vpc_id}"
+        self._main_tables[vpc_id] = main
+        self.tables[main] = RouteTable(main, f"{name} main route table", vpc_id, self._local_routes(vpc_id))
+        acl = default_acl or f"default-acl-{vpc_id}"
+        self._default_nacls[vpc_id] = acl
+        self.nacls[acl] = Nacl(acl, f"{name} default NACL", [
+            NaclEntry(100, egress, "-1", None, net, True) for egress in (False, True) for net in (ALL_V4, ALL_V6)])
+        if default_group:
+            self.groups[default_group] = SecurityGroup(default_group, "default", [
+                SgRule(False, "-1", None, None, default_group, "from members of the default group"),
+                SgRule(True, "-1", None, ALL_V4, None, "all outbound"),
+                SgRule(True, "-1", None, ALL_V6, None, "all outbound (IPv6)")])
 
-        subnets = [s for s in listed("aws:ec2:vpc", "Subnets") if s in self.subnets]
-        if not subnets:
-            return
-        name = book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get("cloudlabs:student"))
-        single = settings.get(("aws:elasticbeanstalk:environment", "EnvironmentType")) == "SingleInstance"
-        public = single or settings.get(("aws:ec2:vpc", "AssociatePublicIpAddress"), "").lower() == "true"
-        self.endpoints[name] = Endpoint(name, "Beanstalk instance", subnets[0], self.subnets[subnets[0]].cidr.network_address + 13,
-                                        BEANSTALK_PUBLIC if public else None,
-                                        groups=listed("aws:autoscaling:launchconfiguration", "SecurityGroups"))
-        if single:
-            return
-        elb_subnets = [s for s in listed("aws:ec2:vpc", "ELBSubnets") if s in self.subnets] or subnets
-        internal = settings.get(("aws:ec2:vpc", "ELBScheme")) == "internal"
-        self.endpoints[f"{name}-ALB"] = Endpoint(f"{name}-ALB", "load balancer", elb_subnets[0],
-                                                 self.subnets[elb_subnets[0]].cidr.network_address + 6,
-                                                 None if internal else LOAD_BALANCER_PUBLIC,
-                                                 groups=listed("aws:elbv2:loadbalancer", "SecurityGroups"))
+    def add_route_table(self, table_id: str, name: str, vpc_id: str) -> None:
+        self.tables[table_id] = RouteTable(table_id, name, vpc_id, self._local_routes(vpc_id))
+
+    def add_route(self, table_id: str, destination: str, inputs: dict[str, Any], urn: str) -> None:
+        table = self.tables.get(table_id)
+        if table is not None:
+            kind, target = self._target(inputs)
+            table.routes.append(Route(ip_network(destination), kind, target, urn))
+
+    def add_subnet(self, subnet_id: str, name: str, vpc_id: str, cidr: str, ipv6: str | None) -> None:
+        self.subnets[subnet_id] = Subnet(subnet_id, name, vpc_id, IPv4Network(cidr), IPv6Network(ipv6) if ipv6 else None,
+                                         self._main_tables.get(vpc_id, ""), self._default_nacls.get(vpc_id, ""))
+
+    def associate(self, subnet_id: Any, route_table: str | None = None, network_acl: str | None = None) -> None:
+        subnet = self.subnets.get(subnet_id)
+        if subnet is not None:
+            subnet.route_table = route_table or subnet.route_table
+            subnet.nacl = network_acl or subnet.nacl
+
+    def add_network_acl(self, acl_id: str, name: str) -> None:
+        self.nacls[acl_id] = Nacl(acl_id, name, [])
+
+    def add_acl_entry(self, acl_id: str, number: int, egress: bool, protocol: Any, ports: tuple[Any, Any], cidr: str,
+                      allow: bool, urn: str) -> None:
+        nacl = self.nacls.get(acl_id)
+        if nacl is not None:
+            number_ = proto(protocol)
+            span = (int(ports[0]), int(ports[1])) if number_ in ("6", "17") else None
+            nacl.entries.append(NaclEntry(int(number), egress, number_, span, ip_network(cidr), allow, urn))
+
+    def add_security_group(self, group_id: str, name: str) -> None:
+        self.groups[group_id] = SecurityGroup(group_id, name, [])
+
+    def add_group_rule(self, group_id: str, egress: bool, protocol: Any, ports: tuple[Any, Any] | None, cidr: str | None,
+                       group: str | None, description: str, urn: str) -> None:
+        holder = self.groups.get(group_id)
+        if holder is not None:
+            number = proto(protocol)
+            span = (int(ports[0]), int(ports[1])) if number in ("6", "17") and ports and ports[0] is not None else None
+            holder.rules.append(SgRule(egress, number, span, ip_network(cidr) if cidr else None, group, description, urn))
+
+    def add_nat(self, nat_id: str, name: str, subnet_id: str, private_ip: str, public_ip: str | None) -> None:
+        self.nats[nat_id] = Endpoint(name, "NAT gateway", subnet_id, ip_address(private_ip), ip_address(public_ip) if public_ip else None)
+
+    def add_host(self, name: str, kind: str, subnet_id: str, private_ip: str, public_ip: str | None,
+                 ipv6: list[str], groups: list[str]) -> None:
+        self.endpoints[name] = Endpoint(name, kind, subnet_id, ip_address(private_ip), ip_address(public_ip) if public_ip else None,
+                                        [ip_address(a) for a in ipv6], groups)
+
+    def place_host(self, name: str, kind: str, subnet_id: str, offset: int, public: Any, groups: list[str]) -> None:
+        self.endpoints[name] = Endpoint(name, kind, subnet_id, self.subnets[subnet_id].cidr.network_address + offset, public,
+                                        groups=groups)
+
+    def add_subnet_group(self, name: str, subnet_ids: list[str]) -> None:
+        self._subnet_groups[name] = subnet_ids
+
+    def subnet_group(self, name: Any) -> list[str]:
+        return self._subnet_groups.get(name, [])
+
+    def add_launch_template(self, template_id: Any, public: bool, groups: list[str]) -> None:
+        self._templates[template_id] = (public, groups)
+
+    def launch_template(self, template_id: Any) -> tuple[bool, list[str]] | None:
+        return self._templates.get(template_id)
+
+    def add_peering(self, peering_id: str, requester: str, accepter: str, active: bool) -> None:
+        self.peerings[peering_id] = (requester, accepter, active or peering_id in self._accepted)
+
+    def accept_peering(self, peering_id: str) -> None:
+        self._accepted.add(peering_id)
+        if peering_id in self.peerings:
+            requester, accepter, _ = self.peerings[peering_id]
+            self.peerings[peering_id] = (requester, accepter, True)
 
     def _local_routes(self, vpc_id: str) -> list[Route]:
         vpc = self.vpcs.get(vpc_id)

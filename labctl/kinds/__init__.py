@@ -26,12 +26,15 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   ``gateway_of``, ``newest_image``, ``extended_support``;
 - ``fake``: what the offline renderer's fake cloud answers when a lab registers it (ids, ARNs,
   addresses: ``labctl.kinds.fakes``); the lookups (invokes) it answers are ``Lookup`` records, ``LOOKUPS``;
+- ``live``: how the live reader (``labctl.ops.live``) finds the kind in AWS and reads it back as the
+  graph's resource (``labctl.kinds.live_reads``), or ``live_reason``: why it is not read;
+- ``reach``: the kind's role in the reachability model (``labctl.analysis.reach``) and how it is placed
+  there (``labctl.kinds.network``), or ``reach_reason``: why it has none;
 - ``access_role``: what the bucket access model reads it as (a bucket, the endpoint a request comes
   through, a host browsing from its public IP); ``shows_deployed``: grading takes its presence as the
   labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it).
-Facets still in their consumer's own table (moving here one by one; the allowlist in
-``tests/test_kinds.py`` names the modules that may still name type tokens): live reads, the
-reachability model.
+No module outside this package names a type token to decide what to do (``tests/test_kinds.py``
+counts them: none).
 
 This package imports nothing of the project but ``cloudlabs``: every layer above may read it.
 """
@@ -47,6 +50,8 @@ if TYPE_CHECKING:
     from labctl.kinds.deploy import NeedsGateway
     from labctl.kinds.templates import Template
     from labctl.kinds.sweeping import SweepRule
+    from labctl.kinds.live_reads import LiveRead
+    from labctl.kinds.network import Reach
 
 
 FREE = "free"
@@ -80,6 +85,10 @@ class Kind:
     access_role: str = ""  # in the bucket access model (labctl.analysis.access): "bucket", "endpoint" (aws:SourceVpce), "host" (public IP)
     shows_deployed: bool = False  # grading takes its presence in a live graph as the student's labs deployed
     address_space: str = ""  # the input holding the stack's address block, in the plan's "VPC CIDRs" column
+    live: "LiveRead | None" = None  # how the live reader finds it in AWS and reads it as a resource (labctl.kinds.live_reads), or:
+    live_reason: str = ""  # why it is not read live
+    reach: "Reach | None" = None  # its role in the reachability model and how it is placed there (labctl.kinds.network), or:
+    reach_reason: str = ""  # why it has no role in the network model
 
     @property
     def service(self) -> str:

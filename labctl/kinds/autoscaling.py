@@ -8,7 +8,9 @@ from labctl.kinds.emulation import Emulator, named, pascal
 from labctl.kinds.fakes import arn_only, hex_id
 from labctl.kinds.templates import Template, number_text
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
 from labctl.kinds import FREE, Kind
+from labctl.kinds.network import AUTOSCALING_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -120,15 +122,34 @@ def _groups_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
     return [i for i in items if i.id in names]
 
 
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_group(r, model):
+    """Its instances: the eleventh address of its first subnet stands in for them, as its launch template makes them."""
+    launched = model.launch_template((r.inputs.get("launchTemplate") or {}).get("id"))
+    subnet = first_placed(model, r.inputs.get("vpcZoneIdentifiers") or [])
+    if launched is None or not subnet:
+        return
+    public, groups = launched
+    tags = {t.get("key"): t.get("value") for t in r.inputs.get("tags") or []}
+    name = model.book_name(tags.get("Name") or r.name, tags.get("cloudlabs:student") or model.student)
+    model.place_host(name, "auto scaling instance", subnet, 11, AUTOSCALING_PUBLIC if public else None, groups)
+
+
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
          fake=_fake_group,
          template=Template("AWS::AutoScaling::AutoScalingGroup", _group_properties),
          sweep_rule=SweepRule(_find_groups, delete_by_id("autoscaling", "delete_auto_scaling_group", "AutoScalingGroupName", ForceDelete=True),
                               _groups_left, arn_kinds=("autoscaling:autoScalingGroup",)),
+         live_reason=AS_LAUNCHED,
+         reach=Reach(HOST, _place_group),
          emulator=Emulator(_create_asg, _delete_group)),
     Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE, sweep_with="goes with its Auto Scaling group",
          fake=arn_only("autoscaling", "scalingPolicy"),
          template=Template("AWS::AutoScaling::ScalingPolicy", _policy_properties, referenced=False),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_scaling_policy, _delete_policy)),
 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from ipaddress import IPv6Network
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Callable, Iterable, TYPE_CHECKING
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, STUDENT_VPCS, Found, LiveRead, attached_vpc, in_vpcs, listing, vpc_ids
+from labctl.kinds.network import ACL_ENTRY, HOST, HOST_PART, NAT, NETWORK_ACL, NOT_IN_NETWORK, PEERING, ROUTE, ROUTE_TABLE, ROUTE_TARGET, SECURITY_GROUP, SUBNET, SUBNET_ASSOCIATION, VPC, Reach
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
 from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, tag_list
@@ -776,6 +778,221 @@ def _find_vpcs(scan: SweepScan) -> Iterable[Listed]:
 NOT_RENDERED = "no lab creates one: the emulator has no handler for it yet"
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+LIVE_STATES = {"pending", "running", "stopping", "stopped"}  # an instance that still exists
+GONE_NAT = {"deleting", "deleted", "failed"}
+GONE_PEERING = {"deleted", "rejected", "failed", "expired"}
+
+SUBNETS = listing("ec2", "describe_subnets", "Subnets")
+ROUTE_TABLES = listing("ec2", "describe_route_tables", "RouteTables")
+NETWORK_ACLS = listing("ec2", "describe_network_acls", "NetworkAcls")
+SECURITY_GROUPS = listing("ec2", "describe_security_groups", "SecurityGroups")
+INTERNET_GATEWAYS = listing("ec2", "describe_internet_gateways", "InternetGateways", in_vpcs(
+    lambda gw, ids: attached_vpc(gw, ids) is not None, servers=("attachment.vpc-id",)))
+EGRESS_ONLY_GATEWAYS = listing("ec2", "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways", in_vpcs(
+    lambda gw, ids: attached_vpc(gw, ids) is not None, servers=()))
+NAT_GATEWAYS = listing("ec2", "describe_nat_gateways", "NatGateways", in_vpcs(parameter="Filter"))
+RESERVATIONS = listing("ec2", "describe_instances", "Reservations", in_vpcs(lambda reservation, ids: True))
+PEERINGS = listing("ec2", "describe_vpc_peering_connections", "VpcPeeringConnections", in_vpcs(
+    lambda p, ids: p["RequesterVpcInfo"].get("VpcId") in ids or p["AccepterVpcInfo"].get("VpcId") in ids,
+    servers=("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id")), unique="VpcPeeringConnectionId")
+ENDPOINTS = listing("ec2", "describe_vpc_endpoints", "VpcEndpoints")
+
+
+def _in_vpc(items: list[dict], vpc: dict, key: str, which: Callable[[dict], bool]) -> str | None:
+    """The id (``key``) of the first item of the VPC that ``which`` picks: its main route table, its default ACL."""
+    return next((item[key] for item in items if item["VpcId"] == vpc["VpcId"] and which(item)), None)
+
+
+def _read_vpc(vpc, reading):
+    v6 = next((a["Ipv6CidrBlock"] for a in vpc.get("Ipv6CidrBlockAssociationSet", [])
+               if a.get("Ipv6CidrBlockState", {}).get("State") in ("associated", None)), None)
+    yield Found(vpc["VpcId"], vpc.get("Tags"), {"cidrBlock": vpc["CidrBlock"]}, {
+        "ipv6CidrBlock": v6,
+        "mainRouteTableId": _in_vpc(reading.items(ROUTE_TABLES), vpc, "RouteTableId",
+                                    lambda t: any(a.get("Main") for a in t.get("Associations", []))),
+        "defaultNetworkAclId": _in_vpc(reading.items(NETWORK_ACLS), vpc, "NetworkAclId", lambda a: bool(a.get("IsDefault"))),
+        "defaultSecurityGroupId": _in_vpc(reading.items(SECURITY_GROUPS), vpc, "GroupId", lambda g: g["GroupName"] == "default")})
+
+
+def _read_subnet(s, reading):
+    v6 = next((a["Ipv6CidrBlock"] for a in s.get("Ipv6CidrBlockAssociationSet", [])), None)
+    yield Found(s["SubnetId"], s.get("Tags"), {"vpcId": s["VpcId"], "cidrBlock": s["CidrBlock"], "ipv6CidrBlock": v6,
+                                               "mapPublicIpOnLaunch": s.get("MapPublicIpOnLaunch", False),
+                                               "availabilityZone": s.get("AvailabilityZone")})
+
+
+def _read_route_table(t, reading):
+    yield Found(t["RouteTableId"], t.get("Tags"), {"vpcId": t["VpcId"]})
+
+
+def _read_routes(t, reading):
+    for route in t.get("Routes", []):
+        if route.get("GatewayId") == "local" or route.get("State") == "blackhole":
+            continue  # local routes are implied by the VPC; a blackhole route carries nothing
+        destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+        if destination is None:
+            continue  # prefix-list routes (a gateway endpoint's S3 route): not a path the checker follows
+        inputs: dict[str, Any] = {"routeTableId": t["RouteTableId"]}
+        inputs["destinationIpv6CidrBlock" if ":" in destination else "destinationCidrBlock"] = destination
+        target = next((target for target in ROUTE_TARGETS if route.get(target.api)), None)
+        if target:
+            inputs[target.key] = route[target.api]
+        yield Found(f"{t['RouteTableId']}:{destination}", None, inputs)
+
+
+def _read_route_table_associations(t, reading):
+    for a in t.get("Associations", []):
+        if a.get("SubnetId"):
+            yield Found(a["RouteTableAssociationId"], None, {"subnetId": a["SubnetId"], "routeTableId": t["RouteTableId"]})
+
+
+def _read_network_acl(acl, reading):
+    yield Found(acl["NetworkAclId"], acl.get("Tags"), {"vpcId": acl["VpcId"]})
+
+
+def _read_network_acl_rules(acl, reading):
+    for e in acl.get("Entries", []):
+        if e["RuleNumber"] == 32767:
+            continue  # the implicit final deny: the model denies what no entry allows
+        ports = e.get("PortRange") or {}
+        yield Found(f"{acl['NetworkAclId']}:{'out' if e['Egress'] else 'in'}:{e['RuleNumber']}", None, {
+            "networkAclId": acl["NetworkAclId"], "ruleNumber": e["RuleNumber"], "egress": e["Egress"],
+            "protocol": e["Protocol"], "ruleAction": e["RuleAction"], "fromPort": ports.get("From"),
+            "toPort": ports.get("To"), "cidrBlock": e.get("CidrBlock"), "ipv6CidrBlock": e.get("Ipv6CidrBlock")})
+
+
+def _read_network_acl_associations(acl, reading):
+    for a in acl.get("Associations", []):
+        yield Found(a["NetworkAclAssociationId"], None, {"subnetId": a["SubnetId"], "networkAclId": acl["NetworkAclId"]})
+
+
+def _read_security_group(g, reading):
+    yield Found(g["GroupId"], g.get("Tags"), {"vpcId": g["VpcId"], "description": g.get("Description", ""), "name": g["GroupName"]})
+
+
+def _read_internet_gateway(igw, reading):
+    yield Found(igw["InternetGatewayId"], igw.get("Tags"), {"vpcId": attached_vpc(igw, vpc_ids(reading))})
+
+
+def _read_egress_only_gateway(gw, reading):
+    vpc = attached_vpc(gw, vpc_ids(reading))
+    if vpc is not None:
+        yield Found(gw["EgressOnlyInternetGatewayId"], gw.get("Tags"), {"vpcId": vpc})
+
+
+def _read_nat_gateway(nat, reading):
+    if nat.get("State") in GONE_NAT:
+        return
+    address: dict[str, Any] = next(iter(nat.get("NatGatewayAddresses", [])), {})
+    yield Found(nat["NatGatewayId"], nat.get("Tags"), {"subnetId": nat["SubnetId"], "allocationId": address.get("AllocationId")},
+                {"privateIp": address.get("PrivateIp"), "publicIp": address.get("PublicIp")})
+
+
+def _read_instances(reservation, reading):
+    ids = vpc_ids(reading)
+    for i in reservation.get("Instances", []):
+        if i.get("State", {}).get("Name") not in LIVE_STATES or i.get("VpcId") not in ids:
+            continue
+        v6 = [a["Ipv6Address"] for n in i.get("NetworkInterfaces", []) for a in n.get("Ipv6Addresses", [])]
+        yield Found(i["InstanceId"], i.get("Tags"),
+                    {"subnetId": i["SubnetId"], "instanceType": i.get("InstanceType"),
+                     "vpcSecurityGroupIds": [g["GroupId"] for g in i.get("SecurityGroups", [])]},
+                    {"privateIp": i.get("PrivateIpAddress"), "publicIp": i.get("PublicIpAddress"),
+                     "ipv6Addresses": v6, "instanceState": i["State"]["Name"]})
+
+
+def _read_peering(p, reading):
+    status = p.get("Status", {}).get("Code")
+    if status not in GONE_PEERING:
+        yield Found(p["VpcPeeringConnectionId"], p.get("Tags"), {"vpcId": p["RequesterVpcInfo"]["VpcId"],
+                                                                 "peerVpcId": p["AccepterVpcInfo"]["VpcId"],
+                                                                 "autoAccept": status == "active"})
+
+
+def _read_endpoint(e, reading):
+    yield Found(e["VpcEndpointId"], e.get("Tags"), {"vpcId": e["VpcId"], "serviceName": e.get("ServiceName"),
+                                                    "vpcEndpointType": e.get("VpcEndpointType"),
+                                                    "routeTableIds": e.get("RouteTableIds", [])})
+
+
+
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _rid(r) -> str:
+    """A custom resource's id (every rendered one has one; its URN stands in otherwise)."""
+    return r.id or r.urn
+
+
+def _place_vpc(r, model):
+    cidrs = [r.inputs["cidrBlock"]] + ([r.outputs["ipv6CidrBlock"]] if r.outputs.get("ipv6CidrBlock") else [])
+    model.add_vpc(_rid(r), model.name(r), cidrs, r.outputs.get("mainRouteTableId"), r.outputs.get("defaultNetworkAclId"),
+                  r.outputs.get("defaultSecurityGroupId"))
+
+
+def _place_route_table(r, model):
+    model.add_route_table(_rid(r), model.name(r), r.inputs["vpcId"])
+
+
+def _place_route(r, model):
+    destination = str(r.inputs.get("destinationCidrBlock") or r.inputs.get("destinationIpv6CidrBlock"))
+    model.add_route(r.inputs["routeTableId"], destination, r.inputs, r.urn)
+
+
+def _place_subnet(r, model):
+    model.add_subnet(_rid(r), model.name(r), r.inputs["vpcId"], r.inputs["cidrBlock"], r.inputs.get("ipv6CidrBlock"))
+
+
+def _place_route_table_association(r, model):
+    model.associate(r.inputs.get("subnetId"), route_table=r.inputs["routeTableId"])
+
+
+def _place_network_acl(r, model):
+    model.add_network_acl(_rid(r), model.name(r))
+
+
+def _place_network_acl_rule(r, model):
+    i = r.inputs
+    model.add_acl_entry(i["networkAclId"], i["ruleNumber"], bool(i.get("egress")), i["protocol"], (i.get("fromPort"), i.get("toPort")),
+                        str(i.get("cidrBlock") or i.get("ipv6CidrBlock")), i["ruleAction"] == "allow", r.urn)
+
+
+def _place_network_acl_association(r, model):
+    model.associate(r.inputs.get("subnetId"), network_acl=r.inputs["networkAclId"])
+
+
+def _place_security_group(r, model):
+    model.add_security_group(_rid(r), model.name(r))
+
+
+def _place_nat_gateway(r, model):
+    model.add_nat(_rid(r), model.name(r), r.inputs["subnetId"], r.outputs["privateIp"], r.outputs.get("publicIp"))
+
+
+def _place_instance(r, model):
+    model.add_host(model.name(r), "instance", r.inputs["subnetId"], r.outputs["privateIp"], r.outputs.get("publicIp"),
+                   list(r.outputs.get("ipv6Addresses") or []), list(r.inputs.get("vpcSecurityGroupIds") or []))
+
+
+def _place_launch_template(r, model):
+    """What an Auto Scaling group launches with it: a public address or not, and its groups."""
+    interface = (r.inputs.get("networkInterfaces") or [{}])[0]
+    model.add_launch_template(r.id, str(interface.get("associatePublicIpAddress")).lower() == "true",
+                              list(interface.get("securityGroups") or r.inputs.get("vpcSecurityGroupIds") or []))
+
+
+def _place_peering(r, model):
+    model.add_peering(_rid(r), r.inputs["vpcId"], r.inputs["peerVpcId"], bool(r.inputs.get("autoAccept")))
+
+
+def _place_peering_accepter(r, model):
+    if r.inputs.get("autoAccept"):
+        model.accept_peering(r.inputs["vpcPeeringConnectionId"])
+
+
+
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
          fake=_fake_vpc,
@@ -783,66 +1000,92 @@ KINDS = (
          shows_deployed=True,
          address_space="cidrBlock",
          sweep_rule=SweepRule(_find_vpcs, delete_by_id("ec2", "delete_vpc", "VpcId"), arn_kinds=("ec2:vpc",)),
+         live=LiveRead(STUDENT_VPCS, _read_vpc),
+         reach=Reach(VPC, _place_vpc),
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
          fake=_fake_subnet,
          template=Template("AWS::EC2::Subnet", _subnet_properties),
          sweep_rule=SweepRule(_find_subnets, delete_by_id("ec2", "delete_subnet", "SubnetId"), arn_kinds=("ec2:subnet",)),
+         live=LiveRead(SUBNETS, _read_subnet),
+         reach=Reach(SUBNET, _place_subnet),
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
          fake=with_id("igw", "ec2", "internet-gateway"),
          gateway_of="vpcId",
          template=Template("AWS::EC2::InternetGateway", lambda b, r: {"Tags": tag_list(r.inputs.get("tags"))}, companions=(_ATTACHMENT,)),
          sweep_rule=SweepRule(_find_internet_gateways, _delete_internet_gateway, arn_kinds=("ec2:internet-gateway",)),
+         live=LiveRead(INTERNET_GATEWAYS, _read_internet_gateway),
+         reach_reason=ROUTE_TARGET,
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
          fake=with_id("eigw", "ec2", "egress-only-internet-gateway"),
          template=renamed("AWS::EC2::EgressOnlyInternetGateway", {"vpcId": "VpcId"}, tags=False),
          sweep_rule=SweepRule(_find_egress_only_gateways, delete_by_id("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"),
                               arn_kinds=("ec2:egress-only-internet-gateway",)),
+         live=LiveRead(EGRESS_ONLY_GATEWAYS, _read_egress_only_gateway),
+         reach_reason=ROUTE_TARGET,
          emulator=Emulator(with_ec2(_create_eigw), delete_call("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"))),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
          fake=_fake_route_table,
          template=renamed("AWS::EC2::RouteTable", {"vpcId": "VpcId"}),
          sweep_rule=SweepRule(_find_route_tables, _delete_route_table, arn_kinds=("ec2:route-table",)),
+         live=LiveRead(ROUTE_TABLES, _read_route_table),
+         reach=Reach(ROUTE_TABLE, _place_route_table),
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
          fake=with_id("r"),
          template=renamed("AWS::EC2::Route", {"routeTableId": "RouteTableId", "destinationCidrBlock": "DestinationCidrBlock",
                                            "destinationIpv6CidrBlock": "DestinationIpv6CidrBlock", **{t.key: t.api for t in ROUTE_TARGETS}},
                           tags=False, referenced=False),
+         live=LiveRead(ROUTE_TABLES, _read_routes),
+         reach=Reach(ROUTE, _place_route),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
          fake=with_id("rtbassoc"),
          template=renamed("AWS::EC2::SubnetRouteTableAssociation", {"subnetId": "SubnetId", "routeTableId": "RouteTableId"}, tags=False, referenced=False),
+         live=LiveRead(ROUTE_TABLES, _read_route_table_associations),
+         reach=Reach(SUBNET_ASSOCIATION, _place_route_table_association),
          emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
          fake=_fake_security_group,
          template=Template("AWS::EC2::SecurityGroup", _sg_properties),
          sweep_rule=SweepRule(_find_security_groups, delete_by_id("ec2", "delete_security_group", "GroupId"), prepare=_revoke_rules,
                               arn_kinds=("ec2:security-group",)),
+         live=LiveRead(SECURITY_GROUPS, _read_security_group),
+         reach=Reach(SECURITY_GROUP, _place_security_group),
          emulator=Emulator(with_ec2(_create_sg), delete_call("ec2", "delete_security_group", "GroupId"))),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
          fake=with_id("acl", "ec2", "network-acl"),
          template=renamed("AWS::EC2::NetworkAcl", {"vpcId": "VpcId"}),
          sweep_rule=SweepRule(_find_network_acls, delete_by_id("ec2", "delete_network_acl", "NetworkAclId"), arn_kinds=("ec2:network-acl",)),
+         live=LiveRead(NETWORK_ACLS, _read_network_acl),
+         reach=Reach(NETWORK_ACL, _place_network_acl),
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
          fake=with_id("nacl"),
          template=Template("AWS::EC2::NetworkAclEntry", _nacl_entry_properties, referenced=False),
+         live=LiveRead(NETWORK_ACLS, _read_network_acl_rules),
+         reach=Reach(ACL_ENTRY, _place_network_acl_rule),
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
          fake=with_id("aclassoc"),
          template=renamed("AWS::EC2::SubnetNetworkAclAssociation", {"subnetId": "SubnetId", "networkAclId": "NetworkAclId"}, tags=False, referenced=False),
+         live=LiveRead(NETWORK_ACLS, _read_network_acl_associations),
+         reach=Reach(SUBNET_ASSOCIATION, _place_network_acl_association),
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
          fake=_fake_peering,
          template=renamed("AWS::EC2::VPCPeeringConnection", {"vpcId": "VpcId", "peerVpcId": "PeerVpcId"}),
          sweep_rule=SweepRule(_find_peerings, delete_by_id("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"),
                               arn_kinds=("ec2:vpc-peering-connection",)),
+         live=LiveRead(PEERINGS, _read_peering),
+         reach=Reach(PEERING, _place_peering),
          emulator=Emulator(with_ec2(_create_peering), delete_call("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"))),
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
          fake=_fake_peering_accepter,
+         live_reason="read as its peering connection's status (active: accepted)",
+         reach=Reach(PEERING, _place_peering_accepter),
          emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
          fake=_fake_vpc_endpoint,
@@ -850,17 +1093,23 @@ KINDS = (
          access_role="endpoint",
          sweep_rule=SweepRule(_find_endpoints, delete_by_id("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True),
                               arn_kinds=("ec2:vpc-endpoint",)),
+         live=LiveRead(ENDPOINTS, _read_endpoint),
+         reach_reason="a gateway endpoint's routes go to an AWS service's prefix list, not a path the model follows",
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
          fake=_fake_nat_gateway,
          needs_gateway=_PUBLIC_NAT,
          template=renamed("AWS::EC2::NatGateway", {"subnetId": "SubnetId", "allocationId": "AllocationId", "connectivityType": "ConnectivityType"}),
          sweep_rule=SweepRule(_find_nat_gateways, _delete_nat_gateway, _nat_gateways_left, arn_kinds=("ec2:natgateway",)),
+         live=LiveRead(NAT_GATEWAYS, _read_nat_gateway),
+         reach=Reach(NAT, _place_nat_gateway),
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
          fake=_fake_eip,
          template=_ELASTIC_IP,
          sweep_rule=SweepRule(_find_addresses, _release_address, arn_kinds=("ec2:elastic-ip",)),
+         live_reason="read with the NAT gateway that holds it (its allocation and public address)",
+         reach_reason="its address is placed with what holds it: a NAT gateway's outputs",
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
          fake=_fake_instance,
@@ -869,34 +1118,48 @@ KINDS = (
          access_role="host",
          sweep_rule=SweepRule(_find_instances, delete_by_id("ec2", "terminate_instances", "InstanceIds", listed=True), _instances_left,
                               arn_kinds=("ec2:instance",)),
+         live=LiveRead(RESERVATIONS, _read_instances),
+         reach=Reach(HOST, _place_instance),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
          fake=_fake_key_pair,
          template=Template("AWS::EC2::KeyPair", _key_pair_properties),
          sweep_rule=SweepRule(_find_key_pairs, _delete_key_pair_by_name, arn_kinds=("ec2:key-pair",)),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
          fake=_fake_launch_template,
          template=Template("AWS::EC2::LaunchTemplate", _launch_template_properties),
          sweep_rule=SweepRule(_find_launch_templates, delete_by_id("ec2", "delete_launch_template", "LaunchTemplateId"),
                               arn_kinds=("ec2:launch-template",)),
+         live_reason="read as the instances launched with it",
+         reach=Reach(HOST_PART, _place_launch_template),
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
          fake=generic,
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          sweep_rule=SweepRule(_find_volumes, delete_by_id("ec2", "delete_volume", "VolumeId"), arn_kinds=("ec2:volume",))),
     # what the book has a student make by hand (no lab renders them): the sweep finds them
     Kind("aws:ec2/networkInterface:NetworkInterface", "network interface", FREE, "a public address on it is billed as the address",
          fake=with_id("eni", "ec2", "network-interface"),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason="no lab renders one: an instance's own interface is the instance's in the network model",
          sweep_rule=SweepRule(_find_interfaces, delete_by_id("ec2", "delete_network_interface", "NetworkInterfaceId"),
                               arn_kinds=("ec2:network-interface",)),
          emulated=NOT_RENDERED, sweep="network interface"),
     Kind("aws:ec2/ami:Ami", "AMI", FREE, "its storage is its snapshots', billed with them",
          fake=with_id("ami", "ec2", "image"),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          sweep_rule=SweepRule(_find_images, delete_by_id("ec2", "deregister_image", "ImageId"), arn_kinds=("ec2:image",)),
          emulated=NOT_RENDERED, sweep="AMI",
          no_template="CloudFormation has no resource type for an AMI: it is registered, or made from an instance, by an API call"),
     Kind("aws:ebs/snapshot:Snapshot", "EBS snapshot", USAGE, "storage by the GB-month: cents for a lab's root volume",
          fake=with_id("snap", "ec2", "snapshot"),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          sweep_rule=SweepRule(_find_snapshots, delete_by_id("ec2", "delete_snapshot", "SnapshotId"), arn_kinds=("ec2:snapshot",)),
          emulated=NOT_RENDERED, sweep="snapshot",
          no_template="CloudFormation has no resource type for an EBS snapshot: it is taken by an API call"),

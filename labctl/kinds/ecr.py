@@ -11,6 +11,8 @@ from labctl.kinds.emulation import Emulator, tags
 from labctl.kinds.fakes import ACCOUNT_ID
 from labctl.kinds.templates import Template, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE
+from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import USAGE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -92,5 +94,7 @@ KINDS = (
          fake=_fake_repository,
          template=Template("AWS::ECR::Repository", _repository_properties),
          sweep_rule=SweepRule(_find_repositories, delete_by_id("ecr", "delete_repository", "repositoryName", force=True), arn_kinds=("ecr:repository",)),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_repository, _delete_repository)),
 )

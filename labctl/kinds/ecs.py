@@ -14,7 +14,9 @@ from labctl.kinds.emulation import Emulator, delete_call, pascal
 from labctl.kinds.fakes import hex_id
 from labctl.kinds.templates import Template, document, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds import FREE, Kind
+from labctl.kinds.network import FARGATE_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -189,21 +191,39 @@ def _find_task_definitions(scan: SweepScan) -> Iterable[Listed]:
         yield scan.found("ECS task definition", arn, scan.tag_map(described.get("tags")))
 
 
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_service(r, model):
+    """awsvpc tasks: an interface of their own; the thirteenth address of the first subnet stands in for them."""
+    awsvpc = r.inputs.get("networkConfiguration") or {}
+    subnet = first_placed(model, awsvpc.get("subnets") or [])
+    if subnet:
+        model.place_host(model.name(r), "ECS task", subnet, 13, FARGATE_PUBLIC if awsvpc.get("assignPublicIp") else None,
+                         list(awsvpc.get("securityGroups") or []))
+
+
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
          fake=_fake_cluster,
          template=Template("AWS::ECS::Cluster", _cluster_properties),
          sweep_rule=SweepRule(_find_clusters, delete_by_id("ecs", "delete_cluster", "cluster"), arn_kinds=("ecs:cluster",)),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
          fake=_fake_task_definition,
          template=Template("AWS::ECS::TaskDefinition", _task_definition_properties),
          sweep_rule=SweepRule(_find_task_definitions, delete_by_id("ecs", "deregister_task_definition", "taskDefinition"),
                               arn_kinds=("ecs:task-definition",)),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
          fake=_fake_service,
          template=Template("AWS::ECS::Service", _service_properties),
          sweep_rule=SweepRule(_find_services, _scale_down_and_delete_service, _services_left, arn_kinds=("ecs:service",)),
+         live_reason="not read yet: its Fargate tasks are network interfaces, which the live read does not list",
+         reach=Reach(HOST, _place_service),
          emulator=Emulator(_create_service, _delete_service)),
 )

@@ -11,6 +11,8 @@ from labctl.kinds.templates import Template, folded, tag_list
 from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, in_vpcs, listing
+from labctl.kinds.network import HOST, LOAD_BALANCER_PUBLIC, Reach, first_placed
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -184,6 +186,34 @@ def _find_target_groups(scan: SweepScan) -> Iterable[Listed]:
                          (g["VpcId"],) if g.get("VpcId") else ())
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+LOAD_BALANCERS = listing("elbv2", "describe_load_balancers", "LoadBalancers", in_vpcs(servers=()))
+
+
+def _read_load_balancer(lb, reading):
+    described = reading.client("elbv2").describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"]
+    tags = reading.tag_map(described[0].get("Tags")) if described else {}
+    environment = tags.get("elasticbeanstalk:environment-name")
+    if environment:  # Beanstalk's load balancer, named as the plan's model names it (its instances carry the bare name)
+        tags["Name"] = f"{tags.get('Name') or environment}-ALB"
+    yield Found(lb["LoadBalancerArn"], tags or None,
+                {"subnets": [z["SubnetId"] for z in lb.get("AvailabilityZones", [])],
+                 "securityGroups": lb.get("SecurityGroups", []), "internal": lb.get("Scheme") == "internal",
+                 "loadBalancerType": lb.get("Type")}, {"dnsName": lb.get("DNSName")})
+
+
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_load_balancer(r, model):
+    """Its nodes: the fifth address of its first subnet stands in for them."""
+    subnet = first_placed(model, r.inputs.get("subnets") or [])
+    if subnet:
+        model.place_host(model.name(r), "load balancer", subnet, 5, None if r.inputs.get("internal") else LOAD_BALANCER_PUBLIC,
+                         list(r.inputs.get("securityGroups") or []))
+
+
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
          fake=_fake_lb,
@@ -191,19 +221,27 @@ KINDS = (
          template=Template("AWS::ElasticLoadBalancingV2::LoadBalancer", _load_balancer_properties),
          sweep_rule=SweepRule(_find_load_balancers, delete_by_id("elbv2", "delete_load_balancer", "LoadBalancerArn"), _load_balancers_left,
                               arn_kinds=("elasticloadbalancing:loadbalancer",)),
+         live=LiveRead(LOAD_BALANCERS, _read_load_balancer),
+         reach=Reach(HOST, _place_load_balancer),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
          fake=arn_only("elasticloadbalancing", "listener/app"),
          template=Template("AWS::ElasticLoadBalancingV2::Listener", _listener_properties),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
          fake=_fake_tg,
          template=Template("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group_properties),
          sweep_rule=SweepRule(_find_target_groups, delete_by_id("elbv2", "delete_target_group", "TargetGroupArn"),
                               arn_kinds=("elasticloadbalancing:targetgroup",)),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
          fake=generic,
          template=_TARGET,
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_tg_attachment, _delete_target_group_attachment)),
 )

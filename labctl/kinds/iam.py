@@ -15,6 +15,8 @@ from labctl.kinds.emulation import Emulator, delete_call, given_name, tags
 from labctl.kinds.fakes import ACCOUNT_ID, generic, hex_id
 from labctl.kinds.templates import Template, document, folded, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE
+from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -163,18 +165,26 @@ KINDS = (
          fake=_fake_named("role", "AROA"),
          template=Template("AWS::IAM::Role", _role_properties),
          sweep_rule=SweepRule(_find_roles, _detach_and_delete_role, arn_kinds=("iam:role",)),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
          fake=generic,
          template=Template("AWS::IAM::RolePolicy", _role_policy_properties, referenced=False),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_put_role_policy, _delete_role_policy)),
     Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)",
          fake=generic,
          template=_MANAGED_POLICY,
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_attach, _delete_role_policy_attachment)),
     Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile",
          fake=_fake_named("instance-profile", "AIPA"),
          template=Template("AWS::IAM::InstanceProfile", _instance_profile_properties),
          sweep_rule=SweepRule(_find_instance_profiles, _empty_and_delete_instance_profile, arn_kinds=("iam:instance-profile",)),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_instance_profile, _delete_instance_profile)),
 )

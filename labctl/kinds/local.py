@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from labctl.kinds.emulation import Emulator
 from labctl.kinds.fakes import generic, hex_id
+from labctl.kinds.live_reads import NOT_IN_AWS
+from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -120,18 +122,32 @@ def _fake_volume(cloud: FakeCloud, args: Args) -> Answered:
 KINDS = (
     Kind("tls:index/privateKey:PrivateKey", "private key", FREE, "made where Pulumi runs", sweep_with="nothing in the cloud", no_template="generated locally by the TLS provider; not an AWS resource",
          fake=_fake_private_key,
+         live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_private_key, _delete_private_key), generated_locally=True),
     Kind("random:index/randomPassword:RandomPassword", "random password", FREE, "made where Pulumi runs", sweep_with="nothing in the cloud", no_template="generated locally by the random provider; not an AWS resource",
          fake=_fake_password,
+         live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_random_password, _delete_random_password), generated_locally=True),
     Kind("docker:index/image:Image", "Docker image", FREE, ENGINE, emulated="builds and pushes images", needs_engine=True, sweep_with="on the Docker engine (its pushed copy is in an ECR repository)", no_template=DOCKER,
-         fake=_fake_image),
+         fake=_fake_image,
+         live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK),
     Kind("docker:index/remoteImage:RemoteImage", "pulled image", FREE, ENGINE, emulated="pulls images", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
-         fake=_fake_remote_image),
+         fake=_fake_remote_image,
+         live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK),
     Kind("docker:index/container:Container", "container", FREE, ENGINE, emulated="runs containers", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
-         fake=_fake_container),
+         fake=_fake_container,
+         live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK),
     Kind("docker:index/volume:Volume", "Docker volume", FREE, ENGINE, emulated="creates volumes", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
-         fake=_fake_volume),
+         fake=_fake_volume,
+         live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK),
     Kind("pulumi:providers:docker", "Docker provider", FREE, ENGINE, emulated="connects to the engine", needs_engine=True, sweep_with="nothing in the cloud", no_template="the docker provider's configuration (which engine); not a resource in any cloud",
-         fake=generic),
+         fake=generic,
+         live_reason=NOT_IN_AWS,
+         reach_reason=NOT_IN_NETWORK),
 )

@@ -9,6 +9,8 @@ from labctl.kinds.fakes import hex_id
 from labctl.kinds.templates import Alias, Template, number_text, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
+from labctl.kinds.live_reads import Found, LiveRead, in_vpcs, listing
+from labctl.kinds.network import DATABASE_PUBLIC, HOST, HOST_PART, Reach, first_placed
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -139,16 +141,55 @@ def _find_db_subnet_groups(scan: SweepScan) -> Iterable[Listed]:
         yield scan.found("DB subnet group", group["DBSubnetGroupName"], tags, (group["VpcId"],) if group.get("VpcId") else ())
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+DATABASES = listing("rds", "describe_db_instances", "DBInstances", in_vpcs(
+    lambda db, ids: (db.get("DBSubnetGroup") or {}).get("VpcId") in ids, servers=()))
+
+
+def _read_database(db, reading):
+    yield Found(db["DBInstanceIdentifier"], db.get("TagList"),
+                {"dbSubnetGroupName": db["DBSubnetGroup"].get("DBSubnetGroupName"), "publiclyAccessible": db.get("PubliclyAccessible", False),
+                 "vpcSecurityGroupIds": [g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups", [])],
+                 "instanceClass": db.get("DBInstanceClass")})
+
+
+def _read_subnet_group(db, reading):
+    """A database's subnet group, as its answer describes it (one per database read)."""
+    group = db["DBSubnetGroup"]
+    name = group.get("DBSubnetGroupName")
+    yield Found(f"subgrp:{name}", None, {"subnetIds": [s["SubnetIdentifier"] for s in group.get("Subnets", [])]}, {"name": name})
+
+
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_subnet_group(r, model):
+    model.add_subnet_group(r.outputs.get("name") or r.id, list(r.inputs.get("subnetIds") or []))
+
+
+def _place_database(r, model):
+    """The twelfth address of its subnet group's first subnet stands in for it."""
+    subnet = first_placed(model, model.subnet_group(r.inputs.get("dbSubnetGroupName")))
+    if subnet:
+        model.place_host(model.name(r), "database", subnet, 12, DATABASE_PUBLIC if r.inputs.get("publiclyAccessible") else None,
+                         list(r.inputs.get("vpcSecurityGroupIds") or []))
+
+
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          fake=_fake_db_instance,
          extended_support=True,
          template=Template("AWS::RDS::DBInstance", _db_instance_properties),
          sweep_rule=SweepRule(_find_databases, _delete_database_once, _databases_left, arn_kinds=("rds:db",)),
+         live=LiveRead(DATABASES, _read_database),
+         reach=Reach(HOST, _place_database),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
          fake=_fake_db_subnet_group,
          template=Template("AWS::RDS::DBSubnetGroup", _db_subnet_group_properties, aliases=(_BY_NAME,)),
          sweep_rule=SweepRule(_find_db_subnet_groups, delete_by_id("rds", "delete_db_subnet_group", "DBSubnetGroupName"), arn_kinds=("rds:subgrp",)),
+         live=LiveRead(DATABASES, _read_subnet_group),
+         reach=Reach(HOST_PART, _place_subnet_group),
          emulator=Emulator(_create_db_subnet_group, delete_call("rds", "delete_db_subnet_group", "DBSubnetGroupName"))),
 )

@@ -11,7 +11,9 @@ from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.fakes import generic, hex_id
 from labctl.kinds.templates import Alias, Template, document, folded, renamed
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
+from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, USAGE, Kind
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, WITH_BUCKET, Found, Listing, LiveRead, everything
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -179,6 +181,37 @@ def _empty_and_delete_bucket(scan: SweepScan, item: Listed) -> None:
 _SWEPT_BUCKETS = SweepRule(_find_buckets, _empty_and_delete_bucket, arn_kinds=("s3:bucket",))  # Bucket and BucketV2 alike
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+BUCKETS = Listing("s3", "list_buckets", "Buckets", everything)
+
+
+def _read_bucket(bucket, reading):
+    """The student's buckets (named <cohort>-<student>-<purpose>-<account>) with what decides access to
+    them: the policy, Block Public Access and the CORS rules. The bucket's own tags name the student
+    (its name only narrows: cohort ``demo`` with student ``net-1`` and cohort ``demo-net`` share a prefix)."""
+    import json
+
+    from botocore.exceptions import ClientError
+    s3, name = reading.client("s3"), bucket["Name"]
+    if not name.startswith(f"{reading.cohort}-{reading.student}-"):
+        return
+    try:
+        if not reading.owns(s3.get_bucket_tagging(Bucket=name).get("TagSet")):
+            return
+    except ClientError:
+        return  # NoSuchTagSet: not a lab's bucket
+
+    def part(call: str, key: str, absent: Any, parse: Callable = lambda value: value) -> Any:
+        try:
+            return parse(getattr(s3, call)(Bucket=name)[key])
+        except ClientError:  # NoSuchBucketPolicy, NoSuchPublicAccessBlockConfiguration, NoSuchCORSConfiguration
+            return absent
+    yield Found(name, None, {"bucket": name}, {"policy": part("get_bucket_policy", "Policy", None, json.loads),
+                                              "publicAccessBlock": part("get_public_access_block", "PublicAccessBlockConfiguration", {}),
+                                              "corsRules": part("get_bucket_cors", "CORSRules", [])})
+
+
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
          fake=_fake_bucket,
@@ -186,17 +219,25 @@ KINDS = (
          access_role="bucket",
          shows_deployed=True,
          sweep_rule=_SWEPT_BUCKETS,
+         live=LiveRead(BUCKETS, _read_bucket),
+         reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
          fake=generic,
+         live_reason="the same bucket in AWS: read as a Bucket",
+         reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
          sweep_rule=_SWEPT_BUCKETS),
     Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket",
          fake=generic,
          template=Template("AWS::S3::BucketPolicy", lambda b, r: {"Bucket": b.ref(r.inputs.get("bucket")), "PolicyDocument": document(r.inputs.get("policy"))}, referenced=False),
+         live_reason=WITH_BUCKET,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), delete_call("s3", "delete_bucket_policy", "Bucket"))),
     Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket",
          fake=generic,
          template=_in_bucket("PublicAccessBlockConfiguration", _public_access_block),
+         live_reason=WITH_BUCKET,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_public_access_block", "PublicAccessBlockConfiguration", lambda i: {
             arg: bool(i.get(key, False)) for key, arg in (("blockPublicAcls", "BlockPublicAcls"), ("ignorePublicAcls", "IgnorePublicAcls"),
                                                           ("blockPublicPolicy", "BlockPublicPolicy"),
@@ -204,17 +245,25 @@ KINDS = (
     Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket",
          fake=_fake_website,
          template=_in_bucket("WebsiteConfiguration", _website_configuration),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_website, delete_call("s3", "delete_bucket_website", "Bucket"))),
     Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket",
          fake=generic,
          template=_in_bucket("CorsConfiguration", _cors_configuration),
+         live_reason=WITH_BUCKET,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), delete_call("s3", "delete_bucket_cors", "Bucket"))),
     Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket",
          fake=generic,
          template=_in_bucket("BucketEncryption", _bucket_encryption),
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_bucket_encryption", "ServerSideEncryptionConfiguration", lambda i: {"Rules": pascal(
             i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}), delete_call("s3", "delete_bucket_encryption", "Bucket"))),
     Kind("aws:s3/bucketObjectv2:BucketObjectv2", "object", USAGE, "storage of a few KB: fractions of a cent per month", sweep_with="goes with its bucket (emptied before it is deleted)", no_template="S3 objects are data uploaded with PutObject, not CloudFormation resources",
          fake=generic,
+         live_reason=NOT_CHECKED_LIVE,
+         reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_object, _delete_bucket_objectv2)),
 )

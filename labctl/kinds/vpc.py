@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from labctl.kinds.ec2 import SECURITY_GROUPS
 from labctl.kinds.emulation import on_ec2
 from labctl.kinds.fakes import with_id
 from labctl.kinds.templates import Template
+from labctl.kinds.live_reads import NOTHING, Found, LiveRead, Narrowing, Reading, listing
+from labctl.kinds.network import GROUP_RULE, Reach
 from labctl.kinds import FREE, Kind
 
 if TYPE_CHECKING:
@@ -65,13 +68,63 @@ def _sg_rule(ingress: bool) -> Template:
     return Template("AWS::EC2::SecurityGroupIngress" if ingress else "AWS::EC2::SecurityGroupEgress", properties, referenced=False)
 
 
+# --- live reads: how the live reader (labctl.ops.live) finds each kind in AWS ----------------------
+
+
+def _of_student_groups(reading: Reading) -> Narrowing:
+    """The rules of the groups in the student's VPCs."""
+    ids = [g["GroupId"] for g in reading.items(SECURITY_GROUPS)]
+    if not ids:
+        return NOTHING
+    wanted = set(ids)
+    return Narrowing(({"Filters": [{"Name": "group-id", "Values": ids}]},), lambda rule: rule.get("GroupId") in wanted)
+
+
+GROUP_RULES = listing("ec2", "describe_security_group_rules", "SecurityGroupRules", _of_student_groups)
+
+
+def _read_sg_rule(egress: bool) -> Callable:
+    def read(rule, reading):
+        if rule["IsEgress"] != egress:
+            return
+        inputs: dict[str, Any] = {"securityGroupId": rule["GroupId"], "ipProtocol": rule["IpProtocol"],
+                                  "description": rule.get("Description", "")}
+        if rule["IpProtocol"] != "-1":
+            inputs["fromPort"], inputs["toPort"] = rule.get("FromPort"), rule.get("ToPort")
+        if rule.get("CidrIpv4"):
+            inputs["cidrIpv4"] = rule["CidrIpv4"]
+        elif rule.get("CidrIpv6"):
+            inputs["cidrIpv6"] = rule["CidrIpv6"]
+        elif rule.get("ReferencedGroupInfo", {}).get("GroupId"):
+            inputs["referencedSecurityGroupId"] = rule["ReferencedGroupInfo"]["GroupId"]
+        else:
+            return  # a prefix-list peer: no address range the checker can place
+        yield Found(rule["SecurityGroupRuleId"], rule.get("Tags"), inputs)
+    return read
+
+
+# --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
+
+
+def _place_sg_rule(egress: bool) -> Callable:
+    def place(r, model):
+        i = r.inputs
+        model.add_group_rule(i["securityGroupId"], egress, i["ipProtocol"], (i.get("fromPort"), i.get("toPort")),
+                             i.get("cidrIpv4") or i.get("cidrIpv6"), i.get("referencedSecurityGroupId"), i.get("description", ""), r.urn)
+    return place
+
+
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          fake=_fake_sg_rule,
          template=_sg_rule(ingress=True),
+         live=LiveRead(GROUP_RULES, _read_sg_rule(egress=False)),
+         reach=Reach(GROUP_RULE, _place_sg_rule(egress=False)),
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
     Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          fake=_fake_sg_rule,
          template=_sg_rule(ingress=False),
+         live=LiveRead(GROUP_RULES, _read_sg_rule(egress=True)),
+         reach=Reach(GROUP_RULE, _place_sg_rule(egress=True)),
          emulator=on_ec2(_create_sg_rule("egress"), _revoke_sg_rule)),
 )
