@@ -79,7 +79,13 @@ NEWEST_IMAGE, EXTENDED_SUPPORT = _stating("newest_image"), _stating("extended_su
 def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, str, list[Any]]]:
     for r, needs in _of_kinds(graph, NEEDS_GATEWAY):
         if needs.when(r.inputs):
-            yield r, needs.subnets, _ids(r.inputs.get(needs.subnets))
+            named = r.inputs.get(needs.subnets)
+            if needs.through:  # an address association's instance: the subnet is the instance's
+                try:
+                    named = graph.by_id(str(named)).inputs.get(needs.through)
+                except KeyError:
+                    continue
+            yield r, needs.subnets, _ids(named)
 
 
 def _ids(value: Any) -> list[Any]:

@@ -183,6 +183,7 @@ class NetworkModel:
         self._subnet_groups: dict[str, list[str]] = {}  # a database's subnet group (by name) -> its subnets
         self._templates: dict[str, tuple[bool, list[str]]] = {}  # launch template id -> (public address, groups)
         self._accepted: set[str] = set()  # peerings an accepter accepts
+        self._hosts_by_id: dict[str, str] = {}  # an instance's id -> its host's name (what an address association names)
         self._build()
 
     def _of(self, type_token: str) -> list[Resource]:
@@ -268,9 +269,16 @@ class NetworkModel:
         self.nats[nat_id] = Endpoint(name, "NAT gateway", subnet_id, ip_address(private_ip), ip_address(public_ip) if public_ip else None)
 
     def add_host(self, name: str, kind: str, subnet_id: str, private_ip: str, public_ip: str | None,
-                 ipv6: list[str], groups: list[str]) -> None:
+                 ipv6: list[str], groups: list[str], resource_id: str = "") -> None:
         self.endpoints[name] = Endpoint(name, kind, subnet_id, ip_address(private_ip), ip_address(public_ip) if public_ip else None,
                                         [ip_address(a) for a in ipv6], groups)
+        if resource_id:
+            self._hosts_by_id[resource_id] = name
+
+    def give_public_address(self, resource_id: Any, public_ip: str | None) -> None:
+        name = self._hosts_by_id.get(str(resource_id))
+        if name is not None and public_ip:
+            self.endpoints[name].public_ip = ip_address(public_ip)
 
     def place_host(self, name: str, kind: str, subnet_id: str, offset: int, public: Any, groups: list[str]) -> None:
         self.endpoints[name] = Endpoint(name, kind, subnet_id, self.subnets[subnet_id].cidr.network_address + offset, public,

@@ -14,3 +14,4 @@ class NeedsGateway:
 
     subnets: str  # the input naming its subnet (or list of subnets)
     when: Callable[[dict[str, Any]], bool]  # for which inputs (an internet-facing load balancer, a public NAT gateway)
+    through: str = ""  # set: ``subnets`` names another resource (an instance), whose input ``through`` holds the subnet

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable, TYPE_CHECKING
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, STUDENT_VPCS, Found, LiveRead, attached_vpc, in_vpcs, listing, vpc_ids
-from labctl.kinds.network import ACL_ENTRY, HOST, HOST_PART, NAT, NETWORK_ACL, NOT_IN_NETWORK, PEERING, ROUTE, ROUTE_TABLE, ROUTE_TARGET, SECURITY_GROUP, SUBNET, SUBNET_ASSOCIATION, VPC, Reach
+from labctl.kinds.network import ACL_ENTRY, ADDRESS, HOST, HOST_PART, NAT, NETWORK_ACL, NOT_IN_NETWORK, PEERING, ROUTE, ROUTE_TABLE, ROUTE_TARGET, SECURITY_GROUP, SUBNET, SUBNET_ASSOCIATION, VPC, Reach
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
 from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
 from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, tag_list
@@ -120,6 +120,13 @@ def _create_sg(ec2, i):
 
 def _create_eip(ec2, i):
     return ec2.allocate_address(Domain="vpc", TagSpecifications=spec("elastic-ip", i))["AllocationId"], {}
+
+
+def _create_eip_association(ec2, i):
+    args = {arg: i[key] for key, arg in _EIP_ASSOCIATION_FIELDS.items() if i.get(key)}
+    association = ec2.associate_address(**args)["AssociationId"]
+    (address,) = ec2.describe_addresses(AllocationIds=[i["allocationId"]])["Addresses"]
+    return association, {"outputs": {"publicIp": address.get("PublicIp", "")}}
 
 
 def _create_nat(ec2, i):
@@ -324,6 +331,12 @@ def _fake_eip(cloud: FakeCloud, args: Args) -> Answered:
         "domain": "vpc",
         "arn": cloud.arn("ec2", f"elastic-ip/{allocation}"),
     }
+
+
+def _fake_eip_association(cloud: FakeCloud, args: Args) -> Answered:
+    """The association's id, and the address it gives (the Elastic IP's, answered before it)."""
+    eip = cloud.state(args.inputs.get("allocationId", ""))
+    return cloud.new_id("eipassoc", args), {"publicIp": eip.get("publicIp", ""), "allocationId": args.inputs.get("allocationId", "")}
 
 
 def _fake_nat_gateway(cloud: FakeCloud, args: Args) -> Answered:
@@ -550,6 +563,12 @@ def _endpoint_properties(b, r):
 # --- deploy rules: what AWS enforces that no schema expresses (labctl.analysis.deployrules) --------
 
 
+# An Elastic IP's association: one map of Pulumi's inputs to the API's (and CloudFormation's) names,
+# read by the emulator's AssociateAddress and the template.
+_EIP_ASSOCIATION_FIELDS = {"allocationId": "AllocationId", "instanceId": "InstanceId",
+                           "networkInterfaceId": "NetworkInterfaceId", "privateIpAddress": "PrivateIpAddress"}
+# AssociateAddress answers Gateway.NotAttached while the instance's VPC has no internet gateway.
+_ADDRESS_NEEDS_GATEWAY = NeedsGateway("instanceId", when=lambda i: bool(i.get("instanceId")), through="subnetId")
 _PUBLIC_NAT = NeedsGateway("subnetId", when=lambda i: i.get("connectivityType", "public") == "public")
 # an instance's AMI is looked up as the most recent image: a newer one replaces the instance
 _NEWEST_AMI = ("ami", "ImageId")
@@ -973,7 +992,12 @@ def _place_nat_gateway(r, model):
 
 def _place_instance(r, model):
     model.add_host(model.name(r), "instance", r.inputs["subnetId"], r.outputs["privateIp"], r.outputs.get("publicIp"),
-                   list(r.outputs.get("ipv6Addresses") or []), list(r.inputs.get("vpcSecurityGroupIds") or []))
+                   list(r.outputs.get("ipv6Addresses") or []), list(r.inputs.get("vpcSecurityGroupIds") or []), resource_id=_rid(r))
+
+
+def _place_eip_association(r, model):
+    """The Elastic IP becomes the instance's public address (AWS answers it as the instance's PublicIpAddress)."""
+    model.give_public_address(r.inputs.get("instanceId"), r.outputs.get("publicIp"))
 
 
 def _place_launch_template(r, model):
@@ -1108,9 +1132,17 @@ KINDS = (
          fake=_fake_eip,
          template=_ELASTIC_IP,
          sweep_rule=SweepRule(_find_addresses, _release_address, arn_kinds=("ec2:elastic-ip",)),
-         live_reason="read with the NAT gateway that holds it (its allocation and public address)",
-         reach_reason="its address is placed with what holds it: a NAT gateway's outputs",
+         live_reason="read with what holds it: a NAT gateway (its allocation and public address), an instance (its public address)",
+         reach_reason="its address is placed with what holds it: a NAT gateway's outputs, an association's",
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
+    Kind("aws:ec2/eipAssociation:EipAssociation", "Elastic IP association", FREE, "the address is billed as its Elastic IP",
+         fake=_fake_eip_association,
+         needs_gateway=_ADDRESS_NEEDS_GATEWAY,
+         template=renamed("AWS::EC2::EIPAssociation", _EIP_ASSOCIATION_FIELDS, tags=False, referenced=False),
+         sweep_with="goes with its Elastic IP (the sweep disassociates an address before it releases it)",
+         live_reason="read with its instance: AWS answers the Elastic IP as the instance's public address",
+         reach=Reach(ADDRESS, _place_eip_association),
+         emulator=Emulator(with_ec2(_create_eip_association), delete_call("ec2", "disassociate_address", "AssociationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
          fake=_fake_instance,
          newest_image=_NEWEST_AMI,

@@ -26,9 +26,10 @@ GROUP_RULE = "security group rule"
 NAT = "NAT gateway"
 HOST_PART = "part of a host"  # what a host is placed with: a database's subnet group, a group's launch template
 HOST = "host"  # something with addresses a path starts or ends at
+ADDRESS = "address association"  # a public address given to a host placed before (an Elastic IP's association)
 PEERING = "peering"  # a connection, or its acceptance
 ROLES = (VPC, ROUTE_TABLE, ROUTE, SUBNET, SUBNET_ASSOCIATION, NETWORK_ACL, ACL_ENTRY, SECURITY_GROUP, GROUP_RULE, NAT,
-         HOST_PART, HOST, PEERING)
+         HOST_PART, HOST, ADDRESS, PEERING)
 
 # Stand-ins for addresses AWS assigns at run time (a load balancer's nodes, an ASG's instances).
 LOAD_BALANCER_PUBLIC = ip_address("192.0.2.254")
@@ -79,8 +80,11 @@ class NetworkBuilder(Protocol):
     def add_nat(self, nat_id: str, name: str, subnet_id: str, private_ip: str, public_ip: str | None) -> None: ...
 
     def add_host(self, name: str, kind: str, subnet_id: str, private_ip: str, public_ip: str | None,
-                 ipv6: list[str], groups: list[str]) -> None:
-        """A host whose addresses the resource knows (an instance)."""
+                 ipv6: list[str], groups: list[str], resource_id: str = "") -> None:
+        """A host whose addresses the resource knows (an instance; ``resource_id``: what others name it by)."""
+
+    def give_public_address(self, resource_id: Any, public_ip: str | None) -> None:
+        """A placed host's public address from now on (an Elastic IP associated with it; else ignored)."""
 
     def place_host(self, name: str, kind: str, subnet_id: str, offset: int, public: Any, groups: list[str]) -> None:
         """A host whose address AWS assigns at run time: the ``offset``-th address of a placed subnet
