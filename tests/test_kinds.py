@@ -247,3 +247,38 @@ def test_every_rendered_kind_has_a_role_in_the_network_model_or_says_why():
     assert set(placed) == {t for t, k in kinds.KINDS.items() if k.reach} and len(placed) == len(set(placed))
     roles = [kinds.KINDS[t].reach.role for t in placed]
     assert roles == sorted(roles, key=ROLES.index)  # built in the roles' order: a subnet before the hosts in it
+
+
+# An ACL association is not created: the subnet's association with its current ACL is replaced
+# (ReplaceNetworkAclAssociation names the association and the new ACL), so only its template and
+# live read rename through its map.
+REPLACED_NOT_CREATED = {"aws:ec2/networkAclAssociation:NetworkAclAssociation"}
+
+
+def test_a_kinds_field_map_is_what_its_template_and_its_emulator_call_name():
+    """Where a record has one map of its inputs to the API's names, the CloudFormation template and the
+    emulator's calls both name every set input by it (a map the two copied would drift)."""
+    from unittest import mock
+
+    mapped = {t: k for t, k in kinds.KINDS.items() if k.fields is not None}
+    assert len(mapped) >= 9
+    seen = set()
+    for lab, stage, options in VARIANTS:
+        for r in lab_graph(lab, stage, options).custom_resources:
+            kind = mapped.get(r.type)
+            if kind is None:
+                continue
+            seen.add(r.type)
+            wanted = kind.fields.api(r.inputs)
+            if kind.template is not None:
+                props = kind.template.properties(mock.Mock(ref=lambda value: value), r)
+                assert {api: props.get(api) for api in wanted} == wanted, r.urn
+            if r.type in REPLACED_NOT_CREATED:
+                continue
+            aws = mock.MagicMock()  # answers what the creates read back: a VPC's Amazon-provided /56
+            aws.describe_vpcs.return_value = {"Vpcs": [{"Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": "2600:1f18:1::/56"}]}]}
+            kind.emulator.create(lambda service: aws, r.inputs, r.name)
+            called = {key for call in aws.method_calls for key in call.kwargs}
+            sent = {api for api, value in wanted.items() if value is not False}  # false: AWS's default, need not be sent
+            assert sent - called == set(), r.urn
+    assert seen == set(mapped) - {"aws:ec2/eipAssociation:EipAssociation"}  # every mapped kind but the recipe's was rendered

@@ -30,6 +30,8 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   graph's resource (``labctl.kinds.live_reads``), or ``live_reason``: why it is not read;
 - ``reach``: the kind's role in the reachability model (``labctl.analysis.reach``) and how it is placed
   there (``labctl.kinds.network``), or ``reach_reason``: why it has none;
+- ``fields``: one map of its inputs to the API's names (``labctl.kinds.shared.FieldMap``), where the
+  emulator's call, the CloudFormation template and the live read rename the same fields;
 - ``access_role``: what the bucket access model reads it as (a bucket, the endpoint a request comes
   through, a host browsing from its public IP); ``shows_deployed``: grading takes its presence as the
   labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it).
@@ -45,6 +47,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from labctl.kinds.shared import FieldMap
     from labctl.kinds.emulation import Emulator
     from labctl.kinds.fakes import Answer, LookupAnswer
     from labctl.kinds.deploy import NeedsGateway
@@ -89,6 +92,7 @@ class Kind:
     live_reason: str = ""  # why it is not read live
     reach: "Reach | None" = None  # its role in the reachability model and how it is placed there (labctl.kinds.network), or:
     reach_reason: str = ""  # why it has no role in the network model
+    fields: "FieldMap | None" = None  # its inputs by the API's names, shared by the emulator, the template and the live read
 
     @property
     def service(self) -> str:

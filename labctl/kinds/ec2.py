@@ -9,15 +9,30 @@ from typing import Any, Callable, Iterable, TYPE_CHECKING
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, STUDENT_VPCS, Found, LiveRead, attached_vpc, in_vpcs, listing, vpc_ids
 from labctl.kinds.network import ACL_ENTRY, ADDRESS, HOST, HOST_PART, NAT, NETWORK_ACL, NOT_IN_NETWORK, PEERING, ROUTE, ROUTE_TABLE, ROUTE_TARGET, SECURITY_GROUP, SUBNET, SUBNET_ASSOCIATION, VPC, Reach
-from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS
+from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS, FieldMap
 from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
-from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, tag_list
+from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, renamed_properties, tag_list
 from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, USAGE, Kind, Lookup
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
+
+
+# --- field maps: each kind's inputs by the API's names, where the emulator's call, the template and the
+# live read rename the same fields (labctl.kinds.shared.FieldMap) --------------------------------------
+
+_SUBNET_FIELDS = FieldMap({"vpcId": "VpcId", "cidrBlock": "CidrBlock", "availabilityZone": "AvailabilityZone",
+                           "mapPublicIpOnLaunch": "MapPublicIpOnLaunch"})
+_CREATE_SUBNET = ("vpcId", "cidrBlock", "availabilityZone")  # CreateSubnet's; the public-address setting is ModifySubnetAttribute's
+_IN_VPC_FIELDS = FieldMap({"vpcId": "VpcId"})  # a route table, a network ACL, an egress-only gateway
+_ROUTE_TABLE_ASSOCIATION_FIELDS = FieldMap({"subnetId": "SubnetId", "routeTableId": "RouteTableId"})
+_NETWORK_ACL_ASSOCIATION_FIELDS = FieldMap({"subnetId": "SubnetId", "networkAclId": "NetworkAclId"})
+_PEERING_FIELDS = FieldMap({"vpcId": "VpcId", "peerVpcId": "PeerVpcId"})
+_NAT_FIELDS = FieldMap({"subnetId": "SubnetId", "allocationId": "AllocationId", "connectivityType": "ConnectivityType"})
+_EIP_ASSOCIATION_FIELDS = FieldMap({"allocationId": "AllocationId", "instanceId": "InstanceId",
+                                    "networkInterfaceId": "NetworkInterfaceId", "privateIpAddress": "PrivateIpAddress"})
 
 
 # --- the emulator: how moto makes and deletes each kind (labctl.ops.emulate runs them) -------------
@@ -64,10 +79,7 @@ def _same_slot(ec2, vpc_id: str, planned: str) -> str:
 
 
 def _create_subnet(ec2, i):
-    args = {"VpcId": i["vpcId"], "CidrBlock": i["cidrBlock"], "TagSpecifications": spec("subnet", i)}
-    if i.get("availabilityZone"):
-        args["AvailabilityZone"] = i["availabilityZone"]
-    subnet = ec2.create_subnet(**args)["Subnet"]["SubnetId"]
+    subnet = ec2.create_subnet(**_SUBNET_FIELDS.api(i, only=_CREATE_SUBNET), TagSpecifications=spec("subnet", i))["Subnet"]["SubnetId"]
     if i.get("ipv6CidrBlock"):  # the plan's /64 is numbered in the renderer's /56: the same number in the real one
         ec2.associate_subnet_cidr_block(SubnetId=subnet, Ipv6CidrBlock=_same_slot(ec2, i["vpcId"], i["ipv6CidrBlock"]))
     if i.get("mapPublicIpOnLaunch"):
@@ -83,7 +95,7 @@ def _create_igw(ec2, i):
 
 
 def _create_route_table(ec2, i):
-    return ec2.create_route_table(VpcId=i["vpcId"], TagSpecifications=spec("route-table", i))["RouteTable"]["RouteTableId"], {}
+    return ec2.create_route_table(**_IN_VPC_FIELDS.api(i), TagSpecifications=spec("route-table", i))["RouteTable"]["RouteTableId"], {}
 
 
 def _create_route(ec2, i):
@@ -99,7 +111,7 @@ def _create_route(ec2, i):
 
 
 def _create_rt_assoc(ec2, i):
-    return ec2.associate_route_table(RouteTableId=i["routeTableId"], SubnetId=i["subnetId"])["AssociationId"], {}
+    return ec2.associate_route_table(**_ROUTE_TABLE_ASSOCIATION_FIELDS.api(i))["AssociationId"], {}
 
 
 def _create_sg(ec2, i):
@@ -123,25 +135,23 @@ def _create_eip(ec2, i):
 
 
 def _create_eip_association(ec2, i):
-    args = {arg: i[key] for key, arg in _EIP_ASSOCIATION_FIELDS.items() if i.get(key)}
-    association = ec2.associate_address(**args)["AssociationId"]
+    association = ec2.associate_address(**_EIP_ASSOCIATION_FIELDS.api(i))["AssociationId"]
     (address,) = ec2.describe_addresses(AllocationIds=[i["allocationId"]])["Addresses"]
     return association, {"outputs": {"publicIp": address.get("PublicIp", "")}}
 
 
 def _create_nat(ec2, i):
-    nat = ec2.create_nat_gateway(SubnetId=i["subnetId"], AllocationId=i["allocationId"],
-                                 TagSpecifications=spec("natgateway", i))["NatGateway"]["NatGatewayId"]
+    nat = ec2.create_nat_gateway(**_NAT_FIELDS.api(i), TagSpecifications=spec("natgateway", i))["NatGateway"]["NatGatewayId"]
     return nat, {}
 
 
 def _create_eigw(ec2, i):
-    return ec2.create_egress_only_internet_gateway(VpcId=i["vpcId"], TagSpecifications=spec("egress-only-internet-gateway", i))[
+    return ec2.create_egress_only_internet_gateway(**_IN_VPC_FIELDS.api(i), TagSpecifications=spec("egress-only-internet-gateway", i))[
         "EgressOnlyInternetGateway"]["EgressOnlyInternetGatewayId"], {}
 
 
 def _create_nacl(ec2, i):
-    return ec2.create_network_acl(VpcId=i["vpcId"], TagSpecifications=spec("network-acl", i))["NetworkAcl"]["NetworkAclId"], {}
+    return ec2.create_network_acl(**_IN_VPC_FIELDS.api(i), TagSpecifications=spec("network-acl", i))["NetworkAcl"]["NetworkAclId"], {}
 
 
 def _create_nacl_assoc(ec2, i):
@@ -170,7 +180,7 @@ def _create_nacl_rule(ec2, i):
 
 
 def _create_peering(ec2, i):
-    pcx = ec2.create_vpc_peering_connection(VpcId=i["vpcId"], PeerVpcId=i["peerVpcId"], TagSpecifications=spec("vpc-peering-connection", i))[
+    pcx = ec2.create_vpc_peering_connection(**_PEERING_FIELDS.api(i), TagSpecifications=spec("vpc-peering-connection", i))[
         "VpcPeeringConnection"]["VpcPeeringConnectionId"]
     if i.get("autoAccept"):  # as the provider does: one account and region, accepted at once
         ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
@@ -458,8 +468,7 @@ _IPV6_BLOCK = Companion("assignGeneratedIpv6CidrBlock", "Ipv6", "AWS::EC2::VPCCi
 
 def _subnet_properties(b, r):
     i = r.inputs
-    return {"VpcId": b.ref(i.get("vpcId")), "CidrBlock": i.get("cidrBlock"), "AvailabilityZone": i.get("availabilityZone"),
-            "MapPublicIpOnLaunch": i.get("mapPublicIpOnLaunch"), "Ipv6CidrBlock": i.get("ipv6CidrBlock"),
+    return {**renamed_properties(b, r, _SUBNET_FIELDS), "Ipv6CidrBlock": i.get("ipv6CidrBlock"),
             "AssignIpv6AddressOnCreation": i.get("assignIpv6AddressOnCreation"), "Tags": tag_list(i.get("tags"))}
 
 
@@ -563,10 +572,6 @@ def _endpoint_properties(b, r):
 # --- deploy rules: what AWS enforces that no schema expresses (labctl.analysis.deployrules) --------
 
 
-# An Elastic IP's association: one map of Pulumi's inputs to the API's (and CloudFormation's) names,
-# read by the emulator's AssociateAddress and the template.
-_EIP_ASSOCIATION_FIELDS = {"allocationId": "AllocationId", "instanceId": "InstanceId",
-                           "networkInterfaceId": "NetworkInterfaceId", "privateIpAddress": "PrivateIpAddress"}
 # AssociateAddress answers Gateway.NotAttached while the instance's VPC has no internet gateway.
 _ADDRESS_NEEDS_GATEWAY = NeedsGateway("instanceId", when=lambda i: bool(i.get("instanceId")), through="subnetId")
 _PUBLIC_NAT = NeedsGateway("subnetId", when=lambda i: i.get("connectivityType", "public") == "public")
@@ -837,13 +842,11 @@ def _read_vpc(vpc, reading):
 
 def _read_subnet(s, reading):
     v6 = next((a["Ipv6CidrBlock"] for a in s.get("Ipv6CidrBlockAssociationSet", [])), None)
-    yield Found(s["SubnetId"], s.get("Tags"), {"vpcId": s["VpcId"], "cidrBlock": s["CidrBlock"], "ipv6CidrBlock": v6,
-                                               "mapPublicIpOnLaunch": s.get("MapPublicIpOnLaunch", False),
-                                               "availabilityZone": s.get("AvailabilityZone")})
+    yield Found(s["SubnetId"], s.get("Tags"), {**_SUBNET_FIELDS.pulumi(s), "ipv6CidrBlock": v6})
 
 
 def _read_route_table(t, reading):
-    yield Found(t["RouteTableId"], t.get("Tags"), {"vpcId": t["VpcId"]})
+    yield Found(t["RouteTableId"], t.get("Tags"), _IN_VPC_FIELDS.pulumi(t))
 
 
 def _read_routes(t, reading):
@@ -864,11 +867,11 @@ def _read_routes(t, reading):
 def _read_route_table_associations(t, reading):
     for a in t.get("Associations", []):
         if a.get("SubnetId"):
-            yield Found(a["RouteTableAssociationId"], None, {"subnetId": a["SubnetId"], "routeTableId": t["RouteTableId"]})
+            yield Found(a["RouteTableAssociationId"], None, _ROUTE_TABLE_ASSOCIATION_FIELDS.pulumi({**a, "RouteTableId": t["RouteTableId"]}))
 
 
 def _read_network_acl(acl, reading):
-    yield Found(acl["NetworkAclId"], acl.get("Tags"), {"vpcId": acl["VpcId"]})
+    yield Found(acl["NetworkAclId"], acl.get("Tags"), _IN_VPC_FIELDS.pulumi(acl))
 
 
 def _read_network_acl_rules(acl, reading):
@@ -884,7 +887,7 @@ def _read_network_acl_rules(acl, reading):
 
 def _read_network_acl_associations(acl, reading):
     for a in acl.get("Associations", []):
-        yield Found(a["NetworkAclAssociationId"], None, {"subnetId": a["SubnetId"], "networkAclId": acl["NetworkAclId"]})
+        yield Found(a["NetworkAclAssociationId"], None, _NETWORK_ACL_ASSOCIATION_FIELDS.pulumi({**a, "NetworkAclId": acl["NetworkAclId"]}))
 
 
 def _read_security_group(g, reading):
@@ -1028,6 +1031,7 @@ KINDS = (
          reach=Reach(VPC, _place_vpc),
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
+         fields=_SUBNET_FIELDS,
          fake=_fake_subnet,
          template=Template("AWS::EC2::Subnet", _subnet_properties),
          sweep_rule=SweepRule(_find_subnets, delete_by_id("ec2", "delete_subnet", "SubnetId"), arn_kinds=("ec2:subnet",)),
@@ -1043,16 +1047,18 @@ KINDS = (
          reach_reason=ROUTE_TARGET,
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
+         fields=_IN_VPC_FIELDS,
          fake=with_id("eigw", "ec2", "egress-only-internet-gateway"),
-         template=renamed("AWS::EC2::EgressOnlyInternetGateway", {"vpcId": "VpcId"}, tags=False),
+         template=renamed("AWS::EC2::EgressOnlyInternetGateway", _IN_VPC_FIELDS, tags=False),
          sweep_rule=SweepRule(_find_egress_only_gateways, delete_by_id("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"),
                               arn_kinds=("ec2:egress-only-internet-gateway",)),
          live=LiveRead(EGRESS_ONLY_GATEWAYS, _read_egress_only_gateway),
          reach_reason=ROUTE_TARGET,
          emulator=Emulator(with_ec2(_create_eigw), delete_call("ec2", "delete_egress_only_internet_gateway", "EgressOnlyInternetGatewayId"))),
     Kind("aws:ec2/routeTable:RouteTable", "route table", FREE, drift=True, sweep="route table",
+         fields=_IN_VPC_FIELDS,
          fake=_fake_route_table,
-         template=renamed("AWS::EC2::RouteTable", {"vpcId": "VpcId"}),
+         template=renamed("AWS::EC2::RouteTable", _IN_VPC_FIELDS),
          sweep_rule=SweepRule(_find_route_tables, _delete_route_table, arn_kinds=("ec2:route-table",)),
          live=LiveRead(ROUTE_TABLES, _read_route_table),
          reach=Reach(ROUTE_TABLE, _place_route_table),
@@ -1066,8 +1072,9 @@ KINDS = (
          reach=Reach(ROUTE, _place_route),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
+         fields=_ROUTE_TABLE_ASSOCIATION_FIELDS,
          fake=with_id("rtbassoc"),
-         template=renamed("AWS::EC2::SubnetRouteTableAssociation", {"subnetId": "SubnetId", "routeTableId": "RouteTableId"}, tags=False, referenced=False),
+         template=renamed("AWS::EC2::SubnetRouteTableAssociation", _ROUTE_TABLE_ASSOCIATION_FIELDS, tags=False, referenced=False),
          live=LiveRead(ROUTE_TABLES, _read_route_table_associations),
          reach=Reach(SUBNET_ASSOCIATION, _place_route_table_association),
          emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
@@ -1080,8 +1087,9 @@ KINDS = (
          reach=Reach(SECURITY_GROUP, _place_security_group),
          emulator=Emulator(with_ec2(_create_sg), delete_call("ec2", "delete_security_group", "GroupId"))),
     Kind("aws:ec2/networkAcl:NetworkAcl", "network ACL", FREE, drift=True, sweep="network ACL",
+         fields=_IN_VPC_FIELDS,
          fake=with_id("acl", "ec2", "network-acl"),
-         template=renamed("AWS::EC2::NetworkAcl", {"vpcId": "VpcId"}),
+         template=renamed("AWS::EC2::NetworkAcl", _IN_VPC_FIELDS),
          sweep_rule=SweepRule(_find_network_acls, delete_by_id("ec2", "delete_network_acl", "NetworkAclId"), arn_kinds=("ec2:network-acl",)),
          live=LiveRead(NETWORK_ACLS, _read_network_acl),
          reach=Reach(NETWORK_ACL, _place_network_acl),
@@ -1093,14 +1101,16 @@ KINDS = (
          reach=Reach(ACL_ENTRY, _place_network_acl_rule),
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
+         fields=_NETWORK_ACL_ASSOCIATION_FIELDS,
          fake=with_id("aclassoc"),
-         template=renamed("AWS::EC2::SubnetNetworkAclAssociation", {"subnetId": "SubnetId", "networkAclId": "NetworkAclId"}, tags=False, referenced=False),
+         template=renamed("AWS::EC2::SubnetNetworkAclAssociation", _NETWORK_ACL_ASSOCIATION_FIELDS, tags=False, referenced=False),
          live=LiveRead(NETWORK_ACLS, _read_network_acl_associations),
          reach=Reach(SUBNET_ASSOCIATION, _place_network_acl_association),
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
+         fields=_PEERING_FIELDS,
          fake=_fake_peering,
-         template=renamed("AWS::EC2::VPCPeeringConnection", {"vpcId": "VpcId", "peerVpcId": "PeerVpcId"}),
+         template=renamed("AWS::EC2::VPCPeeringConnection", _PEERING_FIELDS),
          sweep_rule=SweepRule(_find_peerings, delete_by_id("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"),
                               arn_kinds=("ec2:vpc-peering-connection",)),
          live=LiveRead(PEERINGS, _read_peering),
@@ -1121,9 +1131,10 @@ KINDS = (
          reach_reason="a gateway endpoint's routes go to an AWS service's prefix list, not a path the model follows",
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
+         fields=_NAT_FIELDS,
          fake=_fake_nat_gateway,
          needs_gateway=_PUBLIC_NAT,
-         template=renamed("AWS::EC2::NatGateway", {"subnetId": "SubnetId", "allocationId": "AllocationId", "connectivityType": "ConnectivityType"}),
+         template=renamed("AWS::EC2::NatGateway", _NAT_FIELDS),
          sweep_rule=SweepRule(_find_nat_gateways, _delete_nat_gateway, _nat_gateways_left, arn_kinds=("ec2:natgateway",)),
          live=LiveRead(NAT_GATEWAYS, _read_nat_gateway),
          reach=Reach(NAT, _place_nat_gateway),
@@ -1136,6 +1147,7 @@ KINDS = (
          reach_reason="its address is placed with what holds it: a NAT gateway's outputs, an association's",
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/eipAssociation:EipAssociation", "Elastic IP association", FREE, "the address is billed as its Elastic IP",
+         fields=_EIP_ASSOCIATION_FIELDS,
          fake=_fake_eip_association,
          needs_gateway=_ADDRESS_NEEDS_GATEWAY,
          template=renamed("AWS::EC2::EIPAssociation", _EIP_ASSOCIATION_FIELDS, tags=False, referenced=False),

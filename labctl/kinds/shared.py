@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 # IP protocol numbers by the names Pulumi's inputs use ("-1": every protocol).
 PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "all": -1, "-1": -1}
@@ -40,3 +41,21 @@ HEALTH_CHECK_FIELDS = {"enabled": "HealthCheckEnabled", "path": "HealthCheckPath
                        "protocol": "HealthCheckProtocol", "interval": "HealthCheckIntervalSeconds",
                        "timeout": "HealthCheckTimeoutSeconds", "healthyThreshold": "HealthyThresholdCount",
                        "unhealthyThreshold": "UnhealthyThresholdCount"}
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """One kind's field names in Pulumi's inputs and in the AWS API (whose names CloudFormation's
+    properties share for the kinds that use a map): the emulator's call, the CloudFormation
+    template and the live read rename through the one map, so they cannot disagree."""
+
+    names: Mapping[str, str]  # Pulumi's input -> the API's (and CloudFormation's) name
+
+    def api(self, inputs: Mapping[str, Any], only: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The inputs that are set, by the API's names (``only``: those a call takes)."""
+        return {api: inputs[key] for key, api in self.names.items()
+                if (only is None or key in only) and inputs.get(key) is not None}
+
+    def pulumi(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """What AWS describes, by Pulumi's names (the fields the answer has)."""
+        return {key: item[api] for key, api in self.names.items() if api in item}

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
+
+from labctl.kinds.shared import FieldMap
 
 
 class Builder(Protocol):
@@ -68,12 +70,18 @@ class Template:
     aliases: tuple[Alias, ...] = ()
 
 
-def renamed(cfn_type: str, mapping: dict[str, str], tags: bool = True, own: tuple[str, ...] = (), **rest: Any) -> Template:
+def renamed_properties(b: Builder, r: Any, mapping: Mapping[str, str] | FieldMap, own: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The inputs of ``mapping`` by CloudFormation's names, references resolved except in ``own``."""
+    names = mapping.names if isinstance(mapping, FieldMap) else mapping
+    return {cfn: r.inputs.get(key) if key in own else b.ref(r.inputs.get(key)) for key, cfn in names.items()}
+
+
+def renamed(cfn_type: str, mapping: Mapping[str, str] | FieldMap, tags: bool = True, own: tuple[str, ...] = (), **rest: Any) -> Template:
     """A resource whose properties are its inputs renamed (references resolved, except in ``own``:
     the resource's own name is not a reference to itself), with its tags unless CloudFormation's
     type takes none."""
     def properties(b: Builder, r: Any) -> dict[str, Any]:
-        props = {cfn: r.inputs.get(key) if key in own else b.ref(r.inputs.get(key)) for key, cfn in mapping.items()}
+        props = renamed_properties(b, r, mapping, own)
         if tags:
             props["Tags"] = tag_list(r.inputs.get("tags"))
         return props
