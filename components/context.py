@@ -7,8 +7,8 @@ from ipaddress import IPv4Network
 
 from cloudlabs.profiles import IamRules
 from cloudlabs.settings import StackSettings
+from cloudlabs.tags import COHORT_TAG, EXPIRES_TAG, LAB_TAG, STUDENT_TAG
 
-TAG_PREFIX = "cloudlabs:"
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,8 @@ class LabContext:
         cloudlabs:* keys the teardown sweep and the expiry report search for."""
         return {
             "Name": self.account_name(name),
-            f"{TAG_PREFIX}cohort": self.cohort,
-            f"{TAG_PREFIX}student": self.student,
-            f"{TAG_PREFIX}lab": self.lab,
-            f"{TAG_PREFIX}expires": self.expires,
+            COHORT_TAG: self.cohort,
+            STUDENT_TAG: self.student,
+            LAB_TAG: self.lab,
+            EXPIRES_TAG: self.expires,
         }

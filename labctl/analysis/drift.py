@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from cloudlabs.tags import STUDENT_TAG
+
 from labctl import kinds
 from labctl.analysis.reach import book_name, name_of, proto
 from labctl.kinds.shared import PROTOCOL_NAMES, ROUTE_TARGETS
@@ -74,7 +76,7 @@ def facts(graph: StackGraph) -> set[Fact]:
 def _beanstalk_launches(r: Resource) -> set[Fact]:
     """What a planned Beanstalk environment launches and AWS then lists: its instances (named
     after the environment) and, load balanced, its load balancer (read as "<environment>-ALB")."""
-    name = book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get("cloudlabs:student"))
+    name = book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get(STUDENT_TAG))
     launched = {Fact("resource", f"instance {name}")}
     settings = {(s.get("namespace"), s.get("name")): s.get("value") for s in r.inputs.get("settings") or []}
     if settings.get(("aws:elasticbeanstalk:environment", "EnvironmentType")) != "SingleInstance":

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any, Iterable, Union
 
+from cloudlabs.tags import STUDENT_TAG
+
 from labctl.kinds import KINDS, shared
 from labctl.kinds.network import ROLES
 from labctl.kinds.shared import FOLLOWED_TARGETS, ROUTE_TARGETS
@@ -63,7 +65,7 @@ def name_of(resource: Resource, student: str | None = None) -> str:
     tags = resource.inputs.get("tags") or {}
     if not tags.get("Name") and resource.name == resource.id:
         return resource.name  # an untagged object read from AWS: its id is its only name
-    return book_name(tags.get("Name") or resource.name, tags.get("cloudlabs:student") or student)
+    return book_name(tags.get("Name") or resource.name, tags.get(STUDENT_TAG) or student)
 
 
 def book_name(tag: str, student: str | None) -> str:

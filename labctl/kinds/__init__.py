@@ -4,7 +4,7 @@ A ``Kind`` holds every fact about its type that the project's layers need, or sa
 not apply; the layers iterate over ``KINDS`` instead of keeping a table each. One module per
 service (``ec2``, ``vpc``, ``elbv2``, ``autoscaling``, ``rds``, ``s3``, ``iam``, ``ecr``, ``ecs``,
 ``elasticbeanstalk``, ``ssm``, ``cloudwatch``) and the non-AWS providers (``local``: tls, random,
-docker); facts shared by several kinds live once in ``shared``. The provider functions a lab looks up
+docker); facts shared by several kinds live once in ``shared`` (the tag keys, in ``cloudlabs.tags``). The provider functions a lab looks up
 (invokes, not resources) have a ``Lookup`` record each in their service's module (``index``: the
 provider's own).
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
+from cloudlabs.tags import STUDENT_TAG
+
 from labctl.kinds.emulation import Emulator, named, pascal
 from labctl.kinds.fakes import arn_only, hex_id
 from labctl.kinds.templates import Template, number_text
@@ -133,7 +135,7 @@ def _place_group(r, model):
         return
     public, groups = launched
     tags = {t.get("key"): t.get("value") for t in r.inputs.get("tags") or []}
-    name = model.book_name(tags.get("Name") or r.name, tags.get("cloudlabs:student") or model.student)
+    name = model.book_name(tags.get("Name") or r.name, tags.get(STUDENT_TAG) or model.student)
     model.place_host(name, "auto scaling instance", subnet, 11, AUTOSCALING_PUBLIC if public else None, groups)
 
 

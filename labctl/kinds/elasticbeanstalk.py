@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Iterable
 
+from cloudlabs.tags import STUDENT_TAG
+
 from labctl.kinds.emulation import Emulator, given_name, tags
 from labctl.kinds.fakes import digest, hex_id
 from labctl.kinds.templates import Template, renamed, tag_list
@@ -178,7 +180,7 @@ def _place_environment(r, model):
     subnets = [s for s in listed("aws:ec2:vpc", "Subnets") if model.has_subnet(s)]
     if not subnets:
         return
-    name = model.book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get("cloudlabs:student"))
+    name = model.book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get(STUDENT_TAG))
     single = settings.get(("aws:elasticbeanstalk:environment", "EnvironmentType")) == "SingleInstance"
     public = single or settings.get(("aws:ec2:vpc", "AssociatePublicIpAddress"), "").lower() == "true"
     model.place_host(name, "Beanstalk instance", subnets[0], 13, BEANSTALK_PUBLIC if public else None,

@@ -20,6 +20,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from cloudlabs.tags import COHORT_TAG, STUDENT_TAG
+
 from labctl.kinds import KINDS
 from labctl.kinds.live_reads import Listing
 from labctl.offline.graph import Resource, StackGraph
@@ -133,10 +135,10 @@ class _StudentReading:
 
     def owns(self, tags: Any) -> bool:
         found = tag_map(tags)
-        return found.get("cloudlabs:cohort") == self.cohort and found.get("cloudlabs:student") == self.student
+        return found.get(COHORT_TAG) == self.cohort and found.get(STUDENT_TAG) == self.student
 
     def tag_filters(self) -> list[dict[str, Any]]:
-        return [{"Name": "tag:cloudlabs:cohort", "Values": [self.cohort]}, {"Name": "tag:cloudlabs:student", "Values": [self.student]}]
+        return [{"Name": f"tag:{COHORT_TAG}", "Values": [self.cohort]}, {"Name": f"tag:{STUDENT_TAG}", "Values": [self.student]}]
 
     @staticmethod
     def tag_map(tags: Any) -> dict[str, str]:

@@ -34,13 +34,13 @@ from typing import Any, Callable
 from cloudlabs.pricing import PriceTable
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.writing import PRIVATE_FILE, atomic_write, lock_file, private_dir
+from cloudlabs.tags import COHORT_TAG, EXPIRES_TAG, STUDENT_TAG
 
 from labctl.ops.awserrors import is_gone
 from labctl.ops.awslist import tag_map
 from labctl.kinds.sweeping import SweepRule
 from labctl.ops.sweep_kinds import COVERED_ARN_KINDS, RULE_NAMES, RULES, Found, Scan
 
-COHORT_TAG, STUDENT_TAG, EXPIRES_TAG = "cloudlabs:cohort", "cloudlabs:student", "cloudlabs:expires"
 WAIT_LIMIT = 45 * 60  # seconds an asynchronous delete may take (an RDS instance: up to 15 minutes)
 
 
