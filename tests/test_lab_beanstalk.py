@@ -146,7 +146,7 @@ COMMON = {
     ("aws:autoscaling:launchconfiguration", "DisableDefaultEC2SecurityGroup"): "true",
     ("aws:autoscaling:launchconfiguration", "DisableIMDSv1"): "true",  # IMDSv2 only
     ("aws:autoscaling:launchconfiguration", "RootVolumeType"): "gp3",
-    ("aws:autoscaling:launchconfiguration", "RootVolumeSize"): "8",
+    ("aws:autoscaling:launchconfiguration", "RootVolumeSize"): "10",
     ("aws:elasticbeanstalk:healthreporting:system", "SystemType"): "enhanced",
     ("aws:elasticbeanstalk:application", "Application Healthcheck URL"): "/index.php",
 }
@@ -299,13 +299,13 @@ def test_probes_read_the_books_page_through_the_environments_url():
 def test_cost_is_the_instances_and_for_high_availability_the_load_balancer():
     single = estimate(lab_graph("beanstalk"))
     assert [(i.item, i.quantity) for i in single.items] == [
-        ("t3.micro instance", 1), ("gp3 volume", 8.0), ("public IPv4 address (Elastic IP)", 1)]
-    assert single.unpriced == [] and single.hourly == pytest.approx(0.0104 + 8 * 0.08 / 730 + 0.005)
+        ("t3.micro instance", 1), ("gp3 volume", 10.0), ("public IPv4 address (Elastic IP)", 1)]
+    assert single.unpriced == [] and single.hourly == pytest.approx(0.0104 + 10 * 0.08 / 730 + 0.005)
     ha = estimate(lab_graph("beanstalk", options=HA))
     assert [(i.item, i.quantity) for i in ha.items] == [
-        ("t3.micro instance", 2), ("gp3 volume", 16.0), ("public IPv4 address", 2), ("application load balancer", 1),
+        ("t3.micro instance", 2), ("gp3 volume", 20.0), ("public IPv4 address", 2), ("application load balancer", 1),
         ("public IPv4 address (load balancer)", 2)]
-    assert ha.hourly == pytest.approx(2 * 0.0104 + 16 * 0.08 / 730 + 2 * 0.005 + 0.0225 + 2 * 0.005)
+    assert ha.hourly == pytest.approx(2 * 0.0104 + 20 * 0.08 / 730 + 2 * 0.005 + 0.0225 + 2 * 0.005)
     assert estimate(lab_graph("beanstalk", stage="starter")).hourly == 0
 
 

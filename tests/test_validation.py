@@ -152,6 +152,46 @@ def test_cost_trap_a_database_past_standard_support_and_extended_support_left_on
     assert (f.rule, f.property) == ("CL-COST-RDS-SUPPORT", "EngineLifecycleSupport")
 
 
+def test_value_a_rule_description_ec2_refuses_though_the_schema_lets_it_through():
+    """An apostrophe in a rule's description (EC2's IpRange/UserIdGroupPair Description): the schema
+    only checks a group's own description; the beanstalk coursework's MySQL rule had one."""
+    graph = mutated("vpc-nat", lambda g: resource(g, "vpc-nat-bastion-sg-in-ssh-from-the-admin-cidr").inputs.update(
+        description="SSH from the instructor's network"))
+    f = only_finding(graph)
+    assert (f.rule, f.resource, f.value) == ("CL-VALUE-EC2-DESCRIPTION", "vpc-nat-bastion-sg-in-ssh-from-the-admin-cidr",
+                                             "SSH from the instructor's network")
+    assert "\"'\"" in f.message
+    for fine in ("SSH from the admin CIDR (10.0.0.0/8) #1: [ok] & {ok}!", "x" * 255):
+        graph = mutated("vpc-nat", lambda g: resource(g, "vpc-nat-bastion-sg-in-ssh-from-the-admin-cidr").inputs.update(
+            description=fine))
+        assert [f for f in Validator().validate(graph).findings if f.rule.startswith("CL-")] == []
+    graph = mutated("vpc-nat", lambda g: resource(g, "vpc-nat-bastion-sg-in-ssh-from-the-admin-cidr").inputs.update(
+        description="x" * 256))
+    assert only_finding(graph).rule == "CL-VALUE-EC2-DESCRIPTION"
+
+
+def _root_volume(size: str, kind: str | None = None):
+    def edit(graph: StackGraph) -> None:
+        settings = resource(graph, "beanstalk-env").inputs["settings"]
+        for setting in settings:
+            if setting["name"] == "RootVolumeSize":
+                setting["value"] = size
+            if setting["name"] == "RootVolumeType" and kind:
+                setting["value"] = kind
+    return edit
+
+
+def test_value_a_beanstalk_root_volume_outside_the_range_aws_documents():
+    """gp3 takes 10-16384 GB in Beanstalk's option reference (8 is magnetic's minimum); the lab had 8."""
+    f = only_finding(mutated("beanstalk", _root_volume("8")))
+    assert (f.rule, f.resource, f.value) == ("CL-VALUE-BEANSTALK-OPTIONS", "beanstalk-env", "8")
+    assert "10 to 16384 GB" in f.message
+    assert only_finding(mutated("beanstalk", _root_volume("1025", "standard"))).rule == "CL-VALUE-BEANSTALK-OPTIONS"
+    for size, kind in (("10", None), ("16384", "gp2"), ("8", "standard")):
+        graph = mutated("beanstalk", _root_volume(size, kind))
+        assert [f for f in Validator().validate(graph).findings if f.rule.startswith("CL-")] == [], (size, kind)
+
+
 def test_a_finding_on_a_folded_resource_names_that_resource():
     """S3 bucket parts are bucket properties in CloudFormation; a finding there names the Pulumi resource."""
     def bad_cors(graph: StackGraph) -> None:

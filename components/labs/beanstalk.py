@@ -79,7 +79,7 @@ def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.I
         option("aws:autoscaling:launchconfiguration", "DisableDefaultEC2SecurityGroup", "true"),
         option("aws:autoscaling:launchconfiguration", "DisableIMDSv1", "true"),
         option("aws:autoscaling:launchconfiguration", "RootVolumeType", "gp3"),
-        option("aws:autoscaling:launchconfiguration", "RootVolumeSize", "8"),
+        option("aws:autoscaling:launchconfiguration", "RootVolumeSize", "10"),  # gp3: Beanstalk allows 10-16384 GB
         option("aws:autoscaling:asg", "MinSize", str(low)),
         option("aws:autoscaling:asg", "MaxSize", str(high)),
         option("aws:elasticbeanstalk:environment", "ServiceRole", roles.service_role),
@@ -214,7 +214,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         (ManageMasterUserPassword), which Beanstalk hands to the page as RDS_PASSWORD."""
         group = LabSecurityGroup(f"{name}-db-sg", LabSecurityGroupArgs(
             vpc_id=vpc.vpc_id, description=f"{DATABASE}: MySQL only from the environment instances", group_name=f"{DATABASE}-SG",
-            context=ctx, rules=[inbound(MYSQL, instance_sg.id, "MySQL from the environment's instances", name="mysql-from-env")]),
+            context=ctx, rules=[inbound(MYSQL, instance_sg.id, "MySQL from the environment instances", name="mysql-from-env")]),
             opts=self.child)
         subnets = aws.rds.SubnetGroup(f"{name}-db-subnets", name_prefix=f"{ctx.student}-eb-db-",
                                       subnet_ids=[vpc.subnets[s].id for s in SUBNETS],

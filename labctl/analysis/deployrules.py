@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Callable, Iterator
 
 from labctl import kinds
+from labctl.kinds.shared import EC2_DESCRIPTION, EC2_DESCRIPTION_ALLOWED
 from labctl.analysis.findings import Finding
 from labctl.offline.graph import Resource, StackGraph
 
@@ -19,7 +20,7 @@ from labctl.offline.graph import Resource, StackGraph
 @dataclass(frozen=True)
 class DeployRule:
     id: str
-    kind: str  # ordering | lifecycle | cost
+    kind: str  # ordering | lifecycle | cost | value
     summary: str
     source: str  # the AWS documentation it comes from
     check_fn: Callable[["DeployRule", StackGraph], Iterator[Finding]]
@@ -74,6 +75,7 @@ def _of_kinds(graph: StackGraph, stating: dict[str, Any]) -> list[tuple[Resource
 
 NEEDS_GATEWAY, GATEWAY_OF = _stating("needs_gateway"), _stating("gateway_of")
 NEWEST_IMAGE, EXTENDED_SUPPORT = _stating("newest_image"), _stating("extended_support")
+EC2_DESCRIBED, OPTION_SETTINGS = _stating("ec2_description"), _stating("option_settings")
 
 
 def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, str, list[Any]]]:
@@ -155,10 +157,43 @@ def _check_rds_support(rule: DeployRule, graph: StackGraph, today: date | None =
                                f"\"{EXTENDED_SUPPORT_OFF}\" so a forgotten lab database never starts billing for it")
 
 
+# --- values AWS refuses that the schemas let through --------------------------------------------------
+
+
+def _check_ec2_descriptions(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
+    for r, key in _of_kinds(graph, EC2_DESCRIBED):
+        text = r.inputs.get(key)
+        if isinstance(text, str) and not EC2_DESCRIPTION.fullmatch(text):
+            bad = sorted({c for c in text if not EC2_DESCRIPTION.fullmatch(c)})
+            yield rule.finding(graph, r, "Description", text,
+                               f"EC2 refuses this description ({', '.join(repr(c) for c in bad) or 'too long'}): "
+                               f"allowed are {EC2_DESCRIPTION_ALLOWED}")
+
+
+# Beanstalk's option settings AWS checks when the environment is created or updated (the general
+# options reference); the CloudFormation schema types them all as strings.
+BEANSTALK_ROOT_VOLUME_GB = {"standard": (8, 1024), "gp2": (10, 16384), "gp3": (10, 16384), "io1": (10, 16384)}
+_LAUNCH = "aws:autoscaling:launchconfiguration"
+
+
+def _check_beanstalk_options(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
+    for r, key in _of_kinds(graph, OPTION_SETTINGS):
+        settings = {(s.get("namespace"), s.get("name")): s.get("value") for s in r.inputs.get(key) or []}
+        size = settings.get((_LAUNCH, "RootVolumeSize"))
+        kind = str(settings.get((_LAUNCH, "RootVolumeType")) or "gp3")
+        if size is None or kind not in BEANSTALK_ROOT_VOLUME_GB:
+            continue
+        low, high = BEANSTALK_ROOT_VOLUME_GB[kind]
+        if not str(size).isdigit() or not low <= int(size) <= high:
+            yield rule.finding(graph, r, f"OptionSettings {_LAUNCH} RootVolumeSize", size,
+                               f"Beanstalk refuses a {kind} root volume of {size} GB: {low} to {high} GB")
+
+
 DEPLOY_RULES: tuple[DeployRule, ...] = (
-    DeployRule("CL-ORDER-IGW", "ordering", "internet-facing load balancers and public NAT gateways wait for the VPC's "
-               "internet gateway", "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html, "
-               "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html",
+    DeployRule("CL-ORDER-IGW", "ordering", "internet-facing load balancers, public NAT gateways and Elastic IP associations wait "
+               "for the VPC's internet gateway", "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html, "
+               "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html, "
+               "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html",
                _check_gateway_order),
     DeployRule("CL-LIFECYCLE-AMI", "lifecycle", "instances keep their AMI when a newer image is published",
                "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/ (ami: replacement on change)",
@@ -166,4 +201,11 @@ DEPLOY_RULES: tuple[DeployRule, ...] = (
     DeployRule("CL-COST-RDS-SUPPORT", "cost", "databases run a version in standard support, with Extended Support off",
                "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html",
                _check_rds_support),
+    DeployRule("CL-VALUE-EC2-DESCRIPTION", "value", "security group rule descriptions use only the characters EC2 accepts",
+               "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html",
+               _check_ec2_descriptions),
+    DeployRule("CL-VALUE-BEANSTALK-OPTIONS", "value", "Beanstalk option settings within the ranges AWS documents",
+               "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html"
+               "#command-options-general-autoscalinglaunchconfiguration",
+               _check_beanstalk_options),
 )

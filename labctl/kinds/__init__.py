@@ -32,6 +32,9 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   there (``labctl.kinds.network``), or ``reach_reason``: why it has none;
 - ``fields``: one map of its inputs to the API's names (``labctl.kinds.shared.FieldMap``), where the
   emulator's call, the CloudFormation template and the live read rename the same fields;
+- ``ec2_description``: the input EC2 checks as a rule's description: the deploy rules hold it to EC2's
+  characters (AWS's schemas check a group's own description, not its rules');
+  ``option_settings``: the input holding Beanstalk's option settings, held to their documented ranges;
 - ``access_role``: what the bucket access model reads it as (a bucket, the endpoint a request comes
   through, a host browsing from its public IP); ``shows_deployed``: grading takes its presence as the
   labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it).
@@ -93,6 +96,8 @@ class Kind:
     reach: "Reach | None" = None  # its role in the reachability model and how it is placed there (labctl.kinds.network), or:
     reach_reason: str = ""  # why it has no role in the network model
     fields: "FieldMap | None" = None  # its inputs by the API's names, shared by the emulator, the template and the live read
+    option_settings: str = ""  # the input holding Beanstalk's option settings (checked against AWS's documented ranges)
+    ec2_description: str = ""  # the input EC2 restricts to its description characters (labctl.kinds.shared.EC2_DESCRIPTION)
 
     @property
     def service(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -59,3 +60,11 @@ class FieldMap:
     def pulumi(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """What AWS describes, by Pulumi's names (the fields the answer has)."""
         return {key: item[api] for key, api in self.names.items() if api in item}
+
+
+# What EC2 allows in a security group's description and in a rule's (IpRange, Ipv6Range, UserIdGroupPair
+# Description; CreateSecurityGroup GroupDescription): up to 255 characters of these. An apostrophe is
+# refused ("Invalid rule description"), though it reads naturally in English.
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html
+EC2_DESCRIPTION = re.compile(r"[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{0,255}")
+EC2_DESCRIPTION_ALLOWED = "up to 255 of a-z A-Z 0-9, spaces and . _ - : / ( ) # , @ [ ] + = & ; { } ! $ *"

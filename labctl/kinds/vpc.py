@@ -116,12 +116,14 @@ def _place_sg_rule(egress: bool) -> Callable:
 
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         ec2_description="description",
          fake=_fake_sg_rule,
          template=_sg_rule(ingress=True),
          live=LiveRead(GROUP_RULES, _read_sg_rule(egress=False)),
          reach=Reach(GROUP_RULE, _place_sg_rule(egress=False)),
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
     Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         ec2_description="description",
          fake=_fake_sg_rule,
          template=_sg_rule(ingress=False),
          live=LiveRead(GROUP_RULES, _read_sg_rule(egress=True)),
