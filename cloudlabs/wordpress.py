@@ -17,7 +17,9 @@ from dataclasses import dataclass
 WORDPRESS_VERSION = "6.8.3"
 WORDPRESS_URL = f"https://wordpress.org/wordpress-{WORDPRESS_VERSION}.tar.gz"
 # The book: `yum install httpd php php-mysql -y`, on Amazon Linux 2023.
-PACKAGES = ("httpd", "php", "php-fpm", "php-mysqlnd")
+# mariadb105: Amazon Linux 2023's MySQL client (it has none by default), for the book's `mysql` command
+# from the web server (the mysqlFromWeb output, L8113).
+PACKAGES = ("httpd", "php", "php-fpm", "php-mysqlnd", "mariadb105")
 # What every WordPress page holds (the install page's title, the site's generator tag): the probe's text.
 PAGE_TEXT = "WordPress"
 # The target group's health check: 200 once PHP runs and the database answers, whether or not the

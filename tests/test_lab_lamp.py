@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cloudlabs import wordpress
@@ -188,7 +190,7 @@ def test_coursework_starter_user_data_is_the_books_script_on_amazon_linux_2023()
     web = instances(graph)["web"]
     script = web.inputs["userData"]
     assert script == wordpress.starter_user_data()  # no secret in it: nothing knows the database yet
-    assert "dnf install -y httpd php php-fpm php-mysqlnd;" in script and "php-mysql " not in script
+    assert "dnf install -y httpd php php-fpm php-mysqlnd mariadb105;" in script and "php-mysql " not in script
     assert "curl -fsSL -o /tmp/wordpress.tar.gz https://wordpress.org/wordpress-6.8.3.tar.gz" in script
     for step in ("cp -r /tmp/wordpress/* /var/www/html/", "chmod -R 755 wp-content", "chown -R apache:apache wp-content",
                  "systemctl enable httpd"):
@@ -233,6 +235,20 @@ def test_the_solution_script_writes_a_working_wp_config(tmp_path):
     assert "define( 'DB_PASSWORD', 'Abc123' );" in config and "define( 'DB_HOST', 'db.example.internal' );" in config
     salts = re.findall(r"define\( '\w+_(?:KEY|SALT)', '([^']*)' \);", config)
     assert len(salts) == 8 and len(set(salts)) == 8 and all(len(s) >= 40 for s in salts)
+
+
+@pytest.mark.parametrize("stage,coursework", [("solution", False), ("starter", True), ("solution", True)])
+def test_the_mysql_command_the_outputs_give_runs_on_the_web_server(stage, coursework):
+    """mysqlFromWeb is run on the web server: its user data installs the client that provides `mysql`
+    (Ubuntu's mysql-client; on Amazon Linux 2023, which has none, mariadb105). The plain starter is the
+    book's: the student installs mysql-client by hand (L8086)."""
+    graph = lab_graph("lamp", stage=stage, options=COURSEWORK if coursework else None)
+    assert graph.outputs["lamp"]["mysqlFromWeb"].startswith("mysql -h ")
+    script = instances(graph)["web"].inputs["userData"]
+    if script == "[secret]":  # the solution's carries the password: the same script, made without the graph
+        script = wordpress.solution_user_data(wordpress.Database("h", "d", "u", "p")) if coursework else lamp_user_data("h", 3306, "p")
+    installs = re.split(r"[\s;&|]+", " ".join(line for line in script.splitlines() if "install -y" in line))
+    assert ("mariadb105" if coursework else "mysql-client") in installs
 
 
 @pytest.mark.parametrize("stage", ["starter", "solution"])
