@@ -140,6 +140,15 @@ def test_lifecycle_an_instance_that_a_newer_ami_would_replace():
     assert f.value.startswith("ami-") and "replaces the student's instance" in f.message
 
 
+def test_lifecycle_a_beanstalk_environment_that_a_newer_platform_would_update():
+    """The PHP platform is looked up as the most recent solution stack, as the AMI is: without ignoring
+    it, the next `up` after AWS publishes a platform version replaces a running class's instances."""
+    graph = mutated("beanstalk", lambda g: setattr(resource(g, "beanstalk-env"), "ignore_changes", []))
+    f = only_finding(graph)
+    assert (f.rule, f.resource, f.property) == ("CL-LIFECYCLE-AMI", "beanstalk-env", "SolutionStackName")
+    assert f.value.startswith("64bit Amazon Linux 2023") and "ignore changes to solutionStackName" in f.message
+
+
 def test_cost_trap_a_database_past_standard_support_and_extended_support_left_on():
     graph = mutated("lamp", lambda g: resource(g, "lamp-db").inputs.update(engineVersion="8.0"))
     rule = next(r for r in deployrules.DEPLOY_RULES if r.id == "CL-COST-RDS-SUPPORT")

@@ -171,7 +171,9 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         environment = aws.elasticbeanstalk.Environment(
             f"{name}-env", name=env_name, application=application.name, solution_stack_name=platform, version=version.name,
             tier="WebServer", settings=settings, wait_for_ready_timeout="20m",
-            tags={k: v for k, v in ctx.tags(book["environment"]).items() if k not in RESERVED_TAGS}, opts=self.child)
+            tags={k: v for k, v in ctx.tags(book["environment"]).items() if k not in RESERVED_TAGS},
+            # the platform is looked up as the newest: a later one must not update (replace) a running class's instances
+            opts=pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(ignore_changes=["solutionStackName"])))
         outputs.update({
             "environment": environment.name,
             "url": environment.cname.apply(lambda cname: f"http://{cname}/"),

@@ -117,8 +117,8 @@ def _check_ami_replacement(rule: DeployRule, graph: StackGraph) -> Iterator[Find
     for r, (image, prop) in _of_kinds(graph, NEWEST_IMAGE):
         if image in r.inputs and image not in r.ignore_changes:
             yield rule.finding(graph, r, prop, r.inputs[image],
-                               "the AMI is looked up as the most recent image: when a newer one is published, the next "
-                               "`pulumi up` replaces the student's instance (and their work); ignore changes to ami")
+                               f"the {prop} is looked up as the most recent: when a newer one is published, the next "
+                               f"`pulumi up` replaces the student's instances (and their work); ignore changes to {image}")
 
 
 # --- cost traps -----------------------------------------------------------------------------------
@@ -195,8 +195,9 @@ DEPLOY_RULES: tuple[DeployRule, ...] = (
                "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html, "
                "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html",
                _check_gateway_order),
-    DeployRule("CL-LIFECYCLE-AMI", "lifecycle", "instances keep their AMI when a newer image is published",
-               "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/ (ami: replacement on change)",
+    DeployRule("CL-LIFECYCLE-AMI", "lifecycle", "instances keep their image (an AMI, a Beanstalk platform) when a newer one "
+               "is published", "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/ (ami: replacement on change), "
+               "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/using-features.platform.upgrade.html",
                _check_ami_replacement),
     DeployRule("CL-COST-RDS-SUPPORT", "cost", "databases run a version in standard support, with Extended Support off",
                "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html",

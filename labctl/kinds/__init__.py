@@ -85,7 +85,7 @@ class Kind:
     template: "Template | None" = None  # the CloudFormation resource it is and its Properties (labctl.kinds.templates)
     needs_gateway: "NeedsGateway | None" = None  # AWS creates it only once its subnets' VPC has an internet gateway
     gateway_of: str = ""  # an internet gateway: the input naming the VPC it connects (what needs_gateway waits for)
-    newest_image: tuple[str, ...] = ()  # (input, property): an image looked up as the newest; a newer one replaces it
+    newest_image: tuple[str, ...] = ()  # (input, property): an image (AMI, platform) looked up as the newest; a newer one replaces it
     extended_support: bool = False  # RDS bills Extended Support for its engine version once standard support ends
     sweep_rule: "SweepRule | None" = None  # how the sweep lists, deletes and waits for it (labctl.kinds.sweeping), with `sweep`
     access_role: str = ""  # in the bucket access model (labctl.analysis.access): "bucket", "endpoint" (aws:SourceVpce), "host" (public IP)
