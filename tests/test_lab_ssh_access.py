@@ -116,3 +116,12 @@ def test_an_ed25519_key_has_no_rsa_bits():
 def test_bad_key_options_are_refused_with_what_is_allowed(options, message):
     with pytest.raises(SettingsError, match=message):
         parse_settings(config(labs=[{"lab": "ssh-access", "options": options}]), SOURCE)
+
+
+def test_the_host_key_step_names_the_key_a_current_client_records():
+    """OpenSSH clients prefer the ED25519 host key (HostKeyAlgorithms), which Amazon Linux 2023 offers:
+    the known_hosts entry the first ssh writes is that key, not the book's ECDSA one."""
+    steps = lab_graph("ssh-access").outputs["ssh-access"]["bookSteps"]
+    host_key = next(step for step in steps if "/etc/ssh/" in step)
+    assert host_key.startswith("on VM1: cat /etc/ssh/ssh_host_ed25519_key.pub")
+    assert "ssh_host_ecdsa_key.pub" in host_key  # the book's, named as such

@@ -61,7 +61,8 @@ class SshAccessLab(LabComponent[SshAccessOptions]):
         outputs["vm1"] = {"publicIp": vm1.public_ip, "privateIp": vm1.private_ip, "ssh": vm1.ssh}
         outputs["bookSteps"] = [
             "on your machine: ssh-keygen -F <VM1 public IP>   (VM1's host key, added to known_hosts by the first ssh)",
-            "on VM1: cat /etc/ssh/ssh_host_ecdsa_key.pub      (the same key: the server's identity)",
+            "on VM1: cat /etc/ssh/ssh_host_ed25519_key.pub    (the same key: the server's identity; current ssh clients "
+            "choose the ED25519 host key, the book's ECDSA one is ssh_host_ecdsa_key.pub)",
             "on VM1: cat ~/.ssh/authorized_keys               (the key pair's public key: your identity)",
         ]
         outputs["copyKeyToVm1"] = vm1.public_ip.apply(
