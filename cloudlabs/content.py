@@ -180,11 +180,15 @@ def tree(folder: Path) -> list[tuple[str, bytes]]:
     return [(path.relative_to(folder).as_posix(), read_bytes(path)) for path in files(folder)]
 
 
-def digest(folder: Path) -> str:
-    """A sha256 of the names and contents of every file under ``folder``."""
+def digest(folder: Path, modes: bool = False) -> str:
+    """A sha256 of the names and contents of every file under ``folder`` (``modes``: and their
+    permission bits, as a Docker build context's hash has them: a checkout made under another umask
+    is another context)."""
     hasher = hashlib.sha256()
     for name, data in tree(folder):
         hasher.update(name.encode() + b"\x00" + data + b"\x00")
+        if modes:
+            hasher.update(oct(stat.S_IMODE(os.lstat(folder / name).st_mode)).encode() + b"\x00")
     return hasher.hexdigest()
 
 

@@ -144,23 +144,34 @@ def test_the_tag_follows_the_build_context(lab_copy):
     assert moved.tag() != original
     (copy_dir / "html/index.html").write_bytes(page)
     assert moved.tag() == original
+    mode = (copy_dir / "html/index.html").stat().st_mode
+    (copy_dir / "html/index.html").chmod(0o600)  # another umask: the Docker provider builds again, so a new tag
+    assert moved.tag() != original
+    (copy_dir / "html/index.html").chmod(mode)
+    assert moved.tag() == original
     (copy_dir / "html/extra.txt").write_text("")  # a new file, even empty, is a new context
     assert moved.tag() != original
 
 
 def test_the_repositories_are_private_scanned_immutable_and_go_with_the_stack():
+    """Version tags are immutable; the book's `latest`, which the student pushes by hand at the starter,
+    is exempt, so the push can be repeated and never holds a tag the later stages push."""
     graph = lab_graph("containers", stage="starter")
     repos = _by_name(graph, REPOSITORY)
     assert set(repos) == {"web-alpine", "web-nginx"}
     for key, repo in repos.items():
         assert repo.inputs["name"] == key  # learner-lab: the account is the student's own
-        assert repo.inputs["imageTagMutability"] == "IMMUTABLE" and repo.inputs["forceDelete"] is True
+        assert repo.inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION" and repo.inputs["forceDelete"] is True
+        assert repo.inputs["imageTagMutabilityExclusionFilters"] == [{"filter": "latest", "filterType": "WILDCARD"}]
         assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
         assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
     out = graph.outputs["containers"]
     assert out["repositories"] == {k: f"{REGISTRY}/{k}" for k in repos}
     assert out["ecrLogin"] == f"aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin {REGISTRY}"
-    assert f"docker push {REGISTRY}/web-alpine:{LIGHTTPD.tag()}" in out["pushCommands"]
+    assert f"docker push {REGISTRY}/web-alpine:latest" in out["pushCommands"]  # the book's (L10094)
+    assert not any(LIGHTTPD.tag() in c or NGINX.tag() in c for c in out["pushCommands"])
+    pushed = lab_graph("containers", stage="images").outputs["containers"]["images"]
+    assert {i["name"].rsplit(":", 1)[1] for i in pushed.values()} == {LIGHTTPD.tag(), NGINX.tag()}
     assert "docker run -itd --name C1 -p 8081:80 nginx:latest" in out["bookCommands"]
     assert "docker run -itd --name C2 -p 8082:80 nginx:latest" in out["bookCommands"]
     assert not graph.of_type(IMAGE) and "images" not in out

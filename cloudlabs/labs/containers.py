@@ -24,6 +24,7 @@ SERVICE = "web-alpine"  # the book's ECS service (and task definition family, co
 ALB = "web-ALB"
 HOST_SUBNET = "SN-0"
 SERVICE_SUBNETS = ("SN-0", "SN-16")  # two zones: the coursework's load balancer needs them
+BOOK_TAG = "latest"  # the tag the book pushes by hand (L10094); the project's own pushes carry version tags
 HOST_PORTS = (8080, 8089)  # the book opens 8080-8089 for C1, C2 and the later containers (L9330)
 WEB_PORT = 5000  # the NGINX image's container WEB (the book: "modify the security group to allow port 5000")
 TASK_CPU, TASK_MEMORY = 256, 512  # the smallest Fargate task: 0.25 vCPU, 0.5 GB
@@ -49,9 +50,11 @@ class BuildContext:
         return f"{self.directory}/Dockerfile"
 
     def tag(self) -> str:
-        """The image tag: the book's version and a digest of the context's files, so a changed
-        page is a new tag (the repository's tags are immutable) and a new task definition."""
-        return f"1.0-{content.digest(self.path)[:12]}"  # the whole context, as Docker sends it: links refused
+        """The image tag: the book's version and a digest of the context's files with their modes, so
+        a changed page is a new tag (the repository's version tags are immutable) and a new task
+        definition, and so is whatever makes the Docker provider build again (it hashes the modes too:
+        another umask must not push an existing tag)."""
+        return f"1.0-{content.digest(self.path, modes=True)[:12]}"  # the whole context, as Docker sends it: links refused
 
 
 LIGHTTPD = BuildContext("web-alpine", "labs/containers/lighttpd", "alpine", "web1", 8080,
@@ -165,7 +168,7 @@ LAB = LabDefinition(
     summary=(
         "Variant `aws`: a Docker host (Amazon Linux 2023, Docker installed by user data, ec2-user in the docker "
         "group, the book's two projects in its home directory) whose group opens SSH, 8080-8089 and 5000 to the admin "
-        "CIDR only; private ECR repositories web-alpine and web-nginx (scan on push, immutable tags, deleted with "
+        "CIDR only; private ECR repositories web-alpine and web-nginx (scan on push, immutable version tags with the book's `latest` exempt, deleted with "
         "their images); the book's two images (lighttpd on Alpine, NGINX on Alpine) built from `labs/containers/` "
         "with pulumi-docker and pushed with ECR's authorization token; an ECS cluster, a Fargate task definition "
         "(port 80, 0.25 vCPU, 0.5 GB, the pushed image by digest, execution role LabRole under learner-lab) and the "

@@ -14,7 +14,7 @@ import pulumi_docker as docker
 from cloudlabs.images import AMAZON_LINUX_2023
 from cloudlabs.labs import containers
 from cloudlabs.labs.containers import (
-    ALB, HOST, HOST_PORTS, HOST_SUBNET, IMAGES, NGINX_IMAGE, SERVICE, SERVICE_SUBNETS, SHARED_CONTAINERS, TASK_CPU,
+    ALB, BOOK_TAG, HOST, HOST_PORTS, HOST_SUBNET, IMAGES, NGINX_IMAGE, SERVICE, SERVICE_SUBNETS, SHARED_CONTAINERS, TASK_CPU,
     TASK_MEMORY, VOLUME, VOLUME_PATH, WEB_PORT, BuildContext, ContainersOptions, docker_host_user_data,
 )
 
@@ -63,7 +63,8 @@ class ContainersLab(LabComponent[ContainersOptions]):
     """Chapter 12. Variant ``aws``: the Docker host the book's activities run on (its group
     opens SSH, the containers' ports 8080-8089 and the NGINX image's 5000 to the admin CIDR
     only, where the book leaves the source open); one private ECR repository per image, its
-    tags immutable (the tag carries a digest of the build context) and scanned on push; at stage
+    version tags immutable (the tag carries a digest of the build context and its modes), the book's
+    ``latest`` exempt (the student's push by hand), scanned on push; at stage
     ``images`` pulumi-docker builds both images for linux/amd64 and pushes them with ECR's
     authorization token (the password a secret); at ``solution`` an ECS cluster, a Fargate task
     definition running web-alpine by digest on port 80 and the service with a public IP in SN-0
@@ -106,7 +107,10 @@ class ContainersLab(LabComponent[ContainersOptions]):
             ami=lookup_ami(AMAZON_LINUX_2023, ctx.instance_type), context=ctx, host_name=HOST,
             user_data=docker_host_user_data()), parent=self)
         repositories = {image.key: aws.ecr.Repository(
-            f"{name}-{image.key}", name=ctx.account_name(image.key).lower(), image_tag_mutability="IMMUTABLE",
+            f"{name}-{image.key}", name=ctx.account_name(image.key).lower(),
+            # version tags immutable; the book's `latest` (the student's push by hand) may be pushed again
+            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+            image_tag_mutability_exclusion_filters=[{"filter": BOOK_TAG, "filter_type": "WILDCARD"}],
             image_scanning_configuration={"scan_on_push": True}, encryption_configurations=[{"encryption_type": "AES256"}],
             force_delete=True,  # destroy removes the pushed images with the repository
             tags=ctx.tags(image.key), opts=self.child) for image in IMAGES}
@@ -125,8 +129,8 @@ class ContainersLab(LabComponent[ContainersOptions]):
         if ctx.stage == "starter":
             outputs["pushCommands"] = pulumi.Output.all(*(repositories[i.key].repository_url for i in IMAGES)).apply(
                 lambda urls: [c for image, url in zip(IMAGES, urls) for c in (
-                    f"cd ~/{image.directory.rsplit('/', 1)[1]} && docker build -t {image.key}:{image.tag()} .",
-                    f"docker tag {image.key}:{image.tag()} {url}:{image.tag()}", f"docker push {url}:{image.tag()}")])
+                    f"cd ~/{image.directory.rsplit('/', 1)[1]} && docker build -t {image.key}:{BOOK_TAG} .",
+                    f"docker tag {image.key}:{BOOK_TAG} {url}:{BOOK_TAG}", f"docker push {url}:{BOOK_TAG}")])
             outputs["nextStep"] = ("on the Docker host: the book's commands (bookCommands), then ecrLogin and pushCommands "
                                    "push both images to your repositories")
             return outputs

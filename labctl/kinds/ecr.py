@@ -26,6 +26,8 @@ def _create_repository(aws, i, name):
     args: dict[str, Any] = {"repositoryName": i.get("name") or f"{name}-{uuid.uuid4().hex[:7]}"}
     if i.get("imageTagMutability"):
         args["imageTagMutability"] = i["imageTagMutability"]
+    if i.get("imageTagMutabilityExclusionFilters"):
+        args["imageTagMutabilityExclusionFilters"] = _exclusions(i, "filterType", "filter")
     if i.get("imageScanningConfiguration"):
         args["imageScanningConfiguration"] = {"scanOnPush": bool(i["imageScanningConfiguration"].get("scanOnPush"))}
     if i.get("encryptionConfigurations"):
@@ -35,6 +37,11 @@ def _create_repository(aws, i, name):
     repo = aws("ecr").create_repository(**args)["repository"]
     return repo["repositoryName"], {"forceDelete": bool(i.get("forceDelete")), "outputs": {
         "repositoryUrl": repo["repositoryUri"], "arn": repo["repositoryArn"], "registryId": repo["registryId"]}}
+
+
+def _exclusions(i: dict, kind: str, value: str) -> list[dict[str, Any]]:
+    """The tags exempt from the repository's mutability setting, by the API's or CloudFormation's names."""
+    return [{kind: f.get("filterType"), value: f.get("filter")} for f in i.get("imageTagMutabilityExclusionFilters") or []]
 
 
 def _delete_repository(aws, rid, extra):
@@ -73,6 +80,8 @@ def _repository_properties(b, r):
     encryption = (i.get("encryptionConfigurations") or [{}])[0]
     return {
         "RepositoryName": r.outputs.get("name") or i.get("name"), "ImageTagMutability": i.get("imageTagMutability"),
+        "ImageTagMutabilityExclusionFilters": _exclusions(i, "ImageTagMutabilityExclusionFilterType",
+                                                          "ImageTagMutabilityExclusionFilterValue") or None,
         "ImageScanningConfiguration": {"ScanOnPush": scan.get("scanOnPush")} if scan else None,
         "EncryptionConfiguration": {"EncryptionType": encryption.get("encryptionType"), "KmsKey": encryption.get("kmsKey")}
         if encryption else None,
