@@ -217,3 +217,24 @@ def test_sweep_prices_a_windows_instance_with_its_license(aws):
                                {"Key": "cloudlabs:cohort", "Value": "fall26"}, {"Key": "cloudlabs:student", "Value": "u101"}]}])
     (found,) = [x for x in Sweeper(aws, "fall26", load_prices(), REGION).find() if x.id == vm["Instances"][0]["InstanceId"]]
     assert found.hourly == pytest.approx(0.0196)
+
+
+def test_sweep_leaves_beanstalks_own_bucket_and_says_how_to_remove_it(aws, capsys, monkeypatch, tmp_path):
+    """Elastic Beanstalk keeps elasticbeanstalk-<region>-<account> for itself (untagged, deletion denied
+    by its policy): never the cohort's, so the sweep leaves it and says so, the teardown still complete."""
+    from labctl.cli import runners
+    from labctl.cli.main import main
+    monkeypatch.setattr(runners, "make_session", lambda region, command="": aws)
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    account = aws.client("sts").get_caller_identity()["Account"]
+    bucket = f"elasticbeanstalk-us-east-1-{account}"
+    aws.client("s3").create_bucket(Bucket=bucket)
+    assert main(["sweep", "demo"]) == 0
+    captured = capsys.readouterr()
+    assert "nothing left: the teardown is complete" in captured.out
+    assert f"bucket {bucket} is the Beanstalk environments' own storage" in captured.err
+    assert f"aws s3api delete-bucket-policy --bucket {bucket} && aws s3 rb s3://{bucket} --force" in captured.err
+    assert main(["sweep", "demo", "--delete"]) == 0 and "own storage" in capsys.readouterr().err
+    assert bucket in [b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]]  # never deleted
+    aws.client("s3").delete_bucket(Bucket=bucket)
+    assert main(["sweep", "demo"]) == 0 and "own storage" not in capsys.readouterr().err

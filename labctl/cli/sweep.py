@@ -120,6 +120,10 @@ def _sweep(args: argparse.Namespace, out: Console, region: str, session: Any, le
     for other, cohort in sweeper.foreign:
         print(f"labctl: note: {other.kind} {other.id} sits in one of {args.cohort}'s VPCs but is tagged with cohort {cohort}: "
               "not touched; it keeps that VPC from being deleted", file=sys.stderr)
+    for bucket, label in sweeper.service_buckets:
+        print(f"labctl: note: bucket {bucket} is the {label}s' own storage in this account (untagged, with a policy denying "
+              f"its deletion): the sweep leaves it, as it holds every environment's bundles and logs here; once no one uses "
+              f"it: aws s3api delete-bucket-policy --bucket {bucket} && aws s3 rb s3://{bucket} --force", file=sys.stderr)
     if not found and not sweeper.unscanned:
         stacks = unfinished() if unfinished else []
         if stacks:  # AWS has nothing, the states disagree: destroy did not finish, whatever AWS shows

@@ -35,6 +35,8 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - ``ec2_description``: the input EC2 checks as a rule's description: the deploy rules hold it to EC2's
   characters (AWS's schemas check a group's own description, not its rules');
   ``option_settings``: the input holding Beanstalk's option settings, held to their documented ranges;
+- ``service_bucket``: a bucket the service makes for itself in the account and keeps (untagged, its
+  deletion denied): the sweep never deletes it and says at teardown how to remove it;
 - ``access_role``: what the bucket access model reads it as (a bucket, the endpoint a request comes
   through, a host browsing from its public IP); ``shows_deployed``: grading takes its presence as the
   labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it).
@@ -98,6 +100,7 @@ class Kind:
     fields: "FieldMap | None" = None  # its inputs by the API's names, shared by the emulator, the template and the live read
     option_settings: str = ""  # the input holding Beanstalk's option settings (checked against AWS's documented ranges)
     ec2_description: str = ""  # the input EC2 restricts to its description characters (labctl.kinds.shared.EC2_DESCRIPTION)
+    service_bucket: str = ""  # the bucket the service keeps for itself per region and account ({region}, {account}): never the cohort's, named at teardown
 
     @property
     def service(self) -> str:

@@ -209,6 +209,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          template=Template("AWS::ElasticBeanstalk::ApplicationVersion", _version_properties)),
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
+         service_bucket="elasticbeanstalk-{region}-{account}",
          newest_image=("solutionStackName", "SolutionStackName"),
          option_settings="settings",
          fake=_fake_environment,

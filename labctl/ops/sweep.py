@@ -38,6 +38,7 @@ from cloudlabs.tags import COHORT_TAG, EXPIRES_TAG, STUDENT_TAG
 
 from labctl.ops.awserrors import is_gone
 from labctl.ops.awslist import tag_map
+from labctl import kinds
 from labctl.kinds.sweeping import SweepRule
 from labctl.ops.sweep_kinds import COVERED_ARN_KINDS, RULE_NAMES, RULES, Found, Scan
 
@@ -116,6 +117,7 @@ class Sweeper:
         self.deleted: list[Leftover] = []  # what delete() removed (or found already gone)
         self.ledger_problem: str | None = None
         self.foreign: list[tuple[Found, str]] = []  # (resource, its cohort) in the cohort's way or in its account
+        self.service_buckets: list[tuple[str, str]] = []  # (bucket, the kind's label): a service's own, left in the account
 
     # --- finding ----------------------------------------------------------------------------------
 
@@ -135,6 +137,7 @@ class Sweeper:
     def find(self) -> list[Leftover]:
         scan = self._scan()
         listed = self._list(scan)
+        self.service_buckets = self._service_buckets(scan, listed)
         remembered = self.ledger.read() if self.ledger else {}
         vpc_owner = {f.id: f.tags.get(STUDENT_TAG, "?") for f in listed.get("VPC", []) if self._ours(f.tags) and not f.default}
         found: dict[tuple[str, str], Leftover] = {}
@@ -158,6 +161,18 @@ class Sweeper:
             self._remember(found, remembered)
         order = {name: i for i, name in enumerate(RULE_NAMES)}
         return sorted(found.values(), key=lambda x: (x.student, order.get(x.kind, len(order)), x.id))
+
+    def _service_buckets(self, scan: Scan, listed: dict[str, list[Found]]) -> list[tuple[str, str]]:
+        """The buckets services keep for themselves in this account and region (Beanstalk's): untagged,
+        so never the cohort's, and left by every teardown; named so the instructor can remove them."""
+        names = {f.id for f in listed.get("bucket", [])}
+        kept = []
+        for kind in kinds.KINDS.values():
+            if kind.service_bucket and "bucket" in listed:
+                bucket = kind.service_bucket.format(region=self.region, account=scan.account_id)
+                if bucket in names:
+                    kept.append((bucket, kind.label))
+        return kept
 
     def _ours(self, tags: dict[str, str]) -> bool:
         return tags.get(COHORT_TAG) == self.cohort
