@@ -123,3 +123,39 @@ def test_a_region_the_price_table_does_not_cover_plans_and_is_marked_unpriced(tm
     assert "eu-west-1" in out and "unpriced" in out
     assert main(["cost", str(tmp_path), "--jobs", "1"]) == 0
     assert "no prices for eu-west-1" in capsys.readouterr().out
+
+
+def test_a_starter_is_priced_with_what_the_books_steps_add_during_the_session(tmp_path, capsys, monkeypatch):
+    """vpc-nat's starter gains its NAT gateway and Elastic IP in the session: cost and plan show the
+    difference to the last stage apart (one render for the stacks that differ only in student and seat)."""
+    import yaml
+
+    from labctl.analysis.session_cost import at_last_stages, in_session_additions
+    from labctl.cli.main import main
+    starter, solution = estimate(lab_graph("vpc-nat", "starter")), estimate(lab_graph("vpc-nat", "solution"))
+    expected = solution.hourly - starter.hourly
+    assert expected == approx(0.045 + 0.005)  # the NAT gateway and its address
+    for n in (1, 2):
+        cfg = config(student=f"s0{n}", seat=n, labs=[{"lab": "vpc-nat", "stage": "starter"}])
+        (tmp_path / f"Pulumi.test-s0{n}.yaml").write_text(yaml.safe_dump({"config": cfg}))
+    cfg = config(student="s03", seat=3, labs=[{"lab": "vpc-nat", "stage": "solution"}])
+    (tmp_path / "Pulumi.test-s03.yaml").write_text(yaml.safe_dump({"config": cfg}))
+    assert main(["cost", str(tmp_path), "--jobs", "1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"During the session, vpc-nat (starter): the book's steps add ${expected:.3f}/h per student" in out
+    assert f"${2 * expected:.3f}/h, ${2 * expected * 3:.3f} per session for the 2 stack(s)" in out
+    assert "vpc-nat (solution): the book's steps" not in out
+    assert main(["plan", str(tmp_path), "--jobs", "1", "--quiet"]) == 0
+    assert "During the session, vpc-nat (starter)" in " ".join(capsys.readouterr().out.split())
+
+    assert at_last_stages(config(labs=[{"lab": "containers", "stage": "starter"}]))["cloudlabs:labs"] == [
+        {"lab": "containers", "stage": "solution"}]  # the last of starter, images, solution
+    assert at_last_stages(config(labs=[{"lab": "vpc-nat", "stage": "solution"}])) is None
+    assert in_session_additions({}, {}, load_prices()) == {}
+    from labctl.analysis import session_cost
+    renders = []
+    monkeypatch.setattr(session_cost.render, "render", lambda stack, cfg, settings: renders.append(stack) or lab_graph("vpc-nat"))
+    configs = {f"test-s0{n}": (tmp_path / f"Pulumi.test-s0{n}.yaml", yaml.safe_load((tmp_path / f"Pulumi.test-s0{n}.yaml").read_text())["config"])
+               for n in (1, 2, 3)}
+    added = in_session_additions(configs, {stack: starter for stack in configs}, load_prices())
+    assert renders == ["test-s01"] and set(added) == {"test-s01", "test-s02"}  # s03 is at the last stage already

@@ -22,10 +22,11 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    rendered = render_targets(args, validate=False)
+    rendered = render_targets(args, validate=False, additions=True)
     if isinstance(rendered, int):
         return rendered
     graphs = rendered.graphs
-    print_cost(graphs, rendered.costs, args.hours, out, details=args.details or len(graphs) == 1, prices=rendered.prices)
+    print_cost(graphs, rendered.costs, args.hours, out, details=args.details or len(graphs) == 1, prices=rendered.prices,
+               additions=rendered.additions)
     rendered.report_failures()
     return EXIT_FAILED if rendered.failures else EXIT_OK

@@ -36,12 +36,13 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    rendered = render_targets(args, validate=True)
+    rendered = render_targets(args, validate=True, additions=True)
     if isinstance(rendered, int):
         return rendered
     graphs = rendered.graphs
     details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
-    print_plan(graphs, out, details=details, costs=rendered.costs, hours=args.hours, checks=rendered.checks)
+    print_plan(graphs, out, details=details, costs=rendered.costs, hours=args.hours, checks=rendered.checks,
+               additions=rendered.additions)
     try:
         write_outputs(args, graphs, out)
     except OSError as exc:  # checked before rendering; a disk can still fill up meanwhile

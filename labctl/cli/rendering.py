@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cloudlabs.profiles import profile_path
-from cloudlabs.settings import load_all_stack_settings
+from cloudlabs.settings import load_all_stack_settings, read_stack_document
 
 from labctl.analysis.batch import RenderResult, render_files
 from cloudlabs.pricing import PriceTable, load_prices
 
 from labctl.analysis.cost import StackCost, estimate
+from labctl.analysis.session_cost import before_last_stage, in_session_additions
 from labctl.analysis.validation import StackValidation
 
 from labctl.cli.common import BAD_INPUT, EXIT_FAILED, bad_input, error
@@ -33,6 +34,7 @@ class Rendered:
     checks: dict[str, StackValidation]
     costs: dict[str, StackCost]
     prices: PriceTable
+    additions: dict[str, float] = field(default_factory=dict)  # stack -> $/h the book's steps add in the session
 
     @property
     def not_ready(self) -> bool:
@@ -43,9 +45,10 @@ class Rendered:
             error(f"FAILED {failure.error}")
 
 
-def render_targets(args: argparse.Namespace, validate: bool) -> Rendered | int:
+def render_targets(args: argparse.Namespace, validate: bool, additions: bool = False) -> Rendered | int:
     """Everything is checked first (one bad file or path stops the run before anything is
-    rendered or written: exit 2); then the stacks render. An int is the exit code to return."""
+    rendered or written: exit 2); then the stacks render. An int is the exit code to return.
+    ``additions``: also price what the book's steps add to stacks before their labs' last stage."""
     try:
         files = resolve_targets(args.targets, args.environments)
         if not files:
@@ -61,11 +64,14 @@ def render_targets(args: argparse.Namespace, validate: bool) -> Rendered | int:
     graphs = [r.graph for r in results if r.graph is not None]
     try:
         costs = {g.stack: estimate(g, prices) for g in graphs}
+        early = {s.stack_name: path for path, s in settings.items() if before_last_stage(s)} if additions else {}
+        added = in_session_additions({stack: (path, read_stack_document(path)["config"]) for stack, path in early.items()},
+                                     costs, prices)
     except ValueError as exc:  # PricingError: a resource the price table cannot price
         error(f"labctl: {exc}")
         return EXIT_FAILED
     return Rendered(graphs, [r for r in results if r.error is not None],
-                    {r.stack: r.validation for r in results if r.validation is not None}, costs, prices)
+                    {r.stack: r.validation for r in results if r.validation is not None}, costs, prices, added)
 
 
 def render_with_progress(files: list[Path], jobs: int, validate: bool = False, cached: bool = True,

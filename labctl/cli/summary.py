@@ -111,11 +111,12 @@ def stack_panel(graph: StackGraph, cost: StackCost) -> Panel:
 
 
 def print_plan(graphs: list[StackGraph], console: Console, details: bool, costs: dict[str, StackCost],
-               hours: float, checks: dict[str, StackValidation] | None = None) -> None:
+               hours: float, checks: dict[str, StackValidation] | None = None, additions: dict[str, float] | None = None) -> None:
     if details:
         for graph in graphs:
             console.print(stack_panel(graph, costs[graph.stack]))
     console.print(overview_table(graphs, costs, hours, checks))
+    print_additions(graphs, additions or {}, hours, console)
     if checks:
         print_findings([checks[g.stack] for g in graphs if g.stack in checks], console)
 
@@ -135,7 +136,7 @@ def cost_table(cost: StackCost, hours: float) -> Table:
 
 
 def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float, console: Console,
-               details: bool, prices: PriceTable) -> None:
+               details: bool, prices: PriceTable, additions: dict[str, float] | None = None) -> None:
     if details:
         for g in graphs:
             console.print(cost_table(costs[g.stack], hours))
@@ -154,6 +155,7 @@ def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: flo
         each = sum(hourly) / len(hourly)
         table.add_row(labs, str(len(hourly)), money(each), money(each * hours), money(sum(hourly)), money(sum(hourly) * hours))
     console.print(table)
+    print_additions(graphs, additions or {}, hours, console)
 
     items = Table(title="What the cohort pays for", title_justify="left")
     for column in ("item", "quantity", "$/hour", f"$/{hours_text(hours)}"):
@@ -166,6 +168,20 @@ def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: flo
         console.print("Not priced (no rule in labctl/analysis/cost.py): " + ", ".join(unpriced))
     console.print(f"On-demand list prices as of {prices.as_of} ({prices.currency}); hourly resources only, "
                   "usage (data processed, transfer, requests) not included. Source: pricing/aws-on-demand.yaml.")
+
+
+def print_additions(graphs: list[StackGraph], additions: dict[str, float], hours: float, console: Console) -> None:
+    """What the book's steps add during the session to stacks before their labs' last stage, apart
+    from the figures above (which price the stacks as they are deployed)."""
+    by_lab: dict[str, list[float]] = {}
+    for g in graphs:
+        if additions.get(g.stack):
+            by_lab.setdefault(labs_text(g), []).append(additions[g.stack])
+    for labs, added in sorted(by_lab.items()):
+        each, total = sum(added) / len(added), sum(added)
+        console.print(f"During the session, {labs}: the book's steps add {money(each)}/h per student "
+                      f"({money(each * hours)} per session; {money(total)}/h, {money(total * hours)} per session for the "
+                      f"{len(added)} stack(s)), priced as the labs' last stage: not in the figures above", markup=False)
 
 
 def print_checks(results, console: Console, show_all: bool) -> None:

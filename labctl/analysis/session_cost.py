@@ -1,0 +1,60 @@
+"""What a starter costs once the student has done the book's steps: a stack at a stage before the
+book's end grows during the session (vpc-nat's starter gains its NAT gateway and Elastic IP). Priced
+as the same stack with every lab at its last stage, less the stack as it is. Stacks that differ only
+in whom they are for (student, seat) share one render."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from cloudlabs.catalog import LABS
+from cloudlabs.pricing import PriceTable
+from cloudlabs.content import LabContentError
+from cloudlabs.settings import SettingsError, StackSettings, parse_settings
+
+from labctl.analysis.cost import StackCost, estimate
+from labctl.offline import render
+
+WHO = ("cloudlabs:student", "cloudlabs:seat")  # names and addresses: no bearing on the price
+
+
+def before_last_stage(settings: StackSettings) -> bool:
+    """Whether any of the stack's labs is at a stage before its last (only those stacks are read again)."""
+    return any(s.stage != list(LABS[s.lab].stages)[-1] for s in settings.labs if s.lab in LABS)
+
+
+def at_last_stages(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The config with every lab at its last stage (the book's end), or None when it is there already."""
+    entries = [{"lab": lab} if isinstance(lab, str) else dict(lab) for lab in config.get("cloudlabs:labs") or []]
+    moved, changed = [], False
+    for entry in entries:
+        lab = LABS.get(str(entry.get("lab")))
+        if lab is not None:
+            last = list(lab.stages)[-1]
+            changed |= entry.get("stage", lab.default_stage) != last
+            entry = {**entry, "stage": last}
+        moved.append(entry)
+    return {**config, "cloudlabs:labs": moved} if changed else None
+
+
+def in_session_additions(configs: Mapping[str, tuple[Path, Mapping[str, Any]]], costs: Mapping[str, StackCost],
+                         prices: PriceTable) -> dict[str, float]:
+    """Per stack not at its labs' last stages: the hourly cost the book's steps add (never negative)."""
+    priced: dict[str, float | None] = {}
+    added: dict[str, float] = {}
+    for stack, (path, config) in configs.items():
+        final = at_last_stages(config)
+        if final is None or stack not in costs:
+            continue
+        key = json.dumps({k: v for k, v in final.items() if k not in WHO}, sort_keys=True, default=str)
+        if key not in priced:
+            try:
+                priced[key] = estimate(render.render(stack, final, parse_settings(final, str(path))), prices).hourly
+            except (render.RenderError, SettingsError, LabContentError):
+                priced[key] = None  # the last stage does not render with these settings: nothing to add
+        final_hourly = priced[key]
+        if final_hourly is not None:
+            added[stack] = max(0.0, final_hourly - costs[stack].hourly)
+    return added
