@@ -92,6 +92,11 @@ class LabDefinition(Generic[OptionsT]):
     def default_stage(self) -> str:
         return DEFAULT_STAGE if DEFAULT_STAGE in self.stages else next(iter(self.stages))
 
+    @property
+    def last_stage(self) -> str:
+        """Where the book's steps end (the stages are in the book's order)."""
+        return list(self.stages)[-1]
+
     def output(self, name: str) -> Output:
         for output in self.outputs:
             if output.name == name:

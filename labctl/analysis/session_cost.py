@@ -22,7 +22,7 @@ WHO = ("cloudlabs:student", "cloudlabs:seat")  # names and addresses: no bearing
 
 def before_last_stage(settings: StackSettings) -> bool:
     """Whether any of the stack's labs is at a stage before its last (only those stacks are read again)."""
-    return any(s.stage != list(LABS[s.lab].stages)[-1] for s in settings.labs if s.lab in LABS)
+    return any(s.stage != LABS[s.lab].last_stage for s in settings.labs if s.lab in LABS)
 
 
 def at_last_stages(config: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -32,9 +32,8 @@ def at_last_stages(config: Mapping[str, Any]) -> dict[str, Any] | None:
     for entry in entries:
         lab = LABS.get(str(entry.get("lab")))
         if lab is not None:
-            last = list(lab.stages)[-1]
-            changed |= entry.get("stage", lab.default_stage) != last
-            entry = {**entry, "stage": last}
+            changed |= entry.get("stage", lab.default_stage) != lab.last_stage
+            entry = {**entry, "stage": lab.last_stage}
         moved.append(entry)
     return {**config, "cloudlabs:labs": moved} if changed else None
 

@@ -49,7 +49,7 @@ This package imports nothing of the project but ``cloudlabs``: every layer above
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from labctl.kinds.shared import FieldMap
@@ -115,15 +115,20 @@ class Lookup:
     fake: "LookupAnswer"  # what the renderer's fake cloud answers (labctl.kinds.fakes)
 
 
+def _gather(modules: tuple[Any, ...], table: str) -> dict[str, Any]:
+    """Each module's records in ``table`` (``KINDS``, ``LOOKUPS``) by token; a token recorded twice is an error."""
+    found: dict[str, Any] = {}
+    for module in modules:
+        for record in getattr(module, table):
+            if record.token in found:
+                raise ValueError(f"{record.token}: two records ({module.__name__} and another)")
+            found[record.token] = record
+    return found
+
+
 def _collect() -> dict[str, Kind]:
     from labctl.kinds import autoscaling, cloudwatch, ec2, ecr, ecs, elasticbeanstalk, elbv2, iam, local, rds, s3, ssm, vpc
-    found: dict[str, Kind] = {}
-    for module in (ec2, vpc, elbv2, autoscaling, rds, s3, iam, ecr, ecs, elasticbeanstalk, ssm, cloudwatch, local):
-        for kind in module.KINDS:
-            if kind.token in found:
-                raise ValueError(f"{kind.token}: two records ({module.__name__} and another)")
-            found[kind.token] = kind
-    return found
+    return _gather((ec2, vpc, elbv2, autoscaling, rds, s3, iam, ecr, ecs, elasticbeanstalk, ssm, cloudwatch, local), "KINDS")
 
 
 KINDS: dict[str, Kind] = _collect()
@@ -145,13 +150,7 @@ def with_price(rule: str) -> frozenset[str]:
 
 def _collect_lookups() -> dict[str, Lookup]:
     from labctl.kinds import ec2, ecr, elasticbeanstalk, iam, index
-    found: dict[str, Lookup] = {}
-    for module in (index, ec2, ecr, iam, elasticbeanstalk):
-        for lookup in module.LOOKUPS:
-            if lookup.token in found:
-                raise ValueError(f"{lookup.token}: two records ({module.__name__} and another)")
-            found[lookup.token] = lookup
-    return found
+    return _gather((index, ec2, ecr, iam, elasticbeanstalk), "LOOKUPS")
 
 
 LOOKUPS: dict[str, Lookup] = _collect_lookups()
