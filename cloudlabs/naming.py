@@ -238,6 +238,8 @@ DERIVED: tuple[Derived, ...] = (
             "<name>", prefixed=True),
     Derived(KEY_PAIR, "aws:ec2/keyPair:KeyPair.keyNamePrefix", ("ssh-access",), "{student}-example-key-", suffix=True,
             prefixed=True),
+    # key: created, the book's name: the student creates it (the starter's createKeyPair), the solution stands in for it
+    Derived(KEY_PAIR, "aws:ec2/keyPair:KeyPair.keyName", ("ssh-access",), "{student}-example-key", prefixed=True),
     Derived(LAUNCH_TEMPLATE, "aws:ec2/launchTemplate:LaunchTemplate.namePrefix", ("autoscaling",), "{student}-web-",
             suffix=True),
     Derived(AUTOSCALING_GROUP, "aws:autoscaling/group:Group.namePrefix", ("autoscaling",), "{student}-web-ASG-", suffix=True),

@@ -628,8 +628,8 @@ CASES = [
          r"demo-tools.yaml:\d+: roster\[0\].labs\[0\].options.publicKey: .* \(.*EC2 imports RSA \(ssh-rsa\) and ED25519",
          cohort_edit("  - id: t01\n", "  - id: t01\n    labs: [{lab: ssh-access, options: {key: imported, publicKey: "
                      "'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY='}}]\n", "demo-tools")),
-    case("ssh-access algorithm without a generated key", f"preview demo-s01 --environments {E}",
-         r"options.algorithm: \"ED25519\" is not allowed \(algorithm is only read with key: generated",
+    case("ssh-access algorithm without a key the lab or the student makes", f"preview demo-s01 --environments {E}",
+         r"options.algorithm: \"ED25519\" is not allowed \(algorithm is only read with key: created or generated",
          stack_edit(cloudlabs__labs=[{"lab": "ssh-access", "options": {"key": "existing", "algorithm": "ED25519"}}])),
     case("dockerHost an unclosed IPv6 bracket", f"check demo-s01 --environments {E}",
          r"options.dockerHost: \"tcp://\[::1\" is not allowed \(not a URL \(Invalid IPv6 URL\)\); allowed: the Docker engine",

@@ -33,6 +33,8 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("lamp", "solution", {"coursework": True}),
     ("beanstalk", "solution", {"environment": "high-availability"}),
     ("beanstalk", "solution", {"coursework": True}),
+    ("ssh-access", "starter", {"key": "generated"}),
+    ("ssh-access", "solution", {"key": "existing"}),
 ]
 IDS = [f"{lab}-{stage}" + (f"-{'-'.join(f'{k}={v}' for k, v in opts.items())}" if opts else "") for lab, stage, opts in VARIANTS]
 

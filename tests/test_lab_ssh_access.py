@@ -7,7 +7,7 @@ import pytest
 from cloudlabs.settings import SettingsError, parse_settings
 from labctl.analysis.check import check_graph
 
-from .conftest import SOURCE, config, lab_graph
+from .conftest import SOURCE, config, lab_graph, render_config
 from .graphtools import (
     EGRESS, IGW, INGRESS, INSTANCE, ROUTE, ROUTE_TABLE, SG, SUBNET, VPC, instances, name_tag, sg_rules, subnets,
 )
@@ -19,34 +19,57 @@ ADMIN = "203.0.113.0/24"
 STUDENT_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH3v4xb3Dm0s0fLZCwzvA6z6oWvZl9z9qQ5c2pGmYc1L student@laptop"
 
 
-@pytest.mark.parametrize("stage,instances_count", [("starter", 1), ("solution", 2)])
-def test_resource_kinds_and_counts(stage, instances_count):
-    graph = lab_graph("ssh-access", stage=stage)
-    assert dict(graph.type_counts()) == {
-        VPC: 1, IGW: 1, SUBNET: 6, ROUTE_TABLE: 1, ROUTE: 1, "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
-        SG: 2, INGRESS: 2, EGRESS: 2, INSTANCE: instances_count, KEY_PAIR: 1, PRIVATE_KEY: 1}
+NETWORK = {VPC: 1, IGW: 1, SUBNET: 6, ROUTE_TABLE: 1, ROUTE: 1, "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
+           SG: 2, INGRESS: 3, EGRESS: 2}
 
 
-def test_both_instances_share_the_generated_key_in_the_books_subnet():
+@pytest.mark.parametrize("stage,options,made", [
+    ("starter", None, {}),  # key: created: the student makes the key pair, then VM1 and VM2 (the book's order)
+    ("solution", None, {INSTANCE: 2, KEY_PAIR: 1, PRIVATE_KEY: 1}),
+    ("starter", {"key": "generated"}, {INSTANCE: 1, KEY_PAIR: 1, PRIVATE_KEY: 1}),
+    ("solution", {"key": "generated"}, {INSTANCE: 2, KEY_PAIR: 1, PRIVATE_KEY: 1}),
+])
+def test_resource_kinds_and_counts(stage, options, made):
+    assert dict(lab_graph("ssh-access", stage=stage, options=options).type_counts()) == {**NETWORK, **made}
+
+
+def test_both_instances_share_the_books_key_in_the_books_subnet_with_public_addresses():
     graph = lab_graph("ssh-access")
     (key,), (private,) = graph.of_type(KEY_PAIR), graph.of_type(PRIVATE_KEY)
-    assert private.inputs == {"algorithm": "RSA", "rsaBits": 4096}  # the book's choice (RSA)
+    assert private.inputs == {"algorithm": "RSA", "rsaBits": 2048}  # as create-key-pair makes it
+    assert key.inputs["keyName"] == "example-key" and "keyNamePrefix" not in key.inputs  # the book's name
     assert key.inputs["publicKey"] == private.outputs["publicKeyOpenssh"]
     vms = instances(graph)
     sn80 = subnets(graph)["SN-80"]
     assert sn80.inputs["cidrBlock"] == "10.1.80.0/20"  # the book's 172.31.80.0/20, in the seat's block
     for vm in ("VM1", "VM2"):
-        assert vms[vm].inputs["keyName"] == key.outputs["keyName"]
+        assert vms[vm].inputs["keyName"] == "example-key"
         assert vms[vm].inputs["subnetId"] == sn80.id
-    assert vms["VM1"].inputs["associatePublicIpAddress"] is True
-    assert vms["VM2"].inputs["associatePublicIpAddress"] is False
+        assert vms[vm].inputs["associatePublicIpAddress"] is True  # the chapter ends on VM2's public IP (L11302)
 
 
-def test_security_groups_admit_ssh_from_the_admin_cidr_then_only_from_vm1():
-    assert sg_rules(lab_graph("ssh-access")) == {
-        ("VM1-SG", "in", "tcp", 22, 22, ADMIN), ("VM1-SG", "out", "-1", None, None, "0.0.0.0/0"),
-        ("VM2-SG", "in", "tcp", 22, 22, "sg:VM1-SG"), ("VM2-SG", "out", "-1", None, None, "0.0.0.0/0"),
-    }
+def test_a_shared_account_prefixes_the_books_key_name_with_the_student():
+    out = lab_graph("ssh-access", stage="starter", nameTagPrefix=True).outputs["ssh-access"]
+    assert out["keyName"] == "s01-example-key" and "--key-name s01-example-key " in out["createKeyPair"]
+
+
+def test_security_groups_admit_ssh_from_the_admin_cidr_and_vm2_from_vm1():
+    for stage in ("starter", "solution"):
+        assert sg_rules(lab_graph("ssh-access", stage=stage)) == {
+            ("VM1-SG", "in", "tcp", 22, 22, ADMIN), ("VM1-SG", "out", "-1", None, None, "0.0.0.0/0"),
+            ("VM2-SG", "in", "tcp", 22, 22, "sg:VM1-SG"), ("VM2-SG", "in", "tcp", 22, 22, ADMIN),
+            ("VM2-SG", "out", "-1", None, None, "0.0.0.0/0"),
+        }
+
+
+def test_the_generated_private_key_is_pem_as_the_book_downloads_it(monkeypatch):
+    """RSA: PEM (BEGIN RSA PRIVATE KEY, L10866), as the book's download; ED25519: OpenSSH's format,
+    the one ssh reads for it. The output is a secret, so it is shown here with secret() disarmed."""
+    import pulumi
+    monkeypatch.setattr(pulumi.Output, "secret", staticmethod(lambda value: value))
+    for algorithm, header in (("RSA", "-----BEGIN RSA PRIVATE KEY-----"), ("ED25519", "-----BEGIN OPENSSH PRIVATE KEY-----")):
+        cfg = config(labs=[{"lab": "ssh-access", "options": {"key": "generated", "algorithm": algorithm}}])
+        assert render_config(cfg, cache=False).outputs["ssh-access"]["privateKey"].startswith(header)
 
 
 def test_the_private_key_is_only_a_secret_and_saved_with_mode_600():
@@ -59,22 +82,43 @@ def test_the_private_key_is_only_a_secret_and_saved_with_mode_600():
     assert "chmod 400 .ssh/example-key.pem" in out["copyKeyToVm1"]
 
 
-def test_starter_leaves_vm2_to_the_student_with_the_command_that_launches_it():
+def test_starter_leaves_the_key_pair_vm1_and_vm2_to_the_student_with_the_books_commands():
     graph = lab_graph("ssh-access", stage="starter")
+    assert not instances(graph) and not graph.of_type(KEY_PAIR) and not graph.of_type(PRIVATE_KEY)
+    out = graph.outputs["ssh-access"]
+    assert out["keySource"] == "created" and out["keyName"] == "example-key"
+    assert out["createKeyPair"].startswith("aws ec2 create-key-pair --key-name example-key --key-type rsa --key-format pem ")
+    assert out["createKeyPair"].endswith("--query KeyMaterial --output text > example-key.pem && chmod 400 example-key.pem")
+    assert "{Key=cloudlabs:student,Value=s01}" in out["createKeyPair"]  # tagged: the sweep finds it
+    group = {name_tag(g): g.id for g in graph.of_type(SG)}
+    sn80 = subnets(graph)["SN-80"].id
+    for vm in ("VM1", "VM2"):
+        command = out[f"launch{vm.title()}"]
+        assert "--key-name example-key " in command and f"--subnet-id {sn80} " in command
+        assert f"--security-group-ids {group[f'{vm}-SG']} " in command and "--associate-public-ip-address" in command
+        assert f"{{Key=Name,Value={vm}}}" in command and "HttpTokens=required" in command
+    assert "vm1" not in out and "vm2" not in out and "privateKey" not in out
+    assert "<VM1 public IP>" in out["copyKeyToVm1"] and "create the key pair example-key" in out["nextStep"]
+
+
+def test_starter_with_the_labs_key_runs_vm1_and_leaves_vm2_to_the_student():
+    graph = lab_graph("ssh-access", stage="starter", options={"key": "generated"})
     assert set(instances(graph)) == {"VM1"}
     out = graph.outputs["ssh-access"]
     (key,) = graph.of_type(KEY_PAIR)
     (vm2_group,) = [g for g in graph.of_type(SG) if name_tag(g) == "VM2-SG"]
     command = out["launchVm2"]
     assert f"--key-name {key.outputs['keyName']}" in command and f"--security-group-ids {vm2_group.id}" in command
-    assert f"--subnet-id {subnets(graph)['SN-80'].id}" in command and "--no-associate-public-ip-address" in command
-    assert "vm2" not in out
+    assert f"--subnet-id {subnets(graph)['SN-80'].id}" in command and "--associate-public-ip-address" in command
+    assert "vm2" not in out and "createKeyPair" not in out and "launchVm1" not in out
+    assert "launchVm2" in out["nextStep"]
 
 
-def test_solution_hops_to_vm2_through_vm1():
+def test_solution_reaches_vm2_from_vm1_and_from_the_laptop():
     out = lab_graph("ssh-access").outputs["ssh-access"]
     assert out["vm2"]["sshFromVm1"] == f"ssh -i ~/.ssh/example-key.pem ec2-user@{out['vm2']['privateIp']}"
-    assert f"-W %h:%p ec2-user@{out['vm1']['publicIp']}" in out["vm2"]["sshViaVm1"]
+    assert out["vm2"]["sshFromLaptop"] == f"ssh -i example-key.pem ec2-user@{out['vm2']['publicIp']}"
+    assert "launchVm2" not in out and "createKeyPair" not in out
 
 
 def test_expected_paths_hold_on_the_rendered_graph():
@@ -82,7 +126,7 @@ def test_expected_paths_hold_on_the_rendered_graph():
         results = check_graph(lab_graph("ssh-access", stage=stage))
         assert results and all(r.passed for r in results), [r.expect.label for r in results if not r.passed]
     labels = {r.expect.label for r in check_graph(lab_graph("ssh-access"))}
-    assert "VM1 -> VM2:22" in labels and "internet -> VM2:22" in labels
+    assert labels == {"admin -> VM1:22", "VM1 -> VM2:22", "admin -> VM2:22"}  # the book's three ssh, nothing else
 
 
 def test_an_imported_key_creates_no_private_key():
@@ -101,9 +145,11 @@ def test_the_existing_key_pair_is_used_as_it_is():
     assert graph.outputs["ssh-access"]["vm1"]["ssh"].startswith("ssh -i vockey.pem ")
 
 
-def test_an_ed25519_key_has_no_rsa_bits():
+def test_an_ed25519_key_has_no_rsa_bits_and_the_student_creates_it_as_ed25519():
     (private,) = lab_graph("ssh-access", options={"algorithm": "ED25519"}).of_type(PRIVATE_KEY)
     assert private.inputs == {"algorithm": "ED25519"}
+    starter = lab_graph("ssh-access", stage="starter", options={"algorithm": "ED25519"}).outputs["ssh-access"]
+    assert "--key-type ed25519 --key-format pem " in starter["createKeyPair"]
 
 
 @pytest.mark.parametrize("options, message", [
@@ -111,7 +157,8 @@ def test_an_ed25519_key_has_no_rsa_bits():
     ({"key": "imported", "publicKey": "ssh-rsa not-base64!"}, "publicKey is not an OpenSSH public key"),
     ({"key": "imported", "publicKey": "-----BEGIN RSA PRIVATE KEY-----"}, "publicKey is not an OpenSSH public key"),
     ({"key": "generated", "publicKey": STUDENT_KEY}, "publicKey is only read with key: imported"),
-    ({"key": "borrowed"}, r"\"borrowed\" is not allowed; allowed: generated .*imported .*or existing"),
+    ({"key": "borrowed"}, r"\"borrowed\" is not allowed; allowed: created .*generated .*imported .*or existing"),
+    ({"key": "existing", "algorithm": "ED25519"}, "algorithm is only read with key: created or generated"),
 ])
 def test_bad_key_options_are_refused_with_what_is_allowed(options, message):
     with pytest.raises(SettingsError, match=message):

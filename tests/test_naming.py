@@ -29,7 +29,7 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
                                   "coursework"]}),
     ("lamp", {}), ("lamp", {"coursework": True}), ("beanstalk", {}), ("beanstalk", {"environment": "high-availability"}),
     ("beanstalk", {"coursework": True}), ("containers", {}), ("containers", {"coursework": True}),
-    ("containers", {"variant": "local"}), ("ssh-access", {}),
+    ("containers", {"variant": "local"}), ("ssh-access", {}), ("ssh-access", {"key": "generated"}),
 ]
 
 # Inputs that hold an id but are not a name of their own: a reference to a name made elsewhere (an

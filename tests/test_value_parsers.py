@@ -113,7 +113,7 @@ def test_ssh_access_contradictions_are_refused_where_they_are_written():
         parse_settings(no_key, SOURCE)
     parse_settings(config(labs=[{"lab": "ssh-access", "options": {"key": "existing"}}]), SOURCE)  # keyName vockey
     with pytest.raises(SettingsError, match=r"options.algorithm: \"ED25519\" is not allowed \(algorithm is only read with "
-                                            r"key: generated"):
+                                            r"key: created or generated"):
         parse_settings(config(labs=[{"lab": "ssh-access", "options": {"key": "existing", "algorithm": "ED25519"}}]), SOURCE)
 
 

@@ -13,15 +13,20 @@ from ..sshkeys import ALLOWED as PUBLIC_KEY_ALLOWED
 from ..sshkeys import parse_public_key
 
 SUBNET = "SN-80"  # the book puts VM1 and VM2 in 172.31.80.0/20 (L11110)
-KEY_FILE = "example-key.pem"  # the book's file name (L11073)
+KEY_FILE = "example-key.pem"  # the book downloads example-key.pem (L10857-10863)
+KEY_NAME = "example-key"  # its name in authorized_keys (L11089); L10845 says test-key, every later step example-key
 
 
 class SshAccessOptions(LabOptions):
-    key: Literal["generated", "imported", "existing"] = Field(
-        "generated", description="generated (a new key pair; the private key only as a Pulumi secret output), "
-                                 "imported (publicKey: the student's own), or existing (the stack's keyName, e.g. vockey)")
+    key: Literal["created", "generated", "imported", "existing"] = Field(
+        "created", description="created (the book's route: the student creates the key pair example-key and downloads "
+                               "example-key.pem with the createKeyPair command, then launches VM1 and VM2 with it; the "
+                               "solution makes it as create-key-pair does), generated (a new key pair; the private key "
+                               "only as a Pulumi secret output), imported (publicKey: the student's own), or existing "
+                               "(the stack's keyName, e.g. vockey)")
     algorithm: Literal["RSA", "ED25519"] = Field(
-        "RSA", description="RSA (4096 bits, the book's choice) or ED25519, for a generated key")
+        "RSA", description="RSA (2048 bits, as create-key-pair makes it; the book selects RSA) or ED25519, for a key "
+                           "created or generated")
     public_key: str | None = Field(None, max_length=16384, description=PUBLIC_KEY_ALLOWED + " (with key: imported)")
 
     # An option read only with another option's value is refused where it is written (its own key)
@@ -30,8 +35,8 @@ class SshAccessOptions(LabOptions):
     @classmethod
     def _only_generated(cls, value: str, info: ValidationInfo) -> str:
         key = info.data.get("key")
-        if key is not None and key != "generated" and value != cls.model_fields["algorithm"].default:
-            raise ValueError(f"algorithm is only read with key: generated (key: {key} makes no key pair)")
+        if key in ("imported", "existing") and value != cls.model_fields["algorithm"].default:
+            raise ValueError(f"algorithm is only read with key: created or generated (key: {key} makes no key pair)")
         return value
 
     @field_validator("public_key")
@@ -61,55 +66,73 @@ class SshAccessOptions(LabOptions):
         return {}
 
 
+def students_vm1(stage: str, options: SshAccessOptions) -> bool:
+    """The book creates the key pair before it launches VM1 (L10845-10908): with a key the student
+    creates, the starter cannot launch VM1, and the student launches it with their new key."""
+    return stage == "starter" and options.key == "created"
+
+
 def expected_paths(stage: str, options: SshAccessOptions) -> list[Expect]:
-    paths = [
-        allow(ADMIN, "VM1", 22, f"ssh -i {KEY_FILE} ec2-user@<VM1 public IP> from the admin CIDR"),
-        deny(INTERNET, "VM1", 22, "SSH from anywhere else is refused"),
-        allow("VM1", INTERNET, 443, "VM1 updates its packages"),
-    ]
-    if stage == "solution":
-        paths += [
-            allow("VM1", "VM2", 22, "from VM1, ssh into VM2 with the key copied to VM1 (L11127)"),
-            deny(INTERNET, "VM2", 22, "VM2 has no public address: VM1 is the only way in"),
-        ]
-    return paths
+    """Only what the book does: the laptop reaches VM1 (L10929), VM1 reaches VM2 by its private
+    address (L11190), and the laptop reaches VM2 by its public address (L11266-11302)."""
+    if students_vm1(stage, options):
+        return [deny(ADMIN, f"subnet:{SUBNET}", 22, "nothing to ssh into yet: the student creates the key pair "
+                                                     "(L10845-10897) and launches VM1 with it (L10908)")]
+    paths = [allow(ADMIN, "VM1", 22, f"ssh -i {KEY_FILE} ec2-user@<VM1 public IP> from the laptop (L10929)")]
+    if stage == "starter":
+        return [*paths, deny(INTERNET, "VM1", 22, "VM1's group takes SSH from the admin CIDR only")]
+    return [*paths,
+            allow("VM1", "VM2", 22, f"on VM1: ssh -i {KEY_FILE} ec2-user@<VM2 private IP>, once the key is on VM1 (L11190)"),
+            allow(ADMIN, "VM2", 22, f"ssh -i {KEY_FILE} ec2-user@<VM2 public IP> from the laptop (L11266-11302)")]
 
 
 LAB = LabDefinition(
     key="ssh-access",
     chapter=13,
     section="13",
-    title="SSH key pairs: from the laptop to VM1, and from VM1 to VM2",
-    seed_lines="L10825-11160",
+    title="SSH key pairs: from the laptop to VM1, from VM1 to VM2, and from the laptop to VM2",
+    seed_lines="L10248-11512",
     summary=(
-        "A key pair (option `key`: generated, with the private key only as a Pulumi secret output and a command "
-        "that saves it with mode 600; imported from the student's public key; or the stack's existing keyName), VM1 "
-        "in SN-80 (SSH from the admin CIDR only) and, as the book does next, VM2 in the same subnet with the same "
-        "key, without a public address and taking SSH only from VM1: the student finds the host key in known_hosts "
-        "and /etc/ssh, the public key in authorized_keys, then copies the private key to VM1 and hops to VM2"
+        "The chapter's learning activity (L10825-11302): the key pair example-key, downloaded as example-key.pem "
+        "(option `key`: created by the student with the book's create-key-pair, the default; generated, with the "
+        "private key only as a Pulumi secret output in PEM; imported from the student's public key; or the stack's "
+        "existing keyName), VM1 in SN-80, then VM2 in the same subnet with the same key and a public address: the "
+        "student finds the host key in known_hosts and /etc/ssh, the public key in authorized_keys, copies the "
+        "private key to VM1, hops to VM2, and ends connecting from the laptop to VM2's public address. SSH is "
+        "open to the admin CIDR (and to VM2 from VM1) only: the book's lesson needs no more"
     ),
     stages={
-        "starter": "the key pair and VM1 (L11000-11090: known_hosts, host keys, authorized_keys); VM2's security "
-                   "group is ready and the outputs give the run-instances command that launches VM2 with the same key",
-        "solution": "VM2 runs in SN-80 with the same key; SSH from VM1 to VM2 works once the key is on VM1 (L11127)",
+        "starter": "the network the book launches into (SN-80 and the groups of VM1 and VM2); with key: created, the "
+                   "student creates and downloads the key pair (L10845-10897) and launches VM1 with it (L10908), "
+                   "otherwise VM1 runs with the lab's key; the outputs give the commands, with the student's ids, "
+                   "that launch VM2 in SN-80 with the same key and a public address (L11106-11120)",
+        "solution": "VM1 and VM2 in SN-80 with the key pair example-key (with key: created, one made as "
+                    "create-key-pair makes it); SSH from VM1 to VM2 once the key is on VM1 (L11190), and from the "
+                    "laptop to VM2's public address (L11302)",
     },
     options=SshAccessOptions,
     layout=default_like_layout,
     expected_paths=expected_paths,
     probed_from_inside=True,
-    cost_notes="key pairs are free",
+    cost_notes="key pairs are free; with key: created the starter runs no instance until the student launches VM1",
     outputs=(
-        Output("keyName", "text", "the key pair both instances use"),
-        Output("keySource", "text", "generated, imported or existing"),
-        Output("fingerprint", "text", "the key pair's fingerprint as AWS shows it", "key generated or imported"),
-        Output("privateKey", "secret", "the generated private key, OpenSSH format (a Pulumi secret: --show-secrets)",
-               "key generated"),
-        Output("saveKey", "command", f"writes the private key to {KEY_FILE} with mode 600", "key generated"),
-        Output("vm1", "mapping", "VM1's public and private IP and ssh command"),
+        Output("keyName", "text", "the key pair both instances use (with key: created, the name to create)"),
+        Output("keySource", "text", "created, generated, imported or existing"),
+        Output("nextStep", "text", "where the student is in the chapter and what the book does next"),
+        Output("fingerprint", "text", "the key pair's fingerprint as AWS shows it", "the lab makes or imports the key"),
+        Output("privateKey", "secret", "the private key the lab made, PEM as the book downloads it for RSA (OpenSSH "
+                                       "for ED25519; a Pulumi secret: --show-secrets)", "the lab makes the key"),
+        Output("saveKey", "command", f"writes the private key to {KEY_FILE} with mode 600", "the lab makes the key"),
+        Output("createKeyPair", "command", f"the book's key pair step: aws ec2 create-key-pair, saved to {KEY_FILE} "
+                                           "with mode 400", "starter, key created"),
+        Output("launchVm1", "command", "aws ec2 run-instances for VM1 in SN-80 with the new key and VM1's group",
+               "starter, key created"),
+        Output("vm1", "mapping", "VM1's public and private IP and ssh command", "VM1 is the lab's (not the starter "
+                                                                               "with key: created)"),
         Output("bookSteps", "list", "the chapter's commands on VM1: host keys, known_hosts, authorized_keys"),
-        Output("copyKeyToVm1", "command", "copies the private key to VM1 with mode 400 (the book's step before L11127)"),
-        Output("launchVm2", "command", "aws ec2 run-instances for VM2 in SN-80 with the same key and VM2's group",
-               "starter"),
-        Output("vm2", "mapping", "VM2's private IP, ssh from VM1, and ssh through VM1 from the laptop", "solution"),
+        Output("copyKeyToVm1", "command", "copies the private key to VM1 with mode 400 (the book's step before L11190)"),
+        Output("launchVm2", "command", "aws ec2 run-instances for VM2 in SN-80 with the same key, VM2's group and a "
+                                       "public address", "starter"),
+        Output("vm2", "mapping", "VM2's private and public IP, ssh from VM1 and from the laptop", "solution"),
     ),
 )

@@ -81,10 +81,12 @@ def _fake_private_key(cloud: FakeCloud, args: Args) -> Answered:
     seed = b"".join(hashlib.sha256(f"{cloud.stack}/{args.name}/{i}".encode()).digest() for i in range(size // 32 + 1))
     blob = len(kind).to_bytes(4, "big") + kind.encode() + size.to_bytes(4, "big") + seed[:size]
     public = f"{kind} {base64.b64encode(blob).decode()}\n"
-    private = ("-----BEGIN OPENSSH PRIVATE KEY-----\n" + base64.b64encode(seed[::-1]).decode() +
-               "\n-----END OPENSSH PRIVATE KEY-----\n")
+    body = base64.b64encode(seed[::-1]).decode()
+    private = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
+    pem = "RSA PRIVATE KEY" if kind == "ssh-rsa" else "PRIVATE KEY"  # the provider's PKCS#1 for RSA, PKCS#8 otherwise
     fingerprint = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
     return hex_id(cloud.stack + args.name, 40), {"publicKeyOpenssh": public, "privateKeyOpenssh": private,
+                                                 "privateKeyPem": f"-----BEGIN {pem}-----\n{body}\n-----END {pem}-----\n",
                                                  "publicKeyFingerprintSha256": fingerprint}
 
 
