@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cloudlabs.settings import SettingsError, parse_settings
 from labctl.analysis.check import check_graph
 
 from .conftest import SOURCE, config, lab_graph, render_config
+from .emulated import emulated_stack
 from .graphtools import (
     EGRESS, IGW, INGRESS, INSTANCE, ROUTE, ROUTE_TABLE, SG, SUBNET, VPC, instances, name_tag, sg_rules, subnets,
 )
@@ -172,3 +175,51 @@ def test_the_host_key_step_names_the_key_a_current_client_records():
     host_key = next(step for step in steps if "/etc/ssh/" in step)
     assert host_key.startswith("on VM1: cat /etc/ssh/ssh_host_ed25519_key.pub")
     assert "ssh_host_ecdsa_key.pub" in host_key  # the book's, named as such
+
+
+# --- graded on the emulator: the book's route, the student's steps by hand with boto3 -------------------------
+
+
+def _graded(capsys, env) -> tuple[bool, dict[str, str]]:
+    """(complete, {failing path: what blocks it}) as `labctl grade` says at the solution stage."""
+    from labctl.cli.main import main
+    code = main(["grade", "demo-tools-t01", "--environments", str(env), "--json", "-"])
+    (student,) = json.loads(capsys.readouterr().out)
+    assert code == (0 if student["complete"] else 1)
+    return student["complete"], {p["path"]: p["blockedBy"] or "open" for p in student["paths"] if not p["passed"]}
+
+
+def _launch(ec2, name: str, group: str, key: str, public: bool) -> str:
+    """run-instances as the starter's launchVm1/launchVm2 say (SN-80, the group, the key, a public address)."""
+    subnet = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["SN-80"]}])["Subnets"][0]["SubnetId"]
+    group_id = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": [group]}])["SecurityGroups"][0]["GroupId"]
+    (vm,) = ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", KeyName=key, MinCount=1, MaxCount=1,
+                              NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet, "Groups": [group_id],
+                                                  "AssociatePublicIpAddress": public}],
+                              TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}],
+                              )["Instances"]
+    return vm["InstanceId"]
+
+
+def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, capsys):
+    """The starter up on moto; the student creates example-key and downloads the PEM, launches VM1,
+    then VM2: launched private (the lab's old way) the laptop's ssh to VM2 is blocked, named; launched
+    the book's way, with a public address, the grade is complete."""
+    with emulated_stack(monkeypatch, tmp_path, "demo-tools-t01", {"lab": "ssh-access", "stage": "starter"}) as (session, env):
+        ec2 = session.client("ec2")
+        complete, failing = _graded(capsys, env)
+        assert not complete and set(failing) == {"admin -> VM1:22", "VM1 -> VM2:22", "admin -> VM2:22"}
+        assert "no host named 'VM1'" in failing["admin -> VM1:22"]
+        pem = ec2.create_key_pair(KeyName="example-key", KeyType="rsa", KeyFormat="pem")["KeyMaterial"]
+        assert pem.startswith("-----BEGIN RSA PRIVATE KEY-----")  # the book's example-key.pem (L10866)
+        _launch(ec2, "VM1", "VM1-SG", "example-key", public=True)
+        complete, failing = _graded(capsys, env)
+        assert not complete and set(failing) == {"VM1 -> VM2:22", "admin -> VM2:22"}, failing
+        assert all("no host named 'VM2'" in why for why in failing.values()), failing
+        private_vm2 = _launch(ec2, "VM2", "VM2-SG", "example-key", public=False)
+        complete, failing = _graded(capsys, env)
+        assert not complete and list(failing) == ["admin -> VM2:22"] and "no public IPv4 address" in failing["admin -> VM2:22"]
+        ec2.terminate_instances(InstanceIds=[private_vm2])
+        _launch(ec2, "VM2", "VM2-SG", "example-key", public=True)  # the book's VM2, reached from the laptop (L11302)
+        complete, failing = _graded(capsys, env)
+        assert complete, failing

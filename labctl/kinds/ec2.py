@@ -918,9 +918,13 @@ def _read_instances(reservation, reading):
         if i.get("State", {}).get("Name") not in LIVE_STATES or i.get("VpcId") not in ids:
             continue
         v6 = [a["Ipv6Address"] for n in i.get("NetworkInterfaces", []) for a in n.get("Ipv6Addresses", [])]
+        # the instance's groups and its interfaces' (run-instances --associate-public-ip-address, as the AWS CLI
+        # sends it, names the groups on the interface; moto then lists none on the instance)
+        groups = [g["GroupId"] for g in [*i.get("SecurityGroups", []), *(g for n in i.get("NetworkInterfaces", [])
+                                                                           for g in n.get("Groups", []))]]
         yield Found(i["InstanceId"], i.get("Tags"),
                     {"subnetId": i["SubnetId"], "instanceType": i.get("InstanceType"),
-                     "vpcSecurityGroupIds": [g["GroupId"] for g in i.get("SecurityGroups", [])]},
+                     "vpcSecurityGroupIds": list(dict.fromkeys(groups))},
                     {"privateIp": i.get("PrivateIpAddress"), "publicIp": i.get("PublicIpAddress"),
                      "ipv6Addresses": v6, "instanceState": i["State"]["Name"]})
 
