@@ -196,7 +196,7 @@ def test_sweep_finds_nothing_after_emulated_destroy(ec2, tmp_path):
 # The non-default options that change which types (or how many) a lab renders.
 OPTION_CASES = {
     "ec2-webserver": [{"count": 0}, {"os": "windows-server-2019"}],
-    "ssh-access": [{"key": "existing"}, {"algorithm": "ED25519"}],
+    "ssh-access": [{"key": "existing"}, {"key": "generated"}, {"algorithm": "ED25519"}],
     "access-control": [{"parts": ["coursework"]}, {"parts": ["coursework-nacl"]}, {"parts": ["tcp-analysis"]}],
     "dual-stack": [{"coursework": True}, {"coursework": True, "natGateway": False}],
     "vpc-peering": [{"natGateway": False}],

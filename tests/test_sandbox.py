@@ -49,7 +49,7 @@ def test_the_store_holds_secrets_like_a_key_file(state, capsys):
     before with wider modes is narrowed when next used."""
     state.root.mkdir(parents=True)
     os.chmod(state.root, 0o755)
-    assert main(["up", "demo-tools-t01", "--emulate"]) == 0  # ssh-access: a generated key pair
+    assert main(["up", "demo-tools-t01", "--emulate"]) == 0  # ssh-access: the solution stands in for the student's key with a generated one
     assert main(["sweep", "demo-tools", "--emulate"]) in (0, 1)
     capsys.readouterr()
     assert (state.stacks_dir / "demo-tools-t01.json").exists()

@@ -30,6 +30,7 @@ VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.s
     ("ec2-webserver", "solution", {"os": "windows-server-2019"}),
     ("ssh-access", "solution", {"key": "existing"}),
     ("ssh-access", "solution", {"algorithm": "ED25519"}),
+    ("ssh-access", "starter", {"key": "generated"}),
     ("access-control", "starter", {"parts": ["coursework-nacl"]}),
     ("access-control", "solution", {"parts": ["security-groups", "containers", "coursework-nacl"]}),
     ("access-control", "solution", {"parts": ["tcp-analysis"]}),
