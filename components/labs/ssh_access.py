@@ -44,9 +44,9 @@ class SshAccessLab(LabComponent[SshAccessOptions]):
     downloads it); ``imported`` registers the student's public key; ``existing`` uses the stack's
     keyName (e.g. Learner Lab's vockey).
 
-    The book's instances take SSH from the launch wizard's default (anywhere); here VM1's group
-    takes it from the admin CIDR only and VM2's from the admin CIDR and VM1's group: the book's
-    lesson (laptop to VM1, VM1 to VM2, laptop to VM2) needs no more."""
+    The book does not show its instances' groups (the console's launch wizard offers SSH from
+    anywhere); here VM1's group takes SSH from the admin CIDR only and VM2's from the admin CIDR
+    and VM1's group: the book's lesson (laptop to VM1, VM1 to VM2, laptop to VM2) needs no more."""
 
     TYPE = "cloudlabs:labs:SshAccess"
     LAB = ssh_access.LAB
