@@ -14,13 +14,16 @@ the code, never from a list someone keeps.
   not), always with the longest ids the settings parser accepts (cohort, student, key name), which
   make the longest names AWS must accept (load balancer 32, bucket 63, tag 256 characters...).
 
-Covering design (not the full product of option sets x settings): each (lab, stage, option set)
-is rendered under one stack setting, the settings taken in turn; and each stage's default option
-set and every single option value (the default set with one field changed, or the first accepted
-set holding that value) under every setting. What a profile or the key changes in a graph (IAM
-roles made or the profile's, Name tags prefixed or not, KeyName on instances) is per resource and
-does not depend on the other options' values, so every option value meeting every setting catches
-what the product would; the ids are the longest everywhere (short ids only make shorter names).
+Covering design (the tests' matrix; ``derive(full=True)`` is the product, for the benchmark):
+chosen greedily, the cell meeting the most unmet needs first, until each lab has every accepted
+option set once (at any stage, the last first) and every stack setting once, and at every stage
+every option value (every part of a list) has met every profile and both key settings, or only
+cells the settings refuse would meet it (``key: existing`` without a key pair: kept as refused).
+Why it catches what the product would: a profile or the key changes a graph per resource (IAM roles
+made or the account's, Name tags prefixed or not, KeyName on instances), whichever other options
+are set, so each option value under each of them exercises those changes; the options' interactions
+are the option sets, each rendered whole; the ids are the longest everywhere (short ids only make
+shorter names). The covering design is about a quarter of the product (see the benchmark).
 """
 
 from __future__ import annotations
@@ -316,25 +319,14 @@ def _meets(cell: Cell, aliases: Sequence[str], defaults: Mapping[str, Any]) -> s
             for dim, x in (("profile", cell.setting.profile), ("key", cell.setting.key))}
 
 
-class _Stage:
-    """The cells of one lab's stage, as they are chosen, and the refusals met on the way."""
-
-    def __init__(self, lab: str, stage: str, ids: Ids, matrix: Matrix) -> None:
-        self.lab, self.stage, self.ids, self.matrix = lab, stage, ids, matrix
-        self.tried: set[str] = set()
-
-    def take(self, options: OptionSet, setting: Setting) -> Cell | None:
-        """The cell if the settings parser accepts it (added), else None (its refusal kept once)."""
-        cell = Cell(self.lab, self.stage, options, setting, self.ids)
-        if cell.id in self.tried:
-            return next((c for c in self.matrix.cells if c.id == cell.id), None)
-        self.tried.add(cell.id)
-        why = _refusal(cell)
-        if why is None:
-            self.matrix.cells.append(cell)
-            return cell
-        self.matrix.refused.append((cell, why))
-        return None
+def _take(matrix: Matrix, cell: Cell) -> bool:
+    """Add the cell if the settings parser accepts it, else keep it as refused with the parser's words."""
+    why = _refusal(cell)
+    if why is None:
+        matrix.cells.append(cell)
+    else:
+        matrix.refused.append((cell, why))
+    return why is None
 
 
 def _sets(key: str) -> list[OptionSet]:
@@ -365,7 +357,6 @@ def derive(labs: Iterable[str] | None = None, full: bool = False) -> Matrix:
         aliases = list(defaults) or [""]
         stages = list(LABS[key].stages)
         matrix.product += len(sets) * len(settings) * len(stages)
-        chosen = {stage: _Stage(key, stage, ids, matrix) for stage in stages}
         for stage in stages:
             matrix.refused += [(Cell(key, stage, s, settings[0], ids), f"options model: {s.refused}")
                                for s in sets if s.refused is not None]
@@ -373,22 +364,21 @@ def derive(labs: Iterable[str] | None = None, full: bool = False) -> Matrix:
             for stage in stages:
                 for options in accepted:
                     for setting in settings:
-                        chosen[stage].take(options, setting)
+                        _take(matrix, Cell(key, stage, options, setting, ids))
             continue
         # the needs: every option set and every stack setting once (at any stage), and at every stage
         # each option value (each part of a list) with every profile and with both key settings
-        candidates = [(stage, options, setting) for stage in reversed(stages) for options in accepted for setting in settings]
-        meets = {i: {("set", options.label), ("setting", setting.label)} | {(stage, *need) for need in _meets(Cell(key, stage, options, setting, ids),
-                                                                                     aliases, defaults)}
-                 for i, (stage, options, setting) in enumerate(candidates)}
+        candidates = [Cell(key, stage, options, setting, ids)
+                      for stage in reversed(stages) for options in accepted for setting in settings]
+        meets = {i: {("set", cell.options.label), ("setting", cell.setting.label)}
+                 | {(cell.stage, *need) for need in _meets(cell, aliases, defaults)} for i, cell in enumerate(candidates)}
         unmet = set().union(*meets.values())
         while unmet:
             gain, i = max((len(meets[i] & unmet), -i) for i in meets)
             i = -i
             if gain == 0:
                 break  # what is left only refused cells would meet (e.g. key: existing without a key pair)
-            stage, options, setting = candidates[i]
-            if chosen[stage].take(options, setting) is not None:
+            if _take(matrix, candidates[i]):
                 unmet -= meets[i]
             del meets[i]
     return matrix
