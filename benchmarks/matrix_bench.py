@@ -38,13 +38,13 @@ def main() -> None:
           f"({by_model} refused by an options model, {len(m.refused) - by_model} by the settings parser); "
           f"derived in {derived:.2f} s")
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rendered = [(cell, matrix.render_cell(cell)) for cell in m.cells]
-    rendering = time.perf_counter() - start
+    rendering, rendering_cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"rendered {len(rendered)} stacks ({sum(len(g.custom_resources) for _, g in rendered)} resources) "
-          f"in {rendering:.1f} s")
+          f"in {rendering:.1f} s ({rendering_cpu:.1f} s of CPU)")
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     validator = Validator(LintCache(None))
     failing = 0
     for cell, graph in rendered:
@@ -54,15 +54,16 @@ def main() -> None:
             print(f"NOT DEPLOY-READY {cell.id}")
             for finding in result.findings:
                 print(f"    {finding.line()}")
-    validating = time.perf_counter() - start
-    print(f"validated {len(rendered)} stacks ({validator.lints} distinct template shapes linted) in {validating:.1f} s: "
+    validating, validating_cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"validated {len(rendered)} stacks ({validator.lints} distinct template shapes linted) in {validating:.1f} s "
+          f"({validating_cpu:.1f} s of CPU): "
           f"{len(rendered) - failing} deploy-ready, {failing} not")
 
     if args.no_emulate:
         return
     shapes = matrix.distinct_emulator_shapes(rendered)
     emulator_rules.install()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     up, refused = 0, 0
     with mock_aws(), tempfile.TemporaryDirectory() as state:
         aws = emulate.Clients(boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"))
@@ -77,9 +78,9 @@ def main() -> None:
             except Exception as err:  # a finding to report, not a reason to stop the sweep
                 print(f"EMULATION FAILED {cell.id}: {type(err).__name__}: {err}")
                 emulate.destroy(graph.stack, aws, Path(state))
-    emulating = time.perf_counter() - start
+    emulating, emulating_cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"emulator: {len(shapes)} distinct emulator shapes (lab, kinds and counts); {up} up and down in "
-          f"{emulating:.1f} s, {refused} refused whole by the emulator (Docker engine or calls moto lacks)")
+          f"{emulating:.1f} s ({emulating_cpu:.1f} s of CPU), {refused} refused whole by the emulator (Docker engine or calls moto lacks)")
 
 
 if __name__ == "__main__":
