@@ -8,62 +8,17 @@ from datetime import date
 
 import pytest
 
-from cloudlabs.catalog import LABS
-from labctl.analysis import cfn
-from labctl.analysis import deployrules
+from labctl.analysis import deployrules, matrix
 from labctl.offline.graph import StackGraph
 from labctl.analysis.validation import SUPPRESSIONS, LintCache, Validator, validate_graphs
 
 from .conftest import config, lab_graph
 
-VARIANTS = [(lab, stage, None) for lab, spec in LABS.items() for stage in spec.stages] + [
-    ("ec2-webserver", "solution", {"count": 6, "os": "alternate"}),
-    ("access-control", "solution", {"parts": ["containers"]}),
-    ("dual-stack", "solution", {"coursework": True}),
-    ("dual-stack", "solution", {"coursework": True, "natGateway": False}),
-    ("vpc-peering", "solution", {"natGateway": False}),
-    ("lamp", "solution", {"dbInstanceClass": "db.t4g.micro"}),
-    ("object-storage", "solution", {"parts": ["website", "cors"]}),
-    ("ec2-webserver", "solution", {"count": 0}),
-    ("access-control", "starter", {"parts": ["coursework"]}),
-    ("access-control", "solution", {"parts": ["coursework"]}),
-    ("ec2-webserver", "solution", {"os": "windows-server-2019"}),
-    ("ssh-access", "solution", {"key": "existing"}),
-    ("ssh-access", "solution", {"algorithm": "ED25519"}),
-    ("ssh-access", "starter", {"key": "generated"}),
-    ("access-control", "starter", {"parts": ["coursework-nacl"]}),
-    ("access-control", "solution", {"parts": ["security-groups", "containers", "coursework-nacl"]}),
-    ("access-control", "solution", {"parts": ["tcp-analysis"]}),
-    ("containers", "solution", {"coursework": True}),
-    ("containers", "solution", {"variant": "local"}),
-    ("object-storage", "starter", {"parts": ["coursework"]}),
-    ("object-storage", "solution", {"parts": ["coursework"]}),
-    ("lamp", "starter", {"coursework": True}),
-    ("lamp", "solution", {"coursework": True}),
-    ("beanstalk", "solution", {"environment": "high-availability"}),
-    ("beanstalk", "solution", {"coursework": True}),
-]
-# Every variant the catalog prices is one an instructor may deploy: each passes AWS's schemas too.
-VARIANTS += [(key, "solution", dict(options)) for key, lab in LABS.items() for options in lab.cost_variants.values()
-             if (key, "solution", dict(options)) not in VARIANTS]
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator()
-
-
-@pytest.mark.parametrize("lab,stage,options", VARIANTS, ids=[f"{v[0]}-{v[1]}-{v[2] or ''}" for v in VARIANTS])
-def test_every_lab_stage_and_option_is_deploy_ready(lab, stage, options, validator):
-    result = validator.validate(lab_graph(lab, stage, options))
-    assert result.findings == [], "\n".join(f.line() for f in result.findings)
-
-
-def test_every_resource_type_the_labs_create_has_a_translation_or_a_reason():
-    types = {r.type for lab, stage, options in VARIANTS for r in lab_graph(lab, stage, options).custom_resources}
-    missing = types - set(cfn.TRANSLATIONS) - set(cfn.NOT_VALIDATED)
-    assert not missing
-    assert not set(cfn.TRANSLATIONS) & set(cfn.NOT_VALIDATED)
+# Every lab, stage and option set of the validation matrix (labctl/analysis/matrix.py), under the
+# default settings: what the kinds' tests render. Deploy-readiness of every cell, under every
+# profile and key setting with the longest ids, is tests/test_matrix.py's.
+VARIANTS = list({(c.lab, c.stage, c.options.label): (c.lab, c.stage, dict(c.options.options) or None)
+                 for c in matrix.derive().cells}.values())
 
 
 def test_a_new_type_without_a_mapping_is_a_finding_not_a_pass():

@@ -99,7 +99,7 @@ class ContainersOptions(LabOptions):
         False, description="true or false: the chapter's coursework, two tasks in two zones behind an Application Load "
                            "Balancer (variant aws)")
     docker_host: str | None = Field(
-        None, max_length=512, description="the Docker engine of variant local: " + DOCKER_HOST_ALLOWED +
+        None, max_length=512, examples=["ssh://ubuntu@192.0.2.10"], description="the Docker engine of variant local: " + DOCKER_HOST_ALLOWED +
                                           " (default: DOCKER_HOST, else the local socket)")
 
     @field_validator("docker_host")

@@ -27,7 +27,9 @@ class SshAccessOptions(LabOptions):
     algorithm: Literal["RSA", "ED25519"] = Field(
         "RSA", description="RSA (2048 bits, as create-key-pair makes it; the book selects RSA) or ED25519, for a key "
                            "created or generated")
-    public_key: str | None = Field(None, max_length=16384, description=PUBLIC_KEY_ALLOWED + " (with key: imported)")
+    public_key: str | None = Field(
+        None, max_length=16384, description=PUBLIC_KEY_ALLOWED + " (with key: imported)",
+        examples=["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH3v4xb3Dm0s0fLZCwzvA6z6oWvZl9z9qQ5c2pGmYc1L student@laptop"])
 
     # An option read only with another option's value is refused where it is written (its own key)
     # when it asks for something (a value other than its default), rather than silently ignored.
