@@ -592,6 +592,20 @@ def lb_no_internet_gateway(aws: Aws) -> tuple[Attempt, Attempt]:
     return lambda: create_load_balancer(aws, [a, b]), lambda: igw(aws, vpc_id)
 
 
+def lb_two_azs(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id = vpc(aws)
+    subnets = [subnet(aws, vpc_id, 1, "us-east-1a")]
+    connected(aws, subnets[0])
+    return lambda: create_load_balancer(aws, subnets), lambda: subnets.append(subnet(aws, vpc_id, 2, "us-east-1b"))
+
+
+def lb_same_az(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id = vpc(aws)
+    subnets = [subnet(aws, vpc_id, 1, "us-east-1a"), subnet(aws, vpc_id, 2, "us-east-1a"), subnet(aws, vpc_id, 3, "us-east-1b")]
+    connected(aws, subnets[0])
+    return lambda: create_load_balancer(aws, subnets), lambda: subnets.remove(subnets[1])
+
+
 def route_gateway_other_network(aws: Aws) -> tuple[Attempt, Attempt]:
     """A gateway made but not yet attached (the attachment is what the route must wait for)."""
     vpc_id = vpc(aws)

@@ -166,6 +166,10 @@ RULES: tuple[Rule, ...] = (
     _r("lb-no-internet-gateway", "elbv2", "CreateLoadBalancer", "InvalidSubnet", "an internet-facing load balancer (Scheme "
        "internet-facing, the default) in subnets of a VPC with no internet gateway attached (AWS: \"VPC vpc-... has no internet "
        "gateway\")", "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html"),
+    _r("lb-two-azs", "elbv2", "CreateLoadBalancer", "ValidationError", "an Application Load Balancer whose subnets cover fewer "
+       "than two Availability Zones (AWS: \"At least two subnets in two different Availability Zones must be specified\")"),
+    _r("lb-same-az", "elbv2", "CreateLoadBalancer", "InvalidConfigurationRequest", "two of the load balancer's subnets are in the "
+       "same Availability Zone (AWS: \"A load balancer cannot be attached to multiple subnets in the same Availability Zone\")"),
     _r("route-gateway-other-network", "ec2", "CreateRoute", "InvalidParameterValue", "the route's GatewayId is an internet gateway "
        "not attached to the route table's VPC (AWS: \"route table rtb-... and network gateway igw-... belong to different "
        "networks\"; CloudFormation: a route to a gateway depends on its attachment)",
@@ -707,14 +711,33 @@ def _nat_fails_without_gateway(backend: Any, args: dict[str, Any], nat: Any) -> 
     nat.address_set = [{k: v for k, v in a.items() if k == "allocationId"} for a in nat.address_set]
 
 
+def _lb_subnets(backend: Any, args: dict[str, Any]) -> list[Any]:
+    ids = list(args.get("subnet_ids") or []) + [m.get("SubnetId") for m in args.get("subnet_mappings") or []]
+    return [s for s in (_subnet(backend.ec2_backend, i) for i in ids) if s is not None]
+
+
+def _lb_two_azs(backend: Any, args: dict[str, Any]) -> None:
+    subnets = _lb_subnets(backend, args)
+    if str(args.get("loadbalancer_type") or "application") == "application" and subnets and \
+            len({s.availability_zone for s in subnets}) < 2:
+        from moto.elbv2.exceptions import ELBClientError
+        raise ELBClientError("ValidationError", "At least two subnets in two different Availability Zones must be specified")
+
+
+def _lb_same_az(backend: Any, args: dict[str, Any]) -> None:
+    zones = [s.availability_zone for s in _lb_subnets(backend, args)]
+    if len(zones) != len(set(zones)):
+        from moto.elbv2.exceptions import ELBClientError
+        raise ELBClientError("InvalidConfigurationRequest", "A load balancer cannot be attached to multiple subnets in the same "
+                                                            "Availability Zone")
+
+
 def _lb_needs_gateway(backend: Any, args: dict[str, Any]) -> None:
     if str(args.get("scheme") or "internet-facing") != "internet-facing" or str(args.get("loadbalancer_type") or "") == "gateway":
         return
     ec2 = backend.ec2_backend
-    subnet_ids = list(args.get("subnet_ids") or []) + [m.get("SubnetId") for m in args.get("subnet_mappings") or []]
-    for subnet_id in subnet_ids:
-        subnet = _subnet(ec2, subnet_id)
-        if subnet is not None and not _vpc_has_internet(ec2, subnet.vpc_id):
+    for subnet in _lb_subnets(backend, args):
+        if not _vpc_has_internet(ec2, subnet.vpc_id):
             from moto.elbv2.exceptions import ELBClientError
             raise ELBClientError("InvalidSubnet", f"VPC {subnet.vpc_id} has no internet gateway")
 
@@ -795,6 +818,8 @@ _GUARDS: tuple[tuple[str, str, Check], ...] = (
     ("moto.iam.models:IAMBackend.delete_policy", "policy-versions", _policy_versions),
     ("moto.ec2.models.elastic_ip_addresses:ElasticAddressBackend.associate_address", "eip-associate-no-internet-gateway",
      _associate_needs_gateway),
+    ("moto.elbv2.models:ELBv2Backend.create_load_balancer", "lb-two-azs", _lb_two_azs),
+    ("moto.elbv2.models:ELBv2Backend.create_load_balancer", "lb-same-az", _lb_same_az),
     ("moto.elbv2.models:ELBv2Backend.create_load_balancer", "lb-no-internet-gateway", _lb_needs_gateway),
     ("moto.ec2.models.route_tables:RouteBackend.create_route", "route-gateway-other-network", _route_gateway_in_network),
     ("moto.rds.models:RDSBackend.create_subnet_group", "db-subnet-group-one-az", _db_subnet_group_azs),
