@@ -144,7 +144,7 @@ def _create_nat(ec2, i):
     """Made, then read as the provider waits for it: AWS makes a NAT gateway it cannot run (a public one in a VPC
     without an internet gateway) in state failed, and the provider fails the create with its FailureCode."""
     nat = ec2.create_nat_gateway(**_NAT_FIELDS.api(i), TagSpecifications=spec("natgateway", i))["NatGateway"]
-    (made,) = ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"]
+    made = next(iter(ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"]), nat)
     if made.get("State") == "failed":
         from botocore.exceptions import ClientError
         raise ClientError({"Error": {"Code": made.get("FailureCode") or "Failed",
