@@ -812,7 +812,8 @@ def served():
 
 
 SERVED = ("subnet-instance", "igw-detach-public-ip", "sg-default", "sg-referenced", "eip-associated", "lb-deletion-protection",
-          "db-subnet-group-in-use", "asg-instances", "ecs-cluster-services", "policy-attached")
+          "db-subnet-group-in-use", "asg-instances", "ecs-cluster-services", "policy-attached", "nat-no-internet-gateway",
+          "lb-no-internet-gateway")
 
 
 @pytest.mark.parametrize("rule_id", SERVED)
