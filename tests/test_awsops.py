@@ -62,8 +62,10 @@ def vpc_nat_student(session, n: int, student: str, cohort: str = "fall26") -> di
     ec2 = session.client("ec2")
     sp = lambda kind, name: spec(kind, student, name, cohort)  # noqa: E731
     vpc = ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16", TagSpecifications=sp("vpc", "VPC-A"))["Vpc"]["VpcId"]
-    public = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{n}.1.0/24", TagSpecifications=sp("subnet", "SN-A-01"))["Subnet"]["SubnetId"]
-    private = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{n}.2.0/24", TagSpecifications=sp("subnet", "SN-A-02"))["Subnet"]["SubnetId"]
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{n}.1.0/24", AvailabilityZone="us-east-1a",
+                               TagSpecifications=sp("subnet", "SN-A-01"))["Subnet"]["SubnetId"]
+    private = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{n}.2.0/24", AvailabilityZone="us-east-1b",
+                                TagSpecifications=sp("subnet", "SN-A-02"))["Subnet"]["SubnetId"]
     igw = ec2.create_internet_gateway(TagSpecifications=sp("internet-gateway", "VPC-A-IGW"))["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     public_rt = ec2.create_route_table(VpcId=vpc, TagSpecifications=sp("route-table", "RT-Public"))["RouteTable"]["RouteTableId"]
@@ -85,7 +87,7 @@ def vpc_nat_student(session, n: int, student: str, cohort: str = "fall26") -> di
     for host, subnet, group in (("bastion", public, bastion_sg), ("web-dev", private, web_sg)):
         instances[host] = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
                                             SecurityGroupIds=[group], TagSpecifications=sp("instance", host))["Instances"][0]["InstanceId"]
-    return {"vpc": vpc, "nat": nat, "eip": eip, "private_subnet": private, **instances}
+    return {"vpc": vpc, "nat": nat, "eip": eip, "public_subnet": public, "private_subnet": private, **instances}
 
 
 def lamp_extras(session, student: str, subnets: list[str]) -> None:
@@ -105,7 +107,7 @@ def lamp_extras(session, student: str, subnets: list[str]) -> None:
 def test_sweep_reports_what_is_left_per_student_with_its_hourly_cost(aws):
     a = vpc_nat_student(aws, 1, "u101")
     vpc_nat_student(aws, 2, "u102")
-    lamp_extras(aws, "u101", [a["private_subnet"]])
+    lamp_extras(aws, "u101", [a["private_subnet"], a["public_subnet"]])  # RDS wants two AZs
     other = vpc_nat_student(aws, 9, "x999", cohort="spring27")  # another cohort: never reported
     found = Sweeper(aws, "fall26", load_prices(), REGION).find()
     kinds = {}
@@ -128,7 +130,7 @@ def test_sweep_reports_what_is_left_per_student_with_its_hourly_cost(aws):
 def test_delete_in_dependency_order_leaves_nothing_and_touches_no_other_cohort(aws):
     a = vpc_nat_student(aws, 1, "u101")
     vpc_nat_student(aws, 2, "u102")
-    lamp_extras(aws, "u101", [a["private_subnet"]])
+    lamp_extras(aws, "u101", [a["private_subnet"], a["public_subnet"]])  # RDS wants two AZs
     other = vpc_nat_student(aws, 9, "x999", cohort="spring27")
     sweeper = Sweeper(aws, "fall26", load_prices(), REGION)
     deleted: list[str] = []
@@ -144,7 +146,7 @@ def test_delete_in_dependency_order_leaves_nothing_and_touches_no_other_cohort(a
 def test_stop_and_start_keep_the_work_and_leave_auto_scaling_instances_alone(aws):
     a = vpc_nat_student(aws, 1, "u101")
     b = vpc_nat_student(aws, 2, "u102")
-    lamp_extras(aws, "u101", [a["private_subnet"]])
+    lamp_extras(aws, "u101", [a["private_subnet"], a["public_subnet"]])  # RDS wants two AZs
     ec2, rds = aws.client("ec2"), aws.client("rds")
     ami = linux_ami(ec2)
     member = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=a["private_subnet"],

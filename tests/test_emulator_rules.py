@@ -1,6 +1,8 @@
-"""The sandbox refuses deletes as AWS does (labctl/ops/emulator_rules.py): every rule of RULES is
-refused with AWS's code while its dependency exists and accepted once it is gone, in-process
-(mock_aws) and, for a sample, through a served moto on 127.0.0.1."""
+"""The sandbox refuses deletes and creates as AWS does (labctl/ops/emulator_rules.py): every rule of
+RULES is refused with AWS's code while its dependency exists (a delete) or is missing (a create) and
+accepted once that is fixed, in-process (mock_aws) and, for a sample, through a served moto on
+127.0.0.1; a lab graph that creates its load balancer or NAT gateway before the internet gateway
+fails on the emulator's up with AWS's error."""
 
 from __future__ import annotations
 
@@ -79,14 +81,39 @@ def igw(aws: Aws, vpc_id: str) -> str:
     return gateway
 
 
+def connected(aws: Aws, subnet_id: str) -> str:
+    """The subnet's VPC with an internet gateway attached (one made if it has none), as AWS requires before a
+    public NAT gateway, an internet-facing load balancer or an Elastic IP association; returns the VPC's id."""
+    vpc_id = aws("ec2").describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]["VpcId"]
+    if not aws("ec2").describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]:
+        igw(aws, vpc_id)
+    return vpc_id
+
+
+def create_nat(aws: Aws, subnet_id: str, allocation: str) -> str:
+    """CreateNatGateway, then the state read as the provider waits for it: a failed gateway fails the create
+    with its FailureCode (AWS accepts the call and fails the gateway)."""
+    made = aws("ec2").create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    (gateway,) = aws("ec2").describe_nat_gateways(NatGatewayIds=[made])["NatGateways"]
+    if gateway["State"] == "failed":
+        raise ClientError({"Error": {"Code": gateway["FailureCode"], "Message": gateway["FailureMessage"]}}, "CreateNatGateway")
+    return made
+
+
 def nat(aws: Aws, subnet_id: str) -> tuple[str, str]:
+    connected(aws, subnet_id)
     allocation = aws("ec2").allocate_address(Domain="vpc")["AllocationId"]
-    return aws("ec2").create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation)["NatGateway"]["NatGatewayId"], allocation
+    return create_nat(aws, subnet_id, allocation), allocation
+
+
+def create_load_balancer(aws: Aws, subnets: list[str], groups: list[str] | None = None) -> str:
+    return aws("elbv2").create_load_balancer(Name="web", Subnets=subnets, SecurityGroups=groups or [], Scheme="internet-facing",
+                                             Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
 
 
 def load_balancer(aws: Aws, subnets: list[str], groups: list[str] | None = None) -> str:
-    return aws("elbv2").create_load_balancer(Name="web", Subnets=subnets, SecurityGroups=groups or [], Scheme="internet-facing",
-                                             Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    connected(aws, subnets[0])
+    return create_load_balancer(aws, subnets, groups)
 
 
 def two_subnets(aws: Aws) -> tuple[str, str, str]:
@@ -345,6 +372,7 @@ def sg_vpc_endpoint(aws: Aws) -> tuple[Attempt, Attempt]:
 
 def eip_associated(aws: Aws) -> tuple[Attempt, Attempt]:
     net = subnet(aws, vpc(aws))
+    connected(aws, net)
     allocation = aws("ec2").allocate_address(Domain="vpc")["AllocationId"]
     association = aws("ec2").associate_address(AllocationId=allocation, InstanceId=instance(aws, net))["AssociationId"]
     return (lambda: aws("ec2").release_address(AllocationId=allocation),
@@ -541,6 +569,64 @@ def policy_default_version(aws: Aws) -> tuple[Attempt, Attempt]:
             lambda: aws("iam").create_policy_version(PolicyArn=arn, PolicyDocument=POLICY, SetAsDefault=True))
 
 
+# --- create time: refused until the internet gateway is attached (or a second AZ covered) -------------------
+
+
+def eip_associate_no_internet_gateway(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id = vpc(aws)
+    interface = eni(aws, subnet(aws, vpc_id))
+    allocation = aws("ec2").allocate_address(Domain="vpc")["AllocationId"]
+    return (lambda: aws("ec2").associate_address(AllocationId=allocation, NetworkInterfaceId=interface, AllowReassociation=True),
+            lambda: igw(aws, vpc_id))
+
+
+def nat_no_internet_gateway(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id = vpc(aws)
+    net = subnet(aws, vpc_id)
+    allocation = aws("ec2").allocate_address(Domain="vpc")["AllocationId"]
+    return lambda: create_nat(aws, net, allocation), lambda: igw(aws, vpc_id)
+
+
+def lb_no_internet_gateway(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id, a, b = two_subnets(aws)
+    return lambda: create_load_balancer(aws, [a, b]), lambda: igw(aws, vpc_id)
+
+
+def lb_two_azs(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id = vpc(aws)
+    subnets = [subnet(aws, vpc_id, 1, "us-east-1a")]
+    connected(aws, subnets[0])
+    return lambda: create_load_balancer(aws, subnets), lambda: subnets.append(subnet(aws, vpc_id, 2, "us-east-1b"))
+
+
+def lb_same_az(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id = vpc(aws)
+    subnets = [subnet(aws, vpc_id, 1, "us-east-1a"), subnet(aws, vpc_id, 2, "us-east-1a"), subnet(aws, vpc_id, 3, "us-east-1b")]
+    connected(aws, subnets[0])
+    return lambda: create_load_balancer(aws, subnets), lambda: subnets.remove(subnets[1])
+
+
+def route_gateway_other_network(aws: Aws) -> tuple[Attempt, Attempt]:
+    """A gateway made but not yet attached (the attachment is what the route must wait for)."""
+    vpc_id = vpc(aws)
+    table = aws("ec2").create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    gateway = aws("ec2").create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    return (lambda: aws("ec2").create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway),
+            lambda: aws("ec2").attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc_id))
+
+
+def db_subnet_group_one_az(aws: Aws) -> tuple[Attempt, Attempt]:
+    vpc_id = vpc(aws)
+    subnets = [subnet(aws, vpc_id, 1, "us-east-1a"), subnet(aws, vpc_id, 2, "us-east-1a")]
+    made: list[str] = []
+
+    def create() -> Any:
+        name = f"data-{len(made)}"
+        aws("rds").create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="data", SubnetIds=subnets)
+        made.append(name)
+    return create, lambda: subnets.append(subnet(aws, vpc_id, 3, "us-east-1b"))
+
+
 def bucket_not_empty(aws: Aws) -> tuple[Attempt, Attempt]:
     aws("s3").create_bucket(Bucket="lab-bucket")
     aws("s3").put_object(Bucket="lab-bucket", Key="index.html", Body=b"hi")
@@ -669,7 +755,9 @@ def test_terminated_instance_keeps_an_interface_it_was_told_to_keep():
 def test_terminated_instance_disassociates_its_elastic_ip():
     with mock_aws():
         aws = clients()
-        server = instance(aws, subnet(aws, vpc(aws)))
+        net = subnet(aws, vpc(aws))
+        connected(aws, net)
+        server = instance(aws, net)
         allocation = aws("ec2").allocate_address(Domain="vpc")["AllocationId"]
         aws("ec2").associate_address(AllocationId=allocation, InstanceId=server)
         aws("ec2").terminate_instances(InstanceIds=[server])
@@ -724,7 +812,8 @@ def served():
 
 
 SERVED = ("subnet-instance", "igw-detach-public-ip", "sg-default", "sg-referenced", "eip-associated", "lb-deletion-protection",
-          "db-subnet-group-in-use", "asg-instances", "ecs-cluster-services", "policy-attached")
+          "db-subnet-group-in-use", "asg-instances", "ecs-cluster-services", "policy-attached", "nat-no-internet-gateway",
+          "lb-no-internet-gateway")
 
 
 @pytest.mark.parametrize("rule_id", SERVED)
@@ -754,3 +843,87 @@ def test_emulated_destroy_fails_on_what_aws_refuses_and_finishes_once_it_is_gone
         assert {e["type"] for e in left.values()} <= {"aws:ec2/subnet:Subnet", "aws:ec2/vpc:Vpc"}
         aws("ec2").delete_network_interface(NetworkInterfaceId=interface)
         assert emulate.destroy(graph.stack, session, tmp_path) == len(left)
+
+
+def test_create_time_messages_are_aws():
+    """AWS's messages, as its errors and the documented NAT gateway failure give them."""
+    with mock_aws():
+        aws = clients()
+        vpc_id, a, b = two_subnets(aws)
+        allocation = aws("ec2").allocate_address(Domain="vpc")["AllocationId"]
+        expected = {
+            lambda: aws("ec2").associate_address(AllocationId=allocation, NetworkInterfaceId=eni(aws, b)):
+                f"Network {vpc_id} is not attached to any internet gateway",
+            lambda: create_nat(aws, a, allocation): f"Network {vpc_id} has no Internet gateway attached",
+            lambda: create_load_balancer(aws, [a, b]): f"VPC {vpc_id} has no internet gateway",
+        }
+        for attempt, message in expected.items():
+            with pytest.raises(ClientError) as err:
+                attempt()
+            assert err.value.response["Error"]["Message"] == message
+        (failed,) = aws("ec2").describe_nat_gateways()["NatGateways"]
+        assert (failed["State"], failed["FailureCode"]) == ("failed", "Gateway.NotAttached")
+        assert not aws("ec2").describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [a]}])["NetworkInterfaces"]
+        assert "AssociationId" not in aws("ec2").describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+        private = aws("ec2").create_nat_gateway(SubnetId=b, ConnectivityType="private")["NatGateway"]
+        assert private["State"] == "available"  # a private NAT gateway needs no internet gateway
+        internal = aws("elbv2").create_load_balancer(Name="inside", Subnets=[a, b], Scheme="internal", Type="application")
+        assert internal["LoadBalancers"][0]["Scheme"] == "internal"
+
+
+# --- end to end: a lab graph whose load balancer or NAT gateway does not wait for the internet gateway ----------
+
+
+def _misordered(lab: str, needs_gateway: str, force: bool):
+    """``lab``'s solution graph with ``needs_gateway`` no longer waiting for the VPC's internet gateway (what the
+    deploy rule CL-ORDER-IGW finds offline). ``force``: the gateway made to wait for it instead, so the emulator,
+    which creates independent resources in URN order, creates it first whatever the names."""
+    import copy
+
+    from labctl.offline.graph import StackGraph
+
+    from .conftest import lab_graph
+    graph = StackGraph.from_json(copy.deepcopy(lab_graph(lab).to_json()))
+    needing = next(r for r in graph.custom_resources if r.name == needs_gateway)
+    gateway = next(r for r in graph.custom_resources if r.type == "aws:ec2/internetGateway:InternetGateway"
+                   and r.urn in needing.dependencies)
+    needing.dependencies = [u for u in needing.dependencies if u != gateway.urn]
+    needing.property_dependencies = {k: [u for u in v if u != gateway.urn] for k, v in needing.property_dependencies.items()}
+    if force:
+        gateway.dependencies = [*gateway.dependencies, needing.urn]
+    return graph, needing, gateway
+
+
+MISORDERED = {
+    # URN order alone puts the load balancer (cloudlabs:loadbalancing...) before the gateway (cloudlabs:network...)
+    "load-balancer": ("load-balancer-lb-alb", False, "InvalidSubnet", "has no internet gateway"),
+    # the NAT gateway sorts after its VPC's gateway: the graph is made to create it first
+    "vpc-nat": ("vpc-nat-vpc-a-nat", True, "Gateway.NotAttached", "has no Internet gateway attached"),
+}
+
+
+@pytest.mark.parametrize("lab", MISORDERED)
+def test_emulated_up_fails_when_the_gateway_comes_too_late(lab, tmp_path):
+    """The offline check finds the missing wait; the emulator's up, creating in its deterministic order, fails on the
+    resource with AWS's code and message in what the student sees (the fleet's cause line); destroy then removes
+    what was made."""
+    from labctl.analysis.deployrules import DEPLOY_RULES
+    from labctl.ops import emulate
+    from labctl.ops.fleet import first_line
+    name, force, code, message = MISORDERED[lab]
+    graph, needing, gateway = _misordered(lab, name, force)
+    (order_rule,) = [r for r in DEPLOY_RULES if r.id == "CL-ORDER-IGW"]
+    assert [f.resource for f in order_rule.check(graph)] == [name]
+    order = [r.urn for r in emulate.topological(graph)]
+    assert order.index(needing.urn) < order.index(gateway.urn)
+    with mock_aws():
+        session = boto3.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name="us-east-1")
+        with pytest.raises(emulate.EmulationError) as failed:
+            emulate.up(graph, session, tmp_path)
+        seen = first_line(failed.value)
+        assert seen.startswith(f"{needing.type} {name}: cannot create in the emulator: {code}: ") and seen.endswith(message), seen
+        assert failed.value.__cause__.response["Error"]["Code"] == code
+        made = emulate.EmulatedStack.load(graph.stack, tmp_path).resources
+        assert needing.urn not in made and gateway.urn not in made
+        assert emulate.destroy(graph.stack, session, tmp_path) == len(made)
+        assert not [v for v in session.client("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]]

@@ -72,6 +72,7 @@ def _group(b: Base) -> str:
 
 
 def _load_balancer(b: Base) -> str:
+    _attached_igw(b)  # AWS makes an internet-facing load balancer only in a VPC with an internet gateway
     return b.s.client("elbv2").create_load_balancer(Name=f"{b.cohort}-alb", Subnets=b.subnets, Tags=tags(b.cohort))[
         "LoadBalancers"][0]["LoadBalancerArn"]
 
@@ -83,6 +84,7 @@ def _target_group(b: Base) -> str:
 
 def _nat(b: Base) -> str:
     ec2 = b.s.client("ec2")
+    _attached_igw(b)  # a public NAT gateway fails without one
     eip = ec2.allocate_address(Domain="vpc", TagSpecifications=spec("elastic-ip", b.cohort))["AllocationId"]
     return ec2.create_nat_gateway(SubnetId=b.subnets[0], AllocationId=eip, TagSpecifications=spec("natgateway", b.cohort))[
         "NatGateway"]["NatGatewayId"]
@@ -251,6 +253,7 @@ def cohorts(kind: str) -> tuple[str, str]:
 def test_a_hand_made_nat_gateways_address_is_found_with_it_and_remembered_once_the_vpc_is_gone(aws, tmp_path):
     ours = Base(aws, "fall26", 1)
     ec2 = aws.client("ec2")
+    igw = _attached_igw(ours)
     eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat = ec2.create_nat_gateway(SubnetId=ours.subnets[0], AllocationId=eip)["NatGateway"]["NatGatewayId"]
     ledger = Ledger(tmp_path / "fall26.us-east-1.json")
@@ -260,6 +263,8 @@ def test_a_hand_made_nat_gateways_address_is_found_with_it_and_remembered_once_t
     ec2.delete_nat_gateway(NatGatewayId=nat)
     for subnet in ours.subnets:
         ec2.delete_subnet(SubnetId=subnet)
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=ours.vpc)
+    ec2.delete_internet_gateway(InternetGatewayId=igw)
     ec2.delete_vpc(VpcId=ours.vpc)
     (left,) = Sweeper(aws, "fall26", region=REGION, ledger=ledger).find()
     assert (left.kind, left.id, left.student) == ("Elastic IP", eip, "u1") and "remembered" in left.detail

@@ -160,9 +160,12 @@ def _other_cohorts_load_balancer(port: int) -> set[str]:
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.99.{i}.0/24", AvailabilityZone=f"us-east-1{z}",
                                  TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]["SubnetId"]
                for i, z in ((1, "a"), (2, "b"))]
+    igw = ec2.create_internet_gateway(TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": tags}])["InternetGateway"][
+        "InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)  # AWS makes an internet-facing ALB only then
     lb = elb.create_load_balancer(Name="spring27-x1-alb", Subnets=subnets, Tags=tags)["LoadBalancers"][0]["LoadBalancerArn"]
     tg = elb.create_target_group(Name="spring27-x1-tg", Protocol="HTTP", Port=80, VpcId=vpc, Tags=tags)["TargetGroups"][0]
-    return {vpc, lb, tg["TargetGroupArn"], *subnets}
+    return {vpc, igw, lb, tg["TargetGroupArn"], *subnets}
 
 
 def test_the_sweep_deletes_only_its_own_cohort_and_whole_account_refuses_a_shared_account(store, capsys):

@@ -141,8 +141,16 @@ def _create_eip_association(ec2, i):
 
 
 def _create_nat(ec2, i):
-    nat = ec2.create_nat_gateway(**_NAT_FIELDS.api(i), TagSpecifications=spec("natgateway", i))["NatGateway"]["NatGatewayId"]
-    return nat, {}
+    """Made, then read as the provider waits for it: AWS makes a NAT gateway it cannot run (a public one in a VPC
+    without an internet gateway) in state failed, and the provider fails the create with its FailureCode."""
+    nat = ec2.create_nat_gateway(**_NAT_FIELDS.api(i), TagSpecifications=spec("natgateway", i))["NatGateway"]
+    made = next(iter(ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"]), nat)
+    if made.get("State") == "failed":
+        from botocore.exceptions import ClientError
+        raise ClientError({"Error": {"Code": made.get("FailureCode") or "Failed",
+                                     "Message": made.get("FailureMessage") or f"NAT gateway {nat['NatGatewayId']} failed"}},
+                          "CreateNatGateway")
+    return nat["NatGatewayId"], {}
 
 
 def _create_eigw(ec2, i):

@@ -43,3 +43,15 @@ def is_gone(err: BaseException) -> bool:
 def is_dependency(err: BaseException) -> bool:
     """The call failed because something else still uses the resource."""
     return error_code(err) in DEPENDENCY_CODES
+
+
+def aws_text(err: BaseException) -> str:
+    """An AWS error as its code and AWS's message (``InvalidSubnet: VPC vpc-... has no internet gateway``), without
+    botocore's "An error occurred (...) when calling the ... operation" around them: a student's cause line is
+    short (the fleet keeps 200 characters), and AWS's message is the part that says what to fix."""
+    response = getattr(err, "response", None)
+    code = error_code(err)
+    if code:
+        message = str((response.get("Error") or {}).get("Message") or "").strip()  # type: ignore[union-attr]
+        return f"{code}: {message}" if message else code
+    return str(err)

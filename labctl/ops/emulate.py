@@ -63,7 +63,7 @@ from typing import Any, Callable
 from labctl import kinds
 from labctl.kinds.emulation import Emulator
 from labctl.offline.graph import SECRET, StackGraph
-from labctl.ops.awserrors import is_dependency, is_gone
+from labctl.ops.awserrors import aws_text, is_dependency, is_gone
 from labctl.ops.emulated_state import EmulatedStack
 
 
@@ -265,7 +265,7 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
                 aws_id, extra = HANDLERS[record.type].create(aws, inputs, record.name)
             except Exception as err:  # noqa: BLE001 - any failure, named by its resource
                 state.record("refused", record.urn)  # nothing was made
-                raise EmulationError(f"{record.type} {record.name}: cannot create in the emulator: {err}") from err
+                raise EmulationError(f"{record.type} {record.name}: cannot create in the emulator: {aws_text(err)}") from err
             entry = _made(record, inputs, aws_id, extra)
             state.record("made", record.urn, entry)
             ids.update(entry["aliases"])

@@ -1,12 +1,21 @@
-"""AWS's delete-time refusals, taught to moto.
+"""AWS's delete-time and create-time refusals, taught to moto.
 
 The sandbox (moto, in-process or served on 127.0.0.1) is only worth what it refuses: where moto
-deletes what AWS would refuse, a rehearsal passes that a real class fails. ``install()`` wraps
-moto's backend methods (so ``mock_aws`` and ``ThreadedMotoServer`` both refuse) with the checks
+deletes or makes what AWS would refuse, a rehearsal passes that a real class fails. ``install()``
+wraps moto's backend methods (so ``mock_aws`` and ``ThreadedMotoServer`` both refuse) with the checks
 below; each refusal raises moto's own exception type with AWS's error code (and AWS's message where
-AWS documents one). ``RULES`` is the reference table of every refusal the sandbox makes on a
-delete, detach or release, moto's own included (``enforced_by``): it lists exactly what is enforced,
-and the tests refuse and then accept each one.
+AWS documents one). ``RULES`` is the one reference table of every refusal the sandbox makes, moto's
+own included (``enforced_by``): on a delete, detach or release (``phase`` "delete": what still uses
+the resource), and on a create or associate (``phase`` "create": what must exist first, mostly the
+VPC's internet gateway, which a graph missing a ``depends_on`` may create too late: the deploy rule
+CL-ORDER-IGW is the offline check). It lists exactly what is enforced, and the tests refuse and then
+accept each one.
+
+One create-time rule is not a refusal of the call, because AWS does not refuse it: a public NAT
+gateway in a VPC without an internet gateway is created, in state ``failed`` with FailureCode
+``Gateway.NotAttached`` (``nat-no-internet-gateway``; the failed gateway keeps no interface and no
+address). The provider's wait for ``available`` then fails the create, and so does the emulator's
+(``labctl.kinds.ec2``), with AWS's code and message.
 
 Rules apply to the API call a client makes, never to moto's own calls inside it (deleting a VPC
 deletes its main route table and default security group; terminating an instance deletes its
@@ -54,6 +63,11 @@ class Rule:
     condition: str
     url: str
     enforced_by: str = CLOUDLABS
+
+    @property
+    def phase(self) -> str:
+        """"delete" (a delete, detach or release refused while something uses it) or "create"."""
+        return "delete" if self.operation.startswith(("Delete", "Detach", "Release")) else "create"
 
 
 def _r(id: str, service: str, operation: str, code: str, condition: str, url: str = "", by: str = CLOUDLABS) -> Rule:
@@ -141,6 +155,27 @@ RULES: tuple[Rule, ...] = (
     _r("policy-default-version", "iam", "DeletePolicyVersion", "DeleteConflict", "the version is the policy's default version", by=MOTO),
     # --- S3
     _r("bucket-not-empty", "s3", "DeleteBucket", "BucketNotEmpty", "the bucket has objects (or object versions)", by=MOTO),
+    # === create time: what AWS refuses to make (or makes failed) until something else exists ===============
+    _r("eip-associate-no-internet-gateway", "ec2", "AssociateAddress", "Gateway.NotAttached", "the instance's or network "
+       "interface's VPC has no internet gateway attached (AWS: \"Network vpc-... is not attached to any internet gateway\"); a "
+       "default VPC has its own", EC2_ERRORS),
+    _r("nat-no-internet-gateway", "ec2", "CreateNatGateway", "Gateway.NotAttached", "a public NAT gateway (ConnectivityType public, "
+       "the default) in a subnet whose VPC has no internet gateway attached: AWS creates it in state failed with this FailureCode "
+       "and FailureMessage \"Network vpc-... has no Internet gateway attached\"; the provider's wait (and the emulator's) fails",
+       "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NatGateway.html"),
+    _r("lb-no-internet-gateway", "elbv2", "CreateLoadBalancer", "InvalidSubnet", "an internet-facing load balancer (Scheme "
+       "internet-facing, the default) in subnets of a VPC with no internet gateway attached (AWS: \"VPC vpc-... has no internet "
+       "gateway\")", "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html"),
+    _r("lb-two-azs", "elbv2", "CreateLoadBalancer", "ValidationError", "an Application Load Balancer whose subnets cover fewer "
+       "than two Availability Zones (AWS: \"At least two subnets in two different Availability Zones must be specified\")"),
+    _r("lb-same-az", "elbv2", "CreateLoadBalancer", "InvalidConfigurationRequest", "two of the load balancer's subnets are in the "
+       "same Availability Zone (AWS: \"A load balancer cannot be attached to multiple subnets in the same Availability Zone\")"),
+    _r("route-gateway-other-network", "ec2", "CreateRoute", "InvalidParameterValue", "the route's GatewayId is an internet gateway "
+       "not attached to the route table's VPC (AWS: \"route table rtb-... and network gateway igw-... belong to different "
+       "networks\"; CloudFormation: a route to a gateway depends on its attachment)",
+       "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-route.html"),
+    _r("db-subnet-group-one-az", "rds", "CreateDBSubnetGroup", "DBSubnetGroupDoesNotCoverEnoughAZs", "the group's subnets cover "
+       "fewer than two Availability Zones (in a region with more than one)"),
 )
 
 # moto refuses some deletes of types no lab makes (EBS volumes and snapshots in use, DHCP options sets
@@ -216,6 +251,15 @@ def only(rule_id: str) -> Iterator[None]:
         _state.only = None
 
 
+def _ruled(rule_id: str, outcome: Fix) -> Fix:
+    """An outcome rule (a create AWS accepts and fails) as a fix that ``only`` can turn off like a check."""
+    def fix(backend: Any, args: dict[str, Any], result: Any) -> None:
+        only = getattr(_state, "only", None)
+        if only is None or only == rule_id:
+            outcome(backend, args, result)
+    return fix
+
+
 def _target(path: str) -> tuple[Any, str]:
     """``module:Class.method`` -> (the class, the method name)."""
     module, _, rest = path.partition(":")
@@ -234,6 +278,8 @@ def install() -> None:
             targets.setdefault(path, ([], []))[0].append((rule_id, check))
         for path, fix in _FIXES:
             targets.setdefault(path, ([], []))[1].append(fix)
+        for path, rule_id, outcome in _OUTCOMES:
+            targets.setdefault(path, ([], []))[1].append(_ruled(rule_id, outcome))
         for path, (checks, fixes) in targets.items():
             cls, name = _target(path)
             original = cls.__dict__[name]
@@ -632,6 +678,100 @@ def _policy_versions(backend: Any, args: dict[str, Any]) -> None:
                                       "versions. The default version is deleted with the policy.")
 
 
+# --- create time: what must exist first (the VPC's internet gateway, a second Availability Zone) ------------
+
+
+def _vpc_has_internet(ec2: Any, vpc_id: str | None) -> bool:
+    """An internet gateway is attached to the VPC (a default VPC always has one in AWS; moto's has none)."""
+    vpc = ec2.vpcs.get(vpc_id) if vpc_id else None
+    return vpc is None or getattr(vpc, "is_default", False) or _vpc_has_igw(ec2, vpc.id)
+
+
+def _associate_needs_gateway(backend: Any, args: dict[str, Any]) -> None:
+    eni, instance = args.get("eni"), args.get("instance")
+    if eni is not None and eni.subnet is not None:
+        vpc_id = eni.subnet.vpc_id
+    elif instance is not None:
+        vpc_id = instance.vpc_id
+    else:
+        return
+    if not _vpc_has_internet(backend, vpc_id):
+        from moto.ec2.exceptions import EC2ClientError
+        raise EC2ClientError("Gateway.NotAttached", f"Network {vpc_id} is not attached to any internet gateway")
+
+
+def _nat_fails_without_gateway(backend: Any, args: dict[str, Any], nat: Any) -> None:
+    """AWS makes a public NAT gateway in a VPC without an internet gateway, failed: no interface, no address."""
+    if str(nat.connectivity_type or "public") == "private" or _vpc_has_internet(backend, nat.vpc_id):
+        return
+    nat.state = "failed"
+    nat.failure_code = "Gateway.NotAttached"
+    nat.failure_message = f"Network {nat.vpc_id} has no Internet gateway attached"
+    _nat_frees_its_address(backend, args, nat)
+    nat.address_set = [{k: v for k, v in a.items() if k == "allocationId"} for a in nat.address_set]
+
+
+def _lb_subnets(backend: Any, args: dict[str, Any]) -> list[Any]:
+    ids = list(args.get("subnet_ids") or []) + [m.get("SubnetId") for m in args.get("subnet_mappings") or []]
+    return [s for s in (_subnet(backend.ec2_backend, i) for i in ids) if s is not None]
+
+
+def _lb_two_azs(backend: Any, args: dict[str, Any]) -> None:
+    subnets = _lb_subnets(backend, args)
+    if str(args.get("loadbalancer_type") or "application") == "application" and subnets and \
+            len({s.availability_zone for s in subnets}) < 2:
+        from moto.elbv2.exceptions import ELBClientError
+        raise ELBClientError("ValidationError", "At least two subnets in two different Availability Zones must be specified")
+
+
+def _lb_same_az(backend: Any, args: dict[str, Any]) -> None:
+    zones = [s.availability_zone for s in _lb_subnets(backend, args)]
+    if len(zones) != len(set(zones)):
+        from moto.elbv2.exceptions import ELBClientError
+        raise ELBClientError("InvalidConfigurationRequest", "A load balancer cannot be attached to multiple subnets in the same "
+                                                            "Availability Zone")
+
+
+def _lb_needs_gateway(backend: Any, args: dict[str, Any]) -> None:
+    if str(args.get("scheme") or "internet-facing") != "internet-facing" or str(args.get("loadbalancer_type") or "") == "gateway":
+        return
+    ec2 = backend.ec2_backend
+    for subnet in _lb_subnets(backend, args):
+        if not _vpc_has_internet(ec2, subnet.vpc_id):
+            from moto.elbv2.exceptions import ELBClientError
+            raise ELBClientError("InvalidSubnet", f"VPC {subnet.vpc_id} has no internet gateway")
+
+
+def _subnet(ec2: Any, subnet_id: str | None) -> Any:
+    try:
+        return ec2.get_subnet(subnet_id) if subnet_id else None
+    except Exception:  # noqa: BLE001 - moto answers InvalidSubnetID.NotFound itself
+        return None
+
+
+def _route_gateway_in_network(backend: Any, args: dict[str, Any]) -> None:
+    gateway_id, table = args.get("gateway_id"), backend.route_tables.get(args.get("route_table_id"))
+    igw = backend.internet_gateways.get(gateway_id) if gateway_id else None
+    if igw is None or table is None:
+        return  # not an internet gateway (moto answers an unknown id itself)
+    if igw.vpc is None or igw.vpc.id != table.vpc_id:
+        from moto.ec2.exceptions import EC2ClientError
+        raise EC2ClientError("InvalidParameterValue", f"route table {table.id} and network gateway {igw.id} belong to different networks")
+
+
+def _db_subnet_group_azs(backend: Any, args: dict[str, Any]) -> None:
+    subnets = [s for s in args.get("subnets") or [] if s is not None]
+    zones = sorted({s.availability_zone for s in subnets})
+    if not subnets or len(zones) >= 2:
+        return
+    region_zones = _other("ec2", backend).describe_availability_zones()
+    if len(region_zones) > 1:
+        from moto.rds.exceptions import RDSClientError
+        raise RDSClientError("DBSubnetGroupDoesNotCoverEnoughAZs",
+                             "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ coverage: "
+                             f"{', '.join(zones)}. Add subnets to cover at least 2 AZs.")
+
+
 # --- the guard table: (moto method, rule id, check) ---------------------------------------------------------
 
 _SUBNET = "moto.ec2.models.subnets:SubnetBackend.delete_subnet"
@@ -676,6 +816,18 @@ _GUARDS: tuple[tuple[str, str, Check], ...] = (
     ("moto.ecs.models:EC2ContainerServiceBackend.delete_cluster", "ecs-cluster-tasks", _cluster_has_tasks),
     ("moto.iam.models:IAMBackend.delete_policy", "policy-attached", _policy_attached),
     ("moto.iam.models:IAMBackend.delete_policy", "policy-versions", _policy_versions),
+    ("moto.ec2.models.elastic_ip_addresses:ElasticAddressBackend.associate_address", "eip-associate-no-internet-gateway",
+     _associate_needs_gateway),
+    ("moto.elbv2.models:ELBv2Backend.create_load_balancer", "lb-two-azs", _lb_two_azs),
+    ("moto.elbv2.models:ELBv2Backend.create_load_balancer", "lb-same-az", _lb_same_az),
+    ("moto.elbv2.models:ELBv2Backend.create_load_balancer", "lb-no-internet-gateway", _lb_needs_gateway),
+    ("moto.ec2.models.route_tables:RouteBackend.create_route", "route-gateway-other-network", _route_gateway_in_network),
+    ("moto.rds.models:RDSBackend.create_subnet_group", "db-subnet-group-one-az", _db_subnet_group_azs),
+)
+
+# Create-time rules where AWS accepts the call and the resource ends failed: (moto method, rule id, outcome).
+_OUTCOMES: tuple[tuple[str, str, Fix], ...] = (
+    ("moto.ec2.models.nat_gateways:NatGatewayBackend.create_nat_gateway", "nat-no-internet-gateway", _nat_fails_without_gateway),
 )
 
 
@@ -756,4 +908,4 @@ def _install_responses() -> None:
 
 def guarded_rules() -> set[str]:
     """The ids of the rules this module enforces (the tests check RULES against them)."""
-    return {rule_id for _path, rule_id, _check in _GUARDS}
+    return {rule_id for _path, rule_id, _check in _GUARDS} | {rule_id for _path, rule_id, _outcome in _OUTCOMES}
