@@ -106,18 +106,25 @@ def test_vcpus_are_summed_at_the_maximum(graphs, monkeypatch, tmp_path):
             "(profile learner-lab, learner-lab.yaml limits.vcpus)") in line
 
 
-@pytest.mark.parametrize("resource, inputs, prop", [
-    ("lamp-web", {"rootBlockDevice": {"volumeSize": 101}}, "rootBlockDevice.volumeSize"),
-    ("lamp-web", {"ebsBlockDevices": [{"volumeSize": 101}]}, "ebsBlockDevices[0].volumeSize"),
-    ("autoscaling-lt", {"blockDeviceMappings": [{"ebs": {"volumeSize": 101}}]}, "blockDeviceMappings[0].ebs.volumeSize"),
+def _volume(resource: str, gib: int) -> dict[str, Any]:
+    """A volume of ``gib`` where the resource writes one: an instance's root, a launch template's mapping."""
+    if resource == "autoscaling-lt":
+        return {"blockDeviceMappings": [{"ebs": {"volumeSize": gib}}]}
+    return {"rootBlockDevice": {"volumeSize": gib}}
+
+
+@pytest.mark.parametrize("resource, extra, prop", [
+    ("lamp-web", False, "rootBlockDevice.volumeSize"),
+    ("lamp-web", True, "ebsBlockDevices[0].volumeSize"),
+    ("autoscaling-lt", False, "blockDeviceMappings[0].ebs.volumeSize"),
 ])
-def test_ebs_volumes_up_to_100_gb(graphs, resource, inputs, prop):
+def test_ebs_volumes_up_to_100_gb(graphs, resource, extra, prop):
     graph = graphs["lamp" if resource.startswith("lamp") else "autoscaling"]
-    key, value = next(iter(inputs.items()))
-    at = copy.deepcopy(value)
-    (at[0]["ebs"] if key == "blockDeviceMappings" else at[0] if isinstance(at, list) else at)["volumeSize"] = 100
-    assert findings(edited(graph, resource, **{key: at})[0]) == []
-    (line,) = findings(edited(graph, resource, **inputs)[0])
+
+    def sized(gib: int) -> StackGraph:
+        return edited(graph, resource, **({"ebsBlockDevices": [{"volumeSize": gib}]} if extra else _volume(resource, gib)))[0]
+    assert findings(sized(100)) == []
+    (line,) = findings(sized(101))
     assert f"{resource} " in line and f"{prop}: 101: [CL-LIMIT-ACCOUNT] a 101 GB EBS volume; the account's volumes are at " \
                                        "most 100 GB (profile learner-lab, learner-lab.yaml limits.ebsVolumeGb)" in line
 
