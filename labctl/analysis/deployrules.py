@@ -248,7 +248,7 @@ def _limit_findings(rule: DeployRule, graph: StackGraph, profile: Profile) -> It
     if not profile.iam.create_roles:
         for r, c in used:
             if c.role:
-                yield rule.finding(graph, r, "(resource)", r.name,
+                yield rule.finding(graph, r, "", r.name,
                                    f"the account cannot create IAM roles (profile {profile.name}, {file} iam.createRoles: "
                                    f"false): use {profile.iam.service_role or 'its own role'}")
     limits = profile.limits
