@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -31,6 +32,22 @@ class IamRules(_Model):
     instance_profile: str | None = None
 
 
+# Instance sizes from the smallest up (EC2's size names): a profile's largest allowed size is one of them.
+INSTANCE_SIZES = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
+                  "16xlarge", "24xlarge", "32xlarge", "48xlarge", "metal")
+
+
+class Limits(_Model):
+    """What the account itself refuses or punishes, summed per stack at its peak (labctl validate):
+    every field is required, so a limit is never silently left out."""
+    running_instances: int = Field(gt=0)  # EC2 instances running at once in the region
+    vcpus: int = Field(gt=0)  # their vCPUs together
+    largest_instance_size: Literal[INSTANCE_SIZES]  # type: ignore[valid-type]
+    ebs_volume_gb: int = Field(gt=0)  # the largest EBS volume
+    rds_instance_classes: tuple[str, ...] = Field(min_length=1, strict=False)
+    rds_storage_gb: int = Field(gt=0)  # the largest database storage
+
+
 class Profile(_Model):
     name: str
     description: str
@@ -41,6 +58,7 @@ class Profile(_Model):
     # Name tags start with the student's id where students share an account (so the console and
     # the book's CLI queries tell them apart); in an account of the student's own it is noise.
     name_tag_prefix: bool = True
+    limits: Limits | None = None  # None: the account's quotas are not the project's to know (see the profile's file)
 
 
 ALLOWED = {
@@ -53,6 +71,13 @@ ALLOWED = {
     "instanceProfile": "the name of an existing instance profile",
     "sessionHours": "a number of hours more than 0",
     "nameTagPrefix": "true or false: Name tags start with the student id (accounts shared by students)",
+    "limits": "a mapping of runningInstances, vcpus, largestInstanceSize, ebsVolumeGb, rdsInstanceClasses, rdsStorageGb",
+    "runningInstances": "a whole number of EC2 instances more than 0",
+    "vcpus": "a whole number of vCPUs more than 0",
+    "largestInstanceSize": "one of " + ", ".join(INSTANCE_SIZES),
+    "ebsVolumeGb": "a whole number of GB more than 0",
+    "rdsInstanceClasses": "a non-empty list of RDS instance classes, e.g. [db.t3.micro, db.t4g.micro]",
+    "rdsStorageGb": "a whole number of GB more than 0",
 }
 
 

@@ -724,6 +724,14 @@ CASES = [
     case("profile createRoles yes", f"plan demo-s01 --environments {E}",
          r"cannot be used: .*learner-lab.yaml:\d+: iam.createRoles: \"no\" is not allowed",
          profile_edit("createRoles: false", "createRoles: no")),
+    case("profile limit size unknown", f"plan demo-s01 --environments {E}",
+         r"cannot be used: .*learner-lab.yaml:\d+: limits.largestInstanceSize: \"huge\" is not allowed .*allowed: one of nano, "
+         r"micro, small, medium, large, xlarge",
+         profile_edit("largestInstanceSize: large", "largestInstanceSize: huge")),
+    case("profile limit as text", f"validate demo-s01 --environments {E}",
+         r"cannot be used: .*learner-lab.yaml:\d+: limits.runningInstances: \"9\" is not allowed \(Input should be a valid "
+         r"integer\); allowed: a whole number of EC2 instances more than 0",
+         profile_edit("runningInstances: 9", "runningInstances: '9'")),
     case("profile name mismatch", f"plan demo-s01 --environments {E}",
          r"cannot be used: .*learner-lab.yaml:\d+: name: 'academy' is not allowed; allowed: the file's name",
          profile_edit("name: learner-lab", "name: academy")),

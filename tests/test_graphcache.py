@@ -123,9 +123,9 @@ def test_a_cached_graph_keeps_its_validation_for_the_same_checks_and_day(stacks,
     validated: list[str] = []
     real = validation.Validator.validate
 
-    def counting(self, graph):
+    def counting(self, graph, session_end=None):
         validated.append(graph.stack)
-        return real(self, graph)
+        return real(self, graph, session_end)
     monkeypatch.setattr(validation.Validator, "validate", counting)
     batch._validator.clear()
     first = batch.render_files(stacks, jobs=1, validate=True, cache=GraphCache(tmp_path / "cache"))

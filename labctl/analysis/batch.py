@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Callable
 
 from cloudlabs import content
-from cloudlabs.settings import stack_name_of
+from cloudlabs.settings import read_stack_file, stack_name_of
 
 from labctl.offline.graph import StackGraph
 from labctl.offline.graphcache import GraphCache
 from labctl.offline.render import RenderError, render_file
+from labctl.analysis.deployrules import judges_session_end
+from labctl.analysis.session_cost import session_end_graph
 from labctl.analysis.validation import StackValidation, Validator
 
 
@@ -34,6 +36,16 @@ class RenderResult:
 
 
 _validator: list[Validator] = []  # one per process: each worker lints each template shape once
+_session_ends: dict[str, StackGraph | None] = {}  # per batch and process: one render per group of stacks (session_cost)
+
+
+def _validate(path: Path, graph: StackGraph) -> dict:
+    """AWS's schemas and the deploy rules; the rules that judge the session too read the stack at its
+    labs' last stage (rendered only for a stack before it, and only where its profile has limits)."""
+    if not _validator:
+        _validator.append(Validator())
+    session_end = session_end_graph(graph.stack, path, read_stack_file(path), _session_ends) if judges_session_end(graph) else None
+    return _validator[0].validate(graph, session_end).to_json()
 
 
 def default_jobs() -> int:
@@ -67,9 +79,7 @@ def _render(path: str, validate: bool = False) -> tuple[str, dict | None, str | 
         return path, None, f"{stack_name_of(Path(path))}: {type(err).__name__}: {err}", None
     if not validate:
         return path, graph.to_json(), None, None
-    if not _validator:
-        _validator.append(Validator())
-    return path, graph.to_json(), None, _validator[0].validate(graph).to_json()
+    return path, graph.to_json(), None, _validate(Path(path), graph)
 
 
 def _profile_file(path: Path) -> Path | None:
@@ -87,6 +97,7 @@ def render_files(paths: list[Path], jobs: int | None = None,
     """Render (and with ``validate``, validate) every file; results in the order of ``paths``.
     With a ``cache``, stacks whose inputs did not change are served from it, not rendered."""
     content.check_all()  # a link or device in labs/ is bad input, before any cache key reads the tree
+    _session_ends.clear()  # a new batch: the program or the lab content may have changed since
     results: dict[str, RenderResult] = {}
     keys: dict[str, str] = {}
 
@@ -114,9 +125,7 @@ def render_files(paths: list[Path], jobs: int | None = None,
                 continue
             graph, check = hit
             if validate and check is None:  # cached by a run that did not validate
-                if not _validator:
-                    _validator.append(Validator())
-                check = _validator[0].validate(graph).to_json()
+                check = _validate(path, graph)
                 cache.put(key, graph, check)
             record(str(path), None, None, check if validate else None, graph=graph)
     if not todo:

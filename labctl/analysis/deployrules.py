@@ -7,11 +7,18 @@ the newest) are in the kinds' records (``labctl.kinds``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import gzip
+import json
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
+from importlib.resources import files
 from typing import Any, Callable, Iterator
 
+from cloudlabs.profiles import INSTANCE_SIZES, Profile, ProfileError, load_profile, profile_path
+
 from labctl import kinds
+from labctl.kinds.capacity import Capacity
 from labctl.kinds.shared import EC2_DESCRIPTION, EC2_DESCRIPTION_ALLOWED
 from labctl.analysis.findings import Finding
 from labctl.offline.graph import Resource, StackGraph
@@ -23,9 +30,14 @@ class DeployRule:
     kind: str  # ordering | lifecycle | cost | value
     summary: str
     source: str  # the AWS documentation it comes from
-    check_fn: Callable[["DeployRule", StackGraph], Iterator[Finding]]
+    check_fn: Callable[..., Iterator[Finding]]  # (rule, graph), or (rule, graph, session_end) with at_session_end
+    at_session_end: bool = False  # also judges the stack as the book's steps leave it (its labs' last stage)
 
-    def check(self, graph: StackGraph) -> list[Finding]:
+    def check(self, graph: StackGraph, session_end: StackGraph | None = None) -> list[Finding]:
+        """``session_end``: the same stack rendered at its labs' last stage (``labctl.analysis.session_cost``),
+        for the rules that judge what the student adds during the session too."""
+        if self.at_session_end:
+            return list(self.check_fn(self, graph, session_end))
         return list(self.check_fn(self, graph))
 
     def finding(self, graph: StackGraph, r: Resource, prop: str, value: Any, message: str) -> Finding:
@@ -189,6 +201,120 @@ def _check_beanstalk_options(rule: DeployRule, graph: StackGraph) -> Iterator[Fi
                                f"Beanstalk refuses a {kind} root volume of {size} GB: {low} to {high} GB")
 
 
+# --- the account's limits (a profile's ``limits``) --------------------------------------------------------
+
+CAPACITY = _stating("capacity")
+TOTALS = ("running instances", "vCPUs")  # the findings about the stack's sum, not one resource's value
+
+
+@lru_cache(maxsize=1)
+def _instance_types() -> dict[str, Any]:
+    """AWS's instance type data (DescribeInstanceTypes), as moto ships it: the one source of vCPUs."""
+    return json.loads(gzip.decompress((files("moto.ec2") / "resources" / "instance_types.json.gz").read_bytes()))
+
+
+def vcpus(instance_type: str) -> int | None:
+    """The instance type's default vCPUs, None for a type AWS's data does not have."""
+    info = _instance_types().get(instance_type)
+    return None if info is None else int(info["VCpuInfo"]["DefaultVCpus"])
+
+
+def _size(instance_type: str) -> str:
+    return instance_type.split(".")[-1]
+
+
+def _profile(graph: StackGraph) -> Profile | None:
+    """The stack's guardrail profile (None for a graph that names none)."""
+    name = graph.settings.get("profile")
+    try:
+        return load_profile(str(name)) if name else None
+    except ProfileError:  # the settings were parsed with this profile: only an old graph names another
+        return None
+
+
+def judges_session_end(graph: StackGraph) -> bool:
+    """Whether the stack's profile has anything to hold the session's additions to (limits, no roles)."""
+    profile = _profile(graph)
+    return profile is not None and (profile.limits is not None or not profile.iam.create_roles)
+
+
+def _used(graph: StackGraph) -> list[tuple[Resource, Capacity]]:
+    return [(r, capacity(r, graph)) for r, capacity in _of_kinds(graph, CAPACITY)]
+
+
+def _limit_findings(rule: DeployRule, graph: StackGraph, profile: Profile) -> Iterator[Finding]:
+    file = profile_path(profile.name).name
+    used = _used(graph)
+    if not profile.iam.create_roles:
+        for r, c in used:
+            if c.role:
+                yield rule.finding(graph, r, "", r.name,
+                                   f"the account cannot create IAM roles (profile {profile.name}, {file} iam.createRoles: "
+                                   f"false): use {profile.iam.service_role or 'its own role'}")
+    limits = profile.limits
+    if limits is None:
+        return
+    where = f"profile {profile.name}, {file} limits"
+    launched = [(r, c.launches) for r, c in used if c.launches is not None and c.launches.count > 0]
+    biggest = INSTANCE_SIZES.index(limits.largest_instance_size)
+    cores: list[tuple[Resource, int, str]] = []  # (resource, vCPUs at its maximum, how)
+    for r, launch in launched:
+        # a type AWS does not have is the schemas' finding (cfn-lint E3628), not counted here
+        known = [(t, cpus) for t in launch.instance_types if (cpus := vcpus(t)) is not None]
+        for itype, _ in known:
+            if _size(itype) not in INSTANCE_SIZES or INSTANCE_SIZES.index(_size(itype)) > biggest:
+                yield rule.finding(graph, r, "instance type", itype,
+                                   f"{itype} is larger than the account allows: sizes up to {limits.largest_instance_size} "
+                                   f"({where}.largestInstanceSize)")
+        counted = [cpus for _, cpus in known]
+        if counted:
+            cores.append((r, launch.count * max(counted), f"{launch.count} x {max(counted)}"))
+    total = sum(launch.count for _, launch in launched)
+    if total > limits.running_instances:
+        top = max(launched, key=lambda item: item[1].count)
+        parts = ", ".join(f"{r.name} {launch.count} ({launch.prop})" for r, launch in launched)
+        yield rule.finding(graph, top[0], "running instances", total,
+                           f"{total} EC2 instances at once ({parts}); the account runs at most {limits.running_instances} "
+                           f"({where}.runningInstances)")
+    cpu_total = sum(n for _, n, _ in cores)
+    if cpu_total > limits.vcpus:
+        top_cpu = max(cores, key=lambda item: item[1])
+        parts = ", ".join(f"{r.name} {how}" for r, _, how in cores)
+        yield rule.finding(graph, top_cpu[0], "vCPUs", cpu_total,
+                           f"{cpu_total} vCPUs at once ({parts}); the account allows at most {limits.vcpus} ({where}.vcpus)")
+    for r, c in used:
+        for v in c.volumes:
+            if v.gib > limits.ebs_volume_gb:
+                yield rule.finding(graph, r, v.prop, v.gib, f"a {v.gib} GB EBS volume; the account's volumes are at most "
+                                                             f"{limits.ebs_volume_gb} GB ({where}.ebsVolumeGb)")
+        if c.database is not None:
+            if c.database.instance_class not in limits.rds_instance_classes:
+                yield rule.finding(graph, r, "instanceClass", c.database.instance_class,
+                                   f"the account's databases are {', '.join(limits.rds_instance_classes)} "
+                                   f"({where}.rdsInstanceClasses)")
+            if c.database.storage_gib > limits.rds_storage_gb:
+                yield rule.finding(graph, r, c.database.storage_prop, c.database.storage_gib,
+                                   f"{c.database.storage_gib} GB of database storage; the account allows at most "
+                                   f"{limits.rds_storage_gb} GB ({where}.rdsStorageGb)")
+
+
+def _check_account_limits(rule: DeployRule, graph: StackGraph, session_end: StackGraph | None = None) -> Iterator[Finding]:
+    """The stack as deployed, then as the book's steps leave it during the session: what only the
+    session adds (an instance a later stage has, a larger total) is reported once, saying so."""
+    profile = _profile(graph)
+    if profile is None:
+        return
+    now = list(_limit_findings(rule, graph, profile))
+    yield from now
+    if session_end is None:
+        return
+    seen = {f.property if f.property in TOTALS else (f.resource, f.property, json.dumps(f.value)) for f in now}
+    for f in _limit_findings(rule, session_end, profile):
+        if (f.property if f.property in TOTALS else (f.resource, f.property, json.dumps(f.value))) not in seen:
+            yield replace(f, stack=graph.stack, message="during the session, once the book's steps are done (the labs' "
+                                                       f"last stage): {f.message}")
+
+
 DEPLOY_RULES: tuple[DeployRule, ...] = (
     DeployRule("CL-ORDER-IGW", "ordering", "internet-facing load balancers, public NAT gateways and Elastic IP associations wait "
                "for the VPC's internet gateway", "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html, "
@@ -209,4 +335,9 @@ DEPLOY_RULES: tuple[DeployRule, ...] = (
                "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html"
                "#command-options-general-autoscalinglaunchconfiguration",
                _check_beanstalk_options),
+    DeployRule("CL-LIMIT-ACCOUNT", "limit", "stacks fit the account's limits their profile states (instances at once, vCPUs, "
+               "instance sizes, EBS volume and database sizes, database classes, IAM roles), counting Auto Scaling and "
+               "Beanstalk at their maximum and what the book's steps add during the session",
+               "the AWS Academy Learner Lab student guide, Learner Lab - Foundational Services: service restrictions",
+               _check_account_limits, at_session_end=True),
 )

@@ -1,7 +1,8 @@
 """What a starter costs once the student has done the book's steps: a stack at a stage before the
 book's end grows during the session (vpc-nat's starter gains its NAT gateway and Elastic IP). Priced
 as the same stack with every lab at its last stage, less the stack as it is. Stacks that differ only
-in whom they are for (student, seat) share one render."""
+in whom they are for (student, seat) share one render. The same render (``session_end_graph``) is what
+the deploy rule CL-LIMIT-ACCOUNT holds to the account's limits during the session."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cloudlabs.settings import SettingsError, StackSettings, parse_settings
 
 from labctl.analysis.cost import StackCost, estimate
 from labctl.offline import render
+from labctl.offline.graph import StackGraph
 
 WHO = ("cloudlabs:student", "cloudlabs:seat")  # names and addresses: no bearing on the price
 
@@ -38,22 +40,40 @@ def at_last_stages(config: Mapping[str, Any]) -> dict[str, Any] | None:
     return {**config, "cloudlabs:labs": moved} if changed else None
 
 
+def session_end_graph(stack: str, path: Path, config: Mapping[str, Any],
+                      memo: dict[str, StackGraph | None] | None = None) -> StackGraph | None:
+    """The stack as the book's steps leave it: the same settings with every lab at its last stage.
+    None when it is there already, or when the last stage does not render with these settings.
+    ``memo``: stacks that differ only in whom they are for share one render (prices, sizes and counts
+    do not depend on names or addresses)."""
+    final = at_last_stages(config)
+    if final is None:
+        return None
+    key = json.dumps({k: v for k, v in final.items() if k not in WHO}, sort_keys=True, default=str)
+    if memo is not None and key in memo:
+        return memo[key]
+    try:
+        graph: StackGraph | None = render.render(stack, final, parse_settings(final, str(path)))
+    except (render.RenderError, SettingsError, LabContentError):
+        graph = None  # the last stage does not render with these settings: nothing to add
+    if memo is not None:
+        memo[key] = graph
+    return graph
+
+
 def in_session_additions(configs: Mapping[str, tuple[Path, Mapping[str, Any]]], costs: Mapping[str, StackCost],
                          prices: PriceTable) -> dict[str, float]:
     """Per stack not at its labs' last stages: the hourly cost the book's steps add (never negative)."""
-    priced: dict[str, float | None] = {}
+    memo: dict[str, StackGraph | None] = {}
+    priced: dict[int, float] = {}  # per rendered graph: stacks sharing one render share its price
     added: dict[str, float] = {}
     for stack, (path, config) in configs.items():
-        final = at_last_stages(config)
-        if final is None or stack not in costs:
+        if stack not in costs:
             continue
-        key = json.dumps({k: v for k, v in final.items() if k not in WHO}, sort_keys=True, default=str)
-        if key not in priced:
-            try:
-                priced[key] = estimate(render.render(stack, final, parse_settings(final, str(path))), prices).hourly
-            except (render.RenderError, SettingsError, LabContentError):
-                priced[key] = None  # the last stage does not render with these settings: nothing to add
-        final_hourly = priced[key]
-        if final_hourly is not None:
-            added[stack] = max(0.0, final_hourly - costs[stack].hourly)
+        final = session_end_graph(stack, path, config, memo)
+        if final is None:
+            continue
+        if id(final) not in priced:
+            priced[id(final)] = estimate(final, prices).hourly
+        added[stack] = max(0.0, priced[id(final)] - costs[stack].hourly)
     return added

@@ -5,7 +5,8 @@ property, value, rule, AWS's message):
 1. AWS's own resource schemas: the graph is translated to CloudFormation (``labctl.analysis.cfn``) and
    linted with cfn-lint, which ships the CloudFormation registry schemas (patterns, lengths, enums,
    per-region instance types and engine versions, cross-property rules).
-2. Rules the schemas cannot express (``labctl.analysis.deployrules``): ordering, lifecycle, cost traps.
+2. Rules the schemas cannot express (``labctl.analysis.deployrules``): ordering, lifecycle, cost traps,
+   the account's limits (also over the stack as the book's steps leave it: ``session_end``).
 
 A finding that does not apply to Pulumi's provider is suppressed by one line of
 :data:`SUPPRESSIONS`, with its reason; nothing is suppressed silently (the suppressed findings
@@ -216,7 +217,9 @@ class Validator:
         self.cache = cache if cache is not None else LintCache(cache_dir())
         self.lints = 0  # how many templates cfn-lint actually read (for the benchmark)
 
-    def validate(self, graph: StackGraph) -> StackValidation:
+    def validate(self, graph: StackGraph, session_end: StackGraph | None = None) -> StackValidation:
+        """``session_end``: the stack at its labs' last stage (what the book's steps add during the
+        session), for the deploy rules that judge it too (the account's limits)."""
         result = StackValidation(graph.stack)
         try:
             tr = translate(graph)
@@ -237,7 +240,7 @@ class Validator:
                 self.cache.put(key, matches)
             self.clean_shapes[key] = matches
         for rule in DEPLOY_RULES:
-            result.findings.extend(rule.check(graph))
+            result.findings.extend(rule.check(graph, session_end))
         return result
 
 

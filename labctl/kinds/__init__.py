@@ -39,7 +39,10 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   deletion denied): the sweep never deletes it and says at teardown how to remove it;
 - ``access_role``: what the bucket access model reads it as (a bucket, the endpoint a request comes
   through, a host browsing from its public IP); ``shows_deployed``: grading takes its presence as the
-  labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it).
+  labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it);
+- ``capacity``: what it takes of the account's limits a profile states (instances at most at once and
+  their types, EBS volumes, a database's class and storage, a role: ``labctl.kinds.capacity``); the
+  deploy rule CL-LIMIT-ACCOUNT sums them per stack.
 No module outside this package names a type token to decide what to do (``tests/test_kinds.py``
 counts them: none).
 
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
     from labctl.kinds.sweeping import SweepRule
     from labctl.kinds.live_reads import LiveRead
     from labctl.kinds.network import Reach
+    from labctl.kinds.capacity import CapacityOf
 
 
 FREE = "free"
@@ -101,6 +105,7 @@ class Kind:
     option_settings: str = ""  # the input holding Beanstalk's option settings (checked against AWS's documented ranges)
     ec2_description: str = ""  # the input EC2 restricts to its description characters (labctl.kinds.shared.EC2_DESCRIPTION)
     service_bucket: str = ""  # the bucket the service keeps for itself per region and account ({region}, {account}): never the cohort's, named at teardown
+    capacity: "CapacityOf | None" = None  # what it takes of an account's limits (labctl.kinds.capacity): instances, volumes, a database, a role
 
     @property
     def service(self) -> str:

@@ -11,6 +11,7 @@ from labctl.kinds.fakes import arn_only, hex_id
 from labctl.kinds.templates import Template, number_text
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
+from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
 from labctl.kinds.network import AUTOSCALING_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 
@@ -141,6 +142,7 @@ def _place_group(r, model):
 
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
+         capacity=capacity.autoscaling_group,
          fake=_fake_group,
          template=Template("AWS::AutoScaling::AutoScalingGroup", _group_properties),
          sweep_rule=SweepRule(_find_groups, delete_by_id("autoscaling", "delete_auto_scaling_group", "AutoScalingGroupName", ForceDelete=True),

@@ -14,6 +14,7 @@ from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
 from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, renamed_properties, tag_list
 from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
+from labctl.kinds import capacity
 from labctl.kinds import FREE, USAGE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -1168,6 +1169,7 @@ KINDS = (
          reach=Reach(ADDRESS, _place_eip_association),
          emulator=Emulator(with_ec2(_create_eip_association), delete_call("ec2", "disassociate_address", "AssociationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         capacity=capacity.instance,
          fake=_fake_instance,
          newest_image=_NEWEST_AMI,
          template=Template("AWS::EC2::Instance", _instance_properties),
@@ -1185,6 +1187,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
+         capacity=capacity.launch_template,
          fake=_fake_launch_template,
          template=Template("AWS::EC2::LaunchTemplate", _launch_template_properties),
          sweep_rule=SweepRule(_find_launch_templates, delete_by_id("ec2", "delete_launch_template", "LaunchTemplateId"),
@@ -1193,6 +1196,7 @@ KINDS = (
          reach=Reach(HOST_PART, _place_launch_template),
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
+         capacity=capacity.volume,
          fake=generic,
          live_reason=NOT_CHECKED_LIVE,
          reach_reason=NOT_IN_NETWORK,

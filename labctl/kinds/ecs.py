@@ -15,6 +15,7 @@ from labctl.kinds.fakes import hex_id
 from labctl.kinds.templates import Template, document, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE
+from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
 from labctl.kinds.network import FARGATE_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 
@@ -220,6 +221,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
+         capacity=capacity.fargate_service,
          fake=_fake_service,
          template=Template("AWS::ECS::Service", _service_properties),
          sweep_rule=SweepRule(_find_services, _scale_down_and_delete_service, _services_left, arn_kinds=("ecs:service",)),

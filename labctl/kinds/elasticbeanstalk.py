@@ -17,6 +17,7 @@ from labctl.kinds.templates import Template, renamed, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
 from labctl.kinds.network import BEANSTALK_PUBLIC, HOST, LOAD_BALANCER_PUBLIC, NOT_IN_NETWORK, Reach
+from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -209,6 +210,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          template=Template("AWS::ElasticBeanstalk::ApplicationVersion", _version_properties)),
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
+         capacity=capacity.beanstalk_environment,
          service_bucket="elasticbeanstalk-{region}-{account}",
          newest_image=("solutionStackName", "SolutionStackName"),
          option_settings="settings",

@@ -17,6 +17,7 @@ from labctl.kinds.templates import Template, document, folded, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds.network import NOT_IN_NETWORK
+from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -162,6 +163,7 @@ def _empty_and_delete_instance_profile(scan: SweepScan, item: Listed) -> None:
 
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
+         capacity=capacity.role,
          fake=_fake_named("role", "AROA"),
          template=Template("AWS::IAM::Role", _role_properties),
          sweep_rule=SweepRule(_find_roles, _detach_and_delete_role, arn_kinds=("iam:role",)),

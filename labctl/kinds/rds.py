@@ -8,6 +8,7 @@ from labctl.kinds.emulation import Emulator, delete_call, named, tags
 from labctl.kinds.fakes import hex_id
 from labctl.kinds.templates import Alias, Template, number_text, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
+from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
 from labctl.kinds.live_reads import Found, LiveRead, in_vpcs, listing
 from labctl.kinds.network import DATABASE_PUBLIC, HOST, HOST_PART, Reach, first_placed
@@ -178,6 +179,7 @@ def _place_database(r, model):
 
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
+         capacity=capacity.database,
          fake=_fake_db_instance,
          extended_support=True,
          template=Template("AWS::RDS::DBInstance", _db_instance_properties),

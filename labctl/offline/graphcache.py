@@ -79,10 +79,11 @@ def _validation_code() -> str:
 
 
 def validation_fingerprint() -> str:
-    """A validation kept with a graph is reused only with the same checks, cfn-lint and day (the
-    cost rules compare dates: a version can leave standard support overnight)."""
+    """A validation kept with a graph is reused only with the same checks, cfn-lint, moto (its instance
+    type data gives the account limits' vCPUs) and day (the cost rules compare dates: a version can
+    leave standard support overnight)."""
     from datetime import date
-    return f"{_validation_code()} cfn-lint {version('cfn-lint')} {date.today().isoformat()}"
+    return f"{_validation_code()} cfn-lint {version('cfn-lint')} moto {version('moto')} {date.today().isoformat()}"
 
 
 def cache_root() -> Path | None:
