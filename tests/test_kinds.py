@@ -197,11 +197,17 @@ def test_the_deploy_rules_facts_name_inputs_the_labs_render():
             kind = kinds.KINDS[r.type]
             for fact, inputs in (("needs_gateway", (kind.needs_gateway.subnets,) if kind.needs_gateway else ()),
                                  ("gateway_of", (kind.gateway_of,) if kind.gateway_of else ()),
+                                 ("internet_route", (kind.internet_route.table,) if kind.internet_route else ()),
+                                 ("table_association", tuple(vars(kind.table_association).values())
+                                  if kind.table_association else ()),
                                  ("newest_image", kind.newest_image[:1]),
                                  ("extended_support", ("engine", "engineVersion") if kind.extended_support else ())):
                 assert all(i in r.inputs for i in inputs), f"{r.type}: {fact} names {inputs}, not all in its inputs"
-                seen.update([fact] if inputs else [])
-    assert seen == {"needs_gateway", "gateway_of", "newest_image", "extended_support"}
+                seen.update([fact] if inputs and fact != "internet_route" else [])
+            route = kind.internet_route
+            if route and r.inputs.get(route.destination) == "0.0.0.0/0" and route.gateway in r.inputs:
+                seen.add("internet_route")  # a default route to a gateway, as the rule reads it
+    assert seen == {"needs_gateway", "gateway_of", "internet_route", "table_association", "newest_image", "extended_support"}
 
 
 def test_the_small_facets_are_read_from_the_records():
