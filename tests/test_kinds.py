@@ -210,6 +210,17 @@ def test_the_deploy_rules_facts_name_inputs_the_labs_render():
     assert seen == {"needs_gateway", "gateway_of", "internet_route", "table_association", "newest_image", "extended_support"}
 
 
+def test_what_needs_no_gateway_record_waits_for_no_health_that_would_need_one():
+    """NeedsGateway's docstring leaves ECS services and Auto Scaling groups out because Pulumi does not
+    wait for their tasks or instances to be healthy: no lab may ask it to without giving them a record."""
+    waits = {"aws:ecs/service:Service": ("waitForSteadyState",),
+             "aws:autoscaling/group:Group": ("waitForElbCapacity", "minElbCapacity")}
+    for lab, stage, options in VARIANTS:
+        for r in lab_graph(lab, stage, options).custom_resources:
+            if r.type in waits and not kinds.KINDS[r.type].needs_gateway:
+                assert not any(r.inputs.get(i) for i in waits[r.type]), f"{lab} {stage} {r.name} waits for health"
+
+
 def test_the_small_facets_are_read_from_the_records():
     from labctl.analysis import access, grading
     from labctl.cli import summary

@@ -14,16 +14,23 @@ class NeedsGateway:
     the VPC of its subnets has no internet gateway attached.
 
     Which kinds state it, and why (the rest do not):
-    - an internet-facing load balancer (InvalidSubnet: the VPC has no internet gateway), a public NAT
-      gateway and an Elastic IP association (Gateway.NotAttached): AWS checks the attachment;
+    - an internet-facing load balancer (InvalidSubnet: the VPC has no internet gateway;
+      elasticloadbalancing/latest/application/application-load-balancers.html), a public NAT gateway
+      (vpc/latest/userguide/nat-gateway-working-with.html) and an Elastic IP association
+      (Gateway.NotAttached, AWSEC2/latest/APIReference/API_AssociateAddress.html): AWS checks the attachment;
     - a Beanstalk environment with public instances or an internet-facing load balancer: Beanstalk
-      creates that load balancer, or a single instance's Elastic IP, itself, and its instances reach
-      Beanstalk's endpoints through the gateway while the environment is created (``route``);
-    - not an instance with AssociatePublicIpAddress (RunInstances assigns the address without any
-      gateway), nor an ECS service with assignPublicIp or an Auto Scaling group in public subnets:
-      their create calls check no gateway, and Pulumi does not wait for their tasks or instances to
-      be healthy (no lab sets wait_for_steady_state, min_elb_capacity or wait_for_elb_capacity; one
-      that does would need a record here for the same reason as Beanstalk's)."""
+      creates that load balancer, or a single instance's Elastic IP, itself, and its public instances
+      reach Beanstalk's endpoints through the gateway while the environment is created, so it needs the
+      route too (``route``; elasticbeanstalk/latest/dg/vpc.html);
+    - not an instance with AssociatePublicIpAddress: RunInstances assigns the address without any
+      gateway (AWSEC2/latest/APIReference/API_InstanceNetworkInterfaceSpecification.html);
+    - not an ECS service with assignPublicIp (AmazonECS/latest/APIReference/API_AwsVpcConfiguration.html)
+      nor an Auto Scaling group in public subnets behind an internet-facing load balancer: CreateService
+      and CreateAutoScalingGroup check no gateway, and Pulumi does not wait for their tasks or
+      instances to be healthy unless wait_for_steady_state / wait_for_elb_capacity / min_elb_capacity
+      is set (pulumi.com/registry/packages/aws/api-docs/ecs/service/, .../autoscaling/group/); no lab
+      sets them. One that does would need a record here for the same reason as Beanstalk's.
+    (Pages under https://docs.aws.amazon.com/ unless a host is named.)"""
 
     subnets: str  # the input naming its subnet (or list of subnets)
     when: Callable[[dict[str, Any]], bool]  # for which inputs (an internet-facing load balancer, a public NAT gateway)
