@@ -159,6 +159,13 @@ DB_SUBNET_GROUP = NameRule(
         chars(r"[a-zA-Z0-9._ -]+", "letters, digits, periods, underscores, spaces and hyphens"),
         Check(lambda n: n.lower() != "default", "not default"),
     ))
+SSM_PARAMETER = NameRule(
+    "SSM parameter name", "https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html", (
+        length(1, 1011),
+        chars(r"[a-zA-Z0-9_.\-/]+", "letters, digits, periods, hyphens, underscores and slashes"),
+        not_matching(r"^/?(?i:aws|ssm)", "not beginning with aws or ssm"),
+        Check(lambda n: n.count("/") <= 15, "at most 15 levels"),
+    ))
 TAG_VALUE = NameRule("tag value (Name)", "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions",
                      (length(0, 256),))
 # Docker's RestrictedNameChars, for containers and volumes alike.
@@ -173,7 +180,7 @@ PULUMI_STACK = NameRule("Pulumi stack name", "https://github.com/pulumi/pulumi/b
 RULES: tuple[NameRule, ...] = (
     S3_BUCKET, SECURITY_GROUP, KEY_PAIR, LAUNCH_TEMPLATE, AUTOSCALING_GROUP, ECR_REPOSITORY, ECS_CLUSTER,
     ECS_TASK_FAMILY, BEANSTALK_APPLICATION, BEANSTALK_ENVIRONMENT, IAM_ROLE, IAM_INSTANCE_PROFILE, DB_INSTANCE,
-    DB_SUBNET_GROUP, TAG_VALUE, DOCKER_NAME, PULUMI_STACK,
+    DB_SUBNET_GROUP, SSM_PARAMETER, TAG_VALUE, DOCKER_NAME, PULUMI_STACK,
 )
 
 
@@ -261,6 +268,8 @@ DERIVED: tuple[Derived, ...] = (
     Derived(DB_INSTANCE, "aws:rds/instance:Instance.identifierPrefix", ("beanstalk",), "eb-{student}-", suffix=True),
     Derived(DB_INSTANCE, "aws:rds/instance:Instance.identifierPrefix", ("lamp",), "database-1-{student}-", suffix=True),
     Derived(DB_SUBNET_GROUP, "aws:rds/subnetGroup:SubnetGroup.namePrefix", ("beanstalk",), "{student}-eb-db-", suffix=True),
+    Derived(SSM_PARAMETER, "aws:ssm/parameter:Parameter.name", ("beanstalk",), "/cloudlabs/{student}-lamp-demo/RDS_PASSWORD",
+            prefixed=True),
     Derived(DB_SUBNET_GROUP, "aws:rds/subnetGroup:SubnetGroup.namePrefix", ("lamp",), "{student}-db-", suffix=True),
     Derived(DOCKER_NAME, "docker:index/container:Container.name", ("containers",), "{student}-{part}",
             ("C1", "C2", "web1", "WEB"), "<container>", prefixed=True),

@@ -109,10 +109,12 @@ class LabVpc(pulumi.ComponentResource):
             )
 
         self.public_route_table = None
+        self.public_default_route: aws.ec2.Route | None = None
+        self.associations: dict[str, aws.ec2.RouteTableAssociation] = {}  # by subnet plan name
         if plan.public_subnets:
             self.public_route_table = self._route_table(f"{name}-public-rt", f"{plan.name}-RT-Public", plan.public_subnets, ctx)
-            aws.ec2.Route(f"{name}-public-default", route_table_id=self.public_route_table.id,
-                          destination_cidr_block="0.0.0.0/0", gateway_id=self.igw.id, opts=child)
+            self.public_default_route = aws.ec2.Route(f"{name}-public-default", route_table_id=self.public_route_table.id,
+                                                      destination_cidr_block="0.0.0.0/0", gateway_id=self.igw.id, opts=child)
             if plan.ipv6 and args.ipv6_default_route:
                 aws.ec2.Route(f"{name}-public-default-v6", route_table_id=self.public_route_table.id,
                               destination_ipv6_cidr_block="::/0", gateway_id=self.igw.id, opts=child)
@@ -155,6 +157,14 @@ class LabVpc(pulumi.ComponentResource):
             "nat_public_ip": self.nat_eip.public_ip if self.nat_eip else None,
         })
 
+    def internet_path(self, subnets: Sequence[str]) -> list[pulumi.Resource]:
+        """What makes these public subnets (plan names) reach the internet: the default route to the
+        internet gateway and their associations with its table (what a resource that needs the way
+        out when it is created waits for, besides the gateway)."""
+        if self.public_default_route is None or any(s not in self.associations for s in subnets):
+            raise ValueError(f"{self.plan.name}: {', '.join(subnets)} are not all public subnets with a default route")
+        return [self.public_default_route, *(self.associations[s] for s in subnets)]
+
     @property
     def route_tables(self) -> list[aws.ec2.RouteTable]:
         """Every route table of the VPC that subnets use (public first)."""
@@ -164,6 +174,6 @@ class LabVpc(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         table = aws.ec2.RouteTable(name, vpc_id=self.vpc.id, tags=ctx.tags(tag_name), opts=child)
         for subnet in subnets:
-            aws.ec2.RouteTableAssociation(f"{name}-{slug(subnet.name)}", route_table_id=table.id,
-                                          subnet_id=self.subnets[subnet.name].id, opts=child)
+            self.associations[subnet.name] = aws.ec2.RouteTableAssociation(
+                f"{name}-{slug(subnet.name)}", route_table_id=table.id, subnet_id=self.subnets[subnet.name].id, opts=child)
         return table

@@ -197,11 +197,28 @@ def test_the_deploy_rules_facts_name_inputs_the_labs_render():
             kind = kinds.KINDS[r.type]
             for fact, inputs in (("needs_gateway", (kind.needs_gateway.subnets,) if kind.needs_gateway else ()),
                                  ("gateway_of", (kind.gateway_of,) if kind.gateway_of else ()),
+                                 ("internet_route", (kind.internet_route.table,) if kind.internet_route else ()),
+                                 ("table_association", tuple(vars(kind.table_association).values())
+                                  if kind.table_association else ()),
                                  ("newest_image", kind.newest_image[:1]),
                                  ("extended_support", ("engine", "engineVersion") if kind.extended_support else ())):
                 assert all(i in r.inputs for i in inputs), f"{r.type}: {fact} names {inputs}, not all in its inputs"
-                seen.update([fact] if inputs else [])
-    assert seen == {"needs_gateway", "gateway_of", "newest_image", "extended_support"}
+                seen.update([fact] if inputs and fact != "internet_route" else [])
+            route = kind.internet_route
+            if route and r.inputs.get(route.destination) == "0.0.0.0/0" and route.gateway in r.inputs:
+                seen.add("internet_route")  # a default route to a gateway, as the rule reads it
+    assert seen == {"needs_gateway", "gateway_of", "internet_route", "table_association", "newest_image", "extended_support"}
+
+
+def test_what_needs_no_gateway_record_waits_for_no_health_that_would_need_one():
+    """NeedsGateway's docstring leaves ECS services and Auto Scaling groups out because Pulumi does not
+    wait for their tasks or instances to be healthy: no lab may ask it to without giving them a record."""
+    waits = {"aws:ecs/service:Service": ("waitForSteadyState",),
+             "aws:autoscaling/group:Group": ("waitForElbCapacity", "minElbCapacity")}
+    for lab, stage, options in VARIANTS:
+        for r in lab_graph(lab, stage, options).custom_resources:
+            if r.type in waits and not kinds.KINDS[r.type].needs_gateway:
+                assert not any(r.inputs.get(i) for i in waits[r.type]), f"{lab} {stage} {r.name} waits for health"
 
 
 def test_the_small_facets_are_read_from_the_records():

@@ -156,6 +156,24 @@ def _group_id(graph, name: str) -> str:
     return next(g.id for g in graph.of_type(SG) if g.inputs["tags"]["Name"] == name)
 
 
+@pytest.mark.parametrize("options", [None, HA, {"coursework": True}])
+@pytest.mark.parametrize("profile", ["learner-lab", "sandbox"])
+def test_the_environment_waits_for_what_beanstalk_needs_but_no_input_names(options, profile):
+    """The public subnets' default route to the internet gateway and their associations (the
+    instances reach Beanstalk's endpoints through them while it launches), every rule of the
+    environment's groups (the load balancer's way in and out, HTTP to the instances) and the roles'
+    policies and attachments (the instances read the bundle and the password at boot)."""
+    graph = lab_graph("beanstalk", options=options, profile=profile)
+    (env,) = graph.of_type(ENV)
+    names = {graph[u].name for u in env.dependencies if graph[u].custom}
+    assert {"beanstalk-vpc-public-default", "beanstalk-vpc-public-rt-sn-0", "beanstalk-vpc-public-rt-sn-16"} <= names
+    groups = {r.id for r in graph.of_type(SG) if r.name != "beanstalk-db-sg"}
+    rules = {r.name for r in graph.of_type(INGRESS) + graph.of_type(EGRESS) if r.inputs["securityGroupId"] in groups}
+    assert len(rules) == (2 if options is None else 4) and rules <= names
+    iam = {r.name for r in graph.of_type(ATTACHMENT) + graph.of_type(INLINE)}
+    assert len(iam) == (0 if profile == "learner-lab" else 4) and iam <= names
+
+
 def test_single_instance_settings():
     graph = lab_graph("beanstalk")
     settings = settings_of(graph)
@@ -407,12 +425,13 @@ def test_a_classic_load_balancer_is_reported_unpriced_not_guessed():
 
 COURSEWORK = {"coursework": True}
 DB, DB_SUBNETS = "aws:rds/instance:Instance", "aws:rds/subnetGroup:SubnetGroup"
+PASSWORD, PARAMETER = "random:index/randomPassword:RandomPassword", "aws:ssm/parameter:Parameter"
 
 
 def test_coursework_adds_the_database_to_the_high_availability_environment():
     graph = lab_graph("beanstalk", options=COURSEWORK)
     assert dict(graph.type_counts()) == {**NETWORK, **STORAGE, APP: 1, VERSION: 1, ENV: 1, SG: 3, INGRESS: 3, EGRESS: 2,
-                                         DB: 1, DB_SUBNETS: 1}
+                                         DB: 1, DB_SUBNETS: 1, PASSWORD: 1, PARAMETER: 1}
     settings = settings_of(graph)
     assert settings[("aws:elasticbeanstalk:environment", "EnvironmentType")] == "LoadBalanced"
     assert (settings[("aws:autoscaling:asg", "MinSize")], settings[("aws:autoscaling:asg", "MaxSize")]) == ("2", "4")
@@ -421,24 +440,35 @@ def test_coursework_adds_the_database_to_the_high_availability_environment():
     assert lab_graph("beanstalk", options={"coursework": True, "environment": "high-availability"}).of_type(ENV)
 
 
-def test_the_page_gets_the_database_from_environment_properties_and_the_password_from_its_secret():
+def test_the_page_gets_the_database_from_environment_properties_and_the_password_from_a_parameter_nothing_rotates():
+    """The password is generated, a Pulumi secret wherever it goes (the database, the parameter), and
+    never an output; not RDS's managed secret, which RDS rotates every 7 days while Beanstalk reads
+    environment secrets only at an instance's boot (CL-LIFECYCLE-ROTATING-SECRET)."""
     graph = lab_graph("beanstalk", options=COURSEWORK)
     (db,), (subnet_group,) = graph.of_type(DB), graph.of_type(DB_SUBNETS)
-    assert db.inputs["manageMasterUserPassword"] is True and "password" not in db.inputs  # no password in the state
+    (password,), (parameter,) = graph.of_type(PASSWORD), graph.of_type(PARAMETER)
+    assert not db.inputs.get("manageMasterUserPassword") and db.inputs["password"] == "[secret]"
+    assert (password.inputs["length"], password.inputs["special"]) == (32, False)  # MySQL refuses / @ " and spaces
+    assert {k: parameter.inputs[k] for k in ("name", "type", "tier", "value")} == {
+        "name": "/cloudlabs/lamp-demo/RDS_PASSWORD", "type": "SecureString", "tier": "Standard", "value": "[secret]"}
+    assert password.urn in db.property_dependencies["password"] and password.urn in parameter.property_dependencies["value"]
+    assert "[secret]" not in json.dumps(graph.outputs) and password.outputs["result"] not in json.dumps(graph.outputs)
     assert (db.inputs["publiclyAccessible"], db.inputs["storageEncrypted"], db.inputs["engine"]) == (False, True, "mysql")
     assert (db.inputs["instanceClass"], db.inputs["dbName"], db.inputs["username"]) == ("db.t3.micro", "ebdb", "admin")
     nets = subnets(graph)
     assert subnet_group.inputs["subnetIds"] == [nets["SN-0"].id, nets["SN-16"].id]
     settings = settings_of(graph)
-    secret = db.outputs["masterUserSecrets"][0]["secretArn"]
+    secret = parameter.outputs["arn"]
     assert {k[1]: v for k, v in settings.items() if k[0] == "aws:elasticbeanstalk:application:environment"} == {
         "RDS_HOSTNAME": db.outputs["address"], "RDS_PORT": "3306", "RDS_DB_NAME": "ebdb", "RDS_USERNAME": "admin"}
     assert {k[1]: v for k, v in settings.items() if k[0] == "aws:elasticbeanstalk:application:environmentsecrets"} == {
         "RDS_PASSWORD": secret}
-    assert secret.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-")
+    assert secret == "arn:aws:ssm:us-east-1:123456789012:parameter/cloudlabs/lamp-demo/RDS_PASSWORD"
     out = graph.outputs["beanstalk"]["database"]
-    assert out["endpoint"] == f"{db.outputs['address']}:3306" and out["secretArn"] == secret
-    assert f"--secret-id '{secret}'" in out["readPassword"]
+    assert out["endpoint"] == f"{db.outputs['address']}:3306" and out["passwordParameter"] == parameter.inputs["name"]
+    assert "aws ssm get-parameter" in out["readPassword"] and "--name '/cloudlabs/lamp-demo/RDS_PASSWORD' --with-decryption" in out["readPassword"]
+    shared = lab_graph("beanstalk", options=COURSEWORK, nameTagPrefix=True)  # students sharing an account: one each
+    assert shared.of_type(PARAMETER)[0].inputs["name"] == "/cloudlabs/s01-lamp-demo/RDS_PASSWORD"
 
 
 def test_the_coursework_bundle_is_the_page_that_reads_the_database():
@@ -462,12 +492,12 @@ def test_the_database_takes_mysql_only_from_the_instances():
     assert labels["internet -> MySQL-RDS:3306"] is False and labels["admin -> MySQL-RDS:3306"] is False
 
 
-def test_own_instance_role_may_read_the_database_secret_and_nothing_else():
+def test_own_instance_role_may_read_the_database_password_and_nothing_else():
     graph = lab_graph("beanstalk", options=COURSEWORK, profile="sandbox")
-    (inline,), (db,), (bucket,) = graph.of_type(INLINE), graph.of_type(DB), graph.of_type(BUCKET)
+    (inline,), (parameter,), (bucket,) = graph.of_type(INLINE), graph.of_type(PARAMETER), graph.of_type(BUCKET)
     assert json.loads(inline.inputs["policy"])["Statement"] == [
         {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{bucket.outputs['arn']}/*"},
-        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": db.outputs["masterUserSecrets"][0]["secretArn"]}]
+        {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": parameter.outputs["arn"]}]
 
 
 def test_the_coursework_probe_looks_for_the_rows_and_the_cost_adds_the_database():
@@ -535,3 +565,24 @@ def test_live_grading_finds_the_environment_once_beanstalk_has_launched_it(optio
     # bucket, bundle and non-network resources are outside drift's view)
     assert drift(planned, live).clean, drift(planned, live).to_json()
     assert after.total == len(beanstalk.expected_paths("solution", BeanstalkOptions.model_validate(options or {})))
+
+
+def test_the_coursework_password_parameter_goes_up_and_down_in_the_emulator(tmp_path):
+    """The SecureString parameter is made with the stack's tags and the generated password, named as
+    the environment secret's ARN ends, and deleted with the stack."""
+    from labctl.analysis.reach import without
+    graph = lab_graph("beanstalk", options=COURSEWORK, profile="sandbox")
+    graph = without(graph, [r.urn for r in graph.custom_resources if r.type not in (PASSWORD, PARAMETER)])  # only those two
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+        ssm = session.client("ssm")
+        state = emulate.up(graph, session, tmp_path)
+        (listed,) = ssm.describe_parameters()["Parameters"]
+        made = ssm.get_parameter(Name=listed["Name"], WithDecryption=True)["Parameter"]
+        assert made["Type"] == "SecureString" and made["ARN"].endswith(f":parameter{made['Name']}")
+        assert made["Name"].startswith("/cloudlabs/") and made["Name"].endswith("lamp-demo/RDS_PASSWORD")
+        assert len(made["Value"]) == 32 and made["Value"].isalnum()  # the generated password, not a placeholder
+        tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=made["Name"])["TagList"]
+        assert {"Key": "cloudlabs:student", "Value": "s01"} in tags
+        assert emulate.destroy(graph.stack, session, tmp_path) == len(state.resources)
+        assert ssm.describe_parameters()["Parameters"] == []

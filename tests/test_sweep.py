@@ -210,6 +210,9 @@ FACTORIES: dict[str, Callable[[Base], str]] = {
     "log group": lambda b: (b.s.client("logs").create_log_group(logGroupName=f"/ecs/{b.cohort}-web",
                                                                 tags={t["Key"]: t["Value"] for t in tags(b.cohort)}),
                             f"/ecs/{b.cohort}-web")[1],
+    "SSM parameter": lambda b: (b.s.client("ssm").put_parameter(Name=f"/cloudlabs/{b.cohort}-lamp-demo/RDS_PASSWORD", Value="pw",
+                                                                 Type="SecureString", Tags=tags(b.cohort)),
+                                f"/cloudlabs/{b.cohort}-lamp-demo/RDS_PASSWORD")[1],
     "IAM instance profile": _profile,
     "IAM role": _role,
 }

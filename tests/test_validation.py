@@ -36,8 +36,8 @@ def test_types_with_no_counterpart_are_listed_never_passed_silently():
 # --- each class of rule, on a graph broken in exactly that way -------------------------------------
 
 
-def mutated(lab: str, change, stage: str = "solution") -> StackGraph:
-    graph = StackGraph.from_json(copy.deepcopy(lab_graph(lab, stage).to_json()))
+def mutated(lab: str, change, stage: str = "solution", options: dict | None = None) -> StackGraph:
+    graph = StackGraph.from_json(copy.deepcopy(lab_graph(lab, stage, options).to_json()))
     change(graph)
     return graph
 
@@ -87,6 +87,69 @@ def test_ordering_an_internet_facing_load_balancer_that_does_not_wait_for_the_ga
     f = only_finding(mutated("load-balancer", drop))
     assert (f.rule, f.resource, f.property) == ("CL-ORDER-IGW", "load-balancer-lb-alb", "subnets")
     assert "load-balancer-vpc-igw" in f.message and "depends_on" in f.message
+
+
+def rule_findings(rule_id: str, graph: StackGraph):
+    """One deploy rule's findings, without linting the whole template (what these tests are about)."""
+    return next(r for r in deployrules.DEPLOY_RULES if r.id == rule_id).check(graph)
+
+
+def _without_dependencies(graph: StackGraph, name: str, dropped) -> None:
+    r = resource(graph, name)
+    r.dependencies = [u for u in r.dependencies if not dropped(graph[u].name)]
+
+
+def test_ordering_a_beanstalk_environment_that_does_not_wait_for_its_subnets_route_to_the_gateway():
+    """Beanstalk makes the load balancer and the public instances itself: the environment waits for the
+    gateway and, in each subnet it puts them in, for the default route to it and the association."""
+    def drop_associations(graph: StackGraph) -> None:
+        _without_dependencies(graph, "beanstalk-env", lambda n: n.startswith("beanstalk-vpc-public-rt-"))
+    found = rule_findings("CL-ORDER-IGW", mutated("beanstalk", drop_associations, options={"coursework": True}))
+    assert sorted((f.rule, f.resource, f.property) for f in found) == [("CL-ORDER-IGW", "beanstalk-env", "settings")] * 2
+    for f, subnet in zip(found, ("sn-0", "sn-16")):
+        assert "without waiting for the default route to the internet gateway beanstalk-vpc-igw" in f.message
+        assert f"add depends_on=[beanstalk-vpc-public-rt-{subnet}]" in f.message and "fails to launch" in f.message
+
+    def drop_the_way_out(graph: StackGraph) -> None:
+        _without_dependencies(graph, "beanstalk-env", lambda n: n.startswith("beanstalk-vpc-public-"))
+    found = [f.message for f in rule_findings("CL-ORDER-IGW", mutated("beanstalk", drop_the_way_out))]
+    assert len(found) == 3 and "without waiting for the internet gateway beanstalk-vpc-igw" in found[0]
+    assert "add depends_on=[beanstalk-vpc-public-default, beanstalk-vpc-public-rt-sn-0]" in found[1]  # the single instance's
+    assert "add depends_on=[beanstalk-vpc-public-default, beanstalk-vpc-public-rt-sn-16]" in found[2]  # subnets, both
+
+
+def test_ordering_which_beanstalk_environments_need_the_gateway_and_in_which_subnets():
+    from labctl.kinds.elasticbeanstalk import public_subnets
+
+    def settings(**options: str) -> list[dict[str, str]]:
+        namespace = {"EnvironmentType": "aws:elasticbeanstalk:environment"}
+        return [{"namespace": namespace.get(k, "aws:ec2:vpc"), "name": k, "value": v} for k, v in options.items()]
+    assert public_subnets(settings(EnvironmentType="SingleInstance", Subnets="a,b")) == ["a", "b"]  # its Elastic IP
+    balanced = {"EnvironmentType": "LoadBalanced", "Subnets": "p1,p2"}
+    assert public_subnets(settings(**balanced, ELBSubnets="a,b")) == ["a", "b"]  # an internet-facing load balancer
+    assert public_subnets(settings(**balanced)) == ["p1", "p2"]  # ELBSubnets default to the instances'
+    assert public_subnets(settings(**balanced, ELBSubnets="a", AssociatePublicIpAddress="true")) == ["p1", "p2", "a"]
+    assert public_subnets(settings(**balanced, ELBSubnets="a", ELBScheme="internal")) == []  # private: a NAT's business
+    assert public_subnets(None) == []
+
+
+def test_lifecycle_a_beanstalk_environment_secret_that_rds_rotates():
+    """RDS rotates its managed master user secret every 7 days; Beanstalk reads environment secrets only
+    when an instance boots: the running instances would keep the old password."""
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-AbCdEf"
+
+    def managed(graph: StackGraph) -> None:
+        db = resource(graph, "beanstalk-db")
+        db.inputs.update(manageMasterUserPassword=True)
+        db.outputs["masterUserSecrets"] = [{"secretArn": secret, "secretStatus": "active"}]
+        for s in resource(graph, "beanstalk-env").inputs["settings"]:
+            if s["namespace"] == "aws:elasticbeanstalk:application:environmentsecrets":
+                s["value"] = secret
+    (f,) = rule_findings("CL-LIFECYCLE-ROTATING-SECRET", mutated("beanstalk", managed, options={"coursework": True}))
+    assert (f.rule, f.resource, f.property, f.value) == (
+        "CL-LIFECYCLE-ROTATING-SECRET", "beanstalk-env", "environment secret RDS_PASSWORD", secret)
+    assert "beanstalk-db keeps and rotates on its own" in f.message and "read only when an instance boots" in f.message
+    assert "rds-secrets-manager.html" in f.message and "AWSHowTo.secrets.env-vars.html" in f.message
 
 
 def test_lifecycle_an_instance_that_a_newer_ami_would_replace():

@@ -28,10 +28,19 @@ HIGH_AVAILABILITY = {"application": "asg-demo", "environment": "Asgdemo-env"}
 COURSEWORK = {"application": "lamp-demo", "environment": "Lampdemo-env"}  # the coursework's (the book names none)
 DATABASE = "MySQL-RDS"  # the coursework's database, as reachability names it
 # The environment properties the coursework's page reads (the names of AWS's guide to Beanstalk
-# with RDS, the book's reference [2]); the password comes from the database's own secret.
+# with RDS, the book's reference [2]); the password comes from the stack's SSM parameter (an
+# environment secret), never rotated: Beanstalk reads it only when an instance boots.
 DB_PROPERTIES = ("RDS_HOSTNAME", "RDS_PORT", "RDS_DB_NAME", "RDS_USERNAME")
 DB_SECRET_PROPERTY = "RDS_PASSWORD"
 DB_NAME, DB_USER = "ebdb", "admin"
+
+
+def password_parameter(application: str) -> str:
+    """The SSM parameter holding the coursework database's password (under /cloudlabs/: no student id
+    can make it start with the reserved aws or ssm)."""
+    return f"/cloudlabs/{application}/{DB_SECRET_PROPERTY}"
+
+
 COURSEWORK_TEXT = "LAMP stack on Elastic Beanstalk"
 COURSEWORK_ROWS = ("This is record 1", "This is record 2", "This is record 3")
 CAPACITY = {"single": (1, 1), "high-availability": (2, 4)}  # the book's min 2 / max 4 (L8508)
@@ -51,7 +60,8 @@ class BeanstalkOptions(LabOptions):
     coursework: bool = Field(
         False, description="true or false: the chapter's coursework (L8563), a high-availability LAMP stack: an RDS MySQL "
                            "database created first, and a PHP page that reads its endpoint, name and user from the "
-                           "environment's properties and its password from the database's own secret")
+                           "environment's properties and its password from an environment secret (a generated password in an SSM "
+                           "SecureString parameter of the stack's own, never rotated)")
 
     @model_validator(mode="after")
     def _coursework_is_high_availability(self) -> "BeanstalkOptions":
@@ -162,8 +172,9 @@ LAB = LabDefinition(
         "role and instance profile are Learner Lab's LabRole and LabInstanceProfile (no IAM created); elsewhere the "
         "lab creates minimal ones with AWS's managed policies. Coursework (L8563): the high-availability environment in "
         "front of an RDS MySQL database created first (not public, MySQL only from the instances), its endpoint, name "
-        "and user passed as environment properties and its password, kept by RDS in Secrets Manager, as an environment "
-        "secret; the PHP page (`labs/beanstalk/coursework/`) creates and reads table1"
+        "and user passed as environment properties and its password, generated (a Pulumi secret) and kept in an SSM "
+        "SecureString parameter nothing rotates, as an environment secret (not RDS's managed secret: RDS rotates it every "
+        "7 days, and Beanstalk reads environment secrets only when an instance boots); the PHP page (`labs/beanstalk/coursework/`) creates and reads table1"
     ),
     stages={
         "starter": "the application, its version (the bundle in the bucket), the VPC, security groups and roles; the "
@@ -178,8 +189,8 @@ LAB = LabDefinition(
                    "with `coursework: true`": {"coursework": True}},
     cost_notes=("Elastic Beanstalk itself is free; the environment's instances (and for high-availability the load "
                 "balancer) are priced from its settings at the minimum size; scaled out to 4 instances, two more; "
-                "the bundle's bucket, CloudWatch alarms and logs cost cents; the coursework database's secret "
-                "$0.40 a month"),
+                "the bundle's bucket, CloudWatch alarms and logs cost cents; the coursework's password parameter is "
+                "free (standard tier)"),
     outputs=(
         Output("application", "text", "the Elastic Beanstalk application's name"),
         Output("version", "text", "the application version (label from the bundle's digest)"),
@@ -188,8 +199,8 @@ LAB = LabDefinition(
         Output("serviceRole", "text", "the role Elastic Beanstalk acts with (LabRole in a Learner Lab)"),
         Output("instanceProfile", "text", "the instances' profile (LabInstanceProfile in a Learner Lab)"),
         Output("environmentType", "text", "SingleInstance or LoadBalanced"),
-        Output("database", "mapping", "the database's endpoint, name, user, secret ARN and the command that reads the "
-                                      "password", "option coursework"),
+        Output("database", "mapping", "the database's endpoint, name, user, the password's SSM parameter and the "
+                                      "command that reads the password", "option coursework"),
         Output("createEnvironment", "command", "aws elasticbeanstalk create-environment with the lab's settings", "starter"),
         Output("environment", "text", "the environment's name", "solution"),
         Output("url", "url", "the environment's page (its CNAME)", "solution"),

@@ -10,11 +10,12 @@ from typing import Any, Sequence
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from cloudlabs.labs import beanstalk
 from cloudlabs.labs.beanstalk import (
-    CAPACITY, DATABASE, DB_NAME, DB_PROPERTIES, DB_SECRET_PROPERTY, DB_USER, HEALTH_CHECK_PATH, PHP_PLATFORM, SUBNETS,
-    BeanstalkOptions, bundle_bytes, bundle_dir, bundle_files, bundle_label, load_balancer_name, names,
+    CAPACITY, COURSEWORK, DATABASE, DB_NAME, DB_PROPERTIES, DB_SECRET_PROPERTY, DB_USER, HEALTH_CHECK_PATH, PHP_PLATFORM, SUBNETS,
+    BeanstalkOptions, bundle_bytes, bundle_dir, bundle_files, bundle_label, load_balancer_name, names, password_parameter,
 )
 
 from ..compute import zones_offering
@@ -38,6 +39,7 @@ RESERVED_TAGS = ("Name",)  # Beanstalk names the environment's Name tag itself a
 class Roles:
     service_role: pulumi.Input[str]
     instance_profile: pulumi.Input[str]
+    policies: Sequence[pulumi.Resource] = ()  # the roles' policies and attachments: the environment waits for them
 
 
 @dataclass
@@ -46,7 +48,8 @@ class Database:
 
     address: pulumi.Output[str]
     port: pulumi.Output[int]
-    secret_arn: pulumi.Output[str]  # RDS keeps the password in Secrets Manager: never in the stack's state
+    parameter_arn: pulumi.Output[str]  # the SecureString parameter holding the password (a Pulumi secret in the state)
+    parameter_name: pulumi.Output[str]
 
 
 def trust_policy(service: str, external_id: str | None = None) -> str:
@@ -101,7 +104,7 @@ def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.I
     if database is not None:  # the console's "environment properties" window (L8568), and the password's secret
         values: tuple[pulumi.Input[str], ...] = (database.address, database.port.apply(str), DB_NAME, DB_USER)
         settings += [option("aws:elasticbeanstalk:application:environment", key, value) for key, value in zip(DB_PROPERTIES, values)]
-        settings.append(option("aws:elasticbeanstalk:application:environmentsecrets", DB_SECRET_PROPERTY, database.secret_arn))
+        settings.append(option("aws:elasticbeanstalk:application:environmentsecrets", DB_SECRET_PROPERTY, database.parameter_arn))
     return settings
 
 
@@ -159,21 +162,30 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         if database is not None:
             outputs["database"] = {
                 "endpoint": pulumi.Output.concat(database.address, ":", database.port.apply(str)), "name": DB_NAME, "user": DB_USER,
-                "secretArn": database.secret_arn,
-                "readPassword": database.secret_arn.apply(
-                    lambda arn: f"aws secretsmanager get-secret-value --region {ctx.region} --secret-id '{arn}' "
-                                "--query SecretString --output text"),
+                "passwordParameter": database.parameter_name,
+                "readPassword": database.parameter_name.apply(
+                    lambda parameter: f"aws ssm get-parameter --region {ctx.region} --name '{parameter}' --with-decryption "
+                                      "--query Parameter.Value --output text"),
             }
         if ctx.stage == "starter":
             outputs["createEnvironment"] = pulumi.Output.all(application.name, platform, version.name, settings).apply(
                 lambda v: _create_command(v[0], env_name, v[1], v[2], v[3], ctx.region))
             return outputs
+        # What Beanstalk needs in place before it launches anything, which no input of the environment
+        # names: the public subnets' way out (the instances download the bundle and report to Beanstalk's
+        # endpoints; without it the environment goes Severe), the rules its groups admit traffic with
+        # (validated when DisableDefaultEC2SecurityGroup is set; the health checks need them) and the
+        # roles' policies (the instances read the bundle and the database's password at boot).
+        groups = [instance_sg] + ([alb_sg] if alb_sg else [])
+        ready: list[pulumi.Resource] = [*vpc.internet_path(SUBNETS), *[rule for g in groups for rule in g.rules.values()],
+                                        *roles.policies]
         environment = aws.elasticbeanstalk.Environment(
             f"{name}-env", name=env_name, application=application.name, solution_stack_name=platform, version=version.name,
             tier="WebServer", settings=settings, wait_for_ready_timeout="20m",
             tags={k: v for k, v in ctx.tags(book["environment"]).items() if k not in RESERVED_TAGS},
             # the platform is looked up as the newest: a later one must not update (replace) a running class's instances
-            opts=pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(ignore_changes=["solutionStackName"])))
+            opts=pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(ignore_changes=["solutionStackName"],
+                                                                                 depends_on=ready)))
         outputs.update({
             "environment": environment.name,
             "url": environment.cname.apply(lambda cname: f"http://{cname}/"),
@@ -212,8 +224,17 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
     def _database(self, name: str, ctx: LabContext, vpc: LabVpc, instance_sg: LabSecurityGroup) -> Database:
         """The coursework's MySQL, created before the environment (the book: "before creating the
         Elastic Beanstalk application"), in the environment's two zones but not public: MySQL only
-        from the instances' group. RDS keeps the password in a Secrets Manager secret of its own
-        (ManageMasterUserPassword), which Beanstalk hands to the page as RDS_PASSWORD."""
+        from the instances' group.
+
+        The password: the book sets it in the environment's properties window (L8568) for the page to
+        read. It is generated here (random, a Pulumi secret in the state, never an output) and kept in a
+        SecureString parameter of the stack's own that the environment hands the page as RDS_PASSWORD
+        (an environment secret). Not RDS's own managed secret (ManageMasterUserPassword): RDS rotates
+        that every 7 days, and Beanstalk reads environment secrets only when an instance boots, so a
+        week after the lab went up the running instances would hold a stale password (the page fails)
+        and new ones would disagree with them; the deploy rule CL-LIFECYCLE-ROTATING-SECRET refuses that
+        pairing. A parameter nothing rotates keeps the students' page working for the whole course; the
+        standard tier is free (the managed secret cost $0.40 a month)."""
         group = LabSecurityGroup(f"{name}-db-sg", LabSecurityGroupArgs(
             vpc_id=vpc.vpc_id, description=f"{DATABASE}: MySQL only from the environment instances", group_name=f"{DATABASE}-SG",
             context=ctx, rules=[inbound(MYSQL, instance_sg.id, "MySQL from the environment instances", name="mysql-from-env")]),
@@ -222,14 +243,21 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
                                       subnet_ids=[vpc.subnets[s].id for s in SUBNETS],
                                       description="the environment's two subnets", tags=ctx.tags(f"{DATABASE}-subnet-group"),
                                       opts=self.child)
+        generated = random.RandomPassword(f"{name}-db-password", length=32, special=False, opts=self.child)
+        password: pulumi.Output[str] = pulumi.Output.secret(generated.result)
         db = aws.rds.Instance(
             f"{name}-db", identifier_prefix=f"eb-{ctx.student}-", engine="mysql", engine_version=MYSQL_VERSION,
             engine_lifecycle_support=EXTENDED_SUPPORT_OFF, instance_class="db.t3.micro", allocated_storage=20, storage_type="gp2",
-            storage_encrypted=True, db_name=DB_NAME, username=DB_USER, manage_master_user_password=True, port=3306,
+            storage_encrypted=True, db_name=DB_NAME, username=DB_USER, password=password, port=3306,
             db_subnet_group_name=subnets.name, vpc_security_group_ids=[group.id], publicly_accessible=False, multi_az=False,
             skip_final_snapshot=True, deletion_protection=False, backup_retention_period=0, delete_automated_backups=True,
             apply_immediately=True, auto_minor_version_upgrade=True, tags=ctx.tags(DATABASE), opts=self.child)
-        return Database(db.address, db.port, db.master_user_secrets.apply(_secret_arn))
+        parameter = aws.ssm.Parameter(
+            f"{name}-db-password-parameter", name=password_parameter(ctx.account_name(COURSEWORK['application'])),
+            type="SecureString", value=password, tier="Standard",
+            description=f"{DATABASE}'s password for the environment's {DB_SECRET_PROPERTY} (not rotated)",
+            tags=ctx.tags(f"{DATABASE}-password"), opts=self.child)
+        return Database(db.address, db.port, parameter.arn, parameter.name)
 
     def _roles(self, name: str, ctx: LabContext, bucket: LabBucket, database: Database | None = None) -> Roles:
         """The profile's roles (Learner Lab: LabRole and LabInstanceProfile, no IAM created), or a
@@ -244,35 +272,27 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         instance_role = aws.iam.Role(
             f"{name}-ec2-role", name_prefix=ctx.account_name("eb-ec2-"), description="Elastic Beanstalk instances (chapter 11)",
             assume_role_policy=trust_policy("ec2.amazonaws.com"), tags=ctx.tags("eb-ec2-role"), opts=self.child)
-        for i, arn in enumerate(INSTANCE_POLICIES):
-            aws.iam.RolePolicyAttachment(f"{name}-ec2-role-policy{i}", role=instance_role.name, policy_arn=arn, opts=self.child)
-        secret: pulumi.Input[str] = database.secret_arn if database is not None else ""
-        aws.iam.RolePolicy(f"{name}-ec2-role-bundles", name="bundles-read", role=instance_role.name,
-                           policy=pulumi.Output.all(bucket.arn, secret).apply(lambda v: _instance_policy(v[0], v[1])),
-                           opts=self.child)
+        attachments = [aws.iam.RolePolicyAttachment(f"{name}-ec2-role-policy{i}", role=instance_role.name, policy_arn=arn,
+                                                    opts=self.child) for i, arn in enumerate(INSTANCE_POLICIES)]
+        secret: pulumi.Input[str] = database.parameter_arn if database is not None else ""
+        policies: list[pulumi.Resource] = [aws.iam.RolePolicy(
+            f"{name}-ec2-role-bundles", name="bundles-read", role=instance_role.name,
+            policy=pulumi.Output.all(bucket.arn, secret).apply(lambda v: _instance_policy(v[0], v[1])), opts=self.child)]
         profile = aws.iam.InstanceProfile(f"{name}-ec2-profile", name_prefix=ctx.account_name("eb-ec2-"), role=instance_role.name,
                                           tags=ctx.tags("eb-ec2-profile"), opts=self.child)
         service_role = aws.iam.Role(
             f"{name}-service-role", name_prefix=ctx.account_name("eb-service-"), description="Elastic Beanstalk service role (chapter 11)",
             assume_role_policy=trust_policy("elasticbeanstalk.amazonaws.com", external_id="elasticbeanstalk"),
             tags=ctx.tags("eb-service-role"), opts=self.child)
-        for i, arn in enumerate(SERVICE_POLICIES):
-            aws.iam.RolePolicyAttachment(f"{name}-service-role-policy{i}", role=service_role.name, policy_arn=arn,
-                                         opts=self.child)
-        return Roles(service_role.name, profile.name)
+        attachments += [aws.iam.RolePolicyAttachment(f"{name}-service-role-policy{i}", role=service_role.name, policy_arn=arn,
+                                                     opts=self.child) for i, arn in enumerate(SERVICE_POLICIES)]
+        return Roles(service_role.name, profile.name, [*attachments, *policies])
 
 
-def _secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
-    arn = secrets[0].secret_arn if secrets else None
-    if not arn:
-        raise ValueError("RDS answered no master user secret for a database with manage_master_user_password")
-    return arn
-
-
-def _instance_policy(bucket_arn: str, secret_arn: str) -> str:
+def _instance_policy(bucket_arn: str, parameter_arn: str) -> str:
     statements: list[dict[str, Any]] = [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{bucket_arn}/*"}]
-    if secret_arn:  # Beanstalk reads the database's secret with the instances' role
-        statements.append({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": secret_arn})
+    if parameter_arn:  # Beanstalk reads the database's password with the instances' role (the aws/ssm key decrypts it)
+        statements.append({"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": parameter_arn})
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 

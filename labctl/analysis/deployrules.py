@@ -86,11 +86,13 @@ def _of_kinds(graph: StackGraph, stating: dict[str, Any]) -> list[tuple[Resource
 
 
 NEEDS_GATEWAY, GATEWAY_OF = _stating("needs_gateway"), _stating("gateway_of")
+INTERNET_ROUTES, TABLE_ASSOCIATIONS = _stating("internet_route"), _stating("table_association")
+ROTATING_SECRETS, BOOT_SECRETS = _stating("rotating_secret"), _stating("boot_secrets")
 NEWEST_IMAGE, EXTENDED_SUPPORT = _stating("newest_image"), _stating("extended_support")
 EC2_DESCRIBED, OPTION_SETTINGS = _stating("ec2_description"), _stating("option_settings")
 
 
-def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, str, list[Any]]]:
+def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, Any, list[Any]]]:
     for r, needs in _of_kinds(graph, NEEDS_GATEWAY):
         if needs.when(r.inputs):
             named = r.inputs.get(needs.subnets)
@@ -99,7 +101,7 @@ def _needs_gateway(graph: StackGraph) -> Iterator[tuple[Resource, str, list[Any]
                     named = graph.by_id(str(named)).inputs.get(needs.through)
                 except KeyError:
                     continue
-            yield r, needs.subnets, _ids(named)
+            yield r, needs, needs.pick(named) if needs.pick else _ids(named)
 
 
 def _ids(value: Any) -> list[Any]:
@@ -109,17 +111,44 @@ def _ids(value: Any) -> list[Any]:
     return [] if value is None else [value]
 
 
+def _default_routes(graph: StackGraph, subnet: Any, gateway: Resource) -> Iterator[tuple[Resource, Resource]]:
+    """The subnet's way to the gateway as the graph shows it: each association of the subnet with a
+    route table, and that table's default route (0.0.0.0/0) to the gateway."""
+    routes = [(r, fact) for r, fact in _of_kinds(graph, INTERNET_ROUTES)
+              if r.inputs.get(fact.destination) == "0.0.0.0/0" and str(r.inputs.get(fact.gateway)) == str(gateway.id)]
+    for association, fact in _of_kinds(graph, TABLE_ASSOCIATIONS):
+        if str(association.inputs.get(fact.subnet)) != str(subnet):
+            continue
+        for route, route_fact in routes:
+            if str(route.inputs.get(route_fact.table)) == str(association.inputs.get(fact.table)):
+                yield route, association
+
+
 def _check_gateway_order(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
     gateways = {str(g.inputs.get(vpc)): g for g, vpc in _of_kinds(graph, GATEWAY_OF)}
-    for r, prop, subnets in _needs_gateway(graph):
+    for r, needs, subnets in _needs_gateway(graph):
+        prop, waits = needs.subnets, _closure(graph, r)
         for vpc in _vpc_of_subnets(graph, subnets):
             gateway = gateways.get(vpc)
             if gateway is None:
                 yield rule.finding(graph, r, prop, subnets, f"its VPC {vpc} has no internet gateway")
-            elif gateway.urn not in _closure(graph, r):
+            elif gateway.urn not in waits:
                 yield rule.finding(graph, r, prop, subnets,
                                    f"is created without waiting for the internet gateway {gateway.name}: AWS refuses it "
                                    "while no gateway is attached to the VPC; add depends_on=[the gateway]")
+        if not needs.route:
+            continue
+        for subnet in subnets:
+            try:
+                gateway = gateways[str(graph.by_id(str(subnet)).inputs.get("vpcId"))]
+            except KeyError:
+                continue
+            missing = sorted({x.name for route in _default_routes(graph, subnet, gateway) for x in route if x.urn not in waits})
+            if missing:
+                yield rule.finding(graph, r, prop, subnet,
+                                   f"is created without waiting for the default route to the internet gateway "
+                                   f"{gateway.name} in subnet {subnet}'s route table: {needs.route}; add "
+                                   f"depends_on=[{', '.join(missing)}]")
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
@@ -131,6 +160,19 @@ def _check_ami_replacement(rule: DeployRule, graph: StackGraph) -> Iterator[Find
             yield rule.finding(graph, r, prop, r.inputs[image],
                                f"the {prop} is looked up as the most recent: when a newer one is published, the next "
                                f"`pulumi up` replaces the student's instances (and their work); ignore changes to {image}")
+
+
+def _check_boot_secrets(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
+    rotating = {arn: r for r, secrets_of in _of_kinds(graph, ROTATING_SECRETS) for arn in secrets_of(r.inputs, r.outputs)}
+    for r, secrets_of in _of_kinds(graph, BOOT_SECRETS):
+        for name, arn in secrets_of(r.inputs).items():
+            owner = rotating.get(arn)
+            if owner is not None:
+                yield rule.finding(graph, r, f"environment secret {name}", arn,
+                                   f"is the secret {owner.name} keeps and rotates on its own (every 7 days by default), "
+                                   "but it is read only when an instance boots: after a rotation the running instances hold "
+                                   "a stale value (the page fails) and new ones disagree with them; hand it a secret nothing "
+                                   "rotates (a generated password kept in a parameter or secret of the stack's own)")
 
 
 # --- cost traps -----------------------------------------------------------------------------------
@@ -316,15 +358,23 @@ def _check_account_limits(rule: DeployRule, graph: StackGraph, session_end: Stac
 
 
 DEPLOY_RULES: tuple[DeployRule, ...] = (
-    DeployRule("CL-ORDER-IGW", "ordering", "internet-facing load balancers, public NAT gateways and Elastic IP associations wait "
-               "for the VPC's internet gateway", "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html, "
+    DeployRule("CL-ORDER-IGW", "ordering", "what needs the internet gateway waits for it: internet-facing load balancers, public "
+               "NAT gateways, Elastic IP associations, and what services create for you (a Beanstalk environment's public "
+               "instances and load balancer), which also wait for the default route to it in their subnets' route tables",
+               "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html, "
                "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html, "
-               "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html",
+               "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html, "
+               "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/vpc.html",
                _check_gateway_order),
     DeployRule("CL-LIFECYCLE-AMI", "lifecycle", "instances keep their image (an AMI, a Beanstalk platform) when a newer one "
                "is published", "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/instance/ (ami: replacement on change), "
                "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/using-features.platform.upgrade.html",
                _check_ami_replacement),
+    DeployRule("CL-LIFECYCLE-ROTATING-SECRET", "lifecycle", "secrets read only when an instance boots (Beanstalk's environment "
+               "secrets) are not ones AWS rotates on its own (RDS's managed master user secret)",
+               "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html, "
+               "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/AWSHowTo.secrets.env-vars.html",
+               _check_boot_secrets),
     DeployRule("CL-COST-RDS-SUPPORT", "cost", "databases run a version in standard support, with Extended Support off",
                "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html",
                _check_rds_support),

@@ -23,7 +23,9 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   (``labctl.kinds.templates``; ``labctl.analysis.cfn`` builds the template and checks it against AWS's
   schemas), or ``no_template``: why there is none (listed as not validated, never passed silently);
 - the deploy rules' facts (``labctl.analysis.deployrules``): ``needs_gateway`` (``labctl.kinds.deploy``),
-  ``gateway_of``, ``newest_image``, ``extended_support``;
+  ``gateway_of``, ``internet_route`` and ``table_association`` (what a resource that needs the gateway's
+  route waits for), ``newest_image``, ``extended_support``, ``rotating_secret`` (an output holding a
+  secret AWS rotates on its own), ``boot_secrets`` (settings read once at an instance's boot);
 - ``fake``: what the offline renderer's fake cloud answers when a lab registers it (ids, ARNs,
   addresses: ``labctl.kinds.fakes``); the lookups (invokes) it answers are ``Lookup`` records, ``LOOKUPS``;
 - ``live``: how the live reader (``labctl.ops.live``) finds the kind in AWS and reads it back as the
@@ -52,13 +54,13 @@ This package imports nothing of the project but ``cloudlabs``: every layer above
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from labctl.kinds.shared import FieldMap
     from labctl.kinds.emulation import Emulator
     from labctl.kinds.fakes import Answer, LookupAnswer
-    from labctl.kinds.deploy import NeedsGateway
+    from labctl.kinds.deploy import InternetRoute, NeedsGateway, TableAssociation
     from labctl.kinds.templates import Template
     from labctl.kinds.sweeping import SweepRule
     from labctl.kinds.live_reads import LiveRead
@@ -106,6 +108,10 @@ class Kind:
     ec2_description: str = ""  # the input EC2 restricts to its description characters (labctl.kinds.shared.EC2_DESCRIPTION)
     service_bucket: str = ""  # the bucket the service keeps for itself per region and account ({region}, {account}): never the cohort's, named at teardown
     capacity: "CapacityOf | None" = None  # what it takes of an account's limits (labctl.kinds.capacity): instances, volumes, a database, a role
+    rotating_secret: "Callable[[dict[str, Any], dict[str, Any]], list[str]] | None" = None  # (inputs, outputs) -> ARNs of secrets AWS rotates on its own
+    boot_secrets: "Callable[[dict[str, Any]], dict[str, str]] | None" = None  # inputs -> {name: ARN} of secrets read only when an instance boots
+    internet_route: "InternetRoute | None" = None  # a route: how the deploy rules tell the default route to an internet gateway
+    table_association: "TableAssociation | None" = None  # a subnet's route table association (what a needs_gateway route waits for)
 
     @property
     def service(self) -> str:

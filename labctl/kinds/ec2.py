@@ -12,7 +12,7 @@ from labctl.kinds.network import ACL_ENTRY, ADDRESS, HOST, HOST_PART, NAT, NETWO
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS, FieldMap
 from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
 from labctl.kinds.templates import Alias, Companion, Template, boolean, document, renamed, renamed_properties, tag_list
-from labctl.kinds.deploy import NeedsGateway
+from labctl.kinds.deploy import InternetRoute, NeedsGateway, TableAssociation
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import capacity
 from labctl.kinds import FREE, USAGE, Kind, Lookup
@@ -1077,6 +1077,7 @@ KINDS = (
          reach=Reach(ROUTE_TABLE, _place_route_table),
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
+         internet_route=InternetRoute("routeTableId", "destinationCidrBlock", "gatewayId"),
          fake=with_id("r"),
          template=renamed("AWS::EC2::Route", {"routeTableId": "RouteTableId", "destinationCidrBlock": "DestinationCidrBlock",
                                            "destinationIpv6CidrBlock": "DestinationIpv6CidrBlock", **{t.key: t.api for t in ROUTE_TARGETS}},
@@ -1085,6 +1086,7 @@ KINDS = (
          reach=Reach(ROUTE, _place_route),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
+         table_association=TableAssociation("subnetId", "routeTableId"),
          fields=_ROUTE_TABLE_ASSOCIATION_FIELDS,
          fake=with_id("rtbassoc"),
          template=renamed("AWS::EC2::SubnetRouteTableAssociation", _ROUTE_TABLE_ASSOCIATION_FIELDS, tags=False, referenced=False),

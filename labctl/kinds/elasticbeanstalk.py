@@ -18,6 +18,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
 from labctl.kinds.network import BEANSTALK_PUBLIC, HOST, LOAD_BALANCER_PUBLIC, NOT_IN_NETWORK, Reach
 from labctl.kinds import capacity
+from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds import FREE, Kind, Lookup
 
 if TYPE_CHECKING:
@@ -194,6 +195,48 @@ def _place_environment(r, model):
                      listed("aws:elbv2:loadbalancer", "SecurityGroups"))
 
 
+# --- deploy facts: what the deploy rules read (labctl.analysis.deployrules) -------------------------
+
+_VPC, _ENVIRONMENT = "aws:ec2:vpc", "aws:elasticbeanstalk:environment"
+ENVIRONMENT_SECRETS = "aws:elasticbeanstalk:application:environmentsecrets"
+
+
+def _settings(value: Any) -> dict[tuple[Any, Any], str]:
+    return {(s.get("namespace"), s.get("name")): str(s.get("value") or "") for s in value or [] if isinstance(s, dict)}
+
+
+def _listed(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def public_subnets(value: Any) -> list[str]:
+    """The subnets in which Beanstalk puts something public, from the environment's option settings:
+    the instances' (``Subnets``) when they get a public address (AssociatePublicIpAddress, or a single
+    instance: Beanstalk gives it an Elastic IP), and the load balancer's (``ELBSubnets``, else the
+    instances') unless its ELBScheme is internal."""
+    settings = _settings(value)
+    single = settings.get((_ENVIRONMENT, "EnvironmentType")) == "SingleInstance"
+    instances = _listed(settings.get((_VPC, "Subnets"), ""))
+    found = list(instances) if single or settings.get((_VPC, "AssociatePublicIpAddress"), "").lower() == "true" else []
+    if not single and settings.get((_VPC, "ELBScheme"), "public") != "internal":
+        found += _listed(settings.get((_VPC, "ELBSubnets"), "")) or instances
+    return list(dict.fromkeys(found))
+
+
+_PUBLIC_ENVIRONMENT = NeedsGateway(
+    "settings", when=lambda i: bool(public_subnets(i.get("settings"))), pick=public_subnets,
+    route="its instances download the bundle and report to Elastic Beanstalk through it while the environment is "
+          "created: without it they never turn healthy and the environment fails to launch "
+          "(https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/vpc.html)")
+
+
+def _boot_secrets(inputs: dict[str, Any]) -> dict[str, str]:
+    """The environment secrets (name: the secret's or parameter's ARN): Beanstalk reads them when an
+    instance boots, and a rotated value only reaches the instances after a manual refresh."""
+    return {name: value for (namespace, name), value in _settings(inputs.get("settings")).items()
+            if namespace == ENVIRONMENT_SECRETS}
+
+
 KINDS = (
     Kind("aws:elasticbeanstalk/application:Application", "Beanstalk application", FREE, sweep="Beanstalk application",
          fake=_fake_application,
@@ -211,6 +254,8 @@ KINDS = (
          template=Template("AWS::ElasticBeanstalk::ApplicationVersion", _version_properties)),
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
          capacity=capacity.beanstalk_environment,
+         needs_gateway=_PUBLIC_ENVIRONMENT,
+         boot_secrets=_boot_secrets,
          service_bucket="elasticbeanstalk-{region}-{account}",
          newest_image=("solutionStackName", "SolutionStackName"),
          option_settings="settings",

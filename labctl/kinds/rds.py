@@ -177,9 +177,18 @@ def _place_database(r, model):
                          list(r.inputs.get("vpcSecurityGroupIds") or []))
 
 
+def _managed_secret(inputs: dict[str, Any], outputs: dict[str, Any]) -> list[str]:
+    """The master user's secret RDS keeps in Secrets Manager (ManageMasterUserPassword) and rotates
+    every 7 days unless told otherwise."""
+    if not inputs.get("manageMasterUserPassword"):
+        return []
+    return [s["secretArn"] for s in outputs.get("masterUserSecrets") or [] if isinstance(s, dict) and s.get("secretArn")]
+
+
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          capacity=capacity.database,
+         rotating_secret=_managed_secret,
          fake=_fake_db_instance,
          extended_support=True,
          template=Template("AWS::RDS::DBInstance", _db_instance_properties),

@@ -106,6 +106,7 @@ SWEEP_ORDER = (
     "aws:ebs/snapshot:Snapshot",  # refused while an AMI uses it
     "aws:ebs/volume:Volume",  # only unattached ones: after the instances
     "aws:ec2/keyPair:KeyPair",
+    "aws:ssm/parameter:Parameter",
     "aws:s3/bucket:Bucket",  # emptied first (every version)
     "aws:elasticbeanstalk/application:Application",  # after its environments
     "aws:cloudwatch/logGroup:LogGroup",  # after what writes to it (ECS tasks, Beanstalk)

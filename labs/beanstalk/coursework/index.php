@@ -2,8 +2,8 @@
 // Chapter 11's coursework: a high-availability LAMP stack on Elastic Beanstalk. The database's
 // endpoint, name and user come from the environment's properties (RDS_HOSTNAME, RDS_PORT,
 // RDS_DB_NAME, RDS_USERNAME, the names of AWS's guide to Beanstalk with RDS); the password from
-// RDS_PASSWORD: the database's own Secrets Manager secret (JSON with a "password" key) fetched by
-// Beanstalk, or a plain password typed into the console's environment properties.
+// RDS_PASSWORD: the password Beanstalk fetches from the stack's SSM parameter at the instance's boot,
+// or typed into the console's environment properties (or, JSON with a "password" key, a secret's).
 $host = gethostname();
 $secret = getenv('RDS_PASSWORD');
 $decoded = json_decode((string) $secret, true);
