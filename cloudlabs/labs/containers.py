@@ -167,7 +167,7 @@ LAB = LabDefinition(
     seed_lines="L8781-10247",
     summary=(
         "Variant `aws`: a Docker host (Amazon Linux 2023, Docker installed by user data, ec2-user in the docker "
-        "group, the book's two projects in its home directory) whose group opens SSH, 8080-8089 and 5000 to the admin "
+        "group, the book's two projects in its home directory, an instance profile that may push to the lab's two repositories only: LabInstanceProfile under learner-lab) whose group opens SSH, 8080-8089 and 5000 to the admin "
         "CIDR only; private ECR repositories web-alpine and web-nginx (scan on push, immutable version tags with the book's `latest` exempt, deleted with "
         "their images); the book's two images (lighttpd on Alpine, NGINX on Alpine) built from `labs/containers/` "
         "with pulumi-docker and pushed with ECR's authorization token; an ECS cluster, a Fargate task definition "
