@@ -7,10 +7,12 @@ the newest) are in the kinds' records (``labctl.kinds``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterator
 
+from cloudlabs import content
 from labctl import kinds
 from labctl.kinds.shared import EC2_DESCRIPTION, EC2_DESCRIPTION_ALLOWED
 from labctl.analysis.findings import Finding
@@ -189,6 +191,40 @@ def _check_beanstalk_options(rule: DeployRule, graph: StackGraph) -> Iterator[Fi
                                f"Beanstalk refuses a {kind} root volume of {size} GB: {low} to {high} GB")
 
 
+TAG_MUTABILITY, PUSHES_IMAGE = _stating("tag_mutability"), _stating("pushes_image")
+_HEX = re.compile(r"[0-9a-f]{7,}")
+
+
+def _from_the_context(tag: str, context: str) -> bool:
+    """The tag carries a digest of the build context (its files with their modes, as Docker sends them;
+    seven hex digits or more): a changed context is a new tag. A context that cannot be read is no source."""
+    try:
+        whole = content.digest(content.project_path(context), modes=True)
+    except (OSError, ValueError):
+        return False
+    return any(whole.startswith(run) for run in _HEX.findall(tag))
+
+
+def _check_immutable_tags(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
+    repositories = [(str(r.outputs.get(fact.url)), r, fact) for r, fact in _of_kinds(graph, TAG_MUTABILITY)
+                    if r.outputs.get(fact.url)]
+    for image, pushed in _of_kinds(graph, PUSHES_IMAGE):
+        name = image.inputs.get(pushed.name)
+        if image.inputs.get(pushed.skip_push) is True or not isinstance(name, str):
+            continue
+        for url, repository, fact in repositories:
+            if not name.startswith(f"{url}:"):
+                continue
+            tag = name[len(url) + 1:]
+            context = str((image.inputs.get(pushed.context) or {}).get(pushed.context_key, ""))
+            if fact.immutable(repository.inputs, tag) and not _from_the_context(tag, context):
+                yield rule.finding(graph, image, pushed.name, name,
+                                   f"the tag {tag!r} is immutable in the repository {repository.name} and does not follow "
+                                   f"the build context {context!r}: the first `pulumi up` after any change to the context "
+                                   f"fails (\"tag {tag} already exists\"); put a digest of the context in the tag, or "
+                                   "exclude the tag from immutability")
+
+
 DEPLOY_RULES: tuple[DeployRule, ...] = (
     DeployRule("CL-ORDER-IGW", "ordering", "internet-facing load balancers, public NAT gateways and Elastic IP associations wait "
                "for the VPC's internet gateway", "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html, "
@@ -209,4 +245,7 @@ DEPLOY_RULES: tuple[DeployRule, ...] = (
                "https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html"
                "#command-options-general-autoscalinglaunchconfiguration",
                _check_beanstalk_options),
+    DeployRule("CL-VALUE-ECR-IMMUTABLE-TAG", "value", "an image pushed to an immutable tag of the stack's repository carries "
+               "a digest of its build context", "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html",
+               _check_immutable_tags),
 )

@@ -23,7 +23,8 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   (``labctl.kinds.templates``; ``labctl.analysis.cfn`` builds the template and checks it against AWS's
   schemas), or ``no_template``: why there is none (listed as not validated, never passed silently);
 - the deploy rules' facts (``labctl.analysis.deployrules``): ``needs_gateway`` (``labctl.kinds.deploy``),
-  ``gateway_of``, ``newest_image``, ``extended_support``;
+  ``gateway_of``, ``newest_image``, ``extended_support``, ``tag_mutability`` and ``pushes_image`` (an immutable
+  tag pushed again);
 - ``fake``: what the offline renderer's fake cloud answers when a lab registers it (ids, ARNs,
   addresses: ``labctl.kinds.fakes``); the lookups (invokes) it answers are ``Lookup`` records, ``LOOKUPS``;
 - ``live``: how the live reader (``labctl.ops.live``) finds the kind in AWS and reads it back as the
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from labctl.kinds.shared import FieldMap
     from labctl.kinds.emulation import Emulator
     from labctl.kinds.fakes import Answer, LookupAnswer
-    from labctl.kinds.deploy import NeedsGateway
+    from labctl.kinds.deploy import NeedsGateway, PushedImage, TagMutability
     from labctl.kinds.templates import Template
     from labctl.kinds.sweeping import SweepRule
     from labctl.kinds.live_reads import LiveRead
@@ -101,6 +102,8 @@ class Kind:
     option_settings: str = ""  # the input holding Beanstalk's option settings (checked against AWS's documented ranges)
     ec2_description: str = ""  # the input EC2 restricts to its description characters (labctl.kinds.shared.EC2_DESCRIPTION)
     service_bucket: str = ""  # the bucket the service keeps for itself per region and account ({region}, {account}): never the cohort's, named at teardown
+    tag_mutability: "TagMutability | None" = None  # a registry repository whose tags may be immutable (labctl.kinds.deploy)
+    pushes_image: "PushedImage | None" = None  # an image pushed as <repository>:<tag> from a build context (labctl.kinds.deploy)
 
     @property
     def service(self) -> str:
