@@ -370,19 +370,30 @@ def test_local_c1_and_c2_share_the_books_volume_on_8081_and_8082():
     assert [p.url for p in definition.probes(out)] == ["http://localhost:8081/", "http://localhost:8082/"]
 
 
-def test_local_images_are_built_not_pushed_and_run_on_8080_and_5000():
+def test_local_images_are_built_for_the_engines_platform_not_pushed_and_run_on_8080_and_8083():
+    """Not 5000 for WEB: macOS's AirPlay Receiver holds it ("address already in use"); the container still listens
+    on 80. No platform: an arm64 engine without emulation cannot build linux/amd64 (only ECR's images are for Fargate)."""
     graph = lab_graph("containers", stage="images", options={"variant": "local", "dockerHost": "ssh://ubuntu@192.0.2.10"})
     built = {r.inputs["imageName"]: r for r in graph.of_type(IMAGE)}
     assert set(built) == {f"{i.key}:{i.tag()}" for i in IMAGES}
     for image in built.values():
         assert image.inputs["skipPush"] is True and "registry" not in image.inputs
+        assert "platform" not in image.inputs["build"]  # the engine's own
     running = {c.inputs["name"]: c.inputs for c in graph.of_type(CONTAINER)}
     assert running["web1"]["image"] == f"web-alpine:{LIGHTTPD.tag()}" and running["web1"]["ports"][0]["external"] == 8080
-    assert running["WEB"]["image"] == f"web-nginx:{NGINX.tag()}" and running["WEB"]["ports"][0]["external"] == 5000
+    assert running["WEB"]["image"] == f"web-nginx:{NGINX.tag()}"
+    assert (running["WEB"]["ports"][0]["internal"], running["WEB"]["ports"][0]["external"]) == (80, 8083)
     assert "volumes" not in running["web1"]
     (provider,) = graph.of_type(DOCKER_PROVIDER)
     assert provider.inputs["host"] == "ssh://ubuntu@192.0.2.10"
-    assert graph.outputs["containers"]["containers"]["WEB"]["url"] == "http://192.0.2.10:5000/"
+    out = graph.outputs["containers"]
+    assert out["containers"]["WEB"] == {"name": "WEB", "port": 8083, "url": "http://192.0.2.10:8083/"}
+    assert f"docker run -d --name WEB -p 8083:80 web-nginx:{NGINX.tag()}" in out["bookCommands"]
+    assert "WEB is published on 8083, not the book's 5000: macOS's AirPlay Receiver" in out["needs"]
+    host_ports = [c["ports"][0]["external"] for c in running.values()]
+    assert 5000 not in host_ports and len(set(host_ports)) == len(host_ports)
+    aws = lab_graph("containers", stage="images").outputs["containers"]  # the Docker host keeps the book's port
+    assert f"docker run -d --name WEB -p 5000:80 web-nginx:{NGINX.tag()}" in aws["bookCommands"]
 
 
 # --- options ---------------------------------------------------------------------------------------

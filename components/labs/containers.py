@@ -14,8 +14,8 @@ import pulumi_docker as docker
 from cloudlabs.images import AMAZON_LINUX_2023
 from cloudlabs.labs import containers
 from cloudlabs.labs.containers import (
-    ALB, BOOK_TAG, HOST, HOST_PORTS, HOST_SUBNET, IMAGES, NGINX_IMAGE, SERVICE, SERVICE_SUBNETS, SHARED_CONTAINERS, TASK_CPU,
-    TASK_MEMORY, VOLUME, VOLUME_PATH, WEB_PORT, BuildContext, ContainersOptions, docker_host_user_data,
+    ALB, BOOK_TAG, HOST, HOST_PORTS, HOST_SUBNET, IMAGES, LOCAL_WEB_PORT, NGINX_IMAGE, SERVICE, SERVICE_SUBNETS,
+    SHARED_CONTAINERS, TASK_CPU, TASK_MEMORY, VOLUME, VOLUME_PATH, WEB_PORT, BuildContext, ContainersOptions, docker_host_user_data,
 )
 
 from ..compute import InstanceArgs, lab_instance, lookup_ami, ssh_command, zones_offering
@@ -25,12 +25,14 @@ from ..network import LabVpc, LabVpcArgs
 from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound, tcp
 from .base import LabArgs, LabComponent
 
-PLATFORM = "linux/amd64"  # Fargate's X86_64 tasks; a laptop with Apple silicon cross-builds
+PLATFORM = "linux/amd64"  # the pushed images only: Fargate's X86_64 tasks (a laptop with Apple silicon cross-builds)
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 NEEDS_AWS = ("variant aws: pulumi up needs AWS credentials and a Docker engine where pulumi runs (it builds the two "
              "images and pushes them to ECR at stage images and solution); the starter needs no Docker engine")
 NEEDS_LOCAL = ("variant local: pulumi up needs a running Docker engine (dockerHost, DOCKER_HOST or the local socket): it "
-               "pulls nginx, creates the volume and the containers, and builds the two images there; no AWS credentials")
+               "pulls nginx, creates the volume and the containers, and builds the two images there for its own platform; no AWS "
+               f"credentials. WEB is published on {LOCAL_WEB_PORT}, not the book's {WEB_PORT}: macOS's AirPlay Receiver "
+               f"holds {WEB_PORT}")
 
 
 def book_commands(ctx: LabContext, local: bool) -> list[str]:
@@ -48,7 +50,7 @@ def book_commands(ctx: LabContext, local: bool) -> list[str]:
     for image in IMAGES:
         folder = image.directory if local else f"~/{image.directory.rsplit('/', 1)[1]}"
         commands += [f"docker build -t {image.key}:{image.tag()} {folder}",
-                     f"docker run -d --name {image.container} -p {image.host_port}:80 {image.key}:{image.tag()}"]
+                     f"docker run -d --name {image.container} -p {image.published(local)}:80 {image.key}:{image.tag()}"]
     return commands
 
 
@@ -95,7 +97,9 @@ class ContainersLab(LabComponent[ContainersOptions]):
 
     Variant ``local``: the docker provider against the student's engine, no AWS resource and no
     AWS call: the volume VOL-EXAMPLE, C1 and C2 (nginx) on 8081/8082 sharing it, and from stage
-    ``images`` the two images built locally (not pushed) and run as web1 on 8080 and WEB on 5000."""
+    ``images`` the two images built locally for the engine's own platform (not pushed: no ``platform``, so an
+    arm64 engine without emulation builds them) and run as web1 on 8080 and WEB on 8083 (the book's 5000 is
+    held by macOS's AirPlay Receiver; the container still listens on 80)."""
 
     TYPE = "cloudlabs:labs:Containers"
     LAB = containers.LAB
@@ -290,8 +294,9 @@ class ContainersLab(LabComponent[ContainersOptions]):
         for image in IMAGES:
             built[image.key] = docker.Image(
                 f"{name}-{image.key}-image", image_name=f"{image.key}:{image.tag()}",
-                build=docker.DockerBuildArgs(context=image.directory, dockerfile=image.dockerfile, platform=PLATFORM),
+                build=docker.DockerBuildArgs(context=image.directory, dockerfile=image.dockerfile),  # the engine's platform
                 skip_push=True, opts=on_engine)  # local only: no registry
-            run(image.container.lower(), image.container, built[image.key].image_name, image.host_port, shared=False)
+            run(image.container.lower(), image.container, built[image.key].image_name, image.published(local=True),
+                shared=False)
         outputs["images"] = {key: {"name": image.image_name} for key, image in built.items()}
         return outputs
