@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from . import REPO_ROOT
 from .reading import InputFileError, load_mapping, validate_model
 
 PROFILES_DIR = REPO_ROOT / "profiles"
+KeyFileName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.~-]{1,128}$")]  # a file name, no folder
 
 
 class ProfileError(ValueError):
@@ -41,6 +43,10 @@ class Profile(_Model):
     # Name tags start with the student's id where students share an account (so the console and
     # the book's CLI queries tell them apart); in an account of the student's own it is noise.
     name_tag_prefix: bool = True
+    # The private key file the account hands out for a key pair of its own, by key pair (a Learner Lab's
+    # "Download PEM" saves vockey's key as labsuser.pem): the outputs' `ssh -i` and the Windows password
+    # command name it unless the stack's keyFile does.
+    key_files: dict[str, KeyFileName] = Field(default_factory=dict)
 
 
 ALLOWED = {
@@ -53,6 +59,8 @@ ALLOWED = {
     "instanceProfile": "the name of an existing instance profile",
     "sessionHours": "a number of hours more than 0",
     "nameTagPrefix": "true or false: Name tags start with the student id (accounts shared by students)",
+    "keyFiles": "key pair name -> the file name of its private key as the account's download saves it (letters, digits, "
+                ". _ - ~), e.g. {vockey: labsuser.pem}",
 }
 
 
