@@ -204,10 +204,11 @@ LAB = LabDefinition(
         Output("variant", "text", "aws or local"),
         Output("host", "mapping", "the Docker host's public and private IP and ssh command", "variant aws"),
         Output("repositories", "mapping", "web-alpine and web-nginx: each repository's URL", "variant aws"),
-        Output("ecrLogin", "command", "docker login to the registry with ECR's token (the console's command 1)",
-               "variant aws"),
-        Output("pushCommands", "list", "build, tag and push each image by hand (the console's commands 2-4)",
-               "variant aws, starter"),
+        Output("ecrLogin", "command", "docker login to the registry with ECR's token (the console's command 1), on the "
+                                      "Docker host: its instance profile may push to the two repositories (the book "
+                                      "runs it in Cloud9)", "variant aws"),
+        Output("pushCommands", "list", "build, tag and push each image by hand on the Docker host (the console's "
+                                       "commands 2-4)", "variant aws, starter"),
         Output("bookCommands", "list", "the chapter's docker commands: C1 and C2 on 8081/8082, the shared volume, "
                                        "web1 on 8080 and WEB on 5000 (local: 8083)"),
         Output("images", "mapping", "each built image: its name, and (aws) the digest ECS runs", "stage images, solution"),
