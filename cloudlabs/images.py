@@ -21,6 +21,7 @@ class ImageSpec:
     login_user: str
     web_server: str  # the package and service the web-server user data installs
     root_volume_gib: int
+    shell: str = "bash"  # what the student types commands into on the instance: bash, or powershell (Windows)
 
 
 AMAZON_LINUX_2023 = ImageSpec(
@@ -53,6 +54,7 @@ WINDOWS_SERVER_2019 = ImageSpec(
     login_user="Administrator",
     web_server="iis",
     root_volume_gib=30,  # the image's own size: "it needs certain size being a Windows server"
+    shell="powershell",
 )
 
 IMAGES: dict[str, ImageSpec] = {i.key: i for i in (AMAZON_LINUX_2023, UBUNTU_24_04, WINDOWS_SERVER_2019)}

@@ -5,7 +5,8 @@ fetching a URL (SSRF) cannot then read the instance's role credentials with a pl
 book's plain `curl http://169.254.169.254/latest/meta-data/...` commands are IMDSv1 and get
 `401 Unauthorized`; the same questions are answered by first asking for a token (a PUT, which
 such a page cannot send) and passing it as a header. The labs print these commands as outputs
-instead of turning IMDSv1 back on.
+instead of turning IMDSv1 back on. On Windows they are PowerShell's Invoke-RestMethod (bash's `curl`
+and `$TOKEN` mean nothing there).
 """
 
 from __future__ import annotations
@@ -21,13 +22,21 @@ BOOK_PATHS = (
 
 TOKEN_COMMAND = (f'TOKEN=$(curl -s -X PUT {ENDPOINT}/api/token '
                  '-H "X-aws-ec2-metadata-token-ttl-seconds: 21600")')
+POWERSHELL_TOKEN_COMMAND = (f"$t = Invoke-RestMethod -Method PUT -Uri {ENDPOINT}/api/token "
+                            "-Headers @{'X-aws-ec2-metadata-token-ttl-seconds'='21600'}")
 
 
-def metadata_command(path: str) -> str:
-    """The IMDSv2 form of the book's `curl http://169.254.169.254/latest/meta-data/<path>`."""
+def metadata_command(path: str, shell: str = "bash") -> str:
+    """The IMDSv2 form of the book's `curl http://169.254.169.254/latest/meta-data/<path>`, in bash or PowerShell."""
+    if shell == "powershell":
+        return f"Invoke-RestMethod -Headers @{{'X-aws-ec2-metadata-token'=$t}} -Uri {ENDPOINT}/meta-data/{path}"
     return f'curl -s -H "X-aws-ec2-metadata-token: $TOKEN" {ENDPOINT}/meta-data/{path}'
 
 
-def metadata_commands() -> list[str]:
-    """What a student pastes on the instance: the token first, then the book's questions."""
-    return [TOKEN_COMMAND, *(metadata_command(p) for p in BOOK_PATHS)]
+def metadata_commands(shell: str = "bash") -> list[str]:
+    """What a student pastes on the instance (``shell``: bash, or powershell on Windows): the token
+    first, then the book's questions."""
+    if shell not in ("bash", "powershell"):
+        raise ValueError(f"shell {shell!r}: bash or powershell")
+    token = POWERSHELL_TOKEN_COMMAND if shell == "powershell" else TOKEN_COMMAND
+    return [token, *(metadata_command(p, shell) for p in BOOK_PATHS)]

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from . import REPO_ROOT
 from .reading import InputFileError, load_mapping, validate_model
 
 PROFILES_DIR = REPO_ROOT / "profiles"
+KeyFileName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.~-]{1,128}$")]  # a file name, no folder
 
 
 class ProfileError(ValueError):
@@ -59,6 +60,10 @@ class Profile(_Model):
     # the book's CLI queries tell them apart); in an account of the student's own it is noise.
     name_tag_prefix: bool = True
     limits: Limits | None = None  # None: the account's quotas are not the project's to know (see the profile's file)
+    # The private key file the account hands out for a key pair of its own, by key pair (a Learner Lab's
+    # "Download PEM" saves vockey's key as labsuser.pem): the outputs' `ssh -i` and the Windows password
+    # command name it unless the stack's keyFile does.
+    key_files: dict[str, KeyFileName] = Field(default_factory=dict)
 
 
 ALLOWED = {
@@ -78,6 +83,8 @@ ALLOWED = {
     "ebsVolumeGb": "a whole number of GB more than 0",
     "rdsInstanceClasses": "a non-empty list of RDS instance classes, e.g. [db.t3.micro, db.t4g.micro]",
     "rdsStorageGb": "a whole number of GB more than 0",
+    "keyFiles": "key pair name -> the file name of its private key as the account's download saves it (letters, digits, "
+                ". _ - ~), e.g. {vockey: labsuser.pem}",
 }
 
 

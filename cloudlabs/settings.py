@@ -221,7 +221,8 @@ _KEYS: tuple[_Key, ...] = (
     _Key("profile", _text, "", required=False, default=DEFAULT_PROFILE),
     _Key("keyName", _key_name, "the name of an existing EC2 key pair (1-255 printable ASCII characters)", required=False),
     _Key("keyFile", _key_file, "the private key file the ssh commands use, e.g. vockey.pem or labsuser.pem "
-         "(letters, digits, . _ - ~ /; default <keyName>.pem)", required=False),
+         "(letters, digits, . _ - ~ /; default: the profile's keyFiles name for keyName, e.g. labsuser.pem for a Learner "
+         "Lab's vockey, else <keyName>.pem)", required=False),
     _Key("nameTagPrefix", _bool, "true or false: Name tags start with the student id (default: the profile's "
          "nameTagPrefix; learner-lab false, one account per student)", required=False),
     _Key("instanceType", _instance_type, "", required=False, default=DEFAULT_INSTANCE_TYPE),

@@ -74,6 +74,7 @@ class InstanceArgs:
     ipv6_addresses: int = 0  # IPv6 addresses from the subnet's /64 (dual stack)
     extra_tags: dict[str, str] = field(default_factory=dict)
     key_name: pulumi.Input[str] | None = None  # a key pair of the lab's own; default: the stack's keyName
+    instance_profile: pulumi.Input[str] | None = None  # the instance profile (role) the instance's programs act with; default none
 
 
 # --- the hardening every lab instance gets, written once (instances and the launch template) -------
@@ -118,6 +119,8 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         credit_specification=credit_specification(instance_type),
         tags=tags,
     )
+    if args.instance_profile is not None:
+        properties["iam_instance_profile"] = args.instance_profile
     # The AMI is the most recent image at the first deploy; a newer one published later must not
     # replace a student's instance (and their work) on the next `up`.
     return aws.ec2.Instance(name, opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["ami"]), **properties)

@@ -41,7 +41,8 @@ class LabContext:
 
     @property
     def ssh_key_file(self) -> str | None:
-        """What `ssh -i` is given in the outputs (vockey.pem, or labsuser.pem as some downloads name it)."""
+        """What `ssh -i` is given in the outputs: the stack's keyFile, else the file the profile's download
+        saves the key pair's key as (Learner Lab: labsuser.pem for vockey), else <keyName>.pem."""
         return self.key_file or (f"{self.key_name}.pem" if self.key_name else None)
 
     @classmethod
@@ -58,7 +59,7 @@ class LabContext:
             instance_type=settings.instance_type,
             key_name=settings.key_name,
             region=settings.region,
-            key_file=settings.key_file,
+            key_file=settings.key_file or settings.profile.key_files.get(settings.key_name or ""),
             name_tag_prefix=settings.name_tag_prefix,
             iam=settings.profile.iam,
         )

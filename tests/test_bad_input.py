@@ -741,6 +741,10 @@ CASES = [
          profile_edit("regions: [us-east-1, us-west-2]", "regions: [us-east-1")),
     case("profile unknown key", f"plan demo-s01 --environments {E}", r"cannot be used: .*learner-lab.yaml:\d+: budget: 100 is not allowed \(unknown key\)",
          profile_edit("sessionHours: 4", "sessionHours: 4\nbudget: 100")),
+    case("profile key file with a folder", f"plan demo-s01 --environments {E}",
+         r"cannot be used: .*learner-lab.yaml:\d+: keyFiles.vockey: \"../labsuser.pem\" is not allowed .*allowed: key pair name -> "
+         r"the file name",
+         profile_edit("vockey: labsuser.pem", "vockey: ../labsuser.pem")),
     case("cohort with a broken profile", f"sync demo --environments {E}",
          r"demo.yaml: cloudlabs:profile: 'learner-lab' cannot be used: .*learner-lab.yaml:\d+: sessionHours: \"4\" is not allowed",
          profile_edit("sessionHours: 4", "sessionHours: '4'")),

@@ -197,8 +197,12 @@ def test_name_tags_carry_the_student_prefix_in_a_shared_account():
 
 
 def test_the_key_file_name_is_a_setting_the_ssh_outputs_use():
+    """Default: the file the profile's download saves the key pair's key as (Learner Lab: vockey -> labsuser.pem),
+    else <keyName>.pem; the stack's keyFile wins."""
     default = lab_graph("vpc-nat").outputs["vpc-nat"]["sshBastion"]
-    assert default.startswith("ssh -i vockey.pem ec2-user@")
-    renamed = lab_graph("vpc-nat", keyFile="labsuser.pem").outputs["vpc-nat"]
-    assert renamed["sshBastion"].startswith("ssh -i labsuser.pem ec2-user@")
-    assert renamed["sshWebDev"].count("-i labsuser.pem") == 2
+    assert default.startswith("ssh -i labsuser.pem ec2-user@")
+    assert lab_graph("vpc-nat", profile="sandbox").outputs["vpc-nat"]["sshBastion"].startswith("ssh -i vockey.pem ec2-user@")
+    assert lab_graph("vpc-nat", keyName="demo-key").outputs["vpc-nat"]["sshBastion"].startswith("ssh -i demo-key.pem ")
+    renamed = lab_graph("vpc-nat", keyFile="keys/vockey.pem").outputs["vpc-nat"]
+    assert renamed["sshBastion"].startswith("ssh -i keys/vockey.pem ec2-user@")
+    assert renamed["sshWebDev"].count("-i keys/vockey.pem") == 2

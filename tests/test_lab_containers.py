@@ -7,6 +7,7 @@ import copy
 import json
 import re
 import shutil
+from ipaddress import ip_network
 
 import boto3
 import pytest
@@ -34,6 +35,9 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
+HOST_IAM = {ROLE: 1, ROLE_POLICY: 1, INSTANCE_PROFILE: 1}  # the Docker host's own profile, where roles may be created
 IMAGE = "docker:index/image:Image"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 CONTAINER = "docker:index/container:Container"
@@ -58,7 +62,9 @@ def _by_name(graph, type_token):
     ("starter", None, "learner-lab", {}),
     ("images", None, "learner-lab", {IMAGE: 2}),
     ("solution", None, "learner-lab", {IMAGE: 2, CLUSTER: 1, TASK: 1, SERVICE: 1, SG: 1, INGRESS: 1, EGRESS: 1}),
-    ("solution", None, "sandbox", {IMAGE: 2, CLUSTER: 1, TASK: 1, SERVICE: 1, SG: 1, INGRESS: 1, EGRESS: 1, ROLE: 1, ATTACHMENT: 1}),
+    ("starter", None, "sandbox", HOST_IAM),
+    ("solution", None, "sandbox", {IMAGE: 2, CLUSTER: 1, TASK: 1, SERVICE: 1, SG: 1, INGRESS: 1, EGRESS: 1, ROLE: 2, ATTACHMENT: 1,
+                                   ROLE_POLICY: 1, INSTANCE_PROFILE: 1}),
     ("solution", {"coursework": True}, "learner-lab", {
         IMAGE: 2, CLUSTER: 1, TASK: 1, SERVICE: 1, SG: 2, INGRESS: 2, EGRESS: 2, "aws:lb/loadBalancer:LoadBalancer": 1,
         "aws:lb/targetGroup:TargetGroup": 1, "aws:lb/listener:Listener": 1}),
@@ -111,6 +117,41 @@ def test_the_docker_host_installs_docker_and_the_books_projects():
             target = f"/home/ec2-user/{image.path.name}/{file.relative_to(image.path).as_posix()}"
             assert base64.b64decode(written[target]) == file.read_bytes(), target
     assert len(script.encode()) < 16 * 1024  # EC2's user-data limit
+
+
+def test_learner_lab_the_docker_host_pushes_with_labinstanceprofile():
+    """The starter's ecrLogin and pushCommands run on the host: it needs credentials (the book runs them in
+    Cloud9, which has them); the Learner Lab's premade profile, no IAM created."""
+    graph = lab_graph("containers", stage="starter")
+    assert instances(graph)["docker-host"].inputs["iamInstanceProfile"] == "LabInstanceProfile"
+    assert not [r for r in graph.custom_resources if r.type.startswith("aws:iam/")]
+    assert "on the Docker host" in graph.outputs["containers"]["nextStep"]
+
+
+def test_other_profiles_give_the_docker_host_a_profile_that_pushes_only_to_the_labs_repositories():
+    graph = lab_graph("containers", stage="starter", profile="sandbox")
+    (role,), (policy,), (profile,) = graph.of_type(ROLE), graph.of_type(ROLE_POLICY), graph.of_type(INSTANCE_PROFILE)
+    assert instances(graph)["docker-host"].inputs["iamInstanceProfile"] == profile.outputs["name"]
+    assert profile.inputs["role"] == role.outputs["name"] == policy.inputs["role"]
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    login, push = json.loads(policy.inputs["policy"])["Statement"]
+    assert (login["Action"], login["Resource"]) == ("ecr:GetAuthorizationToken", "*")  # the token is the registry's
+    repositories = sorted(r.outputs["arn"] for r in graph.of_type(REPOSITORY))
+    assert push["Resource"] == repositories and len(repositories) == 2 and "*" not in json.dumps(push)
+    assert set(push["Action"]) == {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+                                   "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}
+
+
+def test_a_profile_without_roles_or_an_instance_profile_is_refused():
+    from cloudlabs.profiles import IamRules
+    from components.context import LabContext
+    from components.labs.containers import ContainersLab
+
+    ctx = LabContext("c", "s01", 1, "containers", "starter", "2026-12-19", ip_network(ADMIN), False, "t3.micro", None,
+                     "us-east-1", iam=IamRules(create_roles=False, service_role="LabRole"))
+    with pytest.raises(ValueError, match="names no iam.instanceProfile: the Docker host would have no credentials"):
+        ContainersLab._host_profile(object.__new__(ContainersLab), "containers", ctx, {})  # type: ignore[arg-type]
 
 
 # --- the build contexts, the repositories and the push ------------------------------------------
@@ -230,7 +271,8 @@ def test_learner_lab_uses_labrole_and_creates_no_iam():
 
 def test_other_profiles_get_a_minimal_execution_role_of_their_own():
     graph = lab_graph("containers", profile="sandbox")
-    (role,), (attachment,), (task,) = graph.of_type(ROLE), graph.of_type(ATTACHMENT), graph.of_type(TASK)
+    (role,) = [r for r in graph.of_type(ROLE) if "ecsTaskExecution" in r.inputs["namePrefix"]]
+    (attachment,), (task,) = graph.of_type(ATTACHMENT), graph.of_type(TASK)
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]
     assert attachment.inputs == {"role": role.outputs["name"],
@@ -328,19 +370,30 @@ def test_local_c1_and_c2_share_the_books_volume_on_8081_and_8082():
     assert [p.url for p in definition.probes(out)] == ["http://localhost:8081/", "http://localhost:8082/"]
 
 
-def test_local_images_are_built_not_pushed_and_run_on_8080_and_5000():
+def test_local_images_are_built_for_the_engines_platform_not_pushed_and_run_on_8080_and_8083():
+    """Not 5000 for WEB: macOS's AirPlay Receiver holds it ("address already in use"); the container still listens
+    on 80. No platform: an arm64 engine without emulation cannot build linux/amd64 (only ECR's images are for Fargate)."""
     graph = lab_graph("containers", stage="images", options={"variant": "local", "dockerHost": "ssh://ubuntu@192.0.2.10"})
     built = {r.inputs["imageName"]: r for r in graph.of_type(IMAGE)}
     assert set(built) == {f"{i.key}:{i.tag()}" for i in IMAGES}
     for image in built.values():
         assert image.inputs["skipPush"] is True and "registry" not in image.inputs
+        assert "platform" not in image.inputs["build"]  # the engine's own
     running = {c.inputs["name"]: c.inputs for c in graph.of_type(CONTAINER)}
     assert running["web1"]["image"] == f"web-alpine:{LIGHTTPD.tag()}" and running["web1"]["ports"][0]["external"] == 8080
-    assert running["WEB"]["image"] == f"web-nginx:{NGINX.tag()}" and running["WEB"]["ports"][0]["external"] == 5000
+    assert running["WEB"]["image"] == f"web-nginx:{NGINX.tag()}"
+    assert (running["WEB"]["ports"][0]["internal"], running["WEB"]["ports"][0]["external"]) == (80, 8083)
     assert "volumes" not in running["web1"]
     (provider,) = graph.of_type(DOCKER_PROVIDER)
     assert provider.inputs["host"] == "ssh://ubuntu@192.0.2.10"
-    assert graph.outputs["containers"]["containers"]["WEB"]["url"] == "http://192.0.2.10:5000/"
+    out = graph.outputs["containers"]
+    assert out["containers"]["WEB"] == {"name": "WEB", "port": 8083, "url": "http://192.0.2.10:8083/"}
+    assert f"docker run -d --name WEB -p 8083:80 web-nginx:{NGINX.tag()}" in out["bookCommands"]
+    assert "WEB is published on 8083, not the book's 5000: macOS's AirPlay Receiver" in out["needs"]
+    host_ports = [c["ports"][0]["external"] for c in running.values()]
+    assert 5000 not in host_ports and len(set(host_ports)) == len(host_ports)
+    aws = lab_graph("containers", stage="images").outputs["containers"]  # the Docker host keeps the book's port
+    assert f"docker run -d --name WEB -p 5000:80 web-nginx:{NGINX.tag()}" in aws["bookCommands"]
 
 
 # --- options ---------------------------------------------------------------------------------------

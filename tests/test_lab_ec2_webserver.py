@@ -75,7 +75,7 @@ def test_servers_are_public_and_answer_on_their_public_ip():
         server = out["servers"][name]
         assert server["publicIp"] == vm.outputs["publicIp"]
         assert server["url"] == f"http://{vm.outputs['publicIp']}/"
-        assert server["ssh"] == f"ssh -i vockey.pem ubuntu@{vm.outputs['publicIp']}"
+        assert server["ssh"] == f"ssh -i labsuser.pem ubuntu@{vm.outputs['publicIp']}"
     assert out["urls"] == [out["servers"]["VM1"]["url"], out["servers"]["VM2"]["url"]]
     assert out["vpcCidr"] == "10.1.0.0/16"
 
@@ -146,7 +146,25 @@ def test_windows_ami_is_looked_up_at_deploy_time_and_the_password_retrieval_is_e
     assert ami.startswith("ami-")
     vm1 = graph.outputs["ec2-webserver"]["servers"]["VM1"]
     assert "ssh" not in vm1 and vm1["rdp"].startswith(f"mstsc /v:{vm1['publicIp']}")
-    assert vm1["password"].startswith("aws ec2 get-password-data --instance-id i-") and "--priv-launch-key vockey.pem" in vm1["password"]
+    # Learner Lab's "Download PEM" saves vockey's key as labsuser.pem (profile keyFiles); the stack's keyFile wins
+    assert vm1["password"].startswith("aws ec2 get-password-data --instance-id i-") and "--priv-launch-key labsuser.pem " in vm1["password"]
+    own = lab_graph("ec2-webserver", options=WINDOWS, keyFile="keys/vockey.pem").outputs["ec2-webserver"]["servers"]["VM1"]
+    assert "--priv-launch-key keys/vockey.pem " in own["password"]
+    sandbox = lab_graph("ec2-webserver", options=WINDOWS, profile="sandbox").outputs["ec2-webserver"]["servers"]["VM1"]
+    assert "--priv-launch-key vockey.pem " in sandbox["password"]  # no download named there: <keyName>.pem
+
+
+def test_windows_servers_get_the_metadata_questions_in_powershell():
+    """bash's `curl` and `$TOKEN` do not work in PowerShell; the same IMDSv2 token, with Invoke-RestMethod."""
+    commands = lab_graph("ec2-webserver", options=WINDOWS).outputs["ec2-webserver"]["metadataCommands"]
+    assert commands[0] == ("$t = Invoke-RestMethod -Method PUT -Uri http://169.254.169.254/latest/api/token "
+                           "-Headers @{'X-aws-ec2-metadata-token-ttl-seconds'='21600'}")
+    assert len(commands) == 17 and not any("curl" in c or "$TOKEN" in c for c in commands)
+    assert ("Invoke-RestMethod -Headers @{'X-aws-ec2-metadata-token'=$t} "
+            "-Uri http://169.254.169.254/latest/meta-data/placement/availability-zone") in commands
+    assert all(c.startswith("Invoke-RestMethod -Headers @{'X-aws-ec2-metadata-token'=$t} -Uri ") for c in commands[1:])
+    vpc_only = lab_graph("ec2-webserver", options={**WINDOWS, "count": 0}).outputs["ec2-webserver"]["metadataCommands"]
+    assert vpc_only[0].startswith("TOKEN=$(curl")  # count 0: the assignment's VMs are Amazon Linux and Ubuntu
 
 
 def test_windows_is_priced_with_its_license():

@@ -268,7 +268,7 @@ def test_coursework_outputs(stage):
     assert set(out) == {"coursework"}
     cw = out["coursework"]
     web = instances(graph)["web"]
-    assert cw["url"] == f"http://{web.outputs['publicIp']}/" and cw["ssh"] == f"ssh -i vockey.pem ec2-user@{web.outputs['publicIp']}"
+    assert cw["url"] == f"http://{web.outputs['publicIp']}/" and cw["ssh"] == f"ssh -i labsuser.pem ec2-user@{web.outputs['publicIp']}"
     assert cw["buckets"] == {p: name(p) for p in CW_BUCKETS}
     assert cw["objectUrls"] == [f"https://{name('cw-obj1')}.s3.amazonaws.com/MapleLeaf.jpg",
                                 f"https://{name('cw-obj2')}.s3.amazonaws.com/MapleLeafBlue.jpg"]

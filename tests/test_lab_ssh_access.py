@@ -145,7 +145,7 @@ def test_the_existing_key_pair_is_used_as_it_is():
     graph = lab_graph("ssh-access", options={"key": "existing"})
     assert not graph.of_type(KEY_PAIR) and not graph.of_type(PRIVATE_KEY)
     assert {vm.inputs["keyName"] for vm in instances(graph).values()} == {"vockey"}
-    assert graph.outputs["ssh-access"]["vm1"]["ssh"].startswith("ssh -i vockey.pem ")
+    assert graph.outputs["ssh-access"]["vm1"]["ssh"].startswith("ssh -i labsuser.pem ")
 
 
 def test_an_ed25519_key_has_no_rsa_bits_and_the_student_creates_it_as_ed25519():

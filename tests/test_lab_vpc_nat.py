@@ -91,8 +91,8 @@ def test_outputs_tell_the_student_how_to_reach_each_host():
     bastion_ip, web_ip = hosts["bastion"].outputs["publicIp"], hosts["web-dev"].outputs["privateIp"]
     out = graph.outputs["vpc-nat"]
     assert out["bastionPublicIp"] == bastion_ip and out["webDevPrivateIp"] == web_ip
-    assert out["sshBastion"] == f"ssh -i vockey.pem ec2-user@{bastion_ip}"
+    assert out["sshBastion"] == f"ssh -i labsuser.pem ec2-user@{bastion_ip}"
     assert out["sshWebDev"] == (
-        f'ssh -i vockey.pem -o "ProxyCommand=ssh -i vockey.pem -W %h:%p ec2-user@{bastion_ip}" ec2-user@{web_ip}')
+        f'ssh -i labsuser.pem -o "ProxyCommand=ssh -i labsuser.pem -W %h:%p ec2-user@{bastion_ip}" ec2-user@{web_ip}')
     assert out["curlFromBastion"] == f"curl http://{web_ip}/"
     assert out["subnets"] == {"SN-A-01": "public 10.1.1.0/24", "SN-A-02": "private 10.1.2.0/24"}

@@ -36,6 +36,7 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
 # ARN, a bucket of a bucket's configuration, a role of an attachment), or text (pages, commands).
 REFERENCES = {
     ("aws:autoscaling/policy:Policy", "autoscalingGroupName"), ("aws:ec2/instance:Instance", "keyName"),
+    ("aws:ec2/instance:Instance", "iamInstanceProfile"),
     ("aws:ecs/service:Service", "cluster"), ("aws:ecs/service:Service", "taskDefinition"),
     ("aws:ecs/taskDefinition:TaskDefinition", "executionRoleArn"),
     ("aws:elasticbeanstalk/applicationVersion:ApplicationVersion", "application"),

@@ -223,6 +223,40 @@ def test_value_a_beanstalk_root_volume_outside_the_range_aws_documents():
             ["CL-LIMIT-ACCOUNT"] if size == "16384" else []), (size, kind)
 
 
+def _pushed_as(tag: str, **repository):
+    def edit(graph: StackGraph) -> None:
+        image, repo = resource(graph, "containers-web-alpine-image"), resource(graph, "containers-web-alpine")
+        image.inputs["imageName"] = f"{repo.outputs['repositoryUrl']}:{tag}"
+        repo.inputs.update(repository)
+    return edit
+
+
+def test_value_an_immutable_tag_that_does_not_follow_the_build_context():
+    """The containers repositories keep version tags immutable: a fixed tag pushes once, and the first `up`
+    after a change to the page fails ("tag ... already exists"); the lab's tags carry the context's digest."""
+    from cloudlabs.labs.containers import NGINX
+    f = only_finding(mutated("containers", _pushed_as("1.0"), "images"))  # through the validator once
+    assert (f.rule, f.resource, f.property) == ("CL-VALUE-ECR-IMMUTABLE-TAG", "containers-web-alpine-image", "imageName")
+    assert f.value.endswith("/web-alpine:1.0") and "'labs/containers/lighttpd'" in f.message and "already exists" in f.message
+    rule = next(r for r in deployrules.DEPLOY_RULES if r.id == "CL-VALUE-ECR-IMMUTABLE-TAG")
+    refused = (
+        (NGINX.tag(), {}),  # another context's digest
+        ("latest", {"imageTagMutabilityExclusionFilters": []}),  # latest, not excluded
+        ("v1", {"imageTagMutability": "MUTABLE_WITH_EXCLUSION",
+                "imageTagMutabilityExclusionFilters": [{"filter": "v*", "filterType": "WILDCARD"}]}),
+    )
+    accepted = (
+        ("latest", {}),  # the lab's exclusion
+        ("1.0", {"imageTagMutability": "MUTABLE"}),
+        ("1.0", {"imageTagMutabilityExclusionFilters": [{"filter": "1.*", "filterType": "WILDCARD"}]}),
+    )
+    for tag, repository in refused + accepted:
+        found = rule.check(mutated("containers", _pushed_as(tag, **repository), "images"))
+        assert [x.resource for x in found] == (["containers-web-alpine-image"] if (tag, repository) in refused else []), tag
+    local = lab_graph("containers", "images", {"variant": "local"})  # built, not pushed: no repository
+    assert rule.check(local) == [] and rule.check(lab_graph("containers", "images")) == []
+
+
 def test_a_finding_on_a_folded_resource_names_that_resource():
     """S3 bucket parts are bucket properties in CloudFormation; a finding there names the Pulumi resource."""
     def bad_cors(graph: StackGraph) -> None:

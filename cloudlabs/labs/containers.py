@@ -27,6 +27,9 @@ SERVICE_SUBNETS = ("SN-0", "SN-16")  # two zones: the coursework's load balancer
 BOOK_TAG = "latest"  # the tag the book pushes by hand (L10094); the project's own pushes carry version tags
 HOST_PORTS = (8080, 8089)  # the book opens 8080-8089 for C1, C2 and the later containers (L9330)
 WEB_PORT = 5000  # the NGINX image's container WEB (the book: "modify the security group to allow port 5000")
+# Variant local publishes WEB on another host port: on current macOS the AirPlay Receiver holds 5000 ("address
+# already in use"); 8083 is free among the book's 8080-8089 there (web1 8080, C1 8081, C2 8082). The image still listens on 80.
+LOCAL_WEB_PORT = 8083
 TASK_CPU, TASK_MEMORY = 256, 512  # the smallest Fargate task: 0.25 vCPU, 0.5 GB
 
 
@@ -40,6 +43,11 @@ class BuildContext:
     container: str  # the book's container name for it
     host_port: int  # the book's -p <host port>:80
     page: str  # text the built image's home page shows
+    local_port: int | None = None  # the host port of variant local where the book's is taken on the student's machine
+
+    def published(self, local: bool) -> int:
+        """The host port the container is published on (the container listens on 80 either way)."""
+        return self.local_port if local and self.local_port is not None else self.host_port
 
     @property
     def path(self) -> Path:
@@ -60,7 +68,7 @@ class BuildContext:
 LIGHTTPD = BuildContext("web-alpine", "labs/containers/lighttpd", "alpine", "web1", 8080,
                         "Basic Docker webserver on Alpine")
 NGINX = BuildContext("web-nginx", "labs/containers/my-nginx", "nginx:alpine", "WEB", WEB_PORT,
-                     "Docker container running NGINX on Alpine")
+                     "Docker container running NGINX on Alpine", local_port=LOCAL_WEB_PORT)
 IMAGES = (LIGHTTPD, NGINX)
 
 # The book's NGINX containers sharing the volume VOL-EXAMPLE (L9430-9560): C1 and C2.
@@ -167,20 +175,21 @@ LAB = LabDefinition(
     seed_lines="L8781-10247",
     summary=(
         "Variant `aws`: a Docker host (Amazon Linux 2023, Docker installed by user data, ec2-user in the docker "
-        "group, the book's two projects in its home directory) whose group opens SSH, 8080-8089 and 5000 to the admin "
+        "group, the book's two projects in its home directory, an instance profile that may push to the lab's two repositories only: LabInstanceProfile under learner-lab) whose group opens SSH, 8080-8089 and 5000 to the admin "
         "CIDR only; private ECR repositories web-alpine and web-nginx (scan on push, immutable version tags with the book's `latest` exempt, deleted with "
         "their images); the book's two images (lighttpd on Alpine, NGINX on Alpine) built from `labs/containers/` "
         "with pulumi-docker and pushed with ECR's authorization token; an ECS cluster, a Fargate task definition "
         "(port 80, 0.25 vCPU, 0.5 GB, the pushed image by digest, execution role LabRole under learner-lab) and the "
         "service web-alpine with a public IP, HTTP open to the world as the book's service. Coursework: two tasks "
         "behind an Application Load Balancer. Variant `local`: no AWS at all: on a Docker engine of your own, C1 and "
-        "C2 (nginx) on 8081/8082 sharing the volume VOL-EXAMPLE, and the two images built and run on 8080 and 5000"
+        "C2 (nginx) on 8081/8082 sharing the volume VOL-EXAMPLE, and the two images built for the engine's own platform "
+        "and run on 8080 and 8083 (WEB: not the book's 5000, which macOS's AirPlay Receiver holds)"
     ),
     stages={
         "starter": "the Docker host and the empty repositories (local: C1 and C2 on the shared volume): the student "
                    "runs the book's docker commands, builds the images and pushes them with the outputs' commands",
         "images": "the two images built from the repository's build contexts and pushed to ECR (local: built and run "
-                  "as web1 on 8080 and WEB on 5000); the student creates the ECS cluster, task and service",
+                  "as web1 on 8080 and WEB on 8083, not 5000); the student creates the ECS cluster, task and service",
         "solution": "the ECS cluster, task definition and service web-alpine running the pushed image on Fargate "
                     "(coursework: behind an ALB); local: as images",
     },
@@ -195,12 +204,13 @@ LAB = LabDefinition(
         Output("variant", "text", "aws or local"),
         Output("host", "mapping", "the Docker host's public and private IP and ssh command", "variant aws"),
         Output("repositories", "mapping", "web-alpine and web-nginx: each repository's URL", "variant aws"),
-        Output("ecrLogin", "command", "docker login to the registry with ECR's token (the console's command 1)",
-               "variant aws"),
-        Output("pushCommands", "list", "build, tag and push each image by hand (the console's commands 2-4)",
-               "variant aws, starter"),
+        Output("ecrLogin", "command", "docker login to the registry with ECR's token (the console's command 1), on the "
+                                      "Docker host: its instance profile may push to the two repositories (the book "
+                                      "runs it in Cloud9)", "variant aws"),
+        Output("pushCommands", "list", "build, tag and push each image by hand on the Docker host (the console's "
+                                       "commands 2-4)", "variant aws, starter"),
         Output("bookCommands", "list", "the chapter's docker commands: C1 and C2 on 8081/8082, the shared volume, "
-                                       "web1 on 8080 and WEB on 5000"),
+                                       "web1 on 8080 and WEB on 5000 (local: 8083)"),
         Output("images", "mapping", "each built image: its name, and (aws) the digest ECS runs", "stage images, solution"),
         Output("containers", "mapping", "C1, C2 (and web1, WEB): name, port and URL on the engine", "variant local"),
         Output("cluster", "text", "the ECS cluster's name", "variant aws, solution"),

@@ -68,7 +68,7 @@ LAB = LabDefinition(
         "the coursework's `alternate`) that answer \"Hello from <hostname>\"; one security group: SSH from the admin "
         "CIDR, HTTP from anywhere, SSH between its members (VM1 -> VM2, chapter 13's test, L11127); IMDSv2 stays "
         "required and the output `metadataCommands` gives chapter 4's metadata questions (L3233-3261) in their "
-        "token form (the book's plain `curl` gets 401)"
+        "token form (the book's plain `curl` gets 401; PowerShell's Invoke-RestMethod on Windows)"
     ),
     stages={
         "starter": "the security group allows SSH only: the browser times out, as in the book (\"It failed! Why?\")",
@@ -86,7 +86,8 @@ LAB = LabDefinition(
         Output("servers", "mapping", "per VM: OS, subnet, public and private IP, url, ssh command (Windows: the RDP "
                                      "command and the one that decrypts the Administrator password)", SERVERS),
         Output("urls", "list", "every server's page", SERVERS),
-        Output("metadataCommands", "list", "chapter 4's instance-metadata questions with the IMDSv2 token"),
+        Output("metadataCommands", "list", "chapter 4's instance-metadata questions with the IMDSv2 token (bash; "
+                                           "PowerShell for Windows servers)"),
         Output("assignment", "text", "which VM goes where, by console, AWS CLI or boto3 (L2559)", VPC_ONLY),
         Output("subnetIds", "mapping", "subnet name -> id, for --subnet-id", VPC_ONLY),
         Output("securityGroupId", "id", "the web group, for --security-group-ids", VPC_ONLY),

@@ -14,8 +14,8 @@ import pulumi_docker as docker
 from cloudlabs.images import AMAZON_LINUX_2023
 from cloudlabs.labs import containers
 from cloudlabs.labs.containers import (
-    ALB, BOOK_TAG, HOST, HOST_PORTS, HOST_SUBNET, IMAGES, NGINX_IMAGE, SERVICE, SERVICE_SUBNETS, SHARED_CONTAINERS, TASK_CPU,
-    TASK_MEMORY, VOLUME, VOLUME_PATH, WEB_PORT, BuildContext, ContainersOptions, docker_host_user_data,
+    ALB, BOOK_TAG, HOST, HOST_PORTS, HOST_SUBNET, IMAGES, LOCAL_WEB_PORT, NGINX_IMAGE, SERVICE, SERVICE_SUBNETS,
+    SHARED_CONTAINERS, TASK_CPU, TASK_MEMORY, VOLUME, VOLUME_PATH, WEB_PORT, BuildContext, ContainersOptions, docker_host_user_data,
 )
 
 from ..compute import InstanceArgs, lab_instance, lookup_ami, ssh_command, zones_offering
@@ -25,12 +25,14 @@ from ..network import LabVpc, LabVpcArgs
 from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound, tcp
 from .base import LabArgs, LabComponent
 
-PLATFORM = "linux/amd64"  # Fargate's X86_64 tasks; a laptop with Apple silicon cross-builds
+PLATFORM = "linux/amd64"  # the pushed images only: Fargate's X86_64 tasks (a laptop with Apple silicon cross-builds)
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 NEEDS_AWS = ("variant aws: pulumi up needs AWS credentials and a Docker engine where pulumi runs (it builds the two "
              "images and pushes them to ECR at stage images and solution); the starter needs no Docker engine")
 NEEDS_LOCAL = ("variant local: pulumi up needs a running Docker engine (dockerHost, DOCKER_HOST or the local socket): it "
-               "pulls nginx, creates the volume and the containers, and builds the two images there; no AWS credentials")
+               "pulls nginx, creates the volume and the containers, and builds the two images there for its own platform; no AWS "
+               f"credentials. WEB is published on {LOCAL_WEB_PORT}, not the book's {WEB_PORT}: macOS's AirPlay Receiver "
+               f"holds {WEB_PORT}")
 
 
 def book_commands(ctx: LabContext, local: bool) -> list[str]:
@@ -48,8 +50,24 @@ def book_commands(ctx: LabContext, local: bool) -> list[str]:
     for image in IMAGES:
         folder = image.directory if local else f"~/{image.directory.rsplit('/', 1)[1]}"
         commands += [f"docker build -t {image.key}:{image.tag()} {folder}",
-                     f"docker run -d --name {image.container} -p {image.host_port}:80 {image.key}:{image.tag()}"]
+                     f"docker run -d --name {image.container} -p {image.published(local)}:80 {image.key}:{image.tag()}"]
     return commands
+
+
+# What `docker push` needs on a repository (ECR's "Required IAM permissions for pushing an image",
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html); the login's token is
+# asked of the registry, so GetAuthorizationToken takes no repository.
+PUSH_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload",
+                "ecr:PutImage", "ecr:UploadLayerPart")
+
+
+def push_policy(repository_arns: list[str]) -> dict[str, Any]:
+    """Least privilege for the book's push from the Docker host: a login token, and the push actions
+    on the lab's repositories only."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Login", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Sid": "PushToTheLabsRepositories", "Effect": "Allow", "Action": list(PUSH_ACTIONS),
+         "Resource": sorted(repository_arns)}]}
 
 
 def engine_address(docker_host: str | None) -> str:
@@ -62,7 +80,10 @@ def engine_address(docker_host: str | None) -> str:
 class ContainersLab(LabComponent[ContainersOptions]):
     """Chapter 12. Variant ``aws``: the Docker host the book's activities run on (its group
     opens SSH, the containers' ports 8080-8089 and the NGINX image's 5000 to the admin CIDR
-    only, where the book leaves the source open); one private ECR repository per image, its
+    only, where the book leaves the source open) and an instance profile, so the starter's ``ecrLogin``
+    and ``pushCommands`` work there (the book runs them in Cloud9, which has credentials): the
+    profile's premade one (LabInstanceProfile under learner-lab), else one of the lab's own that may
+    push to the lab's two repositories and nothing else; one private ECR repository per image, its
     version tags immutable (the tag carries a digest of the build context and its modes), the book's
     ``latest`` exempt (the student's push by hand), scanned on push; at stage
     ``images`` pulumi-docker builds both images for linux/amd64 and pushes them with ECR's
@@ -76,7 +97,9 @@ class ContainersLab(LabComponent[ContainersOptions]):
 
     Variant ``local``: the docker provider against the student's engine, no AWS resource and no
     AWS call: the volume VOL-EXAMPLE, C1 and C2 (nginx) on 8081/8082 sharing it, and from stage
-    ``images`` the two images built locally (not pushed) and run as web1 on 8080 and WEB on 5000."""
+    ``images`` the two images built locally for the engine's own platform (not pushed: no ``platform``, so an
+    arm64 engine without emulation builds them) and run as web1 on 8080 and WEB on 8083 (the book's 5000 is
+    held by macOS's AirPlay Receiver; the container still listens on 80)."""
 
     TYPE = "cloudlabs:labs:Containers"
     LAB = containers.LAB
@@ -102,10 +125,6 @@ class ContainersLab(LabComponent[ContainersOptions]):
                    inbound(tcp(WEB_PORT), ctx.admin_cidr, "the NGINX image on 5000 from the admin CIDR",
                            name="web-from-admin"),
                    outbound(ALL_TRAFFIC, ANYWHERE, "all outbound (packages, Docker Hub, ECR)")]), opts=self.child)
-        host = lab_instance(f"{name}-host", InstanceArgs(
-            subnet_id=vpc.subnets[HOST_SUBNET].id, security_group_ids=[host_sg.id],
-            ami=lookup_ami(AMAZON_LINUX_2023, ctx.instance_type), context=ctx, host_name=HOST,
-            user_data=docker_host_user_data()), parent=self)
         repositories = {image.key: aws.ecr.Repository(
             f"{name}-{image.key}", name=ctx.account_name(image.key).lower(),
             # version tags immutable; the book's `latest` (the student's push by hand) may be pushed again
@@ -114,6 +133,10 @@ class ContainersLab(LabComponent[ContainersOptions]):
             image_scanning_configuration={"scan_on_push": True}, encryption_configurations=[{"encryption_type": "AES256"}],
             force_delete=True,  # destroy removes the pushed images with the repository
             tags=ctx.tags(image.key), opts=self.child) for image in IMAGES}
+        host = lab_instance(f"{name}-host", InstanceArgs(
+            subnet_id=vpc.subnets[HOST_SUBNET].id, security_group_ids=[host_sg.id],
+            ami=lookup_ami(AMAZON_LINUX_2023, ctx.instance_type), context=ctx, host_name=HOST,
+            user_data=docker_host_user_data(), instance_profile=self._host_profile(name, ctx, repositories)), parent=self)
         first = repositories[IMAGES[0].key]
         registry = first.repository_url.apply(lambda url: url.split("/", 1)[0])
         outputs: dict[str, Any] = {
@@ -154,6 +177,28 @@ class ContainersLab(LabComponent[ContainersOptions]):
             image_name=repository.repository_url.apply(lambda url: f"{url}:{image.tag()}"),
             build=docker.DockerBuildArgs(context=image.directory, dockerfile=image.dockerfile, platform=PLATFORM),
             registry=credentials, skip_push=False, opts=self.child)
+
+    def _host_profile(self, name: str, ctx: LabContext, repositories: dict[str, aws.ecr.Repository]) -> pulumi.Input[str]:
+        """What the Docker host's `aws ecr get-login-password` and `docker push` act with: the profile's
+        premade instance profile (LabInstanceProfile under learner-lab: no IAM is created), else a
+        profile of the lab's own that may push to the lab's two repositories and nothing else."""
+        if not ctx.iam.create_roles:
+            if not ctx.iam.instance_profile:
+                raise ValueError("lab containers: the profile allows no new roles (iam.createRoles: false) and names no "
+                                 "iam.instanceProfile: the Docker host would have no credentials to push to ECR")
+            return ctx.iam.instance_profile
+        role = aws.iam.Role(f"{name}-host-role", name_prefix=ctx.account_name(f"{HOST}-"),
+                            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole"}]}),
+                            description="the Docker host pushes the lab's images to its ECR repositories (chapter 12)",
+                            tags=ctx.tags(f"{HOST}-role"), opts=self.child)
+        arns = pulumi.Output.all(*(repositories[image.key].arn for image in IMAGES))
+        aws.iam.RolePolicy(f"{name}-host-push", name="ecr-push", role=role.name,
+                           policy=arns.apply(lambda resources: json.dumps(push_policy(resources))), opts=self.child)
+        profile = aws.iam.InstanceProfile(f"{name}-host-profile", name_prefix=ctx.account_name(f"{HOST}-"), role=role.name,
+                                          tags=ctx.tags(f"{HOST}-profile"), opts=self.child)
+        return profile.name
 
     def _execution_role(self, name: str, ctx: LabContext) -> pulumi.Output[str]:
         if ctx.premade_role:
@@ -249,8 +294,9 @@ class ContainersLab(LabComponent[ContainersOptions]):
         for image in IMAGES:
             built[image.key] = docker.Image(
                 f"{name}-{image.key}-image", image_name=f"{image.key}:{image.tag()}",
-                build=docker.DockerBuildArgs(context=image.directory, dockerfile=image.dockerfile, platform=PLATFORM),
+                build=docker.DockerBuildArgs(context=image.directory, dockerfile=image.dockerfile),  # the engine's platform
                 skip_push=True, opts=on_engine)  # local only: no registry
-            run(image.container.lower(), image.container, built[image.key].image_name, image.host_port, shared=False)
+            run(image.container.lower(), image.container, built[image.key].image_name, image.published(local=True),
+                shared=False)
         outputs["images"] = {key: {"name": image.image_name} for key, image in built.items()}
         return outputs

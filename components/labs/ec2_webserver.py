@@ -35,7 +35,8 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
     (chapter 13's test, L11127).
 
     IMDSv2 stays required; the output `metadataCommands` gives chapter 4's metadata questions
-    (L3233-3261) in their token form (see cloudlabs/metadata.py for why)."""
+    (L3233-3261) in their token form (see cloudlabs/metadata.py for why), in PowerShell for Windows
+    servers. Count 0 keeps bash: the assignment's VMs are Amazon Linux and Ubuntu."""
 
     TYPE = "cloudlabs:labs:Ec2Webserver"
     LAB = ec2_webserver.LAB
@@ -95,7 +96,7 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
             "vpcCidr": str(plan.cidr),
             "servers": servers,
             "urls": [s["url"] for s in servers.values()],
-            "metadataCommands": metadata_commands(),
+            "metadataCommands": metadata_commands(images[0].shell),  # one OS, or alternate's two Linux
         }
 
     @staticmethod

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any, Callable, Iterator
 
+from cloudlabs import content
 from cloudlabs.profiles import INSTANCE_SIZES, Profile, ProfileError, load_profile, profile_path
-
 from labctl import kinds
 from labctl.kinds.capacity import Capacity
 from labctl.kinds.shared import EC2_DESCRIPTION, EC2_DESCRIPTION_ALLOWED
@@ -355,6 +356,38 @@ def _check_account_limits(rule: DeployRule, graph: StackGraph, session_end: Stac
         if (f.property if f.property in TOTALS else (f.resource, f.property, json.dumps(f.value))) not in seen:
             yield replace(f, stack=graph.stack, message="during the session, once the book's steps are done (the labs' "
                                                        f"last stage): {f.message}")
+TAG_MUTABILITY, PUSHES_IMAGE = _stating("tag_mutability"), _stating("pushes_image")
+_HEX = re.compile(r"[0-9a-f]{7,}")
+
+
+def _from_the_context(tag: str, context: str) -> bool:
+    """The tag carries a digest of the build context (its files with their modes, as Docker sends them;
+    seven hex digits or more): a changed context is a new tag. A context that cannot be read is no source."""
+    try:
+        whole = content.digest(content.project_path(context), modes=True)
+    except (OSError, ValueError):
+        return False
+    return any(whole.startswith(run) for run in _HEX.findall(tag))
+
+
+def _check_immutable_tags(rule: DeployRule, graph: StackGraph) -> Iterator[Finding]:
+    repositories = [(str(r.outputs.get(fact.url)), r, fact) for r, fact in _of_kinds(graph, TAG_MUTABILITY)
+                    if r.outputs.get(fact.url)]
+    for image, pushed in _of_kinds(graph, PUSHES_IMAGE):
+        name = image.inputs.get(pushed.name)
+        if image.inputs.get(pushed.skip_push) is True or not isinstance(name, str):
+            continue
+        for url, repository, fact in repositories:
+            if not name.startswith(f"{url}:"):
+                continue
+            tag = name[len(url) + 1:]
+            context = str((image.inputs.get(pushed.context) or {}).get(pushed.context_key, ""))
+            if fact.immutable(repository.inputs, tag) and not _from_the_context(tag, context):
+                yield rule.finding(graph, image, pushed.name, name,
+                                   f"the tag {tag!r} is immutable in the repository {repository.name} and does not follow "
+                                   f"the build context {context!r}: the first `pulumi up` after any change to the context "
+                                   f"fails (\"tag {tag} already exists\"); put a digest of the context in the tag, or "
+                                   "exclude the tag from immutability")
 
 
 DEPLOY_RULES: tuple[DeployRule, ...] = (
@@ -390,4 +423,7 @@ DEPLOY_RULES: tuple[DeployRule, ...] = (
                "Beanstalk at their maximum and what the book's steps add during the session",
                "the AWS Academy Learner Lab student guide, Learner Lab - Foundational Services: service restrictions",
                _check_account_limits, at_session_end=True),
+    DeployRule("CL-VALUE-ECR-IMMUTABLE-TAG", "value", "an image pushed to an immutable tag of the stack's repository carries "
+               "a digest of its build context", "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html",
+               _check_immutable_tags),
 )

@@ -25,7 +25,8 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - the deploy rules' facts (``labctl.analysis.deployrules``): ``needs_gateway`` (``labctl.kinds.deploy``),
   ``gateway_of``, ``internet_route`` and ``table_association`` (what a resource that needs the gateway's
   route waits for), ``newest_image``, ``extended_support``, ``rotating_secret`` (an output holding a
-  secret AWS rotates on its own), ``boot_secrets`` (settings read once at an instance's boot);
+  secret AWS rotates on its own), ``boot_secrets`` (settings read once at an instance's boot),
+  ``tag_mutability`` and ``pushes_image`` (an immutable tag pushed again);
 - ``fake``: what the offline renderer's fake cloud answers when a lab registers it (ids, ARNs,
   addresses: ``labctl.kinds.fakes``); the lookups (invokes) it answers are ``Lookup`` records, ``LOOKUPS``;
 - ``live``: how the live reader (``labctl.ops.live``) finds the kind in AWS and reads it back as the
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from labctl.kinds.shared import FieldMap
     from labctl.kinds.emulation import Emulator
     from labctl.kinds.fakes import Answer, LookupAnswer
-    from labctl.kinds.deploy import InternetRoute, NeedsGateway, TableAssociation
+    from labctl.kinds.deploy import InternetRoute, NeedsGateway, PushedImage, TableAssociation, TagMutability
     from labctl.kinds.templates import Template
     from labctl.kinds.sweeping import SweepRule
     from labctl.kinds.live_reads import LiveRead
@@ -112,6 +113,8 @@ class Kind:
     boot_secrets: "Callable[[dict[str, Any]], dict[str, str]] | None" = None  # inputs -> {name: ARN} of secrets read only when an instance boots
     internet_route: "InternetRoute | None" = None  # a route: how the deploy rules tell the default route to an internet gateway
     table_association: "TableAssociation | None" = None  # a subnet's route table association (what a needs_gateway route waits for)
+    tag_mutability: "TagMutability | None" = None  # a registry repository whose tags may be immutable (labctl.kinds.deploy)
+    pushes_image: "PushedImage | None" = None  # an image pushed as <repository>:<tag> from a build context (labctl.kinds.deploy)
 
     @property
     def service(self) -> str:

@@ -7,6 +7,7 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any, Iterable
 
+from labctl.kinds.deploy import TagMutability
 from labctl.kinds.emulation import Emulator, tags
 from labctl.kinds.fakes import ACCOUNT_ID
 from labctl.kinds.templates import Template, tag_list
@@ -100,6 +101,7 @@ def _find_repositories(scan: SweepScan) -> Iterable[Listed]:
 
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
+         tag_mutability=TagMutability("imageTagMutability", "imageTagMutabilityExclusionFilters", "repositoryUrl"),
          fake=_fake_repository,
          template=Template("AWS::ECR::Repository", _repository_properties),
          sweep_rule=SweepRule(_find_repositories, delete_by_id("ecr", "delete_repository", "repositoryName", force=True), arn_kinds=("ecr:repository",)),

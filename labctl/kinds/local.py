@@ -8,6 +8,7 @@ import secrets
 import string
 from typing import TYPE_CHECKING
 
+from labctl.kinds.deploy import PushedImage
 from labctl.kinds.emulation import Emulator
 from labctl.kinds.fakes import generic, hex_id
 from labctl.kinds.live_reads import NOT_IN_AWS
@@ -133,6 +134,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_random_password, _delete_random_password), generated_locally=True),
     Kind("docker:index/image:Image", "Docker image", FREE, ENGINE, emulated="builds and pushes images", needs_engine=True, sweep_with="on the Docker engine (its pushed copy is in an ECR repository)", no_template=DOCKER,
+         pushes_image=PushedImage("imageName", "build", "context", "skipPush"),
          fake=_fake_image,
          live_reason=NOT_IN_AWS,
          reach_reason=NOT_IN_NETWORK),
