@@ -303,7 +303,7 @@ def test_expected_paths_hold_and_the_starter_has_nothing_to_browse():
             assert results and all(r.passed for r in results), [r.expect.label for r in results if not r.passed]
     labels = {r.expect.label: r.verdict.allowed for r in check_graph(lab_graph("beanstalk", options=HA))}
     assert labels == {"internet -> Asgdemo-env-ALB:80": True, "Asgdemo-env-ALB -> Asgdemo-env:80": True,
-                      "internet -> Asgdemo-env:80": False, "Asgdemo-env -> internet:443": True, "admin -> Asgdemo-env:22": False}
+                      "internet -> Asgdemo-env:80": False, "Asgdemo-env -> internet:443": True}
 
 
 def test_probes_read_the_books_page_through_the_environments_url():
@@ -517,10 +517,32 @@ def test_coursework_on_a_single_instance_is_refused():
 
 # --- live grading: what Beanstalk launches, read back from AWS --------------------------------------
 
-def _launch_as_beanstalk_does(session, options: BeanstalkOptions) -> None:
+def _beanstalks_default_groups(ec2, vpc: str, balanced: bool) -> tuple[str, str | None]:
+    """The groups Beanstalk makes when the console leaves them to it (the book's route): the instances'
+    with HTTP and SSH from anywhere (L8442; HTTP only from the load balancer's group when load
+    balanced), the load balancer's with HTTP from anywhere."""
+    def group(name: str) -> str:
+        return ec2.create_security_group(GroupName=name, Description="Beanstalk's default", VpcId=vpc)["GroupId"]
+
+    def allow(group_id: str, port: int, source: dict) -> None:
+        ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **source}])
+
+    instances = group("awseb-e-abc123-stack-AWSEBSecurityGroup-X1")
+    alb = group("awseb-e-abc123-stack-AWSEBLoadBalancerSecurityGroup-X2") if balanced else None
+    anywhere = {"IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    allow(instances, 22, anywhere)
+    allow(instances, 80, {"UserIdGroupPairs": [{"GroupId": alb}]} if alb else anywhere)
+    if alb:
+        allow(alb, 80, anywhere)
+    return instances, alb
+
+
+def _launch_as_beanstalk_does(session, options: BeanstalkOptions, default_groups: bool = False) -> None:
     """What Beanstalk's CloudFormation stack makes in the student's VPC, by boto3: instances named after
     the environment (its tags propagated, the lab's group, the first subnets) and, load balanced, an
-    ALB tagged with the environment's name over both subnets with the lab's ALB group."""
+    ALB tagged with the environment's name over both subnets with the lab's ALB group; with
+    ``default_groups``, Beanstalk's own groups instead (the book's console route)."""
     ec2, elb = session.client("ec2"), session.client("elbv2")
 
     def named(kind: str, key: str, name: str) -> str:
@@ -533,12 +555,18 @@ def _launch_as_beanstalk_does(session, options: BeanstalkOptions) -> None:
             {"Key": "cloudlabs:cohort", "Value": "test"}, {"Key": "cloudlabs:student", "Value": "s01"}]
     low, _ = beanstalk.CAPACITY[options.kind]
     sn0, sn16 = named("subnets", "SubnetId", "SN-0"), named("subnets", "SubnetId", "SN-16")
+    balanced = options.kind == "high-availability"
+    if default_groups:
+        vpc = ec2.describe_subnets(SubnetIds=[sn0])["Subnets"][0]["VpcId"]
+        instance_group, alb_group = _beanstalks_default_groups(ec2, vpc, balanced)
+    else:
+        instance_group = named("security_groups", "GroupId", f"{env}-SG")
+        alb_group = named("security_groups", "GroupId", f"{env}-ALB-SG") if balanced else None
     ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=low, MaxCount=low, SubnetId=sn0,
-                      SecurityGroupIds=[named("security_groups", "GroupId", f"{env}-SG")],
-                      TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
-    if options.kind == "high-availability":
+                      SecurityGroupIds=[instance_group], TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
+    if balanced:
         elb.create_load_balancer(Name="awseb-AWSEB-1A2B3C4D", Subnets=[sn0, sn16], Scheme="internet-facing", Type="application",
-                                 SecurityGroups=[named("security_groups", "GroupId", f"{env}-ALB-SG")], Tags=tags)
+                                 SecurityGroups=[alb_group], Tags=tags)
 
 
 @pytest.mark.parametrize("options", [None, HA])
@@ -586,3 +614,22 @@ def test_the_coursework_password_parameter_goes_up_and_down_in_the_emulator(tmp_
         assert {"Key": "cloudlabs:student", "Value": "s01"} in tags
         assert emulate.destroy(graph.stack, session, tmp_path) == len(state.resources)
         assert ssm.describe_parameters()["Parameters"] == []
+
+
+@pytest.mark.parametrize("options", [None, HA])
+def test_the_books_console_route_with_beanstalks_default_groups_grades_complete(options, tmp_path):
+    """The book's route leaves the groups to Beanstalk: SSH from anywhere on the instances (L8442),
+    which the book never asks to close. An environment so launched in the lab's VPC is complete."""
+    from labctl.analysis.grading import grade, settings_for_stage
+    from labctl.analysis.reach import without
+    from labctl.ops.live import LiveReader, StudentScope
+    starter = lab_graph("beanstalk", stage="starter", options=options)
+    deployable = without(starter, [r.urn for r in starter.custom_resources if r.type in emulate.UNSUPPORTED])
+    scope = StudentScope("test", "s01", starter.stack)
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+        emulate.up(deployable, session, tmp_path)
+        _launch_as_beanstalk_does(session, BeanstalkOptions.model_validate(options or {}), default_groups=True)
+        graded = grade(LiveReader(session.client).read(scope, settings_for_stage(starter.settings, "solution")), "s01")
+    assert graded.complete, graded.blockers()
+    assert not any(":22" in r.expect.label for r in graded.results)  # nothing the book does not ask for

@@ -128,8 +128,10 @@ def expected_paths(stage: str, options: BeanstalkOptions) -> list[Expect]:
         return [deny(INTERNET, f"subnet:{SUBNETS[0]}", 80,
                      "nothing answers yet: the student creates the environment (the book's 'Create environment')")]
     env = names(options)["environment"]
-    paths = [allow(env, INTERNET, 443, "the instances download the bundle from S3 and report to Elastic Beanstalk"),
-             deny(ADMIN, env, 22, "no SSH: Elastic Beanstalk manages the instances (replaced, not repaired, L8459)")]
+    # No path on SSH: the book's console route lets Beanstalk make its default group, which "allow[s]
+    # HTTP and SSH access to the instance" (L8442), and the book never asks to close it; the lab's own
+    # groups open no SSH (tested with the lab), but a student's environment is not graded on it.
+    paths = [allow(env, INTERNET, 443, "the instances download the bundle from S3 and report to Elastic Beanstalk")]
     if options.coursework:
         paths += [allow(env, DATABASE, 3306, "the PHP page queries the database's endpoint (the coursework's challenge)"),
                   deny(INTERNET, DATABASE, 3306, "the database is not public"),
@@ -160,7 +162,7 @@ LAB = LabDefinition(
     chapter=11,
     section="11",
     title="Platform as a Service: a PHP application on Elastic Beanstalk",
-    seed_lines="L8386-8574",
+    seed_lines="L8332-8574",
     summary=(
         "The book's demo-project (a PHP page and a picture, `labs/beanstalk/app/`) zipped with the files at the root "
         "of the bundle (the book's warning, L8394) and uploaded to a private bucket as an application version; the PHP "
