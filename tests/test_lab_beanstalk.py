@@ -633,3 +633,74 @@ def test_the_books_console_route_with_beanstalks_default_groups_grades_complete(
         graded = grade(LiveReader(session.client).read(scope, settings_for_stage(starter.settings, "solution")), "s01")
     assert graded.complete, graded.blockers()
     assert not any(":22" in r.expect.label for r in graded.results)  # nothing the book does not ask for
+
+
+class _AnswersConfiguration:
+    """A session's clients, the Elastic Beanstalk one answering what moto 5.2.5 lacks as AWS does:
+    DescribeConfigurationSettings for the environments in ``vpcs`` (name -> its VPCId, "" when none was
+    picked), and ListTagsForResource for an application (moto keeps no application's tags; AWS gives
+    the ones Pulumi set: the stack's)."""
+
+    def __init__(self, session, vpcs: dict[str, str], application_tags: dict[str, str]):
+        self.session, self.vpcs, self.application_tags = session, vpcs, application_tags
+
+    def __call__(self, service: str):
+        client = self.session.client(service)
+        if service == "elasticbeanstalk":
+            listed = client.list_tags_for_resource
+
+            def list_tags_for_resource(ResourceArn: str) -> dict:
+                if ":application/" not in ResourceArn:
+                    return listed(ResourceArn=ResourceArn)
+                return {"ResourceArn": ResourceArn,
+                        "ResourceTags": [{"Key": k, "Value": v} for k, v in self.application_tags.items()]}
+            client.list_tags_for_resource = list_tags_for_resource
+
+            def describe_configuration_settings(ApplicationName: str, EnvironmentName: str) -> dict:
+                options = [{"Namespace": "aws:elasticbeanstalk:environment", "OptionName": "EnvironmentType",
+                            "Value": "SingleInstance"}]
+                if self.vpcs[EnvironmentName]:  # none picked: AWS lists the option without a value
+                    options.append({"Namespace": "aws:ec2:vpc", "OptionName": "VPCId", "Value": self.vpcs[EnvironmentName]})
+                else:
+                    options.append({"Namespace": "aws:ec2:vpc", "OptionName": "VPCId"})
+                return {"ConfigurationSettings": [{"ApplicationName": ApplicationName, "EnvironmentName": EnvironmentName,
+                                                   "OptionSettings": options}]}
+            client.describe_configuration_settings = describe_configuration_settings
+        return client
+
+
+def test_an_environment_in_the_default_vpc_is_graded_saying_where_it_runs(tmp_path):
+    """The book's console route never picks a VPC (L8420-8431): Beanstalk puts the environment in the
+    account's default VPC, which grading does not read. The grade says so, naming the environment;
+    once it runs in the lab's VPC, the same read grades it complete."""
+    from labctl.analysis.grading import grade, settings_for_stage
+    from labctl.analysis.reach import without
+    from labctl.ops.live import LiveReader, StudentScope
+    starter = lab_graph("beanstalk", stage="starter")
+    deployable = without(starter, [r.urn for r in starter.custom_resources if r.type in emulate.UNSUPPORTED])
+    settings = settings_for_stage(starter.settings, "solution")
+    scope = StudentScope("test", "s01", starter.stack)
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+        emulate.up(deployable, session, tmp_path)
+        vpcs: dict[str, str] = {}
+        (application,) = starter.of_type(APP)
+        clients = _AnswersConfiguration(session, vpcs, application.inputs["tags"])
+        made = session.client("elasticbeanstalk").create_environment(
+            ApplicationName="Example", EnvironmentName="Example-env", SolutionStackName=SOLUTION_STACKS[0])
+        vpcs["Example-env"] = ""  # the console's default: no VPC picked
+        live = LiveReader(clients).read(scope, settings)
+        (env,) = live.of_type(ENV)
+        assert env.id == made["EnvironmentId"] and env.outputs["cname"] == made["CNAME"]
+        before = grade(live, "s01")
+        assert not before.complete
+        assert all("Beanstalk environment Example-env runs in the account's default VPC" in line
+                   for line in before.blockers()), before.blockers()
+        from labctl.analysis.drift import drift
+        missing = drift(lab_graph("beanstalk"), live).to_json()["missingFromAws"]
+        assert any("instance Example-env" in fact for fact in missing), missing  # the environment read stands for no instance
+        (vpc,) = session.client("ec2").describe_vpcs(Filters=[{"Name": "tag:cloudlabs:student", "Values": ["s01"]}])["Vpcs"]
+        vpcs["Example-env"] = vpc["VpcId"]  # created again in the lab's VPC: Beanstalk launches its instance there
+        _launch_as_beanstalk_does(session, BeanstalkOptions(), default_groups=True)
+        after = grade(LiveReader(clients).read(scope, settings), "s01")
+    assert after.complete, after.blockers()

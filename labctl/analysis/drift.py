@@ -76,6 +76,8 @@ def facts(graph: StackGraph) -> set[Fact]:
 def _beanstalk_launches(r: Resource) -> set[Fact]:
     """What a planned Beanstalk environment launches and AWS then lists: its instances (named
     after the environment) and, load balanced, its load balancer (read as "<environment>-ALB")."""
+    if "::live$" in r.urn:  # read live, it stands for nothing: what it launched is read itself
+        return set()
     name = book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get(STUDENT_TAG))
     launched = {Fact("resource", f"instance {name}")}
     settings = {(s.get("namespace"), s.get("name")): s.get("value") for s in r.inputs.get("settings") or []}

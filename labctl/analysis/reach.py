@@ -173,6 +173,7 @@ class NetworkModel:
         self.graph = graph
         self.student: str | None = graph.settings.get("student")
         self.vpcs: dict[str, Vpc] = {}
+        self._elsewhere: dict[str, str] = {}  # hosts outside the graph's VPCs: why a path to them fails
         self.subnets: dict[str, Subnet] = {}
         self.tables: dict[str, RouteTable] = {}
         self.nacls: dict[str, Nacl] = {}
@@ -207,6 +208,12 @@ class NetworkModel:
 
     def has_subnet(self, subnet_id: Any) -> bool:
         return subnet_id in self.subnets
+
+    def has_vpc(self, vpc_id: Any) -> bool:
+        return vpc_id in self.vpcs
+
+    def place_elsewhere(self, name: str, why: str) -> None:
+        self._elsewhere[name] = why
 
     def add_vpc(self, vpc_id: str, name: str, cidrs: list[str], main_table: str | None, default_acl: str | None,
                 default_group: str | None) -> None:
@@ -330,6 +337,8 @@ class NetworkModel:
                 raise KeyError(f"no subnet named {name[7:]!r}; subnets: {', '.join(sorted(s.name for s in self.subnets.values()))}")
             return Endpoint(f"a host in {subnet.name}", "subnet", subnet.id, subnet.cidr.network_address + 10,
                             ipv6=[subnet.ipv6.network_address + 10] if subnet.ipv6 else [])
+        if name not in self.endpoints and name in self._elsewhere:
+            raise KeyError(f"no host named {name!r} in the lab's VPCs: {self._elsewhere[name]}")
         if name not in self.endpoints:
             raise KeyError(f"no host named {name!r}; hosts: {', '.join(sorted(self.endpoints))}")
         return self.endpoints[name]

@@ -15,7 +15,7 @@ from labctl.kinds.emulation import Emulator, given_name, tags
 from labctl.kinds.fakes import digest, hex_id
 from labctl.kinds.templates import Template, renamed, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
-from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, Listing, LiveRead, everything
 from labctl.kinds.network import BEANSTALK_PUBLIC, HOST, LOAD_BALANCER_PUBLIC, NOT_IN_NETWORK, Reach
 from labctl.kinds import capacity
 from labctl.kinds.deploy import NeedsGateway
@@ -166,6 +166,9 @@ def _find_applications(scan: SweepScan) -> Iterable[Listed]:
         yield scan.found("Beanstalk application", app["ApplicationName"], _eb_tags(scan, app["ApplicationArn"]))
 
 
+_VPC = "aws:ec2:vpc"
+
+
 # --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
 
 
@@ -180,10 +183,11 @@ def _place_environment(r, model):
         return [v.strip() for v in settings.get((namespace, name), "").split(",") if v.strip()]
 
     subnets = [s for s in listed("aws:ec2:vpc", "Subnets") if model.has_subnet(s)]
-    if not subnets:
-        return
     name = model.book_name(r.inputs.get("name") or r.name, (r.inputs.get("tags") or {}).get(STUDENT_TAG))
     single = settings.get(("aws:elasticbeanstalk:environment", "EnvironmentType")) == "SingleInstance"
+    if not subnets:
+        _outside_the_labs_vpc(model, r.inputs.get("name") or name, name, settings, single)
+        return
     public = single or settings.get(("aws:ec2:vpc", "AssociatePublicIpAddress"), "").lower() == "true"
     model.place_host(name, "Beanstalk instance", subnets[0], 13, BEANSTALK_PUBLIC if public else None,
                      listed("aws:autoscaling:launchconfiguration", "SecurityGroups"))
@@ -195,9 +199,70 @@ def _place_environment(r, model):
                      listed("aws:elbv2:loadbalancer", "SecurityGroups"))
 
 
+def _outside_the_labs_vpc(model, environment: str, name: str, settings: dict[tuple[Any, Any], str], single: bool) -> None:
+    """An environment read live outside the student's VPCs (the book's console route never picks a
+    VPC, so Beanstalk uses the account's default one): its paths fail saying where it runs, not
+    only that its instances are missing. An environment in the student's VPC is read as its
+    instances and load balancer (they are placed as such); one whose VPC is unknown, not at all."""
+    if (_VPC, "VPCId") not in settings or model.has_vpc(settings[(_VPC, "VPCId")]):
+        return
+    vpc = settings[(_VPC, "VPCId")]
+    where = f"VPC {vpc}" if vpc else "the account's default VPC (no VPC picked, the console's default)"
+    why = (f"Beanstalk environment {environment} runs in {where}, outside the lab's VPC, which is what is graded: "
+           "create it in the lab's VPC and subnets (settings aws:ec2:vpc VPCId and Subnets, as the starter's "
+           "createEnvironment command gives them)")
+    model.place_elsewhere(name, why)
+    if not single:
+        model.place_elsewhere(f"{name}-ALB", why)
+
+
+# --- live reads: the student's environments, by the application the lab made for them ---------------
+
+# An environment carries no tags of the student's when the console or the CLI made it: it is the
+# student's when its application is (the lab makes it with the student's tags).
+APPLICATIONS = Listing("elasticbeanstalk", "describe_applications", "Applications", everything)
+_READ_SETTINGS = ((_VPC, "VPCId"), ("aws:elasticbeanstalk:environment", "EnvironmentType"))
+
+
+def _environment_settings(eb: Any, application: str, environment: str) -> list[dict[str, str]] | None:
+    """Where the environment runs (its VPCId, "" when none was picked: the account's default VPC) and its
+    type, from its configuration; None when Beanstalk cannot give it (an environment still launching)."""
+    from botocore.exceptions import ClientError
+    try:
+        answer = eb.describe_configuration_settings(ApplicationName=application, EnvironmentName=environment)
+    except ClientError:
+        return None
+    found = {(o.get("Namespace"), o.get("OptionName")): o.get("Value") or ""
+             for c in answer.get("ConfigurationSettings", [])[:1] for o in c.get("OptionSettings", [])}
+    return [{"namespace": ns, "name": name, "value": found.get((ns, name), "")} for ns, name in _READ_SETTINGS]
+
+
+def _read_environments(application: dict[str, Any], reading: Any) -> Iterable[Found]:
+    eb = reading.client("elasticbeanstalk")
+    from botocore.exceptions import ClientError
+    try:
+        listed = eb.list_tags_for_resource(ResourceArn=application["ApplicationArn"]).get("ResourceTags")
+    except ClientError as err:  # gone since the listing (moto 5.2.5 keeps no application's tags: the same answer)
+        if err.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return
+        raise
+    if not reading.owns(listed):
+        return
+    tags = reading.tag_map(listed)
+    owner = {k: v for k, v in tags.items() if k.startswith("cloudlabs:")}
+    for env in eb.describe_environments(ApplicationName=application["ApplicationName"]).get("Environments", []):
+        if env.get("Status") in ("Terminating", "Terminated"):
+            continue
+        inputs: dict[str, Any] = {"name": env["EnvironmentName"], "application": application["ApplicationName"]}
+        settings = _environment_settings(eb, application["ApplicationName"], env["EnvironmentName"])
+        if settings is not None:
+            inputs["settings"] = settings
+        yield Found(env["EnvironmentId"], owner, inputs, {"cname": env.get("CNAME"), "endpointUrl": env.get("EndpointURL")})
+
+
 # --- deploy facts: what the deploy rules read (labctl.analysis.deployrules) -------------------------
 
-_VPC, _ENVIRONMENT = "aws:ec2:vpc", "aws:elasticbeanstalk:environment"
+_ENVIRONMENT = "aws:elasticbeanstalk:environment"
 ENVIRONMENT_SECRETS = "aws:elasticbeanstalk:application:environmentsecrets"
 
 
@@ -260,7 +325,7 @@ KINDS = (
          newest_image=("solutionStackName", "SolutionStackName"),
          option_settings="settings",
          fake=_fake_environment,
-         live_reason=AS_LAUNCHED,
+         live=LiveRead(APPLICATIONS, _read_environments),
          reach=Reach(HOST, _place_environment),
          template=Template("AWS::ElasticBeanstalk::Environment", _environment_properties),
          sweep_rule=SweepRule(_find_environments, delete_by_id("elasticbeanstalk", "terminate_environment", "EnvironmentId",

@@ -52,6 +52,11 @@ class NetworkBuilder(Protocol):
 
     def has_subnet(self, subnet_id: Any) -> bool: ...
 
+    def has_vpc(self, vpc_id: Any) -> bool: ...
+
+    def place_elsewhere(self, name: str, why: str) -> None:
+        """A host that exists outside the graph's VPCs: a path to or from it fails saying ``why``."""
+
     def add_vpc(self, vpc_id: str, name: str, cidrs: list[str], main_table: str | None, default_acl: str | None,
                 default_group: str | None) -> None: ...
 

@@ -34,6 +34,8 @@ READ_ACTIONS = (
     "ec2:DescribeInternetGateways", "ec2:DescribeEgressOnlyInternetGateways", "ec2:DescribeNatGateways",
     "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcEndpoints",
     "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags", "rds:DescribeDBInstances",
+    "elasticbeanstalk:DescribeApplications", "elasticbeanstalk:ListTagsForResource", "elasticbeanstalk:DescribeEnvironments",
+    "elasticbeanstalk:DescribeConfigurationSettings",
     "s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetBucketCORS",
 )
 
