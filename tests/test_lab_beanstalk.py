@@ -484,6 +484,33 @@ def test_the_coursework_bundle_is_the_page_that_reads_the_database():
     assert version.inputs["name"] == beanstalk.bundle_label(data)
 
 
+def test_the_coursework_starter_leaves_the_page_and_the_database_properties_to_the_student():
+    """The book creates the database first (L8566) and calls the page that calls the database's endpoint,
+    with the environment's properties for it, "the challenging part" (L8568): the starter has the
+    database, ships the demo-project (not the finished page) and says what to set; the solution does it."""
+    starter = lab_graph("beanstalk", stage="starter", options=COURSEWORK)
+    assert starter.of_type(DB) and starter.of_type(PARAMETER) and not starter.of_type(ENV)
+    (obj,) = starter.of_type(OBJECT)
+    assert base64.b64decode(obj.inputs["contentBase64"]) == beanstalk.bundle_bytes()  # the demo-project
+    out = starter.outputs["beanstalk"]
+    assert out["bundle"]["files"] == ["index.php", "picture.svg"] and "RDS_" not in out["createEnvironment"]
+    (db,), (parameter,) = starter.of_type(DB), starter.of_type(PARAMETER)
+    assert out["environmentProperties"] == {
+        "RDS_HOSTNAME": db.outputs["address"], "RDS_PORT": "3306", "RDS_DB_NAME": "ebdb", "RDS_USERNAME": "admin",
+        "RDS_PASSWORD": f"an environment secret: {parameter.outputs['arn']} (or the value readPassword prints)"}
+    assert "the challenging part is yours (L8568)" in out["nextStep"] and "environmentProperties" in out["nextStep"]
+    assert "readPassword" in out["database"]
+    solution = lab_graph("beanstalk", options=COURSEWORK).outputs["beanstalk"]
+    assert "environmentProperties" not in solution and solution["nextStep"].startswith("done: Lampdemo-env runs")
+
+
+@pytest.mark.parametrize("options, step", [(None, "create the environment Example-env on the PHP platform"),
+                                           (HA, "create the environment Asgdemo-env with an application load balancer")])
+def test_the_starter_says_where_the_student_is_and_what_the_book_does_next(options, step):
+    out = lab_graph("beanstalk", stage="starter", options=options).outputs["beanstalk"]
+    assert step in out["nextStep"] and "run createEnvironment" in out["nextStep"] and "default VPC" in out["nextStep"]
+
+
 def test_the_database_takes_mysql_only_from_the_instances():
     assert {r for r in sg_rules(lab_graph("beanstalk", options=COURSEWORK)) if r[0] == "MySQL-RDS-SG"} == {
         ("MySQL-RDS-SG", "in", "tcp", 3306, 3306, "sg:Lampdemo-env-SG")}

@@ -82,8 +82,31 @@ def names(options: BeanstalkOptions) -> dict[str, str]:
     return SINGLE if options.kind == "single" else HIGH_AVAILABILITY
 
 
-def bundle_dir(options: BeanstalkOptions) -> Path:
-    return content.lab_path(COURSEWORK_DIR if options.coursework else APP_DIR)
+def bundle_dir(options: BeanstalkOptions, stage: str = "solution") -> Path:
+    """The bundle's folder: the book's demo-project, or with coursework at the solution the finished
+    LAMP page (at the starter writing it is the student's part, "the challenging part", L8568)."""
+    return content.lab_path(COURSEWORK_DIR if options.coursework and stage != "starter" else APP_DIR)
+
+
+def next_step(stage: str, options: BeanstalkOptions) -> str:
+    """Where the student is in the chapter and what the book does next."""
+    book = names(options)
+    if stage != "starter":
+        return (f"done: {book['environment']} runs the bundle at the url output; the book then terminates an instance "
+                "(findInstances) and watches Elastic Beanstalk replace it (L8456-8464)")
+    if options.coursework:
+        return (f"the database {DATABASE} is up (the book creates it first, L8566) and the application {book['application']} "
+                "has the demo-project as its version; the challenging part is yours (L8568): write the PHP page that "
+                f"queries the database with {', '.join((*DB_PROPERTIES, DB_SECRET_PROPERTY))}, zip it with the files at "
+                f"the root (L8394), create {book['environment']} with createEnvironment plus the properties of "
+                "environmentProperties (the console's environment properties window), then deploy your page as a new "
+                "version; its URL must list the rows your page read")
+    create = ("create the environment Example-env on the PHP platform with LabRole and LabInstanceProfile (L8400-8437)"
+              if options.kind == "single" else
+              "create the environment Asgdemo-env with an application load balancer and min 2 / max 4 instances (L8480-8516)")
+    return (f"the application {book['application']} and its version (the demo-project zip, files at its root, L8394) are "
+            f"uploaded; the book now goes on to {create}: run createEnvironment, which puts it in the lab's VPC (an "
+            "environment the console leaves in the default VPC is not graded), then browse its URL (L8449)")
 
 
 def load_balancer_name(options: BeanstalkOptions) -> str:
@@ -180,7 +203,9 @@ LAB = LabDefinition(
     ),
     stages={
         "starter": "the application, its version (the bundle in the bucket), the VPC, security groups and roles; the "
-                   "outputs give the create-environment command with the book's settings (L8400-8450)",
+                   "outputs give the create-environment command with the book's settings (L8400-8450); with coursework "
+                   "also the database (the book creates it first, L8566) and the demo-project as the version: the PHP "
+                   "page that reads the database and the environment's RDS_* properties are the student's (L8568)",
         "solution": "the environment runs the bundle: its URL shows the demo-project page (L8449)",
     },
     options=BeanstalkOptions,
@@ -203,7 +228,12 @@ LAB = LabDefinition(
         Output("environmentType", "text", "SingleInstance or LoadBalanced"),
         Output("database", "mapping", "the database's endpoint, name, user, the password's SSM parameter and the "
                                       "command that reads the password", "option coursework"),
-        Output("createEnvironment", "command", "aws elasticbeanstalk create-environment with the lab's settings", "starter"),
+        Output("createEnvironment", "command", "aws elasticbeanstalk create-environment with the lab's settings (with "
+                                               "coursework, the database's properties are the student's to add)", "starter"),
+        Output("environmentProperties", "mapping", "the properties the student's page reads and where each value comes "
+                                                   "from (the database's endpoint, name, user, the password's parameter)",
+               "starter, option coursework"),
+        Output("nextStep", "text", "where the student is in the chapter and what the book does next"),
         Output("environment", "text", "the environment's name", "solution"),
         Output("url", "url", "the environment's page (its CNAME)", "solution"),
         Output("endpoint", "text", "the instance's Elastic IP (single) or the load balancer's DNS name", "solution"),
