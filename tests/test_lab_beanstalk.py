@@ -284,7 +284,7 @@ def test_starter_gives_the_create_environment_command_with_the_solutions_setting
     starter = lab_graph("beanstalk", stage="starter", options=options)
     assert not starter.of_type(ENV)
     out = starter.outputs["beanstalk"]
-    assert not {"url", "endpoint", "environment"} & set(out)
+    assert not {"url", "endpoint"} & set(out) and out["environment"] == ("Example-env" if options is None else "Asgdemo-env")
     argv = shlex.split(out["createEnvironment"])
     assert argv[:3] == ["aws", "elasticbeanstalk", "create-environment"]
     arg = dict(zip(argv[3::2], argv[4::2]))
@@ -731,3 +731,53 @@ def test_an_environment_in_the_default_vpc_is_graded_saying_where_it_runs(tmp_pa
         _launch_as_beanstalk_does(session, BeanstalkOptions(), default_groups=True)
         after = grade(LiveReader(clients).read(scope, settings), "s01")
     assert after.complete, after.blockers()
+
+
+class _DescribesEnvironments:
+    """Elastic Beanstalk's DescribeEnvironments as AWS answers it (moto 5.2.5 answers no CNAME): the
+    environments ``made``, narrowed by application and names."""
+
+    def __init__(self):
+        self.made: list[dict] = []
+
+    def __call__(self, service: str):
+        assert service == "elasticbeanstalk"
+        return self
+
+    def describe_environments(self, ApplicationName: str, EnvironmentNames: list[str]) -> dict:
+        return {"Environments": [e for e in self.made
+                                 if e["ApplicationName"] == ApplicationName and e["EnvironmentName"] in EnvironmentNames]}
+
+
+def test_the_starter_is_probed_once_the_student_created_the_environment():
+    """The starter has no url: the probe finds the environment the student created by its application and
+    name (DescribeEnvironments' CNAME) and fetches it; the CNAME resolves to a local server on 127.0.0.1
+    answering as the book's page. Before the environment exists, or once terminated, nothing is probed."""
+    from labctl.ops.probe import FindsEnvironments, StaticOutputs, http_fetch, probe_stack
+    from .localhosts import Hosts
+    out = lab_graph("beanstalk", stage="starter").outputs["beanstalk"]
+    aws = _DescribesEnvironments()
+    source = FindsEnvironments(StaticOutputs({"test-s01": {"beanstalk": out}}), aws)
+    cname = "example-env.eba-hvmgnwpx.us-east-1.elasticbeanstalk.com"  # the book's (L8450)
+    hosts = Hosts()
+    page = hosts.page("/", f"<h1>{beanstalk.PAGE_TEXT}</h1>")
+
+    def fetch(url: str) -> tuple[int, str]:  # DNS: the environment's CNAME is the local server
+        return http_fetch(page if url == f"http://{cname}/" else url)
+
+    def probed():
+        (result,) = probe_stack("test-s01", ["beanstalk"], source, fetch, attempts=1, interval=0)
+        return result
+
+    try:
+        assert probed().detail == "no outputs yet (is the stack up?)"
+        env = {"ApplicationName": out["application"], "EnvironmentName": out["environment"], "CNAME": cname, "Status": "Ready"}
+        aws.made.append(env)
+        after = probed()
+        env["Status"] = "Terminated"
+        gone = probed()
+    finally:
+        hosts.close()
+    assert after.passed and after.probe == "environment page", after
+    assert after.detail.startswith(f"http://{cname}/: HTTP 200")
+    assert not gone.passed and gone.detail == "no outputs yet (is the stack up?)"

@@ -234,7 +234,8 @@ LAB = LabDefinition(
                                                    "from (the database's endpoint, name, user, the password's parameter)",
                "starter, option coursework"),
         Output("nextStep", "text", "where the student is in the chapter and what the book does next"),
-        Output("environment", "text", "the environment's name", "solution"),
+        Output("environment", "text", "the environment's name (at the starter, the one createEnvironment creates: "
+                                      "`labctl probe --find-environments` finds its URL by it)"),
         Output("url", "url", "the environment's page (its CNAME)", "solution"),
         Output("endpoint", "text", "the instance's Elastic IP (single) or the load balancer's DNS name", "solution"),
         Output("describeHealth", "command", "aws elasticbeanstalk describe-environment-health for the environment",

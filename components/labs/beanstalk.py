@@ -162,6 +162,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
             "bundle": {"bucket": bucket.name, "key": bundle.key, "files": bundle_files(data)},
             "serviceRole": roles.service_role, "instanceProfile": roles.instance_profile, "environmentType": environment_type,
             "nextStep": next_step(ctx.stage, options),
+            "environment": env_name,  # at the starter, the one the student creates (probes find its URL by it)
         }
         if database is not None:
             outputs["database"] = {
@@ -198,7 +199,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
             opts=pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(ignore_changes=["solutionStackName"],
                                                                                  depends_on=ready)))
         outputs.update({
-            "environment": environment.name,
+            "environment": environment.name,  # the same name, known once the environment is made
             "url": environment.cname.apply(lambda cname: f"http://{cname}/"),
             "endpoint": environment.endpoint_url,
             "describeHealth": environment.name.apply(

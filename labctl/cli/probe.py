@@ -16,7 +16,7 @@ from cloudlabs.settings import SettingsError, load_all_stack_settings
 from labctl.cli import arguments, runners
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, students_argument, targets_argument
 from labctl.cli.selection import SelectionError, resolve_targets, select_students
-from labctl.ops.probe import Fetch, OutputSource, ProbeResult, StaticOutputs, http_fetch, probe_stack
+from labctl.ops.probe import Fetch, FindsEnvironments, OutputSource, ProbeResult, StaticOutputs, http_fetch, probe_stack
 
 
 
@@ -32,6 +32,10 @@ def register(sub: Subparsers) -> None:
                    help="seconds between tries, 0 to 600 (default: %(default)s)")
     p.add_argument("--outputs", type=Path, metavar="FILE",
                    help="read outputs from a JSON file {stack: outputs} instead of the Pulumi backend")
+    p.add_argument("--find-environments", action="store_true",
+                   help="find the URL of an environment the student created (the beanstalk starter: the console or "
+                        "createEnvironment) with Elastic Beanstalk's DescribeEnvironments, read-only, with the configured "
+                        "AWS credentials; the selected stacks must share one region")
     p.set_defaults(handler=run)
 
 
@@ -57,6 +61,12 @@ def run(args: argparse.Namespace, out: Console, fetch: Fetch = http_fetch) -> in
         selected = select_students(load_all_stack_settings(files), args.students)
         stacks = sorted((s.stack_name, [lab.lab for lab in s.labs]) for s in selected.values())
         source = _source(args, [stack for stack, _ in stacks])
+        if args.find_environments:
+            regions = sorted({s.region for s in selected.values()})
+            if len(regions) != 1:
+                raise ValueError(f"--find-environments: the selected stacks span regions {', '.join(regions)}; "
+                                 "allowed: stacks of one region at a time")
+            source = FindsEnvironments(source, runners.make_live_client(regions[0], "probe"))
     except (SettingsError, SelectionError, InputFileError, FileNotFoundError, ValueError) as exc:
         return bad_input(exc)
     stop = threading.Event()

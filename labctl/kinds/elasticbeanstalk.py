@@ -260,6 +260,16 @@ def _read_environments(application: dict[str, Any], reading: Any) -> Iterable[Fo
         yield Found(env["EnvironmentId"], owner, inputs, {"cname": env.get("CNAME"), "endpointUrl": env.get("EndpointURL")})
 
 
+def environment_url(eb: Any, application: str, environment: str) -> str | None:
+    """The page of an environment the student created (the console or createEnvironment): its CNAME as
+    Elastic Beanstalk answers DescribeEnvironments, or None while there is none (not created yet,
+    terminated)."""
+    for env in eb.describe_environments(ApplicationName=application, EnvironmentNames=[environment]).get("Environments", []):
+        if env.get("Status") not in ("Terminating", "Terminated") and env.get("CNAME"):
+            return f"http://{env['CNAME']}/"
+    return None
+
+
 # --- deploy facts: what the deploy rules read (labctl.analysis.deployrules) -------------------------
 
 _ENVIRONMENT = "aws:elasticbeanstalk:environment"
