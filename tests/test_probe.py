@@ -109,6 +109,19 @@ def test_labctl_probe_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     assert exit_.value.code == 2
 
 
+def test_finding_environments_without_aws_credentials_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    file = tmp_path / "outputs.json"
+    file.write_text(json.dumps({"demo-s01": {}}))
+    assert main(["probe", "demo", "--outputs", str(file), "--find-environments"]) == 2
+    err = capsys.readouterr().err
+    assert "probe calls AWS and no AWS credentials were found" in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
 def test_access_control_probes_what_a_browser_outside_the_vpc_sees(hosts):
     """VM-SG's page and the containers' nginx pages; in the TCP analysis also MongoDB's answer
     over HTTP (L4381). Rendered outputs give the probes; local servers play the hosts."""
