@@ -93,7 +93,7 @@ def next_step(stage: str, options: BeanstalkOptions) -> str:
     book = names(options)
     if stage != "starter":
         return (f"done: {book['environment']} runs the bundle at the url output; the book then terminates an instance "
-                "(findInstances) and watches Elastic Beanstalk replace it (L8456-8464)")
+                "(findInstances) and watches Elastic Beanstalk replace it (L8459-8464)")
     if options.coursework:
         return (f"the database {DATABASE} is up (the book creates it first, L8566) and the application {book['application']} "
                 "has the demo-project as its version; the challenging part is yours (L8568): write the PHP page that "

@@ -118,7 +118,10 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
     Here the bundle is built from ``labs/beanstalk/app/`` byte for byte the same on every render
     and uploaded to a private bucket of the lab's; the application version's label is its digest.
     ``starter`` stops before the environment (the outputs give the create-environment command
-    with every setting); ``solution`` creates it in the student's VPC. Roles: the profile's
+    with every setting; with coursework the database is up but the PHP page and the environment's
+    RDS_* properties, the book's "challenging part" (L8568), are the student's: the bundle is the
+    demo-project and ``environmentProperties`` says what to set); ``solution`` creates it in the
+    student's VPC with the finished page and the properties. Roles: the profile's
     pre-made ones (Learner Lab: no IAM at all), else a minimal pair of the lab's own."""
 
     TYPE = "cloudlabs:labs:Beanstalk"
