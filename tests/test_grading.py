@@ -344,3 +344,36 @@ def test_the_deployed_solution_grades_complete_buckets_included(aws, capsys, tmp
     code, (student,) = grade_json(capsys, "demo-app-a04")
     assert code == 0, blockers(student)
     assert student["total"] == 13  # 3 network paths of the endpoint part, 10 bucket checks
+
+
+def test_a_class_read_asks_whose_a_listed_resource_is_once_for_the_class():
+    """Beanstalk applications are listed whole and each student's reader asks an application's tags
+    to tell whose it is: on a class read (SharedListings) each is asked once, its refusal included,
+    not once per student (250 students with an application each would be 62,500 calls)."""
+    from botocore.exceptions import ClientError
+
+    from labctl.ops.live import SharedListings
+
+    asked: list[dict[str, str]] = []
+
+    class Beanstalk:
+        def list_tags_for_resource(self, **kwargs: str) -> dict:
+            asked.append(kwargs)
+            if kwargs["ResourceArn"] == "arn:gone":
+                raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "gone"}}, "ListTagsForResource")
+            return {"ResourceTags": [{"Key": "owner", "Value": kwargs["ResourceArn"]}]}
+
+        def describe_environments(self, **kwargs: str) -> dict:
+            asked.append(kwargs)
+            return {"Environments": []}
+
+    shared = SharedListings(lambda service: Beanstalk())
+    for _student in range(3):
+        eb = shared("elasticbeanstalk")
+        for arn in ("arn:a", "arn:b"):
+            assert eb.list_tags_for_resource(ResourceArn=arn)["ResourceTags"][0]["Value"] == arn
+        with pytest.raises(ClientError, match="gone"):
+            eb.list_tags_for_resource(ResourceArn="arn:gone")
+        eb.describe_environments(ApplicationName="a")  # not a read about whose it is: each student's own
+    assert asked.count({"ResourceArn": "arn:a"}) == asked.count({"ResourceArn": "arn:gone"}) == 1
+    assert asked.count({"ApplicationName": "a"}) == 3

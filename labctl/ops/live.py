@@ -16,6 +16,7 @@ is ever changed: only ``Describe*`` calls (the IAM actions are listed in ``READ_
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -64,6 +65,11 @@ def _pages(client: Any, operation: str, key: str, keep: Callable[[dict[str, Any]
     return [item for item in pages(client, operation, key, **kwargs) if keep(item)]
 
 
+# The per-resource reads every student's reader makes of what a listing shows the whole class (a
+# bucket's tags, a Beanstalk application's): each made once per class read, not once per student.
+SHARED_READS = frozenset({"get_bucket_tagging", "list_tags_for_resource"})
+
+
 class SharedListings:
     """A client factory for reading a whole class at once: each listing (``describe_vpcs``,
     ``describe_subnets``, ...) is read once, unfiltered, and every student's reader narrows it with
@@ -88,7 +94,8 @@ class _SharedClient:
         self._real = client
         self._lock = threading.Lock()
         self._listings: dict[str, list[Any]] = {}
-        self._once: dict[str, threading.Lock] = {}
+        self._once: dict[Any, threading.Lock] = {}
+        self._answers: dict[Any, tuple[Any, Exception | None]] = {}
 
     def listing(self, operation: str, key: str) -> list[Any]:
         with self._lock:
@@ -99,7 +106,26 @@ class _SharedClient:
             return self._listings[operation]
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
+        real = getattr(self._real, name)
+        return functools.partial(self._read_once, name, real) if name in SHARED_READS else real
+
+    def _read_once(self, name: str, real: Callable[..., Any], **kwargs: Any) -> Any:
+        """A read about one resource that every student's reader makes (whose is this bucket, this
+        application?): asked once for the class, its answer or its refusal kept for the others."""
+        from botocore.exceptions import ClientError
+        key = (name, tuple(sorted(kwargs.items())))
+        with self._lock:
+            once = self._once.setdefault(key, threading.Lock())
+        with once:
+            if key not in self._answers:
+                try:
+                    self._answers[key] = (real(**kwargs), None)
+                except ClientError as err:  # no tags (NoSuchTagSet), gone since the listing: the same for everyone
+                    self._answers[key] = (None, err)
+            answer, refusal = self._answers[key]
+        if refusal is not None:
+            raise refusal
+        return answer
 
 
 class LiveReader:
