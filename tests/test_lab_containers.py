@@ -26,6 +26,7 @@ from labctl.offline.graph import SECRET
 from labctl.ops import emulate
 
 from .conftest import SOURCE, config, lab_graph
+from .emulated import emulated_stack
 from .graphtools import EGRESS, IGW, INGRESS, INSTANCE, ROUTE, ROUTE_TABLE, SG, SUBNET, VPC, instances, name_tag, sg_rules, subnets
 
 ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
@@ -452,3 +453,81 @@ def test_the_ecs_part_goes_up_and_down_on_moto(options, profile, tmp_path):
         assert [c for c in ecs.describe_clusters(clusters=[cluster])["clusters"] if c["status"] == "ACTIVE"] == []
         assert session.client("ecr").describe_repositories()["repositories"] == []
         assert session.client("iam").list_roles()["Roles"] == []
+
+
+# --- graded on the emulator: the book's route, the student's steps by hand with boto3 -------------------------
+
+
+def _graded(capsys, env) -> tuple[bool, dict[str, str]]:
+    """(complete, {failing path: what blocks it}) as `labctl grade` says at the solution stage."""
+    from labctl.cli.main import main
+    code = main(["grade", "demo-tools-t03", "--environments", str(env), "--json", "-"])
+    (student,) = json.loads(capsys.readouterr().out)
+    assert code == (0 if student["complete"] else 1)
+    return student["complete"], {p["path"]: p["blockedBy"] or "open" for p in student["paths"] if not p["passed"]}
+
+
+def _the_books_service(session, public: bool) -> tuple[str, dict]:
+    """The book's ECS steps (L10104-10212) in the console, as boto3: a Fargate cluster, the task definition
+    web-alpine (the pushed web-alpine:latest on port 80), the service web-alpine in the lab's subnets with a
+    group opening HTTP to anyone and (the book's way) a public IP. Returns (cluster, awsvpc configuration)."""
+    ec2, ecs = session.client("ec2"), session.client("ecs")
+    repo = session.client("ecr").describe_repositories()["repositories"]
+    url = next(r["repositoryUri"] for r in repo if r["repositoryName"].endswith("web-alpine"))
+    vpc = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["SN-0"]}])["Subnets"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+    group = ec2.create_security_group(GroupName="web-alpine-sg", Description="HTTP", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    cluster = ecs.create_cluster(clusterName="web-alpine-cluster")["cluster"]["clusterArn"]
+    ecs.register_task_definition(family="web-alpine", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                 cpu="256", memory="512", containerDefinitions=[{
+                                     "name": "web-alpine", "image": f"{url}:latest", "essential": True,
+                                     "memory": 512,  # moto's RunTask sums the containers' memory (ECS takes the task's)
+                                     "portMappings": [{"containerPort": 80, "protocol": "tcp"}]}])
+    awsvpc = {"subnets": subnets, "securityGroups": [group], "assignPublicIp": "ENABLED" if public else "DISABLED"}
+    ecs.create_service(cluster=cluster, serviceName="web-alpine", taskDefinition="web-alpine", desiredCount=1,
+                       launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": awsvpc})
+    return cluster, awsvpc
+
+
+def _the_schedulers_task(session, cluster: str, awsvpc: dict) -> None:
+    """What ECS's scheduler does for the service (moto's does not): one Fargate task in its group."""
+    session.client("ecs").run_task(cluster=cluster, taskDefinition="web-alpine", launchType="FARGATE", count=1,
+                                   group="service:web-alpine", startedBy="ecs-svc/1",
+                                   networkConfiguration={"awsvpcConfiguration": awsvpc})
+
+
+@pytest.fixture
+def tasks_keep_running():
+    """moto moves a task on from RUNNING at each DescribeTasks (towards STOPPED); ECS's stay RUNNING."""
+    from moto.moto_api import state_manager
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
+    yield
+    state_manager.unset_transition("ecs::task")
+
+
+def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, capsys, tasks_keep_running):
+    """The starter up on moto (the Docker host, the two repositories); the student's ECS steps as the book
+    does them: graded at each step, the web-alpine service counts once a task of it runs with a public IP."""
+    with emulated_stack(monkeypatch, tmp_path, "demo-tools-t03", {"lab": "containers", "stage": "starter"}) as (session, env):
+        complete, failing = _graded(capsys, env)
+        assert not complete and list(failing) == ["internet -> web-alpine:80"], failing
+        assert "no host named 'web-alpine'" in failing["internet -> web-alpine:80"]
+        cluster, private = _the_books_service(session, public=False)
+        complete, failing = _graded(capsys, env)  # a service whose task has not started serves nothing
+        assert not complete and "no host named 'web-alpine'" in failing["internet -> web-alpine:80"], failing
+        _the_schedulers_task(session, cluster, private)
+        complete, failing = _graded(capsys, env)
+        assert not complete and list(failing) == ["internet -> web-alpine:80"], failing
+        assert "no public IPv4 address" in failing["internet -> web-alpine:80"]
+        ecs = session.client("ecs")
+        ecs.update_service(cluster=cluster, service="web-alpine", desiredCount=0)
+        ecs.delete_service(cluster=cluster, service="web-alpine", force=True)
+        for arn in ecs.list_tasks(cluster=cluster)["taskArns"]:
+            ecs.stop_task(cluster=cluster, task=arn)
+        ecs.create_service(cluster=cluster, serviceName="web-alpine", taskDefinition="web-alpine", desiredCount=1,
+                           launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {**private, "assignPublicIp": "ENABLED"}})
+        _the_schedulers_task(session, cluster, {**private, "assignPublicIp": "ENABLED"})
+        complete, failing = _graded(capsys, env)  # the book's service, with a public IP (L10190)
+        assert complete, failing
