@@ -27,6 +27,14 @@ from labctl.ops import emulate
 
 from .conftest import SOURCE, config, lab_graph
 from .emulated import emulated_stack
+from .localhosts import Hosts
+
+
+@pytest.fixture
+def hosts():
+    h = Hosts()
+    yield h
+    h.close()
 from .graphtools import EGRESS, IGW, INGRESS, INSTANCE, ROUTE, ROUTE_TABLE, SG, SUBNET, VPC, instances, name_tag, sg_rules, subnets
 
 ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
@@ -342,7 +350,7 @@ def test_cost_per_stage_and_variant():
 @pytest.mark.parametrize("stage,images", [("starter", 0), ("images", 2), ("solution", 2)])
 def test_local_creates_nothing_in_aws(stage, images):
     graph = lab_graph("containers", stage=stage, options={"variant": "local"})
-    assert dict(graph.type_counts()) == {DOCKER_PROVIDER: 1, VOLUME: 1, REMOTE_IMAGE: 1, CONTAINER: 2 + images,
+    assert dict(graph.type_counts()) == {DOCKER_PROVIDER: 1, VOLUME: 1, REMOTE_IMAGE: 1, CONTAINER: 4 + images,
                                          **({IMAGE: images} if images else {})}
     assert not [r for r in graph.resources if r.type.startswith("aws:") or r.type == "pulumi:providers:aws"]
     (provider,) = graph.of_type(DOCKER_PROVIDER)
@@ -350,17 +358,18 @@ def test_local_creates_nothing_in_aws(stage, images):
     assert "host" not in provider.inputs  # DOCKER_HOST, else the local socket
 
 
-def test_local_c1_and_c2_share_the_books_volume_on_8081_and_8082():
+def test_local_runs_c1_and_c2_on_their_own_and_c1_vol_and_c2_vol_on_the_books_volume():
+    """As the book (L9318, L9490-9545): C1 and C2 plain nginx on 8081/8082 (the student writes "Hello from
+    C1" into C1's page), then C1-VOL and C2-VOL on 8084/8085 sharing VOL-EXAMPLE."""
     graph = lab_graph("containers", stage="starter", options={"variant": "local"})
     (volume,), (nginx,) = graph.of_type(VOLUME), graph.of_type(REMOTE_IMAGE)
     assert volume.inputs["name"] == "VOL-EXAMPLE" and nginx.inputs["name"] == "nginx:latest"
     running = {c.inputs["name"]: c for c in graph.of_type(CONTAINER)}
-    assert set(running) == {"C1", "C2"}
-    for name, port in (("C1", 8081), ("C2", 8082)):
+    assert set(running) == {"C1", "C2", "C1-VOL", "C2-VOL"}
+    for name, port, shared in (("C1", 8081, False), ("C2", 8082, False), ("C1-VOL", 8084, True), ("C2-VOL", 8085, True)):
         c = running[name].inputs
-        assert c["ports"] == [{"internal": 80, "external": port, "ip": "0.0.0.0", "protocol": "tcp"}] or (
-            c["ports"][0]["internal"], c["ports"][0]["external"]) == (80, port)
-        assert c["volumes"] == [{"volumeName": "VOL-EXAMPLE", "containerPath": "/usr/share/nginx/html"}]
+        assert (c["ports"][0]["internal"], c["ports"][0]["external"]) == (80, port)
+        assert c.get("volumes") == ([{"volumeName": "VOL-EXAMPLE", "containerPath": "/usr/share/nginx/html"}] if shared else None)
         assert c["image"] == nginx.outputs["imageId"]
     for labelled in [volume, *running.values()]:  # the engine's objects say whose they are, as AWS tags do
         labels = {entry["label"]: entry["value"] for entry in labelled.inputs["labels"]}
@@ -368,7 +377,11 @@ def test_local_c1_and_c2_share_the_books_volume_on_8081_and_8082():
     out = graph.outputs["containers"]
     assert out["containers"]["C1"] == {"name": "C1", "port": 8081, "url": "http://localhost:8081/"}
     assert "Docker engine" in out["needs"] and "no AWS" in out["needs"]
-    assert [p.url for p in definition.probes(out)] == ["http://localhost:8081/", "http://localhost:8082/"]
+    assert "Hello from C1" in out["nextStep"] and "C1-VOL (8084) and C2-VOL (8085)" in out["nextStep"]
+    assert [(p.name, getattr(p, "url", None) or p.urls) for p in definition.probes(out)] == [
+        ("C1 page", "http://localhost:8081/"), ("C2 page", "http://localhost:8082/"),
+        ("VOL-EXAMPLE page", ("http://localhost:8084/", "http://localhost:8085/"))]
+    assert [p.texts for p in definition.probes(out)[:2]] == [("Hello from C1",), ("Welcome to nginx!",)]
 
 
 def test_local_images_are_built_for_the_engines_platform_not_pushed_and_run_on_8080_and_8083():
@@ -531,3 +544,58 @@ def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, 
         _the_schedulers_task(session, cluster, {**private, "assignPublicIp": "ENABLED"})
         complete, failing = _graded(capsys, env)  # the book's service, with a public IP (L10190)
         assert complete, failing
+        from labctl.kinds.ecs import task_public_ips
+        assert task_public_ips(session.client, cluster, "web-alpine") == []  # moto gives Fargate's interface no address
+        ec2 = session.client("ec2")
+        (task,) = ecs.describe_tasks(cluster=cluster, tasks=ecs.list_tasks(cluster=cluster, desiredStatus="RUNNING")["taskArns"])["tasks"]
+        eni = next(d["value"] for d in task["attachments"][0]["details"] if d["name"] == "networkInterfaceId")
+        address = ec2.allocate_address(Domain="vpc")
+        ec2.associate_address(AllocationId=address["AllocationId"], NetworkInterfaceId=eni)  # AWS's public IP, as moto can
+        assert task_public_ips(session.client, cluster, "web-alpine") == [address["PublicIp"]]  # what `labctl probe` browses
+
+
+def test_the_service_page_is_probed_on_its_running_tasks_public_ip(hosts):
+    """At solution the outputs know the cluster and service, not the task's address: the probe reads it when it
+    runs (a local server plays the task), and says so when no task runs yet or its page is not the book's."""
+    from labctl.ops.probe import probe_stack, StaticOutputs, http_fetch
+    out = lab_graph("containers").outputs["containers"]
+    (spec,) = definition.probes(out)
+    assert (spec.name, spec.cluster, spec.service, spec.port, spec.texts) == (
+        "web-alpine service", out["cluster"], "web-alpine", 80, (LIGHTTPD.page,))
+    page = hosts.page("/task", f"<html><body><h1> {LIGHTTPD.page} </h1></body></html>")
+    asked = []
+
+    def run(urls):
+        def locate(cluster, service, port):
+            asked.append((cluster, service, port))
+            return urls
+        (r,) = probe_stack("s", ["containers"], StaticOutputs({"s": {"containers": out}}), http_fetch, attempts=1, interval=0,
+                           locate=locate)
+        return r
+    assert run([page]).passed and asked == [(out["cluster"], "web-alpine", 80)]
+    waiting = run([])
+    assert not waiting.passed and "no running task with a public IP" in waiting.detail
+    wrong = run([hosts.page("/nginx", "<h1>Welcome to nginx!</h1>")])
+    assert not wrong.passed and "page lacks 'Basic Docker webserver on Alpine'" in wrong.detail
+    (no_aws,) = probe_stack("s", ["containers"], StaticOutputs({"s": {"containers": out}}), http_fetch, attempts=1, interval=0)
+    assert not no_aws.passed and "no AWS access" in no_aws.detail
+
+
+def test_the_local_probes_pass_the_books_edited_pages_only(hosts):
+    """C1 after the book's echo, C2 with nginx's page, C1-VOL and C2-VOL with one page from the volume."""
+    from labctl.ops.probe import probe_stack, StaticOutputs, http_fetch
+    from cloudlabs.labs.containers import C1_PAGE
+    nginx = "<title>Welcome to nginx!</title>"
+
+    def run(c1, vol1, vol2):
+        pages = {"C1": c1, "C2": nginx, "C1-VOL": vol1, "C2-VOL": vol2}
+        containers = {name: {"name": name, "port": 1, "url": hosts.page(f"/{name}-{abs(hash((c1, vol1, vol2)))}", body)}
+                      for name, body in pages.items()}
+        results = probe_stack("s", ["containers"], StaticOutputs({"s": {"containers": {"variant": "local",
+                              "containers": containers}}}), http_fetch, attempts=1, interval=0)
+        return {r.probe: r for r in results}
+    done = run(C1_PAGE, "<h1>Hello from VOL-EXAMPLE</h1>", "<h1>Hello from VOL-EXAMPLE</h1>")
+    assert all(r.passed for r in done.values()) and set(done) == {"C1 page", "C2 page", "VOL-EXAMPLE page"}
+    before = run(nginx, nginx + "1", nginx + "2")  # C1 not edited yet; two volumes, not one
+    assert not before["C1 page"].passed and "lacks 'Hello from C1'" in before["C1 page"].detail
+    assert not before["VOL-EXAMPLE page"].passed and "different pages" in before["VOL-EXAMPLE page"].detail

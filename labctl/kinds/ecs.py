@@ -203,10 +203,11 @@ def _all(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
     return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
 
 
-def _running_interfaces(reading, cluster_arn: str, service: str) -> list[dict]:
-    """The network interfaces of the service's running tasks (a task of a service is in the group
-    ``service:<name>``: checked here, since an emulator may ignore ListTasks' serviceName)."""
-    ecs = reading.client("ecs")
+def running_interfaces(client: Any, cluster_arn: str, service: str) -> list[dict]:
+    """The network interfaces of the service's running tasks, with boto3 clients from ``client(service)``
+    (a task of a service is in the group ``service:<name>``: checked here, since an emulator may ignore
+    ListTasks' serviceName)."""
+    ecs = client("ecs")
     arns = _all(ecs, "list_tasks", "taskArns", cluster=cluster_arn, serviceName=service, desiredStatus="RUNNING")
     eni_ids = []
     for start in range(0, len(arns), 100):
@@ -217,7 +218,12 @@ def _running_interfaces(reading, cluster_arn: str, service: str) -> list[dict]:
                         for d in a.get("details", []) if d.get("name") == "networkInterfaceId"]
     if not eni_ids:
         return []
-    return reading.client("ec2").describe_network_interfaces(NetworkInterfaceIds=eni_ids).get("NetworkInterfaces", [])
+    return client("ec2").describe_network_interfaces(NetworkInterfaceIds=eni_ids).get("NetworkInterfaces", [])
+
+
+def task_public_ips(client: Any, cluster: str, service: str) -> list[str]:
+    """The public IPs of the service's running tasks (what the book browses, L10200; `labctl probe`)."""
+    return [ip for eni in running_interfaces(client, cluster, service) if (ip := (eni.get("Association") or {}).get("PublicIp"))]
 
 
 def _read_services(cluster_arn: Any, reading: Any) -> Iterable[Found]:  # ListClusters lists ARNs, not dicts
@@ -237,7 +243,7 @@ def _read_services(cluster_arn: Any, reading: Any) -> Iterable[Found]:  # ListCl
             awsvpc = (svc.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
             if svc.get("status") != "ACTIVE" or not subnets & set(awsvpc.get("subnets") or []):
                 continue
-            interfaces = [i for i in _running_interfaces(reading, cluster_arn, svc["serviceName"]) if i.get("SubnetId") in subnets]
+            interfaces = [i for i in running_interfaces(reading.client, cluster_arn, svc["serviceName"]) if i.get("SubnetId") in subnets]
             if not interfaces:
                 continue
             first = interfaces[0]
