@@ -227,6 +227,23 @@ def test_the_repositories_are_private_scanned_immutable_and_go_with_the_stack():
     assert not graph.of_type(IMAGE) and "images" not in out
 
 
+def test_the_starter_and_images_stage_say_what_the_book_does_next():
+    """The starter leaves the pushes and the ECS activity to the student (no cluster, task or service) and its
+    nextStep names them with the lab's own values: `latest` as pushed, the lab's VPC, a public IP, HTTP open."""
+    starter = lab_graph("containers", stage="starter")
+    assert not starter.of_type(CLUSTER) and not starter.of_type(TASK) and not starter.of_type(SERVICE)
+    step = starter.outputs["containers"]["nextStep"]
+    assert step.startswith("on the Docker host (host.ssh): the book's docker commands (bookCommands), then ecrLogin")
+    assert f"the image {REGISTRY}/web-alpine:latest on port 80" in step and "task execution role LabRole" in step
+    assert "the service web-alpine in the lab's VPC (named VPC)" in step and "public IP turned on" in step
+    assert "HTTP 80 from anywhere" in step
+    images = lab_graph("containers", stage="images")
+    assert not images.of_type(SERVICE)
+    assert f"the image {REGISTRY}/web-alpine:{LIGHTTPD.tag()} on port 80" in images.outputs["containers"]["nextStep"]
+    sandbox = lab_graph("containers", stage="starter", profile="sandbox").outputs["containers"]["nextStep"]
+    assert "LabRole" not in sandbox and "(named s01-VPC)" in sandbox
+
+
 def test_in_a_shared_account_names_carry_the_student():
     graph = lab_graph("containers", profile="sandbox")
     assert {r.inputs["name"] for r in graph.of_type(REPOSITORY)} == {"s01-web-alpine", "s01-web-nginx"}

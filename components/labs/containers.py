@@ -53,6 +53,16 @@ def book_commands(ctx: LabContext, local: bool) -> list[str]:
     return commands
 
 
+def ecs_steps(ctx: LabContext, image: str) -> str:
+    """The book's ECS activity (L10104-10212) in the console, with what this lab's network needs: the book picks the
+    default VPC's subnets; here the lab's VPC, whose subnets are public, and a group that opens HTTP as the book's."""
+    role = f", task execution role {ctx.premade_role}" if ctx.premade_role else ""
+    return (f"in the ECS console (the book's last activity): a Fargate cluster; a task definition web-alpine with the image "
+            f"{image} on port 80 (0.25 vCPU, 0.5 GB{role}); the service web-alpine in the lab's VPC (named {ctx.tags('VPC')['Name']}) "
+            "(its subnets), public IP turned on, with a new security group opening HTTP 80 from anywhere; then browse the "
+            "task's public IP (the service's task, Networking tab)")
+
+
 # What `docker push` needs on a repository (ECR's "Required IAM permissions for pushing an image",
 # https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html); the login's token is
 # asked of the registry, so GetAuthorizationToken takes no repository.
@@ -154,8 +164,10 @@ class ContainersLab(LabComponent[ContainersOptions]):
                 lambda urls: [c for image, url in zip(IMAGES, urls) for c in (
                     f"cd ~/{image.directory.rsplit('/', 1)[1]} && docker build -t {image.key}:{BOOK_TAG} .",
                     f"docker tag {image.key}:{BOOK_TAG} {url}:{BOOK_TAG}", f"docker push {url}:{BOOK_TAG}")])
-            outputs["nextStep"] = ("on the Docker host: the book's commands (bookCommands), then ecrLogin and pushCommands "
-                                   "push both images to your repositories")
+            outputs["nextStep"] = repositories[SERVICE].repository_url.apply(lambda url: (
+                "on the Docker host (host.ssh): the book's docker commands (bookCommands), then ecrLogin and pushCommands "
+                f"push web-alpine:{BOOK_TAG} and web-nginx:{BOOK_TAG} to your repositories (the book does this in Cloud9); "
+                "then " + ecs_steps(ctx, f"{url}:{BOOK_TAG}")))
             return outputs
 
         token = aws.ecr.get_authorization_token_output(registry_id=first.registry_id)
@@ -164,8 +176,7 @@ class ContainersLab(LabComponent[ContainersOptions]):
         images = {image.key: self._pushed(name, image, repositories[image.key], credentials) for image in IMAGES}
         outputs["images"] = {key: {"name": image.image_name, "digest": image.repo_digest} for key, image in images.items()}
         if ctx.stage == "images":
-            outputs["nextStep"] = ("in the ECS console: a Fargate cluster, a task definition with the web-alpine image's "
-                                   "digest on port 80, and the service web-alpine with a public IP (the book's last activity)")
+            outputs["nextStep"] = images[SERVICE].image_name.apply(lambda name: ecs_steps(ctx, name))
             return outputs
         outputs.update(self._service(name, ctx, options, vpc, plan.cidr, images[SERVICE]))
         return outputs
