@@ -541,9 +541,24 @@ def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, 
     """The starter up on moto (the Docker host, the two repositories); the student's ECS steps as the book
     does them: graded at each step, the web-alpine service counts once a task of it runs with a public IP."""
     with emulated_stack(monkeypatch, tmp_path, "demo-tools-t03", {"lab": "containers", "stage": "starter"}) as (session, env):
+        ec2, ecs = session.client("ec2"), session.client("ecs")
+        other = ec2.create_vpc(CidrBlock="10.200.0.0/16")["Vpc"]["VpcId"]  # someone else's web-alpine, running, public
+        ec2.modify_vpc_attribute(VpcId=other, EnableDnsHostnames={"Value": True})
+        elsewhere = {"subnets": [ec2.create_subnet(VpcId=other, CidrBlock="10.200.0.0/24")["Subnet"]["SubnetId"]],
+                     "securityGroups": [ec2.create_security_group(GroupName="x", Description="x", VpcId=other)["GroupId"]],
+                     "assignPublicIp": "ENABLED"}
+        ecs.register_task_definition(family="web-alpine", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+                                     memory="512", containerDefinitions=[{"name": "web-alpine", "image": "x", "memory": 512}])
+        theirs = ecs.create_cluster(clusterName="theirs")["cluster"]["clusterArn"]
+        ecs.create_service(cluster=theirs, serviceName="web-alpine", taskDefinition="web-alpine", desiredCount=1,
+                           launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": elsewhere})
+        _the_schedulers_task(session, theirs, elsewhere)
         complete, failing = _graded(capsys, env)
         assert not complete and list(failing) == ["internet -> web-alpine:80"], failing
-        assert "no host named 'web-alpine'" in failing["internet -> web-alpine:80"]
+        assert "no host named 'web-alpine'" in failing["internet -> web-alpine:80"]  # not the student's: not read
+        from labctl.ops.live import LiveReader, StudentScope
+        read = LiveReader(session.client).read(StudentScope("demo-tools", "t03", "demo-tools-t03"))
+        assert not read.of_type(SERVICE)  # not even in the graph: only services in the student's subnets are read
         cluster, private = _the_books_service(session, public=False)
         complete, failing = _graded(capsys, env)  # a service whose task has not started serves nothing
         assert not complete and "no host named 'web-alpine'" in failing["internet -> web-alpine:80"], failing
@@ -551,7 +566,6 @@ def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, 
         complete, failing = _graded(capsys, env)
         assert not complete and list(failing) == ["internet -> web-alpine:80"], failing
         assert "no public IPv4 address" in failing["internet -> web-alpine:80"]
-        ecs = session.client("ecs")
         ecs.update_service(cluster=cluster, service="web-alpine", desiredCount=0)
         ecs.delete_service(cluster=cluster, service="web-alpine", force=True)
         for arn in ecs.list_tasks(cluster=cluster)["taskArns"]:
@@ -561,9 +575,10 @@ def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, 
         _the_schedulers_task(session, cluster, {**private, "assignPublicIp": "ENABLED"})
         complete, failing = _graded(capsys, env)  # the book's service, with a public IP (L10190)
         assert complete, failing
+        (service,) = LiveReader(session.client).read(StudentScope("demo-tools", "t03", "demo-tools-t03")).of_type(SERVICE)
+        assert service.inputs["networkConfiguration"]["assignPublicIp"] is True and service.outputs["runningTasks"] == 1
         from labctl.kinds.ecs import task_public_ips
         assert task_public_ips(session.client, cluster, "web-alpine") == []  # moto gives Fargate's interface no address
-        ec2 = session.client("ec2")
         (task,) = ecs.describe_tasks(cluster=cluster, tasks=ecs.list_tasks(cluster=cluster, desiredStatus="RUNNING")["taskArns"])["tasks"]
         eni = next(d["value"] for d in task["attachments"][0]["details"] if d["name"] == "networkInterfaceId")
         address = ec2.allocate_address(Domain="vpc")
