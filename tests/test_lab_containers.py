@@ -631,3 +631,36 @@ def test_the_local_probes_pass_the_books_edited_pages_only(hosts):
     before = run(nginx, nginx + "1", nginx + "2")  # C1 not edited yet; two volumes, not one
     assert not before["C1 page"].passed and "lacks 'Hello from C1'" in before["C1 page"].detail
     assert not before["VOL-EXAMPLE page"].passed and "different pages" in before["VOL-EXAMPLE page"].detail
+
+
+def test_labctl_probe_finds_the_task_in_the_stacks_region_with_the_configured_credentials(monkeypatch, tasks_keep_running):
+    """`labctl probe`'s locator: the live client of the stack's region, asked only when a task page is probed;
+    the running task's public IP (moto: an Elastic IP on the task's interface stands in for Fargate's)."""
+    from labctl.cli import probe as probe_cli, runners
+    with mock_aws():
+        session = boto3.Session(region_name="eu-west-1", aws_access_key_id="t", aws_secret_access_key="t")
+        asked = []
+        monkeypatch.setattr(runners, "make_live_client", lambda region, command, endpoint_url=None: (
+            asked.append((region, command)), session.client)[1])
+        locate = probe_cli.aws_locator("eu-west-1")
+        assert asked == []  # nothing read until a probe asks
+        ec2, ecs = session.client("ec2"), session.client("ecs")
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+        ec2.attach_internet_gateway(InternetGatewayId=ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"],
+                                    VpcId=vpc)
+        awsvpc = {"subnets": [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24")["Subnet"]["SubnetId"]],
+                  "securityGroups": [ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc)["GroupId"]]}
+        ecs.create_cluster(clusterName="c")
+        ecs.register_task_definition(family="web-alpine", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+                                     memory="512", containerDefinitions=[{"name": "web-alpine", "image": "x", "memory": 512}])
+        assert locate("c", "web-alpine", 80) == [] and asked == [("eu-west-1", "probe")]
+        (task,) = ecs.run_task(cluster="c", taskDefinition="web-alpine", launchType="FARGATE", group="service:web-alpine",
+                               networkConfiguration={"awsvpcConfiguration": awsvpc})["tasks"]
+        (by_hand,) = ecs.run_task(cluster="c", taskDefinition="web-alpine", launchType="FARGATE", group="family:web-alpine",
+                                  networkConfiguration={"awsvpcConfiguration": awsvpc})["tasks"]  # not the service's
+        for run in (by_hand, task):
+            eni = next(d["value"] for d in run["attachments"][0]["details"] if d["name"] == "networkInterfaceId")
+            address = ec2.allocate_address(Domain="vpc")
+            ec2.associate_address(AllocationId=address["AllocationId"], NetworkInterfaceId=eni)
+        assert locate("c", "web-alpine", 80) == [f"http://{address['PublicIp']}:80/"]
