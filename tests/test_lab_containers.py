@@ -227,6 +227,22 @@ def test_the_repositories_are_private_scanned_immutable_and_go_with_the_stack():
     assert not graph.of_type(IMAGE) and "images" not in out
 
 
+def test_the_docker_hosts_containers_are_probed_as_the_book_leaves_them():
+    """C1 (the student's "Hello from C1"), C2 (nginx's page), C1-VOL and C2-VOL (one page from VOL-EXAMPLE),
+    web1 and WEB (the images' pages) on the Docker host's public IP: from the admin CIDR, which its group admits."""
+    out = lab_graph("containers", stage="starter").outputs["containers"]
+    ip = out["host"]["publicIp"]
+    found = definition.probes(out)
+    assert [(p.name, getattr(p, "url", None) or p.urls) for p in found] == [
+        ("C1 page", f"http://{ip}:8081/"), ("C2 page", f"http://{ip}:8082/"), ("WEB page", f"http://{ip}:5000/"),
+        ("web1 page", f"http://{ip}:8080/"), ("VOL-EXAMPLE page", (f"http://{ip}:8084/", f"http://{ip}:8085/"))]
+    assert [p.texts for p in found[:4]] == [("Hello from C1",), ("Welcome to nginx!",), (NGINX.page,), (LIGHTTPD.page,)]
+    from cloudlabs.paths import ADMIN
+    allowed = {e.port for e in definition.expected_paths("starter", definition.ContainersOptions())
+               if e.allowed and (e.src, e.dst) == (ADMIN, definition.HOST)}
+    assert {8080, 8081, 8082, 5000} <= allowed  # 8084 and 8085 in the same 8080-8089 rule (tested above)
+
+
 def test_the_starter_and_images_stage_say_what_the_book_does_next():
     """The starter leaves the pushes and the ECS activity to the student (no cluster, task or service) and its
     nextStep names them with the lab's own values: `latest` as pushed, the lab's VPC, a public IP, HTTP open."""
@@ -332,7 +348,7 @@ def test_coursework_puts_two_tasks_behind_the_load_balancer():
     assert listener.urn in service.dependencies  # the group is attached to a listener before the service uses it
     out = graph.outputs["containers"]
     assert out["url"].startswith("http://") and out["url"].endswith(".elb.amazonaws.com/")
-    assert definition.probes(out) == [PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
+    assert definition.probes(out)[-1:] == [PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
                                                    (LIGHTTPD.page,))]
 
 
@@ -590,7 +606,7 @@ def test_the_service_page_is_probed_on_its_running_tasks_public_ip(hosts):
     """At solution the outputs know the cluster and service, not the task's address: the probe reads it when it
     runs (a local server plays the task), and says so when no task runs yet or its page is not the book's."""
     from labctl.ops.probe import probe_stack, StaticOutputs, http_fetch
-    out = lab_graph("containers").outputs["containers"]
+    out = {k: v for k, v in lab_graph("containers").outputs["containers"].items() if k != "host"}  # only 127.0.0.1 is browsed
     (spec,) = definition.probes(out)
     assert (spec.name, spec.cluster, spec.service, spec.port, spec.texts) == (
         "web-alpine service", out["cluster"], "web-alpine", 80, (LIGHTTPD.page,))
