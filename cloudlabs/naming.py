@@ -275,7 +275,7 @@ DERIVED: tuple[Derived, ...] = (
             prefixed=True),
     Derived(DB_SUBNET_GROUP, "aws:rds/subnetGroup:SubnetGroup.namePrefix", ("lamp",), "{student}-db-", suffix=True),
     Derived(DOCKER_NAME, "docker:index/container:Container.name", ("containers",), "{student}-{part}",
-            ("C1", "C2", "web1", "WEB"), "<container>", prefixed=True),
+            ("C1", "C2", "C1-VOL", "C2-VOL", "web1", "WEB"), "<container>", prefixed=True),
     Derived(DOCKER_NAME, "docker:index/volume:Volume.name", ("containers",), "{student}-VOL-EXAMPLE", prefixed=True),
 )
 

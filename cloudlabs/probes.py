@@ -36,4 +36,27 @@ class Alternates:
     requests: int = 6
 
 
-ProbeSpec = PageContains | StatusIs | Alternates
+@dataclass(frozen=True)
+class TaskPage:
+    """GET ``http://<public IP of a running task of the ECS service>:port/``: HTTP 200 and every one of
+    ``texts``. The address is read from AWS when the probe runs: ECS starts the tasks after the stack is
+    up, and replaces them with new addresses, so no stack output can hold it."""
+
+    name: str
+    why: str
+    cluster: str
+    service: str
+    port: int
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SamePage:
+    """GET every one of ``urls``: HTTP 200 from each and the same page (two containers on one volume)."""
+
+    name: str
+    why: str
+    urls: tuple[str, ...]
+
+
+ProbeSpec = PageContains | StatusIs | Alternates | TaskPage | SamePage

@@ -26,6 +26,15 @@ from labctl.offline.graph import SECRET
 from labctl.ops import emulate
 
 from .conftest import SOURCE, config, lab_graph
+from .emulated import emulated_stack
+from .localhosts import Hosts
+
+
+@pytest.fixture
+def hosts():
+    h = Hosts()
+    yield h
+    h.close()
 from .graphtools import EGRESS, IGW, INGRESS, INSTANCE, ROUTE, ROUTE_TABLE, SG, SUBNET, VPC, instances, name_tag, sg_rules, subnets
 
 ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
@@ -218,6 +227,39 @@ def test_the_repositories_are_private_scanned_immutable_and_go_with_the_stack():
     assert not graph.of_type(IMAGE) and "images" not in out
 
 
+def test_the_docker_hosts_containers_are_probed_as_the_book_leaves_them():
+    """C1 (the student's "Hello from C1"), C2 (nginx's page), C1-VOL and C2-VOL (one page from VOL-EXAMPLE),
+    web1 and WEB (the images' pages) on the Docker host's public IP: from the admin CIDR, which its group admits."""
+    out = lab_graph("containers", stage="starter").outputs["containers"]
+    ip = out["host"]["publicIp"]
+    found = definition.probes(out)
+    assert [(p.name, getattr(p, "url", None) or p.urls) for p in found] == [
+        ("C1 page", f"http://{ip}:8081/"), ("C2 page", f"http://{ip}:8082/"), ("WEB page", f"http://{ip}:5000/"),
+        ("web1 page", f"http://{ip}:8080/"), ("VOL-EXAMPLE page", (f"http://{ip}:8084/", f"http://{ip}:8085/"))]
+    assert [p.texts for p in found[:4]] == [("Hello from C1",), ("Welcome to nginx!",), (NGINX.page,), (LIGHTTPD.page,)]
+    from cloudlabs.paths import ADMIN
+    allowed = {e.port for e in definition.expected_paths("starter", definition.ContainersOptions())
+               if e.allowed and (e.src, e.dst) == (ADMIN, definition.HOST)}
+    assert {8080, 8081, 8082, 5000} <= allowed  # 8084 and 8085 in the same 8080-8089 rule (tested above)
+
+
+def test_the_starter_and_images_stage_say_what_the_book_does_next():
+    """The starter leaves the pushes and the ECS activity to the student (no cluster, task or service) and its
+    nextStep names them with the lab's own values: `latest` as pushed, the lab's VPC, a public IP, HTTP open."""
+    starter = lab_graph("containers", stage="starter")
+    assert not starter.of_type(CLUSTER) and not starter.of_type(TASK) and not starter.of_type(SERVICE)
+    step = starter.outputs["containers"]["nextStep"]
+    assert step.startswith("on the Docker host (host.ssh): the book's docker commands (bookCommands), then ecrLogin")
+    assert f"the image {REGISTRY}/web-alpine:latest on port 80" in step and "task execution role LabRole" in step
+    assert "the service web-alpine in the lab's VPC (named VPC)" in step and "public IP turned on" in step
+    assert "HTTP 80 from anywhere" in step
+    images = lab_graph("containers", stage="images")
+    assert not images.of_type(SERVICE)
+    assert f"the image {REGISTRY}/web-alpine:{LIGHTTPD.tag()} on port 80" in images.outputs["containers"]["nextStep"]
+    sandbox = lab_graph("containers", stage="starter", profile="sandbox").outputs["containers"]["nextStep"]
+    assert "LabRole" not in sandbox and "(named s01-VPC)" in sandbox
+
+
 def test_in_a_shared_account_names_carry_the_student():
     graph = lab_graph("containers", profile="sandbox")
     assert {r.inputs["name"] for r in graph.of_type(REPOSITORY)} == {"s01-web-alpine", "s01-web-nginx"}
@@ -306,7 +348,7 @@ def test_coursework_puts_two_tasks_behind_the_load_balancer():
     assert listener.urn in service.dependencies  # the group is attached to a listener before the service uses it
     out = graph.outputs["containers"]
     assert out["url"].startswith("http://") and out["url"].endswith(".elb.amazonaws.com/")
-    assert definition.probes(out) == [PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
+    assert definition.probes(out)[-1:] == [PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
                                                    (LIGHTTPD.page,))]
 
 
@@ -341,7 +383,7 @@ def test_cost_per_stage_and_variant():
 @pytest.mark.parametrize("stage,images", [("starter", 0), ("images", 2), ("solution", 2)])
 def test_local_creates_nothing_in_aws(stage, images):
     graph = lab_graph("containers", stage=stage, options={"variant": "local"})
-    assert dict(graph.type_counts()) == {DOCKER_PROVIDER: 1, VOLUME: 1, REMOTE_IMAGE: 1, CONTAINER: 2 + images,
+    assert dict(graph.type_counts()) == {DOCKER_PROVIDER: 1, VOLUME: 1, REMOTE_IMAGE: 1, CONTAINER: 4 + images,
                                          **({IMAGE: images} if images else {})}
     assert not [r for r in graph.resources if r.type.startswith("aws:") or r.type == "pulumi:providers:aws"]
     (provider,) = graph.of_type(DOCKER_PROVIDER)
@@ -349,17 +391,18 @@ def test_local_creates_nothing_in_aws(stage, images):
     assert "host" not in provider.inputs  # DOCKER_HOST, else the local socket
 
 
-def test_local_c1_and_c2_share_the_books_volume_on_8081_and_8082():
+def test_local_runs_c1_and_c2_on_their_own_and_c1_vol_and_c2_vol_on_the_books_volume():
+    """As the book (L9318, L9490-9545): C1 and C2 plain nginx on 8081/8082 (the student writes "Hello from
+    C1" into C1's page), then C1-VOL and C2-VOL on 8084/8085 sharing VOL-EXAMPLE."""
     graph = lab_graph("containers", stage="starter", options={"variant": "local"})
     (volume,), (nginx,) = graph.of_type(VOLUME), graph.of_type(REMOTE_IMAGE)
     assert volume.inputs["name"] == "VOL-EXAMPLE" and nginx.inputs["name"] == "nginx:latest"
     running = {c.inputs["name"]: c for c in graph.of_type(CONTAINER)}
-    assert set(running) == {"C1", "C2"}
-    for name, port in (("C1", 8081), ("C2", 8082)):
+    assert set(running) == {"C1", "C2", "C1-VOL", "C2-VOL"}
+    for name, port, shared in (("C1", 8081, False), ("C2", 8082, False), ("C1-VOL", 8084, True), ("C2-VOL", 8085, True)):
         c = running[name].inputs
-        assert c["ports"] == [{"internal": 80, "external": port, "ip": "0.0.0.0", "protocol": "tcp"}] or (
-            c["ports"][0]["internal"], c["ports"][0]["external"]) == (80, port)
-        assert c["volumes"] == [{"volumeName": "VOL-EXAMPLE", "containerPath": "/usr/share/nginx/html"}]
+        assert (c["ports"][0]["internal"], c["ports"][0]["external"]) == (80, port)
+        assert c.get("volumes") == ([{"volumeName": "VOL-EXAMPLE", "containerPath": "/usr/share/nginx/html"}] if shared else None)
         assert c["image"] == nginx.outputs["imageId"]
     for labelled in [volume, *running.values()]:  # the engine's objects say whose they are, as AWS tags do
         labels = {entry["label"]: entry["value"] for entry in labelled.inputs["labels"]}
@@ -367,7 +410,11 @@ def test_local_c1_and_c2_share_the_books_volume_on_8081_and_8082():
     out = graph.outputs["containers"]
     assert out["containers"]["C1"] == {"name": "C1", "port": 8081, "url": "http://localhost:8081/"}
     assert "Docker engine" in out["needs"] and "no AWS" in out["needs"]
-    assert [p.url for p in definition.probes(out)] == ["http://localhost:8081/", "http://localhost:8082/"]
+    assert "Hello from C1" in out["nextStep"] and "C1-VOL (8084) and C2-VOL (8085)" in out["nextStep"]
+    assert [(p.name, getattr(p, "url", None) or p.urls) for p in definition.probes(out)] == [
+        ("C1 page", "http://localhost:8081/"), ("C2 page", "http://localhost:8082/"),
+        ("VOL-EXAMPLE page", ("http://localhost:8084/", "http://localhost:8085/"))]
+    assert [p.texts for p in definition.probes(out)[:2]] == [("Hello from C1",), ("Welcome to nginx!",)]
 
 
 def test_local_images_are_built_for_the_engines_platform_not_pushed_and_run_on_8080_and_8083():
@@ -452,3 +499,184 @@ def test_the_ecs_part_goes_up_and_down_on_moto(options, profile, tmp_path):
         assert [c for c in ecs.describe_clusters(clusters=[cluster])["clusters"] if c["status"] == "ACTIVE"] == []
         assert session.client("ecr").describe_repositories()["repositories"] == []
         assert session.client("iam").list_roles()["Roles"] == []
+
+
+# --- graded on the emulator: the book's route, the student's steps by hand with boto3 -------------------------
+
+
+def _graded(capsys, env) -> tuple[bool, dict[str, str]]:
+    """(complete, {failing path: what blocks it}) as `labctl grade` says at the solution stage."""
+    from labctl.cli.main import main
+    code = main(["grade", "demo-tools-t03", "--environments", str(env), "--json", "-"])
+    (student,) = json.loads(capsys.readouterr().out)
+    assert code == (0 if student["complete"] else 1)
+    return student["complete"], {p["path"]: p["blockedBy"] or "open" for p in student["paths"] if not p["passed"]}
+
+
+def _the_books_service(session, public: bool) -> tuple[str, dict]:
+    """The book's ECS steps (L10104-10212) in the console, as boto3: a Fargate cluster, the task definition
+    web-alpine (the pushed web-alpine:latest on port 80), the service web-alpine in the lab's subnets with a
+    group opening HTTP to anyone and (the book's way) a public IP. Returns (cluster, awsvpc configuration)."""
+    ec2, ecs = session.client("ec2"), session.client("ecs")
+    repo = session.client("ecr").describe_repositories()["repositories"]
+    url = next(r["repositoryUri"] for r in repo if r["repositoryName"].endswith("web-alpine"))
+    vpc = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["SN-0"]}])["Subnets"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+    group = ec2.create_security_group(GroupName="web-alpine-sg", Description="HTTP", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    cluster = ecs.create_cluster(clusterName="web-alpine-cluster")["cluster"]["clusterArn"]
+    ecs.register_task_definition(family="web-alpine", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                 cpu="256", memory="512", containerDefinitions=[{
+                                     "name": "web-alpine", "image": f"{url}:latest", "essential": True,
+                                     "memory": 512,  # moto's RunTask sums the containers' memory (ECS takes the task's)
+                                     "portMappings": [{"containerPort": 80, "protocol": "tcp"}]}])
+    awsvpc = {"subnets": subnets, "securityGroups": [group], "assignPublicIp": "ENABLED" if public else "DISABLED"}
+    ecs.create_service(cluster=cluster, serviceName="web-alpine", taskDefinition="web-alpine", desiredCount=1,
+                       launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": awsvpc})
+    return cluster, awsvpc
+
+
+def _the_schedulers_task(session, cluster: str, awsvpc: dict) -> None:
+    """What ECS's scheduler does for the service (moto's does not): one Fargate task in its group."""
+    session.client("ecs").run_task(cluster=cluster, taskDefinition="web-alpine", launchType="FARGATE", count=1,
+                                   group="service:web-alpine", startedBy="ecs-svc/1",
+                                   networkConfiguration={"awsvpcConfiguration": awsvpc})
+
+
+@pytest.fixture
+def tasks_keep_running():
+    """moto moves a task on from RUNNING at each DescribeTasks (towards STOPPED); ECS's stay RUNNING."""
+    from moto.moto_api import state_manager
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
+    yield
+    state_manager.unset_transition("ecs::task")
+
+
+def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, capsys, tasks_keep_running):
+    """The starter up on moto (the Docker host, the two repositories); the student's ECS steps as the book
+    does them: graded at each step, the web-alpine service counts once a task of it runs with a public IP."""
+    with emulated_stack(monkeypatch, tmp_path, "demo-tools-t03", {"lab": "containers", "stage": "starter"}) as (session, env):
+        ec2, ecs = session.client("ec2"), session.client("ecs")
+        other = ec2.create_vpc(CidrBlock="10.200.0.0/16")["Vpc"]["VpcId"]  # someone else's web-alpine, running, public
+        ec2.modify_vpc_attribute(VpcId=other, EnableDnsHostnames={"Value": True})
+        elsewhere = {"subnets": [ec2.create_subnet(VpcId=other, CidrBlock="10.200.0.0/24")["Subnet"]["SubnetId"]],
+                     "securityGroups": [ec2.create_security_group(GroupName="x", Description="x", VpcId=other)["GroupId"]],
+                     "assignPublicIp": "ENABLED"}
+        ecs.register_task_definition(family="web-alpine", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+                                     memory="512", containerDefinitions=[{"name": "web-alpine", "image": "x", "memory": 512}])
+        theirs = ecs.create_cluster(clusterName="theirs")["cluster"]["clusterArn"]
+        ecs.create_service(cluster=theirs, serviceName="web-alpine", taskDefinition="web-alpine", desiredCount=1,
+                           launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": elsewhere})
+        _the_schedulers_task(session, theirs, elsewhere)
+        complete, failing = _graded(capsys, env)
+        assert not complete and list(failing) == ["internet -> web-alpine:80"], failing
+        assert "no host named 'web-alpine'" in failing["internet -> web-alpine:80"]  # not the student's: not read
+        from labctl.ops.live import LiveReader, StudentScope
+        read = LiveReader(session.client).read(StudentScope("demo-tools", "t03", "demo-tools-t03"))
+        assert not read.of_type(SERVICE)  # not even in the graph: only services in the student's subnets are read
+        cluster, private = _the_books_service(session, public=False)
+        complete, failing = _graded(capsys, env)  # a service whose task has not started serves nothing
+        assert not complete and "no host named 'web-alpine'" in failing["internet -> web-alpine:80"], failing
+        _the_schedulers_task(session, cluster, private)
+        complete, failing = _graded(capsys, env)
+        assert not complete and list(failing) == ["internet -> web-alpine:80"], failing
+        assert "no public IPv4 address" in failing["internet -> web-alpine:80"]
+        ecs.update_service(cluster=cluster, service="web-alpine", desiredCount=0)
+        ecs.delete_service(cluster=cluster, service="web-alpine", force=True)
+        for arn in ecs.list_tasks(cluster=cluster)["taskArns"]:
+            ecs.stop_task(cluster=cluster, task=arn)
+        ecs.create_service(cluster=cluster, serviceName="web-alpine", taskDefinition="web-alpine", desiredCount=1,
+                           launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {**private, "assignPublicIp": "ENABLED"}})
+        _the_schedulers_task(session, cluster, {**private, "assignPublicIp": "ENABLED"})
+        complete, failing = _graded(capsys, env)  # the book's service, with a public IP (L10190)
+        assert complete, failing
+        (service,) = LiveReader(session.client).read(StudentScope("demo-tools", "t03", "demo-tools-t03")).of_type(SERVICE)
+        assert service.inputs["networkConfiguration"]["assignPublicIp"] is True and service.outputs["runningTasks"] == 1
+        from labctl.kinds.ecs import task_public_ips
+        assert task_public_ips(session.client, cluster, "web-alpine") == []  # moto gives Fargate's interface no address
+        (task,) = ecs.describe_tasks(cluster=cluster, tasks=ecs.list_tasks(cluster=cluster, desiredStatus="RUNNING")["taskArns"])["tasks"]
+        eni = next(d["value"] for d in task["attachments"][0]["details"] if d["name"] == "networkInterfaceId")
+        address = ec2.allocate_address(Domain="vpc")
+        ec2.associate_address(AllocationId=address["AllocationId"], NetworkInterfaceId=eni)  # AWS's public IP, as moto can
+        assert task_public_ips(session.client, cluster, "web-alpine") == [address["PublicIp"]]  # what `labctl probe` browses
+
+
+def test_the_service_page_is_probed_on_its_running_tasks_public_ip(hosts):
+    """At solution the outputs know the cluster and service, not the task's address: the probe reads it when it
+    runs (a local server plays the task), and says so when no task runs yet or its page is not the book's."""
+    from labctl.ops.probe import probe_stack, StaticOutputs, http_fetch
+    out = {k: v for k, v in lab_graph("containers").outputs["containers"].items() if k != "host"}  # only 127.0.0.1 is browsed
+    (spec,) = definition.probes(out)
+    assert (spec.name, spec.cluster, spec.service, spec.port, spec.texts) == (
+        "web-alpine service", out["cluster"], "web-alpine", 80, (LIGHTTPD.page,))
+    page = hosts.page("/task", f"<html><body><h1> {LIGHTTPD.page} </h1></body></html>")
+    asked = []
+
+    def run(urls):
+        def locate(cluster, service, port):
+            asked.append((cluster, service, port))
+            return urls
+        (r,) = probe_stack("s", ["containers"], StaticOutputs({"s": {"containers": out}}), http_fetch, attempts=1, interval=0,
+                           locate=locate)
+        return r
+    assert run([page]).passed and asked == [(out["cluster"], "web-alpine", 80)]
+    waiting = run([])
+    assert not waiting.passed and "no running task with a public IP" in waiting.detail
+    wrong = run([hosts.page("/nginx", "<h1>Welcome to nginx!</h1>")])
+    assert not wrong.passed and "page lacks 'Basic Docker webserver on Alpine'" in wrong.detail
+    (no_aws,) = probe_stack("s", ["containers"], StaticOutputs({"s": {"containers": out}}), http_fetch, attempts=1, interval=0)
+    assert not no_aws.passed and "no AWS access" in no_aws.detail
+
+
+def test_the_local_probes_pass_the_books_edited_pages_only(hosts):
+    """C1 after the book's echo, C2 with nginx's page, C1-VOL and C2-VOL with one page from the volume."""
+    from labctl.ops.probe import probe_stack, StaticOutputs, http_fetch
+    from cloudlabs.labs.containers import C1_PAGE
+    nginx = "<title>Welcome to nginx!</title>"
+
+    def run(c1, vol1, vol2):
+        pages = {"C1": c1, "C2": nginx, "C1-VOL": vol1, "C2-VOL": vol2}
+        containers = {name: {"name": name, "port": 1, "url": hosts.page(f"/{name}-{abs(hash((c1, vol1, vol2)))}", body)}
+                      for name, body in pages.items()}
+        results = probe_stack("s", ["containers"], StaticOutputs({"s": {"containers": {"variant": "local",
+                              "containers": containers}}}), http_fetch, attempts=1, interval=0)
+        return {r.probe: r for r in results}
+    done = run(C1_PAGE, "<h1>Hello from VOL-EXAMPLE</h1>", "<h1>Hello from VOL-EXAMPLE</h1>")
+    assert all(r.passed for r in done.values()) and set(done) == {"C1 page", "C2 page", "VOL-EXAMPLE page"}
+    before = run(nginx, nginx + "1", nginx + "2")  # C1 not edited yet; two volumes, not one
+    assert not before["C1 page"].passed and "lacks 'Hello from C1'" in before["C1 page"].detail
+    assert not before["VOL-EXAMPLE page"].passed and "different pages" in before["VOL-EXAMPLE page"].detail
+
+
+def test_labctl_probe_finds_the_task_in_the_stacks_region_with_the_configured_credentials(monkeypatch, tasks_keep_running):
+    """`labctl probe`'s locator: the live client of the stack's region, asked only when a task page is probed;
+    the running task's public IP (moto: an Elastic IP on the task's interface stands in for Fargate's)."""
+    from labctl.cli import probe as probe_cli, runners
+    with mock_aws():
+        session = boto3.Session(region_name="eu-west-1", aws_access_key_id="t", aws_secret_access_key="t")
+        asked = []
+        monkeypatch.setattr(runners, "make_live_client", lambda region, command, endpoint_url=None: (
+            asked.append((region, command)), session.client)[1])
+        locate = probe_cli.aws_locator("eu-west-1")
+        assert asked == []  # nothing read until a probe asks
+        ec2, ecs = session.client("ec2"), session.client("ecs")
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+        ec2.attach_internet_gateway(InternetGatewayId=ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"],
+                                    VpcId=vpc)
+        awsvpc = {"subnets": [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24")["Subnet"]["SubnetId"]],
+                  "securityGroups": [ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc)["GroupId"]]}
+        ecs.create_cluster(clusterName="c")
+        ecs.register_task_definition(family="web-alpine", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+                                     memory="512", containerDefinitions=[{"name": "web-alpine", "image": "x", "memory": 512}])
+        assert locate("c", "web-alpine", 80) == [] and asked == [("eu-west-1", "probe")]
+        (task,) = ecs.run_task(cluster="c", taskDefinition="web-alpine", launchType="FARGATE", group="service:web-alpine",
+                               networkConfiguration={"awsvpcConfiguration": awsvpc})["tasks"]
+        (by_hand,) = ecs.run_task(cluster="c", taskDefinition="web-alpine", launchType="FARGATE", group="family:web-alpine",
+                                  networkConfiguration={"awsvpcConfiguration": awsvpc})["tasks"]  # not the service's
+        for run in (by_hand, task):
+            eni = next(d["value"] for d in run["attachments"][0]["details"] if d["name"] == "networkInterfaceId")
+            address = ec2.allocate_address(Domain="vpc")
+            ec2.associate_address(AllocationId=address["AllocationId"], NetworkInterfaceId=eni)
+        assert locate("c", "web-alpine", 80) == [f"http://{address['PublicIp']}:80/"]

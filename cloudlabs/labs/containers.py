@@ -17,7 +17,7 @@ from ..dockerhost import ALLOWED as DOCKER_HOST_ALLOWED
 from ..dockerhost import parse_docker_host
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
-from ..probes import PageContains, ProbeSpec
+from ..probes import PageContains, ProbeSpec, SamePage, TaskPage
 
 HOST = "docker-host"  # the book's EC2 instance acting as Docker host
 SERVICE = "web-alpine"  # the book's ECS service (and task definition family, container name)
@@ -71,11 +71,15 @@ NGINX = BuildContext("web-nginx", "labs/containers/my-nginx", "nginx:alpine", "W
                      "Docker container running NGINX on Alpine", local_port=LOCAL_WEB_PORT)
 IMAGES = (LIGHTTPD, NGINX)
 
-# The book's NGINX containers sharing the volume VOL-EXAMPLE (L9430-9560): C1 and C2.
+# The book's NGINX containers: C1 and C2 (L9318; the student writes "Hello from C1" into C1's page, L9443),
+# then C1-VOL and C2-VOL sharing the volume VOL-EXAMPLE (L9490-9545: both show the page edited in the volume).
 NGINX_IMAGE = "nginx:latest"
 VOLUME = "VOL-EXAMPLE"
 VOLUME_PATH = "/usr/share/nginx/html"
-SHARED_CONTAINERS = (("C1", 8081), ("C2", 8082))
+PLAIN_CONTAINERS = (("C1", 8081), ("C2", 8082))
+SHARED_CONTAINERS = (("C1-VOL", 8084), ("C2-VOL", 8085))
+C1_PAGE = "<html><body><h1> Hello from C1 </h1></body></html>"  # the book's echo into C1's index.html (L9443)
+NGINX_PAGE = "Welcome to nginx!"  # nginx's own page: C2 keeps it (the book edits C1 only)
 
 
 def docker_host_user_data() -> str:
@@ -155,15 +159,29 @@ def expected_paths(stage: str, options: ContainersOptions) -> list[Expect]:
 
 
 def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
-    """The pages whose URL the outputs know: the local containers' (C1 and C2 show nginx's page, or
-    what the student wrote into the shared volume), and the coursework ALB's (a task's IP is only
-    known from the console or findTaskIp)."""
-    pages = {"C1": "nginx", "C2": "nginx", LIGHTTPD.container: LIGHTTPD.page, NGINX.container: NGINX.page}
+    """The book's end state: the containers' pages as the book leaves them, on the local engine or on the Docker
+    host's public IP (probed from the admin CIDR, as its group allows) (C1 with the student's
+    "Hello from C1", C2 with nginx's own, C1-VOL and C2-VOL one page from the shared volume, web1 and WEB
+    the images' pages); the service's page, on its running task's public IP (read from AWS when probed,
+    L10200) or, with the coursework, on the load balancer."""
+    pages = {"C1": "Hello from C1", "C2": NGINX_PAGE, LIGHTTPD.container: LIGHTTPD.page, NGINX.container: NGINX.page}
+    containers = out.get("containers") or {}
+    host_ip = (out.get("host") or {}).get("publicIp")
+    if host_ip and not containers:  # variant aws: the same containers, run by the student on the Docker host (admin CIDR)
+        containers = {name: {"port": port, "url": f"http://{host_ip}:{port}/"} for name, port in (
+            *PLAIN_CONTAINERS, *SHARED_CONTAINERS, *((i.container, i.host_port) for i in IMAGES))}
     found: list[ProbeSpec] = [PageContains(f"{name} page", f"browse {name} on port {c['port']}", c["url"], (pages[name],))
-                              for name, c in sorted((out.get("containers") or {}).items()) if c.get("url") and name in pages]
+                              for name, c in sorted(containers.items()) if c.get("url") and name in pages]
+    shared = [containers[name]["url"] for name, _ in SHARED_CONTAINERS if (containers.get(name) or {}).get("url")]
+    if len(shared) == len(SHARED_CONTAINERS):
+        found.append(SamePage(f"{VOLUME} page", "C1-VOL and C2-VOL show the index.html edited in the volume (L9545)",
+                              tuple(shared)))
     if out.get("url"):
         found.append(PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
                                   (LIGHTTPD.page,)))
+    elif out.get("cluster") and out.get("service"):
+        found.append(TaskPage("web-alpine service", "browse the task's public IP on port 80 (the book's ECS test, L10200)",
+                              out["cluster"], out["service"], 80, (LIGHTTPD.page,)))
     return found
 
 
@@ -182,11 +200,11 @@ LAB = LabDefinition(
         "(port 80, 0.25 vCPU, 0.5 GB, the pushed image by digest, execution role LabRole under learner-lab) and the "
         "service web-alpine with a public IP, HTTP open to the world as the book's service. Coursework: two tasks "
         "behind an Application Load Balancer. Variant `local`: no AWS at all: on a Docker engine of your own, C1 and "
-        "C2 (nginx) on 8081/8082 sharing the volume VOL-EXAMPLE, and the two images built for the engine's own platform "
+        "C2 (nginx) on 8081/8082, C1-VOL and C2-VOL on 8084/8085 sharing the volume VOL-EXAMPLE, and the two images built for the engine's own platform "
         "and run on 8080 and 8083 (WEB: not the book's 5000, which macOS's AirPlay Receiver holds)"
     ),
     stages={
-        "starter": "the Docker host and the empty repositories (local: C1 and C2 on the shared volume): the student "
+        "starter": "the Docker host and the empty repositories (local: C1 and C2, and C1-VOL and C2-VOL on the shared volume): the student "
                    "runs the book's docker commands, builds the images and pushes them with the outputs' commands",
         "images": "the two images built from the repository's build contexts and pushed to ECR (local: built and run "
                   "as web1 on 8080 and WEB on 8083, not 5000); the student creates the ECS cluster, task and service",
@@ -209,10 +227,10 @@ LAB = LabDefinition(
                                       "runs it in Cloud9)", "variant aws"),
         Output("pushCommands", "list", "build, tag and push each image by hand on the Docker host (the console's "
                                        "commands 2-4)", "variant aws, starter"),
-        Output("bookCommands", "list", "the chapter's docker commands: C1 and C2 on 8081/8082, the shared volume, "
-                                       "web1 on 8080 and WEB on 5000 (local: 8083)"),
+        Output("bookCommands", "list", "the chapter's docker commands: C1 and C2 on 8081/8082 (C1's page edited), "
+                                       "C1-VOL and C2-VOL on the shared volume on 8084/8085, web1 on 8080 and WEB on 5000 (local: 8083)"),
         Output("images", "mapping", "each built image: its name, and (aws) the digest ECS runs", "stage images, solution"),
-        Output("containers", "mapping", "C1, C2 (and web1, WEB): name, port and URL on the engine", "variant local"),
+        Output("containers", "mapping", "C1, C2, C1-VOL, C2-VOL (and web1, WEB): name, port and URL on the engine", "variant local"),
         Output("cluster", "text", "the ECS cluster's name", "variant aws, solution"),
         Output("service", "text", "the ECS service's name (web-alpine)", "variant aws, solution"),
         Output("findTaskIp", "command", "the aws CLI commands that print the task's public IP (browse it on port 80)",

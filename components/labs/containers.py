@@ -14,8 +14,8 @@ import pulumi_docker as docker
 from cloudlabs.images import AMAZON_LINUX_2023
 from cloudlabs.labs import containers
 from cloudlabs.labs.containers import (
-    ALB, BOOK_TAG, HOST, HOST_PORTS, HOST_SUBNET, IMAGES, LOCAL_WEB_PORT, NGINX_IMAGE, SERVICE, SERVICE_SUBNETS,
-    SHARED_CONTAINERS, TASK_CPU, TASK_MEMORY, VOLUME, VOLUME_PATH, WEB_PORT, BuildContext, ContainersOptions, docker_host_user_data,
+    ALB, BOOK_TAG, C1_PAGE, HOST, HOST_PORTS, HOST_SUBNET, IMAGES, LOCAL_WEB_PORT, NGINX_IMAGE, PLAIN_CONTAINERS, SERVICE,
+    SERVICE_SUBNETS, SHARED_CONTAINERS, TASK_CPU, TASK_MEMORY, VOLUME, VOLUME_PATH, WEB_PORT, BuildContext, ContainersOptions, docker_host_user_data,
 )
 
 from ..compute import InstanceArgs, lab_instance, lookup_ami, ssh_command, zones_offering
@@ -39,19 +39,28 @@ def book_commands(ctx: LabContext, local: bool) -> list[str]:
     """The chapter's docker commands, in the book's order (on the Docker host, or what the local
     variant does for the student)."""
     volume = ctx.account_name(VOLUME) if local else VOLUME
-    shared = [f"docker run -itd --name {c} -p {port}:80 -v {volume}:{VOLUME_PATH} {NGINX_IMAGE}"
-              for c, port in SHARED_CONTAINERS]
-    commands = [f"docker volume create {volume}", *shared] if local else [
-        *(f"docker run -itd --name {c} -p {port}:80 {NGINX_IMAGE}" for c, port in SHARED_CONTAINERS),
+    commands = [
+        *(f"docker run -itd --name {c} -p {port}:80 {NGINX_IMAGE}" for c, port in PLAIN_CONTAINERS),
+        f"docker exec -it C1 bash -c 'echo \"{C1_PAGE}\" > {VOLUME_PATH}/index.html'",  # the book's edit (L9443)
         f"docker volume create {volume}",
-        f"docker run -itd --name C1-VOL -p 8084:80 -v {volume}:{VOLUME_PATH} {NGINX_IMAGE}",
-        f"docker run -itd --name C2-VOL -p 8085:80 -v {volume}:{VOLUME_PATH} {NGINX_IMAGE}",
+        *(f"docker run -itd --name {c} -p {port}:80 -v {volume}:{VOLUME_PATH} {NGINX_IMAGE}" for c, port in SHARED_CONTAINERS),
+        f"docker exec -it C1-VOL bash -c 'echo \"<h1>Hello from {VOLUME}</h1>\" > {VOLUME_PATH}/index.html'",  # L9515
     ]
     for image in IMAGES:
         folder = image.directory if local else f"~/{image.directory.rsplit('/', 1)[1]}"
         commands += [f"docker build -t {image.key}:{image.tag()} {folder}",
                      f"docker run -d --name {image.container} -p {image.published(local)}:80 {image.key}:{image.tag()}"]
     return commands
+
+
+def ecs_steps(ctx: LabContext, image: str) -> str:
+    """The book's ECS activity (L10104-10212) in the console, with what this lab's network needs: the book picks the
+    default VPC's subnets; here the lab's VPC, whose subnets are public, and a group that opens HTTP as the book's."""
+    role = f", task execution role {ctx.premade_role}" if ctx.premade_role else ""
+    return (f"in the ECS console (the book's last activity): a Fargate cluster; a task definition web-alpine with the image "
+            f"{image} on port 80 (0.25 vCPU, 0.5 GB{role}); the service web-alpine in the lab's VPC (named {ctx.tags('VPC')['Name']}) "
+            "(its subnets), public IP turned on, with a new security group opening HTTP 80 from anywhere; then browse the "
+            "task's public IP (the service's task, Networking tab)")
 
 
 # What `docker push` needs on a repository (ECR's "Required IAM permissions for pushing an image",
@@ -96,7 +105,8 @@ class ContainersLab(LabComponent[ContainersOptions]):
     with AmazonECSTaskExecutionRolePolicy.
 
     Variant ``local``: the docker provider against the student's engine, no AWS resource and no
-    AWS call: the volume VOL-EXAMPLE, C1 and C2 (nginx) on 8081/8082 sharing it, and from stage
+    AWS call: C1 and C2 (nginx) on 8081/8082, the volume VOL-EXAMPLE
+    and C1-VOL and C2-VOL (nginx) on 8084/8085 sharing it, as the book runs them, and from stage
     ``images`` the two images built locally for the engine's own platform (not pushed: no ``platform``, so an
     arm64 engine without emulation builds them) and run as web1 on 8080 and WEB on 8083 (the book's 5000 is
     held by macOS's AirPlay Receiver; the container still listens on 80)."""
@@ -154,8 +164,10 @@ class ContainersLab(LabComponent[ContainersOptions]):
                 lambda urls: [c for image, url in zip(IMAGES, urls) for c in (
                     f"cd ~/{image.directory.rsplit('/', 1)[1]} && docker build -t {image.key}:{BOOK_TAG} .",
                     f"docker tag {image.key}:{BOOK_TAG} {url}:{BOOK_TAG}", f"docker push {url}:{BOOK_TAG}")])
-            outputs["nextStep"] = ("on the Docker host: the book's commands (bookCommands), then ecrLogin and pushCommands "
-                                   "push both images to your repositories")
+            outputs["nextStep"] = repositories[SERVICE].repository_url.apply(lambda url: (
+                "on the Docker host (host.ssh): the book's docker commands (bookCommands), then ecrLogin and pushCommands "
+                f"push web-alpine:{BOOK_TAG} and web-nginx:{BOOK_TAG} to your repositories (the book does this in Cloud9); "
+                "then " + ecs_steps(ctx, f"{url}:{BOOK_TAG}")))
             return outputs
 
         token = aws.ecr.get_authorization_token_output(registry_id=first.registry_id)
@@ -164,8 +176,7 @@ class ContainersLab(LabComponent[ContainersOptions]):
         images = {image.key: self._pushed(name, image, repositories[image.key], credentials) for image in IMAGES}
         outputs["images"] = {key: {"name": image.image_name, "digest": image.repo_digest} for key, image in images.items()}
         if ctx.stage == "images":
-            outputs["nextStep"] = ("in the ECS console: a Fargate cluster, a task definition with the web-alpine image's "
-                                   "digest on port 80, and the service web-alpine with a public IP (the book's last activity)")
+            outputs["nextStep"] = images[SERVICE].image_name.apply(lambda name: ecs_steps(ctx, name))
             return outputs
         outputs.update(self._service(name, ctx, options, vpc, plan.cidr, images[SERVICE]))
         return outputs
@@ -282,13 +293,17 @@ class ContainersLab(LabComponent[ContainersOptions]):
                 labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in ctx.tags(book_name).items()])
             running[book_name] = {"name": container.name, "port": port, "url": f"http://{address}:{port}/"}
 
+        for book_name, port in PLAIN_CONTAINERS:
+            run(book_name.lower(), book_name, nginx.image_id, port, shared=False)
         for book_name, port in SHARED_CONTAINERS:
             run(book_name.lower(), book_name, nginx.image_id, port, shared=True)
         outputs: dict[str, Any] = {"variant": "local", "containers": running, "bookCommands": book_commands(ctx, local=True),
                                    "needs": NEEDS_LOCAL}
         if ctx.stage == "starter":
-            outputs["nextStep"] = ("edit index.html in the volume (docker exec -it C1 sh) and see it on both C1 and C2; "
-                                   "then build the two images from labs/containers/ (bookCommands)")
+            outputs["nextStep"] = (f"write the book's page into C1 (docker exec -it C1 bash; echo \"{C1_PAGE}\" > "
+                                   f"{VOLUME_PATH}/index.html) and see it on 8081, C2 keeping nginx's on 8082; edit "
+                                   f"index.html in the volume (docker exec -it C1-VOL bash) and see the same page on C1-VOL "
+                                   "(8084) and C2-VOL (8085); then build the two images from labs/containers/ (bookCommands)")
             return outputs
         built = {}
         for image in IMAGES:

@@ -16,7 +16,8 @@ from cloudlabs.settings import SettingsError, load_all_stack_settings
 from labctl.cli import arguments, runners
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, students_argument, targets_argument
 from labctl.cli.selection import SelectionError, resolve_targets, select_students
-from labctl.ops.probe import Fetch, FindsEnvironments, OutputSource, ProbeResult, StaticOutputs, http_fetch, probe_stack
+from labctl.ops.probe import (Fetch, FindsEnvironments, Locate, OutputSource, ProbeResult, StaticOutputs, http_fetch,
+                             probe_stack, task_locator)
 
 
 
@@ -55,24 +56,33 @@ def _source(args: argparse.Namespace, stacks: list[str]) -> OutputSource:
     return StaticOutputs(data)
 
 
+def aws_locator(region: str) -> Locate:
+    """Finds an ECS service's tasks in the stack's region with the configured credentials, only when a
+    probe asks (most labs' probes need no AWS access); a missing credential is that probe's failure."""
+    def locate(cluster: str, service: str, port: int) -> list[str]:
+        return task_locator(runners.make_live_client(region, "probe"))(cluster, service, port)
+    return locate
+
+
 def run(args: argparse.Namespace, out: Console, fetch: Fetch = http_fetch) -> int:
     try:
         files = resolve_targets(args.targets, args.environments)
         selected = select_students(load_all_stack_settings(files), args.students)
         stacks = sorted((s.stack_name, [lab.lab for lab in s.labs]) for s in selected.values())
+        regions = {s.stack_name: s.region for s in selected.values()}
         source = _source(args, [stack for stack, _ in stacks])
         if args.find_environments:
-            regions = sorted({s.region for s in selected.values()})
-            if len(regions) != 1:
-                raise ValueError(f"--find-environments: the selected stacks span regions {', '.join(regions)}; "
+            spanned = sorted(set(regions.values()))
+            if len(spanned) != 1:
+                raise ValueError(f"--find-environments: the selected stacks span regions {', '.join(spanned)}; "
                                  "allowed: stacks of one region at a time")
-            source = FindsEnvironments(source, runners.make_live_client(regions[0], "probe"))
+            source = FindsEnvironments(source, runners.make_live_client(spanned[0], "probe"))
     except (SettingsError, SelectionError, InputFileError, FileNotFoundError, ValueError) as exc:
         return bad_input(exc)
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, min(args.jobs, len(stacks) or 1))) as pool:
-        futures = [pool.submit(probe_stack, stack, labs, source, fetch, args.attempts, args.interval, stop)
-                   for stack, labs in stacks]
+        futures = [pool.submit(probe_stack, stack, labs, source, fetch, args.attempts, args.interval, stop,
+                               aws_locator(regions[stack])) for stack, labs in stacks]
         try:
             results = [r for f in futures for r in f.result()]
         except KeyboardInterrupt:

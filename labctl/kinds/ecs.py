@@ -2,8 +2,9 @@
 
 What moto (5.2.5) does with them: it stores clusters, task definitions (any image reference: it
 never pulls one) and services (their network configuration and load balancers, as given); no
-task ever runs, so a service has no task and no public IP. It lists deleted clusters and services
-as INACTIVE."""
+task ever runs for a service, so a service has no task and no public IP: RunTask stands in for
+ECS's scheduler in the tests (a Fargate task gets a network interface, with no public address, and
+ListTasks ignores serviceName). It lists deleted clusters and services as INACTIVE."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from labctl.kinds.emulation import Emulator, delete_call, pascal
 from labctl.kinds.fakes import hex_id
 from labctl.kinds.templates import Template, document, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
-from labctl.kinds.live_reads import NOT_CHECKED_LIVE
+from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, Listing, everything
 from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
 from labctl.kinds.network import FARGATE_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
@@ -192,6 +193,70 @@ def _find_task_definitions(scan: SweepScan) -> Iterable[Listed]:
         yield scan.found("ECS task definition", arn, scan.tag_map(described.get("tags")))
 
 
+# --- the live read: a service with its running tasks, in the student's subnets (labctl.ops.live runs it) ----
+
+
+CLUSTERS = Listing("ecs", "list_clusters", "clusterArns", everything)  # ARNs; each cluster's services are read with it
+
+
+def _all(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
+
+
+def running_interfaces(client: Any, cluster_arn: str, service: str) -> list[dict]:
+    """The network interfaces of the service's running tasks, with boto3 clients from ``client(service)``
+    (a task of a service is in the group ``service:<name>``: checked here, since an emulator may ignore
+    ListTasks' serviceName)."""
+    ecs = client("ecs")
+    arns = _all(ecs, "list_tasks", "taskArns", cluster=cluster_arn, serviceName=service, desiredStatus="RUNNING")
+    eni_ids = []
+    for start in range(0, len(arns), 100):
+        for task in ecs.describe_tasks(cluster=cluster_arn, tasks=arns[start:start + 100]).get("tasks", []):
+            if task.get("lastStatus") != "RUNNING" or task.get("group") != f"service:{service}":
+                continue
+            eni_ids += [d["value"] for a in task.get("attachments", []) if a.get("type") == "ElasticNetworkInterface"
+                        for d in a.get("details", []) if d.get("name") == "networkInterfaceId"]
+    if not eni_ids:
+        return []
+    return client("ec2").describe_network_interfaces(NetworkInterfaceIds=eni_ids).get("NetworkInterfaces", [])
+
+
+def task_public_ips(client: Any, cluster: str, service: str) -> list[str]:
+    """The public IPs of the service's running tasks (what the book browses, L10200; `labctl probe`)."""
+    return [ip for eni in running_interfaces(client, cluster, service) if (ip := (eni.get("Association") or {}).get("PublicIp"))]
+
+
+def _read_services(cluster_arn: Any, reading: Any) -> Iterable[Found]:  # ListClusters lists ARNs, not dicts
+    """Each ACTIVE service in the student's subnets (a service made in the console carries no tags)
+    that has a running task, placed as its first running task's network interface: its subnet, its
+    groups, and a public address when the interface has one (on AWS, every task of a service whose
+    awsvpc configuration assigns public IPs; the emulator gives the interface none, so the service's
+    ``assignPublicIp`` stands in there). A service with no running task serves nothing: not read."""
+    from labctl.kinds.ec2 import SUBNETS
+    subnets = {s["SubnetId"] for s in reading.items(SUBNETS)}
+    if not subnets:
+        return
+    ecs = reading.client("ecs")
+    arns = _all(ecs, "list_services", "serviceArns", cluster=cluster_arn)
+    for start in range(0, len(arns), 10):
+        for svc in ecs.describe_services(cluster=cluster_arn, services=arns[start:start + 10], include=["TAGS"]).get("services", []):
+            awsvpc = (svc.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+            if svc.get("status") != "ACTIVE" or not subnets & set(awsvpc.get("subnets") or []):
+                continue
+            interfaces = [i for i in running_interfaces(reading.client, cluster_arn, svc["serviceName"]) if i.get("SubnetId") in subnets]
+            if not interfaces:
+                continue
+            first = interfaces[0]
+            public_ip = (first.get("Association") or {}).get("PublicIp")
+            tags = {t["key"]: t["value"] for t in svc.get("tags") or []}
+            yield Found(svc["serviceName"], tags or None, {
+                "name": svc["serviceName"], "cluster": cluster_arn, "desiredCount": svc.get("desiredCount"),
+                "networkConfiguration": {
+                    "subnets": [first["SubnetId"]], "securityGroups": [g["GroupId"] for g in first.get("Groups", [])],
+                    "assignPublicIp": bool(public_ip) or awsvpc.get("assignPublicIp") == "ENABLED"}},
+                {"arn": svc["serviceArn"], "runningTasks": len(interfaces), "publicIp": public_ip})
+
+
 # --- reach: each kind's place in the reachability model (labctl.analysis.reach builds it) ----------
 
 
@@ -225,7 +290,7 @@ KINDS = (
          fake=_fake_service,
          template=Template("AWS::ECS::Service", _service_properties),
          sweep_rule=SweepRule(_find_services, _scale_down_and_delete_service, _services_left, arn_kinds=("ecs:service",)),
-         live_reason="not read yet: its Fargate tasks are network interfaces, which the live read does not list",
+         live=LiveRead(CLUSTERS, _read_services),
          reach=Reach(HOST, _place_service),
          emulator=Emulator(_create_service, _delete_service)),
 )

@@ -5,7 +5,8 @@ everything inside them is read whatever its tags, so rules, routes and instances
 added by hand count: subnets, route tables with their routes and associations (the main table
 included), network ACLs with their entries and associations (the default ACL included),
 security groups with their rules (the default group included), internet, egress-only and NAT
-gateways, instances, peering connections, gateway endpoints, load balancers and databases.
+gateways, instances, peering connections, gateway endpoints, load balancers, databases and ECS
+services with running tasks (placed as their tasks' network interfaces).
 
 Each AWS object becomes a ``Resource`` with the Pulumi type and input names the renderer
 records, so ``NetworkModel`` evaluates the live network exactly as it evaluates a plan. How each
@@ -37,6 +38,8 @@ READ_ACTIONS = (
     "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags", "rds:DescribeDBInstances",
     "elasticbeanstalk:DescribeApplications", "elasticbeanstalk:ListTagsForResource", "elasticbeanstalk:DescribeEnvironments",
     "elasticbeanstalk:DescribeConfigurationSettings",
+    "ecs:ListClusters", "ecs:ListServices", "ecs:DescribeServices", "ecs:ListTasks", "ecs:DescribeTasks",
+    "ec2:DescribeNetworkInterfaces",
     "s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetBucketCORS",
 )
 

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
 from cloudlabs.catalog import LABS
-from cloudlabs.probes import PageContains, ProbeSpec, StatusIs
+from cloudlabs.probes import PageContains, ProbeSpec, SamePage, StatusIs, TaskPage
 
 Fetch = Callable[[str], tuple[int, str]]  # url -> (HTTP status, body); status 0: no answer
+# (cluster, service, port) -> the page URLs of the service's running tasks with a public IP, read from AWS
+Locate = Callable[[str, str, int], list[str]]
 
 
 def http_fetch(url: str, timeout: float = 5.0) -> tuple[int, str]:
@@ -89,18 +91,60 @@ def alternates(url: str, requests: int = 6) -> Callable[[Fetch], Verdict]:
     return check
 
 
-def check_of(spec: ProbeSpec) -> Callable[[Fetch], Verdict]:
+def same_page(urls: tuple[str, ...]) -> Callable[[Fetch], Verdict]:
+    """Every URL answers 200 with the same page (the book's two containers on one volume, L9540)."""
+    def check(fetch: Fetch) -> Verdict:
+        answers = {url: fetch(url) for url in urls}
+        down = [f"{url}: {'no answer' if status == 0 else f'HTTP {status}'}" for url, (status, _) in answers.items()
+                if status != 200]
+        if down:
+            return Verdict(False, "; ".join(down))
+        if len({body for _, body in answers.values()}) > 1:
+            return Verdict(False, f"{', '.join(urls)}: different pages (not one index.html in a shared volume)")
+        return Verdict(True, f"{', '.join(urls)}: HTTP 200, the same page")
+    return check
+
+
+def task_page(spec: TaskPage, locate: Locate | None) -> Callable[[Fetch], Verdict]:
+    """The service's page on its running task's public IP, found again at each try (ECS may replace the task)."""
+    def check(fetch: Fetch) -> Verdict:
+        if locate is None:
+            return Verdict(False, f"service {spec.service}: no AWS access to find its tasks' public IP")
+        try:
+            urls = locate(spec.cluster, spec.service, spec.port)
+        except Exception as err:  # noqa: BLE001 - botocore's errors (credentials, access denied) are the verdict
+            return Verdict(False, f"service {spec.service}: cannot read its tasks: {err}")
+        if not urls:
+            return Verdict(False, f"service {spec.service} in {spec.cluster}: no running task with a public IP")
+        return page_contains(urls[0], *spec.texts)(fetch)
+    return check
+
+
+def check_of(spec: ProbeSpec, locate: Locate | None = None) -> Callable[[Fetch], Verdict]:
     if isinstance(spec, PageContains):
         return page_contains(spec.url, *spec.texts)
     if isinstance(spec, StatusIs):
         return status_is(spec.url, spec.status)
+    if isinstance(spec, TaskPage):
+        return task_page(spec, locate)
+    if isinstance(spec, SamePage):
+        return same_page(spec.urls)
     return alternates(spec.url, spec.requests)
 
 
-def probes_for(lab: str, outputs: Mapping[str, Any]) -> list[Probe]:
+def probes_for(lab: str, outputs: Mapping[str, Any], locate: Locate | None = None) -> list[Probe]:
     """The lab's live tests (its definition's ``probes``) for these stack outputs."""
     build = LABS[lab].probes if lab in LABS else None
-    return [Probe(s.name, s.why, check_of(s)) for s in build(outputs)] if build is not None and outputs else []
+    return [Probe(s.name, s.why, check_of(s, locate)) for s in build(outputs)] if build is not None and outputs else []
+
+
+def task_locator(client: Callable[[str], Any]) -> Locate:
+    """Read the service's running tasks' public IPs with boto3 clients from ``client(service)``."""
+    from labctl.kinds.ecs import task_public_ips
+
+    def locate(cluster: str, service: str, port: int) -> list[str]:
+        return [f"http://{ip}:{port}/" for ip in task_public_ips(client, cluster, service)]
+    return locate
 
 
 # --- running them ------------------------------------------------------------------------------
@@ -174,7 +218,7 @@ def run_probe(probe: Probe, fetch: Fetch, attempts: int, interval: float, stop: 
 
 
 def probe_stack(stack: str, labs: list[str], source: OutputSource, fetch: Fetch = http_fetch, attempts: int = 10,
-                interval: float = 30.0, stop: threading.Event | None = None) -> list[ProbeResult]:
+                interval: float = 30.0, stop: threading.Event | None = None, locate: Locate | None = None) -> list[ProbeResult]:
     stop = stop or threading.Event()
     try:
         outputs = source.outputs(stack)
@@ -182,7 +226,7 @@ def probe_stack(stack: str, labs: list[str], source: OutputSource, fetch: Fetch 
         return [ProbeResult(stack, ", ".join(labs), "stack outputs", False, 1, f"cannot read the outputs: {err}")]
     results: list[ProbeResult] = []
     for lab in labs:
-        probes = probes_for(lab, outputs.get(lab) or {})
+        probes = probes_for(lab, outputs.get(lab) or {}, locate)
         if not probes:
             definition = LABS.get(lab)
             inside = definition is not None and definition.probed_from_inside
