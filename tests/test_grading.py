@@ -377,3 +377,25 @@ def test_a_class_read_asks_whose_a_listed_resource_is_once_for_the_class():
         eb.describe_environments(ApplicationName="a")  # not a read about whose it is: each student's own
     assert asked.count({"ResourceArn": "arn:a"}) == asked.count({"ResourceArn": "arn:gone"}) == 1
     assert asked.count({"ApplicationName": "a"}) == 3
+
+
+def test_a_class_read_reads_each_ecs_cluster_once_for_the_class(aws):
+    """Every ECS cluster of the account is listed whole; its services and their tasks are read once
+    for a class (SharedListings), not once per student, and each reader gets the same answer."""
+    from labctl.ops.live import SharedListings
+
+    ecs = aws.client("ecs")
+    cluster = ecs.create_cluster(clusterName="c1")["cluster"]["clusterArn"]
+    calls: list[str] = []
+
+    def counted(service: str):
+        client = aws.client(service)
+        client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+        return client
+
+    shared = SharedListings(counted)
+    answers = [[s for page in shared("ecs").get_paginator("list_services").paginate(cluster=cluster) for s in page["serviceArns"]]
+               + shared("ecs").describe_services(cluster=cluster, services=["web"])["failures"]
+               for _student in range(3)]
+    assert answers[0] == answers[1] == answers[2]
+    assert calls.count("ListServices") == calls.count("DescribeServices") == 1

@@ -70,7 +70,10 @@ def _pages(client: Any, operation: str, key: str, keep: Callable[[dict[str, Any]
 
 # The per-resource reads every student's reader makes of what a listing shows the whole class (a
 # bucket's tags, a Beanstalk application's): each made once per class read, not once per student.
-SHARED_READS = frozenset({"get_bucket_tagging", "list_tags_for_resource"})
+# An account's ECS clusters are listed whole too, and each student's reader reads every cluster's
+# services and their tasks before keeping those in its own subnets.
+SHARED_READS = frozenset({"get_bucket_tagging", "list_tags_for_resource", "list_services", "describe_services",
+                          "list_tasks", "describe_tasks"})
 
 
 class SharedListings:
@@ -112,11 +115,17 @@ class _SharedClient:
         real = getattr(self._real, name)
         return functools.partial(self._read_once, name, real) if name in SHARED_READS else real
 
+    def get_paginator(self, operation: str) -> Any:
+        paginator = self._real.get_paginator(operation)
+        if operation not in SHARED_READS:
+            return paginator
+        return _OncePaginator(lambda **kwargs: self._read_once(f"{operation} pages", lambda **kw: list(paginator.paginate(**kw)), **kwargs))
+
     def _read_once(self, name: str, real: Callable[..., Any], **kwargs: Any) -> Any:
         """A read about one resource that every student's reader makes (whose is this bucket, this
         application?): asked once for the class, its answer or its refusal kept for the others."""
         from botocore.exceptions import ClientError
-        key = (name, tuple(sorted(kwargs.items())))
+        key = (name, repr(sorted(kwargs.items())))  # arguments may be lists (describe_services' services)
         with self._lock:
             once = self._once.setdefault(key, threading.Lock())
         with once:
@@ -153,6 +162,11 @@ class LiveReader:
                 for found in live.read(item, reading):
                     out.add(token, *found)
         return out.resources
+
+
+class _OncePaginator:
+    def __init__(self, pages: Callable[..., list[Any]]):
+        self.paginate = pages
 
 
 class _StudentReading:
