@@ -277,3 +277,12 @@ def test_the_books_windows_route_on_the_emulator_grades_complete(monkeypatch, tm
         launch(public=True)
         complete, failing = _graded(capsys, env)
         assert complete, failing
+
+
+def test_the_windows_solution_on_the_emulator_grades_complete(monkeypatch, tmp_path, capsys):
+    """The solution stands in for the student's end state: up on moto, `grade` finds Windows-01 reachable over RDP."""
+    from .emulated import emulated_stack
+    lab = {"lab": "ec2-webserver", "stage": "solution", "options": WINDOWS}
+    with emulated_stack(monkeypatch, tmp_path, "demo-tools-t01", lab) as (_, env):
+        complete, failing = _graded(capsys, env)
+        assert complete, failing

@@ -39,7 +39,10 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
 
     IMDSv2 stays required; the output `metadataCommands` gives chapter 4's metadata questions
     (L3233-3261) in their token form (see cloudlabs/metadata.py for why), in PowerShell for Windows
-    servers. Count 0 keeps bash: the assignment's VMs are Amazon Linux and Ubuntu."""
+    servers. Count 0 keeps bash: the assignment's VMs are Amazon Linux and Ubuntu.
+
+    With a Windows os (and a count), the lab is the book's Windows activity instead (`_windows`):
+    one server by default, RDP from the admin CIDR, no web server."""
 
     TYPE = "cloudlabs:labs:Ec2Webserver"
     LAB = ec2_webserver.LAB
