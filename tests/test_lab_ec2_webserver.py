@@ -234,6 +234,15 @@ def test_windows_probe_connects_to_rdp_on_a_local_listener(windows):
     assert not verdict.passed and f"{address}: no connection" in verdict.detail  # the listener is gone
 
 
+def test_windows_starter_probe_says_the_server_is_the_students_to_launch(windows):
+    """The starter's outputs name no server (the student launches Windows-01): the probe fails and
+    says where to look, rather than claiming the stack is not up."""
+    from labctl.ops.probe import StaticOutputs, probe_stack
+    outputs = {"ec2-webserver": windows["starter"].outputs["ec2-webserver"]}
+    (result,) = probe_stack("s", ["ec2-webserver"], StaticOutputs({"s": outputs}), attempts=1, interval=0)
+    assert not result.passed and "launches it by hand (use `labctl grade`)" in result.detail
+
+
 # --- graded on the emulator: the book's route, the student's steps by hand with boto3 -------------------------
 
 

@@ -189,8 +189,9 @@ def probe_stack(stack: str, labs: list[str], source: OutputSource, fetch: Fetch 
             definition = LABS.get(lab)
             inside = definition is not None and definition.probed_from_inside
             why = ("seen only from inside the VPC (use `labctl check`)" if inside
-                   else "no outputs yet (is the stack up?)" if definition is not None and definition.probes
-                   else "no live probe for this lab")
+                   else "no live probe for this lab" if definition is None or not definition.probes
+                   else "no outputs yet (is the stack up?)" if not outputs.get(lab)
+                   else "nothing the outputs name to probe yet: the student launches it by hand (use `labctl grade`)")
             results.append(ProbeResult(stack, lab, "-", inside, 0, why))
             continue
         for probe in probes:
