@@ -258,8 +258,8 @@ def _graded(capsys, env) -> tuple[bool, dict[str, str]]:
 
 def test_the_books_windows_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, capsys):
     """The Windows starter up on moto; the student launches Windows-01 as the starter's `launch` says:
-    launched without a public address the laptop's RDP is blocked, named; launched the book's way
-    the grade is complete (nothing about HTTP or a page is asked)."""
+    launched into the VPC's default group, or without a public address, the laptop's RDP is blocked,
+    named; launched the book's way the grade is complete (nothing about HTTP or a page is asked)."""
     from .emulated import emulated_stack
     lab = {"lab": "ec2-webserver", "stage": "starter", "options": WINDOWS}
     with emulated_stack(monkeypatch, tmp_path, "demo-tools-t01", lab) as (session, env):
@@ -267,10 +267,13 @@ def test_the_books_windows_route_on_the_emulator_grades_complete(monkeypatch, tm
         complete, failing = _graded(capsys, env)
         assert not complete and list(failing) == ["admin -> Windows-01:3389"]
         assert "no host named 'Windows-01'" in failing["admin -> Windows-01:3389"]
-        subnet = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["SN-0"]}])["Subnets"][0]["SubnetId"]
+        sn0 = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["SN-0"]}])["Subnets"][0]
+        subnet = sn0["SubnetId"]
         group = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": ["Windows-SG"]}])["SecurityGroups"][0]["GroupId"]
+        default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [sn0["VpcId"]]},
+                                                        {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
 
-        def launch(public: bool) -> str:
+        def launch(public: bool, group: str = group) -> str:
             (vm,) = ec2.run_instances(
                 ImageId="ami-12c6146b", InstanceType="t3.micro", KeyName="vockey", MinCount=1, MaxCount=1,
                 NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet, "Groups": [group], "AssociatePublicIpAddress": public}],
@@ -279,6 +282,10 @@ def test_the_books_windows_route_on_the_emulator_grades_complete(monkeypatch, tm
             )["Instances"]
             return vm["InstanceId"]
 
+        in_default = launch(public=True, group=default)  # the VPC's default group: no RDP rule
+        complete, failing = _graded(capsys, env)
+        assert not complete and "has no inbound rule for tcp 3389" in failing["admin -> Windows-01:3389"], failing
+        ec2.terminate_instances(InstanceIds=[in_default])
         private = launch(public=False)
         complete, failing = _graded(capsys, env)
         assert not complete and "no public IPv4 address" in failing["admin -> Windows-01:3389"], failing
