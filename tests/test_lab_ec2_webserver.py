@@ -174,6 +174,7 @@ def test_windows_starter_gives_the_launch_and_says_what_the_book_does_next(windo
     assert out["getPassword"].startswith("aws ec2 get-password-data --instance-id <Windows-01 instance id> ")
     assert "--priv-launch-key labsuser.pem " in out["getPassword"]
     assert "launch Windows-01" in out["nextStep"] and "servers" not in out and "urls" not in out
+    assert "RDP to anywhere, Windows-SG to your admin CIDR only" in out["nextStep"]  # where the lab differs, and why
 
 
 def test_windows_solution_gives_the_rdp_address_and_the_password_command(windows):

@@ -129,7 +129,8 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
                                       f"--priv-launch-key {key_file} --query PasswordData --output text")
             outputs["nextStep"] = (
                 f"No instance runs yet. The book's next steps: launch {hosts[0]} (launch.{hosts[0]}: Windows Server 2019 "
-                f"Base, {image.root_volume_gib} GiB, the key pair, {group_name} with RDP, a public address; L2430-2444), "
+                f"Base, {image.root_volume_gib} GiB, the key pair, {group_name}, a public address; L2430-2444; the book's "
+                f"wizard opens RDP to anywhere, {group_name} to your admin CIDR only: bots scan 3389), "
                 f"wait some minutes, decrypt the Administrator password with the key's private key (getPassword, "
                 f"L2475-2510), then connect over RDP to its public DNS name or IP as Administrator (L2450-2527)")
             return outputs
