@@ -227,7 +227,7 @@ class Derived:
 SG_NAMES = (  # every group name the labs give LabSecurityGroup (group_name)
     "Asgdemo-env-ALB-SG", "Asgdemo-env-SG", "Example-env-SG", "Lampdemo-env-ALB-SG", "Lampdemo-env-SG", "MySQL-RDS-SG",
     "NACL-test-SG", "SG-01", "SG-02", "VM1-A-SG", "VM1-B-SG", "VM1-C-SG", "VM1-SG", "VM1-provider-SG", "VM2-A-SG",
-    "VM2-B-SG", "VM2-C-SG", "VM2-SG", "VM2-VM3-SG", "VM3-SG", "VM4-SG", "bastion-SG", "docker-SG", "docker-host-SG",
+    "VM2-B-SG", "VM2-C-SG", "VM2-SG", "VM2-VM3-SG", "VM3-SG", "VM4-SG", "Windows-SG", "bastion-SG", "docker-SG", "docker-host-SG",
     "dual-stack-SG", "ec2-rds", "rds-ec2", "temporary-SG", "vpce-host-SG", "web-A-SG", "web-ALB-SG", "web-B-SG", "web-SG",
     "web-alpine-SG", "web-dev-SG",
 )

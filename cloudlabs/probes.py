@@ -1,5 +1,6 @@
 """The book's live tests of a deployed lab, as data: each lab says what to request from its
-stack outputs and what answer means "done"; ``labctl.ops.probe`` sends the requests."""
+stack outputs and what answer means "done"; ``labctl.ops.probe`` sends the requests (or, for a
+port, opens a TCP connection)."""
 
 from __future__ import annotations
 
@@ -59,4 +60,14 @@ class SamePage:
     urls: tuple[str, ...]
 
 
-ProbeSpec = PageContains | StatusIs | Alternates | TaskPage | SamePage
+@dataclass(frozen=True)
+class PortOpen:
+    """Open a TCP connection to ``address`` (``host:port``): something listens there (RDP's 3389, where
+    the book's test is a client connecting, L2450, and there is no page to read)."""
+
+    name: str
+    why: str
+    address: str
+
+
+ProbeSpec = PageContains | StatusIs | Alternates | TaskPage | SamePage | PortOpen

@@ -603,7 +603,12 @@ CASES = [
          r"demo-tools.yaml:\d+: roster\[2\].labs\[0\].options.key: \"existing\" is not allowed",
          lambda box: (cohort_edit("keyName: vockey\n", "", "demo-tools")(box),
                       cohort_edit("[{lab: containers, stage: starter}]", "[{lab: ssh-access, options: {key: existing}}]",
-                                  "demo-tools")(box))),
+                                  "demo-tools")(box),
+                      cohort_edit("os: windows-server-2019", "os: ubuntu-24.04", "demo-tools")(box))),
+    case("roster Windows server without keyName", f"sync demo-tools --check --environments {E}",
+         r"demo-tools.yaml:\d+: roster\[1\].labs\[0\].options.os: \"windows-server-2019\" is not allowed \(a Windows "
+         r"server's Administrator password is encrypted with its key pair .*nothing to decrypt with\)",
+         cohort_edit("keyName: vockey\n", "", "demo-tools")),
     case("publicKey not a key blob", f"plan demo-s01 --environments {E}",
          r"options.publicKey: \"ssh-rsa QUFBQUFB.*\" is not allowed \(publicKey is not an OpenSSH public key EC2 imports: the key "
          r"data does not start with the key type ssh-rsa",

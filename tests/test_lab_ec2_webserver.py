@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from labctl.analysis.check import check_graph
+
 from .conftest import lab_graph
 from .graphtools import (
     ASSOCIATION, EGRESS, INGRESS, INSTANCE, ROUTE, ROUTE_TABLE, SG, SUBNET, VPC, IGW,
@@ -122,52 +124,182 @@ def test_vpc_only_start_for_the_cli_and_boto3_assignment():
     assert ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0") in sg_rules(graph)
 
 
-# --- Windows Server (chapter 3, L2425) ---------------------------------------------------------------------
+# --- Windows Server (chapter 3, L2425-2527): one server, RDP, the decrypted password; no web server ---------------
 
-WINDOWS = {"os": "windows-server-2019", "count": 2}
-
-
-def test_windows_servers_take_rdp_from_the_admin_cidr_only_and_serve_iis():
-    from .graphtools import sg_rules
-    graph = lab_graph("ec2-webserver", options=WINDOWS)
-    assert sg_rules(graph) == {
-        ("web-SG", "in", "tcp", 3389, 3389, "203.0.113.0/24"), ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0"),
-        ("web-SG", "out", "-1", None, None, "0.0.0.0/0")}  # no SSH at all, and no SSH between members
-    for vm in instances(graph).values():
-        assert vm.inputs["userData"].startswith("<powershell>") and "Install-WindowsFeature -Name Web-Server" in vm.inputs["userData"]
-        assert "Hello from $env:COMPUTERNAME" in vm.inputs["userData"]
-        assert vm.inputs["rootBlockDevice"]["volumeSize"] == 30 and vm.inputs["tags"]["cloudlabs:os"] == "windows"
-        assert vm.inputs["metadataOptions"]["httpTokens"] == "required"
+WINDOWS = {"os": "windows-server-2019"}
 
 
-def test_windows_ami_is_looked_up_at_deploy_time_and_the_password_retrieval_is_explained():
-    graph = lab_graph("ec2-webserver", options=WINDOWS)
-    (ami,) = {vm.inputs["ami"] for vm in instances(graph).values()}
-    assert ami.startswith("ami-")
-    vm1 = graph.outputs["ec2-webserver"]["servers"]["VM1"]
-    assert "ssh" not in vm1 and vm1["rdp"].startswith(f"mstsc /v:{vm1['publicIp']}")
+@pytest.fixture(scope="module")
+def windows():
+    """The Windows variant's two stages, rendered once for the module's tests."""
+    return {stage: lab_graph("ec2-webserver", stage=stage, options=WINDOWS) for stage in ("starter", "solution")}
+
+
+def test_windows_is_one_server_as_the_book_launches_and_linux_keeps_two():
+    from cloudlabs.labs.ec2_webserver import Ec2WebserverOptions
+    assert Ec2WebserverOptions.model_validate(WINDOWS).count == 1
+    assert Ec2WebserverOptions.model_validate({**WINDOWS, "count": 3}).count == 3  # a count written is kept
+    assert Ec2WebserverOptions.model_validate({}).count == 2
+    assert Ec2WebserverOptions.model_validate({"os": "ubuntu-24.04"}).count == 2
+
+
+def test_windows_group_takes_rdp_from_the_admin_cidr_only_and_no_web_server_is_built(windows):
+    for graph in windows.values():
+        assert sg_rules(graph) == {("Windows-SG", "in", "tcp", 3389, 3389, ADMIN),
+                                   ("Windows-SG", "out", "-1", None, None, "0.0.0.0/0")}  # no HTTP, no SSH
+    assert not instances(windows["starter"])  # the student launches Windows-01, as the book does (L2430)
+    (vm,) = instances(windows["solution"]).values()
+    assert "userData" not in vm.inputs  # no IIS: the book never builds a web server on it
+    assert vm.inputs["tags"]["Name"] == "Windows-01"  # the book's Windows-01.rdp (L2467)
+    assert vm.inputs["rootBlockDevice"]["volumeSize"] == 30 and vm.inputs["tags"]["cloudlabs:os"] == "windows"
+    assert vm.inputs["metadataOptions"]["httpTokens"] == "required" and vm.inputs["associatePublicIpAddress"] is True
+    assert vm.inputs["ami"].startswith("ami-") and vm.inputs["keyName"] == "vockey"
+
+
+def test_windows_grades_rdp_from_the_admin_cidr_and_nothing_the_book_does_not_ask_for(windows):
+    for stage, labels in (("starter", {"admin -> subnet:SN-0:3389"}), ("solution", {"admin -> Windows-01:3389"})):
+        results = check_graph(windows[stage])
+        assert {r.expect.label for r in results} == labels and all(r.passed for r in results)
+
+
+def test_windows_starter_gives_the_launch_and_says_what_the_book_does_next(windows):
+    graph = windows["starter"]
+    out = graph.outputs["ec2-webserver"]
+    (group,) = graph.of_type(SG)
+    command = out["launch"]["Windows-01"]
+    assert command.startswith("aws ec2 run-instances --image-id ami-") and "--key-name vockey " in command
+    assert f"--subnet-id {subnets(graph)['SN-0'].id} --security-group-ids {group.id} --associate-public-ip-address" in command
+    assert "VolumeSize=30,VolumeType=gp3,Encrypted=true" in command and "HttpTokens=required" in command
+    assert "{Key=Name,Value=Windows-01}" in command and "{Key=cloudlabs:student,Value=s01}" in command
+    assert out["getPassword"].startswith("aws ec2 get-password-data --instance-id <Windows-01 instance id> ")
+    assert "--priv-launch-key labsuser.pem " in out["getPassword"]
+    assert "launch Windows-01" in out["nextStep"] and "servers" not in out and "urls" not in out
+    assert "RDP to anywhere, Windows-SG to your admin CIDR only" in out["nextStep"]  # where the lab differs, and why
+
+
+def test_windows_solution_gives_the_rdp_address_and_the_password_command(windows):
+    out = windows["solution"].outputs["ec2-webserver"]
+    vm = out["servers"]["Windows-01"]
+    assert vm["rdpAddress"] == f"{vm['publicIp']}:3389" and vm["rdp"].startswith(f"mstsc /v:{vm['publicIp']}")
+    assert "ssh" not in vm and "url" not in vm and "urls" not in out
     # Learner Lab's "Download PEM" saves vockey's key as labsuser.pem (profile keyFiles); the stack's keyFile wins
-    assert vm1["password"].startswith("aws ec2 get-password-data --instance-id i-") and "--priv-launch-key labsuser.pem " in vm1["password"]
-    own = lab_graph("ec2-webserver", options=WINDOWS, keyFile="keys/vockey.pem").outputs["ec2-webserver"]["servers"]["VM1"]
+    assert vm["password"].startswith("aws ec2 get-password-data --instance-id i-") and "--priv-launch-key labsuser.pem " in vm["password"]
+    own = lab_graph("ec2-webserver", options=WINDOWS, keyFile="keys/vockey.pem").outputs["ec2-webserver"]["servers"]["Windows-01"]
     assert "--priv-launch-key keys/vockey.pem " in own["password"]
-    sandbox = lab_graph("ec2-webserver", options=WINDOWS, profile="sandbox").outputs["ec2-webserver"]["servers"]["VM1"]
-    assert "--priv-launch-key vockey.pem " in sandbox["password"]  # no download named there: <keyName>.pem
+    assert "end of the book's activity" in out["nextStep"]
 
 
-def test_windows_servers_get_the_metadata_questions_in_powershell():
+def test_windows_without_a_key_pair_is_refused_with_why():
+    from cloudlabs.settings import SettingsError, parse_settings
+    from .conftest import SOURCE, config
+    with pytest.raises(SettingsError, match="nothing to decrypt with"):
+        parse_settings(config(labs=[{"lab": "ec2-webserver", "options": WINDOWS}], keyName=None), SOURCE)
+
+
+def test_windows_servers_get_the_metadata_questions_in_powershell(windows):
     """bash's `curl` and `$TOKEN` do not work in PowerShell; the same IMDSv2 token, with Invoke-RestMethod."""
-    commands = lab_graph("ec2-webserver", options=WINDOWS).outputs["ec2-webserver"]["metadataCommands"]
+    commands = windows["solution"].outputs["ec2-webserver"]["metadataCommands"]
     assert commands[0] == ("$t = Invoke-RestMethod -Method PUT -Uri http://169.254.169.254/latest/api/token "
                            "-Headers @{'X-aws-ec2-metadata-token-ttl-seconds'='21600'}")
     assert len(commands) == 17 and not any("curl" in c or "$TOKEN" in c for c in commands)
     assert ("Invoke-RestMethod -Headers @{'X-aws-ec2-metadata-token'=$t} "
             "-Uri http://169.254.169.254/latest/meta-data/placement/availability-zone") in commands
     assert all(c.startswith("Invoke-RestMethod -Headers @{'X-aws-ec2-metadata-token'=$t} -Uri ") for c in commands[1:])
+    assert windows["starter"].outputs["ec2-webserver"]["metadataCommands"] == commands
     vpc_only = lab_graph("ec2-webserver", options={**WINDOWS, "count": 0}).outputs["ec2-webserver"]["metadataCommands"]
     assert vpc_only[0].startswith("TOKEN=$(curl")  # count 0: the assignment's VMs are Amazon Linux and Ubuntu
 
 
-def test_windows_is_priced_with_its_license():
+def test_windows_is_priced_with_its_license(windows):
     from labctl.analysis.cost import estimate
-    items = {i.item: i.unit_price for i in estimate(lab_graph("ec2-webserver", options=WINDOWS)).items}
-    assert items["t3.micro Windows instance"] == 0.0196 and "t3.micro instance" not in items
+    items = {i.item: (i.unit_price, i.quantity) for i in estimate(windows["solution"]).items}
+    assert items["t3.micro Windows instance"][0] == 0.0196 and "t3.micro instance" not in items
+
+
+def test_windows_probe_connects_to_rdp_on_a_local_listener(windows):
+    """The book's test is an RDP client connecting (L2450): the probe opens a TCP connection to the
+    rdpAddress output. A local listener plays Windows-01; a closed port fails, named."""
+    import socket
+    from labctl.ops.probe import probes_for, run_probe
+    import threading
+    rendered = windows["solution"].outputs["ec2-webserver"]
+    assert [p.name for p in probes_for("ec2-webserver", rendered)] == ["Windows-01 RDP"]
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"127.0.0.1:{listener.getsockname()[1]}"
+        (probe,) = probes_for("ec2-webserver", {"servers": {"Windows-01": {**rendered["servers"]["Windows-01"], "rdpAddress": address}}})
+        verdict, tries = run_probe(probe, lambda url: (0, ""), attempts=1, interval=0, stop=threading.Event())
+        assert verdict.passed and tries == 1, verdict
+    verdict, _ = run_probe(probe, lambda url: (0, ""), attempts=1, interval=0, stop=threading.Event())
+    assert not verdict.passed and f"{address}: no connection" in verdict.detail  # the listener is gone
+
+
+def test_windows_starter_probe_says_the_server_is_the_students_to_launch(windows):
+    """The starter's outputs name no server (the student launches Windows-01): the probe fails and
+    says where to look, rather than claiming the stack is not up."""
+    from labctl.ops.probe import StaticOutputs, probe_stack
+    outputs = {"ec2-webserver": windows["starter"].outputs["ec2-webserver"]}
+    (result,) = probe_stack("s", ["ec2-webserver"], StaticOutputs({"s": outputs}), attempts=1, interval=0)
+    assert not result.passed and "launches it by hand (use `labctl grade`)" in result.detail
+
+
+# --- graded on the emulator: the book's route, the student's steps by hand with boto3 -------------------------
+
+
+def _graded(capsys, env) -> tuple[bool, dict[str, str]]:
+    """(complete, {failing path: what blocks it}) as `labctl grade` says at the solution stage."""
+    import json
+    from labctl.cli.main import main
+    code = main(["grade", "demo-tools-t01", "--environments", str(env), "--json", "-"])
+    (student,) = json.loads(capsys.readouterr().out)
+    assert code == (0 if student["complete"] else 1)
+    return student["complete"], {p["path"]: p["blockedBy"] or "open" for p in student["paths"] if not p["passed"]}
+
+
+def test_the_books_windows_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, capsys):
+    """The Windows starter up on moto; the student launches Windows-01 as the starter's `launch` says:
+    launched into the VPC's default group, or without a public address, the laptop's RDP is blocked,
+    named; launched the book's way the grade is complete (nothing about HTTP or a page is asked)."""
+    from .emulated import emulated_stack
+    lab = {"lab": "ec2-webserver", "stage": "starter", "options": WINDOWS}
+    with emulated_stack(monkeypatch, tmp_path, "demo-tools-t01", lab) as (session, env):
+        ec2 = session.client("ec2")
+        complete, failing = _graded(capsys, env)
+        assert not complete and list(failing) == ["admin -> Windows-01:3389"]
+        assert "no host named 'Windows-01'" in failing["admin -> Windows-01:3389"]
+        sn0 = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["SN-0"]}])["Subnets"][0]
+        subnet = sn0["SubnetId"]
+        group = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": ["Windows-SG"]}])["SecurityGroups"][0]["GroupId"]
+        default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [sn0["VpcId"]]},
+                                                        {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
+
+        def launch(public: bool, group: str = group) -> str:
+            (vm,) = ec2.run_instances(
+                ImageId="ami-12c6146b", InstanceType="t3.micro", KeyName="vockey", MinCount=1, MaxCount=1,
+                NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet, "Groups": [group], "AssociatePublicIpAddress": public}],
+                BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 30, "VolumeType": "gp3", "Encrypted": True}}],
+                TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "Windows-01"}]}],
+            )["Instances"]
+            return vm["InstanceId"]
+
+        in_default = launch(public=True, group=default)  # the VPC's default group: no RDP rule
+        complete, failing = _graded(capsys, env)
+        assert not complete and "has no inbound rule for tcp 3389" in failing["admin -> Windows-01:3389"], failing
+        ec2.terminate_instances(InstanceIds=[in_default])
+        private = launch(public=False)
+        complete, failing = _graded(capsys, env)
+        assert not complete and "no public IPv4 address" in failing["admin -> Windows-01:3389"], failing
+        ec2.terminate_instances(InstanceIds=[private])
+        launch(public=True)
+        complete, failing = _graded(capsys, env)
+        assert complete, failing
+
+
+def test_the_windows_solution_on_the_emulator_grades_complete(monkeypatch, tmp_path, capsys):
+    """The solution stands in for the student's end state: up on moto, `grade` finds Windows-01 reachable over RDP."""
+    from .emulated import emulated_stack
+    lab = {"lab": "ec2-webserver", "stage": "solution", "options": WINDOWS}
+    with emulated_stack(monkeypatch, tmp_path, "demo-tools-t01", lab) as (_, env):
+        complete, failing = _graded(capsys, env)
+        assert complete, failing

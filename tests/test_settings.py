@@ -49,7 +49,7 @@ BAD_SETTINGS = [
     ("lab listed twice", config(labs=["vpc-nat", "vpc-nat"]),
      f'{F}: cloudlabs:labs[1].lab: "vpc-nat" is not allowed (listed twice); allowed: each lab at most once per stack'),
     ("too many web servers", config(labs=[{"lab": "ec2-webserver", "options": {"count": 9}}]),
-     f'{F}: cloudlabs:labs[0].options.count: 9 is not allowed; allowed: a whole number of web servers from 0 to 6 (0: the VPC and the security group only, for the CLI and boto3 deployments of the chapter 3 assignment, L2559-2635)'),
+     f'{F}: cloudlabs:labs[0].options.count: 9 is not allowed; allowed: a whole number of servers from 0 to 6 (default 2; 1 with a Windows os, as the book launches one Windows server, L2430; 0: the VPC and the security group only, for the CLI and boto3 deployments of the chapter 3 assignment, L2559-2635)'),
     ("two chapter-5 assignments at once", config(labs=[{"lab": "access-control", "options": {"parts": ["coursework", "tcp-analysis"]}}]),
      f'{F}: cloudlabs:labs[0].options.parts: ["coursework", "tcp-analysis"] is not allowed (coursework and tcp-analysis both '
      "build VM1-VM3: choose one assignment at a time); allowed: a non-empty list of parts, each once: nacl, security-groups, "

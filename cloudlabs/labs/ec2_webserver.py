@@ -4,63 +4,110 @@ from __future__ import annotations
 
 from typing import Any, Literal, Mapping
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..addressing import default_like_layout
-from ..images import WINDOWS_SERVER_2019, architecture
+from ..images import IMAGES, architecture
 from ..lab import LabDefinition, LabOptions, Output, StackFacts
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
-from ..probes import PageContains, ProbeSpec
+from ..probes import PageContains, PortOpen, ProbeSpec
+
+RDP_PORT = 3389
+# The book's Windows activity (L2425-2527) launches one server; its RDP file is Windows-01.rdp (L2467),
+# the console's name for an instance named Windows-01.
+WINDOWS_NAME = "Windows-{:02d}"
+
+
+def is_windows(os: str) -> bool:
+    image = IMAGES.get(os)
+    return image is not None and image.shell == "powershell"
 
 
 class Ec2WebserverOptions(LabOptions):
-    count: int = Field(2, ge=0, le=6, description="a whole number of web servers from 0 to 6 (0: the VPC and the "
-                                                  "security group only, for the CLI and boto3 deployments of the "
+    count: int = Field(2, ge=0, le=6, description="a whole number of servers from 0 to 6 (default 2; 1 with a Windows "
+                                                  "os, as the book launches one Windows server, L2430; 0: the VPC and "
+                                                  "the security group only, for the CLI and boto3 deployments of the "
                                                   "chapter 3 assignment, L2559-2635)")
     os: Literal["amazon-linux-2023", "ubuntu-24.04", "alternate", "windows-server-2019"] = Field(
         "amazon-linux-2023",
         description="amazon-linux-2023, ubuntu-24.04, alternate (VM1 Amazon Linux, VM2 Ubuntu, ... as in the coursework), "
-                    "or windows-server-2019 (the book's Windows server, L2425: RDP from the admin CIDR, IIS)",
+                    "or windows-server-2019 (the book's Windows activity, L2425-2527: Windows-01 reached over RDP from "
+                    "the admin CIDR as Administrator with the decrypted password; no web server)",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_windows_server(cls, data: Any) -> Any:
+        """The book launches one Windows server (L2430) and two Linux ones: an unset count follows the os."""
+        if isinstance(data, dict) and "count" not in data and isinstance(data.get("os"), str) and is_windows(data["os"]):
+            return {**data, "count": 1}
+        return data
+
     def conflicts(self, stack: StackFacts) -> dict[str, str]:
-        if self.os == WINDOWS_SERVER_2019.key and architecture(stack.instance_type) != "x86_64":
+        if is_windows(self.os) and architecture(stack.instance_type) != "x86_64":
             return {"os": f"Windows Server 2019 images are x86_64 only, and instanceType {stack.instance_type} is an "
                           f"{architecture(stack.instance_type)} (Graviton) type"}
+        if is_windows(self.os) and self.count and stack.key_name is None:
+            return {"os": "a Windows server's Administrator password is encrypted with its key pair (L2475-2510) and "
+                          "no keyName is set (cloudlabs:keyName): get-password-data would have nothing to decrypt with"}
         return {}
 
 
+def host_names(options: Ec2WebserverOptions) -> list[str]:
+    """VM1..VMn as the coursework names the web servers; Windows-01.. as the book names its Windows server."""
+    if is_windows(options.os):
+        return [WINDOWS_NAME.format(i) for i in range(1, options.count + 1)]
+    return [f"VM{i}" for i in range(1, options.count + 1)]
+
+
+def windows_paths(stage: str, options: Ec2WebserverOptions) -> list[Expect]:
+    """Only what the book does: connect from the laptop over RDP (L2450-2527). It builds no web server."""
+    if stage == "starter":
+        return [deny(ADMIN, "subnet:SN-0", RDP_PORT, "nothing to connect to yet: launch Windows-01 (launch, L2430-2444), "
+                                                      "then get its password and connect over RDP (L2450-2527)")]
+    return [allow(ADMIN, host, RDP_PORT, f"RDP to {host}'s public DNS name or IP as Administrator with the decrypted "
+                                         "password (L2450-2527)") for host in host_names(options)]
+
+
 def expected_paths(stage: str, options: Ec2WebserverOptions) -> list[Expect]:
+    if is_windows(options.os) and options.count:  # count 0 is the assignment's start, the same for every os
+        return windows_paths(stage, options)
     web = allow if stage == "solution" else deny
-    windows = options.os == "windows-server-2019"
-    port, way = (3389, "RDP") if windows else (22, "ssh")
     paths: list[Expect] = []
-    for i in range(1, options.count + 1):
-        vm = f"VM{i}"
+    for vm in host_names(options):
         paths += [
-            allow(ADMIN, vm, port, f"{way} into {vm} from the admin CIDR"),
-            deny(INTERNET, vm, port, f"{way.upper()} from anywhere else is refused"),
+            allow(ADMIN, vm, 22, f"ssh into {vm} from the admin CIDR"),
+            deny(INTERNET, vm, 22, "SSH from anywhere else is refused"),
             web(INTERNET, vm, 80, f"browse http://<{vm} public IP>/" + ("" if stage == "solution" else ": it fails, why?")),
             allow(vm, INTERNET, 443, "the user data downloads the web server package"),
         ]
-    if options.count >= 2 and not windows:
+    if options.count >= 2:
         paths.append(allow("VM1", "VM2", 22, "ssh from VM1 into VM2 with the key copied to VM1 (L11127)"))
     return paths
 
 
 def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
-    return [PageContains(f"{vm} page", "browse the public IP: Hello from <hostname> (chapter 3)", s["url"], ("Hello from",))
-            for vm, s in sorted((out.get("servers") or {}).items())]
+    specs: list[ProbeSpec] = []
+    for vm, s in sorted((out.get("servers") or {}).items()):
+        if "rdpAddress" in s:
+            specs.append(PortOpen(f"{vm} RDP", "connect with an RDP client as Administrator (L2450-2527)", s["rdpAddress"]))
+        else:
+            specs.append(PageContains(f"{vm} page", "browse the public IP: Hello from <hostname> (chapter 3)", s["url"],
+                                      ("Hello from",)))
+    return specs
 
 
 SERVERS = "count 1-6"
+LINUX = "count 1-6, Linux"
+WINDOWS_RUNS = "Windows, solution"
+WINDOWS_STARTER = "Windows, starter"
 VPC_ONLY = "count 0"
 
 LAB = LabDefinition(
     key="ec2-webserver",
     chapter=3,
     section="3",
-    title="Web servers on EC2, bootstrapped by user data",
+    title="Web servers on EC2, bootstrapped by user data; the book's Windows server",
     seed_lines="L1311-2700",
     summary=(
         "A VPC shaped like the default VPC (six public /20s, one per AZ where the region allows, see the address "
@@ -68,11 +115,17 @@ LAB = LabDefinition(
         "the coursework's `alternate`) that answer \"Hello from <hostname>\"; one security group: SSH from the admin "
         "CIDR, HTTP from anywhere, SSH between its members (VM1 -> VM2, chapter 13's test, L11127); IMDSv2 stays "
         "required and the output `metadataCommands` gives chapter 4's metadata questions (L3233-3261) in their "
-        "token form (the book's plain `curl` gets 401; PowerShell's Invoke-RestMethod on Windows)"
+        "token form (the book's plain `curl` gets 401; PowerShell's Invoke-RestMethod on Windows). With "
+        "`os: windows-server-2019`, the book's Windows activity (L2425-2527): one server, Windows-01 (30 GiB), "
+        "its group takes RDP from the admin CIDR only; the student gets the Administrator password with the key "
+        "pair's private key and connects over RDP; no web server"
     ),
     stages={
-        "starter": "the security group allows SSH only: the browser times out, as in the book (\"It failed! Why?\")",
-        "solution": "HTTP (80) is open to the world: every server's page loads",
+        "starter": "the security group allows SSH only: the browser times out, as in the book (\"It failed! Why?\"). "
+                   "Windows: the VPC and Windows-01's group (RDP from the admin CIDR); the student launches Windows-01 "
+                   "(output `launch`, the book's launch wizard, L2430-2444), gets the password and connects (L2450-2527)",
+        "solution": "HTTP (80) is open to the world: every server's page loads. Windows: Windows-01 runs; RDP from "
+                    "the admin CIDR with the password get-password-data decrypts (the book's end state, L2527)",
     },
     options=Ec2WebserverOptions,
     layout=default_like_layout,
@@ -80,14 +133,23 @@ LAB = LabDefinition(
     probes=probes,
     cost_variants={"with `count: 1`": {"count": 1}, "with `count: 6`": {"count": 6},
                    "with `os: windows-server-2019` (license included)": {"os": "windows-server-2019"}},
+    cost_notes="the Windows starter runs no instance until the student launches Windows-01",
     outputs=(
         Output("vpcId", "id", "the VPC"),
         Output("vpcCidr", "address", "the VPC's IPv4 block (10.N.0.0/16)"),
         Output("servers", "mapping", "per VM: OS, subnet, public and private IP, url, ssh command (Windows: the RDP "
-                                     "command and the one that decrypts the Administrator password)", SERVERS),
-        Output("urls", "list", "every server's page", SERVERS),
+                                     "address and command and the one that decrypts the Administrator password)",
+               f"{LINUX}; {WINDOWS_RUNS}"),
+        Output("urls", "list", "every server's page", LINUX),
         Output("metadataCommands", "list", "chapter 4's instance-metadata questions with the IMDSv2 token (bash; "
                                            "PowerShell for Windows servers)"),
+        Output("launch", "mapping", "per Windows server: the aws ec2 run-instances that does the book's launch "
+                                    "wizard (Windows Server 2019 Base, 30 GiB, the key pair, the RDP group, a public "
+                                    "address)", WINDOWS_STARTER),
+        Output("getPassword", "command", "get-password-data with the key pair's private key: the Administrator "
+                                         "password (L2475-2510)", WINDOWS_STARTER),
+        Output("nextStep", "text", "where the student is in the book's Windows activity and what it does next",
+               "Windows"),
         Output("assignment", "text", "which VM goes where, by console, AWS CLI or boto3 (L2559)", VPC_ONLY),
         Output("subnetIds", "mapping", "subnet name -> id, for --subnet-id", VPC_ONLY),
         Output("securityGroupId", "id", "the web group, for --security-group-ids", VPC_ONLY),

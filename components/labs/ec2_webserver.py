@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from cloudlabs.labs.ec2_webserver import Ec2WebserverOptions
-from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, WINDOWS_SERVER_2019, ImageSpec
+from cloudlabs.labs.ec2_webserver import RDP_PORT, Ec2WebserverOptions, host_names, is_windows
+from cloudlabs.images import AMAZON_LINUX_2023, IMAGES, UBUNTU_24_04, ImageSpec
 from cloudlabs.metadata import metadata_commands
 
 from cloudlabs.labs import ec2_webserver
 
-from ..compute import InstanceArgs, WebServer, lookup_ami, zones_offering
+from ..compute import InstanceArgs, WebServer, lab_instance, lookup_ami, root_volume, zones_offering
+from ..context import LabContext
 from ..network import LabVpc, LabVpcArgs, region_zones
 from ..security import ALL_TRAFFIC, ANYWHERE, HTTP, RDP, SSH, LabSecurityGroup, LabSecurityGroupArgs, inbound, outbound
 from .base import LabArgs, LabComponent
+from .ssh_access import tag_specification
 
 
 def server_images(options: Ec2WebserverOptions) -> list[ImageSpec]:
@@ -36,7 +39,10 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
 
     IMDSv2 stays required; the output `metadataCommands` gives chapter 4's metadata questions
     (L3233-3261) in their token form (see cloudlabs/metadata.py for why), in PowerShell for Windows
-    servers. Count 0 keeps bash: the assignment's VMs are Amazon Linux and Ubuntu."""
+    servers. Count 0 keeps bash: the assignment's VMs are Amazon Linux and Ubuntu.
+
+    With a Windows os (and a count), the lab is the book's Windows activity instead (`_windows`):
+    one server by default, RDP from the admin CIDR, no web server."""
 
     TYPE = "cloudlabs:labs:Ec2Webserver"
     LAB = ec2_webserver.LAB
@@ -47,37 +53,34 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
         vpc = LabVpc(f"{name}-vpc", LabVpcArgs(
             plan=plan, context=ctx, availability_zones=zones_offering(ctx.instance_type), all_zones=region_zones(),
             instance_subnets=tuple(s.name for s in plan.public_subnets[:options.count])), opts=self.child)
-        windows = options.os == WINDOWS_SERVER_2019.key
-        admin = "RDP" if windows else "SSH"  # the book's Windows server is reached over RDP (L2445)
-        rules = [inbound(RDP if windows else SSH, ctx.admin_cidr, f"{admin} from the admin CIDR")]
+        if is_windows(options.os) and options.count:
+            return self._windows(name, plan, vpc, ctx, options)
+        rules = [inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR")]
         if ctx.stage == "solution":
             rules.append(inbound(HTTP, ANYWHERE, "HTTP from anywhere"))
         rules.append(outbound(ALL_TRAFFIC, ANYWHERE, "all outbound"))
         group = LabSecurityGroup(
             f"{name}-web-sg",
-            LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description=f"VM1-VM6: {admin} from the admin CIDR, HTTP",
+            LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description="VM1-VM6: SSH from the admin CIDR, HTTP",
                                  rules=rules, context=ctx, group_name="web-SG"),
             opts=self.child,
         )
-        if not windows:
-            aws.vpc.SecurityGroupIngressRule(  # refers to the group itself: added once the group exists
-                f"{name}-web-sg-in-ssh-from-web-sg", security_group_id=group.id, ip_protocol="tcp", from_port=22,
-                to_port=22, referenced_security_group_id=group.id, description="SSH between the servers of this group",
-                tags=ctx.tags("web-SG/ssh-from-web-SG"), opts=pulumi.ResourceOptions(parent=group))
+        aws.vpc.SecurityGroupIngressRule(  # refers to the group itself: added once the group exists
+            f"{name}-web-sg-in-ssh-from-web-sg", security_group_id=group.id, ip_protocol="tcp", from_port=22,
+            to_port=22, referenced_security_group_id=group.id, description="SSH between the servers of this group",
+            tags=ctx.tags("web-SG/ssh-from-web-SG"), opts=pulumi.ResourceOptions(parent=group))
 
         images = server_images(options)
         if not images:
             return self._vpc_only(plan, vpc, group, ctx)
         amis = {image.key: lookup_ami(image, ctx.instance_type) for image in dict.fromkeys(images)}
         servers: dict[str, Any] = {}
-        for i, image in enumerate(images):
-            host = f"VM{i + 1}"
+        for i, (host, image) in enumerate(zip(host_names(options), images)):
             subnet = plan.public_subnets[i]
             server = WebServer(
                 f"{name}-vm{i + 1}",
                 InstanceArgs(subnet_id=vpc.subnets[subnet.name].id, security_group_ids=[group.id], ami=amis[image.key],
-                             context=ctx, host_name=host, image=image, public=True,
-                             extra_tags={"cloudlabs:os": "windows"} if image is WINDOWS_SERVER_2019 else {}),
+                             context=ctx, host_name=host, image=image, public=True),
                 opts=self.child,
             )
             servers[host] = {
@@ -86,11 +89,8 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
                 "publicIp": server.public_ip,
                 "privateIp": server.private_ip,
                 "url": server.url,
+                "ssh": server.ssh,
             }
-            if image is WINDOWS_SERVER_2019:
-                servers[host].update(self._windows_access(server, ctx))
-            else:
-                servers[host]["ssh"] = server.ssh
         return {
             "vpcId": vpc.vpc_id,
             "vpcCidr": str(plan.cidr),
@@ -99,18 +99,80 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
             "metadataCommands": metadata_commands(images[0].shell),  # one OS, or alternate's two Linux
         }
 
+    def _windows(self, name: str, plan, vpc: LabVpc, ctx: LabContext, options: Ec2WebserverOptions) -> dict[str, Any]:
+        """The book's Windows activity (L2425-2527): launch Windows Server 2019 Base with a new group
+        that allows RDP (3389) and all outbound, get the Administrator password with the key pair's
+        private key, connect over RDP. The book builds no web server: no IIS, no HTTP. The group takes
+        RDP from the admin CIDR (the wizard's default is anywhere). The starter is the book's start:
+        the network and the group; the student launches Windows-01 (output `launch`)."""
+        image = IMAGES[options.os]
+        hosts = host_names(options)
+        group_name = "Windows-SG"
+        group = LabSecurityGroup(
+            f"{name}-windows-sg",
+            LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description=f"{', '.join(hosts)}: RDP from the admin CIDR (L2438)",
+                                 rules=[inbound(RDP, ctx.admin_cidr, "RDP from the admin CIDR"),
+                                        outbound(ALL_TRAFFIC, ANYWHERE, "all outbound (L2440)")],
+                                 context=ctx, group_name=group_name),
+            opts=self.child,
+        )
+        ami = lookup_ami(image, ctx.instance_type)
+        key_file = ctx.ssh_key_file or "<your key>.pem"
+        outputs: dict[str, Any] = {"vpcId": vpc.vpc_id, "vpcCidr": str(plan.cidr),
+                                   "metadataCommands": metadata_commands(image.shell)}
+        if ctx.stage == "starter":
+            outputs["launch"] = {
+                host: pulumi.Output.all(ami, vpc.subnets[plan.public_subnets[i].name].id, group.id).apply(
+                    functools.partial(self._launch_command, ctx, image, host))
+                for i, host in enumerate(hosts)}
+            outputs["getPassword"] = (f"aws ec2 get-password-data --instance-id <{hosts[0]} instance id> "
+                                      f"--priv-launch-key {key_file} --query PasswordData --output text")
+            outputs["nextStep"] = (
+                f"No instance runs yet. The book's next steps: launch {hosts[0]} (launch.{hosts[0]}: Windows Server 2019 "
+                f"Base, {image.root_volume_gib} GiB, the key pair, {group_name}, a public address; L2430-2444; the book's "
+                f"wizard opens RDP to anywhere, {group_name} to your admin CIDR only: bots scan 3389), "
+                f"wait some minutes, decrypt the Administrator password with the key's private key (getPassword, "
+                f"L2475-2510), then connect over RDP to its public DNS name or IP as Administrator (L2450-2527)")
+            return outputs
+        servers: dict[str, Any] = {}
+        for i, host in enumerate(hosts):
+            subnet = plan.public_subnets[i]
+            instance = lab_instance(f"{name}-vm{i + 1}", InstanceArgs(
+                subnet_id=vpc.subnets[subnet.name].id, security_group_ids=[group.id], ami=ami, context=ctx,
+                host_name=host, image=image, public=True, user_data="", extra_tags={"cloudlabs:os": "windows"}),
+                parent=self)
+            servers[host] = {
+                "os": image.title,
+                "subnet": f"{subnet.name} {subnet.cidr}",
+                "publicIp": instance.public_ip,
+                "privateIp": instance.private_ip,
+                "rdpAddress": instance.public_ip.apply(lambda ip: f"{ip}:{RDP_PORT}"),
+                "rdp": instance.public_ip.apply(
+                    lambda ip: f"mstsc /v:{ip}   (or any RDP client, to the public DNS name or IP; user Administrator)"),
+                "password": instance.id.apply(
+                    lambda instance_id: f"aws ec2 get-password-data --instance-id {instance_id} --priv-launch-key "
+                                        f"{key_file} --query PasswordData --output text"),
+            }
+        outputs["servers"] = servers
+        outputs["nextStep"] = (
+            f"{hosts[0]} runs: decrypt the Administrator password (servers.{hosts[0]}.password, ready some minutes "
+            "after launch; L2475-2510), connect over RDP to servers." + hosts[0] + ".rdpAddress as Administrator and "
+            "accept the certificate (L2450-2527): the end of the book's activity")
+        return outputs
+
     @staticmethod
-    def _windows_access(server: WebServer, ctx: Any) -> dict[str, Any]:
-        """The book's way in (L2450-2475): RDP as Administrator, with the password that AWS encrypts
-        with the key pair and the student decrypts with the private key (ready some minutes after
-        launch). The console's "Get Windows password" does the same."""
-        key = ctx.ssh_key_file or "<your key>.pem"
-        return {
-            "rdp": server.instance.public_ip.apply(lambda ip: f"mstsc /v:{ip}   (or any RDP client; user Administrator)"),
-            "password": server.instance.id.apply(
-                lambda instance: f"aws ec2 get-password-data --instance-id {instance} --priv-launch-key {key} "
-                                 "--query PasswordData --output text"),
-        }
+    def _launch_command(ctx: LabContext, image: ImageSpec, host: str, ids: list[str]) -> str:
+        """The book's launch wizard (L2430-2444) as one command: the image, the type, the key pair whose
+        private key decrypts the password, the group, a public address and the Windows-sized root volume."""
+        ami, subnet, group = ids
+        volume = root_volume(image)
+        key = f" --key-name {ctx.key_name}" if ctx.key_name else ""
+        return (f"aws ec2 run-instances --image-id {ami} --instance-type {ctx.instance_type}{key} "
+                f"--subnet-id {subnet} --security-group-ids {group} --associate-public-ip-address "
+                "--metadata-options HttpTokens=required "
+                f"--block-device-mappings 'DeviceName=/dev/sda1,Ebs={{VolumeSize={volume['volume_size']},"
+                f"VolumeType={volume['volume_type']},Encrypted=true,DeleteOnTermination=true}}' "
+                f"--tag-specifications {tag_specification('instance', ctx.tags(host))}")
 
     def _vpc_only(self, plan, vpc: LabVpc, group: LabSecurityGroup, ctx) -> dict[str, Any]:
         """Chapter 3's assignment (L2559-2635): the student deploys VM1-VM6 by console, AWS CLI and

@@ -1,4 +1,5 @@
-"""Live probes: the book's "success looks like", checked against a deployed stack over HTTP.
+"""Live probes: the book's "success looks like", checked against a deployed stack over HTTP (and,
+for the Windows server's RDP, a TCP connection).
 
 The offline checker proves the network allows a path; only a live request proves the student's
 page is there: "Hello from <host>" (chapter 3), the ALB alternating between its hosts (L6343),
@@ -14,6 +15,7 @@ Each probe is retried until it passes, at most ``attempts`` times ``interval`` s
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
 from cloudlabs.catalog import LABS
-from cloudlabs.probes import PageContains, ProbeSpec, SamePage, StatusIs, TaskPage
+from cloudlabs.probes import Alternates, PageContains, PortOpen, ProbeSpec, SamePage, StatusIs, TaskPage
 
 Fetch = Callable[[str], tuple[int, str]]  # url -> (HTTP status, body); status 0: no answer
 # (cluster, service, port) -> the page URLs of the service's running tasks with a public IP, read from AWS
@@ -120,6 +122,24 @@ def task_page(spec: TaskPage, locate: Locate | None) -> Callable[[Fetch], Verdic
     return check
 
 
+
+
+def port_open(address: str, timeout: float = 5.0) -> Callable[[Fetch], Verdict]:
+    """Open a TCP connection to ``host:port`` and close it: something listens (RDP's 3389). No HTTP,
+    so the fetch is not used."""
+    host, _, port = address.rpartition(":")
+
+    def check(fetch: Fetch) -> Verdict:
+        if not host or not port.isdigit():
+            return Verdict(False, f"{address}: not host:port")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return Verdict(True, f"{address}: TCP connection accepted")
+        except OSError as err:
+            return Verdict(False, f"{address}: no connection ({err.strerror or err})")
+    return check
+
+
 def check_of(spec: ProbeSpec, locate: Locate | None = None) -> Callable[[Fetch], Verdict]:
     if isinstance(spec, PageContains):
         return page_contains(spec.url, *spec.texts)
@@ -129,7 +149,11 @@ def check_of(spec: ProbeSpec, locate: Locate | None = None) -> Callable[[Fetch],
         return task_page(spec, locate)
     if isinstance(spec, SamePage):
         return same_page(spec.urls)
-    return alternates(spec.url, spec.requests)
+    if isinstance(spec, PortOpen):
+        return port_open(spec.address)
+    if isinstance(spec, Alternates):
+        return alternates(spec.url, spec.requests)
+    raise TypeError(f"no check for {type(spec).__name__}")
 
 
 def probes_for(lab: str, outputs: Mapping[str, Any], locate: Locate | None = None) -> list[Probe]:
@@ -231,8 +255,9 @@ def probe_stack(stack: str, labs: list[str], source: OutputSource, fetch: Fetch 
             definition = LABS.get(lab)
             inside = definition is not None and definition.probed_from_inside
             why = ("seen only from inside the VPC (use `labctl check`)" if inside
-                   else "no outputs yet (is the stack up?)" if definition is not None and definition.probes
-                   else "no live probe for this lab")
+                   else "no live probe for this lab" if definition is None or not definition.probes
+                   else "no outputs yet (is the stack up?)" if not outputs.get(lab)
+                   else "nothing the outputs name to probe yet: the student launches it by hand (use `labctl grade`)")
             results.append(ProbeResult(stack, lab, "-", inside, 0, why))
             continue
         for probe in probes:
