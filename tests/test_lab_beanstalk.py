@@ -771,7 +771,7 @@ def test_the_starter_is_probed_once_the_student_created_the_environment():
         return result
 
     try:
-        assert probed().detail == "no outputs yet (is the stack up?)"
+        assert probed().detail.startswith("nothing the outputs name to probe yet: the student")
         env = {"ApplicationName": out["application"], "EnvironmentName": out["environment"], "CNAME": cname, "Status": "Ready"}
         aws.made.append(env)
         after = probed()
@@ -781,4 +781,4 @@ def test_the_starter_is_probed_once_the_student_created_the_environment():
         hosts.close()
     assert after.passed and after.probe == "environment page", after
     assert after.detail.startswith(f"http://{cname}/: HTTP 200")
-    assert not gone.passed and gone.detail == "no outputs yet (is the stack up?)"
+    assert not gone.passed and gone.detail.startswith("nothing the outputs name to probe yet: the student")
