@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import boto3
 import yaml
@@ -31,3 +31,12 @@ def emulated_stack(monkeypatch, tmp_path: Path, stack: str, lab: dict[str, Any])
         monkeypatch.setattr(runners, "make_live_client", lambda region, command, endpoint_url=None: session.client)
         emulate.up(render_file(path), session, tmp_path / "state")
         yield session, env
+
+
+def counting_calls(client: Callable[[str], Any], calls: list[str]) -> Callable[[str], Any]:
+    """A boto3 client factory whose clients add each API call's name to ``calls`` as it is made."""
+    def counted(service: str) -> Any:
+        made = client(service)
+        made.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+        return made
+    return counted

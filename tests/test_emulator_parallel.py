@@ -214,6 +214,8 @@ def test_a_class_is_read_listing_by_listing_once_and_each_student_sees_only_thei
     student: the same graph as the student's own filtered read, and each call made once."""
     from labctl.ops.live import LiveReader, SharedListings, StudentScope
     from labctl.ops.sandbox import account
+
+    from .emulated import counting_calls
     assert main(["up", "demo", "demo-net-n06", "demo-net-n07", "--emulate"]) == 0
     scopes = [StudentScope("demo", s, f"demo-{s}") for s in ("s01", "s02", "s03")] + \
              [StudentScope("demo-net", s, f"demo-net-{s}") for s in ("n06", "n07")]
@@ -221,13 +223,7 @@ def test_a_class_is_read_listing_by_listing_once_and_each_student_sees_only_thei
         session = emulated.session("us-east-1")
         alone = {scope.stack: LiveReader(session.client).read(scope).to_json() for scope in scopes}
         calls: list[str] = []
-
-        def counted(service: str):
-            client = session.client(service)
-            client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
-            return client
-
-        shared = SharedListings(counted)
+        shared = SharedListings(counting_calls(session.client, calls))
         together = {scope.stack: LiveReader(shared).read(scope).to_json() for scope in scopes}
     assert together == alone
     assert all(len(g["resources"]) > 10 for g in together.values())

@@ -384,16 +384,12 @@ def test_a_class_read_reads_each_ecs_cluster_once_for_the_class(aws):
     for a class (SharedListings), not once per student, and each reader gets the same answer."""
     from labctl.ops.live import SharedListings
 
+    from .emulated import counting_calls
+
     ecs = aws.client("ecs")
     cluster = ecs.create_cluster(clusterName="c1")["cluster"]["clusterArn"]
     calls: list[str] = []
-
-    def counted(service: str):
-        client = aws.client(service)
-        client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
-        return client
-
-    shared = SharedListings(counted)
+    shared = SharedListings(counting_calls(aws.client, calls))
     answers = [[s for page in shared("ecs").get_paginator("list_services").paginate(cluster=cluster) for s in page["serviceArns"]]
                + shared("ecs").describe_services(cluster=cluster, services=["web"])["failures"]
                for _student in range(3)]

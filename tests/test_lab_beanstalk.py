@@ -9,6 +9,7 @@ import json
 import re
 import shlex
 import zipfile
+from contextlib import contextmanager
 
 import boto3
 import pytest
@@ -565,6 +566,21 @@ def _beanstalks_default_groups(ec2, vpc: str, balanced: bool) -> tuple[str, str 
     return instances, alb
 
 
+@contextmanager
+def _starter_on_moto(tmp_path, options=None):
+    """The starter up on in-process moto (without what moto cannot emulate), as a student finds it:
+    yields the starter's graph, the session, the student's scope and the settings grading uses."""
+    from labctl.analysis.grading import settings_for_stage
+    from labctl.analysis.reach import without
+    from labctl.ops.live import StudentScope
+    starter = lab_graph("beanstalk", stage="starter", options=options)
+    deployable = without(starter, [r.urn for r in starter.custom_resources if r.type in emulate.UNSUPPORTED])
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+        emulate.up(deployable, session, tmp_path)
+        yield starter, session, StudentScope("test", "s01", starter.stack), settings_for_stage(starter.settings, "solution")
+
+
 def _launch_as_beanstalk_does(session, options: BeanstalkOptions, default_groups: bool = False) -> None:
     """What Beanstalk's CloudFormation stack makes in the student's VPC, by boto3: instances named after
     the environment (its tags propagated, the lab's group, the first subnets) and, load balanced, an
@@ -598,16 +614,9 @@ def _launch_as_beanstalk_does(session, options: BeanstalkOptions, default_groups
 
 @pytest.mark.parametrize("options", [None, HA])
 def test_live_grading_finds_the_environment_once_beanstalk_has_launched_it(options, tmp_path):
-    from labctl.analysis.grading import grade, settings_for_stage
-    from labctl.analysis.reach import without
-    from labctl.ops.live import LiveReader, StudentScope
-    starter = lab_graph("beanstalk", stage="starter", options=options)
-    deployable = without(starter, [r.urn for r in starter.custom_resources if r.type in emulate.UNSUPPORTED])
-    settings = settings_for_stage(starter.settings, "solution")
-    scope = StudentScope("test", "s01", starter.stack)
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-        emulate.up(deployable, session, tmp_path)
+    from labctl.analysis.grading import grade
+    from labctl.ops.live import LiveReader
+    with _starter_on_moto(tmp_path, options) as (starter, session, scope, settings):
         before = grade(LiveReader(session.client).read(scope, settings), "s01")
         assert not before.complete and any("no host named" in line for line in before.blockers())
         _launch_as_beanstalk_does(session, BeanstalkOptions.model_validate(options or {}))
@@ -648,17 +657,11 @@ def test_the_books_console_route_with_beanstalks_default_groups_grades_complete(
     """The book's route leaves the groups to Beanstalk: SSH from anywhere on the instances (L8442),
     which the book never asks to close. An environment so launched in the lab's VPC is complete (the
     single instance's: the default-VPC test below ends on it)."""
-    from labctl.analysis.grading import grade, settings_for_stage
-    from labctl.analysis.reach import without
-    from labctl.ops.live import LiveReader, StudentScope
-    starter = lab_graph("beanstalk", stage="starter", options=options)
-    deployable = without(starter, [r.urn for r in starter.custom_resources if r.type in emulate.UNSUPPORTED])
-    scope = StudentScope("test", "s01", starter.stack)
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-        emulate.up(deployable, session, tmp_path)
+    from labctl.analysis.grading import grade
+    from labctl.ops.live import LiveReader
+    with _starter_on_moto(tmp_path, options) as (_starter, session, scope, settings):
         _launch_as_beanstalk_does(session, BeanstalkOptions.model_validate(options or {}), default_groups=True)
-        graded = grade(LiveReader(session.client).read(scope, settings_for_stage(starter.settings, "solution")), "s01")
+        graded = grade(LiveReader(session.client).read(scope, settings), "s01")
     assert graded.complete, graded.blockers()
     assert not any(":22" in r.expect.label for r in graded.results)  # nothing the book does not ask for
 
@@ -701,16 +704,9 @@ def test_an_environment_in_the_default_vpc_is_graded_saying_where_it_runs(tmp_pa
     """The book's console route never picks a VPC (L8420-8431): Beanstalk puts the environment in the
     account's default VPC, which grading does not read. The grade says so, naming the environment;
     once it runs in the lab's VPC, the same read grades it complete."""
-    from labctl.analysis.grading import grade, settings_for_stage
-    from labctl.analysis.reach import without
-    from labctl.ops.live import LiveReader, StudentScope
-    starter = lab_graph("beanstalk", stage="starter")
-    deployable = without(starter, [r.urn for r in starter.custom_resources if r.type in emulate.UNSUPPORTED])
-    settings = settings_for_stage(starter.settings, "solution")
-    scope = StudentScope("test", "s01", starter.stack)
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-        emulate.up(deployable, session, tmp_path)
+    from labctl.analysis.grading import grade
+    from labctl.ops.live import LiveReader
+    with _starter_on_moto(tmp_path) as (starter, session, scope, settings):
         vpcs: dict[str, str] = {}
         (application,) = starter.of_type(APP)
         clients = _AnswersConfiguration(session, vpcs, application.inputs["tags"])

@@ -99,17 +99,20 @@ class _SharedClient:
     def __init__(self, client: Any):
         self._real = client
         self._lock = threading.Lock()
-        self._listings: dict[str, list[Any]] = {}
-        self._once: dict[Any, threading.Lock] = {}
-        self._answers: dict[Any, tuple[Any, Exception | None]] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+        self._answers: dict[Any, Any] = {}
+
+    def _once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` for the first reader that asks; the others wait for it, then share its answer."""
+        with self._lock:
+            once = self._locks.setdefault(key, threading.Lock())
+        with once:
+            if key not in self._answers:
+                self._answers[key] = compute()
+            return self._answers[key]
 
     def listing(self, operation: str, key: str) -> list[Any]:
-        with self._lock:
-            once = self._once.setdefault(operation, threading.Lock())
-        with once:  # the first reader lists; the others wait for it, then share
-            if operation not in self._listings:
-                self._listings[operation] = pages(self._real, operation, key)
-            return self._listings[operation]
+        return self._once(operation, lambda: pages(self._real, operation, key))
 
     def __getattr__(self, name: str) -> Any:
         real = getattr(self._real, name)
@@ -117,27 +120,33 @@ class _SharedClient:
 
     def get_paginator(self, operation: str) -> Any:
         paginator = self._real.get_paginator(operation)
-        if operation not in SHARED_READS:
-            return paginator
-        return _OncePaginator(lambda **kwargs: self._read_once(f"{operation} pages", lambda **kw: list(paginator.paginate(**kw)), **kwargs))
+        return _OncePaginator(self, operation, paginator) if operation in SHARED_READS else paginator
 
     def _read_once(self, name: str, real: Callable[..., Any], **kwargs: Any) -> Any:
         """A read about one resource that every student's reader makes (whose is this bucket, this
         application?): asked once for the class, its answer or its refusal kept for the others."""
         from botocore.exceptions import ClientError
-        key = (name, repr(sorted(kwargs.items())))  # arguments may be lists (describe_services' services)
-        with self._lock:
-            once = self._once.setdefault(key, threading.Lock())
-        with once:
-            if key not in self._answers:
-                try:
-                    self._answers[key] = (real(**kwargs), None)
-                except ClientError as err:  # no tags (NoSuchTagSet), gone since the listing: the same for everyone
-                    self._answers[key] = (None, err)
-            answer, refusal = self._answers[key]
+
+        def ask() -> tuple[Any, Exception | None]:
+            try:
+                return real(**kwargs), None
+            except ClientError as err:  # no tags (NoSuchTagSet), gone since the listing: the same for everyone
+                return None, err
+        # arguments may be lists (describe_services' services)
+        answer, refusal = self._once((name, repr(sorted(kwargs.items()))), ask)
         if refusal is not None:
             raise refusal
         return answer
+
+
+class _OncePaginator:
+    """A paginator of a shared read: its pages are read once for the class."""
+
+    def __init__(self, client: _SharedClient, operation: str, real: Any):
+        self._client, self._operation, self._real = client, operation, real
+
+    def paginate(self, **kwargs: Any) -> list[Any]:
+        return self._client._read_once(f"{self._operation} pages", lambda **kw: list(self._real.paginate(**kw)), **kwargs)
 
 
 class LiveReader:
@@ -162,11 +171,6 @@ class LiveReader:
                 for found in live.read(item, reading):
                     out.add(token, *found)
         return out.resources
-
-
-class _OncePaginator:
-    def __init__(self, pages: Callable[..., list[Any]]):
-        self.paginate = pages
 
 
 class _StudentReading:
