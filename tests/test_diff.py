@@ -54,7 +54,7 @@ def test_the_same_addition_everywhere_folds_into_one_line():
     (group,) = fold(diffs)
     assert group.headline() == "+2 resources in each of 3 stacks"
     lines = report_lines(diffs, markdown=False)
-    assert lines[0] == "3 of 3 stacks change: +6 to add, ~0 to change, -0 to remove."
+    assert lines[0] == "3 of 3 stacks change: +6 to add, ~0 to change, +-0 to replace, -0 to remove."
     assert "+ aws:ec2/route:Route private-default" in lines
 
 
@@ -112,8 +112,8 @@ def test_cli_exit_codes_and_markdown_file(tmp_path, capsys):
     md = tmp_path / "diff.md"
     assert main(["diff", str(base), str(head), "--markdown", str(md)]) == 1
     out = capsys.readouterr().out
-    assert "~1 resource in c-s2" in out and "cidrBlock: 10.2.0.0/16 => 10.22.0.0/16" in out
-    assert "~1 resource in c-s2" in md.read_text()
+    assert "1 replaced in c-s2" in out and "cidrBlock: 10.2.0.0/16 => 10.22.0.0/16" in out  # a new CIDR is a new VPC
+    assert "1 replaced in c-s2" in md.read_text() and "+- aws:ec2/vpc:Vpc" in md.read_text()
 
 
 def test_cli_refuses_what_is_not_a_snapshot(tmp_path, capsys):

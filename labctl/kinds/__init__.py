@@ -45,7 +45,10 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   labs deployed; ``address_space``: the input holding the stack's address block (the plan shows it);
 - ``capacity``: what it takes of the account's limits a profile states (instances at most at once and
   their types, EBS volumes, a database's class and storage, a role: ``labctl.kinds.capacity``); the
-  deploy rule CL-LIMIT-ACCOUNT sums them per stack.
+  deploy rule CL-LIMIT-ACCOUNT sums them per stack;
+- ``replaces``: how a change replaces it where its CloudFormation schema's create-only properties do not
+  say all (the provider's replace-on-change arguments, properties it updates in place, the name Pulumi
+  generates) and what a replacement loses (``labctl.kinds.replacing``; the review reads it).
 No module outside this package names a type token to decide what to do (``tests/test_kinds.py``
 counts them: none).
 
@@ -67,6 +70,7 @@ if TYPE_CHECKING:
     from labctl.kinds.live_reads import LiveRead
     from labctl.kinds.network import Reach
     from labctl.kinds.capacity import CapacityOf
+    from labctl.kinds.replacing import Replaces
 
 
 FREE = "free"
@@ -115,6 +119,7 @@ class Kind:
     table_association: "TableAssociation | None" = None  # a subnet's route table association (what a needs_gateway route waits for)
     tag_mutability: "TagMutability | None" = None  # a registry repository whose tags may be immutable (labctl.kinds.deploy)
     pushes_image: "PushedImage | None" = None  # an image pushed as <repository>:<tag> from a build context (labctl.kinds.deploy)
+    replaces: "Replaces | None" = None  # how a change replaces it beside its CloudFormation schema, what that loses (labctl.kinds.replacing)
 
     @property
     def service(self) -> str:

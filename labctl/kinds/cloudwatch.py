@@ -8,6 +8,7 @@ from typing import Iterable
 from labctl.kinds.fakes import generic
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import USAGE, Kind
+from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces
 
 
 # --- the sweep: how it lists, deletes and waits for each kind (labctl.ops.sweep runs them) ------------
@@ -22,6 +23,7 @@ def _find_log_groups(scan: SweepScan) -> Iterable[Listed]:
 
 KINDS = (
     Kind("aws:cloudwatch/logGroup:LogGroup", "log group", USAGE, "ingestion and storage by the GB: cents for a lab's logs",
+         replaces=Replaces(inputs=("name",), autoname="name", source=BRIDGE_AUTONAME),
          fake=generic,
          sweep_rule=SweepRule(_find_log_groups, delete_by_id("logs", "delete_log_group", "logGroupName"), arn_kinds=("logs:log-group",)),
          emulated="no lab creates one: the emulator has no handler for it yet", sweep="log group"),

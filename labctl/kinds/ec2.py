@@ -16,6 +16,7 @@ from labctl.kinds.deploy import InternetRoute, NeedsGateway, TableAssociation
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import capacity
 from labctl.kinds import FREE, USAGE, Kind, Lookup
+from labctl.kinds.replacing import ANY, Replaces, TF_ASSOCIATION, TF_NO_UPDATE, TF_TAGS, autonamed
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -1033,6 +1034,10 @@ def _place_peering_accepter(r, model):
 
 
 
+_INSTANCE_REPLACES = ("aws_instance: the subnet, private address and public address force a new instance (CloudFormation's network "
+                      "interfaces would also replace on its groups, which the provider changes in place); "
+                      "user_data_replace_on_change makes a user data change replace it too")
+
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
          fake=_fake_vpc,
@@ -1086,6 +1091,7 @@ KINDS = (
          reach=Reach(ROUTE, _place_route),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
+         replaces=Replaces(updatable=("RouteTableId",), source=TF_ASSOCIATION),
          table_association=TableAssociation("subnetId", "routeTableId"),
          fields=_ROUTE_TABLE_ASSOCIATION_FIELDS,
          fake=with_id("rtbassoc"),
@@ -1094,6 +1100,7 @@ KINDS = (
          reach=Reach(SUBNET_ASSOCIATION, _place_route_table_association),
          emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
+         replaces=autonamed(),
          fake=_fake_security_group,
          template=Template("AWS::EC2::SecurityGroup", _sg_properties),
          sweep_rule=SweepRule(_find_security_groups, delete_by_id("ec2", "delete_security_group", "GroupId"), prepare=_revoke_rules,
@@ -1110,6 +1117,7 @@ KINDS = (
          reach=Reach(NETWORK_ACL, _place_network_acl),
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
+         replaces=Replaces(inputs=(ANY,), source=TF_NO_UPDATE),
          fake=with_id("nacl"),
          template=Template("AWS::EC2::NetworkAclEntry", _nacl_entry_properties, referenced=False),
          live=LiveRead(NETWORK_ACLS, _read_network_acl_rules),
@@ -1132,6 +1140,7 @@ KINDS = (
          reach=Reach(PEERING, _place_peering),
          emulator=Emulator(with_ec2(_create_peering), delete_call("ec2", "delete_vpc_peering_connection", "VpcPeeringConnectionId"))),
     Kind("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "peering acceptance", FREE, sweep_with="goes with its peering connection", no_template="CloudFormation accepts a same-account peering itself; the accepter has no resource type",
+         replaces=Replaces(inputs=("vpcPeeringConnectionId",), source="aws_vpc_peering_connection_accepter: it accepts one connection"),
          fake=_fake_peering_accepter,
          live_reason="read as its peering connection's status (active: accepted)",
          reach=Reach(PEERING, _place_peering_accepter),
@@ -1155,6 +1164,7 @@ KINDS = (
          reach=Reach(NAT, _place_nat_gateway),
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
+         replaces=Replaces(inputs=("domain",), source="aws_eip: the domain (vpc) forces a new address"),
          fake=_fake_eip,
          template=_ELASTIC_IP,
          sweep_rule=SweepRule(_find_addresses, _release_address, arn_kinds=("ec2:elastic-ip",)),
@@ -1171,6 +1181,7 @@ KINDS = (
          reach=Reach(ADDRESS, _place_eip_association),
          emulator=Emulator(with_ec2(_create_eip_association), delete_call("ec2", "disassociate_address", "AssociationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         replaces=Replaces(inputs=("associatePublicIpAddress", "subnetId", "privateIp"), updatable=("NetworkInterfaces",), flag="userDataReplaceOnChange", flagged=("userData", "userDataBase64"), loses="a running instance", source=_INSTANCE_REPLACES),
          capacity=capacity.instance,
          fake=_fake_instance,
          newest_image=_NEWEST_AMI,
@@ -1182,6 +1193,7 @@ KINDS = (
          reach=Reach(HOST, _place_instance),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
+         replaces=Replaces(updatable=("Tags",), source=TF_TAGS),
          fake=_fake_key_pair,
          template=Template("AWS::EC2::KeyPair", _key_pair_properties),
          sweep_rule=SweepRule(_find_key_pairs, _delete_key_pair_by_name, arn_kinds=("ec2:key-pair",)),
@@ -1189,6 +1201,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
+         replaces=autonamed(),
          capacity=capacity.launch_template,
          fake=_fake_launch_template,
          template=Template("AWS::EC2::LaunchTemplate", _launch_template_properties),
@@ -1198,6 +1211,7 @@ KINDS = (
          reach=Reach(HOST_PART, _place_launch_template),
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
+         replaces=Replaces(inputs=("availabilityZone", "snapshotId", "encrypted", "kmsKeyId", "outpostArn"), loses="a volume's data", source="aws_ebs_volume: these arguments force a new volume; size, type and IOPS change in place (ModifyVolume)"),
          capacity=capacity.volume,
          fake=generic,
          live_reason=NOT_CHECKED_LIVE,
@@ -1205,6 +1219,7 @@ KINDS = (
          sweep_rule=SweepRule(_find_volumes, delete_by_id("ec2", "delete_volume", "VolumeId"), arn_kinds=("ec2:volume",))),
     # what the book has a student make by hand (no lab renders them): the sweep finds them
     Kind("aws:ec2/networkInterface:NetworkInterface", "network interface", FREE, "a public address on it is billed as the address",
+         replaces=Replaces(inputs=("subnetId",), source="aws_network_interface: the subnet forces a new interface; addresses and groups change in place"),
          fake=with_id("eni", "ec2", "network-interface"),
          live_reason=NOT_CHECKED_LIVE,
          reach_reason="no lab renders one: an instance's own interface is the instance's in the network model",
@@ -1212,6 +1227,7 @@ KINDS = (
                               arn_kinds=("ec2:network-interface",)),
          emulated=NOT_RENDERED, sweep="network interface"),
     Kind("aws:ec2/ami:Ami", "AMI", FREE, "its storage is its snapshots', billed with them",
+         replaces=Replaces(inputs=("name", "rootDeviceName", "ebsBlockDevices", "ephemeralBlockDevices", "virtualizationType", "architecture", "bootMode", "imdsSupport"), source="aws_ami: an image cannot be changed after registration, only its description"),
          fake=with_id("ami", "ec2", "image"),
          live_reason=NOT_CHECKED_LIVE,
          reach_reason=NOT_IN_NETWORK,
@@ -1219,6 +1235,7 @@ KINDS = (
          emulated=NOT_RENDERED, sweep="AMI",
          no_template="CloudFormation has no resource type for an AMI: it is registered, or made from an instance, by an API call"),
     Kind("aws:ebs/snapshot:Snapshot", "EBS snapshot", USAGE, "storage by the GB-month: cents for a lab's root volume",
+         replaces=Replaces(inputs=("volumeId", "outpostArn"), source="aws_ebs_snapshot: a snapshot is of one volume"),
          fake=with_id("snap", "ec2", "snapshot"),
          live_reason=NOT_CHECKED_LIVE,
          reach_reason=NOT_IN_NETWORK,

@@ -15,6 +15,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import USAGE, Kind, Lookup
+from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -101,6 +102,7 @@ def _find_repositories(scan: SweepScan) -> Iterable[Listed]:
 
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
+         replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          tag_mutability=TagMutability("imageTagMutability", "imageTagMutabilityExclusionFilters", "repositoryUrl"),
          fake=_fake_repository,
          template=Template("AWS::ECR::Repository", _repository_properties),

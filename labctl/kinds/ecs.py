@@ -19,6 +19,7 @@ from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, Listing, 
 from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
 from labctl.kinds.network import FARGATE_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
+from labctl.kinds.replacing import ANY, BRIDGE_AUTONAME, Replaces
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -271,6 +272,7 @@ def _place_service(r, model):
 
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
+         replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          fake=_fake_cluster,
          template=Template("AWS::ECS::Cluster", _cluster_properties),
          sweep_rule=SweepRule(_find_clusters, delete_by_id("ecs", "delete_cluster", "cluster"), arn_kinds=("ecs:cluster",)),
@@ -278,6 +280,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
+         replaces=Replaces(inputs=(ANY,), source="aws_ecs_task_definition: a task definition revision is immutable; every change registers a new one"),
          fake=_fake_task_definition,
          template=Template("AWS::ECS::TaskDefinition", _task_definition_properties),
          sweep_rule=SweepRule(_find_task_definitions, delete_by_id("ecs", "deregister_task_definition", "taskDefinition"),
@@ -286,6 +289,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
+         replaces=Replaces(inputs=("launchType",), autoname="name", source="aws_ecs_service: the launch type forces a new service; " + BRIDGE_AUTONAME),
          capacity=capacity.fargate_service,
          fake=_fake_service,
          template=Template("AWS::ECS::Service", _service_properties),

@@ -20,6 +20,7 @@ from labctl.kinds.network import BEANSTALK_PUBLIC, HOST, LOAD_BALANCER_PUBLIC, N
 from labctl.kinds import capacity
 from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds import FREE, Kind, Lookup
+from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -314,6 +315,7 @@ def _boot_secrets(inputs: dict[str, Any]) -> dict[str, str]:
 
 KINDS = (
     Kind("aws:elasticbeanstalk/application:Application", "Beanstalk application", FREE, sweep="Beanstalk application",
+         replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          fake=_fake_application,
          template=_APPLICATION,
          sweep_rule=SweepRule(_find_applications, delete_by_id("elasticbeanstalk", "delete_application", "ApplicationName",
@@ -323,11 +325,13 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_application, _delete_application)),
     Kind("aws:elasticbeanstalk/applicationVersion:ApplicationVersion", "application version", FREE, "its bundle is an S3 object", emulated="moto 5.2.5 has no CreateApplicationVersion or DeleteApplicationVersion", sweep_with="goes with its Beanstalk application",
+         replaces=Replaces(inputs=("name",), source="aws_elastic_beanstalk_application_version: a version is immutable; its label forces a new one"),
          fake=_fake_version,
          live_reason=NOT_CHECKED_LIVE,
          reach_reason=NOT_IN_NETWORK,
          template=Template("AWS::ElasticBeanstalk::ApplicationVersion", _version_properties)),
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
+         replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          capacity=capacity.beanstalk_environment,
          needs_gateway=_PUBLIC_ENVIRONMENT,
          boot_secrets=_boot_secrets,

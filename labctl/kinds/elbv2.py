@@ -13,6 +13,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, in_vpcs, listing
 from labctl.kinds.network import HOST, LOAD_BALANCER_PUBLIC, Reach, first_placed
+from labctl.kinds.replacing import ANY, Replaces, TF_NO_UPDATE, autonamed
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -216,6 +217,7 @@ def _place_load_balancer(r, model):
 
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
+         replaces=autonamed(),
          fake=_fake_lb,
          needs_gateway=_INTERNET_FACING,
          template=Template("AWS::ElasticLoadBalancingV2::LoadBalancer", _load_balancer_properties),
@@ -231,6 +233,7 @@ KINDS = (
          reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
+         replaces=autonamed(),
          fake=_fake_tg,
          template=Template("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group_properties),
          sweep_rule=SweepRule(_find_target_groups, delete_by_id("elbv2", "delete_target_group", "TargetGroupArn"),
@@ -239,6 +242,7 @@ KINDS = (
          reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
+         replaces=Replaces(inputs=(ANY,), source=TF_NO_UPDATE),
          fake=generic,
          template=_TARGET,
          live_reason=NOT_CHECKED_LIVE,

@@ -19,6 +19,7 @@ from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind, Lookup
+from labctl.kinds.replacing import ANY, Replaces, TF_NO_UPDATE, autonamed
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answer, Answered, Args, FakeCloud
@@ -163,6 +164,7 @@ def _empty_and_delete_instance_profile(scan: SweepScan, item: Listed) -> None:
 
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
+         replaces=autonamed(),
          capacity=capacity.role,
          fake=_fake_named("role", "AROA"),
          template=Template("AWS::IAM::Role", _role_properties),
@@ -171,18 +173,21 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
+         replaces=autonamed(),
          fake=generic,
          template=Template("AWS::IAM::RolePolicy", _role_policy_properties, referenced=False),
          live_reason=NOT_CHECKED_LIVE,
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_put_role_policy, _delete_role_policy)),
     Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)",
+         replaces=Replaces(inputs=(ANY,), source=TF_NO_UPDATE),
          fake=generic,
          template=_MANAGED_POLICY,
          live_reason=NOT_CHECKED_LIVE,
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_attach, _delete_role_policy_attachment)),
     Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile",
+         replaces=autonamed(),
          fake=_fake_named("instance-profile", "AIPA"),
          template=Template("AWS::IAM::InstanceProfile", _instance_profile_properties),
          sweep_rule=SweepRule(_find_instance_profiles, _empty_and_delete_instance_profile, arn_kinds=("iam:instance-profile",)),

@@ -14,6 +14,7 @@ from labctl.kinds.fakes import generic, hex_id
 from labctl.kinds.live_reads import NOT_IN_AWS
 from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, Kind
+from labctl.kinds.replacing import ANY, Replaces
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -124,33 +125,40 @@ def _fake_volume(cloud: FakeCloud, args: Args) -> Answered:
 
 KINDS = (
     Kind("tls:index/privateKey:PrivateKey", "private key", FREE, "made where Pulumi runs", sweep_with="nothing in the cloud", no_template="generated locally by the TLS provider; not an AWS resource",
+         replaces=Replaces(inputs=(ANY,), source="pulumi-tls: the algorithm and its size or curve force a new key"),
          fake=_fake_private_key,
          live_reason=NOT_IN_AWS,
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_private_key, _delete_private_key), generated_locally=True),
     Kind("random:index/randomPassword:RandomPassword", "random password", FREE, "made where Pulumi runs", sweep_with="nothing in the cloud", no_template="generated locally by the random provider; not an AWS resource",
+         replaces=Replaces(inputs=(ANY,), source="pulumi-random: every argument of a random value forces a new one (its keepers too)"),
          fake=_fake_password,
          live_reason=NOT_IN_AWS,
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_random_password, _delete_random_password), generated_locally=True),
     Kind("docker:index/image:Image", "Docker image", FREE, ENGINE, emulated="builds and pushes images", needs_engine=True, sweep_with="on the Docker engine (its pushed copy is in an ECR repository)", no_template=DOCKER,
+         replaces=Replaces(source="pulumi-docker builds and pushes the image again in place: a new digest, the same resource"),
          pushes_image=PushedImage("imageName", "build", "context", "skipPush"),
          fake=_fake_image,
          live_reason=NOT_IN_AWS,
          reach_reason=NOT_IN_NETWORK),
     Kind("docker:index/remoteImage:RemoteImage", "pulled image", FREE, ENGINE, emulated="pulls images", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
+         replaces=Replaces(inputs=(ANY,), source="the Docker provider pulls another image as a new resource"),
          fake=_fake_remote_image,
          live_reason=NOT_IN_AWS,
          reach_reason=NOT_IN_NETWORK),
     Kind("docker:index/container:Container", "container", FREE, ENGINE, emulated="runs containers", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
+         replaces=Replaces(inputs=(ANY,), source="the Docker provider recreates a container for any change of its settings (a container cannot be reconfigured)"),
          fake=_fake_container,
          live_reason=NOT_IN_AWS,
          reach_reason=NOT_IN_NETWORK),
     Kind("docker:index/volume:Volume", "Docker volume", FREE, ENGINE, emulated="creates volumes", needs_engine=True, sweep_with="on the Docker engine", no_template=DOCKER,
+         replaces=Replaces(inputs=(ANY,), source="the Docker provider has no update for a volume"),
          fake=_fake_volume,
          live_reason=NOT_IN_AWS,
          reach_reason=NOT_IN_NETWORK),
     Kind("pulumi:providers:docker", "Docker provider", FREE, ENGINE, emulated="connects to the engine", needs_engine=True, sweep_with="nothing in the cloud", no_template="the docker provider's configuration (which engine); not a resource in any cloud",
+         replaces=Replaces(source="a provider's settings change in place (its resources stay)"),
          fake=generic,
          live_reason=NOT_IN_AWS,
          reach_reason=NOT_IN_NETWORK),

@@ -12,6 +12,7 @@ from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
 from labctl.kinds.live_reads import Found, LiveRead, in_vpcs, listing
 from labctl.kinds.network import DATABASE_PUBLIC, HOST, HOST_PART, Reach, first_placed
+from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces, NAME_PREFIX, autonamed
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -187,6 +188,7 @@ def _managed_secret(inputs: dict[str, Any], outputs: dict[str, Any]) -> list[str
 
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
+         replaces=Replaces(inputs=("identifierPrefix",), updatable=("DBSubnetGroupName",), autoname="identifier", loses="a database", source="aws_db_instance moves to another subnet group in place (ModifyDBInstance); " + NAME_PREFIX + "; " + BRIDGE_AUTONAME),
          capacity=capacity.database,
          rotating_secret=_managed_secret,
          fake=_fake_db_instance,
@@ -197,6 +199,7 @@ KINDS = (
          reach=Reach(HOST, _place_database),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
+         replaces=autonamed(),
          fake=_fake_db_subnet_group,
          template=Template("AWS::RDS::DBSubnetGroup", _db_subnet_group_properties, aliases=(_BY_NAME,)),
          sweep_rule=SweepRule(_find_db_subnet_groups, delete_by_id("rds", "delete_db_subnet_group", "DBSubnetGroupName"), arn_kinds=("rds:subgrp",)),

@@ -14,6 +14,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
 from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, USAGE, Kind
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, WITH_BUCKET, Found, Listing, LiveRead, everything
+from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -212,8 +213,13 @@ def _read_bucket(bucket, reading):
                                               "corsRules": part("get_bucket_cors", "CORSRules", [])})
 
 
+# A bucket's configuration resources (aws_s3_bucket_*): the bucket forces a new one, the rest changes in place.
+_OF_ITS_BUCKET = Replaces(inputs=("bucket",), source="the Terraform AWS provider's aws_s3_bucket_* configuration resources: "
+                                                    "only the bucket forces a new one")
+
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
+         replaces=Replaces(autoname="bucket", loses="a bucket's objects", source=BRIDGE_AUTONAME),
          fake=_fake_bucket,
          template=renamed("AWS::S3::Bucket", {"bucket": "BucketName"}, own=("bucket",), aliases=(_BY_NAME,)),
          access_role="bucket",
@@ -223,6 +229,7 @@ KINDS = (
          reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
+         replaces=Replaces(inputs=("bucket",), autoname="bucket", loses="a bucket's objects", source=BRIDGE_AUTONAME),
          fake=generic,
          live_reason="the same bucket in AWS: read as a Bucket",
          reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
@@ -234,6 +241,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), delete_call("s3", "delete_bucket_policy", "Bucket"))),
     Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket",
+         replaces=_OF_ITS_BUCKET,
          fake=generic,
          template=_in_bucket("PublicAccessBlockConfiguration", _public_access_block),
          live_reason=WITH_BUCKET,
@@ -243,18 +251,21 @@ KINDS = (
                                                           ("blockPublicPolicy", "BlockPublicPolicy"),
                                                           ("restrictPublicBuckets", "RestrictPublicBuckets"))}), delete_call("s3", "delete_public_access_block", "Bucket"))),
     Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket",
+         replaces=_OF_ITS_BUCKET,
          fake=_fake_website,
          template=_in_bucket("WebsiteConfiguration", _website_configuration),
          live_reason=NOT_CHECKED_LIVE,
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_website, delete_call("s3", "delete_bucket_website", "Bucket"))),
     Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket",
+         replaces=_OF_ITS_BUCKET,
          fake=generic,
          template=_in_bucket("CorsConfiguration", _cors_configuration),
          live_reason=WITH_BUCKET,
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), delete_call("s3", "delete_bucket_cors", "Bucket"))),
     Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket",
+         replaces=_OF_ITS_BUCKET,
          fake=generic,
          template=_in_bucket("BucketEncryption", _bucket_encryption),
          live_reason=NOT_CHECKED_LIVE,
@@ -262,6 +273,7 @@ KINDS = (
          emulator=Emulator(_bucket_part("put_bucket_encryption", "ServerSideEncryptionConfiguration", lambda i: {"Rules": pascal(
             i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})}), delete_call("s3", "delete_bucket_encryption", "Bucket"))),
     Kind("aws:s3/bucketObjectv2:BucketObjectv2", "object", USAGE, "storage of a few KB: fractions of a cent per month", sweep_with="goes with its bucket (emptied before it is deleted)", no_template="S3 objects are data uploaded with PutObject, not CloudFormation resources",
+         replaces=Replaces(inputs=("bucket", "key"), source="aws_s3_object: an object is its bucket and key; its content changes in place (a new PutObject)"),
          fake=generic,
          live_reason=NOT_CHECKED_LIVE,
          reach_reason=NOT_IN_NETWORK,

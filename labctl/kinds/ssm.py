@@ -10,6 +10,7 @@ from labctl.kinds.live_reads import NOT_CHECKED_LIVE
 from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
+from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -64,6 +65,7 @@ def _find_parameters(scan: SweepScan) -> Iterable[Listed]:
 
 KINDS = (
     Kind("aws:ssm/parameter:Parameter", "SSM parameter", FREE, "standard parameters are free (SecureString with the aws/ssm key too)", sweep="SSM parameter",
+         replaces=Replaces(inputs=("name",), autoname="name", source=BRIDGE_AUTONAME),
          fake=_fake_parameter,
          no_template="CloudFormation cannot create a SecureString parameter (AWS::SSM::Parameter's Type allows String and "
                      "StringList only), the kind the labs make",

@@ -11,6 +11,7 @@ from labctl.kinds.templates import Template
 from labctl.kinds.live_reads import NOTHING, Found, LiveRead, Narrowing, Reading, listing
 from labctl.kinds.network import GROUP_RULE, Reach
 from labctl.kinds import FREE, Kind
+from labctl.kinds.replacing import Replaces, TF_SG_RULE
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -114,8 +115,14 @@ def _place_sg_rule(egress: bool) -> Callable:
     return place
 
 
+# Every create-only property of AWS::EC2::SecurityGroupIngress and ::SecurityGroupEgress but the group.
+_INGRESS_UPDATABLE = ("IpProtocol", "FromPort", "ToPort", "CidrIp", "CidrIpv6", "SourceSecurityGroupId", "SourcePrefixListId",
+                      "SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "GroupName")
+_EGRESS_UPDATABLE = ("IpProtocol", "FromPort", "ToPort", "CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId")
+
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         replaces=Replaces(updatable=_INGRESS_UPDATABLE, source=TF_SG_RULE),
          ec2_description="description",
          fake=_fake_sg_rule,
          template=_sg_rule(ingress=True),
@@ -123,6 +130,7 @@ KINDS = (
          reach=Reach(GROUP_RULE, _place_sg_rule(egress=False)),
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
     Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         replaces=Replaces(updatable=_EGRESS_UPDATABLE, source=TF_SG_RULE),
          ec2_description="description",
          fake=_fake_sg_rule,
          template=_sg_rule(ingress=False),

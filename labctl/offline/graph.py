@@ -12,7 +12,9 @@ Format ``cloudlabs.graph/v1`` (one document per stack; ``plan --json`` writes a 
         {"urn", "type", "name", "parent" (URN or null), "custom" (false for components),
          "id" (null for components), "inputs" (what the program asked for),
          "outputs" (what the cloud computed; component outputs for components),
-         "dependencies": [URN...], "propertyDependencies": {input: [URN...]}}
+         "dependencies": [URN...], "propertyDependencies": {input: [URN...]},
+         and, only where the program set them, the resource options "ignoreChanges": [input...],
+         "replaceOnChanges": [input...], "deleteBeforeReplace": true}
       ]
     }
 
@@ -111,6 +113,8 @@ class Resource:
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     ignore_changes: list[str] = field(default_factory=list)  # the resource option, as the engine sees it
+    replace_on_changes: list[str] = field(default_factory=list)  # the resource option: inputs whose change replaces it
+    delete_before_replace: bool = False  # the resource option: a replacement deletes the old one first
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -121,13 +125,18 @@ class Resource:
         }
         if self.ignore_changes:  # only where set: snapshots of other resources stay as they were
             data["ignoreChanges"] = sorted(self.ignore_changes)
+        if self.replace_on_changes:
+            data["replaceOnChanges"] = sorted(self.replace_on_changes)
+        if self.delete_before_replace:
+            data["deleteBeforeReplace"] = True
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Resource":
         return cls(data["urn"], data["type"], data["name"], data["parent"], data["custom"], data["id"],
                    data["inputs"], data["outputs"], data["dependencies"], data["propertyDependencies"],
-                   list(data.get("ignoreChanges", [])))
+                   list(data.get("ignoreChanges", [])), list(data.get("replaceOnChanges", [])),
+                   bool(data.get("deleteBeforeReplace", False)))
 
 
 @dataclass
@@ -222,6 +231,8 @@ class ResourceDocument(_Strict):
     dependencies: list[str]
     property_dependencies: dict[str, list[str]] = Field(alias="propertyDependencies")
     ignore_changes: list[str] = Field(default_factory=list, alias="ignoreChanges")
+    replace_on_changes: list[str] = Field(default_factory=list, alias="replaceOnChanges")
+    delete_before_replace: bool = Field(default=False, alias="deleteBeforeReplace")
 
 
 class GraphDocument(_Strict):

@@ -92,6 +92,8 @@ class GraphRecorder(MockMonitor):
             dependencies=sorted(set(request.dependencies)),
             property_dependencies={k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items()},
             ignore_changes=sorted(set(request.ignoreChanges)),
+            replace_on_changes=sorted(set(request.replaceOnChanges)),
+            delete_before_replace=bool(request.deleteBeforeReplace),
         )
         with self._lock:
             self.records[record.urn] = record
