@@ -46,6 +46,8 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - ``capacity``: what it takes of the account's limits a profile states (instances at most at once and
   their types, EBS volumes, a database's class and storage, a role: ``labctl.kinds.capacity``); the
   deploy rule CL-LIMIT-ACCOUNT sums them per stack.
+- ``diagram``: what it is in the network diagram (``labctl.kinds.drawing``: a VPC, a subnet, a gateway, a
+  host...); a kind without one is not drawn.
 No module outside this package names a type token to decide what to do (``tests/test_kinds.py``
 counts them: none).
 
@@ -115,6 +117,7 @@ class Kind:
     table_association: "TableAssociation | None" = None  # a subnet's route table association (what a needs_gateway route waits for)
     tag_mutability: "TagMutability | None" = None  # a registry repository whose tags may be immutable (labctl.kinds.deploy)
     pushes_image: "PushedImage | None" = None  # an image pushed as <repository>:<tag> from a build context (labctl.kinds.deploy)
+    diagram: str = ""  # its role in the network diagram (labctl.kinds.drawing.ROLES; labctl.analysis.diagram), or not drawn
 
     @property
     def service(self) -> str:

@@ -18,6 +18,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, Listing, everything
 from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
+from labctl.kinds import drawing
 from labctl.kinds.network import FARGATE_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 
 if TYPE_CHECKING:
@@ -286,6 +287,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
+         diagram=drawing.SERVICE,
          capacity=capacity.fargate_service,
          fake=_fake_service,
          template=Template("AWS::ECS::Service", _service_properties),

@@ -11,6 +11,7 @@ from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.fakes import generic, hex_id
 from labctl.kinds.templates import Alias, Template, document, folded, renamed
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
+from labctl.kinds import drawing
 from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, USAGE, Kind
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, WITH_BUCKET, Found, Listing, LiveRead, everything
@@ -214,6 +215,7 @@ def _read_bucket(bucket, reading):
 
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
+         diagram=drawing.BUCKET,
          fake=_fake_bucket,
          template=renamed("AWS::S3::Bucket", {"bucket": "BucketName"}, own=("bucket",), aliases=(_BY_NAME,)),
          access_role="bucket",
@@ -223,6 +225,7 @@ KINDS = (
          reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
+         diagram=drawing.BUCKET,
          fake=generic,
          live_reason="the same bucket in AWS: read as a Bucket",
          reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
