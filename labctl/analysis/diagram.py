@@ -184,7 +184,7 @@ class _Drawing:
         subnets = sorted(s for s in named if s in self.subnets) or sorted(s for s in self.m.groups_of.get(r.urn, [])
                                                                           if s in self.subnets)
         vpcs = sorted({self.m.subnets[s].vpc for s in subnets} | {v for v in named if v in self.vpcs})
-        node = _Node(self.ids[r.urn], r, role, f"{role}: {self.m.name(r)}")
+        node = _Node(self.ids[r.urn], r, role, f"{role}: {self._name(r)}")
         if role == drawing.BUCKET:
             return node
         if len(subnets) == 1:
@@ -195,6 +195,13 @@ class _Drawing:
         elif len(vpcs) == 1:
             node.vpc = vpcs[0]
         return node
+
+    def _name(self, r: Resource) -> str:
+        """The book's name: the host's name where it placed one (paths name it so), else its Name tag."""
+        hosts = sorted((name for name, urn in self.m.host_of.items() if urn == r.urn), key=lambda n: (len(n), n))
+        if hosts:
+            return hosts[0]
+        return self.m.name(r) if isinstance(r.inputs.get("tags") or {}, dict) else r.name
 
     def _tier(self, subnet_id: str) -> str:
         table = self.m.tables.get(self.m.subnets[subnet_id].route_table)
@@ -236,7 +243,7 @@ class _Drawing:
     def _vpc(self, vpc_id: str) -> list[str]:
         r = self.vpcs[vpc_id]
         cidrs = ", ".join(str(c) for c in self.m.vpcs[vpc_id].cidrs)
-        lines = [f'  subgraph {self.ids[r.urn]}["{self._label(r.urn, f"VPC {self.m.name(r)} · {cidrs}")}"]']
+        lines = [f'  subgraph {self.ids[r.urn]}["{self._label(r.urn, f"VPC {self.m.vpcs[vpc_id].name} · {cidrs}")}"]']
         for node in sorted((n for n in self.nodes if n.vpc == vpc_id and n.subnet is None), key=lambda n: n.id):
             lines.append(self._node_line(node, "    "))
         inside = [s for s in self.subnets if self.m.subnets[s].vpc == vpc_id]
