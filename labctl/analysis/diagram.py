@@ -43,7 +43,7 @@ LEGEND = ("Legend: solid green arrows are paths the book expects to work, dotted
 INTERNET = "internet"
 ADMIN = "admin"
 _ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "[": "#91;", "]": "#93;", "{": "#123;", "}": "#125;",
-            "|": "#124;", "`": "#96;", "(": "#40;", ")": "#41;"}
+            "|": "#124;", "`": "#96;"}
 _SHAPES = {  # role -> (opening, closing) of its node
     drawing.INTERNET_GATEWAY: ("{{", "}}"), drawing.EGRESS_GATEWAY: ("{{", "}}"), drawing.NAT: ("{{", "}}"),
     drawing.ENDPOINT: ("{{", "}}"), drawing.LOAD_BALANCER: ("([", "])"), drawing.DATABASE: ("[(", ")]"),
