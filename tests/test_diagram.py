@@ -49,7 +49,7 @@ def _block(text: str, subgraph_id: str) -> str:
     return "\n".join(lines[start:end + 1])
 
 
-def _id_of(text: str, role_prefix: str, resource) -> str:
+def _id_of(role_prefix: str, resource) -> str:
     return role_prefix + re.sub(r"[^A-Za-z0-9_]", "_", resource.name)
 
 
@@ -69,23 +69,23 @@ def test_every_vpc_subnet_gateway_and_peering_of_the_graph_is_drawn(graphs):
     for key, graph in graphs.items():
         text = mermaid(graph, paths=False)
         for vpc in _of(graph, drawing.VPC):
-            block = _block(text, _id_of(text, "vpc_", vpc))
+            block = _block(text, _id_of("vpc_", vpc))
             assert vpc.inputs["cidrBlock"] in block.splitlines()[0] and vpc.inputs["tags"]["Name"] in block.splitlines()[0]
             for subnet in (s for s in _of(graph, drawing.SUBNET) if s.inputs["vpcId"] == vpc.id):
-                head = _block(block, _id_of(text, "sn_", subnet)).splitlines()[0]
+                head = _block(block, _id_of("sn_", subnet)).splitlines()[0]
                 # the tier is read from the route table; the lab's own tag says what the book meant
                 assert subnet.inputs["cidrBlock"] in head and subnet.inputs["tags"]["cloudlabs:tier"] in head, (key, head)
                 assert subnet.inputs["availabilityZone"] in head
             for gateway in (g for g in _of(graph, drawing.INTERNET_GATEWAY) if g.inputs["vpcId"] == vpc.id):
-                assert f"    {_id_of(text, 'n_', gateway)}{{{{" in block
-                assert f"internet --- {_id_of(text, 'n_', gateway)}" in text
+                assert f"    {_id_of('n_', gateway)}{{{{" in block
+                assert f"internet --- {_id_of('n_', gateway)}" in text
         for nat in _of(graph, drawing.NAT):
             subnet = graph.by_id(nat.inputs["subnetId"])
-            assert f"{_id_of(text, 'n_', nat)}{{{{\"NAT gateway: " in _block(text, _id_of(text, "sn_", subnet))
+            assert f"{_id_of('n_', nat)}{{{{\"NAT gateway: " in _block(text, _id_of("sn_", subnet))
         for instance in _of(graph, drawing.INSTANCE):
-            assert _id_of(text, "n_", instance) in _block(text, _id_of(text, "sn_", graph.by_id(instance.inputs["subnetId"])))
+            assert _id_of("n_", instance) in _block(text, _id_of("sn_", graph.by_id(instance.inputs["subnetId"])))
         for peering in _of(graph, drawing.PEERING):
-            ends = {_id_of(text, "vpc_", graph.by_id(peering.inputs[k])) for k in ("vpcId", "peerVpcId")}
+            ends = {_id_of("vpc_", graph.by_id(peering.inputs[k])) for k in ("vpcId", "peerVpcId")}
             assert any({line.split()[0], line.split()[-1]} == ends and "peering" in line for line in text.splitlines() if line)
     assert _of(graphs["vpc-peering:solution"], drawing.PEERING) and _of(graphs["vpc-nat:solution"], drawing.NAT)
 
@@ -94,8 +94,8 @@ def test_a_database_spans_its_subnet_groups_subnets(graphs):
     graph = graphs["lamp:solution"]
     text = mermaid(graph, paths=False)
     (db,) = _of(graph, drawing.DATABASE)
-    spanned = {line.split()[-1] for line in text.splitlines() if line.strip().startswith(f"{_id_of(text, 'n_', db)} -.- ")}
-    private = {_id_of(text, "sn_", s) for s in _of(graph, drawing.SUBNET) if s.inputs["tags"]["cloudlabs:tier"] == "private"}
+    spanned = {line.split()[-1] for line in text.splitlines() if line.strip().startswith(f"{_id_of('n_', db)} -.- ")}
+    private = {_id_of("sn_", s) for s in _of(graph, drawing.SUBNET) if s.inputs["tags"]["cloudlabs:tier"] == "private"}
     assert spanned == private and len(private) == 2
 
 
@@ -107,11 +107,11 @@ def test_marks_give_a_class_and_a_marker_and_removed_resources_are_drawn(graphs)
     subnet = _of(starter, drawing.SUBNET)[0]
     vpc = _of(starter, drawing.VPC)[0]
     text = mermaid(starter, {web.urn: "replaced", subnet.urn: "changed", vpc.urn: "added"}, removed=[nat])
-    nat_id = _id_of(text, "n_", nat)
-    assert f'{nat_id}{{{{"− NAT gateway: VPC-A-NAT"}}}}' in _block(text, _id_of(text, "sn_", starter.by_id(nat.inputs["subnetId"])))
-    assert f'"± instance: web-dev"' in text and f'["~ {subnet.inputs["tags"]["Name"]}' in text and '["+ VPC ' in text
-    for mark, members in (("removed", nat_id), ("replaced", _id_of(text, "n_", web)), ("changed", _id_of(text, "sn_", subnet)),
-                          ("added", _id_of(text, "vpc_", vpc))):
+    nat_id = _id_of("n_", nat)
+    assert f'{nat_id}{{{{"− NAT gateway: VPC-A-NAT"}}}}' in _block(text, _id_of("sn_", starter.by_id(nat.inputs["subnetId"])))
+    assert '"± instance: web-dev"' in text and f'["~ {subnet.inputs["tags"]["Name"]}' in text and '["+ VPC ' in text
+    for mark, members in (("removed", nat_id), ("replaced", _id_of("n_", web)), ("changed", _id_of("sn_", subnet)),
+                          ("added", _id_of("vpc_", vpc))):
         assert f"  classDef {mark} {CLASSES[mark]}" in text and f"  class {members} {mark}" in text
     assert "stroke-dasharray" in CLASSES["removed"] and set(MARKS) == set(CLASSES)
     assert "classDef" not in mermaid(starter)
