@@ -279,7 +279,7 @@ class _Drawing:
             if requester in self.vpcs and accepter in self.vpcs:
                 active = self.m.peerings.get(r.id or "", ("", "", False))[2]
                 text = self._label(r.urn, f"peering {self.m.name(r)}" + ("" if active else " (not accepted)"))
-                arrow = f'<-- "{text}" -->' if active else f'<-. "{text}" .->'
+                arrow = f'<-->|"{text}"|' if active else f'<-.->|"{text}"|'
                 edges.append(_Edge(f"{self.ids[self.vpcs[requester].urn]} {arrow} {self.ids[self.vpcs[accepter].urn]}"))
         return edges
 
