@@ -1,4 +1,4 @@
-"""Output paths (--snapshots, --json, --markdown, --csv), checked before any work: each one
+"""Output paths (--snapshots, --json, --markdown, --csv, --output), checked before any work: each one
 writable, no two the same, at most one of them stdout, none of them a file the command reads or a
 settings file of the project. A typo must not cost a whole render, and a report must never be
 written over a stack file, a cohort file or another report of the same run."""
@@ -14,7 +14,8 @@ from cloudlabs.settings import StackSettings
 from cloudlabs.writing import OutputPathError, check_output_dir, check_output_file
 
 # (attribute of the parsed arguments, option) of every option that names something a command writes
-OUTPUT_OPTIONS = (("snapshots", "--snapshots"), ("json_file", "--json"), ("markdown", "--markdown"), ("csv_file", "--csv"))
+OUTPUT_OPTIONS = (("snapshots", "--snapshots"), ("json_file", "--json"), ("markdown", "--markdown"), ("csv_file", "--csv"),
+                  ("output", "--output"))
 
 Inputs = Iterable[tuple[Path, str]]  # (a file the command reads, what it is)
 

@@ -48,7 +48,9 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   deploy rule CL-LIMIT-ACCOUNT sums them per stack;
 - ``replaces``: how a change replaces it where its CloudFormation schema's create-only properties do not
   say all (the provider's replace-on-change arguments, properties it updates in place, the name Pulumi
-  generates) and what a replacement loses (``labctl.kinds.replacing``; the review reads it).
+  generates) and what a replacement loses (``labctl.kinds.replacing``; the review reads it);
+- ``diagram``: what it is in the network diagram (``labctl.kinds.drawing``: a VPC, a subnet, a gateway, a
+  host...); a kind without one is not drawn.
 No module outside this package names a type token to decide what to do (``tests/test_kinds.py``
 counts them: none).
 
@@ -120,6 +122,7 @@ class Kind:
     tag_mutability: "TagMutability | None" = None  # a registry repository whose tags may be immutable (labctl.kinds.deploy)
     pushes_image: "PushedImage | None" = None  # an image pushed as <repository>:<tag> from a build context (labctl.kinds.deploy)
     replaces: "Replaces | None" = None  # how a change replaces it beside its CloudFormation schema, what that loses (labctl.kinds.replacing)
+    diagram: str = ""  # its role in the network diagram (labctl.kinds.drawing.ROLES; labctl.analysis.diagram), or not drawn
 
     @property
     def service(self) -> str:

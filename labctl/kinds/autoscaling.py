@@ -13,6 +13,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, AS_LAUNCHED
 from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
+from labctl.kinds import drawing
 from labctl.kinds.network import AUTOSCALING_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 from labctl.kinds.replacing import autonamed
 
@@ -144,6 +145,7 @@ def _place_group(r, model):
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
          replaces=autonamed(),
+         diagram=drawing.AUTOSCALING,
          capacity=capacity.autoscaling_group,
          fake=_fake_group,
          template=Template("AWS::AutoScaling::AutoScalingGroup", _group_properties),

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, TYPE_CHECKING
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, STUDENT_VPCS, Found, LiveRead, attached_vpc, in_vpcs, listing, vpc_ids
+from labctl.kinds import drawing
 from labctl.kinds.network import ACL_ENTRY, ADDRESS, HOST, HOST_PART, NAT, NETWORK_ACL, NOT_IN_NETWORK, PEERING, ROUTE, ROUTE_TABLE, ROUTE_TARGET, SECURITY_GROUP, SUBNET, SUBNET_ASSOCIATION, VPC, Reach
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS, FieldMap
 from labctl.kinds.fakes import ACCOUNT_ID, digest, generic, hex_id, with_id
@@ -1040,6 +1041,7 @@ _INSTANCE_REPLACES = ("aws_instance: the subnet, private address and public addr
 
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
+         diagram=drawing.VPC,
          fake=_fake_vpc,
          template=Template("AWS::EC2::VPC", _vpc_properties, companions=(_IPV6_BLOCK,)),
          shows_deployed=True,
@@ -1049,6 +1051,7 @@ KINDS = (
          reach=Reach(VPC, _place_vpc),
          emulator=Emulator(with_ec2(_create_vpc), delete_call("ec2", "delete_vpc", "VpcId"))),
     Kind("aws:ec2/subnet:Subnet", "subnet", FREE, drift=True, sweep="subnet",
+         diagram=drawing.SUBNET,
          fields=_SUBNET_FIELDS,
          fake=_fake_subnet,
          template=Template("AWS::EC2::Subnet", _subnet_properties),
@@ -1057,6 +1060,7 @@ KINDS = (
          reach=Reach(SUBNET, _place_subnet),
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
+         diagram=drawing.INTERNET_GATEWAY,
          fake=with_id("igw", "ec2", "internet-gateway"),
          gateway_of="vpcId",
          template=Template("AWS::EC2::InternetGateway", lambda b, r: {"Tags": tag_list(r.inputs.get("tags"))}, companions=(_ATTACHMENT,)),
@@ -1065,6 +1069,7 @@ KINDS = (
          reach_reason=ROUTE_TARGET,
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
+         diagram=drawing.EGRESS_GATEWAY,
          fields=_IN_VPC_FIELDS,
          fake=with_id("eigw", "ec2", "egress-only-internet-gateway"),
          template=renamed("AWS::EC2::EgressOnlyInternetGateway", _IN_VPC_FIELDS, tags=False),
@@ -1131,6 +1136,7 @@ KINDS = (
          reach=Reach(SUBNET_ASSOCIATION, _place_network_acl_association),
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
+         diagram=drawing.PEERING,
          fields=_PEERING_FIELDS,
          fake=_fake_peering,
          template=renamed("AWS::EC2::VPCPeeringConnection", _PEERING_FIELDS),
@@ -1146,6 +1152,7 @@ KINDS = (
          reach=Reach(PEERING, _place_peering_accepter),
          emulator=on_ec2(_create_peering_accepter, _delete_vpc_peering_connection_accepter)),
     Kind("aws:ec2/vpcEndpoint:VpcEndpoint", "endpoint", "vpc_endpoint", drift=True, sweep="VPC endpoint",
+         diagram=drawing.ENDPOINT,
          fake=_fake_vpc_endpoint,
          template=Template("AWS::EC2::VPCEndpoint", _endpoint_properties),
          access_role="endpoint",
@@ -1155,6 +1162,7 @@ KINDS = (
          reach_reason="a gateway endpoint's routes go to an AWS service's prefix list, not a path the model follows",
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
+         diagram=drawing.NAT,
          fields=_NAT_FIELDS,
          fake=_fake_nat_gateway,
          needs_gateway=_PUBLIC_NAT,
@@ -1182,6 +1190,7 @@ KINDS = (
          emulator=Emulator(with_ec2(_create_eip_association), delete_call("ec2", "disassociate_address", "AssociationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
          replaces=Replaces(inputs=("associatePublicIpAddress", "subnetId", "privateIp"), updatable=("NetworkInterfaces",), flag="userDataReplaceOnChange", flagged=("userData", "userDataBase64"), loses="a running instance", source=_INSTANCE_REPLACES),
+         diagram=drawing.INSTANCE,
          capacity=capacity.instance,
          fake=_fake_instance,
          newest_image=_NEWEST_AMI,

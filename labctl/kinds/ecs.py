@@ -18,6 +18,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, Listing, everything
 from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
+from labctl.kinds import drawing
 from labctl.kinds.network import FARGATE_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 from labctl.kinds.replacing import ANY, BRIDGE_AUTONAME, Replaces
 
@@ -290,6 +291,7 @@ KINDS = (
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
          replaces=Replaces(inputs=("launchType",), autoname="name", source="aws_ecs_service: the launch type forces a new service; " + BRIDGE_AUTONAME),
+         diagram=drawing.SERVICE,
          capacity=capacity.fargate_service,
          fake=_fake_service,
          template=Template("AWS::ECS::Service", _service_properties),

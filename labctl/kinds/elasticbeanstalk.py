@@ -16,6 +16,7 @@ from labctl.kinds.fakes import digest, hex_id
 from labctl.kinds.templates import Template, renamed, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, Listing, LiveRead, everything
+from labctl.kinds import drawing
 from labctl.kinds.network import BEANSTALK_PUBLIC, HOST, LOAD_BALANCER_PUBLIC, NOT_IN_NETWORK, Reach
 from labctl.kinds import capacity
 from labctl.kinds.deploy import NeedsGateway
@@ -332,6 +333,7 @@ KINDS = (
          template=Template("AWS::ElasticBeanstalk::ApplicationVersion", _version_properties)),
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
          replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
+         diagram=drawing.BEANSTALK,
          capacity=capacity.beanstalk_environment,
          needs_gateway=_PUBLIC_ENVIRONMENT,
          boot_secrets=_boot_secrets,

@@ -12,6 +12,7 @@ from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import FREE, Kind
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, in_vpcs, listing
+from labctl.kinds import drawing
 from labctl.kinds.network import HOST, LOAD_BALANCER_PUBLIC, Reach, first_placed
 from labctl.kinds.replacing import ANY, Replaces, TF_NO_UPDATE, autonamed
 
@@ -218,6 +219,7 @@ def _place_load_balancer(r, model):
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
          replaces=autonamed(),
+         diagram=drawing.LOAD_BALANCER,
          fake=_fake_lb,
          needs_gateway=_INTERNET_FACING,
          template=Template("AWS::ElasticLoadBalancingV2::LoadBalancer", _load_balancer_properties),

@@ -11,6 +11,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import capacity
 from labctl.kinds import FREE, Kind
 from labctl.kinds.live_reads import Found, LiveRead, in_vpcs, listing
+from labctl.kinds import drawing
 from labctl.kinds.network import DATABASE_PUBLIC, HOST, HOST_PART, Reach, first_placed
 from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces, NAME_PREFIX, autonamed
 
@@ -189,6 +190,7 @@ def _managed_secret(inputs: dict[str, Any], outputs: dict[str, Any]) -> list[str
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          replaces=Replaces(inputs=("identifierPrefix",), updatable=("DBSubnetGroupName",), autoname="identifier", loses="a database", source="aws_db_instance moves to another subnet group in place (ModifyDBInstance); " + NAME_PREFIX + "; " + BRIDGE_AUTONAME),
+         diagram=drawing.DATABASE,
          capacity=capacity.database,
          rotating_secret=_managed_secret,
          fake=_fake_db_instance,

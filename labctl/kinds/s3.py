@@ -11,6 +11,7 @@ from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
 from labctl.kinds.fakes import generic, hex_id
 from labctl.kinds.templates import Alias, Template, document, folded, renamed
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
+from labctl.kinds import drawing
 from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, USAGE, Kind
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, WITH_BUCKET, Found, Listing, LiveRead, everything
@@ -220,6 +221,7 @@ _OF_ITS_BUCKET = Replaces(inputs=("bucket",), source="the Terraform AWS provider
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
          replaces=Replaces(autoname="bucket", loses="a bucket's objects", source=BRIDGE_AUTONAME),
+         diagram=drawing.BUCKET,
          fake=_fake_bucket,
          template=renamed("AWS::S3::Bucket", {"bucket": "BucketName"}, own=("bucket",), aliases=(_BY_NAME,)),
          access_role="bucket",
@@ -230,6 +232,7 @@ KINDS = (
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
          replaces=Replaces(inputs=("bucket",), autoname="bucket", loses="a bucket's objects", source=BRIDGE_AUTONAME),
+         diagram=drawing.BUCKET,
          fake=generic,
          live_reason="the same bucket in AWS: read as a Bucket",
          reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
