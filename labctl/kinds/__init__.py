@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from labctl.kinds.live_reads import LiveRead
     from labctl.kinds.network import Reach
     from labctl.kinds.capacity import CapacityOf
+    from labctl.kinds.guards import Guard
 
 
 FREE = "free"
@@ -115,6 +116,8 @@ class Kind:
     table_association: "TableAssociation | None" = None  # a subnet's route table association (what a needs_gateway route waits for)
     tag_mutability: "TagMutability | None" = None  # a registry repository whose tags may be immutable (labctl.kinds.deploy)
     pushes_image: "PushedImage | None" = None  # an image pushed as <repository>:<tag> from a build context (labctl.kinds.deploy)
+    guard: "Guard | None" = None  # where its secure defaults are written, for the guardrails (labctl.kinds.guards)
+    untagged: str = ""  # why it carries no tags (AWS takes none for it): the guardrails require the course's tags of the rest
 
     @property
     def service(self) -> str:

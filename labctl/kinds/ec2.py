@@ -7,6 +7,7 @@ from ipaddress import IPv6Network
 from typing import Any, Callable, Iterable, TYPE_CHECKING
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
+from labctl.kinds.guards import Guard
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, STUDENT_VPCS, Found, LiveRead, attached_vpc, in_vpcs, listing, vpc_ids
 from labctl.kinds.network import ACL_ENTRY, ADDRESS, HOST, HOST_PART, NAT, NETWORK_ACL, NOT_IN_NETWORK, PEERING, ROUTE, ROUTE_TABLE, ROUTE_TARGET, SECURITY_GROUP, SUBNET, SUBNET_ASSOCIATION, VPC, Reach
 from labctl.kinds.shared import PROTOCOL_NUMBERS, ROUTE_TARGETS, FieldMap
@@ -1077,6 +1078,7 @@ KINDS = (
          reach=Reach(ROUTE_TABLE, _place_route_table),
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
+         untagged="a route takes no tags",
          internet_route=InternetRoute("routeTableId", "destinationCidrBlock", "gatewayId"),
          fake=with_id("r"),
          template=renamed("AWS::EC2::Route", {"routeTableId": "RouteTableId", "destinationCidrBlock": "DestinationCidrBlock",
@@ -1086,6 +1088,7 @@ KINDS = (
          reach=Reach(ROUTE, _place_route),
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
+         untagged="an association takes no tags",
          table_association=TableAssociation("subnetId", "routeTableId"),
          fields=_ROUTE_TABLE_ASSOCIATION_FIELDS,
          fake=with_id("rtbassoc"),
@@ -1110,12 +1113,14 @@ KINDS = (
          reach=Reach(NETWORK_ACL, _place_network_acl),
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
+         untagged="an ACL entry takes no tags",
          fake=with_id("nacl"),
          template=Template("AWS::EC2::NetworkAclEntry", _nacl_entry_properties, referenced=False),
          live=LiveRead(NETWORK_ACLS, _read_network_acl_rules),
          reach=Reach(ACL_ENTRY, _place_network_acl_rule),
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
+         untagged="an association takes no tags",
          fields=_NETWORK_ACL_ASSOCIATION_FIELDS,
          fake=with_id("aclassoc"),
          template=renamed("AWS::EC2::SubnetNetworkAclAssociation", _NETWORK_ACL_ASSOCIATION_FIELDS, tags=False, referenced=False),
@@ -1162,6 +1167,7 @@ KINDS = (
          reach_reason="its address is placed with what holds it: a NAT gateway's outputs, an association's",
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/eipAssociation:EipAssociation", "Elastic IP association", FREE, "the address is billed as its Elastic IP",
+         untagged="an association takes no tags",
          fields=_EIP_ASSOCIATION_FIELDS,
          fake=_fake_eip_association,
          needs_gateway=_ADDRESS_NEEDS_GATEWAY,
@@ -1171,6 +1177,7 @@ KINDS = (
          reach=Reach(ADDRESS, _place_eip_association),
          emulator=Emulator(with_ec2(_create_eip_association), delete_call("ec2", "disassociate_address", "AssociationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         guard=Guard(imds="metadataOptions", encrypted=("rootBlockDevice.encrypted", "ebsBlockDevices[].encrypted"), instance_profile="iamInstanceProfile"),
          capacity=capacity.instance,
          fake=_fake_instance,
          newest_image=_NEWEST_AMI,
@@ -1189,6 +1196,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
+         guard=Guard(imds="metadataOptions", encrypted=("blockDeviceMappings[].ebs.encrypted",), instance_type="instanceType", instance_profile="iamInstanceProfile.name"),
          capacity=capacity.launch_template,
          fake=_fake_launch_template,
          template=Template("AWS::EC2::LaunchTemplate", _launch_template_properties),
@@ -1198,6 +1206,7 @@ KINDS = (
          reach=Reach(HOST_PART, _place_launch_template),
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
+         guard=Guard(encrypted=("encrypted",)),
          capacity=capacity.volume,
          fake=generic,
          live_reason=NOT_CHECKED_LIVE,

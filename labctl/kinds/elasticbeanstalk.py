@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from cloudlabs.tags import STUDENT_TAG
 
 from labctl.kinds.emulation import Emulator, given_name, tags
+from labctl.kinds.guards import Guard
 from labctl.kinds.fakes import digest, hex_id
 from labctl.kinds.templates import Template, renamed, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
@@ -328,6 +329,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          template=Template("AWS::ElasticBeanstalk::ApplicationVersion", _version_properties)),
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
+         guard=Guard(beanstalk_options=True),
          capacity=capacity.beanstalk_environment,
          needs_gateway=_PUBLIC_ENVIRONMENT,
          boot_secrets=_boot_secrets,

@@ -239,6 +239,7 @@ KINDS = (
          reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
+         untagged="a target registration takes no tags",
          fake=generic,
          template=_TARGET,
          live_reason=NOT_CHECKED_LIVE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from labctl.kinds.ec2 import SECURITY_GROUPS
+from labctl.kinds.guards import Guard
 from labctl.kinds.emulation import on_ec2
 from labctl.kinds.fakes import with_id
 from labctl.kinds.templates import Template
@@ -116,6 +117,7 @@ def _place_sg_rule(egress: bool) -> Callable:
 
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         guard=Guard(ingress=True),
          ec2_description="description",
          fake=_fake_sg_rule,
          template=_sg_rule(ingress=True),
