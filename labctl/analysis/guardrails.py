@@ -111,7 +111,7 @@ def _true(value: Any) -> bool:
 def _tags(props: Mapping[str, Any]) -> dict[str, Any]:
     tags = props.get("tags") or {}
     if isinstance(tags, list):  # Auto Scaling groups: [{key, value, propagateAtLaunch}]
-        return {t.get("key"): t.get("value") for t in tags if isinstance(t, Mapping)}
+        return {str(t.get("key")): t.get("value") for t in tags if isinstance(t, Mapping)}
     return dict(tags) if isinstance(tags, Mapping) else {}
 
 
@@ -127,7 +127,7 @@ def _guard(resource_type: str) -> guards.Guard | None:
 
 def _options(resource_type: str, props: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
     record = kinds.kind(resource_type)
-    return {(s.get("namespace"), s.get("name")): s.get("value")
+    return {(str(s.get("namespace")), str(s.get("name"))): s.get("value")
             for s in (props.get(record.option_settings) if record and record.option_settings else None) or []
             if isinstance(s, Mapping)}
 

@@ -112,8 +112,16 @@ def address_table() -> str:
     return "\n".join(rows)
 
 
+def guardrails_table() -> str:
+    from labctl.analysis.guardrails import policy_table
+    rows = ["| policy | level | what it checks |", "|---|---|---|"]
+    rows += [f"| `{name}` | {level} | {text} |" for name, level, text in policy_table()]
+    return "\n".join(rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "catalog": catalog_table, "options": options_table, "outputs": outputs_table, "addresses": address_table,
+    "guardrails": guardrails_table,
 }
 
 
