@@ -275,3 +275,18 @@ def test_labctl_validate_shows_a_violation_and_exits_1(tmp_path, monkeypatch, ca
     monkeypatch.setattr(components.security, "opens_admin_port_to_world", lambda rule: False)
     assert main(["validate", str(stack), "--jobs", "1", "--no-cache"]) == 1
     assert "[cloudlabs-ssh-not-open-to-world]" in capsys.readouterr().out
+
+
+def test_the_limits_policy_is_the_deploy_rules_check(renders):
+    """Offline, CL-LIMIT-ACCOUNT reports the account's limits (with the session's end): the policy, the same
+    check for the pack, is not run twice; over a graph it finds what the deploy rule finds."""
+    from labctl.analysis.deployrules import DEPLOY_RULES
+    graph = _copy(renders["vpc-nat"])
+    for r in graph.of_type(INSTANCE):
+        r.inputs["instanceType"] = "t3.xlarge"
+    rule = next(r for r in DEPLOY_RULES if r.id == "CL-LIMIT-ACCOUNT")
+    policy = next(p for p in POLICIES if p.name == "cloudlabs-account-limits")
+    subjects = [Subject(r.urn, r.type, r.name, r.inputs) for r in graph.custom_resources]
+    assert policy.offline_by == rule.id and "cloudlabs-account-limits" not in {f.rule for f in guardrails.violations(graph)}
+    assert sorted(v.message.split(": ", 2)[2] for v in policy.validate_stack(subjects, LEARNER)) == \
+        sorted(f.message for f in rule.check(graph))

@@ -81,6 +81,7 @@ class Policy:
     level: str  # mandatory | advisory
     validate: ResourceCheck | None = None  # (resource type, props, context): per resource...
     validate_stack: StackCheck | None = None  # ...or over the whole stack (a sum, a link between resources)
+    offline_by: str = ""  # the deploy rule that already reports the same findings offline (validate skips the policy)
 
 
 # --- reading props ---------------------------------------------------------------------------------
@@ -321,7 +322,7 @@ POLICIES: tuple[Policy, ...] = (
            "and only the account's instance profile and service role", MANDATORY, validate=_iam),
     Policy("cloudlabs-account-limits", "the stack fits the account's limits its profile states (instances at once, vCPUs, "
            "sizes, volumes, database storage): deploy rule CL-LIMIT-ACCOUNT's check", MANDATORY,
-           validate_stack=_account_limits),
+           validate_stack=_account_limits, offline_by=_LIMIT_RULE.id),
     Policy("cloudlabs-course-tags", f"AWS resources that take tags carry {', '.join(REQUIRED_TAGS)}", ADVISORY,
            validate=_tagged),
 )
@@ -353,6 +354,8 @@ def check_graph(graph: StackGraph) -> StackPolicies:
     subjects = [Subject(r.urn, r.type, r.name, r.inputs, r.property_dependencies) for r in graph.custom_resources]
     result = StackPolicies(graph.stack)
     for policy in POLICIES:
+        if policy.offline_by:  # its findings are that deploy rule's, which validate runs (with the session's end)
+            continue
         for subject, verdict in evaluate(policy, subjects, ctx):
             finding = Finding(graph.stack, subject.name if subject else "(stack)", subject.type if subject else "", "",
                               None, policy.name, verdict.message, "error" if policy.level == MANDATORY else "warning")
