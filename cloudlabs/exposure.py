@@ -38,3 +38,16 @@ def describe(network: IPv4Network | IPv6Network) -> str:
     if network.prefixlen == 0:
         return "the whole internet"
     return f"{network.num_addresses:,} internet addresses"
+
+
+# The exceptions a lab takes to the secure defaults for the book's lesson. The component that takes one
+# tags the resource with it (EXCEPTION_TAG: the exception's name), and the guardrails
+# (labctl.analysis.guardrails, the policy pack) accept exactly that exception on a resource so marked.
+EXCEPTION_TAG = "cloudlabs:exception"
+PUBLIC_BUCKET = "public-bucket"
+OPEN_ADMIN_CIDR = "open-admin-cidr"
+EXCEPTIONS = {
+    PUBLIC_BUCKET: "the bucket is public because the lab is about public access (chapter 9's public-read, jpg-only and "
+                   "website parts): Block Public Access is lifted for its policy, ACLs stay blocked",
+    OPEN_ADMIN_CIDR: "the stack's settings open SSH and RDP to a wide range on purpose (cloudlabs:allowOpenAdminCidr: true)",
+}

@@ -20,7 +20,7 @@ from typing import Any, Literal, Sequence, Union
 import pulumi
 import pulumi_aws as aws
 
-from cloudlabs.exposure import ADMIN_PORTS, describe, is_wide_open
+from cloudlabs.exposure import ADMIN_PORTS, EXCEPTION_TAG, OPEN_ADMIN_CIDR, describe, is_wide_open
 
 from .context import LabContext
 
@@ -184,7 +184,9 @@ class LabSecurityGroup(pulumi.ComponentResource):
             security_group_id=self.group.id,
             ip_protocol=rule.ports.protocol,
             description=rule.description,
-            tags=ctx.tags(f"{group_name}/{rule.key}"),
+            # the guard let it through: the stack's settings open admin ports wide on purpose
+            tags={**ctx.tags(f"{group_name}/{rule.key}"),
+                  **({EXCEPTION_TAG: OPEN_ADMIN_CIDR} if opens_admin_port_to_world(rule) else {})},
             opts=pulumi.ResourceOptions(parent=self),
             **ports,
             **peer,

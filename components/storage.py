@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from cloudlabs import content
+from cloudlabs.exposure import EXCEPTION_TAG, PUBLIC_BUCKET
 
 from .context import LabContext
 
@@ -62,7 +63,8 @@ class LabBucket(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         bucket_name = pulumi.Output.concat(f"{ctx.cohort}-{ctx.student}-{args.purpose}-", args.account_id)
         self.bucket = aws.s3.Bucket(name, bucket=bucket_name, force_destroy=True,
-                                    tags={**ctx.tags(f"bucket-{args.purpose}"), **args.extra_tags}, opts=child)
+                                    tags={**ctx.tags(f"bucket-{args.purpose}"), **args.extra_tags,
+                                          **({EXCEPTION_TAG: PUBLIC_BUCKET} if args.public else {})}, opts=child)
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption", bucket=self.bucket.id,
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=child)

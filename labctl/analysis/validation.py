@@ -7,6 +7,8 @@ property, value, rule, AWS's message):
    per-region instance types and engine versions, cross-property rules).
 2. Rules the schemas cannot express (``labctl.analysis.deployrules``): ordering, lifecycle, cost traps,
    the account's limits (also over the stack as the book's steps leave it: ``session_end``).
+3. The course's guardrails (``labctl.analysis.guardrails``, the policy pack's functions): a mandatory policy's
+   violation is an error, an advisory one's a warning.
 
 A finding that does not apply to Pulumi's provider is suppressed by one line of
 :data:`SUPPRESSIONS`, with its reason; nothing is suppressed silently (the suppressed findings
@@ -32,6 +34,7 @@ from cloudlabs.writing import atomic_write
 from labctl.analysis.cfn import Translation, UnmappedTypeError, translate
 from labctl.analysis.deployrules import DEPLOY_RULES
 from labctl.analysis.findings import Finding
+from labctl.analysis.guardrails import check_graph
 from labctl.offline.graph import StackGraph
 from labctl.offline.graphcache import cache_root
 
@@ -70,6 +73,7 @@ class StackValidation:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
     not_validated: list[str] = field(default_factory=list)  # "name (type): reason"
+    exceptions: list[Finding] = field(default_factory=list)  # book exceptions the guardrails allowed (level info)
 
     @property
     def ready(self) -> bool:
@@ -78,14 +82,15 @@ class StackValidation:
     def to_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "deployReady": self.ready, "findings": [f.to_json() for f in self.findings],
                 "suppressed": [dict(f.to_json(), reason=s.reason) for f, s in self.suppressed],
-                "notValidated": self.not_validated}
+                "notValidated": self.not_validated, "exceptions": [f.to_json() for f in self.exceptions]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "StackValidation":
         by_reason = {s.reason: s for s in SUPPRESSIONS}
         return cls(data["stack"], [Finding.from_json(f) for f in data["findings"]],
                    [(Finding.from_json({k: v for k, v in f.items() if k != "reason"}), by_reason[f["reason"]])
-                    for f in data["suppressed"]], list(data["notValidated"]))
+                    for f in data["suppressed"]], list(data["notValidated"]),
+                   [Finding.from_json(f) for f in data.get("exceptions", [])])
 
 
 _rules: list[Any] = []  # cfn-lint's rule collection, built once per process (a third of a lint's time)
@@ -241,6 +246,9 @@ class Validator:
             self.clean_shapes[key] = matches
         for rule in DEPLOY_RULES:
             result.findings.extend(rule.check(graph, session_end))
+        policies = check_graph(graph)  # the course's guardrails, as the policy pack runs them in a real preview
+        result.findings.extend(policies.violations)
+        result.exceptions = policies.exceptions
         return result
 
 

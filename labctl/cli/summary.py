@@ -87,6 +87,8 @@ def print_findings(checks: list[StackValidation], console: Console, show_suppres
         if show_suppressed:
             for f, s in check.suppressed:
                 console.print(f"suppressed {f.line()} -- {s.reason}", markup=False, soft_wrap=True)
+            for f in check.exceptions:  # what the guardrails allowed for the book's lesson, by the resource's mark
+                console.print(f"exception {f.line()}", markup=False, soft_wrap=True)
 
 
 def stack_panel(graph: StackGraph, cost: StackCost) -> Panel:

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from labctl.kinds.network import Reach
     from labctl.kinds.capacity import CapacityOf
     from labctl.kinds.replacing import Replaces
+    from labctl.kinds.guards import Guard
 
 
 FREE = "free"
@@ -123,6 +124,8 @@ class Kind:
     pushes_image: "PushedImage | None" = None  # an image pushed as <repository>:<tag> from a build context (labctl.kinds.deploy)
     replaces: "Replaces | None" = None  # how a change replaces it beside its CloudFormation schema, what that loses (labctl.kinds.replacing)
     diagram: str = ""  # its role in the network diagram (labctl.kinds.drawing.ROLES; labctl.analysis.diagram), or not drawn
+    guard: "Guard | None" = None  # where its secure defaults are written, for the guardrails (labctl.kinds.guards)
+    untagged: str = ""  # why it carries no tags (AWS takes none for it): the guardrails require the course's tags of the rest
 
     @property
     def service(self) -> str:

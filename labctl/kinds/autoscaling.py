@@ -155,6 +155,7 @@ KINDS = (
          reach=Reach(HOST, _place_group),
          emulator=Emulator(_create_asg, _delete_group)),
     Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE, sweep_with="goes with its Auto Scaling group",
+         untagged="a scaling policy takes no tags",
          fake=arn_only("autoscaling", "scalingPolicy"),
          template=Template("AWS::AutoScaling::ScalingPolicy", _policy_properties, referenced=False),
          live_reason=NOT_CHECKED_LIVE,

@@ -7,6 +7,7 @@ from ipaddress import IPv6Network
 from typing import Any, Callable, Iterable, TYPE_CHECKING
 
 from labctl.kinds.emulation import SECRET, Emulator, as_bool, delete_call, named, on_ec2, pascal, spec, tags, with_ec2
+from labctl.kinds.guards import Guard
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, STUDENT_VPCS, Found, LiveRead, attached_vpc, in_vpcs, listing, vpc_ids
 from labctl.kinds import drawing
 from labctl.kinds.network import ACL_ENTRY, ADDRESS, HOST, HOST_PART, NAT, NETWORK_ACL, NOT_IN_NETWORK, PEERING, ROUTE, ROUTE_TABLE, ROUTE_TARGET, SECURITY_GROUP, SUBNET, SUBNET_ASSOCIATION, VPC, Reach
@@ -1087,6 +1088,7 @@ KINDS = (
          reach=Reach(ROUTE_TABLE, _place_route_table),
          emulator=Emulator(with_ec2(_create_route_table), delete_call("ec2", "delete_route_table", "RouteTableId"))),
     Kind("aws:ec2/route:Route", "route", FREE, sweep_with="goes with its route table", drift_fact="route",
+         untagged="a route takes no tags",
          internet_route=InternetRoute("routeTableId", "destinationCidrBlock", "gatewayId"),
          fake=with_id("r"),
          template=renamed("AWS::EC2::Route", {"routeTableId": "RouteTableId", "destinationCidrBlock": "DestinationCidrBlock",
@@ -1097,6 +1099,7 @@ KINDS = (
          emulator=on_ec2(_create_route, _delete_route)),
     Kind("aws:ec2/routeTableAssociation:RouteTableAssociation", "route table association", FREE, sweep_with="goes with its route table (deleting the table ends it)",
          replaces=Replaces(updatable=("RouteTableId",), source=TF_ASSOCIATION),
+         untagged="an association takes no tags",
          table_association=TableAssociation("subnetId", "routeTableId"),
          fields=_ROUTE_TABLE_ASSOCIATION_FIELDS,
          fake=with_id("rtbassoc"),
@@ -1123,12 +1126,14 @@ KINDS = (
          emulator=Emulator(with_ec2(_create_nacl), delete_call("ec2", "delete_network_acl", "NetworkAclId"))),
     Kind("aws:ec2/networkAclRule:NetworkAclRule", "network ACL rule", FREE, sweep_with="goes with its network ACL", drift_fact="nacl-entry", within="networkAclId",
          replaces=Replaces(inputs=(ANY,), source=TF_NO_UPDATE),
+         untagged="an ACL entry takes no tags",
          fake=with_id("nacl"),
          template=Template("AWS::EC2::NetworkAclEntry", _nacl_entry_properties, referenced=False),
          live=LiveRead(NETWORK_ACLS, _read_network_acl_rules),
          reach=Reach(ACL_ENTRY, _place_network_acl_rule),
          emulator=on_ec2(_create_nacl_rule, _delete_network_acl_rule)),
     Kind("aws:ec2/networkAclAssociation:NetworkAclAssociation", "network ACL association", FREE, sweep_with="goes with its network ACL (the subnet returns to the default ACL)",
+         untagged="an association takes no tags",
          fields=_NETWORK_ACL_ASSOCIATION_FIELDS,
          fake=with_id("aclassoc"),
          template=renamed("AWS::EC2::SubnetNetworkAclAssociation", _NETWORK_ACL_ASSOCIATION_FIELDS, tags=False, referenced=False),
@@ -1180,6 +1185,7 @@ KINDS = (
          reach_reason="its address is placed with what holds it: a NAT gateway's outputs, an association's",
          emulator=Emulator(with_ec2(_create_eip), delete_call("ec2", "release_address", "AllocationId"))),
     Kind("aws:ec2/eipAssociation:EipAssociation", "Elastic IP association", FREE, "the address is billed as its Elastic IP",
+         untagged="an association takes no tags",
          fields=_EIP_ASSOCIATION_FIELDS,
          fake=_fake_eip_association,
          needs_gateway=_ADDRESS_NEEDS_GATEWAY,
@@ -1191,6 +1197,7 @@ KINDS = (
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
          replaces=Replaces(inputs=("associatePublicIpAddress", "subnetId", "privateIp"), updatable=("NetworkInterfaces",), flag="userDataReplaceOnChange", flagged=("userData", "userDataBase64"), loses="a running instance", source=_INSTANCE_REPLACES),
          diagram=drawing.INSTANCE,
+         guard=Guard(imds="metadataOptions", encrypted=("rootBlockDevice.encrypted", "ebsBlockDevices[].encrypted"), instance_profile="iamInstanceProfile"),
          capacity=capacity.instance,
          fake=_fake_instance,
          newest_image=_NEWEST_AMI,
@@ -1211,6 +1218,7 @@ KINDS = (
          emulator=on_ec2(_create_key_pair, _delete_key_pair)),
     Kind("aws:ec2/launchTemplate:LaunchTemplate", "launch template", FREE, "its instances are priced with their Auto Scaling group", sweep="launch template",
          replaces=autonamed(),
+         guard=Guard(imds="metadataOptions", encrypted=("blockDeviceMappings[].ebs.encrypted",), instance_type="instanceType", instance_profile="iamInstanceProfile.name"),
          capacity=capacity.launch_template,
          fake=_fake_launch_template,
          template=Template("AWS::EC2::LaunchTemplate", _launch_template_properties),
@@ -1221,6 +1229,7 @@ KINDS = (
          emulator=Emulator(_create_launch_template, delete_call("ec2", "delete_launch_template", "LaunchTemplateId"))),
     Kind("aws:ebs/volume:Volume", "EBS volume", "volume", emulated="no lab creates one: the emulator has no handler for it yet", sweep="volume",
          replaces=Replaces(inputs=("availabilityZone", "snapshotId", "encrypted", "kmsKeyId", "outpostArn"), loses="a volume's data", source="aws_ebs_volume: these arguments force a new volume; size, type and IOPS change in place (ModifyVolume)"),
+         guard=Guard(encrypted=("encrypted",)),
          capacity=capacity.volume,
          fake=generic,
          live_reason=NOT_CHECKED_LIVE,

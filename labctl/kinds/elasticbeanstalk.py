@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from cloudlabs.tags import STUDENT_TAG
 
 from labctl.kinds.emulation import Emulator, given_name, tags
+from labctl.kinds.guards import Guard
 from labctl.kinds.fakes import digest, hex_id
 from labctl.kinds.templates import Template, renamed, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
@@ -334,6 +335,7 @@ KINDS = (
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
          replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          diagram=drawing.BEANSTALK,
+         guard=Guard(beanstalk_options=True),
          capacity=capacity.beanstalk_environment,
          needs_gateway=_PUBLIC_ENVIRONMENT,
          boot_secrets=_boot_secrets,

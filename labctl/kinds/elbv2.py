@@ -245,6 +245,7 @@ KINDS = (
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
          replaces=Replaces(inputs=(ANY,), source=TF_NO_UPDATE),
+         untagged="a target registration takes no tags",
          fake=generic,
          template=_TARGET,
          live_reason=NOT_CHECKED_LIVE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from labctl.kinds.emulation import Emulator, delete_call, named, tags
+from labctl.kinds.guards import Guard
 from labctl.kinds.fakes import hex_id
 from labctl.kinds.templates import Alias, Template, number_text, tag_list
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
@@ -191,6 +192,7 @@ KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          replaces=Replaces(inputs=("identifierPrefix",), updatable=("DBSubnetGroupName",), autoname="identifier", loses="a database", source="aws_db_instance moves to another subnet group in place (ModifyDBInstance); " + NAME_PREFIX + "; " + BRIDGE_AUTONAME),
          diagram=drawing.DATABASE,
+         guard=Guard(encrypted=("storageEncrypted",), not_public="publiclyAccessible"),
          capacity=capacity.database,
          rotating_secret=_managed_secret,
          fake=_fake_db_instance,

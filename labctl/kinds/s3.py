@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, TYPE_CHECKING
 
 from cloudlabs import content
 from labctl.kinds.emulation import Emulator, delete_call, named, pascal, tags
+from labctl.kinds.guards import Guard
 from labctl.kinds.fakes import generic, hex_id
 from labctl.kinds.templates import Alias, Template, document, folded, renamed
 from labctl.kinds.sweeping import Listed, SweepRule, SweepScan
@@ -238,6 +239,7 @@ KINDS = (
          reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
          sweep_rule=_SWEPT_BUCKETS),
     Kind("aws:s3/bucketPolicy:BucketPolicy", "bucket policy", FREE, sweep_with="goes with its bucket",
+         untagged="a bucket setting, tagged with its bucket",
          fake=generic,
          template=Template("AWS::S3::BucketPolicy", lambda b, r: {"Bucket": b.ref(r.inputs.get("bucket")), "PolicyDocument": document(r.inputs.get("policy"))}, referenced=False),
          live_reason=WITH_BUCKET,
@@ -245,6 +247,7 @@ KINDS = (
          emulator=Emulator(_bucket_part("put_bucket_policy", "Policy", lambda i: i["policy"]), delete_call("s3", "delete_bucket_policy", "Bucket"))),
     Kind("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public access block", FREE, sweep_with="goes with its bucket",
          replaces=_OF_ITS_BUCKET,
+         guard=Guard(blocks_public=("blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets"), blocks_for="bucket"), untagged="a bucket setting, tagged with its bucket",
          fake=generic,
          template=_in_bucket("PublicAccessBlockConfiguration", _public_access_block),
          live_reason=WITH_BUCKET,
@@ -255,6 +258,7 @@ KINDS = (
                                                           ("restrictPublicBuckets", "RestrictPublicBuckets"))}), delete_call("s3", "delete_public_access_block", "Bucket"))),
     Kind("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "website configuration", FREE, sweep_with="goes with its bucket",
          replaces=_OF_ITS_BUCKET,
+         untagged="a bucket setting, tagged with its bucket",
          fake=_fake_website,
          template=_in_bucket("WebsiteConfiguration", _website_configuration),
          live_reason=NOT_CHECKED_LIVE,
@@ -262,6 +266,7 @@ KINDS = (
          emulator=Emulator(_create_website, delete_call("s3", "delete_bucket_website", "Bucket"))),
     Kind("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "CORS configuration", FREE, sweep_with="goes with its bucket",
          replaces=_OF_ITS_BUCKET,
+         untagged="a bucket setting, tagged with its bucket",
          fake=generic,
          template=_in_bucket("CorsConfiguration", _cors_configuration),
          live_reason=WITH_BUCKET,
@@ -269,6 +274,7 @@ KINDS = (
          emulator=Emulator(_bucket_part("put_bucket_cors", "CORSConfiguration", lambda i: {"CORSRules": pascal(i["corsRules"], {"id": "ID"})}), delete_call("s3", "delete_bucket_cors", "Bucket"))),
     Kind("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "encryption configuration", FREE, sweep_with="goes with its bucket",
          replaces=_OF_ITS_BUCKET,
+         untagged="a bucket setting, tagged with its bucket",
          fake=generic,
          template=_in_bucket("BucketEncryption", _bucket_encryption),
          live_reason=NOT_CHECKED_LIVE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from labctl.kinds.ec2 import SECURITY_GROUPS
+from labctl.kinds.guards import Guard
 from labctl.kinds.emulation import on_ec2
 from labctl.kinds.fakes import with_id
 from labctl.kinds.templates import Template
@@ -123,6 +124,7 @@ _EGRESS_UPDATABLE = ("IpProtocol", "FromPort", "ToPort", "CidrIp", "CidrIpv6", "
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          replaces=Replaces(updatable=_INGRESS_UPDATABLE, source=TF_SG_RULE),
+         guard=Guard(ingress=True),
          ec2_description="description",
          fake=_fake_sg_rule,
          template=_sg_rule(ingress=True),

@@ -35,7 +35,7 @@ PROGRAM_FILES = ("__main__.py", "labctl/offline/render.py", "labctl/offline/fake
                  "labctl/offline/sdkpatch.py")
 # What a kept validation depends on (besides cfn-lint, whose version is part of its key): these and
 # the records (labctl/kinds: each kind's CloudFormation template, or why it has none).
-VALIDATION_FILES = tuple(f"labctl/analysis/{name}.py" for name in ("cfn", "deployrules", "findings", "validation"))
+VALIDATION_FILES = tuple(f"labctl/analysis/{name}.py" for name in ("cfn", "deployrules", "findings", "guardrails", "validation"))
 VALIDATION_DIRS = ("labctl/kinds",)
 DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumi-tls", "pulumi-docker", "pydantic", "PyYAML", "protobuf", "grpcio")
 
