@@ -11,7 +11,7 @@ from rich.table import Table
 from cloudlabs.pricing import PriceTable
 
 from labctl import kinds
-from labctl.analysis.cost import StackCost, summarize
+from labctl.analysis.cost import StackCost, session_of, summarize
 from labctl.offline.graph import StackGraph
 from labctl.analysis.validation import StackValidation
 
@@ -25,6 +25,17 @@ def money(value: float) -> str:
 
 def hours_text(hours: float) -> str:
     return f"{hours:g} h"
+
+
+def stack_hours(graphs: list[StackGraph], hours: float | None) -> dict[str, float]:
+    """Each stack's session length: ``hours`` when given (--hours), else the stack's own (its cohort
+    file's sessionHours, else its profile's)."""
+    return {g.stack: hours if hours is not None else session_of(g.settings).hours for g in graphs}
+
+
+def session_heading(hours: dict[str, float]) -> str:
+    lengths = set(hours.values())
+    return f"$/{hours_text(lengths.pop())}" if len(lengths) == 1 else "$/session"
 
 
 def vpc_cidrs(graph: StackGraph) -> list[str]:
@@ -54,14 +65,15 @@ def ready_text(check: StackValidation | None) -> str:
     return "yes" if check.ready else f"NO ({errors} finding{'s' if errors != 1 else ''})"
 
 
-def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float,
+def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours: dict[str, float],
                    checks: dict[str, StackValidation] | None = None) -> Table:
+    """``hours``: each stack's session length (``stack_hours``)."""
     table = Table(title="Offline plan", title_justify="left", show_footer=len(graphs) > 1)
     total_h = sum(costs[g.stack].hourly for g in graphs)
     columns = [
         ("stack", f"{len(graphs)} stacks"), ("seat", ""), ("region", ""), ("labs", ""), ("VPC CIDRs", ""),
         ("resources", str(sum(len(g.custom_resources) for g in graphs))),
-        ("$/hour", money(total_h)), (f"$/{hours_text(hours)}", money(total_h * hours)),
+        ("$/hour", money(total_h)), (session_heading(hours), money(sum(costs[g.stack].for_hours(hours[g.stack]) for g in graphs))),
     ]
     if checks is not None:
         columns.append(("deploy-ready", f"{sum(1 for c in checks.values() if c.ready)} of {len(checks)}"))
@@ -72,7 +84,7 @@ def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours:
         priced = cost.region_priced
         row = [g.stack, str(g.settings["seat"]), g.settings["region"], labs_text(g), "\n".join(vpc_cidrs(g)),
                str(len(g.custom_resources)), money(cost.hourly) if priced else "unpriced",
-               money(cost.for_hours(hours)) if priced else "unpriced"]
+               money(cost.for_hours(hours[g.stack])) if priced else "unpriced"]
         if checks is not None:
             row.append(ready_text(checks.get(g.stack)))
         table.add_row(*row)
@@ -111,12 +123,15 @@ def stack_panel(graph: StackGraph, cost: StackCost) -> Panel:
 
 
 def print_plan(graphs: list[StackGraph], console: Console, details: bool, costs: dict[str, StackCost],
-               hours: float, checks: dict[str, StackValidation] | None = None, additions: dict[str, float] | None = None) -> None:
+               hours: float | None, checks: dict[str, StackValidation] | None = None,
+               additions: dict[str, float] | None = None) -> None:
+    """``hours``: the session length to price (--hours); None: each stack's own."""
     if details:
         for graph in graphs:
             console.print(stack_panel(graph, costs[graph.stack]))
-    console.print(overview_table(graphs, costs, hours, checks))
-    print_additions(graphs, additions or {}, hours, console)
+    per_stack = stack_hours(graphs, hours)
+    console.print(overview_table(graphs, costs, per_stack, checks))
+    print_additions(graphs, additions or {}, per_stack, console)
     if checks:
         print_findings([checks[g.stack] for g in graphs if g.stack in checks], console)
 
@@ -155,7 +170,7 @@ def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: flo
         each = sum(hourly) / len(hourly)
         table.add_row(labs, str(len(hourly)), money(each), money(each * hours), money(sum(hourly)), money(sum(hourly) * hours))
     console.print(table)
-    print_additions(graphs, additions or {}, hours, console)
+    print_additions(graphs, additions or {}, stack_hours(graphs, hours), console)
 
     items = Table(title="What the cohort pays for", title_justify="left")
     for column in ("item", "quantity", "$/hour", f"$/{hours_text(hours)}"):
@@ -170,17 +185,18 @@ def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: flo
                   "usage (data processed, transfer, requests) not included. Source: pricing/aws-on-demand.yaml.")
 
 
-def print_additions(graphs: list[StackGraph], additions: dict[str, float], hours: float, console: Console) -> None:
+def print_additions(graphs: list[StackGraph], additions: dict[str, float], hours: dict[str, float], console: Console) -> None:
     """What the book's steps add during the session to stacks before their labs' last stage, apart
-    from the figures above (which price the stacks as they are deployed)."""
-    by_lab: dict[str, list[float]] = {}
+    from the figures above (which price the stacks as they are deployed). ``hours``: each stack's session."""
+    by_lab: dict[str, list[tuple[float, float]]] = {}
     for g in graphs:
         if additions.get(g.stack):
-            by_lab.setdefault(labs_text(g), []).append(additions[g.stack])
+            by_lab.setdefault(labs_text(g), []).append((additions[g.stack], hours[g.stack]))
     for labs, added in sorted(by_lab.items()):
-        each, total = sum(added) / len(added), sum(added)
+        total = sum(a for a, _ in added)
+        each, session = total / len(added), sum(a * h for a, h in added)
         console.print(f"During the session, {labs}: the book's steps add {money(each)}/h per student "
-                      f"({money(each * hours)} per session; {money(total)}/h, {money(total * hours)} per session for the "
+                      f"({money(session / len(added))} per session; {money(total)}/h, {money(session)} per session for the "
                       f"{len(added)} stack(s)), priced as the labs' last stage: not in the figures above", markup=False)
 
 
