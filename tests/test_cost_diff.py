@@ -200,10 +200,12 @@ def test_bad_session_values_are_one_line_and_exit_2(tmp_path, capsys):
     assert "Traceback" not in out + err and sorted(p.name for p in envs.iterdir()) == ["fall26.yaml"]
 
 
-def test_plan_prices_a_session_at_the_stacks_own_length(tmp_path, capsys):
+def test_plan_and_cost_price_a_session_at_the_stacks_own_length(tmp_path, capsys):
     envs = tmp_path / "envs"
     synced(envs, "starter", session="")  # learner-lab's 4-hour session (plan's default used to be 3 h for every stack)
     assert main(["plan", "fall26-s01", "--environments", str(envs), "--quiet"]) == 0
     assert "$/4 h" in capsys.readouterr().out
     assert main(["plan", "fall26-s01", "--environments", str(envs), "--quiet", "--hours", "2"]) == 0
     assert "$/2 h" in capsys.readouterr().out
+    assert main(["cost", "fall26", "--environments", str(envs)]) == 0
+    assert "Cost of a 4 h session" in capsys.readouterr().out

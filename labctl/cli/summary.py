@@ -150,33 +150,41 @@ def cost_table(cost: StackCost, hours: float) -> Table:
     return table
 
 
-def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float, console: Console,
+def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float | None, console: Console,
                details: bool, prices: PriceTable, additions: dict[str, float] | None = None) -> None:
+    """``hours``: the session length to price (--hours); None: each stack's own."""
+    per_stack = stack_hours(graphs, hours)
     if details:
         for g in graphs:
-            console.print(cost_table(costs[g.stack], hours))
-    by_lab: dict[str, list[float]] = {}
+            console.print(cost_table(costs[g.stack], per_stack[g.stack]))
+    by_lab: dict[str, list[StackGraph]] = {}
     for g in graphs:
-        by_lab.setdefault(labs_text(g), []).append(costs[g.stack].hourly)
-    table = Table(title=f"Cost of a {hours_text(hours)} session", title_justify="left", show_footer=True)
+        by_lab.setdefault(labs_text(g), []).append(g)
+    lengths = sorted(set(per_stack.values()))
+    title = f"a {hours_text(lengths[0])} session" if len(lengths) == 1 else f"a session ({', '.join(map(hours_text, lengths))})"
+    table = Table(title=f"Cost of {title}", title_justify="left", show_footer=True)
     total_h = sum(c.hourly for c in costs.values())
     table.add_column("labs", footer="cohort")
     table.add_column("stacks", justify="right", footer=str(len(graphs)))
     table.add_column("$/hour per student", justify="right")
     table.add_column("$/session per student", justify="right")
     table.add_column("$/hour", justify="right", footer=money(total_h))
-    table.add_column("$/session", justify="right", footer=money(total_h * hours))
-    for labs, hourly in sorted(by_lab.items()):
-        each = sum(hourly) / len(hourly)
-        table.add_row(labs, str(len(hourly)), money(each), money(each * hours), money(sum(hourly)), money(sum(hourly) * hours))
+    table.add_column("$/session", justify="right", footer=money(sum(costs[g.stack].for_hours(per_stack[g.stack]) for g in graphs)))
+    for labs, members in sorted(by_lab.items()):
+        hourly = sum(costs[g.stack].hourly for g in members)
+        session = sum(costs[g.stack].for_hours(per_stack[g.stack]) for g in members)
+        table.add_row(labs, str(len(members)), money(hourly / len(members)), money(session / len(members)), money(hourly),
+                      money(session))
     console.print(table)
-    print_additions(graphs, additions or {}, stack_hours(graphs, hours), console)
+    print_additions(graphs, additions or {}, per_stack, console)
 
     items = Table(title="What the cohort pays for", title_justify="left")
-    for column in ("item", "quantity", "$/hour", f"$/{hours_text(hours)}"):
+    for column in ("item", "quantity", "$/hour", session_heading(per_stack)):
         items.add_column(column, justify="left" if column == "item" else "right")
     for row in summarize(costs.values()):
-        items.add_row(row.item, f"{row.quantity:g} {row.unit}", money(row.hourly), money(row.hourly * hours))
+        session = sum(i.hourly * per_stack[c.stack] for c in costs.values() for i in c.items
+                      if (i.item, i.unit) == (row.item, row.unit))
+        items.add_row(row.item, f"{row.quantity:g} {row.unit}", money(row.hourly), money(session))
     console.print(items)
     unpriced = sorted({u for c in costs.values() for u in c.unpriced})
     if unpriced:
