@@ -18,7 +18,7 @@ from cloudlabs import REPO_ROOT
 from cloudlabs.cohort import apply_sync, plan_sync
 from cloudlabs.settings import read_stack_file
 from labctl.analysis.cost import Session, session_of
-from labctl.analysis.cost_diff import cost_change, money
+from labctl.analysis.cost_diff import MARKDOWN_ROWS, Cause, CostChange, Unpriced, cost_change, money
 from labctl.cli.main import main
 from tests.conftest import render_config
 
@@ -209,3 +209,14 @@ def test_plan_and_cost_price_a_session_at_the_stacks_own_length(tmp_path, capsys
     assert "$/2 h" in capsys.readouterr().out
     assert main(["cost", "fall26", "--environments", str(envs)]) == 0
     assert "Cost of a 4 h session" in capsys.readouterr().out
+
+
+def test_the_comment_stays_short_whatever_the_number_of_distinct_changes():
+    causes = [Cause("+", f"r{i}", "NAT gateway", 0.0, 0.001 * (i + 1), ["c-s01"]) for i in range(MARKDOWN_ROWS + 5)]
+    unpriced = [Unpriced(f"aws:x/y:Y u{i}", head=["c-s01"]) for i in range(MARKDOWN_ROWS + 2)]
+    markdown = CostChange([], [], causes, unpriced, "2026-11-22").markdown()
+    assert sum(line.startswith("| + |") for line in markdown) == MARKDOWN_ROWS
+    assert "... and 5 more changes (labctl diff lists them all)" in "\n".join(markdown)
+    assert "... and 2 more resources (labctl diff lists them all)" in "\n".join(markdown)
+    text = CostChange([], [], causes, unpriced, "2026-11-22").text()
+    assert sum(line.startswith("    + r") for line in text) == MARKDOWN_ROWS + 5

@@ -28,6 +28,7 @@ from labctl.offline.graph import StackGraph
 
 EPSILON = 1e-9  # sums of float prices: below this a change is no change
 OTHER = "(stack)"  # items of resources no lab of the stack names
+MARKDOWN_ROWS = 20  # causes and unpriced resources in the comment (the largest first; labctl diff prints all)
 
 
 # --- money ----------------------------------------------------------------------------------------
@@ -208,12 +209,14 @@ class CostChange:
         if self.causes:
             lines += ["", "What causes it (per stack, folded across stacks with the same change):", "",
                       "| | Resource | Item | $/h each | Stacks | $/h in all |", "|---|---|---|---:|---:|---:|"]
-            for c in self.causes:
+            for c in self.causes[:MARKDOWN_ROWS]:
                 lines.append(f"| {c.op} | `{c.resource}` | {c.item} | {money(c.hourly, True)} | {len(c.stacks)} | "
                              f"{money(c.total_hourly, True)} |")
+            lines += _more(len(self.causes), "changes")
         if self.unpriced:
             lines += ["", "Not priced (no rule in labctl/analysis/cost.py; not in the figures):", ""]
-            lines += [f"- `{u.what}`: {_sides(u)}" for u in self.unpriced]
+            lines += [f"- `{u.what}`: {_sides(u)}" for u in self.unpriced[:MARKDOWN_ROWS]]
+            lines += _more(len(self.unpriced), "resources")
         lines += ["", _footnote(self.as_of)]
         return lines
 
@@ -236,6 +239,11 @@ class CostChange:
         if self.changed:
             lines.append(f"  {_footnote(self.as_of)}")
         return lines
+
+
+def _more(count: int, what: str) -> list[str]:
+    """The comment stays short whatever the class: the rest is in labctl diff's output."""
+    return ["", f"... and {count - MARKDOWN_ROWS} more {what} (labctl diff lists them all)"] if count > MARKDOWN_ROWS else []
 
 
 def _students(row: LabRow) -> str:
