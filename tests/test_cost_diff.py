@@ -87,15 +87,18 @@ def test_the_session_flows_from_the_cohort_file_through_sync_and_settings_into_t
 
 
 def test_starter_to_solution_for_a_cohort_of_30_against_the_price_table(rendered):
-    change = cost_change(cohort_set(rendered["starter"]), cohort_set(rendered["solution"]))
+    other = cohort_set(rendered["solution"], range(1, 4), cohort="spring27")  # a cohort the change leaves as it is
+    change = cost_change({**cohort_set(rendered["starter"]), **other}, {**cohort_set(rendered["solution"]), **other})
     each = NAT_HOUR + IPV4_HOUR  # per student per hour
     session, course = each * 3 * STUDENTS, each * 3 * STUDENTS * 12
     assert change.headline() == [
         f"fall26: +${each:.3f}/h per student: +${session:.2f} per 3-hour session for the cohort of 30; "
         f"+${course:.2f} over the course's 12 sessions"]
     assert (round(each, 6), round(session, 6), round(course, 6)) == (0.05, 4.5, 54.0)  # the example, today's prices
-    [row] = change.rows
+    row, unchanged = change.rows
     assert (row.cohort, row.lab, row.stages, row.students, row.sessions) == ("fall26", "vpc-nat", "starter -> solution", 30, "12 × 3 h")
+    assert (unchanged.cohort, unchanged.hourly, unchanged.students) == ("spring27", 0, 3)
+    assert "spring27" not in "\n".join(change.markdown())  # only what changes is in the table
     assert row.hourly == pytest.approx(each * STUDENTS) and row.per_course == pytest.approx(course)
     assert [(c.op, c.resource, c.item, round(c.hourly, 6), len(c.stacks)) for c in change.causes] == [
         ("+", "vpc-nat-vpc-a-nat", "NAT gateway", NAT_HOUR, 30),
