@@ -46,9 +46,11 @@ SETTING_OF = {
     "keyName": f"{NAMESPACE}:keyName",
     "keyFile": f"{NAMESPACE}:keyFile",
     "nameTagPrefix": f"{NAMESPACE}:nameTagPrefix",
+    "sessionHours": f"{NAMESPACE}:sessionHours",
+    "sessions": f"{NAMESPACE}:sessions",
 }
 COHORT_KEYS = ("cohort", "region", "profile", "adminCidr", "allowOpenAdminCidr", "expires", "labs",
-               "instanceType", "keyName", "keyFile", "nameTagPrefix", "roster")
+               "instanceType", "keyName", "keyFile", "nameTagPrefix", "sessionHours", "sessions", "roster")
 REQUIRED = ("cohort", "region", "adminCidr", "expires", "labs", "roster")
 STUDENT_KEYS = ("id", "seat", "name", "labs")
 ALLOWED_TOP = "the keys " + ", ".join(COHORT_KEYS)

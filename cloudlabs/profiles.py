@@ -55,7 +55,8 @@ class Profile(_Model):
     regions: tuple[str, ...] = Field(min_length=1, strict=False)  # a YAML list becomes the tuple
     instance_types: tuple[str, ...] = Field(min_length=1, strict=False)
     iam: IamRules = IamRules()
-    session_hours: float = Field(gt=0)
+    session_hours: float = Field(gt=0)  # a class session's length: what a cohort file's sessionHours defaults to
+    sessions: int = Field(gt=0)  # how many sessions a course has: what a cohort file's sessions defaults to
     # Name tags start with the student's id where students share an account (so the console and
     # the book's CLI queries tell them apart); in an account of the student's own it is noise.
     name_tag_prefix: bool = True
@@ -75,6 +76,7 @@ ALLOWED = {
     "serviceRole": "the name of an existing IAM role",
     "instanceProfile": "the name of an existing instance profile",
     "sessionHours": "a number of hours more than 0",
+    "sessions": "a whole number of sessions more than 0 (how many a course has)",
     "nameTagPrefix": "true or false: Name tags start with the student id (accounts shared by students)",
     "limits": "a mapping of runningInstances, vcpus, largestInstanceSize, ebsVolumeGb, rdsInstanceClasses, rdsStorageGb",
     "runningInstances": "a whole number of EC2 instances more than 0",

@@ -114,6 +114,8 @@ class StackSettings:
     instance_type: str
     expires: date
     region: str
+    session_hours: float  # a class session's length: the stack's sessionHours, else the profile's
+    sessions: int  # how many sessions the course has: the stack's sessions, else the profile's
     key_file: str | None = None
     name_tag_prefix: bool = True
 
@@ -196,6 +198,30 @@ def _instance_type(value: Any) -> str:
     return value
 
 
+MAX_SESSION_HOURS = 24
+MAX_SESSIONS = 1000
+
+
+def _number_text(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"\s*[0-9]+(\.[0-9]+)?\s*", value) is not None
+
+
+def _session_hours(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("text, not a number; remove the quotes" if _number_text(value) else "not a number")
+    if not 0 < value <= MAX_SESSION_HOURS:  # NaN fails this too
+        raise ValueError("out of range")
+    return float(value)
+
+
+def _sessions(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("text, not a number; remove the quotes" if _number_text(value) else "not a whole number")
+    if not 1 <= value <= MAX_SESSIONS:
+        raise ValueError("out of range")
+    return value
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(None)
@@ -227,6 +253,10 @@ _KEYS: tuple[_Key, ...] = (
          "nameTagPrefix; learner-lab false, one account per student)", required=False),
     _Key("instanceType", _instance_type, "", required=False, default=DEFAULT_INSTANCE_TYPE),
     _Key("expires", _expires, "a date written YYYY-MM-DD (tagged on every resource as cloudlabs:expires)"),
+    _Key("sessionHours", _session_hours, f"a number of hours more than 0, at most {MAX_SESSION_HOURS}: a class session's "
+         "length (default: the profile's sessionHours; learner-lab 4)", required=False),
+    _Key("sessions", _sessions, f"a whole number from 1 to {MAX_SESSIONS}: how many sessions the course has (default: "
+         "the profile's sessions; 12, one per chapter of the book)", required=False),
 )
 KNOWN_KEYS = tuple(f"{NAMESPACE}:{k.name}" for k in _KEYS)
 
@@ -310,6 +340,8 @@ def decode_runtime_config(config: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if key == f"{NAMESPACE}:seat" and re.fullmatch(r"[0-9]{1,6}", value):
             native[key] = int(value)
+        elif key in (f"{NAMESPACE}:sessionHours", f"{NAMESPACE}:sessions") and re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,12})?", value):
+            native[key] = float(value) if "." in value else int(value)
         elif key in (f"{NAMESPACE}:allowOpenAdminCidr", f"{NAMESPACE}:nameTagPrefix") and value in ("true", "false"):
             native[key] = value == "true"
         elif key == f"{NAMESPACE}:labs" and value[:1] in "[{":
@@ -387,6 +419,8 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
         instance_type=values["instanceType"],
         expires=values["expires"],
         region=values[REGION_KEY],
+        session_hours=profile.session_hours if values["sessionHours"] is None else values["sessionHours"],
+        sessions=profile.sessions if values["sessions"] is None else values["sessions"],
         key_file=values["keyFile"],
         name_tag_prefix=profile.name_tag_prefix if values["nameTagPrefix"] is None else values["nameTagPrefix"],
     )

@@ -143,7 +143,7 @@ def test_a_starter_is_priced_with_what_the_books_steps_add_during_the_session(tm
     assert main(["cost", str(tmp_path), "--jobs", "1"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert f"During the session, vpc-nat (starter): the book's steps add ${expected:.3f}/h per student" in out
-    assert f"${2 * expected:.3f}/h, ${2 * expected * 3:.3f} per session for the 2 stack(s)" in out
+    assert f"${2 * expected:.3f}/h, ${2 * expected * 4:.3f} per session for the 2 stack(s)" in out  # learner-lab's 4 h
     assert "vpc-nat (solution): the book's steps" not in out
     assert main(["plan", str(tmp_path), "--jobs", "1", "--quiet"]) == 0
     assert "During the session, vpc-nat (starter)" in " ".join(capsys.readouterr().out.split())

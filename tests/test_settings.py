@@ -83,7 +83,8 @@ BAD_SETTINGS = [
     ("misspelt setting", {**config(), "cloudlabs:adminCIDR": "198.51.100.0/24"},
      f'{F}: cloudlabs:adminCIDR: "198.51.100.0/24" is not allowed (unknown setting; did you mean cloudlabs:adminCidr?); '
      'allowed: the settings cloudlabs:cohort, cloudlabs:student, cloudlabs:seat, cloudlabs:labs, cloudlabs:adminCidr, '
-     'cloudlabs:allowOpenAdminCidr, cloudlabs:profile, cloudlabs:keyName, cloudlabs:keyFile, cloudlabs:nameTagPrefix, cloudlabs:instanceType, cloudlabs:expires'),
+     'cloudlabs:allowOpenAdminCidr, cloudlabs:profile, cloudlabs:keyName, cloudlabs:keyFile, cloudlabs:nameTagPrefix, cloudlabs:instanceType, cloudlabs:expires, cloudlabs:sessionHours, '
+     'cloudlabs:sessions'),
     ("empty key pair name", config(keyName=""),
      f'{F}: cloudlabs:keyName: "" is not allowed; allowed: the name of an existing EC2 key pair (1-255 printable ASCII characters)'),
     ("flag that is not a boolean", config(allowOpenAdminCidr="maybe"),
@@ -120,6 +121,9 @@ def test_defaults_stage_profile_instance_type_and_flag():
     assert s.labs[0].stage == "solution"
     assert s.profile.name == "learner-lab" and s.instance_type == "t3.micro"
     assert s.key_name is None and s.allow_open_admin_cidr is False
+    assert (s.session_hours, s.sessions) == (4, 12)  # learner-lab's session and course
+    sandbox = parse_settings(config(profile="sandbox", sessions=15), SOURCE)
+    assert (sandbox.session_hours, sandbox.sessions) == (8, 15)  # the profile's length, the stack's count
 
 
 def test_world_open_admin_cidr_needs_the_explicit_flag():
@@ -129,10 +133,13 @@ def test_world_open_admin_cidr_needs_the_explicit_flag():
 
 def test_the_pulumi_runtime_form_parses_the_same():
     """The engine hands every value to the program as a string (objects as JSON)."""
-    cfg = config(labs=[{"lab": "ec2-webserver", "stage": "starter", "options": {"count": 3}}], allowOpenAdminCidr=False)
+    cfg = config(labs=[{"lab": "ec2-webserver", "stage": "starter", "options": {"count": 3}}], allowOpenAdminCidr=False,
+                 sessionHours=2.5, sessions=10)
     as_runtime = runtime_config_values(cfg)
     assert as_runtime["cloudlabs:seat"] == "1" and as_runtime["cloudlabs:allowOpenAdminCidr"] == "false"
-    assert parse_settings(as_runtime, SOURCE, runtime=True) == parse_settings(cfg, SOURCE)
+    assert (as_runtime["cloudlabs:sessionHours"], as_runtime["cloudlabs:sessions"]) == ("2.5", "10")
+    parsed = parse_settings(as_runtime, SOURCE, runtime=True)
+    assert parsed == parse_settings(cfg, SOURCE) and (parsed.session_hours, parsed.sessions) == (2.5, 10)
 
 
 def test_other_namespaces_are_left_to_their_owners():

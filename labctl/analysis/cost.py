@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from cloudlabs.pricing import PriceTable, PricingError, load_prices
+from cloudlabs.profiles import ProfileError, load_profile
+from cloudlabs.settings import DEFAULT_PROFILE
 
 from labctl import kinds
 from labctl.offline.graph import Resource, StackGraph
@@ -204,6 +206,25 @@ def estimate(graph: StackGraph, prices: PriceTable | None = None) -> StackCost:
         return StackCost(graph.stack, region, unpriced=[f"every resource (no prices for {region} in pricing/aws-on-demand.yaml; "
                                                         f"priced regions: {', '.join(prices.regions)})"], region_priced=False)
     return Estimator(graph, prices).run()
+
+
+@dataclass(frozen=True)
+class Session:
+    hours: float
+    count: int  # sessions in the course
+
+
+def session_of(settings: dict[str, Any]) -> Session:
+    """The stack's session as its snapshot records it; its profile's where the snapshot predates it."""
+    hours, count = settings.get("sessionHours"), settings.get("sessions")
+    if hours is None or count is None:
+        try:
+            profile = load_profile(str(settings.get("profile") or DEFAULT_PROFILE))
+        except ProfileError:
+            profile = load_profile(DEFAULT_PROFILE)
+        hours = profile.session_hours if hours is None else hours
+        count = profile.sessions if count is None else count
+    return Session(float(hours), int(count))
 
 
 @dataclass(frozen=True)

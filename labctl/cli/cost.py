@@ -16,7 +16,8 @@ def register(sub: Subparsers) -> None:
     cost = sub.add_parser("cost", help="estimated cost per stack and cohort, itemized",
                           description="Render stacks offline and price them with pricing/aws-on-demand.yaml.")
     targets_argument(cost)
-    cost.add_argument("--hours", type=arguments.hours, default=3.0, help="session length in hours (default: %(default)s)")
+    cost.add_argument("--hours", type=arguments.hours, help="session length in hours (default: each stack's sessionHours: its "
+                                                            "cohort file's, else its profile's)")
     cost.add_argument("--details", action="store_true", help="itemize every stack, not only the cohort totals")
     cost.set_defaults(handler=run)
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from cloudlabs.pricing import PricingError
 from cloudlabs.writing import OutputPathError, check_output_file
 
+from labctl.analysis.cost_diff import cost_change
 from labctl.analysis.diff import SnapshotError, diff_sets, load_snapshots, report_lines
 from labctl.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, error, write_text
 from labctl.cli.outputs import check_not_inside
@@ -53,6 +55,14 @@ def run(args: argparse.Namespace, out: Console) -> int:
         return bad_input(exc)
     for line in report_lines(diffs, markdown=False):
         out.print(line, markup=False)
+    try:  # what the change costs, per cohort and lab, over the cohorts' sessions
+        cost_lines = cost_change(base, head).text()
+    except PricingError as exc:  # the price table itself is broken: named at its file and line
+        error(str(exc))
+        return EXIT_BAD_INPUT
+    out.print("", markup=False)
+    for line in cost_lines:
+        out.print(line, markup=False, soft_wrap=True)
     if args.markdown:
         write_text(args.markdown, "\n".join(report_lines(diffs, markdown=True)) + "\n")
     return EXIT_FAILED if any(d.changed for d in diffs) else EXIT_OK

@@ -24,7 +24,8 @@ def register(sub: Subparsers) -> None:
                           description="Render stacks offline (no Pulumi CLI, no AWS credentials) and print their "
                                       "VPC CIDRs, resources, outputs and estimated cost.")
     targets_argument(plan)
-    plan.add_argument("--hours", type=arguments.hours, default=3.0, help="session length for the cost column (default: %(default)s)")
+    plan.add_argument("--hours", type=arguments.hours, help="session length for the cost column (default: each stack's "
+                                                            "sessionHours: its cohort file's, else its profile's)")
     shown = plan.add_mutually_exclusive_group()
     shown.add_argument("--details", action="store_true", help=f"per-stack panels even for more than {DETAIL_LIMIT} stacks")
     shown.add_argument("--quiet", action="store_true", help="only the overview table (not with --details)")

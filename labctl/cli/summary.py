@@ -11,7 +11,7 @@ from rich.table import Table
 from cloudlabs.pricing import PriceTable
 
 from labctl import kinds
-from labctl.analysis.cost import StackCost, summarize
+from labctl.analysis.cost import StackCost, session_of, summarize
 from labctl.offline.graph import StackGraph
 from labctl.analysis.validation import StackValidation
 
@@ -25,6 +25,17 @@ def money(value: float) -> str:
 
 def hours_text(hours: float) -> str:
     return f"{hours:g} h"
+
+
+def stack_hours(graphs: list[StackGraph], hours: float | None) -> dict[str, float]:
+    """Each stack's session length: ``hours`` when given (--hours), else the stack's own (its cohort
+    file's sessionHours, else its profile's)."""
+    return {g.stack: hours if hours is not None else session_of(g.settings).hours for g in graphs}
+
+
+def session_heading(hours: dict[str, float]) -> str:
+    lengths = set(hours.values())
+    return f"$/{hours_text(lengths.pop())}" if len(lengths) == 1 else "$/session"
 
 
 def vpc_cidrs(graph: StackGraph) -> list[str]:
@@ -54,14 +65,15 @@ def ready_text(check: StackValidation | None) -> str:
     return "yes" if check.ready else f"NO ({errors} finding{'s' if errors != 1 else ''})"
 
 
-def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float,
+def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours: dict[str, float],
                    checks: dict[str, StackValidation] | None = None) -> Table:
+    """``hours``: each stack's session length (``stack_hours``)."""
     table = Table(title="Offline plan", title_justify="left", show_footer=len(graphs) > 1)
     total_h = sum(costs[g.stack].hourly for g in graphs)
     columns = [
         ("stack", f"{len(graphs)} stacks"), ("seat", ""), ("region", ""), ("labs", ""), ("VPC CIDRs", ""),
         ("resources", str(sum(len(g.custom_resources) for g in graphs))),
-        ("$/hour", money(total_h)), (f"$/{hours_text(hours)}", money(total_h * hours)),
+        ("$/hour", money(total_h)), (session_heading(hours), money(sum(costs[g.stack].for_hours(hours[g.stack]) for g in graphs))),
     ]
     if checks is not None:
         columns.append(("deploy-ready", f"{sum(1 for c in checks.values() if c.ready)} of {len(checks)}"))
@@ -72,7 +84,7 @@ def overview_table(graphs: list[StackGraph], costs: dict[str, StackCost], hours:
         priced = cost.region_priced
         row = [g.stack, str(g.settings["seat"]), g.settings["region"], labs_text(g), "\n".join(vpc_cidrs(g)),
                str(len(g.custom_resources)), money(cost.hourly) if priced else "unpriced",
-               money(cost.for_hours(hours)) if priced else "unpriced"]
+               money(cost.for_hours(hours[g.stack])) if priced else "unpriced"]
         if checks is not None:
             row.append(ready_text(checks.get(g.stack)))
         table.add_row(*row)
@@ -113,12 +125,15 @@ def stack_panel(graph: StackGraph, cost: StackCost) -> Panel:
 
 
 def print_plan(graphs: list[StackGraph], console: Console, details: bool, costs: dict[str, StackCost],
-               hours: float, checks: dict[str, StackValidation] | None = None, additions: dict[str, float] | None = None) -> None:
+               hours: float | None, checks: dict[str, StackValidation] | None = None,
+               additions: dict[str, float] | None = None) -> None:
+    """``hours``: the session length to price (--hours); None: each stack's own."""
     if details:
         for graph in graphs:
             console.print(stack_panel(graph, costs[graph.stack]))
-    console.print(overview_table(graphs, costs, hours, checks))
-    print_additions(graphs, additions or {}, hours, console)
+    per_stack = stack_hours(graphs, hours)
+    console.print(overview_table(graphs, costs, per_stack, checks))
+    print_additions(graphs, additions or {}, per_stack, console)
     if checks:
         print_findings([checks[g.stack] for g in graphs if g.stack in checks], console)
 
@@ -137,33 +152,41 @@ def cost_table(cost: StackCost, hours: float) -> Table:
     return table
 
 
-def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float, console: Console,
+def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: float | None, console: Console,
                details: bool, prices: PriceTable, additions: dict[str, float] | None = None) -> None:
+    """``hours``: the session length to price (--hours); None: each stack's own."""
+    per_stack = stack_hours(graphs, hours)
     if details:
         for g in graphs:
-            console.print(cost_table(costs[g.stack], hours))
-    by_lab: dict[str, list[float]] = {}
+            console.print(cost_table(costs[g.stack], per_stack[g.stack]))
+    by_lab: dict[str, list[StackGraph]] = {}
     for g in graphs:
-        by_lab.setdefault(labs_text(g), []).append(costs[g.stack].hourly)
-    table = Table(title=f"Cost of a {hours_text(hours)} session", title_justify="left", show_footer=True)
+        by_lab.setdefault(labs_text(g), []).append(g)
+    lengths = sorted(set(per_stack.values()))
+    title = f"a {hours_text(lengths[0])} session" if len(lengths) == 1 else f"a session ({', '.join(map(hours_text, lengths))})"
+    table = Table(title=f"Cost of {title}", title_justify="left", show_footer=True)
     total_h = sum(c.hourly for c in costs.values())
     table.add_column("labs", footer="cohort")
     table.add_column("stacks", justify="right", footer=str(len(graphs)))
     table.add_column("$/hour per student", justify="right")
     table.add_column("$/session per student", justify="right")
     table.add_column("$/hour", justify="right", footer=money(total_h))
-    table.add_column("$/session", justify="right", footer=money(total_h * hours))
-    for labs, hourly in sorted(by_lab.items()):
-        each = sum(hourly) / len(hourly)
-        table.add_row(labs, str(len(hourly)), money(each), money(each * hours), money(sum(hourly)), money(sum(hourly) * hours))
+    table.add_column("$/session", justify="right", footer=money(sum(costs[g.stack].for_hours(per_stack[g.stack]) for g in graphs)))
+    for labs, members in sorted(by_lab.items()):
+        hourly = sum(costs[g.stack].hourly for g in members)
+        session = sum(costs[g.stack].for_hours(per_stack[g.stack]) for g in members)
+        table.add_row(labs, str(len(members)), money(hourly / len(members)), money(session / len(members)), money(hourly),
+                      money(session))
     console.print(table)
-    print_additions(graphs, additions or {}, hours, console)
+    print_additions(graphs, additions or {}, per_stack, console)
 
     items = Table(title="What the cohort pays for", title_justify="left")
-    for column in ("item", "quantity", "$/hour", f"$/{hours_text(hours)}"):
+    for column in ("item", "quantity", "$/hour", session_heading(per_stack)):
         items.add_column(column, justify="left" if column == "item" else "right")
     for row in summarize(costs.values()):
-        items.add_row(row.item, f"{row.quantity:g} {row.unit}", money(row.hourly), money(row.hourly * hours))
+        session = sum(i.hourly * per_stack[c.stack] for c in costs.values() for i in c.items
+                      if (i.item, i.unit) == (row.item, row.unit))
+        items.add_row(row.item, f"{row.quantity:g} {row.unit}", money(row.hourly), money(session))
     console.print(items)
     unpriced = sorted({u for c in costs.values() for u in c.unpriced})
     if unpriced:
@@ -172,17 +195,18 @@ def print_cost(graphs: list[StackGraph], costs: dict[str, StackCost], hours: flo
                   "usage (data processed, transfer, requests) not included. Source: pricing/aws-on-demand.yaml.")
 
 
-def print_additions(graphs: list[StackGraph], additions: dict[str, float], hours: float, console: Console) -> None:
+def print_additions(graphs: list[StackGraph], additions: dict[str, float], hours: dict[str, float], console: Console) -> None:
     """What the book's steps add during the session to stacks before their labs' last stage, apart
-    from the figures above (which price the stacks as they are deployed)."""
-    by_lab: dict[str, list[float]] = {}
+    from the figures above (which price the stacks as they are deployed). ``hours``: each stack's session."""
+    by_lab: dict[str, list[tuple[float, float]]] = {}
     for g in graphs:
         if additions.get(g.stack):
-            by_lab.setdefault(labs_text(g), []).append(additions[g.stack])
+            by_lab.setdefault(labs_text(g), []).append((additions[g.stack], hours[g.stack]))
     for labs, added in sorted(by_lab.items()):
-        each, total = sum(added) / len(added), sum(added)
+        total = sum(a for a, _ in added)
+        each, session = total / len(added), sum(a * h for a, h in added)
         console.print(f"During the session, {labs}: the book's steps add {money(each)}/h per student "
-                      f"({money(each * hours)} per session; {money(total)}/h, {money(total * hours)} per session for the "
+                      f"({money(session / len(added))} per session; {money(total)}/h, {money(session)} per session for the "
                       f"{len(added)} stack(s)), priced as the labs' last stage: not in the figures above", markup=False)
 
 

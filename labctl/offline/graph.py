@@ -6,7 +6,9 @@ Format ``cloudlabs.graph/v1`` (one document per stack; ``plan --json`` writes a 
       "format": "cloudlabs.graph/v1",
       "stack": "demo-s01", "project": "cloudlabs",
       "settings": {cohort, student, seat, region, profile, adminCidr, instanceType, keyName,
-                   expires, labs: [{lab, stage, options}]},
+                   expires, sessionHours, sessions, labs: [{lab, stage, options}]},
+                  (sessionHours and sessions resolved: the stack's, else its profile's; snapshots
+                  written before they were added lack them)
       "outputs": {stack outputs},
       "resources": [                       # sorted by URN
         {"urn", "type", "name", "parent" (URN or null), "custom" (false for components),
@@ -235,11 +237,19 @@ class ResourceDocument(_Strict):
     delete_before_replace: bool = Field(default=False, alias="deleteBeforeReplace")
 
 
+class SettingsDocument(BaseModel):
+    """The stack's settings as the graph records them: free-form but for the session, which the
+    review prices a change over (optional: older snapshots lack it)."""
+    model_config = ConfigDict(strict=True, extra="allow", populate_by_name=True)
+    session_hours: float | None = Field(default=None, gt=0, alias="sessionHours")
+    sessions: int | None = Field(default=None, ge=1)
+
+
 class GraphDocument(_Strict):
     format: str
     stack: str = Field(min_length=1)
     project: str
-    settings: dict[str, Any]
+    settings: SettingsDocument
     outputs: dict[str, Any]
     resources: list[ResourceDocument]
 

@@ -213,6 +213,8 @@ def settings_summary(settings: StackSettings) -> dict[str, Any]:
         "keyFile": settings.key_file,
         "nameTagPrefix": settings.name_tag_prefix,
         "expires": settings.expires.isoformat(),
+        "sessionHours": int(settings.session_hours) if settings.session_hours.is_integer() else settings.session_hours,
+        "sessions": settings.sessions,
         "labs": [
             {"lab": s.lab, "stage": s.stage, "options": s.options.model_dump(by_alias=True, mode="json")}
             for s in settings.labs
