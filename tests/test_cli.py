@@ -173,7 +173,8 @@ def test_forty_students_plan_diff_and_cost(capsys, tmp_path):
 
     code, out, _ = run(capsys, "diff", str(tmp_path / "base"), str(tmp_path / "head"), "--markdown", str(tmp_path / "d.md"))
     assert code == 1
-    assert "* -4 resources, ~1 resource, 3 output changes in each of 40 stacks" in out
+    assert "* -4 resources, 1 replaced, 6 output changes in each of 40 stacks" in out  # web-dev: user data gone, replaced
+    assert "40 students lose a running instance: vpc-nat-web-dev (replaced)" in out
     assert "- aws:ec2/natGateway:NatGateway vpc-nat-vpc-a-nat" in out
     assert "- aws:ec2/route:Route vpc-nat-vpc-a-private-default" in out
 
