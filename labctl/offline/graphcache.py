@@ -111,6 +111,7 @@ def program_fingerprint(root: Path = REPO_ROOT) -> str:
 
 
 LAB_PACKAGES = ("cloudlabs.labs", "components.labs")  # a lab's two modules: the definition and the component
+_LABS_WORD = re.compile(rb"\blabs\b")  # "labs" as a name of its own (not the end of "cloudlabs")
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,9 @@ def _catalog_modules() -> dict[str, tuple[str, tuple[str, ...]]]:
     every lab module, as every render does)."""
     from cloudlabs import labs as package
     from cloudlabs.catalog import LABS
-    found = {}
-    for info in pkgutil.iter_modules(package.__path__):
-        lab = getattr(sys.modules.get(f"{package.__name__}.{info.name}"), "LAB", None)
-        if lab is not None and LABS.get(lab.key) is lab:
-            found[lab.key] = (info.name, tuple(lab.content))
-    return found
+    module_of = {id(getattr(sys.modules.get(f"{package.__name__}.{info.name}"), "LAB", None)): info.name
+                 for info in pkgutil.iter_modules(package.__path__)}
+    return {key: (module_of[id(lab)], tuple(lab.content)) for key, lab in LABS.items() if id(lab) in module_of}
 
 
 def _module_name(root: Path, path: Path) -> tuple[str, str]:
@@ -206,8 +204,8 @@ def lab_units(root: Path, labs: Path) -> LabUnits:
             owner = lab_files.get(path)
             try:
                 source = path.read_bytes()
-                if b"labs" not in source and not any(path.is_relative_to(root / d) for d in lab_dirs):
-                    continue  # no import of a lab module can be written without "labs" but inside their packages
+                if not _LABS_WORD.search(source) and not any(path.is_relative_to(root / d) for d in lab_dirs):
+                    continue  # outside their packages, an import of a lab module names the package "labs"
                 names = imported_modules(source, _module_name(root, path)[1])
             except (SyntaxError, ValueError, OSError):
                 if owner is not None:
