@@ -224,9 +224,10 @@ def test_a_change_to_what_every_lab_shares_re_keys_every_stack(tree, baseline, e
     assert changed(tree, edit, edited, before=baseline) == set(baseline)
 
 
-def test_a_lab_module_a_shared_module_imports_is_part_of_the_program(tree, edit):
-    """components/compute.py importing a lab's definition: that lab's changes reach every stack."""
-    edit("components/compute.py", "\nfrom cloudlabs.labs import vpc_nat  # noqa\n")  # edits stay until the test ends
+@pytest.mark.parametrize("shared", ["components/compute.py", "labctl/offline/fakeaws.py"])
+def test_a_lab_module_a_shared_module_imports_is_part_of_the_program(tree, edit, shared):
+    """A shared module (or the renderer) importing a lab's definition: that lab's changes reach every stack."""
+    edit(shared, "\nfrom cloudlabs.labs import vpc_nat  # noqa\n")  # edits stay until the test ends
     before = keys(tree)
     assert changed(tree, edit, "cloudlabs/labs/vpc_nat.py", before=before) == set(before)
     assert changed(tree, edit, "cloudlabs/labs/lamp.py", before=keys(tree)) == {"lamp", "beanstalk", "single"}  # still its own

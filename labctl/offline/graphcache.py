@@ -21,9 +21,12 @@ key as they would fail every render), the component module of the same name (a t
 components to that name), and the lab's content folders. Everything else stays in the program:
 ``__init__.py`` of both packages (discovery), ``components/labs/base.py``, a helper module without
 ``LAB``, files of ``labs/`` no lab ships, a lab file that does not parse, and any lab whose modules a
-shared module imports (with what it imports). What this assumes: a lab module changes other labs'
-graphs only through imports, not by mutating shared state when it is imported or by importing a lab
-dynamically (``importlib``). A stack file that does not parse, or names a lab the catalog does not
+shared module imports (with what it imports). What this assumes, and the labs' conventions say: a
+lab module changes other labs' graphs only through imports (not by mutating shared state when it is
+imported, or by importing a lab dynamically), and a lab reads only its own content folders (its
+``LAB.content``, which the program checks). A lab module that fails to import fails every render
+(discovery imports them all); its key sees that only for the stacks of that lab and of the labs
+that import it (the test suite renders every lab). A stack file that does not parse, or names a lab the catalog does not
 know, gets no lab part: its render fails, and a failed render is never kept.
 
 Entries are written atomically (a reader never sees half of one); an unreadable entry is ignored
@@ -199,19 +202,23 @@ def lab_units(root: Path, labs: Path) -> LabUnits:
     shared: set[str] = set()  # lab modules the program itself depends on
     lab_files = {path: module for module, paths in files.items() for path in paths}
     lab_dirs = [package.replace(".", "/") for package in LAB_PACKAGES]
+    sources = [root / name for name in PROGRAM_FILES if name.endswith(".py")]
     for directory in PROGRAM_DIRS:
-        for path in sorted((root / directory).rglob("*.py")):
-            owner = lab_files.get(path)
-            try:
-                source = path.read_bytes()
-                if not _LABS_WORD.search(source) and not any(path.is_relative_to(root / d) for d in lab_dirs):
-                    continue  # outside their packages, an import of a lab module names the package "labs"
-                names = imported_modules(source, _module_name(root, path)[1])
-            except (SyntaxError, ValueError, OSError):
-                if owner is not None:
-                    shared.add(owner)  # what it imports is unknown: every stack depends on it
-                continue
-            (edges[owner] if owner is not None else shared).update(_lab_imports(names, modules))
+        sources += sorted((root / directory).rglob("*.py"))
+    for path in sources:
+        owner = lab_files.get(path)
+        try:
+            source = path.read_bytes()
+            if not _LABS_WORD.search(source) and not any(path.is_relative_to(root / d) for d in lab_dirs):
+                continue  # outside their packages, an import of a lab module names the package "labs"
+            names = imported_modules(source, _module_name(root, path)[1])
+        except FileNotFoundError:
+            continue
+        except (SyntaxError, ValueError, OSError):
+            if owner is not None:
+                shared.add(owner)  # what it imports is unknown: every stack depends on it
+            continue
+        (edges[owner] if owner is not None else shared).update(_lab_imports(names, modules))
     closure = {module: _closure({module}, edges) for module in modules}
     pinned = _closure(shared, edges)
     return LabUnits(
