@@ -223,3 +223,12 @@ def test_the_comment_stays_short_whatever_the_number_of_distinct_changes():
     assert "... and 2 more resources (labctl diff lists them all)" in "\n".join(markdown)
     text = CostChange([], [], causes, unpriced, "2026-11-22").text()
     assert sum(line.startswith("    + r") for line in text) == MARKDOWN_ROWS + 5
+
+
+def test_a_resource_no_lab_names_is_the_stacks_own_row(rendered):
+    head = cohort_set(rendered["solution"], range(1, 3))
+    eip = next(r for r in head["fall26-s01"]["resources"] if r["name"] == "vpc-nat-vpc-a-nat-eip")
+    head["fall26-s01"]["resources"].append({**eip, "name": "extra-eip", "urn": eip["urn"].replace("vpc-nat-vpc-a-nat-eip", "extra-eip")})
+    change = cost_change(cohort_set(rendered["solution"], range(1, 3)), head)
+    assert [(r.label, round(r.hourly, 6), r.students) for r in change.rows] == [("(stack)", IPV4_HOUR, 1), ("vpc-nat (solution)", 0, 2)]
+    assert "  fall26 (stack), 1 student, 12 × 3 h: $0.00/h -> " in "\n".join(change.text())

@@ -137,6 +137,10 @@ class LabRow:
     def hourly(self) -> float:
         return self.head_hourly - self.base_hourly
 
+    @property
+    def label(self) -> str:
+        return f"{self.lab} ({self.stages})" if self.stages else self.lab
+
 
 @dataclass
 class Cause:
@@ -203,7 +207,7 @@ class CostChange:
             lines += ["", "| Cohort | Lab | Students | Sessions | Base $/h (all) | Head $/h (all) | Change $/h | Per session | Per course |",
                       "|---|---|---:|---|---:|---:|---:|---:|---:|"]
             for r in changed_rows:
-                lines.append(f"| {r.cohort} | {r.lab} ({r.stages}) | {_students(r)} | {r.sessions} | {money(r.base_hourly)} | "
+                lines.append(f"| {r.cohort} | {r.label} | {_students(r)} | {r.sessions} | {money(r.base_hourly)} | "
                              f"{money(r.head_hourly)} | {money(r.hourly, True)} | {money(r.per_session, True)} | "
                              f"{money(r.per_course, True)} |")
         if self.causes:
@@ -226,7 +230,7 @@ class CostChange:
         lines = ["Cost:"] + [f"  {line}" for line in self.headline()]
         changed_rows = [r for r in self.rows if abs(r.hourly) > EPSILON or r.added or r.removed]
         for r in changed_rows:
-            lines.append(f"  {r.cohort} {r.lab} ({r.stages}), {_students(r)} students, {r.sessions}: "
+            lines.append(f"  {r.cohort} {r.label}, {_students(r, noun=True)}, {r.sessions}: "
                          f"{money(r.base_hourly)}/h -> {money(r.head_hourly)}/h in all ({money(r.hourly, True)}/h, "
                          f"{money(r.per_session, True)} per session, {money(r.per_course, True)} per course)")
         if self.causes:
@@ -246,9 +250,10 @@ def _more(count: int, what: str) -> list[str]:
     return ["", f"... and {count - MARKDOWN_ROWS} more {what} (labctl diff lists them all)"] if count > MARKDOWN_ROWS else []
 
 
-def _students(row: LabRow) -> str:
+def _students(row: LabRow, noun: bool = False) -> str:
     extra = ([f"{row.added} new"] if row.added else []) + ([f"{row.removed} removed"] if row.removed else [])
-    return f"{row.students}" + (f" ({', '.join(extra)})" if extra else "")
+    counted = f"{row.students} student{'s' if row.students != 1 else ''}" if noun else str(row.students)
+    return counted + (f" ({', '.join(extra)})" if extra else "")
 
 
 def _sides(u: Unpriced) -> str:
