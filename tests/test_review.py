@@ -36,7 +36,7 @@ def test_workflow_tests_plans_base_and_head_and_comments():
     assert "labctl cache prune --unused-since" in runs
     assert "push" in flow[True] and flow["jobs"]["warm-cache"]["if"] == "github.event_name == 'push'"
     uses = [step["uses"] for job in flow["jobs"].values() for step in job["steps"] if "uses" in step]
-    assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses)  # pinned to commits
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", u) for u in uses)  # pinned to commits
     assert flow["permissions"] == {"contents": "read"}  # write access only where a job needs it
     preview = flow["jobs"]["preview"]
     assert preview["if"] == "github.event_name == 'pull_request' && vars.CLOUDLABS_PREVIEW == 'true'"
