@@ -159,3 +159,14 @@ def test_a_starter_is_priced_with_what_the_books_steps_add_during_the_session(tm
                for n in (1, 2, 3)}
     added = in_session_additions(configs, {stack: starter for stack in configs}, load_prices())
     assert renders == ["test-s01"] and set(added) == {"test-s01", "test-s02"}  # s03 is at the last stage already
+
+    # the graph cache keeps that render between runs: the next plan renders nothing, a changed profile renders again
+    from labctl.offline.graphcache import GraphCache
+    cache = GraphCache(tmp_path / "cache", fingerprint="program")
+    renders.clear()
+    first = in_session_additions(configs, {stack: starter for stack in configs}, load_prices(), cache)
+    again = in_session_additions(configs, {stack: starter for stack in configs}, load_prices(), cache)
+    assert renders == ["test-s01"] and first == again == added
+    sandbox = {stack: (path, {**cfg, "cloudlabs:profile": "sandbox"}) for stack, (path, cfg) in configs.items()}
+    in_session_additions(sandbox, {stack: starter for stack in configs}, load_prices(), cache)
+    assert renders == ["test-s01", "test-s01"]

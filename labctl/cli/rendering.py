@@ -25,6 +25,7 @@ from labctl.cli.common import BAD_INPUT, EXIT_FAILED, bad_input, error
 from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.selection import SelectionError, resolve_targets
 from labctl.offline.graph import StackGraph
+from labctl.offline.graphcache import GraphCache, cache_dir
 
 
 @dataclass
@@ -66,7 +67,7 @@ def render_targets(args: argparse.Namespace, validate: bool, additions: bool = F
         costs = {g.stack: estimate(g, prices) for g in graphs}
         early = {s.stack_name: path for path, s in settings.items() if before_last_stage(s)} if additions else {}
         added = in_session_additions({stack: (path, read_stack_document(path)["config"]) for stack, path in early.items()},
-                                     costs, prices)
+                                     costs, prices, None if args.no_cache else GraphCache(cache_dir()))
     except ValueError as exc:  # PricingError: a resource the price table cannot price
         error(f"labctl: {exc}")
         return EXIT_FAILED
@@ -76,7 +77,6 @@ def render_targets(args: argparse.Namespace, validate: bool, additions: bool = F
 
 def render_with_progress(files: list[Path], jobs: int, validate: bool = False, cached: bool = True,
                          profiles: dict[Path, Path] | None = None) -> list[RenderResult]:
-    from labctl.offline.graphcache import GraphCache, cache_dir
     cache = GraphCache(cache_dir()) if cached else None
     progress = Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.description}"), console=Console(stderr=True), transient=True,

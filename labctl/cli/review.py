@@ -12,7 +12,7 @@ from cloudlabs.pricing import PricingError
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.writing import OutputPathError, check_output_file
 
-from labctl.analysis.diff import SnapshotError, load_snapshots
+from labctl.analysis.diff import SnapshotError, load_snapshots, report_lines
 from labctl.analysis.review import GITHUB_LIMIT, build
 from labctl.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, error, write_text
 from labctl.cli.diff import check_directories
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         return EXIT_BAD_INPUT
     except (OutputPathError, SelectionError, PricingError) as exc:
         return bad_input(exc)
-    for line in review.summary():
+    for line in report_lines(review.diffs, markdown=False) + [""] + review.cost.text():  # the job log: as labctl diff prints
         out.print(line, markup=False)
     try:
         if args.comment:

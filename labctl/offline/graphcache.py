@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -361,11 +361,16 @@ class GraphCache:
 
     def key(self, stack_file: Path, profile_file: Path | None) -> str:
         data = stack_file.read_bytes()
+        return self.key_of(data, profile_file, stack_labs(data))
+
+    def key_of(self, settings: bytes, profile_file: Path | None, labs: Iterable[str]) -> str:
+        """The key of a graph rendered from ``settings`` (a stack file's bytes, or a config as JSON: a
+        stack at its labs' last stage, ``labctl.analysis.session_cost``) with that profile and labs."""
         digest = hashlib.sha256(self.fingerprint.encode())
-        digest.update(data)
+        digest.update(settings)
         if profile_file is not None and profile_file.is_file():
             digest.update(profile_file.read_bytes())
-        for lab in stack_labs(data):
+        for lab in sorted(set(labs)):
             part = lab_fingerprint(lab, self.root)
             if part is not None:
                 digest.update(f"\0lab {lab} {part}".encode())
@@ -374,8 +379,9 @@ class GraphCache:
     def _path(self, key: str) -> Path | None:
         return None if self.directory is None else self.directory / f"{key}.json"
 
-    def get(self, key: str, stack: str) -> tuple[StackGraph, dict[str, Any] | None] | None:
-        """The graph (and its validation, when one was kept for today's checks) or None."""
+    def get(self, key: str, stack: str | None) -> tuple[StackGraph, dict[str, Any] | None] | None:
+        """The graph (and its validation, when one was kept for today's checks) or None; ``stack``: the
+        stack it must be (None: any, for a render several stacks share)."""
         path = self._path(key)
         if path is None or not path.is_file():
             return None
@@ -384,7 +390,7 @@ class GraphCache:
             data = entry["graph"]
         except (InputFileError, TypeError, KeyError):
             return None
-        if document_problems(data, str(path)) or data.get("stack") != stack:
+        if document_problems(data, str(path)) or (stack is not None and data.get("stack") != stack):
             return None  # damaged, or not this stack's: render again
         self.hits += 1
         try:
