@@ -54,11 +54,18 @@ def print_quotas(found: list[quotas.Row], out: Console) -> None:
                   "(plan --live-quotas reads the account's applied values)", markup=False)
 
 
+def _emulated_limits(region: str, quota: Any) -> tuple[float, bool]:
+    """The emulator's limits: AWS's defaults, or what a test granted every emulated account."""
+    from labctl.ops.emulator_rules import emulated_limit
+    value = emulated_limit("*", quota.key)
+    return value, value != quota.default
+
+
 def refuse_over_quota(args: argparse.Namespace, files: list[Path], settings: dict[Path, Any], graphs: dict[str, StackGraph],
                       emulate: bool) -> bool:
     """True when every quota fits; else one line per quota over its limit on stderr (the request to make)."""
     notes: list[str] = []
-    limits = quotas.default_limits if emulate else live_limits(args.command, notes)
+    limits = _emulated_limits if emulate else live_limits(args.command, notes)
     over = quotas.problems(quota_rows(files, settings, graphs, limits))
     for note in sorted(set(notes)):
         print(f"labctl: note: quota {note}", file=sys.stderr)

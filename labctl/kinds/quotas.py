@@ -204,7 +204,7 @@ def security_group(r: Resource, graph: StackGraph) -> tuple[Use, ...]:
         count = sum(max(1, len(x.get("cidrBlocks") or []) + len(x.get("ipv6CidrBlocks") or []))
                     for x in r.inputs.get(direction) or [])
         if count:
-            rules.append(Use("rules-per-group", count, per=f"{r.name}/{direction}"))
+            rules.append(Use("rules-per-group", count, per=f"{getattr(r, 'name', id(r))}/{direction}"))
     return tuple(rules)
 
 

@@ -787,15 +787,20 @@ _raised: dict[tuple[str, str], float] = {}  # (account id, quota key) -> a raise
 
 
 def raise_quota(account_id: str, quota: str, value: float) -> None:
-    """Grant the emulated account ``account_id`` a raised ``quota`` (a key of labctl.kinds.quotas.QUOTAS), as a
-    request-service-quota-increase would; the rule then holds that value."""
+    """Grant the emulated account ``account_id`` ("*": every emulated account) a raised ``quota`` (a key of
+    labctl.kinds.quotas.QUOTAS), as a request-service-quota-increase would; the rule then holds that value, and
+    so does up --emulate's quota check (``emulated_limit``)."""
     from labctl.kinds.quotas import QUOTAS
     _raised[(account_id, QUOTAS[quota].key)] = value
 
 
-def _limit(backend: Any, quota: str) -> float:
+def emulated_limit(account_id: str, quota: str) -> float:
     from labctl.kinds.quotas import QUOTAS
-    return _raised.get((backend.account_id, quota), QUOTAS[quota].default)
+    return _raised.get((account_id, quota), _raised.get(("*", quota), QUOTAS[quota].default))
+
+
+def _limit(backend: Any, quota: str) -> float:
+    return emulated_limit(backend.account_id, quota)
 
 
 def _quota_error(code: str, message: str) -> Exception:
