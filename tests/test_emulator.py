@@ -413,7 +413,8 @@ def test_random_password_honours_its_classes():
     assert len(secret) == 12 and secret.count("#") >= 3 and sum(c.isdigit() for c in secret) >= 2 and not any(c.isupper() for c in secret)
 
 
-def test_app_cohort_fleet_up_sweep_destroy(aws, tmp_path):
+def test_app_cohort_fleet_up_sweep_destroy(aws, tmp_path, monkeypatch):
+    _raise_for_a_whole_cohort(monkeypatch)
     from labctl.ops.sweep import Sweeper
     from labctl.ops.fleet import Fleet
     stacks = [f"demo-app-a0{i}" for i in range(1, 6)]
@@ -431,3 +432,11 @@ def test_user_data_is_sent_base64_once(aws, ec2, tmp_path):
     (instance,) = _live_instances(ec2)
     data = ec2.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")["UserData"]["Value"]
     assert base64.b64decode(data).startswith(b"#!")
+
+
+def _raise_for_a_whole_cohort(monkeypatch) -> None:
+    """The account as an instructor prepares it for a class in one account: the increases granted (the emulator's
+    quota rules are tested in test_emulator_rules and test_quotas)."""
+    from labctl.ops import emulator_rules
+    for quota in ("vpcs", "internet-gateways", "elastic-ips", "nat-gateways", "ondemand-vcpus"):
+        monkeypatch.setitem(emulator_rules._raised, ("*", quota), 100)  # undone after the test

@@ -98,9 +98,10 @@ def test_served_requests_take_turns_inside_moto(monkeypatch):
     assert order[:4] == ["A in", "B waits", "A out", "B in"]  # (moto may describe again inside the create)
 
 
-def test_many_parallel_ups_into_one_account_all_land_and_leave_nothing(store, capsys):
+def test_many_parallel_ups_into_one_account_all_land_and_leave_nothing(store, capsys, monkeypatch):
     """A whole cohort at --parallel 6 in one in-process account: every stack up, then destroyed,
     and the sweep agrees that nothing is left."""
+    _raise_for_a_whole_cohort(monkeypatch)
     assert main(["up", "demo-app", "demo", "--emulate", "--parallel", "6"]) == 0
     assert len(store.stacks()) == 8
     assert main(["destroy", "demo-app", "demo", "--emulate", "--parallel", "6"]) == 0
@@ -278,3 +279,11 @@ def test_the_lookups_that_do_not_grow_with_the_account_answer_as_motos_own():
         for resource in everything:
             assert resource.get_tags() == tags(resource)
         assert sum(bool(r.get_tags()) for r in everything) == len(groups) + len(instances)
+
+
+def _raise_for_a_whole_cohort(monkeypatch) -> None:
+    """The account as an instructor prepares it for a class in one account: the increases granted (the emulator's
+    quota rules are tested in test_emulator_rules and test_quotas)."""
+    from labctl.ops import emulator_rules
+    for quota in ("vpcs", "internet-gateways", "elastic-ips", "nat-gateways", "ondemand-vcpus"):
+        monkeypatch.setitem(emulator_rules._raised, ("*", quota), 100)  # undone after the test

@@ -627,6 +627,34 @@ def db_subnet_group_one_az(aws: Aws) -> tuple[Attempt, Attempt]:
     return create, lambda: subnets.append(subnet(aws, vpc_id, 3, "us-east-1b"))
 
 
+def quota_vpcs(aws: Aws) -> tuple[Attempt, Attempt]:
+    """The default VPC and four more fill the region's 5."""
+    made = [vpc(aws) for _ in range(4)]
+    return lambda: vpc(aws), lambda: aws("ec2").delete_vpc(VpcId=made.pop())
+
+
+def quota_internet_gateways(aws: Aws) -> tuple[Attempt, Attempt]:
+    """The default VPC's gateway (which moto leaves out) and four more fill the region's 5."""
+    made = [aws("ec2").create_internet_gateway()["InternetGateway"]["InternetGatewayId"] for _ in range(4)]
+    return (lambda: aws("ec2").create_internet_gateway(),
+            lambda: aws("ec2").delete_internet_gateway(InternetGatewayId=made.pop()))
+
+
+def quota_elastic_ips(aws: Aws) -> tuple[Attempt, Attempt]:
+    made = [aws("ec2").allocate_address(Domain="vpc")["AllocationId"] for _ in range(5)]
+    return lambda: aws("ec2").allocate_address(Domain="vpc"), lambda: aws("ec2").release_address(AllocationId=made.pop())
+
+
+def quota_nat_gateways(aws: Aws) -> tuple[Attempt, Attempt]:
+    """Five private NAT gateways (no Elastic IP to run out of) fill us-east-1a; a failed one would not count."""
+    net = subnet(aws, vpc(aws))
+
+    def create() -> str:
+        return aws("ec2").create_nat_gateway(SubnetId=net, ConnectivityType="private")["NatGateway"]["NatGatewayId"]
+    made = [create() for _ in range(5)]
+    return create, lambda: aws("ec2").delete_nat_gateway(NatGatewayId=made.pop())
+
+
 def bucket_not_empty(aws: Aws) -> tuple[Attempt, Attempt]:
     aws("s3").create_bucket(Bucket="lab-bucket")
     aws("s3").put_object(Bucket="lab-bucket", Key="index.html", Body=b"hi")

@@ -21,6 +21,7 @@ from cloudlabs.writing import OutputPathError, check_output_dir
 
 from labctl.analysis.batch import render_files
 from labctl.cli import arguments, runners
+from labctl.cli import quota_table
 from labctl.cli.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Subparsers, bad_input,
                                emulate_argument, students_argument, targets_argument)
 from labctl.cli.selection import SelectionError, resolve_targets, select_students
@@ -165,6 +166,8 @@ def run(args: argparse.Namespace, out: Console) -> int:
             return bad_input(exc)
     graphs: dict[str, Any] = {}
     if operation in ("up", "preview") and not args.skip_validation and not _deploy_ready(args, files, settings, out, graphs):
+        return EXIT_FAILED
+    if operation == "up" and not args.skip_validation and not quota_table.refuse_over_quota(args, files, settings, graphs, emulate):
         return EXIT_FAILED
     if runner is None:
         return _run_emulated(args, out, files, owners, str(region), graphs)

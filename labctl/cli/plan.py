@@ -13,6 +13,10 @@ from cloudlabs.writing import atomic_write
 from labctl.cli import arguments
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
 from labctl.cli.rendering import render_targets
+from labctl.cli import quota_table
+from labctl.cli.selection import resolve_targets
+from labctl.analysis import quotas
+from cloudlabs.settings import load_all_stack_settings
 from labctl.cli.summary import print_plan
 from labctl.offline.graph import StackGraph, dumps
 
@@ -33,6 +37,9 @@ def register(sub: Subparsers) -> None:
     plan.add_argument("--json", dest="json_file", metavar="FILE",
                       help="write the graphs as a JSON list of cloudlabs.graph/v1 documents ('-' for stdout); "
                            "not inside the --snapshots directory")
+    plan.add_argument("--live-quotas", action="store_true",
+                      help="read the account's applied quota values through Service Quotas (needs AWS credentials; "
+                           "default: AWS's default quotas, offline)")
     plan.set_defaults(handler=run)
 
 
@@ -44,6 +51,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
     print_plan(graphs, out, details=details, costs=rendered.costs, hours=args.hours, checks=rendered.checks,
                additions=rendered.additions)
+    print_quota_check(args, graphs, out)
     try:
         write_outputs(args, graphs, out)
     except OSError as exc:  # checked before rendering; a disk can still fill up meanwhile
@@ -51,6 +59,17 @@ def run(args: argparse.Namespace, out: Console) -> int:
         return EXIT_FAILED
     rendered.report_failures()
     return EXIT_FAILED if rendered.failures or rendered.not_ready else EXIT_OK
+
+
+def print_quota_check(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:
+    """The quota table of the selected stacks at their peak (the files were read once already: no new errors)."""
+    files = resolve_targets(args.targets, args.environments)
+    settings = load_all_stack_settings(files)
+    notes: list[str] = []
+    limits = quota_table.live_limits("plan --live-quotas", notes) if args.live_quotas else quotas.default_limits
+    quota_table.print_quotas(quota_table.quota_rows(files, settings, {g.stack: g for g in graphs}, limits), out)
+    for note in sorted(set(notes)):
+        out.print(f"note: quota {note}", markup=False)
 
 
 def write_outputs(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:

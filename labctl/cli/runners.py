@@ -59,6 +59,11 @@ def make_session(region: str, command: str = "this command") -> Any:
     return session
 
 
+def make_quota_client(region: str, command: str) -> Any:
+    """A Service Quotas client for the account's applied quota values (ValueError without credentials)."""
+    return make_session(region, command).client("service-quotas")
+
+
 def make_live_client(region: str, command: str, endpoint_url: str | None = None) -> Any:
     """``client(service)`` for read-only calls: the sandbox's emulator when ``endpoint_url`` is
     given (any credentials do; only 127.0.0.1 is accepted), else AWS with the configured ones."""

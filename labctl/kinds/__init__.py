@@ -49,6 +49,8 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
 - ``replaces``: how a change replaces it where its CloudFormation schema's create-only properties do not
   say all (the provider's replace-on-change arguments, properties it updates in place, the name Pulumi
   generates) and what a replacement loses (``labctl.kinds.replacing``; the review reads it);
+- ``quota``: what one resource takes of AWS's default quotas (``labctl.kinds.quotas``: a VPC, an Elastic IP, a
+  NAT gateway in its zone, its instances' vCPUs); ``labctl.analysis.quotas`` sums them per account and region;
 - ``diagram``: what it is in the network diagram (``labctl.kinds.drawing``: a VPC, a subnet, a gateway, a
   host...); a kind without one is not drawn.
 No module outside this package names a type token to decide what to do (``tests/test_kinds.py``
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
     from labctl.kinds.capacity import CapacityOf
     from labctl.kinds.replacing import Replaces
     from labctl.kinds.guards import Guard
+    from labctl.kinds.quotas import QuotaUse
 
 
 FREE = "free"
@@ -126,6 +129,7 @@ class Kind:
     diagram: str = ""  # its role in the network diagram (labctl.kinds.drawing.ROLES; labctl.analysis.diagram), or not drawn
     guard: "Guard | None" = None  # where its secure defaults are written, for the guardrails (labctl.kinds.guards)
     untagged: str = ""  # why it carries no tags (AWS takes none for it): the guardrails require the course's tags of the rest
+    quota: "QuotaUse | None" = None  # what one resource takes of AWS's quotas (labctl.kinds.quotas): a VPC, vCPUs, a NAT gateway in a zone
 
     @property
     def service(self) -> str:

@@ -16,6 +16,7 @@ from labctl.kinds import FREE, Kind
 from labctl.kinds import drawing
 from labctl.kinds.network import AUTOSCALING_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 from labctl.kinds.replacing import autonamed
+from labctl.kinds import quotas
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -144,6 +145,7 @@ def _place_group(r, model):
 
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
+         quota=quotas.autoscaling_group,
          replaces=autonamed(),
          diagram=drawing.AUTOSCALING,
          capacity=capacity.autoscaling_group,

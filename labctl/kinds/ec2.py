@@ -19,6 +19,7 @@ from labctl.kinds.sweeping import Listed, SweepRule, SweepScan, delete_by_id
 from labctl.kinds import capacity
 from labctl.kinds import FREE, USAGE, Kind, Lookup
 from labctl.kinds.replacing import ANY, Replaces, TF_ASSOCIATION, TF_NO_UPDATE, TF_TAGS, autonamed
+from labctl.kinds import quotas
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -1042,6 +1043,7 @@ _INSTANCE_REPLACES = ("aws_instance: the subnet, private address and public addr
 
 KINDS = (
     Kind("aws:ec2/vpc:Vpc", "VPC", FREE, drift=True, sweep="VPC", aws_made=("defaultSecurityGroupId", "defaultNetworkAclId", "mainRouteTableId"),
+         quota=quotas.vpc,
          diagram=drawing.VPC,
          fake=_fake_vpc,
          template=Template("AWS::EC2::VPC", _vpc_properties, companions=(_IPV6_BLOCK,)),
@@ -1061,6 +1063,7 @@ KINDS = (
          reach=Reach(SUBNET, _place_subnet),
          emulator=Emulator(with_ec2(_create_subnet), delete_call("ec2", "delete_subnet", "SubnetId"))),
     Kind("aws:ec2/internetGateway:InternetGateway", "internet gateway", FREE, drift=True, sweep="internet gateway",
+         quota=quotas.one("internet-gateways"),
          diagram=drawing.INTERNET_GATEWAY,
          fake=with_id("igw", "ec2", "internet-gateway"),
          gateway_of="vpcId",
@@ -1070,6 +1073,7 @@ KINDS = (
          reach_reason=ROUTE_TARGET,
          emulator=on_ec2(_create_igw, _delete_igw)),
     Kind("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "egress-only gateway", FREE, drift=True, sweep="egress-only internet gateway",
+         quota=quotas.one("egress-only-gateways"),
          diagram=drawing.EGRESS_GATEWAY,
          fields=_IN_VPC_FIELDS,
          fake=with_id("eigw", "ec2", "egress-only-internet-gateway"),
@@ -1108,6 +1112,7 @@ KINDS = (
          reach=Reach(SUBNET_ASSOCIATION, _place_route_table_association),
          emulator=Emulator(with_ec2(_create_rt_assoc), delete_call("ec2", "disassociate_route_table", "AssociationId"))),
     Kind("aws:ec2/securityGroup:SecurityGroup", "security group", FREE, drift=True, sweep="security group",
+         quota=quotas.security_group,
          replaces=autonamed(),
          fake=_fake_security_group,
          template=Template("AWS::EC2::SecurityGroup", _sg_properties),
@@ -1141,6 +1146,7 @@ KINDS = (
          reach=Reach(SUBNET_ASSOCIATION, _place_network_acl_association),
          emulator=on_ec2(_create_nacl_assoc, _delete_network_acl_association)),
     Kind("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peering", FREE, "traffic across it is billed by use", drift=True, sweep="peering connection",
+         quota=quotas.peering,
          diagram=drawing.PEERING,
          fields=_PEERING_FIELDS,
          fake=_fake_peering,
@@ -1167,6 +1173,7 @@ KINDS = (
          reach_reason="a gateway endpoint's routes go to an AWS service's prefix list, not a path the model follows",
          emulator=Emulator(_create_vpc_endpoint, delete_call("ec2", "delete_vpc_endpoints", "VpcEndpointIds", listed=True))),
     Kind("aws:ec2/natGateway:NatGateway", "NAT gateway", "nat_gateway", drift=True, sweep="NAT gateway",
+         quota=quotas.nat_gateway,
          diagram=drawing.NAT,
          fields=_NAT_FIELDS,
          fake=_fake_nat_gateway,
@@ -1177,6 +1184,7 @@ KINDS = (
          reach=Reach(NAT, _place_nat_gateway),
          emulator=Emulator(with_ec2(_create_nat), delete_call("ec2", "delete_nat_gateway", "NatGatewayId"))),
     Kind("aws:ec2/eip:Eip", "Elastic IP", "elastic_ip", sweep="Elastic IP",
+         quota=quotas.one("elastic-ips"),
          replaces=Replaces(inputs=("domain",), source="aws_eip: the domain (vpc) forces a new address"),
          fake=_fake_eip,
          template=_ELASTIC_IP,
@@ -1195,6 +1203,7 @@ KINDS = (
          reach=Reach(ADDRESS, _place_eip_association),
          emulator=Emulator(with_ec2(_create_eip_association), delete_call("ec2", "disassociate_address", "AssociationId"))),
     Kind("aws:ec2/instance:Instance", "instance", "instance", drift=True, sweep="instance",
+         quota=quotas.instance,
          replaces=Replaces(inputs=("associatePublicIpAddress", "subnetId", "privateIp"), updatable=("NetworkInterfaces",), flag="userDataReplaceOnChange", flagged=("userData", "userDataBase64"), loses="a running instance", source=_INSTANCE_REPLACES),
          diagram=drawing.INSTANCE,
          guard=Guard(imds="metadataOptions", encrypted=("rootBlockDevice.encrypted", "ebsBlockDevices[].encrypted"), instance_profile="iamInstanceProfile"),
@@ -1209,6 +1218,7 @@ KINDS = (
          reach=Reach(HOST, _place_instance),
          emulator=Emulator(with_ec2(_create_instance), delete_call("ec2", "terminate_instances", "InstanceIds", listed=True))),
     Kind("aws:ec2/keyPair:KeyPair", "key pair", FREE, sweep="key pair",
+         quota=quotas.one("key-pairs"),
          replaces=Replaces(updatable=("Tags",), source=TF_TAGS),
          fake=_fake_key_pair,
          template=Template("AWS::EC2::KeyPair", _key_pair_properties),

@@ -21,6 +21,7 @@ from labctl.kinds import FREE, Kind
 from labctl.kinds import drawing
 from labctl.kinds.network import FARGATE_PUBLIC, HOST, NOT_IN_NETWORK, Reach, first_placed
 from labctl.kinds.replacing import ANY, BRIDGE_AUTONAME, Replaces
+from labctl.kinds import quotas
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -290,6 +291,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
+         quota=quotas.fargate_service,
          replaces=Replaces(inputs=("launchType",), autoname="name", source="aws_ecs_service: the launch type forces a new service; " + BRIDGE_AUTONAME),
          diagram=drawing.SERVICE,
          capacity=capacity.fargate_service,

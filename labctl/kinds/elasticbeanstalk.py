@@ -23,6 +23,7 @@ from labctl.kinds import capacity
 from labctl.kinds.deploy import NeedsGateway
 from labctl.kinds import FREE, Kind, Lookup
 from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces
+from labctl.kinds import quotas
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -333,6 +334,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          template=Template("AWS::ElasticBeanstalk::ApplicationVersion", _version_properties)),
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
+         quota=quotas.beanstalk_environment,
          replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          diagram=drawing.BEANSTALK,
          guard=Guard(beanstalk_options=True),

@@ -15,6 +15,7 @@ from labctl.kinds.live_reads import NOT_CHECKED_LIVE, Found, LiveRead, in_vpcs, 
 from labctl.kinds import drawing
 from labctl.kinds.network import HOST, LOAD_BALANCER_PUBLIC, Reach, first_placed
 from labctl.kinds.replacing import ANY, Replaces, TF_NO_UPDATE, autonamed
+from labctl.kinds import quotas
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -218,6 +219,7 @@ def _place_load_balancer(r, model):
 
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
+         quota=quotas.load_balancer,
          replaces=autonamed(),
          diagram=drawing.LOAD_BALANCER,
          fake=_fake_lb,
@@ -235,6 +237,7 @@ KINDS = (
          reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
+         quota=quotas.one("target-groups"),
          replaces=autonamed(),
          fake=_fake_tg,
          template=Template("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group_properties),

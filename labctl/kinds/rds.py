@@ -15,6 +15,7 @@ from labctl.kinds.live_reads import Found, LiveRead, in_vpcs, listing
 from labctl.kinds import drawing
 from labctl.kinds.network import DATABASE_PUBLIC, HOST, HOST_PART, Reach, first_placed
 from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces, NAME_PREFIX, autonamed
+from labctl.kinds import quotas
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -190,6 +191,7 @@ def _managed_secret(inputs: dict[str, Any], outputs: dict[str, Any]) -> list[str
 
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
+         quota=quotas.database,
          replaces=Replaces(inputs=("identifierPrefix",), updatable=("DBSubnetGroupName",), autoname="identifier", loses="a database", source="aws_db_instance moves to another subnet group in place (ModifyDBInstance); " + NAME_PREFIX + "; " + BRIDGE_AUTONAME),
          diagram=drawing.DATABASE,
          guard=Guard(encrypted=("storageEncrypted",), not_public="publiclyAccessible"),

@@ -17,6 +17,7 @@ from labctl.kinds.network import NOT_IN_NETWORK
 from labctl.kinds import FREE, USAGE, Kind
 from labctl.kinds.live_reads import NOT_CHECKED_LIVE, WITH_BUCKET, Found, Listing, LiveRead, everything
 from labctl.kinds.replacing import BRIDGE_AUTONAME, Replaces
+from labctl.kinds import quotas
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -221,6 +222,7 @@ _OF_ITS_BUCKET = Replaces(inputs=("bucket",), source="the Terraform AWS provider
 
 KINDS = (
     Kind("aws:s3/bucket:Bucket", "bucket", USAGE, "storage and requests: a lab's few KB cost fractions of a cent", sweep="bucket",
+         quota=quotas.one("buckets"),
          replaces=Replaces(autoname="bucket", loses="a bucket's objects", source=BRIDGE_AUTONAME),
          diagram=drawing.BUCKET,
          fake=_fake_bucket,
@@ -232,6 +234,7 @@ KINDS = (
          reach_reason="not in a VPC: who may read it is the bucket access checks' (labctl.analysis.access)",
          emulator=Emulator(_create_bucket, _delete_bucket)),
     Kind("aws:s3/bucketV2:BucketV2", "bucket", USAGE, "storage and requests", emulated="no lab creates one: the emulator has no handler for it yet", sweep="bucket",
+         quota=quotas.one("buckets"),
          replaces=Replaces(inputs=("bucket",), autoname="bucket", loses="a bucket's objects", source=BRIDGE_AUTONAME),
          diagram=drawing.BUCKET,
          fake=generic,

@@ -13,6 +13,7 @@ from labctl.kinds.live_reads import NOTHING, Found, LiveRead, Narrowing, Reading
 from labctl.kinds.network import GROUP_RULE, Reach
 from labctl.kinds import FREE, Kind
 from labctl.kinds.replacing import Replaces, TF_SG_RULE
+from labctl.kinds import quotas
 
 if TYPE_CHECKING:
     from labctl.kinds.fakes import Answered, Args, FakeCloud
@@ -123,6 +124,7 @@ _EGRESS_UPDATABLE = ("IpProtocol", "FromPort", "ToPort", "CidrIp", "CidrIpv6", "
 
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         quota=quotas.group_rule("ingress"),
          replaces=Replaces(updatable=_INGRESS_UPDATABLE, source=TF_SG_RULE),
          guard=Guard(ingress=True),
          ec2_description="description",
@@ -132,6 +134,7 @@ KINDS = (
          reach=Reach(GROUP_RULE, _place_sg_rule(egress=False)),
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
     Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
+         quota=quotas.group_rule("egress"),
          replaces=Replaces(updatable=_EGRESS_UPDATABLE, source=TF_SG_RULE),
          ec2_description="description",
          fake=_fake_sg_rule,

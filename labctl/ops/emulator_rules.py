@@ -176,6 +176,15 @@ RULES: tuple[Rule, ...] = (
        "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-route.html"),
     _r("db-subnet-group-one-az", "rds", "CreateDBSubnetGroup", "DBSubnetGroupDoesNotCoverEnoughAZs", "the group's subnets cover "
        "fewer than two Availability Zones (in a region with more than one)"),
+    # === create time: AWS's default quotas (labctl.kinds.quotas), counted in the emulated account and region ====
+    _r("quota-vpcs", "ec2", "CreateVpc", "VpcLimitExceeded", "the region already has its VPCs quota (L-F678F1CE, default 5; the "
+       "default VPC counts)", EC2_ERRORS),
+    _r("quota-internet-gateways", "ec2", "CreateInternetGateway", "InternetGatewayLimitExceeded", "the region already has its "
+       "internet gateways quota (L-A4707A72, default 5; the default VPC's counts, which moto leaves out)", EC2_ERRORS),
+    _r("quota-elastic-ips", "ec2", "AllocateAddress", "AddressLimitExceeded", "the region already has its Elastic IPs quota "
+       "(L-0263D0A3, default 5)", EC2_ERRORS),
+    _r("quota-nat-gateways", "ec2", "CreateNatGateway", "NatGatewayLimitExceeded", "the subnet's Availability Zone already has its "
+       "NAT gateways quota (L-FE5A380F, default 5; failed and deleted gateways do not count)", EC2_ERRORS),
 )
 
 # moto refuses some deletes of types no lab makes (EBS volumes and snapshots in use, DHCP options sets
@@ -772,6 +781,60 @@ def _db_subnet_group_azs(backend: Any, args: dict[str, Any]) -> None:
                              f"{', '.join(zones)}. Add subnets to cover at least 2 AZs.")
 
 
+# --- create time: AWS's default quotas, per emulated account and region ----------------------------------------
+
+_raised: dict[tuple[str, str], float] = {}  # (account id, quota key) -> a raised limit, as an increase AWS granted
+
+
+def raise_quota(account_id: str, quota: str, value: float) -> None:
+    """Grant the emulated account ``account_id`` ("*": every emulated account) a raised ``quota`` (a key of
+    labctl.kinds.quotas.QUOTAS), as a request-service-quota-increase would; the rule then holds that value, and
+    so does up --emulate's quota check (``emulated_limit``)."""
+    from labctl.kinds.quotas import QUOTAS
+    _raised[(account_id, QUOTAS[quota].key)] = value
+
+
+def emulated_limit(account_id: str, quota: str) -> float:
+    from labctl.kinds.quotas import QUOTAS
+    return _raised.get((account_id, quota), _raised.get(("*", quota), QUOTAS[quota].default))
+
+
+def _limit(backend: Any, quota: str) -> float:
+    return emulated_limit(backend.account_id, quota)
+
+
+def _quota_error(code: str, message: str) -> Exception:
+    from moto.ec2.exceptions import EC2ClientError
+    return EC2ClientError(code, message)
+
+
+def _vpc_quota(backend: Any, args: dict[str, Any]) -> None:
+    if len(backend.vpcs) >= _limit(backend, "vpcs"):
+        raise _quota_error("VpcLimitExceeded", "The maximum number of VPCs has been reached.")
+
+
+def _igw_quota(backend: Any, args: dict[str, Any]) -> None:
+    default_vpc_gateway = any(getattr(v, "is_default", False) and not _vpc_has_igw(backend, v.id) for v in backend.vpcs.values())
+    if len(backend.internet_gateways) + default_vpc_gateway >= _limit(backend, "internet-gateways"):
+        raise _quota_error("InternetGatewayLimitExceeded", "The maximum number of internet gateways has been reached.")
+
+
+def _eip_quota(backend: Any, args: dict[str, Any]) -> None:
+    if len(backend.addresses) >= _limit(backend, "elastic-ips"):
+        raise _quota_error("AddressLimitExceeded", "The maximum number of addresses has been reached.")
+
+
+def _nat_quota(backend: Any, args: dict[str, Any]) -> None:
+    subnet = _subnet(backend, args.get("subnet_id"))
+    if subnet is None:
+        return
+    zone = subnet.availability_zone
+    in_zone = [n for n in backend.nat_gateways.values() if n.state not in ("deleted", "failed")
+               and (s := _subnet(backend, n.subnet_id)) is not None and s.availability_zone == zone]
+    if len(in_zone) >= _limit(backend, "nat-gateways"):
+        raise _quota_error("NatGatewayLimitExceeded", f"The maximum number of NAT gateways has been reached in {zone}.")
+
+
 # --- the guard table: (moto method, rule id, check) ---------------------------------------------------------
 
 _SUBNET = "moto.ec2.models.subnets:SubnetBackend.delete_subnet"
@@ -823,6 +886,10 @@ _GUARDS: tuple[tuple[str, str, Check], ...] = (
     ("moto.elbv2.models:ELBv2Backend.create_load_balancer", "lb-no-internet-gateway", _lb_needs_gateway),
     ("moto.ec2.models.route_tables:RouteBackend.create_route", "route-gateway-other-network", _route_gateway_in_network),
     ("moto.rds.models:RDSBackend.create_subnet_group", "db-subnet-group-one-az", _db_subnet_group_azs),
+    ("moto.ec2.models.vpcs:VPCBackend.create_vpc", "quota-vpcs", _vpc_quota),
+    ("moto.ec2.models.internet_gateways:InternetGatewayBackend.create_internet_gateway", "quota-internet-gateways", _igw_quota),
+    ("moto.ec2.models.elastic_ip_addresses:ElasticAddressBackend.allocate_address", "quota-elastic-ips", _eip_quota),
+    ("moto.ec2.models.nat_gateways:NatGatewayBackend.create_nat_gateway", "quota-nat-gateways", _nat_quota),
 )
 
 # Create-time rules where AWS accepts the call and the resource ends failed: (moto method, rule id, outcome).

@@ -1,0 +1,210 @@
+"""Does a cohort fit AWS's quotas? What it needs at its peak, per account and region, against the limits.
+
+The peak is every stack with its labs at their last stage (what the book has students make by hand during
+the session: ``labctl.analysis.session_cost.session_end_graph``), summed over the stacks that share an
+account: the whole cohort for ``shared``, one stack for ``per-student`` and ``self-service`` (their table
+shows the largest student's need). Each kind's record says what one resource takes
+(``labctl.kinds.quotas``); region and account quotas add up, zone quotas add up per Availability Zone,
+per-VPC and per-group quotas hold for the largest VPC or group.
+
+Every region of an account also holds its default VPC (with its internet gateway and default security
+group): ``BASELINE`` counts them, as AWS does. What else the account already holds (another cohort, an
+instructor's own VPCs) is not visible offline: the limits are AWS's defaults there, and ``applied_limits``
+reads the account's own values through Service Quotas (``up`` does; ``plan --live-quotas`` too). A
+cohort file that shares an account with other work says so with its ``quotaHeadroom`` documented in the
+README; until then, leave room by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from labctl.kinds import KINDS
+from labctl.kinds.quotas import QUOTAS, Quota, Use
+from labctl.offline.graph import StackGraph
+
+SHARED = "shared"
+# The default VPC AWS makes in every region of an account: it counts towards the account's quotas.
+BASELINE = (Use("vpcs", how="the default VPC"), Use("internet-gateways", how="the default VPC's"),
+            Use("security-groups", how="the default VPC's default group"))
+
+
+def stack_uses(graph: StackGraph) -> list[Use]:
+    """What one stack takes, resource by resource (kinds without a ``quota`` take none)."""
+    uses: list[Use] = []
+    for r in graph.custom_resources:
+        record = KINDS.get(r.type)
+        if record is not None and record.quota is not None:
+            uses.extend(record.quota(r, graph))
+    return uses
+
+
+def _scoped(uses: Iterable[Use]) -> dict[tuple[str, str], float]:
+    """(quota, zone) -> the need of these uses: sums, per zone for zone quotas, the largest VPC or group for
+    per-VPC and per-group ones."""
+    sums: dict[tuple[str, str, str], float] = defaultdict(float)
+    for use in uses:
+        sums[(use.quota, use.zone, use.per)] += use.amount
+    need: dict[tuple[str, str], float] = defaultdict(float)
+    for (quota, zone, per), amount in sums.items():
+        key = (quota, zone)
+        need[key] = max(need[key], amount) if per else need[key] + amount
+    return dict(need)
+
+
+@dataclass(frozen=True)
+class Row:
+    model: str  # the account model
+    account: str  # the cohort (shared), or "each student's"
+    region: str
+    quota: Quota
+    zone: str  # a zone quota's zone, else ""
+    need: float
+    stacks: int  # the stacks whose sum it is
+    limit: float
+    applied: bool = False  # the account's applied value (Service Quotas), else AWS's default
+
+    @property
+    def headroom(self) -> float:
+        return self.limit - self.need
+
+    @property
+    def fits(self) -> bool:
+        return self.need <= self.limit
+
+    @property
+    def where(self) -> str:
+        return self.zone or ("all regions" if self.quota.scope == "account" else self.region)
+
+    def problem(self) -> str:
+        """One line: the quota, the need, the limit and the request."""
+        whose = f"the cohort {self.account} ({self.stacks} stacks, one {self.model} account)" if self.model == SHARED \
+            else f"each student's {self.model} account"
+        per = {"vpc": " (its largest VPC)", "group": " (its largest security group)"}.get(self.quota.scope, "")
+        return (f"quota {self.quota.name} ({self.quota.service} {self.quota.code or 'no quota code'}) in {self.where}: "
+                f"{whose} needs {self.need:g}{per} at its peak, the limit is {self.limit:g} "
+                f"({'applied' if self.applied else 'AWS default'}); {self.quota.request(self.need, self.region)}")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One stack to place: its name, cohort, region, account model and graph at its peak."""
+
+    name: str
+    cohort: str
+    region: str
+    model: str
+    graph: StackGraph
+
+
+def account_of(stack: Stack) -> str:
+    return stack.cohort if stack.model == SHARED else "each student's"
+
+
+def needs(stacks: Iterable[Stack]) -> dict[tuple[str, str, str], tuple[dict[tuple[str, str], float], int]]:
+    """(model, account, region) -> ((quota, zone) -> need, stacks): the cohort's peak per account and region.
+    Per-student accounts hold the largest student's need (each account is alone)."""
+    grouped: dict[tuple[str, str, str], list[Stack]] = defaultdict(list)
+    for stack in stacks:
+        grouped[(stack.model, account_of(stack), stack.region)].append(stack)
+    out: dict[tuple[str, str, str], tuple[dict[tuple[str, str], float], int]] = {}
+    per_graph: dict[int, dict[tuple[str, str], float]] = {}  # stacks sharing one render share its sums
+    for key, members in grouped.items():
+        total: dict[tuple[str, str], float] = defaultdict(float)
+        for stack in members:
+            if id(stack.graph) not in per_graph:
+                per_graph[id(stack.graph)] = _scoped(stack_uses(stack.graph))
+            for (quota, zone), amount in per_graph[id(stack.graph)].items():
+                scope = QUOTAS[quota].scope
+                if key[0] != SHARED or scope in ("vpc", "group"):
+                    total[(quota, zone)] = max(total[(quota, zone)], amount)
+                else:
+                    total[(quota, zone)] += amount
+        for (quota, zone), amount in _scoped(BASELINE).items():
+            total[(quota, zone)] += amount
+        out[key] = (dict(total), len(members))
+    return out
+
+
+Limits = Callable[[str, Quota], tuple[float, bool]]  # (region, quota) -> (limit, applied)
+
+
+def default_limits(region: str, quota: Quota) -> tuple[float, bool]:
+    return quota.default, False
+
+
+def rows(stacks: Iterable[Stack], limits: Limits = default_limits) -> list[Row]:
+    """Every quota the cohort takes any of, per account model, account, region (and zone), in a stable order."""
+    found: list[Row] = []
+    for (model, account, region), (need, count) in sorted(needs(stacks).items()):
+        for (key, zone), amount in sorted(need.items(), key=lambda i: (list(QUOTAS).index(i[0][0]), i[0][1])):
+            quota = QUOTAS[key]
+            limit, applied = limits(region, quota)
+            found.append(Row(model, account, region, quota, zone, amount, count, limit, applied))
+    return found
+
+
+def applied_limits(client_for: Callable[[str], Any], notes: list[str] | None = None) -> Limits:
+    """The account's applied values through Service Quotas (``client_for(region)`` -> a service-quotas
+    client), AWS's default where the account has none (NoSuchResourceException) or Service Quotas does not
+    hold the quota; read once per region and quota. A value that cannot be read (no credentials, access
+    denied) is AWS's default too, with a line in ``notes``."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    seen: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    def limit(region: str, quota: Quota) -> tuple[float, bool]:
+        if not quota.code:
+            return quota.default, False
+        if (region, quota.code) not in seen:
+            seen[(region, quota.code)] = (quota.default, False)
+            try:
+                answer = client_for(region).get_service_quota(ServiceCode=quota.service, QuotaCode=quota.code)
+                seen[(region, quota.code)] = (float(answer["Quota"]["Value"]), True)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code not in ("NoSuchResourceException", "ResourceNotFoundException") and notes is not None:
+                    notes.append(f"{quota.code} in {region}: {code}; AWS's default used")
+            except (BotoCoreError, ValueError) as exc:
+                if notes is not None:
+                    notes.append(f"{quota.code} in {region}: {exc}; AWS's default used")
+        return seen[(region, quota.code)]
+    return limit
+
+
+def problems(found: Iterable[Row]) -> list[str]:
+    return [row.problem() for row in found if not row.fits]
+
+
+def peak_stacks(files: Iterable[Path], graphs: Mapping[str, StackGraph], settings: Mapping[Path, Any]) -> list[Stack]:
+    """The selected stacks at their peak: each one's session-end graph where its labs are before their last
+    stage (one render per distinct configuration), else the graph as rendered."""
+    from cloudlabs.settings import read_stack_document
+
+    from labctl.analysis.session_cost import before_last_stage, session_end_graph
+    from labctl.offline import render
+    memo: dict[str, StackGraph | None] = {}
+    stacks: list[Stack] = []
+    for path in files:
+        name, s = render.stack_name_of(path), settings[path]
+        graph = graphs.get(name)
+        if graph is None:
+            continue
+        if before_last_stage(s):
+            graph = session_end_graph(name, path, read_stack_document(path)["config"], memo) or graph
+        stacks.append(Stack(name, s.cohort, s.region, str(getattr(s, "account_model", None) or SHARED), graph))
+    return stacks
+
+
+def table_data(found: list[Row]) -> list[dict[str, Any]]:
+    """The rows as plain data (for --json readers and the benchmark)."""
+    return [{"model": r.model, "account": r.account, "region": r.region, "where": r.where, "quota": r.quota.name,
+             "code": r.quota.code, "service": r.quota.service, "need": r.need, "limit": r.limit, "applied": r.applied,
+             "headroom": r.headroom, "fits": r.fits} for r in found]
+
+
+def dumps(found: list[Row]) -> str:
+    return json.dumps(table_data(found), indent=2)
