@@ -51,6 +51,10 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   generates) and what a replacement loses (``labctl.kinds.replacing``; the review reads it);
 - ``diagram``: what it is in the network diagram (``labctl.kinds.drawing``: a VPC, a subnet, a gateway, a
   host...); a kind without one is not drawn.
+- ``provision_seconds``: the typical seconds ``pulumi up`` spends creating it, waits for AWS included
+  (a NAT gateway's ~2 minutes, a database's ~10); ``labctl.analysis.duration`` adds them along the
+  graph's longest dependency chain for a stack's expected up time (plan, shard). ``provision_note``
+  says why one is 0 (nothing is created in a cloud).
 No module outside this package names a type token to decide what to do (``tests/test_kinds.py``
 counts them: none).
 
@@ -126,6 +130,8 @@ class Kind:
     diagram: str = ""  # its role in the network diagram (labctl.kinds.drawing.ROLES; labctl.analysis.diagram), or not drawn
     guard: "Guard | None" = None  # where its secure defaults are written, for the guardrails (labctl.kinds.guards)
     untagged: str = ""  # why it carries no tags (AWS takes none for it): the guardrails require the course's tags of the rest
+    provision_seconds: float = 0.0  # typical seconds `pulumi up` spends creating it (waits included): the expected up time
+    provision_note: str = ""  # why provision_seconds is 0 (nothing is created in a cloud), or where the number comes from
 
     @property
     def service(self) -> str:

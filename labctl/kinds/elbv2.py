@@ -218,6 +218,7 @@ def _place_load_balancer(r, model):
 
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
+         provision_seconds=180,  # provisioning -> active; the provider waits (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-application-load-balancer.html)
          replaces=autonamed(),
          diagram=drawing.LOAD_BALANCER,
          fake=_fake_lb,
@@ -229,12 +230,14 @@ KINDS = (
          reach=Reach(HOST, _place_load_balancer),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
+         provision_seconds=2,
          fake=arn_only("elasticloadbalancing", "listener/app"),
          template=Template("AWS::ElasticLoadBalancingV2::Listener", _listener_properties),
          live_reason=NOT_CHECKED_LIVE,
          reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
+         provision_seconds=2,
          replaces=autonamed(),
          fake=_fake_tg,
          template=Template("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group_properties),
@@ -244,6 +247,7 @@ KINDS = (
          reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
+         provision_seconds=2,
          replaces=Replaces(inputs=(ANY,), source=TF_NO_UPDATE),
          untagged="a target registration takes no tags",
          fake=generic,
