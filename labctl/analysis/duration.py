@@ -137,8 +137,11 @@ def github_matrix(shards: list[Shard]) -> dict:
 
 
 def duration_text(seconds: float) -> str:
-    """``95 s``, ``12 min``, ``2 h 05 min``."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
+    """``95 s``, ``2 min 28 s``, ``2 h 05 min``."""
+    whole = round(seconds)
+    if whole < 120:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
     minutes = round(seconds / 60)
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -4,6 +4,7 @@ in parallel, with a live progress table; one student's failure never stops the o
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -17,17 +18,18 @@ from rich.table import Table
 
 from cloudlabs.profiles import profile_path
 from cloudlabs.settings import SettingsError, StackSettings, load_all_stack_settings
-from cloudlabs.writing import OutputPathError, check_output_dir
+from cloudlabs.writing import OutputPathError, atomic_write, check_output_dir
 
 from labctl.analysis.batch import render_files
 from labctl.cli import arguments, runners
+from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Subparsers, bad_input,
                                emulate_argument, students_argument, targets_argument)
 from labctl.cli.selection import SelectionError, resolve_targets, select_students
 from labctl.cli.summary import print_findings
 from labctl.offline import render
 from labctl.offline.graphcache import GraphCache, cache_dir
-from labctl.ops.fleet import Fleet, Journal, StackResult, file_hash, summary_counts
+from labctl.ops.fleet import DEFAULT_PARALLEL, Fleet, Journal, StackResult, file_hash, results_document, summary_counts
 
 OPERATIONS = ("up", "preview", "refresh", "destroy", "stop", "start")
 
@@ -44,7 +46,7 @@ def register(sub: Subparsers) -> None:
         renders = operation in ("up", "preview")  # they validate every stack first
         targets_argument(p, jobs="stacks rendered in parallel for the validation" if renders else None, cache=renders)
         students_argument(p)
-        p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=4, metavar="N",
+        p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=DEFAULT_PARALLEL, metavar="N",
                        help="stacks at a time, 1 to 64 (default: %(default)s)")
         p.add_argument("--retries", type=arguments.whole_number(0, 10), default=3, metavar="N",
                        help="retries for transient causes (throttling, a locked stack), with backoff, 0 to 10 "
@@ -52,6 +54,8 @@ def register(sub: Subparsers) -> None:
         p.add_argument("--on-interrupt", choices=["finish", "cancel"], default="finish",
                        help="Ctrl-C lets running operations finish (default) or cancels them and releases their locks")
         _account_options(p, operation)
+        p.add_argument("--results", metavar="FILE",
+                       help="also write every stack's result as JSON (what `labctl collect` merges from CI shards)")
         if operation in ("up", "preview"):
             p.add_argument("--skip-validation", action="store_true",
                            help="send the stacks even if AWS's schemas or the deploy rules find problems (labctl validate)")
@@ -151,6 +155,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     try:
         files, settings = select(args)
         check_output_dir(runners.STATE_DIR, "the state directory (logs, journal)")
+        check_outputs(args, settings_inputs(settings))
         region = one_region(settings, emulate, operation)
     except (FileNotFoundError, SettingsError, SelectionError, OutputPathError) as exc:
         return bad_input(exc)
@@ -215,6 +220,8 @@ def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners
         results = fleet.run(stacks, operation, hashes, resume)
     out.print(results_table(results, operation))
     out.print(f"logs: {log_dir}/<stack>.log")
+    if getattr(args, "results", None):
+        atomic_write(Path(args.results), json.dumps(results_document(operation, results), indent=2, sort_keys=True) + "\n")
     _hint_blocked(results, owners, out, getattr(args, "emulate", False))
     if fleet.stopping:
         states = summary_counts(results)

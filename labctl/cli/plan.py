@@ -13,6 +13,9 @@ from cloudlabs.writing import atomic_write
 from labctl.cli import arguments
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
 from labctl.cli.rendering import render_targets
+from labctl.cli.shard import print_expected
+from labctl.analysis.duration import GITHUB_MATRIX_LIMIT
+from labctl.ops.fleet import DEFAULT_PARALLEL
 from labctl.cli.summary import print_plan
 from labctl.offline.graph import StackGraph, dumps
 
@@ -33,6 +36,10 @@ def register(sub: Subparsers) -> None:
     plan.add_argument("--json", dest="json_file", metavar="FILE",
                       help="write the graphs as a JSON list of cloudlabs.graph/v1 documents ('-' for stdout); "
                            "not inside the --snapshots directory")
+    plan.add_argument("--parallel", type=arguments.whole_number(1, 64), default=DEFAULT_PARALLEL, metavar="N",
+                      help="stacks at a time for the cohort's expected up time, as labctl up --parallel (default: %(default)s)")
+    plan.add_argument("--shards", type=arguments.whole_number(1, GITHUB_MATRIX_LIMIT), default=1, metavar="N",
+                      help="also the expected up time split over N CI jobs, as labctl shard --shards (default: %(default)s)")
     plan.set_defaults(handler=run)
 
 
@@ -44,6 +51,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
     print_plan(graphs, out, details=details, costs=rendered.costs, hours=args.hours, checks=rendered.checks,
                additions=rendered.additions)
+    print_expected(graphs, out, args.parallel, args.shards, per_stack=details)
     try:
         write_outputs(args, graphs, out)
     except OSError as exc:  # checked before rendering; a disk can still fill up meanwhile
