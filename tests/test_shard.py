@@ -203,3 +203,29 @@ def test_the_fleet_workflow_shards_runs_and_collects():
     uses = [step["uses"] for job in jobs.values() for step in job["steps"] if "uses" in step]
     assert all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", u) for u in uses)  # pinned to commits
     assert flow["permissions"] == {"contents": "read"}
+
+
+def test_collect_reads_graded_shards_and_refuses_what_it_cannot_trust(capsys, tmp_path):
+    """A grade run's shards leave `labctl grade --json` files: complete, incomplete and not read are
+    told apart; a stack two shards report, and a folder that is not one, are bad input."""
+    art = tmp_path / "artifacts"
+    for folder in ("shard-plan", "results-1", "results-2"):
+        (art / folder).mkdir(parents=True)
+    plan = {"version": "cloudlabs.shards/v1", "shards": [{"shard": 1, "stacks": ["c-s01", "c-s02"]},
+                                                         {"shard": 2, "stacks": ["c-s03", "c-s04"]}]}
+    (art / "shard-plan" / "shard-plan.json").write_text(json.dumps(plan))
+    grades = [{"stack": "c-s01", "complete": True, "passed": 4, "total": 4, "error": None},
+              {"stack": "c-s02", "complete": False, "passed": 1, "total": 4, "error": None}]
+    (art / "results-1" / "grade.json").write_text(json.dumps(grades))
+    (art / "results-2" / "grade.json").write_text(json.dumps([{"stack": "c-s03", "complete": False, "error": "AccessDenied"}]))
+    assert main(["collect", str(art), "--json", str(tmp_path / "merged.json")]) == 1
+    out = capsys.readouterr().out
+    assert "grade: 1 failed, 1 incomplete, 1 missing, 1 succeeded" in out
+    assert "missing: shard 2: no result for c-s04" in out
+    rows = {r["stack"]: (r["status"], r["cause"]) for r in json.loads((tmp_path / "merged.json").read_text())["results"]}
+    assert rows["c-s02"] == ("incomplete", "1 of 4 paths") and rows["c-s03"] == ("failed", "AccessDenied")
+    (art / "results-2" / "grade.json").write_text(json.dumps(grades[:1]))  # c-s01 again, from shard 2
+    assert main(["collect", str(art)]) == 2
+    assert "c-s01: results in" in capsys.readouterr().err
+    assert main(["collect", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere: not a directory" in capsys.readouterr().err

@@ -100,7 +100,8 @@ def run_shard(args: argparse.Namespace, out: Console) -> int:
             error(f"FAILED {r.error}")
         error(f"labctl: no shard plan: {len(failed)} of {len(results)} stacks did not render")
         return EXIT_FAILED
-    seconds = {r.stack: duration.stack_seconds(r.graph) for r in results if r.graph is not None}
+    rendered = {r.stack: duration.stack_seconds(r.graph) for r in results if r.graph is not None}
+    seconds = {st.stack_name: rendered[st.stack_name] for st in settings.values()}  # in the selection's order, as up runs them
     shards = duration.shard(seconds, args.shards)
     plan = plan_document(shards, seconds, args.parallel)
     shown = Console(stderr=True, emoji=False, highlight=False, width=out.width) if args.github_matrix else out
@@ -113,8 +114,9 @@ def run_shard(args: argparse.Namespace, out: Console) -> int:
 
 
 def plan_document(shards: list[duration.Shard], seconds: dict[str, float], parallel: int) -> dict[str, Any]:
-    """The shard plan: deterministic (no clock, no paths), so CI can compare and collect can trust it."""
-    one_machine = duration.fleet_seconds((seconds[s] for s in sorted(seconds, key=lambda s: (-seconds[s], s))), parallel)
+    """The shard plan: deterministic (no clock, no paths), so CI can compare and collect can trust it.
+    ``seconds``: each stack's expected up, in the order `labctl up` of the selection would run them."""
+    one_machine = duration.fleet_seconds(seconds.values(), parallel)  # `labctl up` of them all, in the selection's order
     return {"version": PLAN_VERSION, "parallel": parallel,
             "overheadSeconds": duration.STACK_OVERHEAD_SECONDS,
             "stackSeconds": {s: round(seconds[s], 1) for s in sorted(seconds)},
@@ -165,8 +167,7 @@ def print_expected(graphs: list[StackGraph], out: Console, parallel: int, shards
             low, high = min(times), max(times)
             table.add_row(labs, str(len(times)), text(low) if low == high else f"{text(low)} to {text(high)}")
     out.print(table)
-    order = sorted(seconds, key=lambda s: (-seconds[s], s))
-    one = duration.fleet_seconds((seconds[s] for s in order), parallel)
+    one = duration.fleet_seconds(seconds.values(), parallel)  # `labctl up` of the same stacks, in the same order
     split = duration.shard(seconds, shards)
     line = f"expected up of the {len(seconds)} stack(s): {text(one)} on one machine (--parallel {parallel})"
     if shards > 1:
