@@ -141,6 +141,8 @@ def test_shard_refuses_more_jobs_than_a_matrix_takes(capsys):
     assert "more than --max-shards 256" in capsys.readouterr().err
     assert main(["shard", "--shards", "3"]) == 2
     assert "name a cohort or stacks" in capsys.readouterr().err
+    assert main(["up", "demo", "--results", "-"]) == 2
+    assert "--results: '-' is not allowed" in capsys.readouterr().err
 
 
 def test_collect_names_a_failed_shard_and_a_missing_one(monkeypatch, capsys, tmp_path):

@@ -152,6 +152,8 @@ def run(args: argparse.Namespace, out: Console) -> int:
     emulate = getattr(args, "emulate", False)
     if not args.targets:  # never every cohort by accident: real operations name what they act on
         return bad_input(ValueError(f"{operation}: name a cohort or stacks (e.g. labctl {operation} fall26)"))
+    if getattr(args, "results", None) == "-":  # stdout already carries the progress and the results table
+        return bad_input(ValueError("--results: '-' is not allowed; allowed: a file path"))
     try:
         files, settings = select(args)
         check_output_dir(runners.STATE_DIR, "the state directory (logs, journal)")
