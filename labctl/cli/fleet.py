@@ -4,6 +4,7 @@ in parallel, with a live progress table; one student's failure never stops the o
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -17,18 +18,19 @@ from rich.table import Table
 
 from cloudlabs.profiles import profile_path
 from cloudlabs.settings import SettingsError, StackSettings, load_all_stack_settings
-from cloudlabs.writing import OutputPathError, check_output_dir
+from cloudlabs.writing import OutputPathError, atomic_write, check_output_dir
 
 from labctl.analysis.batch import render_files
 from labctl.cli import arguments, runners
 from labctl.cli import quota_table
+from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Subparsers, bad_input,
                                emulate_argument, students_argument, targets_argument)
 from labctl.cli.selection import SelectionError, resolve_targets, select_students
 from labctl.cli.summary import print_findings
 from labctl.offline import render
 from labctl.offline.graphcache import GraphCache, cache_dir
-from labctl.ops.fleet import Fleet, Journal, StackResult, file_hash, summary_counts
+from labctl.ops.fleet import DEFAULT_PARALLEL, Fleet, Journal, StackResult, file_hash, results_document, summary_counts
 
 OPERATIONS = ("up", "preview", "refresh", "destroy", "stop", "start")
 
@@ -45,7 +47,7 @@ def register(sub: Subparsers) -> None:
         renders = operation in ("up", "preview")  # they validate every stack first
         targets_argument(p, jobs="stacks rendered in parallel for the validation" if renders else None, cache=renders)
         students_argument(p)
-        p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=4, metavar="N",
+        p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=DEFAULT_PARALLEL, metavar="N",
                        help="stacks at a time, 1 to 64 (default: %(default)s)")
         p.add_argument("--retries", type=arguments.whole_number(0, 10), default=3, metavar="N",
                        help="retries for transient causes (throttling, a locked stack), with backoff, 0 to 10 "
@@ -53,6 +55,8 @@ def register(sub: Subparsers) -> None:
         p.add_argument("--on-interrupt", choices=["finish", "cancel"], default="finish",
                        help="Ctrl-C lets running operations finish (default) or cancels them and releases their locks")
         _account_options(p, operation)
+        p.add_argument("--results", metavar="FILE",
+                       help="also write every stack's result as JSON (what `labctl collect` merges from CI shards)")
         if operation in ("up", "preview"):
             p.add_argument("--skip-validation", action="store_true",
                            help="send the stacks even if AWS's schemas or the deploy rules find problems (labctl validate)")
@@ -149,9 +153,12 @@ def run(args: argparse.Namespace, out: Console) -> int:
     emulate = getattr(args, "emulate", False)
     if not args.targets:  # never every cohort by accident: real operations name what they act on
         return bad_input(ValueError(f"{operation}: name a cohort or stacks (e.g. labctl {operation} fall26)"))
+    if getattr(args, "results", None) == "-":  # stdout already carries the progress and the results table
+        return bad_input(ValueError("--results: '-' is not allowed; allowed: a file path"))
     try:
         files, settings = select(args)
         check_output_dir(runners.STATE_DIR, "the state directory (logs, journal)")
+        check_outputs(args, settings_inputs(settings))
         region = one_region(settings, emulate, operation)
     except (FileNotFoundError, SettingsError, SelectionError, OutputPathError) as exc:
         return bad_input(exc)
@@ -218,6 +225,8 @@ def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners
         results = fleet.run(stacks, operation, hashes, resume)
     out.print(results_table(results, operation))
     out.print(f"logs: {log_dir}/<stack>.log")
+    if getattr(args, "results", None):
+        atomic_write(Path(args.results), json.dumps(results_document(operation, results), indent=2, sort_keys=True) + "\n")
     _hint_blocked(results, owners, out, getattr(args, "emulate", False))
     if fleet.stopping:
         states = summary_counts(results)

@@ -15,7 +15,7 @@ from cloudlabs.writing import OutputPathError, check_output_dir, check_output_fi
 
 # (attribute of the parsed arguments, option) of every option that names something a command writes
 OUTPUT_OPTIONS = (("snapshots", "--snapshots"), ("json_file", "--json"), ("markdown", "--markdown"), ("csv_file", "--csv"),
-                  ("output", "--output"))
+                  ("output", "--output"), ("results", "--results"), ("journal", "--journal"))
 
 Inputs = Iterable[tuple[Path, str]]  # (a file the command reads, what it is)
 

@@ -8,16 +8,19 @@ from pathlib import Path
 
 from rich.console import Console
 
+from cloudlabs.settings import load_all_stack_settings
 from cloudlabs.writing import atomic_write
 
 from labctl.cli import arguments
+from labctl.analysis import quotas
+from labctl.analysis.duration import GITHUB_MATRIX_LIMIT
+from labctl.cli import quota_table
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
 from labctl.cli.rendering import render_targets
-from labctl.cli import quota_table
 from labctl.cli.selection import resolve_targets
-from labctl.analysis import quotas
-from cloudlabs.settings import load_all_stack_settings
+from labctl.cli.shard import print_expected
 from labctl.cli.summary import print_plan
+from labctl.ops.fleet import DEFAULT_PARALLEL
 from labctl.offline.graph import StackGraph, dumps
 
 DETAIL_LIMIT = 5  # per-stack panels up to this many stacks (or with --details)
@@ -40,6 +43,10 @@ def register(sub: Subparsers) -> None:
     plan.add_argument("--live-quotas", action="store_true",
                       help="read the account's applied quota values through Service Quotas (needs AWS credentials; "
                            "default: AWS's default quotas, offline)")
+    plan.add_argument("--parallel", type=arguments.whole_number(1, 64), default=DEFAULT_PARALLEL, metavar="N",
+                      help="stacks at a time for the cohort's expected up time, as labctl up --parallel (default: %(default)s)")
+    plan.add_argument("--shards", type=arguments.whole_number(1, GITHUB_MATRIX_LIMIT), default=1, metavar="N",
+                      help="also the expected up time split over N CI jobs, as labctl shard --shards (default: %(default)s)")
     plan.set_defaults(handler=run)
 
 
@@ -52,6 +59,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     print_plan(graphs, out, details=details, costs=rendered.costs, hours=args.hours, checks=rendered.checks,
                additions=rendered.additions)
     print_quota_check(args, graphs, out)
+    print_expected(graphs, out, args.parallel, args.shards, per_stack=details)
     try:
         write_outputs(args, graphs, out)
     except OSError as exc:  # checked before rendering; a disk can still fill up meanwhile

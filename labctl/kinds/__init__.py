@@ -53,6 +53,10 @@ Facets held here (each tested complete for every type a lab renders, ``tests/tes
   NAT gateway in its zone, its instances' vCPUs); ``labctl.analysis.quotas`` sums them per account and region;
 - ``diagram``: what it is in the network diagram (``labctl.kinds.drawing``: a VPC, a subnet, a gateway, a
   host...); a kind without one is not drawn.
+- ``provision_seconds``: the typical seconds ``pulumi up`` spends creating it, waits for AWS included
+  (a NAT gateway's ~2 minutes, a database's ~10); ``labctl.analysis.duration`` adds them along the
+  graph's longest dependency chain for a stack's expected up time (plan, shard). ``provision_note``
+  says why one is 0 (nothing is created in a cloud).
 No module outside this package names a type token to decide what to do (``tests/test_kinds.py``
 counts them: none).
 
@@ -130,6 +134,8 @@ class Kind:
     guard: "Guard | None" = None  # where its secure defaults are written, for the guardrails (labctl.kinds.guards)
     untagged: str = ""  # why it carries no tags (AWS takes none for it): the guardrails require the course's tags of the rest
     quota: "QuotaUse | None" = None  # what one resource takes of AWS's quotas (labctl.kinds.quotas): a VPC, vCPUs, a NAT gateway in a zone
+    provision_seconds: float = 0.0  # typical seconds `pulumi up` spends creating it (waits included): the expected up time
+    provision_note: str = ""  # why provision_seconds is 0 (nothing is created in a cloud), or where the number comes from
 
     @property
     def service(self) -> str:

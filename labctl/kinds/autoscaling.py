@@ -146,6 +146,7 @@ def _place_group(r, model):
 KINDS = (
     Kind("aws:autoscaling/group:Group", "Auto Scaling group", "autoscaling_group", sweep="Auto Scaling group",
          quota=quotas.autoscaling_group,
+         provision_seconds=90,  # the provider waits for min_size instances InService (wait_for_capacity_timeout)
          replaces=autonamed(),
          diagram=drawing.AUTOSCALING,
          capacity=capacity.autoscaling_group,
@@ -157,6 +158,7 @@ KINDS = (
          reach=Reach(HOST, _place_group),
          emulator=Emulator(_create_asg, _delete_group)),
     Kind("aws:autoscaling/policy:Policy", "scaling policy", FREE, sweep_with="goes with its Auto Scaling group",
+         provision_seconds=1,
          untagged="a scaling policy takes no tags",
          fake=arn_only("autoscaling", "scalingPolicy"),
          template=Template("AWS::AutoScaling::ScalingPolicy", _policy_properties, referenced=False),

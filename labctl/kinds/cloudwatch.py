@@ -23,6 +23,7 @@ def _find_log_groups(scan: SweepScan) -> Iterable[Listed]:
 
 KINDS = (
     Kind("aws:cloudwatch/logGroup:LogGroup", "log group", USAGE, "ingestion and storage by the GB: cents for a lab's logs",
+         provision_seconds=1,
          replaces=Replaces(inputs=("name",), autoname="name", source=BRIDGE_AUTONAME),
          fake=generic,
          sweep_rule=SweepRule(_find_log_groups, delete_by_id("logs", "delete_log_group", "logGroupName"), arn_kinds=("logs:log-group",)),

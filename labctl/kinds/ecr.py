@@ -102,6 +102,7 @@ def _find_repositories(scan: SweepScan) -> Iterable[Listed]:
 
 KINDS = (
     Kind("aws:ecr/repository:Repository", "ECR repository", USAGE, "storage per GB-month: the containers lab's cost note", sweep="ECR repository",
+         provision_seconds=2,
          replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          tag_mutability=TagMutability("imageTagMutability", "imageTagMutabilityExclusionFilters", "repositoryUrl"),
          fake=_fake_repository,

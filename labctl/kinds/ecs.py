@@ -274,6 +274,7 @@ def _place_service(r, model):
 
 KINDS = (
     Kind("aws:ecs/cluster:Cluster", "ECS cluster", FREE, sweep="ECS cluster",
+         provision_seconds=10,  # waits for ACTIVE
          replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          fake=_fake_cluster,
          template=Template("AWS::ECS::Cluster", _cluster_properties),
@@ -282,6 +283,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_cluster, delete_call("ecs", "delete_cluster", "cluster"))),
     Kind("aws:ecs/taskDefinition:TaskDefinition", "task definition", FREE, sweep="ECS task definition",
+         provision_seconds=2,
          replaces=Replaces(inputs=(ANY,), source="aws_ecs_task_definition: a task definition revision is immutable; every change registers a new one"),
          fake=_fake_task_definition,
          template=Template("AWS::ECS::TaskDefinition", _task_definition_properties),
@@ -292,6 +294,7 @@ KINDS = (
          emulator=Emulator(_create_task_definition, delete_call("ecs", "deregister_task_definition", "taskDefinition"))),
     Kind("aws:ecs/service:Service", "ECS service", "fargate_service", sweep="ECS service",
          quota=quotas.fargate_service,
+         provision_seconds=30,  # Fargate tasks start in ~30 s; the provider does not wait for a steady state by default
          replaces=Replaces(inputs=("launchType",), autoname="name", source="aws_ecs_service: the launch type forces a new service; " + BRIDGE_AUTONAME),
          diagram=drawing.SERVICE,
          capacity=capacity.fargate_service,

@@ -318,6 +318,7 @@ def _boot_secrets(inputs: dict[str, Any]) -> dict[str, str]:
 
 KINDS = (
     Kind("aws:elasticbeanstalk/application:Application", "Beanstalk application", FREE, sweep="Beanstalk application",
+         provision_seconds=2,
          replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          fake=_fake_application,
          template=_APPLICATION,
@@ -328,6 +329,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_application, _delete_application)),
     Kind("aws:elasticbeanstalk/applicationVersion:ApplicationVersion", "application version", FREE, "its bundle is an S3 object", emulated="moto 5.2.5 has no CreateApplicationVersion or DeleteApplicationVersion", sweep_with="goes with its Beanstalk application",
+         provision_seconds=3,
          replaces=Replaces(inputs=("name",), source="aws_elastic_beanstalk_application_version: a version is immutable; its label forces a new one"),
          fake=_fake_version,
          live_reason=NOT_CHECKED_LIVE,
@@ -335,6 +337,7 @@ KINDS = (
          template=Template("AWS::ElasticBeanstalk::ApplicationVersion", _version_properties)),
     Kind("aws:elasticbeanstalk/environment:Environment", "Beanstalk environment", "beanstalk_environment", emulated="moto 5.2.5 has no TerminateEnvironment and its CreateEnvironment ignores the version and option settings", sweep="Beanstalk environment", drift_fact="launches",
          quota=quotas.beanstalk_environment,
+         provision_seconds=420,  # launching -> Ready, 5-8 min (https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/using-features.environments.html)
          replaces=Replaces(autoname="name", source=BRIDGE_AUTONAME),
          diagram=drawing.BEANSTALK,
          guard=Guard(beanstalk_options=True),

@@ -220,6 +220,7 @@ def _place_load_balancer(r, model):
 KINDS = (
     Kind("aws:lb/loadBalancer:LoadBalancer", "load balancer", "load_balancer", drift=True, sweep="load balancer",
          quota=quotas.load_balancer,
+         provision_seconds=180,  # provisioning -> active; the provider waits (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-application-load-balancer.html)
          replaces=autonamed(),
          diagram=drawing.LOAD_BALANCER,
          fake=_fake_lb,
@@ -231,6 +232,7 @@ KINDS = (
          reach=Reach(HOST, _place_load_balancer),
          emulator=Emulator(_create_lb, delete_call("elbv2", "delete_load_balancer", "LoadBalancerArn"))),
     Kind("aws:lb/listener:Listener", "listener", FREE, "billed with its load balancer", sweep_with="goes with its load balancer",
+         provision_seconds=2,
          fake=arn_only("elasticloadbalancing", "listener/app"),
          template=Template("AWS::ElasticLoadBalancingV2::Listener", _listener_properties),
          live_reason=NOT_CHECKED_LIVE,
@@ -238,6 +240,7 @@ KINDS = (
          emulator=Emulator(_create_listener, delete_call("elbv2", "delete_listener", "ListenerArn"))),
     Kind("aws:lb/targetGroup:TargetGroup", "target group", FREE, "billed with its load balancer", sweep="target group",
          quota=quotas.one("target-groups"),
+         provision_seconds=2,
          replaces=autonamed(),
          fake=_fake_tg,
          template=Template("AWS::ElasticLoadBalancingV2::TargetGroup", _target_group_properties),
@@ -247,6 +250,7 @@ KINDS = (
          reach_reason="decides no path: the load balancer's subnets and groups do",
          emulator=Emulator(_create_tg, delete_call("elbv2", "delete_target_group", "TargetGroupArn"))),
     Kind("aws:lb/targetGroupAttachment:TargetGroupAttachment", "target registration", FREE, sweep_with="goes with its target group",
+         provision_seconds=2,
          replaces=Replaces(inputs=(ANY,), source=TF_NO_UPDATE),
          untagged="a target registration takes no tags",
          fake=generic,

@@ -164,6 +164,7 @@ def _empty_and_delete_instance_profile(scan: SweepScan, item: Listed) -> None:
 
 KINDS = (
     Kind("aws:iam/role:Role", "IAM role", FREE, sweep="IAM role",
+         provision_seconds=3,  # IAM is eventually consistent; the provider retries what uses a new role
          replaces=autonamed(),
          capacity=capacity.role,
          fake=_fake_named("role", "AROA"),
@@ -173,6 +174,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_create_role, delete_call("iam", "delete_role", "RoleName"))),
     Kind("aws:iam/rolePolicy:RolePolicy", "role policy", FREE, sweep_with="goes with its IAM role (deleted before it)",
+         provision_seconds=2,
          untagged="an inline policy is part of its role (IAM tags roles, not their inline policies)",
          replaces=autonamed(),
          fake=generic,
@@ -181,6 +183,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_put_role_policy, _delete_role_policy)),
     Kind("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "policy attachment", FREE, sweep_with="goes with its IAM role (detached before it is deleted)",
+         provision_seconds=2,
          untagged="an attachment takes no tags (the role and the managed policy do)",
          replaces=Replaces(inputs=(ANY,), source=TF_NO_UPDATE),
          fake=generic,
@@ -189,6 +192,7 @@ KINDS = (
          reach_reason=NOT_IN_NETWORK,
          emulator=Emulator(_attach, _delete_role_policy_attachment)),
     Kind("aws:iam/instanceProfile:InstanceProfile", "instance profile", FREE, sweep="IAM instance profile",
+         provision_seconds=8,  # the provider waits for the profile to propagate
          replaces=autonamed(),
          fake=_fake_named("instance-profile", "AIPA"),
          template=Template("AWS::IAM::InstanceProfile", _instance_profile_properties),

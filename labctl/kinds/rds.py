@@ -192,6 +192,7 @@ def _managed_secret(inputs: dict[str, Any], outputs: dict[str, Any]) -> list[str
 KINDS = (
     Kind("aws:rds/instance:Instance", "database", "database", drift=True, sweep="database",
          quota=quotas.database,
+         provision_seconds=600,  # creating -> available: 5-15 min for a small instance (issue 29; https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CreateDBInstance.html)
          replaces=Replaces(inputs=("identifierPrefix",), updatable=("DBSubnetGroupName",), autoname="identifier", loses="a database", source="aws_db_instance moves to another subnet group in place (ModifyDBInstance); " + NAME_PREFIX + "; " + BRIDGE_AUTONAME),
          diagram=drawing.DATABASE,
          guard=Guard(encrypted=("storageEncrypted",), not_public="publiclyAccessible"),
@@ -205,6 +206,7 @@ KINDS = (
          reach=Reach(HOST, _place_database),
          emulator=Emulator(_create_db_instance, _delete_db_instance)),
     Kind("aws:rds/subnetGroup:SubnetGroup", "DB subnet group", FREE, sweep="DB subnet group",
+         provision_seconds=2,
          replaces=autonamed(),
          fake=_fake_db_subnet_group,
          template=Template("AWS::RDS::DBSubnetGroup", _db_subnet_group_properties, aliases=(_BY_NAME,)),

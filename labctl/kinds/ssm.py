@@ -65,6 +65,7 @@ def _find_parameters(scan: SweepScan) -> Iterable[Listed]:
 
 KINDS = (
     Kind("aws:ssm/parameter:Parameter", "SSM parameter", FREE, "standard parameters are free (SecureString with the aws/ssm key too)", sweep="SSM parameter",
+         provision_seconds=1,
          replaces=Replaces(inputs=("name",), autoname="name", source=BRIDGE_AUTONAME),
          fake=_fake_parameter,
          no_template="CloudFormation cannot create a SecureString parameter (AWS::SSM::Parameter's Type allows String and "

@@ -125,6 +125,7 @@ _EGRESS_UPDATABLE = ("IpProtocol", "FromPort", "ToPort", "CidrIp", "CidrIpv6", "
 KINDS = (
     Kind("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ingress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          quota=quotas.group_rule("ingress"),
+         provision_seconds=1,
          replaces=Replaces(updatable=_INGRESS_UPDATABLE, source=TF_SG_RULE),
          guard=Guard(ingress=True),
          ec2_description="description",
@@ -135,6 +136,7 @@ KINDS = (
          emulator=on_ec2(_create_sg_rule("ingress"), _revoke_sg_rule)),
     Kind("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress rule", FREE, sweep_with="goes with its security group", drift_fact="sg-rule", within="securityGroupId",
          quota=quotas.group_rule("egress"),
+         provision_seconds=1,
          replaces=Replaces(updatable=_EGRESS_UPDATABLE, source=TF_SG_RULE),
          ec2_description="description",
          fake=_fake_sg_rule,

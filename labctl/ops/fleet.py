@@ -30,6 +30,8 @@ from cloudlabs.writing import PRIVATE_FILE, atomic_write, lock_file, private_dir
 # `pulumi refresh` does not recompute them: public IPs change when instances stop and start).
 OPERATIONS = ("preview", "up", "refresh", "destroy", "stop", "start", "outputs")
 
+DEFAULT_PARALLEL = 4  # stacks at a time on one machine (labctl up --parallel)
+
 # What changes a stack's state, and so what the journal keeps (preview, stop and start do not).
 JOURNALED = ("up", "destroy", "refresh")
 
@@ -344,3 +346,12 @@ def summary_counts(results: list[StackResult]) -> dict[str, int]:
 
 def results_json(results: list[StackResult]) -> list[dict]:
     return [asdict(r) for r in results]
+
+
+RESULTS_VERSION = "cloudlabs.fleet-results/v1"
+
+
+def results_document(operation: str, results: list[StackResult]) -> dict:
+    """What ``--results FILE`` writes: the operation and every selected stack's result, including
+    those that never started (an interrupted run), so a merge can tell done from missing."""
+    return {"version": RESULTS_VERSION, "operation": operation, "results": results_json(results)}
