@@ -1,0 +1,136 @@
+"""Issue 29, the account model: the cohort file's accounts (strict, line-numbered), the stack
+settings sync writes for it, and the settings' guardrails of each model."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from cloudlabs.cohort import CohortError, apply_sync, plan_sync
+from cloudlabs.settings import SettingsError, load_stack_settings, parse_settings
+
+from .conftest import SOURCE, config
+
+HEADER = """cohort: fall26
+region: us-east-1
+profile: learner-lab
+adminCidr: 203.0.113.0/24
+expires: 2026-12-19
+labs:
+  - lab: vpc-nat
+"""
+ROLE = "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+PER_STUDENT = HEADER + f"""accounts:
+  model: per-student
+  roleArn: "{ROLE}"
+roster:
+  - id: s01
+    account: "111111111111"
+  - id: s02
+    account: "222222222222"
+"""
+F = "{path}"
+
+
+def write(tmp_path, text):
+    path = tmp_path / "fall26.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_per_student_sync_writes_each_students_account_role_and_the_providers_assume_role(tmp_path):
+    path = write(tmp_path, PER_STUDENT)
+    apply_sync(plan_sync(path))
+    doc = yaml.safe_load((tmp_path / "Pulumi.fall26-s02.yaml").read_text())["config"]
+    role = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
+    assert doc["cloudlabs:accountModel"] == "per-student"
+    assert doc["cloudlabs:account"] == "222222222222" and doc["cloudlabs:roleArn"] == role
+    # pulumi-aws 7's provider config (pulumi_aws/config/vars.py: assume_roles -> aws:assumeRoles, a list)
+    assert doc["aws:assumeRoles"] == [{"roleArn": role, "sessionName": "cloudlabs-fall26-s02"}]
+    settings = load_stack_settings(tmp_path / "Pulumi.fall26-s02.yaml")
+    assert (settings.account_model, settings.account, settings.role_arn) == ("per-student", "222222222222", role)
+    # a model change takes the role away again: sync owns aws:assumeRoles
+    path.write_text(PER_STUDENT.replace("  model: per-student\n  roleArn: \"" + ROLE + "\"\n", "  model: shared\n")
+                    .replace('    account: "111111111111"\n', "").replace('    account: "222222222222"\n', ""))
+    apply_sync(plan_sync(path))
+    doc = yaml.safe_load((tmp_path / "Pulumi.fall26-s02.yaml").read_text())["config"]
+    assert "aws:assumeRoles" not in doc and "cloudlabs:roleArn" not in doc and doc["cloudlabs:accountModel"] == "shared"
+
+
+def test_the_profile_decides_the_default_model(tmp_path):
+    apply_sync(plan_sync(write(tmp_path, HEADER + "roster: [s01]\n")))
+    assert load_stack_settings(tmp_path / "Pulumi.fall26-s01.yaml").account_model == "self-service"  # learner-lab
+    apply_sync(plan_sync(write(tmp_path, HEADER.replace("learner-lab", "sandbox") + "roster: [s01]\n")))
+    settings = load_stack_settings(tmp_path / "Pulumi.fall26-s01.yaml")
+    assert settings.account_model == "shared" and settings.name_tag_prefix
+
+
+BAD = [
+    ("per-student without roleArn", PER_STUDENT.replace(f'  roleArn: "{ROLE}"\n', ""),
+     F + ":8: accounts.roleArn: missing; allowed: an IAM role ARN with {{account}} where the student's account id goes, "
+         'e.g. "arn:aws:iam::{{account}}:role/OrganizationAccountAccessRole"'),
+    ("roleArn without {account}", PER_STUDENT.replace("{account}", "123456789012"),
+     F + ':10: accounts.roleArn: "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole" is not allowed (names one '
+         "account for every student: write {{account}} where the account id goes); allowed: an IAM role ARN with {{account}} "
+         'where the student\'s account id goes, e.g. "arn:aws:iam::{{account}}:role/OrganizationAccountAccessRole"'),
+    ("roleArn not a role", PER_STUDENT.replace(":role/", ":user/"),
+     F + ':10: accounts.roleArn: "arn:aws:iam::{{account}}:user/OrganizationAccountAccessRole" is not allowed (not an IAM '
+         "role ARN (arn:aws:iam::{{account}}:role/NAME)); allowed: an IAM role ARN with {{account}} where the student's "
+         'account id goes, e.g. "arn:aws:iam::{{account}}:role/OrganizationAccountAccessRole"'),
+    ("roster entry without account", PER_STUDENT.replace('    account: "222222222222"\n', ""),
+     F + ":14: roster[1].account: missing; allowed: an AWS account id in quotes: exactly 12 digits, e.g. "
+         '"123456789012" (accounts.model per-student: the account the student\'s role is in)'),
+    ("account as a number", PER_STUDENT.replace('"222222222222"', "222222222222"),
+     F + ":15: roster[1].account: 222222222222 is not allowed (a number, not text: put it in quotes (a leading 0 would be "
+         'lost)); allowed: an AWS account id in quotes: exactly 12 digits, e.g. "123456789012"'),
+    ("two students in one account", PER_STUDENT.replace("222222222222", "111111111111"),
+     F + ':15: roster[1].account: "111111111111" is not allowed (also the account of s01 at line 13); allowed: an account '
+         "no other student has"),
+    ("account under another model", HEADER + 'accounts:\n  model: shared\nroster:\n  - id: s01\n    account: "111111111111"\n',
+     F + ':12: roster[0].account: "111111111111" is not allowed (the student\'s stack does not live in an account of their '
+         "own); allowed: no account with accounts.model shared (only per-student)"),
+    ("roleArn under another model", HEADER + f'accounts:\n  model: self-service\n  roleArn: "{ROLE}"\nroster: [s01]\n',
+     F + ':10: accounts.roleArn: "arn:aws:iam::{{account}}:role/OrganizationAccountAccessRole" is not allowed (the '
+         "students' stacks do not live in accounts of their own); allowed: no roleArn with model self-service (only "
+         "per-student)"),
+    ("unknown model", HEADER + "accounts:\n  model: pooled\nroster: [s01]\n",
+     F + ':9: accounts.model: "pooled" is not allowed; allowed: one of shared, per-student, self-service'),
+    ("misspelt accounts key", HEADER + "accounts:\n  modle: shared\nroster: [s01]\n",
+     F + ':9: accounts.modle: "shared" is not allowed (unknown key; did you mean model?); allowed: the keys model, roleArn'),
+    ("shared with the profile's shared key", HEADER + "keyName: vockey\naccounts:\n  model: shared\nroster: [s01]\n",
+     F + ':8: keyName: "vockey" is not allowed (the profile learner-lab\'s key pair: every student of the account would '
+         "hold the same private key); allowed: no keyName with accountModel shared: each student gets a key pair of their "
+         "own (generated, its private key a secret stack output)"),
+    ("shared without Name prefixes", HEADER + "nameTagPrefix: false\naccounts:\n  model: shared\nroster: [s01]\n",
+     F + ":8: nameTagPrefix: false is not allowed (students sharing an account are told apart by their id in every name); "
+         "allowed: true, or leave it out, with accountModel shared"),
+    ("regions without the cohort's region", HEADER + "regions: [us-west-2]\nroster: [s01]\n",
+     F + ':8: regions: ["us-west-2"] is not allowed (the cohort\'s region us-east-1 is not among them); allowed: a non-empty '
+         "list of regions of the cohort's profile, the cohort's region among them, e.g. [us-east-1, us-west-2]"),
+    ("region the profile does not allow", HEADER + "regions: [us-east-1, eu-west-1]\nroster: [s01]\n",
+     F + ':8: regions[1]: "eu-west-1" is not allowed; allowed: a region of the profile: us-east-1, us-west-2'),
+]
+
+
+@pytest.mark.parametrize("text,message", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_accounts_get_one_line_each_with_file_line_key_and_allowed(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(CohortError) as caught:
+        plan_sync(path)
+    assert str(caught.value) == message.format(path=path)
+    assert not list(tmp_path.glob("Pulumi.*"))
+
+
+def test_a_hand_edited_stack_file_cannot_drop_the_role():
+    """A per-student stack whose provider would not assume the student's role is refused before Pulumi runs."""
+    role = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+    base = {**config(), "cloudlabs:accountModel": "per-student", "cloudlabs:account": "111111111111",
+            "cloudlabs:roleArn": role}
+    with pytest.raises(SettingsError, match=r"aws:assumeRoles: missing; allowed: \[\{\"roleArn\""):
+        parse_settings(base, SOURCE)
+    ok = {**base, "aws:assumeRoles": [{"roleArn": role, "sessionName": "cloudlabs-test-s01"}]}
+    assert parse_settings(ok, SOURCE).role_arn == role
+    with pytest.raises(SettingsError, match=r"cloudlabs:roleArn: .* \(the role is in another account\)"):
+        parse_settings({**ok, "cloudlabs:account": "222222222222"}, SOURCE)
+    with pytest.raises(SettingsError, match=r"cloudlabs:account: missing"):
+        parse_settings({k: v for k, v in ok.items() if k != "cloudlabs:account"}, SOURCE)
