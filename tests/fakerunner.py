@@ -71,3 +71,23 @@ class FakeRunner:
         with self._changed:
             if not self._changed.wait_for(lambda: self.active >= count, timeout):
                 raise AssertionError(f"never {count} operations at once (max {self.max_active})")
+
+
+def shared_account_environments(monkeypatch, tmp_path):
+    """The demo environments as a class in one account the instructor's credentials reach (accountModel
+    shared, no shared key pair), made the CLI's default: the repo's demo cohorts use the learner-lab
+    profile, whose students deploy their own stacks (self-service), which the instructor's fleet refuses."""
+    import shutil
+
+    import yaml
+
+    from labctl.offline import render
+    envs = tmp_path / "shared-environments"
+    shutil.copytree(render.ENVIRONMENTS, envs)
+    for path in envs.glob("Pulumi.*.yaml"):
+        doc = yaml.safe_load(path.read_text())
+        doc["config"]["cloudlabs:accountModel"] = "shared"
+        doc["config"].pop("cloudlabs:keyName", None)
+        path.write_text(yaml.safe_dump(doc))
+    monkeypatch.setattr(render, "ENVIRONMENTS", envs)
+    return envs

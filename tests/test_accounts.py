@@ -134,3 +134,46 @@ def test_a_hand_edited_stack_file_cannot_drop_the_role():
         parse_settings({**ok, "cloudlabs:account": "222222222222"}, SOURCE)
     with pytest.raises(SettingsError, match=r"cloudlabs:account: missing"):
         parse_settings({k: v for k, v in ok.items() if k != "cloudlabs:account"}, SOURCE)
+
+
+# --- self-service: what the instructor cannot do, refused in one line --------------------------------
+
+SELF_SERVICE = ("cohort demo is self-service (accounts.model: self-service): its stacks live in each student's own "
+                "account, which only the student's own credentials reach; ")
+
+
+@pytest.mark.parametrize("argv,instead", [
+    (["up", "demo"], "each student runs labctl up <their stack> --self with their own credentials (e.g. labctl up "
+                     "demo-s01 --self)"),
+    (["destroy", "demo", "--students", "s02"], "each student runs labctl destroy <their stack> --self with their own "
+                                               "credentials (e.g. labctl destroy demo-s02 --self)"),
+    (["stop", "demo"], "each student runs labctl stop <their stack> --self with their own credentials (e.g. labctl stop "
+                       "demo-s01 --self)"),
+    (["sweep", "demo"], "each student runs labctl sweep <cohort> --self --delete in their own account"),
+])
+def test_the_instructor_cannot_act_in_self_service_accounts(argv, instead, capsys, monkeypatch, tmp_path):
+    from labctl.cli import runners
+    from labctl.cli.main import main
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    called = []
+    monkeypatch.setattr(runners, "make_session", lambda *a, **k: called.append(a))
+    monkeypatch.setattr(runners, "make_pulumi_runner", lambda *a, **k: called.append(a))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"labctl: {argv[0]}: {SELF_SERVICE}{instead}; or --emulate to rehearse in the sandbox\n"
+    assert called == []  # refused before any credentials are looked for
+
+
+def test_self_acts_on_exactly_one_stack(capsys, monkeypatch, tmp_path):
+    from labctl.cli import runners
+    from labctl.cli.main import main
+
+    from .fakerunner import FakeRunner
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    fake = FakeRunner()
+    monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: fake)
+    assert main(["destroy", "demo", "--self"]) == 2
+    assert capsys.readouterr().err == ("labctl: destroy: --self acts with the caller's own credentials on exactly one stack, "
+                                       "and 3 are selected; allowed: one stack, e.g. labctl destroy demo-s01 --self\n")
+    assert main(["destroy", "demo-s02", "--self"]) == 0
+    assert fake.calls == [("demo-s02", "destroy")]
