@@ -135,7 +135,7 @@ def _sweep_each_account(args: argparse.Namespace, out: Console, region: str, cal
         entry = journal.entries.get(stack)
         unfinished = [stack] if entry and (entry.get("operation") == "up" or entry.get("status") != "succeeded") else []
         code = _sweep(args, out, region, session, runners.STATE_DIR / "sweep" / student.account, None,
-                      lambda left=unfinished: left)
+                      unfinished.copy)
         worst = max(worst, code)
     return worst
 
