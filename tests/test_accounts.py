@@ -177,3 +177,96 @@ def test_self_acts_on_exactly_one_stack(capsys, monkeypatch, tmp_path):
                                        "and 3 are selected; allowed: one stack, e.g. labctl destroy demo-s01 --self\n")
     assert main(["destroy", "demo-s02", "--self"]) == 0
     assert fake.calls == [("demo-s02", "destroy")]
+
+
+# --- per-student on the emulator: each student's calls in that student's account, nowhere else ------
+
+ACCOUNTS = {"s01": "111111111111", "s02": "222222222222"}
+
+
+@pytest.fixture
+def two_accounts(monkeypatch, tmp_path):
+    """moto with the caller (the instructor, moto's default account 123456789012) and a per-student
+    cohort whose two students live in accounts of their own (moto gives credentials from AssumeRole
+    the account of the role's ARN)."""
+    import os
+
+    import boto3
+    from moto import mock_aws
+
+    from labctl.cli import runners
+    keys = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    for k, v in keys.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # seconds per account; any image id will do here
+    env = tmp_path / "environments"
+    env.mkdir()
+    apply_sync(plan_sync(write(env, PER_STUDENT)))
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    with mock_aws():
+        caller = boto3.Session(region_name="us-east-1")
+        monkeypatch.setattr(runners, "make_session", lambda region, command="": caller)
+
+        def account_session(account: str):
+            creds = caller.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/Setup",
+                                                     RoleSessionName="setup")["Credentials"]
+            return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                                 aws_session_token=creds["SessionToken"], region_name="us-east-1")
+        yield caller, account_session, env
+
+
+def _tagged_instance(session, student: str) -> str:
+    ec2 = session.client("ec2")
+    image = "ami-12345678"
+    tags = [{"Key": "cloudlabs:cohort", "Value": "fall26"}, {"Key": "cloudlabs:student", "Value": student},
+            {"Key": "Name", "Value": "VM1"}]
+    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                             TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])["Instances"][0]["InstanceId"]
+
+
+def _state(session, instance: str) -> str:
+    return session.client("ec2").describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+
+def test_per_student_stop_and_sweep_act_in_each_students_account_only(two_accounts, capsys):
+    from labctl.cli.main import main
+    caller, account_session, env = two_accounts
+    s01, s02 = account_session(ACCOUNTS["s01"]), account_session(ACCOUNTS["s02"])
+    assert s01.client("sts").get_caller_identity()["Account"] == ACCOUNTS["s01"]
+    mine, theirs = _tagged_instance(s01, "s01"), _tagged_instance(s02, "s02")
+    decoy = _tagged_instance(caller, "s01")  # the same tags in the instructor's own account: never the student's
+    assert main(["stop", "fall26", "--students", "s01", "--environments", str(env)]) == 0
+    assert (_state(s01, mine), _state(s02, theirs), _state(caller, decoy)) == ("stopped", "running", "running")
+
+    assert main(["sweep", "fall26", "--delete", "--environments", str(env)]) == 0
+    out = capsys.readouterr().out
+    assert f"account {ACCOUNTS['s01']} of s01 (role arn:aws:iam::{ACCOUNTS['s01']}:role/OrganizationAccountAccessRole)" in out
+    assert f"account {ACCOUNTS['s02']} of s02" in out
+    assert (_state(s01, mine), _state(s02, theirs), _state(caller, decoy)) == ("terminated", "terminated", "running")
+
+
+def test_per_student_reads_use_one_assumed_role_per_student(two_accounts):
+    """grade and drift: each per-student stack reads with a factory of its own, made from one AssumeRole
+    with the session name cloudlabs-<stack>; the region's shared listings are not used for it."""
+    import argparse
+
+    from labctl.cli.live import clients
+    from labctl.ops.accounts import StudentSessions
+    caller, _, env = two_accounts
+    selected = {p: load_stack_settings(p) for p in sorted(env.glob("Pulumi.*.yaml"))}
+    made: list[StudentSessions] = []
+    from labctl.cli import runners
+    original = runners.student_sessions
+    runners.student_sessions = lambda base, sel: made.append(original(base, sel)) or made[-1]  # type: ignore[assignment]
+    try:
+        with clients(argparse.Namespace(emulate=False, endpoint_url=None), selected, "grade") as factories:
+            identities = {stack: factories[stack]("sts").get_caller_identity() for stack in ("fall26-s01", "fall26-s02")}
+            factories["fall26-s01"]("ec2")  # again: the cached session, no second AssumeRole
+    finally:
+        runners.student_sessions = original  # type: ignore[assignment]
+    assert {stack: i["Account"] for stack, i in identities.items()} == {"fall26-s01": ACCOUNTS["s01"],
+                                                                       "fall26-s02": ACCOUNTS["s02"]}
+    assert identities["fall26-s01"]["Arn"].endswith(":assumed-role/OrganizationAccountAccessRole/cloudlabs-fall26-s01")
+    assert made[0].assumed == [("fall26-s01", f"arn:aws:iam::{ACCOUNTS['s01']}:role/OrganizationAccountAccessRole"),
+                               ("fall26-s02", f"arn:aws:iam::{ACCOUNTS['s02']}:role/OrganizationAccountAccessRole")]
