@@ -3,6 +3,8 @@ settings sync writes for it, and the settings' guardrails of each model."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -189,8 +191,6 @@ def two_accounts(monkeypatch, tmp_path):
     """moto with the caller (the instructor, moto's default account 123456789012) and a per-student
     cohort whose two students live in accounts of their own (moto gives credentials from AssumeRole
     the account of the role's ARN)."""
-    import os
-
     import boto3
     from moto import mock_aws
 
@@ -270,3 +270,39 @@ def test_per_student_reads_use_one_assumed_role_per_student(two_accounts):
     assert identities["fall26-s01"]["Arn"].endswith(":assumed-role/OrganizationAccountAccessRole/cloudlabs-fall26-s01")
     assert made[0].assumed == [("fall26-s01", f"arn:aws:iam::{ACCOUNTS['s01']}:role/OrganizationAccountAccessRole"),
                                ("fall26-s02", f"arn:aws:iam::{ACCOUNTS['s02']}:role/OrganizationAccountAccessRole")]
+
+
+# --- self-service: the students' own reports, merged as their word ---------------------------------
+
+
+def test_student_reports_are_merged_into_the_class_table_as_the_students_word(monkeypatch, tmp_path, capsys):
+    """A student grades their own stack with their own credentials (emulated here) and hands in the
+    report; the instructor merges the reports: marked as the student's word, a missing one shown."""
+    import json
+
+    from labctl.cli.main import main
+
+    from .emulated import emulated_stack
+    with emulated_stack(monkeypatch, tmp_path, "demo-s01", {"lab": "vpc-nat"}) as (_, env):
+        report = tmp_path / "s01.json"
+        assert main(["grade", "demo-s01", "--self", "--json", str(report), "--environments", str(env)]) == 0
+        assert main(["grade", "demo", "--self", "--environments", str(env)]) == 2
+        assert "--self grades exactly one stack, the caller's own, and 3 are selected" in capsys.readouterr().err
+    document = json.loads(report.read_text())
+    assert document["kind"] == "cloudlabs-grade-report" and document["runBy"] == "student"
+    assert document["grades"][0]["stack"] == "demo-s01" and document["grades"][0]["complete"]
+    capsys.readouterr()
+    assert main(["grade", "demo", "--merge", str(report), "--environments", str(env)]) == 1  # s02, s03: no report
+    out = " ".join(capsys.readouterr().out.split())  # the table's title wraps
+    assert "1 of 3 students complete (a student-run report is the student's word, not read by labctl)" in out
+    assert re.search(r"demo-s01 .* complete .* student-run: the student's word .*s01\.json", out)
+    assert out.count("NO REPORT") == 2
+    assert "note: 1 of these grades are the students' own word" in out
+
+    assert main(["grade", "demo", "--merge", str(report), str(report), "--environments", str(env)]) == 2
+    assert f"grades demo-s01 again (also in {report})" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"grades": "all complete, trust me"}')
+    assert main(["grade", "demo", "--merge", str(bad), "--environments", str(env)]) == 2
+    assert capsys.readouterr().err == (f"labctl: --merge: {bad}: not a grade report; allowed: a file written by labctl "
+                                       "grade --json\n")
