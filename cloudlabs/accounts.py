@@ -77,3 +77,12 @@ def session_name(stack: str) -> str:
 def assume_roles_config(role_arn: str, stack: str) -> list[dict[str, str]]:
     """The stack's ``aws:assumeRoles``: the AWS provider assumes the student's role for up/preview/destroy."""
     return [{"roleArn": role_arn, "sessionName": session_name(stack)}]
+
+
+def student_key_name(cohort: str, student: str) -> str:
+    """shared: the key pair of one student (naming.DERIVED has its row)."""
+    return f"{cohort}-{student}-key"
+
+
+def student_key_file(cohort: str, student: str) -> str:
+    return f"{student_key_name(cohort, student)}.pem"

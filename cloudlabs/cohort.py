@@ -182,6 +182,10 @@ def load_cohort(path: Path) -> Cohort:
 
     model, role_template = _read_accounts(source, out)
     template[f"{NAMESPACE}:accountModel"] = model
+    if model == "shared" and data.get("keyName") is not None:
+        out.add(source, ("keyName",), "no keyName with accounts.model shared: each student gets a key pair of their own "
+                "(generated, its private key a secret stack output)", data["keyName"],
+                reason="one key pair for the cohort: every student of the shared account would hold the same private key")
     regions = _read_regions(source, out)
     students = _read_roster(source, out)
     _check_student_accounts(source, students, model, out)

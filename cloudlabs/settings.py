@@ -121,6 +121,7 @@ class StackSettings:
     account_model: str = "shared"  # cloudlabs.accounts.MODELS: the stack's accountModel, else the profile's
     account: str | None = None  # per-student: the student's account id
     role_arn: str | None = None  # per-student: the role every operation on the stack assumes
+    generated_key: bool = False  # shared without a keyName: instances start with the student's own key pair
 
     @property
     def stack_name(self) -> str:
@@ -435,6 +436,7 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
         account_model=_account_model(values, profile),
         account=values["account"],
         role_arn=values["roleArn"],
+        generated_key=_account_model(values, profile) == "shared" and values["keyName"] is None,
     )
 
 
@@ -510,7 +512,10 @@ def _check_across(values: dict[str, Any], config: Mapping[str, Any], profile: Pr
             values["keyFile"], reason="keyFile names the private key of keyName's key pair, and no keyName is set: "
                                       "the instances start without a key pair"))
     if all(values[k] is not None or config.get(prefix + k) is None for k in ("keyName", "instanceType")):
-        facts = StackFacts(key_name=values["keyName"], instance_type=values["instanceType"] or DEFAULT_INSTANCE_TYPE)
+        key_name = values["keyName"]
+        if key_name is None and _account_model(values, profile) == "shared" and values["cohort"] and values["student"]:
+            key_name = accounts.student_key_name(values["cohort"], values["student"])  # generated per student
+        facts = StackFacts(key_name=key_name, instance_type=values["instanceType"] or DEFAULT_INSTANCE_TYPE)
         for selection in values["labs"] or ():
             fields = type(selection.options).model_fields
             for name, why in selection.options.conflicts(facts).items():

@@ -100,9 +100,9 @@ BAD = [
     ("misspelt accounts key", HEADER + "accounts:\n  modle: shared\nroster: [s01]\n",
      F + ':9: accounts.modle: "shared" is not allowed (unknown key; did you mean model?); allowed: the keys model, roleArn'),
     ("shared with the profile's shared key", HEADER + "keyName: vockey\naccounts:\n  model: shared\nroster: [s01]\n",
-     F + ':8: keyName: "vockey" is not allowed (the profile learner-lab\'s key pair: every student of the account would '
-         "hold the same private key); allowed: no keyName with accountModel shared: each student gets a key pair of their "
-         "own (generated, its private key a secret stack output)"),
+     F + ':8: keyName: "vockey" is not allowed (one key pair for the cohort: every student of the shared account would '
+         "hold the same private key); allowed: no keyName with accounts.model shared: each student gets a key pair of "
+         "their own (generated, its private key a secret stack output)"),
     ("shared without Name prefixes", HEADER + "nameTagPrefix: false\naccounts:\n  model: shared\nroster: [s01]\n",
      F + ":8: nameTagPrefix: false is not allowed (students sharing an account are told apart by their id in every name); "
          "allowed: true, or leave it out, with accountModel shared"),
@@ -306,3 +306,42 @@ def test_student_reports_are_merged_into_the_class_table_as_the_students_word(mo
     assert main(["grade", "demo", "--merge", str(bad), "--environments", str(env)]) == 2
     assert capsys.readouterr().err == (f"labctl: --merge: {bad}: not a grade report; allowed: a file written by labctl "
                                        "grade --json\n")
+
+
+# --- shared: a key pair of each student's own, never the account's shared one --------------------
+
+
+@pytest.fixture(scope="module")
+def shared_graphs():
+    """Two students of one shared account, each with a lab that launches instances (one render each)."""
+    from .conftest import lab_graph
+    return {student: lab_graph("vpc-nat", profile="sandbox", accountModel="shared", keyName=None, student=student, seat=seat)
+            for student, seat in (("s01", 1), ("s02", 2))}
+
+
+def test_shared_students_get_key_pairs_of_their_own_with_a_secret_private_key(shared_graphs):
+    KEY_PAIR, PRIVATE_KEY = "aws:ec2/keyPair:KeyPair", "tls:index/privateKey:PrivateKey"
+    names = {}
+    for student, graph in shared_graphs.items():
+        (pair,) = graph.of_type(KEY_PAIR)
+        assert len(graph.of_type(PRIVATE_KEY)) == 1
+        names[student] = pair.inputs["keyName"]
+        assert pair.inputs["tags"]["Name"] == f"{student}-key" and pair.inputs["tags"]["cloudlabs:student"] == student
+        for instance in graph.of_type("aws:ec2/instance:Instance"):
+            assert instance.inputs["keyName"] == names[student]  # never vockey, never another student's
+        key = graph.outputs["studentKey"]
+        assert key["privateKey"] == "[secret]" and key["keyFile"] == f"test-{student}-key.pem"
+        assert key["saveKey"].endswith(f"> test-{student}-key.pem)") and f"--stack test-{student}" in key["saveKey"]
+        assert graph.outputs["vpc-nat"]["sshBastion"].startswith(f"ssh -i test-{student}-key.pem ec2-user@")
+        names_tags = {r.inputs["tags"]["Name"] for r in graph.resources if isinstance(r.inputs.get("tags"), dict)
+                      and "Name" in r.inputs["tags"]}
+        assert names_tags and all(n.startswith(f"{student}-") for n in names_tags)  # Name tags prefixed per student
+    assert names == {"s01": "test-s01-key", "s02": "test-s02-key"}
+
+
+def test_a_shared_stack_never_names_the_profiles_shared_key():
+    with pytest.raises(SettingsError, match=r'cloudlabs:keyName: "vockey" is not allowed \(the profile learner-lab\'s key '
+                                            r"pair: every student of the account would hold the same private key\)"):
+        parse_settings(config(accountModel="shared"), SOURCE)
+    own = parse_settings(config(accountModel="self-service"), SOURCE)  # a Learner Lab of the student's own: vockey is theirs
+    assert own.key_name == "vockey" and not own.generated_key
