@@ -15,6 +15,7 @@ Pulumi-free and boto3-free: the cohort parser, the stack settings and labctl all
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 MODELS = ("shared", "per-student", "self-service")
@@ -86,3 +87,47 @@ def student_key_name(cohort: str, student: str) -> str:
 
 def student_key_file(cohort: str, student: str) -> str:
     return f"{student_key_name(cohort, student)}.pem"
+
+
+# --- least privilege: what each command calls ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandPolicy:
+    command: str
+    acts_as: str
+    actions: tuple[str, ...]
+    note: str = ""
+
+
+_READ_NETWORK = ("ec2:Describe*", "elasticloadbalancing:Describe*", "autoscaling:Describe*", "rds:Describe*",
+                 "rds:ListTagsForResource", "s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketPolicy",
+                 "s3:GetBucketPublicAccessBlock", "ecs:Describe*", "ecs:List*", "elasticbeanstalk:Describe*")
+
+POLICIES: tuple[CommandPolicy, ...] = (
+    CommandPolicy("up, preview, refresh, destroy", "Pulumi's AWS provider (aws:assumeRoles)",
+                  ("what the lab's resources need: ec2:*, elasticloadbalancing:*, autoscaling:*, rds:*, s3:*, ecs:*, ecr:*, "
+                   "elasticbeanstalk:*, cloudformation:* (Beanstalk), logs:*, ssm:GetParameter(s), iam:PassRole "
+                   "(+ iam:CreateRole etc. where the profile lets labs create roles)",),
+                  "the provider calls whatever the stack's resources need; a lab's kinds decide it"),
+    CommandPolicy("stop, start", "labctl (boto3)",
+                  ("ec2:DescribeInstances", "ec2:StopInstances", "ec2:StartInstances", "rds:DescribeDBInstances",
+                   "rds:StopDBInstance", "rds:StartDBInstance")),
+    CommandPolicy("grade, drift", "labctl (boto3), read-only", _READ_NETWORK),
+    CommandPolicy("probe", "labctl (boto3), read-only; HTTP from the caller's machine",
+                  ("ecs:ListTasks", "ecs:DescribeTasks", "ec2:DescribeNetworkInterfaces",
+                   "elasticbeanstalk:DescribeEnvironments"), "only for the containers and beanstalk labs' addresses"),
+    CommandPolicy("sweep", "labctl (boto3)",
+                  ("tag:GetResources", *_READ_NETWORK, "iam:List*", "logs:DescribeLogGroups", "ecr:DescribeRepositories"),
+                  "read-only without --delete; --delete adds the matching Delete*/Terminate*/Release* actions"),
+    CommandPolicy("(per-student: the caller)", "the instructor's credentials",
+                  ("sts:AssumeRole on arn:aws:iam::<account>:role/<roleArn's name> of each student",),
+                  "the role's trust policy names the instructor's account; session name cloudlabs-<stack>"),
+)
+
+
+def policy_table() -> str:
+    rows = ["| command | acts as | IAM actions it needs | note |", "|---|---|---|---|"]
+    rows += [f"| `{p.command}` | {p.acts_as} | {', '.join(f'`{a}`' if ' ' not in a else a for a in p.actions)} | {p.note} |"
+             for p in POLICIES]
+    return "\n".join(rows)

@@ -181,7 +181,8 @@ def load_cohort(path: Path) -> Cohort:
             template[setting] = value.isoformat() if isinstance(value, date) else value
 
     model, role_template = _read_accounts(source, out)
-    template[f"{NAMESPACE}:accountModel"] = model
+    if model is not None:
+        template[f"{NAMESPACE}:accountModel"] = model
     if model == "shared" and data.get("keyName") is not None:
         out.add(source, ("keyName",), "no keyName with accounts.model shared: each student gets a key pair of their own "
                 "(generated, its private key a secret stack output)", data["keyName"],
@@ -199,23 +200,24 @@ def load_cohort(path: Path) -> Cohort:
     if out.problems or not isinstance(name, str):  # a missing or bad name is one of the problems
         raise CohortError(out.problems)
     default_region = data.get("region")
-    return Cohort(name, path, source, template, students, model, role_template,
+    return Cohort(name, path, source, template, students, model or "shared", role_template,
                   regions or ((default_region,) if isinstance(default_region, str) else ()))
 
 
 _PLACEHOLDER_ROLE = "arn:aws:iam::{account}:role/placeholder"
 
 
-def _profile_default_model(source: YamlSource) -> str:
-    """The model a cohort without ``accounts.model`` gets: its profile's (a bad profile is reported elsewhere)."""
+def _profile_default_model(source: YamlSource) -> str | None:
+    """The model a cohort without ``accounts.model`` gets: its profile's (None: the profile is bad, reported
+    elsewhere, and nothing that depends on the model is checked)."""
     name = source.data.get("profile", DEFAULT_PROFILE)
     try:
-        return load_profile(name).account_model if isinstance(name, str) else "shared"
+        return load_profile(name).account_model if isinstance(name, str) else None
     except ProfileError:
-        return "shared"
+        return None
 
 
-def _read_accounts(source: YamlSource, out: _Collector) -> tuple[str, str | None]:
+def _read_accounts(source: YamlSource, out: _Collector) -> tuple[str | None, str | None]:
     """``accounts:``: the model (default: the profile's) and, for per-student, the role template."""
     raw = source.data.get("accounts")
     default = _profile_default_model(source)
@@ -275,9 +277,11 @@ def _read_regions(source: YamlSource, out: _Collector) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _check_student_accounts(source: YamlSource, students: list[Student], model: str, out: _Collector) -> None:
+def _check_student_accounts(source: YamlSource, students: list[Student], model: str | None, out: _Collector) -> None:
     """per-student: every roster entry names its account, each a different one; other models: none does."""
     owner: dict[str, tuple[str, int]] = {}
+    if model is None:
+        return
     for s in students:
         where = ("roster", s.index)
         entry = source.data["roster"][s.index]

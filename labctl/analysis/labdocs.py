@@ -164,7 +164,7 @@ def guardrails_table() -> str:
 
 
 def accounts_table() -> str:
-    from labctl.ops.accounts import policy_table
+    from cloudlabs.accounts import policy_table
     return policy_table()
 
 
