@@ -345,3 +345,30 @@ def test_a_shared_stack_never_names_the_profiles_shared_key():
         parse_settings(config(accountModel="shared"), SOURCE)
     own = parse_settings(config(accountModel="self-service"), SOURCE)  # a Learner Lab of the student's own: vockey is theirs
     assert own.key_name == "vockey" and not own.generated_key
+
+
+def test_per_student_probe_finds_tasks_with_the_students_role(two_accounts, monkeypatch, tmp_path):
+    """probe's only AWS call (an ECS service's task addresses) goes to the student's account."""
+    import json
+
+    from labctl.cli import probe
+    from labctl.cli.main import main
+    _, _, env = two_accounts
+    accounts_seen = {}
+
+    def probe_stack(stack, labs, source, fetch, attempts, interval, stop, locate):
+        located = locate("cluster", "service", 80)
+        return [probe.ProbeResult(stack, "vpc-nat", "tasks", True, 1, ",".join(located))]
+
+    def task_locator(client):
+        def locate(cluster, service, port):
+            identity = client("sts").get_caller_identity()
+            accounts_seen[identity["UserId"].split(":")[-1]] = identity["Account"]
+            return []
+        return locate
+    monkeypatch.setattr(probe, "probe_stack", probe_stack)
+    monkeypatch.setattr(probe, "task_locator", task_locator)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"fall26-s01": {}, "fall26-s02": {}}))
+    assert main(["probe", "fall26", "--outputs", str(outputs), "--environments", str(env)]) == 0
+    assert accounts_seen == {"cloudlabs-fall26-s01": ACCOUNTS["s01"], "cloudlabs-fall26-s02": ACCOUNTS["s02"]}
