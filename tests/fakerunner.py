@@ -89,5 +89,9 @@ def shared_account_environments(monkeypatch, tmp_path):
         doc["config"]["cloudlabs:accountModel"] = "shared"
         doc["config"].pop("cloudlabs:keyName", None)
         path.write_text(yaml.safe_dump(doc))
+    for path in envs.glob("*.yaml"):  # the cohort files (sweep reads the model there)
+        if not path.name.startswith("Pulumi.") and not path.name.endswith(".seats.yaml"):
+            text = "".join(line for line in path.read_text().splitlines(True) if not line.startswith("keyName:"))
+            path.write_text(text + "accounts:\n  model: shared\n")
     monkeypatch.setattr(render, "ENVIRONMENTS", envs)
     return envs

@@ -232,6 +232,7 @@ def test_sweep_leaves_beanstalks_own_bucket_and_says_how_to_remove_it(aws, capsy
     from labctl.cli.main import main
     monkeypatch.setattr(runners, "make_session", lambda region, command="": aws)
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    shared_account_environments(monkeypatch, tmp_path)
     account = aws.client("sts").get_caller_identity()["Account"]
     bucket = f"elasticbeanstalk-us-east-1-{account}"
     aws.client("s3").create_bucket(Bucket=bucket)
