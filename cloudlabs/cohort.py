@@ -17,9 +17,12 @@ from typing import Any
 
 import yaml
 
+from . import accounts
 from .addressing import SEATS, STUDENT_SEATS, seat_block
+from .profiles import ProfileError, load_profile
 from .reading import InputFileError, YamlSource, dotted, load_yaml
 from .settings import (
+    DEFAULT_PROFILE,
     NAMESPACE,
     REGION_KEY,
     SLUG,
@@ -50,9 +53,13 @@ SETTING_OF = {
     "sessions": f"{NAMESPACE}:sessions",
 }
 COHORT_KEYS = ("cohort", "region", "profile", "adminCidr", "allowOpenAdminCidr", "expires", "labs",
-               "instanceType", "keyName", "keyFile", "nameTagPrefix", "sessionHours", "sessions", "roster")
+               "instanceType", "keyName", "keyFile", "nameTagPrefix", "sessionHours", "sessions", "accounts", "regions",
+               "roster")
 REQUIRED = ("cohort", "region", "adminCidr", "expires", "labs", "roster")
-STUDENT_KEYS = ("id", "seat", "name", "labs")
+STUDENT_KEYS = ("id", "seat", "name", "labs", "account")
+ACCOUNTS_KEYS = ("model", "roleArn")
+ACCOUNTS_ALLOWED = ("a mapping: model (shared, per-student or self-service; default: the profile's accountModel) and, "
+                    "for per-student, roleArn")
 ALLOWED_TOP = "the keys " + ", ".join(COHORT_KEYS)
 
 
@@ -67,6 +74,7 @@ class Student:
     seat: int | None = None  # explicit seat from the cohort file
     name: str | None = None  # display name: stays in the cohort file, never in stack files
     labs: Any = None  # per-student override of the session's labs
+    account: str | None = None  # per-student model: the student's AWS account id
 
 
 @dataclass
@@ -76,6 +84,14 @@ class Cohort:
     source: YamlSource
     template: dict[str, Any]  # stack settings shared by every student
     students: list[Student]
+    account_model: str = "shared"  # cloudlabs.accounts.MODELS
+    role_template: str | None = None  # per-student: roleArn with {account}
+    regions: tuple[str, ...] = ()  # where the cohort may be spread (default: its one region)
+
+    def role_arn(self, student: Student) -> str | None:
+        if self.role_template is None or student.account is None:
+            return None
+        return accounts.resolve_role(self.role_template, student.account)
 
     def stack_name(self, student_id: str) -> str:
         return f"{self.name}-{student_id}"
@@ -164,14 +180,138 @@ def load_cohort(path: Path) -> Cohort:
             value = data[key]
             template[setting] = value.isoformat() if isinstance(value, date) else value
 
+    model, role_template = _read_accounts(source, out)
+    if model is not None:
+        template[f"{NAMESPACE}:accountModel"] = model
+    if model == "shared" and data.get("keyName") is not None:
+        out.add(source, ("keyName",), "no keyName with accounts.model shared: each student gets a key pair of their own "
+                "(generated, its private key a secret stack output)", data["keyName"],
+                reason="one key pair for the cohort: every student of the shared account would hold the same private key")
+    regions = _read_regions(source, out)
     students = _read_roster(source, out)
+    _check_student_accounts(source, students, model, out)
     if isinstance(name, str) and SLUG.match(name):
         # The cohort-wide values, checked by the stack-settings parser itself (placeholder student).
         probe = {**template, f"{NAMESPACE}:student": "x", f"{NAMESPACE}:seat": 1}
+        if model == "per-student":  # a placeholder account: each student's own is checked with them
+            probe.update(_account_config(name, "x", accounts.resolve_role(role_template or _PLACEHOLDER_ROLE, "0" * 12),
+                                         "0" * 12))
         _check_settings(probe, source, out, labs_path=("labs",))
     if out.problems or not isinstance(name, str):  # a missing or bad name is one of the problems
         raise CohortError(out.problems)
-    return Cohort(name, path, source, template, students)
+    default_region = data.get("region")
+    return Cohort(name, path, source, template, students, model or "shared", role_template,
+                  regions or ((default_region,) if isinstance(default_region, str) else ()))
+
+
+_PLACEHOLDER_ROLE = "arn:aws:iam::{account}:role/placeholder"
+
+
+def _profile_default_model(source: YamlSource) -> str | None:
+    """The model a cohort without ``accounts.model`` gets: its profile's (None: the profile is bad, reported
+    elsewhere, and nothing that depends on the model is checked)."""
+    name = source.data.get("profile", DEFAULT_PROFILE)
+    try:
+        return load_profile(name).account_model if isinstance(name, str) else None
+    except ProfileError:
+        return None
+
+
+def _read_accounts(source: YamlSource, out: _Collector) -> tuple[str | None, str | None]:
+    """``accounts:``: the model (default: the profile's) and, for per-student, the role template."""
+    raw = source.data.get("accounts")
+    default = _profile_default_model(source)
+    if raw is None:
+        return default, None
+    if not isinstance(raw, dict):
+        out.add(source, ("accounts",), ACCOUNTS_ALLOWED, raw)
+        return default, None
+    for key in raw:
+        if key not in ACCOUNTS_KEYS:
+            close = difflib.get_close_matches(str(key), ACCOUNTS_KEYS, n=1)
+            out.add(source, ("accounts", key), "the keys " + ", ".join(ACCOUNTS_KEYS), raw[key],
+                    reason=f"unknown key; did you mean {close[0]}?" if close else "unknown key")
+    model = raw.get("model", default)
+    try:
+        model = accounts.parse_model(model)
+    except ValueError:
+        out.add(source, ("accounts", "model"), accounts.MODELS_ALLOWED, model)
+        return default, None
+    role = raw.get("roleArn")
+    if model != "per-student":
+        if role is not None:
+            out.add(source, ("accounts", "roleArn"), "no roleArn with model " + model + " (only per-student)", role,
+                    reason="the students' stacks do not live in accounts of their own")
+        return model, None
+    if role is None:
+        out.add(source, ("accounts", "roleArn"), accounts.ROLE_ARN_ALLOWED, missing=True)
+        return model, None
+    try:
+        return model, accounts.parse_role_template(role)
+    except ValueError as err:
+        out.add(source, ("accounts", "roleArn"), accounts.ROLE_ARN_ALLOWED, role, reason=err.args[0] if err.args else None)
+        return model, None
+
+
+def _read_regions(source: YamlSource, out: _Collector) -> tuple[str, ...]:
+    raw = source.data.get("regions")
+    region = source.data.get("region")
+    if raw is None:
+        return ()
+    allowed = "a non-empty list of regions of the cohort's profile, the cohort's region among them, e.g. [us-east-1, us-west-2]"
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, str) for r in raw):
+        out.add(source, ("regions",), allowed, raw)
+        return ()
+    try:
+        name = source.data.get("profile", DEFAULT_PROFILE)
+        known = load_profile(name).regions if isinstance(name, str) else ()
+    except ProfileError:
+        known = ()
+    for i, r in enumerate(raw):
+        if known and r not in known:
+            out.add(source, ("regions", i), f"a region of the profile: {', '.join(known)}", r)
+        elif r in raw[:i]:
+            out.add(source, ("regions", i), "each region once", r, reason="listed twice")
+    if isinstance(region, str) and region not in raw:
+        out.add(source, ("regions",), allowed, raw, reason=f"the cohort's region {region} is not among them")
+    return tuple(raw)
+
+
+def _check_student_accounts(source: YamlSource, students: list[Student], model: str | None, out: _Collector) -> None:
+    """per-student: every roster entry names its account, each a different one; other models: none does."""
+    owner: dict[str, tuple[str, int]] = {}
+    if model is None:
+        return
+    for s in students:
+        where = ("roster", s.index)
+        entry = source.data["roster"][s.index]
+        raw = entry.get("account") if isinstance(entry, dict) else None
+        if model != "per-student":
+            if raw is not None:
+                out.add(source, where + ("account",), f"no account with accounts.model {model} (only per-student)", raw,
+                        reason="the student's stack does not live in an account of their own")
+            continue
+        if raw is None:
+            out.add(source, where + ("account",), accounts.ACCOUNT_ALLOWED + " (accounts.model per-student: the account "
+                    "the student's role is in)", missing=True)
+            continue
+        try:
+            account = accounts.parse_account(raw)
+        except ValueError as err:
+            out.add(source, where + ("account",), accounts.ACCOUNT_ALLOWED, raw, reason=err.args[0] if err.args else None)
+            continue
+        if account in owner:
+            other, line = owner[account]
+            out.add(source, where + ("account",), "an account no other student has", account,
+                    reason=f"also the account of {other} at line {line}")
+            continue
+        owner[account] = (s.id, source.line(where + ("account",)))
+        students[students.index(s)] = dataclasses.replace(s, account=account)
+
+
+def _account_config(cohort: str, student: str, role_arn: str, account: str) -> dict[str, Any]:
+    return {f"{NAMESPACE}:account": account, f"{NAMESPACE}:roleArn": role_arn,
+            accounts.ASSUME_ROLES_KEY: accounts.assume_roles_config(role_arn, f"{cohort}-{student}")}
 
 
 def _lookup(data: Any, path: tuple) -> Any:
@@ -257,6 +397,8 @@ def _cohort_path(setting_key: str, labs_path: tuple) -> tuple | None:
         return labs_path + parts
     if setting_key == f"{NAMESPACE}:cohort":
         return ("cohort",)
+    if setting_key == f"{NAMESPACE}:accountModel":
+        return ("accounts", "model")
     for key, setting in SETTING_OF.items():
         if setting == setting_key:
             return (key,)
@@ -382,6 +524,9 @@ def assign_seats(cohort: Cohort, lock: SeatLock, prune: bool = False) -> dict[st
 
 def student_config(cohort: Cohort, student: Student, seat: int) -> dict[str, Any]:
     config = {**cohort.template, f"{NAMESPACE}:student": student.id, f"{NAMESPACE}:seat": seat}
+    role_arn = cohort.role_arn(student)
+    if role_arn is not None and student.account is not None:
+        config.update(_account_config(cohort.name, student.id, role_arn, student.account))
     if student.labs is not None:
         config[f"{NAMESPACE}:labs"] = student.labs
     if config.get(f"{NAMESPACE}:allowOpenAdminCidr") is False:
@@ -390,7 +535,7 @@ def student_config(cohort: Cohort, student: Student, seat: int) -> dict[str, Any
 
 
 def is_managed(key: str) -> bool:
-    return key == REGION_KEY or key.startswith(f"{NAMESPACE}:")
+    return key in (REGION_KEY, accounts.ASSUME_ROLES_KEY) or key.startswith(f"{NAMESPACE}:")
 
 
 def render_stack_file(cohort: Cohort, student: Student, seat: int, existing: dict[str, Any] | None) -> str:

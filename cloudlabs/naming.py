@@ -247,6 +247,8 @@ DERIVED: tuple[Derived, ...] = (
             prefixed=True),
     # key: created, the book's name: the student creates it (the starter's createKeyPair), the solution stands in for it
     Derived(KEY_PAIR, "aws:ec2/keyPair:KeyPair.keyName", ("ssh-access",), "{student}-example-key", prefixed=True),
+    # accountModel shared: each student's own key pair (components/keys.py), whatever the labs
+    Derived(KEY_PAIR, "aws:ec2/keyPair:KeyPair.keyName", (ANY_LAB,), "{cohort}-{student}-key"),
     Derived(LAUNCH_TEMPLATE, "aws:ec2/launchTemplate:LaunchTemplate.namePrefix", ("autoscaling",), "{student}-web-",
             suffix=True),
     Derived(AUTOSCALING_GROUP, "aws:autoscaling/group:Group.namePrefix", ("autoscaling",), "{student}-web-ASG-", suffix=True),

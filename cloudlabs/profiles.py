@@ -65,6 +65,8 @@ class Profile(_Model):
     # "Download PEM" saves vockey's key as labsuser.pem): the outputs' `ssh -i` and the Windows password
     # command name it unless the stack's keyFile does.
     key_files: dict[str, KeyFileName] = Field(default_factory=dict)
+    # Where a cohort's stacks live unless its file says (cloudlabs.accounts): shared, per-student or self-service.
+    account_model: Literal["shared", "per-student", "self-service"] = "shared"
 
 
 ALLOWED = {
@@ -85,6 +87,7 @@ ALLOWED = {
     "ebsVolumeGb": "a whole number of GB more than 0",
     "rdsInstanceClasses": "a non-empty list of RDS instance classes, e.g. [db.t3.micro, db.t4g.micro]",
     "rdsStorageGb": "a whole number of GB more than 0",
+    "accountModel": "shared, per-student or self-service: where a cohort's stacks live unless its file says (accounts.model)",
     "keyFiles": "key pair name -> the file name of its private key as the account's download saves it (letters, digits, "
                 ". _ - ~), e.g. {vockey: labsuser.pem}",
 }

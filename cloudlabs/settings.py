@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from pydantic import ValidationError
 
-from . import exposure
+from . import accounts, exposure
 from .addressing import SEATS, AddressPlanError, LabLayout
 from .catalog import stack_layout
 from .catalog import LABS, LabOptions
@@ -118,6 +118,10 @@ class StackSettings:
     sessions: int  # how many sessions the course has: the stack's sessions, else the profile's
     key_file: str | None = None
     name_tag_prefix: bool = True
+    account_model: str = "shared"  # cloudlabs.accounts.MODELS: the stack's accountModel, else the profile's
+    account: str | None = None  # per-student: the student's account id
+    role_arn: str | None = None  # per-student: the role every operation on the stack assumes
+    generated_key: bool = False  # shared without a keyName: instances start with the student's own key pair
 
     @property
     def stack_name(self) -> str:
@@ -257,6 +261,11 @@ _KEYS: tuple[_Key, ...] = (
          "length (default: the profile's sessionHours; learner-lab 4)", required=False),
     _Key("sessions", _sessions, f"a whole number from 1 to {MAX_SESSIONS}: how many sessions the course has (default: "
          "the profile's sessions; 12, one per chapter of the book)", required=False),
+    _Key("accountModel", accounts.parse_model, accounts.MODELS_ALLOWED + " (default: the profile's accountModel; "
+         "learner-lab self-service, sandbox shared)", required=False),
+    _Key("account", accounts.parse_account, accounts.ACCOUNT_ALLOWED + " (accountModel per-student only)", required=False),
+    _Key("roleArn", accounts.parse_role_arn, "an IAM role ARN in the student's account, e.g. "
+         "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole (accountModel per-student only)", required=False),
 )
 KNOWN_KEYS = tuple(f"{NAMESPACE}:{k.name}" for k in _KEYS)
 
@@ -403,6 +412,7 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
         except AddressPlanError as err:
             problems.append(Problem(source, f"{prefix}labs", "labs whose networks do not overlap", [s.lab for s in values["labs"]], reason=str(err)))
     _check_across(values, config, profile, source, places, problems)
+    _check_accounts(values, config, profile, source, problems)
 
     if problems:
         raise SettingsError(problems)
@@ -422,8 +432,72 @@ def parse_settings(config: Mapping[str, Any], source: str, profiles_dir: Path | 
         session_hours=profile.session_hours if values["sessionHours"] is None else values["sessionHours"],
         sessions=profile.sessions if values["sessions"] is None else values["sessions"],
         key_file=values["keyFile"],
-        name_tag_prefix=profile.name_tag_prefix if values["nameTagPrefix"] is None else values["nameTagPrefix"],
+        name_tag_prefix=_name_tag_prefix(values, profile),
+        account_model=_account_model(values, profile),
+        account=values["account"],
+        role_arn=values["roleArn"],
+        generated_key=_account_model(values, profile) == "shared" and values["keyName"] is None,
     )
+
+
+def _account_model(values: dict[str, Any], profile: Profile | None) -> str:
+    if values["accountModel"] is not None:
+        return str(values["accountModel"])
+    return profile.account_model if profile is not None else "shared"
+
+
+def _name_tag_prefix(values: dict[str, Any], profile: Profile | None) -> bool:
+    """Students sharing an account are told apart by their id in front of every name: the shared
+    model decides it; elsewhere the stack's nameTagPrefix, else the profile's."""
+    if _account_model(values, profile) == "shared":
+        return True
+    if values["nameTagPrefix"] is not None:
+        return bool(values["nameTagPrefix"])
+    return profile.name_tag_prefix if profile is not None else True
+
+
+def _check_accounts(values: dict[str, Any], config: Mapping[str, Any], profile: Profile | None, source: str,
+                    problems: list[Problem | FileProblem]) -> None:
+    """The account model against the keys that belong to it (only where the values involved are valid)."""
+    prefix = f"{NAMESPACE}:"
+    if config.get(prefix + "accountModel") is not None and values["accountModel"] is None:
+        return  # a bad model is reported already
+    model = _account_model(values, profile)
+    per_student = model == "per-student"
+    for key in ("account", "roleArn"):
+        written = config.get(prefix + key) is not None
+        if per_student and not written:
+            problems.append(Problem(source, prefix + key, next(k.allowed for k in _KEYS if k.name == key), missing=True))
+        elif written and not per_student:
+            problems.append(Problem(source, prefix + key, f"no {key} with accountModel {model} (only per-student)",
+                                    config[prefix + key], reason=f"the stacks of a {model} cohort do not live in an "
+                                                                 "account of the student's own"))
+    if per_student and values["account"] and values["roleArn"]:
+        if accounts.role_account(values["roleArn"]) != values["account"]:
+            problems.append(Problem(source, prefix + "roleArn", f"a role in the student's account {values['account']}",
+                                    values["roleArn"], reason="the role is in another account"))
+        elif values["cohort"] and values["student"]:
+            wanted = accounts.assume_roles_config(values["roleArn"], f"{values['cohort']}-{values['student']}")
+            have = config.get(accounts.ASSUME_ROLES_KEY)
+            if isinstance(have, str):  # the Pulumi runtime's text
+                try:
+                    have = json.loads(have)
+                except json.JSONDecodeError:
+                    pass
+            if have != wanted:
+                problems.append(Problem(source, accounts.ASSUME_ROLES_KEY, f"{json.dumps(wanted)} (labctl sync writes it)",
+                                        have, missing=have is None,
+                                        reason="Pulumi would deploy with the caller's credentials, not the student's role"))
+    if model == "shared":
+        if values["nameTagPrefix"] is False:
+            problems.append(Problem(source, prefix + "nameTagPrefix", "true, or leave it out, with accountModel shared",
+                                    False, reason="students sharing an account are told apart by their id in every name"))
+        shared_keys = profile.key_files if profile is not None else {}
+        if values["keyName"] is not None and values["keyName"] in shared_keys:
+            problems.append(Problem(source, prefix + "keyName", "no keyName with accountModel shared: each student gets a "
+                                    "key pair of their own (generated, its private key a secret stack output)",
+                                    values["keyName"], reason=f"the profile {profile.name if profile else ''}'s key "
+                                    "pair: every student of the account would hold the same private key"))
 
 
 def _check_across(values: dict[str, Any], config: Mapping[str, Any], profile: Profile | None, source: str,
@@ -438,7 +512,10 @@ def _check_across(values: dict[str, Any], config: Mapping[str, Any], profile: Pr
             values["keyFile"], reason="keyFile names the private key of keyName's key pair, and no keyName is set: "
                                       "the instances start without a key pair"))
     if all(values[k] is not None or config.get(prefix + k) is None for k in ("keyName", "instanceType")):
-        facts = StackFacts(key_name=values["keyName"], instance_type=values["instanceType"] or DEFAULT_INSTANCE_TYPE)
+        key_name = values["keyName"]
+        if key_name is None and _account_model(values, profile) == "shared" and values["cohort"] and values["student"]:
+            key_name = accounts.student_key_name(values["cohort"], values["student"])  # generated per student
+        facts = StackFacts(key_name=key_name, instance_type=values["instanceType"] or DEFAULT_INSTANCE_TYPE)
         for selection in values["labs"] or ():
             fields = type(selection.options).model_fields
             for name, why in selection.options.conflicts(facts).items():
@@ -446,8 +523,7 @@ def _check_across(values: dict[str, Any], config: Mapping[str, Any], profile: Pr
                                         fields[name].description or "", getattr(selection.options, name), reason=why))
     cohort, student = values["cohort"], values["student"]
     if cohort is not None and student is not None and values["labs"]:
-        prefixed = values["nameTagPrefix"] if values["nameTagPrefix"] is not None else (
-            profile.name_tag_prefix if profile is not None else True)
+        prefixed = _name_tag_prefix(values, profile)
         for found in name_problems(cohort, student, [s.lab for s in values["labs"]], prefixed):
             problems.append(Problem(source, f"{prefix}{found.setting}", found.allowed, found.value, reason=found.reason))
 

@@ -111,7 +111,7 @@ def lab_instance(name: str, args: InstanceArgs, parent: pulumi.Resource) -> aws.
         vpc_security_group_ids=list(args.security_group_ids),
         associate_public_ip_address=args.public,
         ipv6_address_count=args.ipv6_addresses or None,
-        key_name=args.key_name if args.key_name is not None else ctx.key_name,
+        key_name=args.key_name if args.key_name is not None else ctx.instance_key_name(),
         user_data=args.user_data or None,  # "" = deliberately none (the student installs by hand)
         user_data_replace_on_change=True,
         metadata_options=METADATA_OPTIONS,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
+from typing import Any
 
 from cloudlabs.profiles import IamRules
 from cloudlabs.settings import StackSettings
@@ -27,6 +29,12 @@ class LabContext:
     key_file: str | None = None  # the private key file the student holds; default <keyName>.pem
     name_tag_prefix: bool = True  # Name tags <student>-<book name>; false in an account of the student's own
     iam: IamRules = field(default_factory=IamRules)  # the profile's IAM rules: may the lab create roles, or which role must it use
+    student_key: Any = None  # components.keys.StudentKey: the shared model's key pair of this student, made on first use
+
+    def instance_key_name(self) -> Any:
+        """What an instance or launch template starts with: the student's own key pair (shared model; an
+        output depending on it), else the stack's keyName."""
+        return self.student_key.key_name(self.tags("student-key")) if self.student_key is not None else self.key_name
 
     @property
     def premade_role(self) -> str | None:
@@ -46,7 +54,11 @@ class LabContext:
         return self.key_file or (f"{self.key_name}.pem" if self.key_name else None)
 
     @classmethod
-    def for_lab(cls, settings: StackSettings, lab: str, stage: str) -> "LabContext":
+    def for_lab(cls, settings: StackSettings, lab: str, stage: str, student_key: Any = None) -> "LabContext":
+        """``student_key``: the stack's StudentKey where the settings generate one (settings.generated_key)."""
+        if student_key is not None:
+            return dataclasses.replace(cls.for_lab(settings, lab, stage), key_name=student_key.name, key_file=student_key.file,
+                                       student_key=student_key)
         return cls(
             cohort=settings.cohort,
             student=settings.student,

@@ -16,6 +16,7 @@ from cloudlabs.catalog import LABS
 from cloudlabs.settings import StackSettings
 
 from .context import LabContext
+from .keys import StudentKey
 from .labs import LAB_COMPONENTS, LabArgs
 
 
@@ -34,10 +35,14 @@ def build_stack(settings: StackSettings) -> dict[str, Any]:
         "addressBlock": str(seat_block(settings.seat)),
         "labs": {s.lab: s.stage for s in settings.labs},
     }
+    student_key = StudentKey(settings.cohort, settings.student) if settings.generated_key else None
     for selection, layout in zip(settings.labs, settings.layouts()):
         for folder in LABS[selection.lab].content:  # what the lab ships: regular files of labs/ only
             content.check_folder(content.lab_path(folder))
-        context = LabContext.for_lab(settings, selection.lab, selection.stage)
+        context = LabContext.for_lab(settings, selection.lab, selection.stage, student_key)
         lab = LAB_COMPONENTS[selection.lab](selection.lab, LabArgs(context, layout, selection.options))
         outputs[selection.lab] = lab.outputs
+    key = student_key.outputs() if student_key is not None else None
+    if key is not None:  # shared model: the student's own key pair, its private key a secret
+        outputs["studentKey"] = key
     return outputs

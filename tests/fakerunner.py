@@ -71,3 +71,27 @@ class FakeRunner:
         with self._changed:
             if not self._changed.wait_for(lambda: self.active >= count, timeout):
                 raise AssertionError(f"never {count} operations at once (max {self.max_active})")
+
+
+def shared_account_environments(monkeypatch, tmp_path):
+    """The demo environments as a class in one account the instructor's credentials reach (accountModel
+    shared, no shared key pair), made the CLI's default: the repo's demo cohorts use the learner-lab
+    profile, whose students deploy their own stacks (self-service), which the instructor's fleet refuses."""
+    import shutil
+
+    import yaml
+
+    from labctl.offline import render
+    envs = tmp_path / "shared-environments"
+    shutil.copytree(render.ENVIRONMENTS, envs)
+    for path in envs.glob("Pulumi.*.yaml"):
+        doc = yaml.safe_load(path.read_text())
+        doc["config"]["cloudlabs:accountModel"] = "shared"
+        doc["config"].pop("cloudlabs:keyName", None)
+        path.write_text(yaml.safe_dump(doc))
+    for path in envs.glob("*.yaml"):  # the cohort files (sweep reads the model there)
+        if not path.name.startswith("Pulumi.") and not path.name.endswith(".seats.yaml"):
+            text = "".join(line for line in path.read_text().splitlines(True) if not line.startswith("keyName:"))
+            path.write_text(text + "accounts:\n  model: shared\n")
+    monkeypatch.setattr(render, "ENVIRONMENTS", envs)
+    return envs

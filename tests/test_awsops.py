@@ -12,6 +12,8 @@ from labctl.ops.awsops import PowerRunner
 from labctl.ops.sweep import Sweeper
 from cloudlabs.pricing import load_prices
 
+from .fakerunner import shared_account_environments
+
 REGION = "us-east-1"
 
 
@@ -172,6 +174,7 @@ def test_sweep_and_stop_through_the_cli(aws, capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(runners, "make_session", lambda region, command="": aws)
     monkeypatch.setattr(runners, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    shared_account_environments(monkeypatch, tmp_path)
     vpc_nat_student(aws, 1, "s01", cohort="demo")
     assert main(["stop", "demo", "--students", "s01"]) == 0
     out = capsys.readouterr().out
@@ -195,6 +198,7 @@ def test_start_brings_the_outputs_up_to_date_and_says_so_when_it_cannot(aws, cap
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     pulumi = FakeRunner()
     monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: pulumi)
+    shared_account_environments(monkeypatch, tmp_path)
     vpc_nat_student(aws, 1, "s01", cohort="demo")
     assert main(["stop", "demo", "--students", "s01"]) == 0
     assert main(["start", "demo", "--students", "s01"]) == 0
@@ -228,6 +232,7 @@ def test_sweep_leaves_beanstalks_own_bucket_and_says_how_to_remove_it(aws, capsy
     from labctl.cli.main import main
     monkeypatch.setattr(runners, "make_session", lambda region, command="": aws)
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    shared_account_environments(monkeypatch, tmp_path)
     account = aws.client("sts").get_caller_identity()["Account"]
     bucket = f"elasticbeanstalk-us-east-1-{account}"
     aws.client("s3").create_bucket(Bucket=bucket)

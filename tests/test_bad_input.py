@@ -725,7 +725,7 @@ CASES = [
                     cloudlabs__labs=[{"lab": "ec2-webserver", "options": {"os": "windows-server-2019"}}])),
     case("roster Windows Server on the cohort's Graviton type", f"sync demo-tools --environments {E}",
          r"demo-tools.yaml:\d+: roster\[1\].labs\[0\].options.os: \"windows-server-2019\" is not allowed \(Windows Server 2019",
-         lambda box: (cohort_edit("profile: learner-lab", "profile: sandbox", "demo-tools")(box),
+         lambda box: (cohort_edit("profile: learner-lab", "profile: sandbox\naccounts: {model: self-service}", "demo-tools")(box),
                       cohort_edit("instanceType: t3.micro", "instanceType: t4g.small", "demo-tools")(box))),
     # --- guardrail profiles ------------------------------------------------------------------------------------
     case("profile session hours as text", f"plan demo-s01 --environments {E}",
@@ -782,7 +782,7 @@ CASES = [
     case("up emulated content hard link", f"up demo-app-a03 --emulate --environments {E}",
          r"labs/object-storage/index.html: a hard link \(one of 2 names of the same file\) is not allowed",
          planted("object-storage/index.html", "hardlink")),
-    case("preview content link in a build context", f"preview demo-tools-t04 --environments {E}",
+    case("preview content link in a build context", f"preview demo-tools-t04 --self --environments {E}",
          r"labs/containers/my-nginx/Dockerfile: a symbolic link is not allowed", planted("containers/my-nginx/Dockerfile")),
     case("reach content link", f"reach demo-app-a03 internet VM1 --port 80 --environments {E}",
          r"labs/object-storage/error.html: a symbolic link is not allowed", planted("object-storage/error.html")),

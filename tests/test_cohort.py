@@ -66,6 +66,7 @@ def test_roster_becomes_one_valid_stack_file_per_student(tmp_path):
         "aws:region": "us-east-1", "cloudlabs:cohort": "fall26", "cloudlabs:student": "s02", "cloudlabs:seat": 2,
         "cloudlabs:labs": [{"lab": "vpc-nat", "stage": "solution"}], "cloudlabs:adminCidr": "203.0.113.0/24",
         "cloudlabs:profile": "learner-lab", "cloudlabs:keyName": "vockey", "cloudlabs:expires": "2026-12-19",
+        "cloudlabs:accountModel": "self-service",  # the learner-lab profile's default
     }
     assert (tmp_path / "fall26.seats.yaml").read_text().endswith('seats:\n  "s01": 1\n  "s02": 2\n  "s03": 3\n')
 
@@ -199,7 +200,7 @@ BAD_COHORTS = [
     ("id missing", BASE.replace("  - id: s02", "  - name: Bob"),
      F + f":12: roster[1].id: missing; allowed: {SLUG}"),
     ("unknown roster key", BASE.replace("  - id: s02", "  - id: s02\n    sheet: 4"),
-     F + ":13: roster[1].sheet: 4 is not allowed (unknown key; did you mean seat?); allowed: the keys id, seat, name, labs"),
+     F + ":13: roster[1].sheet: 4 is not allowed (unknown key; did you mean seat?); allowed: the keys id, seat, name, labs, account"),
     ("display name not text", BASE.replace("  - id: s02", "  - id: s02\n    name: 42"),
      F + ":13: roster[1].name: 42 is not allowed; allowed: text (the student's display name, kept out of stack files)"),
     ("unknown lab", BASE.replace("lab: vpc-nat", "lab: vpc-peer"),
@@ -227,7 +228,7 @@ BAD_COHORTS = [
     ("misspelt key", BASE + "adminCIDR: 198.51.100.0/24\n",
      F + ':14: adminCIDR: "198.51.100.0/24" is not allowed (unknown key; did you mean adminCidr?); allowed: the keys cohort, '
          'region, profile, adminCidr, allowOpenAdminCidr, expires, labs, instanceType, keyName, keyFile, nameTagPrefix, '
-         'sessionHours, sessions, roster'),
+         'sessionHours, sessions, accounts, regions, roster'),
     ("session hours as text", BASE + "sessionHours: '3'\n",
      F + ":14: sessionHours: \"3\" is not allowed (text, not a number; remove the quotes); allowed: a number of hours more than 0, at most 24: a class session's length (default: the profile's sessionHours; learner-lab 4)"),
     ("session hours zero", BASE + "sessionHours: 0\n",

@@ -185,11 +185,12 @@ def test_rendered_vpcs_never_overlap_within_or_across_students(seat):
 
 
 def test_name_tags_carry_the_student_prefix_in_a_shared_account():
-    """The sandbox profile (students share the account) prefixes Name tags; a cohort may choose."""
+    """The sandbox profile (students share the account) prefixes Name tags; where students do not share one
+    (per-student, self-service), a cohort may choose."""
     from .graphtools import name_tag, subnets
     shared = lab_graph("vpc-nat", profile="sandbox")
     assert {s.inputs["tags"]["Name"] for s in subnets(shared).values()} == {"s01-SN-A-01", "s01-SN-A-02"}
-    own = lab_graph("vpc-nat", nameTagPrefix=False, profile="sandbox")
+    own = lab_graph("vpc-nat", nameTagPrefix=False, profile="sandbox", accountModel="self-service")
     assert {s.inputs["tags"]["Name"] for s in subnets(own).values()} == {"SN-A-01", "SN-A-02"}
     assert {name_tag(s) for s in subnets(own).values()} == {name_tag(s) for s in subnets(shared).values()}
     chosen = lab_graph("vpc-nat", nameTagPrefix=True)  # learner-lab, prefix chosen anyway

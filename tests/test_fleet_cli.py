@@ -9,11 +9,12 @@ import pytest
 from labctl.cli import runners
 from labctl.cli.main import main
 
-from .fakerunner import FakeRunner
+from .fakerunner import FakeRunner, shared_account_environments
 
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
+    shared_account_environments(monkeypatch, tmp_path)
     runner = FakeRunner()
     monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
@@ -60,7 +61,7 @@ def test_real_operations_must_name_what_they_act_on(fake, capsys):
 def test_without_the_pulumi_cli_real_operations_stop_with_one_message(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr("shutil.which", lambda name: None)
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
-    assert main(["up", "demo"]) == 2
+    assert main(["up", "demo-s01", "--self"]) == 2  # a Learner Lab student's one command
     assert capsys.readouterr().err.startswith("labctl: the Pulumi CLI is not on PATH")
 
 
@@ -74,7 +75,8 @@ def test_expired_lists_stacks_past_their_date(capsys):
 def test_bad_settings_stop_a_fleet_operation_before_anything_runs(fake, capsys, tmp_path):
     import shutil
     import yaml
-    from labctl.offline.render import ENVIRONMENTS
+    from labctl.offline import render
+    ENVIRONMENTS = render.ENVIRONMENTS
     envs = tmp_path / "environments"
     shutil.copytree(ENVIRONMENTS, envs)
     bad = envs / "Pulumi.demo-s03.yaml"

@@ -29,7 +29,7 @@ from labctl.cli.main import main
 from labctl.offline.render import ENVIRONMENTS
 
 from .conftest import SOURCE, config
-from .fakerunner import FakeRunner
+from .fakerunner import FakeRunner, shared_account_environments
 
 
 @pytest.fixture
@@ -41,6 +41,7 @@ def envs(tmp_path) -> Path:
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path) -> FakeRunner:
+    shared_account_environments(monkeypatch, tmp_path)  # a class the instructor's credentials reach
     runner = FakeRunner()
     monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
@@ -333,6 +334,7 @@ def no_credentials(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask an instance-metadata address
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    shared_account_environments(monkeypatch, tmp_path)  # not self-service: the instructor's own credentials are asked for
 
 
 @pytest.mark.parametrize("argv", [["stop", "demo"], ["start", "demo", "--students", "s01"], ["sweep", "demo"]])

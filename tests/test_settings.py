@@ -84,7 +84,7 @@ BAD_SETTINGS = [
      f'{F}: cloudlabs:adminCIDR: "198.51.100.0/24" is not allowed (unknown setting; did you mean cloudlabs:adminCidr?); '
      'allowed: the settings cloudlabs:cohort, cloudlabs:student, cloudlabs:seat, cloudlabs:labs, cloudlabs:adminCidr, '
      'cloudlabs:allowOpenAdminCidr, cloudlabs:profile, cloudlabs:keyName, cloudlabs:keyFile, cloudlabs:nameTagPrefix, cloudlabs:instanceType, cloudlabs:expires, cloudlabs:sessionHours, '
-     'cloudlabs:sessions'),
+     'cloudlabs:sessions, cloudlabs:accountModel, cloudlabs:account, cloudlabs:roleArn'),
     ("empty key pair name", config(keyName=""),
      f'{F}: cloudlabs:keyName: "" is not allowed; allowed: the name of an existing EC2 key pair (1-255 printable ASCII characters)'),
     ("flag that is not a boolean", config(allowOpenAdminCidr="maybe"),

@@ -12,6 +12,7 @@ from labctl.cli import runners
 from labctl.cli.main import main
 from labctl.ops.sandbox import Store
 
+from .fakerunner import shared_account_environments
 from .sandboxes import Child, client, everything_in, served, tagged
 
 
@@ -33,10 +34,11 @@ def test_a_killed_up_is_completed_by_the_next_up_and_never_skipped_by_destroy_fa
     an up was killed while on demo-s02. The next destroy runs the stacks the up touched, the next
     up completes what it had not."""
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    envs = str(shared_account_environments(monkeypatch, tmp_path))  # a class the instructor deploys
     backend = tmp_path / "backend.json"
-    first = Child(tmp_path / "state", "fake", str(backend), "never", "--", "destroy", "demo", "--parallel", "1")
+    first = Child(tmp_path / "state", "fake", str(backend), "never", "--", "destroy", "demo", "--parallel", "1", "--environments", envs)
     assert first.proc.wait(300) == 0
-    child = Child(tmp_path / "state", "fake", str(backend), "demo-s02", "--", "up", "demo", "--parallel", "1",
+    child = Child(tmp_path / "state", "fake", str(backend), "demo-s02", "--", "up", "demo", "--parallel", "1", "--environments", envs,
                   "--skip-validation")
     assert child.wait_until_stopped() == "STOPPED demo-s02 began"
     child.kill()
@@ -44,7 +46,7 @@ def test_a_killed_up_is_completed_by_the_next_up_and_never_skipped_by_destroy_fa
     assert entries["demo-s01"]["operation"] == "up" and entries["demo-s01"]["status"] == "succeeded"
     assert entries["demo-s02"] == {"operation": "up", "status": "running", "hash": entries["demo-s02"]["hash"]}
     assert entries["demo-s03"]["operation"] == "destroy"  # never reached by the killed up
-    again = Child(tmp_path / "state", "fake", str(backend), "never", "--", "destroy", "demo", "--parallel", "1")
+    again = Child(tmp_path / "state", "fake", str(backend), "never", "--", "destroy", "demo", "--parallel", "1", "--environments", envs)
     out, _ = again.proc.communicate(timeout=300)
     assert again.proc.returncode == 0
     assert "demo-s01 │ succeeded" in out and "demo-s02 │ succeeded" in out and "demo-s03 │ skipped" in out

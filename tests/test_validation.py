@@ -336,10 +336,11 @@ def test_up_and_preview_send_nothing_that_is_not_deploy_ready(apostrophe, capsys
     from labctl.cli import runners
     from labctl.cli.main import main
 
-    from .fakerunner import FakeRunner
+    from .fakerunner import FakeRunner, shared_account_environments
     runner = FakeRunner()
     monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    shared_account_environments(monkeypatch, tmp_path)  # a class the instructor deploys
     assert main(["up", "demo"]) == 1
     err = capsys.readouterr().err
     assert "nothing sent: 2 of 3 stacks are not deploy-ready" in err and runner.calls == []

@@ -63,7 +63,7 @@ class AutoscalingLab(LabComponent[NoOptions]):
         tags = ctx.tags("web-ASG-instance")
         return aws.ec2.LaunchTemplate(
             f"{name}-lt", name_prefix=f"{ctx.student}-web-", image_id=lookup_ami(AMAZON_LINUX_2023, ctx.instance_type),
-            instance_type=ctx.instance_type, key_name=ctx.key_name,
+            instance_type=ctx.instance_type, key_name=ctx.instance_key_name(),
             user_data=base64_text(web_server_user_data(AMAZON_LINUX_2023, ASG_PAGE)),
             network_interfaces=[{"associate_public_ip_address": "true", "security_groups": [web_sg.id],
                                  "delete_on_termination": "true"}],

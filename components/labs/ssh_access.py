@@ -58,7 +58,7 @@ class SshAccessLab(LabComponent[SshAccessOptions]):
                                                instance_subnets=(SUBNET,)), opts=self.child)
         subnet_id = vpc.subnets[SUBNET].id
         outputs: dict[str, Any] = {"keySource": options.key}
-        key_name: pulumi.Input[str] | None = ctx.key_name
+        key_name: pulumi.Input[str] | None = ctx.instance_key_name()
         by_student = students_vm1(ctx.stage, options)
         if by_student:
             key_name = ctx.account_name(KEY_NAME)

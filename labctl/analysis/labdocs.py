@@ -163,9 +163,14 @@ def guardrails_table() -> str:
     return "\n".join(rows)
 
 
+def accounts_table() -> str:
+    from cloudlabs.accounts import policy_table
+    return policy_table()
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "catalog": catalog_table, "options": options_table, "outputs": outputs_table, "addresses": address_table,
-    "guardrails": guardrails_table,
+    "guardrails": guardrails_table, "accounts": accounts_table,
 }
 
 

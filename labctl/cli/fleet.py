@@ -30,6 +30,7 @@ from labctl.cli.selection import SelectionError, resolve_targets, select_student
 from labctl.cli.summary import print_findings
 from labctl.offline import render
 from labctl.offline.graphcache import GraphCache, cache_dir
+from labctl.ops.accounts import self_service_refusal
 from labctl.ops.fleet import DEFAULT_PARALLEL, Fleet, Journal, StackResult, file_hash, results_document, summary_counts
 
 OPERATIONS = ("up", "preview", "refresh", "destroy", "stop", "start")
@@ -57,6 +58,9 @@ def register(sub: Subparsers) -> None:
         _account_options(p, operation)
         p.add_argument("--results", metavar="FILE",
                        help="also write every stack's result as JSON (what `labctl collect` merges from CI shards)")
+        p.add_argument("--self", dest="acting_self", action="store_true",
+                       help="a self-service stack (the student's own account): act on exactly this one stack with the "
+                            "caller's own credentials (the student's, e.g. a Learner Lab session's)")
         if operation in ("up", "preview"):
             p.add_argument("--skip-validation", action="store_true",
                            help="send the stacks even if AWS's schemas or the deploy rules find problems (labctl validate)")
@@ -160,6 +164,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
         check_output_dir(runners.STATE_DIR, "the state directory (logs, journal)")
         check_outputs(args, settings_inputs(settings))
         region = one_region(settings, emulate, operation)
+        refusal = None if emulate else self_service_refusal(operation, {s.stack_name: s for s in settings.values()},
+                                                            args.acting_self)
+        if refusal:
+            raise SelectionError(refusal)
     except (FileNotFoundError, SettingsError, SelectionError, OutputPathError) as exc:
         return bad_input(exc)
     args.selected_settings = settings

@@ -20,6 +20,7 @@ from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.selection import resolve_targets, select_students
 from labctl.offline.graph import StackGraph
 from labctl.offline.render import settings_summary
+from labctl.ops.accounts import AccountAccessError
 from labctl.ops.live import LiveReader, LiveReadError, SharedListings, StudentScope
 
 
@@ -56,6 +57,10 @@ def clients(args: argparse.Namespace, selected: dict[Path, StackSettings], comma
             factories = {region: runners.make_live_client(region, command, args.endpoint_url) for region in regions}
         except ValueError as exc:
             raise SetupError(str(exc)) from exc
+        per_student = [s.stack_name for s in selected.values() if s.account_model == "per-student"]
+        if per_student and args.endpoint_url is None:  # each student's account, through the student's role
+            sessions = runners.student_sessions(lambda region: runners.make_session(region, command), selected)
+            factories.update({stack: sessions.client_factory(stack) for stack in per_student})
         yield factories
         return
     from labctl.ops.sandbox import SandboxError, Store, account
@@ -100,15 +105,19 @@ def read_all(selected: dict[Path, StackSettings], factories: dict[str, Any], job
              stage: str | None = None) -> list[LiveResult]:
     from labctl.analysis.grading import settings_for_stage
 
-    # A class is read listing by listing, once for everyone; one student by the server's filters.
-    clients = {region: SharedListings(factory) if len(selected) > 1 else factory for region, factory in factories.items()}
+    # A class in one account is read listing by listing, once for everyone; one student by the server's
+    # filters. A stack with a factory of its own (per-student: its account) is read alone, with it only.
+    stacks = {s.stack_name for s in selected.values()}
+    clients = {key: factory if key in stacks or len(selected) == 1 else SharedListings(factory)
+               for key, factory in factories.items()}
 
     def read(item: tuple[Path, StackSettings]) -> LiveResult:
         path, s = item
         summary = settings_for_stage(settings_summary(s), stage)
         try:
-            graph = LiveReader(clients[s.region]).read(StudentScope(s.cohort, s.student, s.stack_name), summary)
-        except LiveReadError as err:
+            client = clients.get(s.stack_name) or clients[s.region]
+            graph = LiveReader(client).read(StudentScope(s.cohort, s.student, s.stack_name), summary)
+        except (LiveReadError, AccountAccessError) as err:
             return LiveResult(path, s, None, str(err))
         return LiveResult(path, s, graph, None)
 

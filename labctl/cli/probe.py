@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -56,11 +57,12 @@ def _source(args: argparse.Namespace, stacks: list[str]) -> OutputSource:
     return StaticOutputs(data)
 
 
-def aws_locator(region: str) -> Locate:
-    """Finds an ECS service's tasks in the stack's region with the configured credentials, only when a
-    probe asks (most labs' probes need no AWS access); a missing credential is that probe's failure."""
+def aws_locator(region: str, client: Any = None) -> Locate:
+    """Finds an ECS service's tasks in the stack's region with the configured credentials (``client``: the
+    stack's own factory, a per-student stack's role), only when a probe asks (most labs' probes need no AWS
+    access); a missing credential is that probe's failure."""
     def locate(cluster: str, service: str, port: int) -> list[str]:
-        return task_locator(runners.make_live_client(region, "probe"))(cluster, service, port)
+        return task_locator(client or runners.make_live_client(region, "probe"))(cluster, service, port)
     return locate
 
 
@@ -79,10 +81,12 @@ def run(args: argparse.Namespace, out: Console, fetch: Fetch = http_fetch) -> in
             source = FindsEnvironments(source, runners.make_live_client(spanned[0], "probe"))
     except (SettingsError, SelectionError, InputFileError, FileNotFoundError, ValueError) as exc:
         return bad_input(exc)
+    sessions = runners.student_sessions(lambda region: runners.make_session(region, "probe"), selected)
+    own = {s.stack_name: sessions.client_factory(s.stack_name) for s in selected.values() if s.account_model == "per-student"}
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, min(args.jobs, len(stacks) or 1))) as pool:
         futures = [pool.submit(probe_stack, stack, labs, source, fetch, args.attempts, args.interval, stop,
-                               aws_locator(regions[stack])) for stack, labs in stacks]
+                               aws_locator(regions[stack], own.get(stack))) for stack, labs in stacks]
         try:
             results = [r for f in futures for r in f.result()]
         except KeyboardInterrupt:

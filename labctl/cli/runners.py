@@ -40,7 +40,14 @@ def make_pulumi_outputs(command: str) -> Any:
 
 def make_power_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]], region: str) -> Any:
     from labctl.ops.awsops import PowerRunner
-    return PowerRunner(make_session(region, args.command), owners)
+    session = make_session(region, args.command)
+    return PowerRunner(session, owners, student_sessions(lambda _region: session, getattr(args, "selected_settings", {})))
+
+
+def student_sessions(base: Any, selected: dict[Path, Any]) -> Any:
+    """Each selected stack's session (per-student: its role, assumed once per run): labctl.ops.accounts."""
+    from labctl.ops.accounts import StudentSessions
+    return StudentSessions(base, {s.stack_name: s for s in selected.values()})
 
 
 def make_session(region: str, command: str = "this command") -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable
@@ -12,13 +13,14 @@ from typing import Any, Callable
 from rich.console import Console
 from rich.table import Table
 
-from cloudlabs.cohort import CohortError, cohort_names, load_cohort, stack_owner
+from cloudlabs.cohort import Cohort, CohortError, cohort_names, load_cohort, stack_owner
 
 from cloudlabs.pricing import load_prices
 from labctl.cli import arguments, runners
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument
 from labctl.cli.selection import SelectionError
 from labctl.offline import render
+from labctl.ops.accounts import AccountAccessError, StudentSessions, self_service_refusal
 from labctl.ops.fleet import Journal
 from labctl.ops.sweep import ForeignResources, Ledger, Sweeper
 
@@ -43,6 +45,8 @@ def register(sub: Subparsers) -> None:
                        help="the account is given to this cohort alone (e.g. a Learner Lab): also everything outside "
                             "the cohort's VPCs (instances in the default VPC, Elastic IPs, buckets, other VPCs); refused "
                             "(exit 2, nothing deleted) when the account holds anything tagged with another cohort")
+    sweep.add_argument("--self", dest="acting_self", action="store_true",
+                       help="a self-service cohort: sweep the caller's own account (a student's, with their own credentials)")
     emulate_argument(sweep)
     sweep.set_defaults(handler=run)
 
@@ -69,9 +73,17 @@ def sweep_region(args: argparse.Namespace) -> str:
     return str(region)
 
 
+def _cohort_of(args: argparse.Namespace) -> Cohort | None:
+    path = args.environments / f"{args.cohort}.yaml"
+    return load_cohort(path) if path.exists() else None
+
+
 def run(args: argparse.Namespace, out: Console) -> int:
     try:
         region = sweep_region(args)
+        cohort = _cohort_of(args)
+        if cohort is not None and not args.emulate and cohort.account_model == "self-service" and not args.acting_self:
+            raise SelectionError(self_service_refusal("sweep", {f"{cohort.name}-x": _SelfService(cohort.name)}, False) or "")
     except (SelectionError, CohortError) as exc:
         return bad_input(exc)
     if args.emulate:
@@ -91,9 +103,41 @@ def run(args: argparse.Namespace, out: Console) -> int:
     except ValueError as exc:  # no credentials
         return bad_input(exc)
     journal = Journal(runners.STATE_DIR / "fleet-journal.json")
+    if cohort is not None and cohort.account_model == "per-student":
+        return _sweep_each_account(args, out, region, session, cohort, journal)
     return _sweep(args, out, region, session, runners.STATE_DIR / "sweep", None,
                   lambda: _stacks_with_state(args, [stack for stack, entry in journal.entries.items()
                                                     if entry.get("operation") == "up" or entry.get("status") != "succeeded"]))
+
+
+@dataclass
+class _SelfService:  # what self_service_refusal reads of a stack's settings
+    cohort: str
+    account_model: str = "self-service"
+
+
+def _sweep_each_account(args: argparse.Namespace, out: Console, region: str, caller: Any, cohort: Cohort,
+                        journal: Journal) -> int:
+    """per-student: each student's account with that student's role (one AssumeRole each), one after the
+    other; one account that cannot be reached fails the sweep, never stops the others."""
+    sessions = StudentSessions(lambda _region: caller, {})
+    worst = EXIT_OK
+    for student in cohort.students:
+        stack, role = cohort.stack_name(student.id), cohort.role_arn(student)
+        assert role is not None and student.account is not None  # the cohort parser requires both
+        out.print(f"account {student.account} of {student.id} (role {role}):", markup=False)
+        try:
+            session = sessions.assume(stack, role, region)
+        except AccountAccessError as exc:
+            print(f"labctl: {exc}", file=sys.stderr)
+            worst = EXIT_FAILED
+            continue
+        entry = journal.entries.get(stack)
+        unfinished = [stack] if entry and (entry.get("operation") == "up" or entry.get("status") != "succeeded") else []
+        code = _sweep(args, out, region, session, runners.STATE_DIR / "sweep" / student.account, None,
+                      unfinished.copy)
+        worst = max(worst, code)
+    return worst
 
 
 def _stacks_with_state(args: argparse.Namespace, stacks: list[str]) -> list[str]:

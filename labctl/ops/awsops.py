@@ -22,15 +22,17 @@ class PowerRunner:
     their disks and data. Instances of an Auto Scaling group are left alone (the group would
     replace them); NAT gateways cannot be stopped and keep billing."""
 
-    def __init__(self, session: Any, owners: dict[str, tuple[str, str]]):
+    def __init__(self, session: Any, owners: dict[str, tuple[str, str]], sessions: Any = None):
         self.session = session
         self.owners = owners  # stack -> (cohort, student)
+        self.sessions = sessions  # labctl.ops.accounts.StudentSessions: each stack's own (per-student: its role)
 
     def run(self, stack: str, operation: str, log: Callable[[str], None], progress: Callable[[int], None]) -> Outcome:
         if operation not in ("stop", "start"):
             raise ValueError(f"PowerRunner does not {operation}")
         cohort, student = self.owners[stack]
-        ec2, rds = self.session.client("ec2"), self.session.client("rds")
+        session = self.sessions.session(stack) if self.sessions is not None else self.session
+        ec2, rds = session.client("ec2"), session.client("rds")
         want = "running" if operation == "stop" else "stopped"
         filters = [{"Name": f"tag:{COHORT_TAG}", "Values": [cohort]}, {"Name": f"tag:{STUDENT_TAG}", "Values": [student]},
                    {"Name": "instance-state-name", "Values": [want]}]
