@@ -7,3 +7,9 @@ COHORT_TAG = PREFIX + "cohort"
 STUDENT_TAG = PREFIX + "student"
 LAB_TAG = PREFIX + "lab"
 EXPIRES_TAG = PREFIX + "expires"
+# The account a stack's resources stand in, where the cohort's stacks are not in one shared account:
+# the student's account id (per-student) or cohort/student (self-service). Absent in a shared account.
+# An emulated rehearsal puts every stack in one account: its quota rules count each scope apart, as
+# AWS counts each account apart.
+ACCOUNT_TAG = PREFIX + "account"
+

@@ -9,7 +9,7 @@ from typing import Any
 
 from cloudlabs.profiles import IamRules
 from cloudlabs.settings import StackSettings
-from cloudlabs.tags import COHORT_TAG, EXPIRES_TAG, LAB_TAG, STUDENT_TAG
+from cloudlabs.tags import ACCOUNT_TAG, COHORT_TAG, EXPIRES_TAG, LAB_TAG, STUDENT_TAG
 
 
 
@@ -30,6 +30,7 @@ class LabContext:
     name_tag_prefix: bool = True  # Name tags <student>-<book name>; false in an account of the student's own
     iam: IamRules = field(default_factory=IamRules)  # the profile's IAM rules: may the lab create roles, or which role must it use
     student_key: Any = None  # components.keys.StudentKey: the shared model's key pair of this student, made on first use
+    account_scope: str = ""  # the account the stack stands in when it is not a shared one (cloudlabs.tags.ACCOUNT_TAG)
 
     def instance_key_name(self) -> Any:
         """What an instance or launch template starts with: the student's own key pair (shared model; an
@@ -74,16 +75,20 @@ class LabContext:
             key_file=settings.key_file or settings.profile.key_files.get(settings.key_name or ""),
             name_tag_prefix=settings.name_tag_prefix,
             iam=settings.profile.iam,
+            account_scope="" if settings.account_model == "shared" else (settings.account or f"{settings.cohort}/{settings.student}"),
         )
 
     def tags(self, name: str) -> dict[str, str]:
         """Tags for every taggable resource: a Name the student recognises from the book (with the
         student's id in front in a shared account, so the console tells students apart), and the
         cloudlabs:* keys the teardown sweep and the expiry report search for."""
-        return {
+        tags = {
             "Name": self.account_name(name),
             COHORT_TAG: self.cohort,
             STUDENT_TAG: self.student,
             LAB_TAG: self.lab,
             EXPIRES_TAG: self.expires,
         }
+        if self.account_scope:  # the stack is in an account of its own (not a shared one)
+            tags[ACCOUNT_TAG] = self.account_scope
+        return tags

@@ -131,14 +131,20 @@ def test_moto_service_quotas_answers_the_vpc_defaults_and_the_rest_fall_back():
 
 
 def test_the_emulated_rehearsal_fails_where_aws_would_at_the_fifth_student(tmp_path):
-    """The default VPC and four students' fill the region's five VPCs: the fifth student's VPC is refused."""
-    graphs = [lab_graph("vpc-nat", student=f"s0{i}", seat=i) for i in range(1, 6)]
+    """In one shared account the default VPC and four students' fill the region's five VPCs: the fifth
+    student's VPC is refused. Students in accounts of their own (self-service: the rehearsal puts them in
+    one emulated account, each tagged with the account it stands in) are counted apart, as AWS counts them."""
+    shared = [lab_graph("vpc-nat", student=f"s0{i}", seat=i, profile="sandbox") for i in range(1, 6)]
+    alone = [lab_graph("vpc-nat", student=f"s0{i}", seat=i) for i in range(1, 7)]
+    assert all(g.settings.get("profile") == "learner-lab" for g in alone)  # learner-lab: self-service
     with mock_aws():
         session = boto3.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name="us-east-1")
-        for i, graph in enumerate(graphs[:4]):
+        for i, graph in enumerate(shared[:4]):
             emulate.up(graph, session, tmp_path / str(i))
         with pytest.raises(emulate.EmulationError, match="VpcLimitExceeded"):
-            emulate.up(graphs[4], session, tmp_path / "4")
+            emulate.up(shared[4], session, tmp_path / "4")
+        for i, graph in enumerate(alone):  # six accounts of one VPC each, beside the shared four
+            emulate.up(graph, session, tmp_path / f"alone{i}")
 
 
 def test_up_refuses_a_cohort_that_cannot_fit_before_anything_is_sent(tmp_path, capsys, monkeypatch):
@@ -146,10 +152,29 @@ def test_up_refuses_a_cohort_that_cannot_fit_before_anything_is_sent(tmp_path, c
     envs = tmp_path / "environments"
     envs.mkdir()
     for i in range(1, 6):
-        document = {"config": config(cohort="big", student=f"s0{i}", seat=i, labs=[{"lab": "vpc-nat", "stage": "starter"}])}
+        document = {"config": config(cohort="big", student=f"s0{i}", seat=i, profile="sandbox",  # shared
+                                     labs=[{"lab": "vpc-nat", "stage": "starter"}])}
         (envs / f"Pulumi.big-s0{i}.yaml").write_text(yaml.safe_dump(document))
     assert main(["up", str(envs), "--emulate", "--no-cache"]) == 1
     err = capsys.readouterr().err
     assert "quota VPCs per Region (vpc L-F678F1CE) in us-east-1: the cohort big (5 stacks, one shared account) needs 6" in err
     assert "--service-code vpc --quota-code L-F678F1CE --desired-value 6 --region us-east-1" in err
     assert "nothing sent" in err and not (tmp_path / "state" / "sandbox").exists()
+
+
+def test_a_learner_lab_account_comes_with_its_profiles_32_vcpus_not_awss_new_account_default():
+    """Learner Lab accounts come with the student guide's 32 vCPUs (the profile's limits): that stands
+    for AWS's default of 5; an applied value read from the account still wins; a profile without it does not."""
+    from cloudlabs.profiles import load_profile
+    learner, sandbox = load_profile("learner-lab"), load_profile("sandbox")
+    graph = _graph("peering-topologies")
+    one = [quotas.Stack("c-s1", "c", "us-east-1", "self-service", graph, learner)]
+    vcpus = {r.quota.key: r for r in quotas.rows(one)}["ondemand-vcpus"]
+    assert (vcpus.limit, vcpus.stated_by, vcpus.source) == (32, "learner-lab", "profile learner-lab")
+    assert vcpus.need > 5 and vcpus.fits
+    shared = [quotas.Stack("c-s1", "c", "us-east-1", "shared", graph, sandbox)]
+    assert {r.quota.key: r for r in quotas.rows(shared)}["ondemand-vcpus"].limit == 5  # AWS's default
+    mixed = one + [quotas.Stack("c-s2", "c", "us-east-1", "self-service", graph, sandbox)]
+    assert {r.quota.key: r for r in quotas.rows(mixed)}["ondemand-vcpus"].stated_by == ""  # not every account says so
+    applied = {r.quota.key: r for r in quotas.rows(one, lambda region, quota: (64.0, True))}["ondemand-vcpus"]
+    assert (applied.limit, applied.source) == (64, "applied")

@@ -67,6 +67,7 @@ class Row:
     stacks: int  # the stacks whose sum it is
     limit: float
     applied: bool = False  # the account's applied value (Service Quotas), else AWS's default
+    stated_by: str = ""  # the profile whose accounts come with this limit (Learner Lab's 32 vCPUs), else ""
 
     @property
     def headroom(self) -> float:
@@ -87,7 +88,11 @@ class Row:
         per = {"vpc": " (its largest VPC)", "group": " (its largest security group)"}.get(self.quota.scope, "")
         return (f"quota {self.quota.name} ({self.quota.service} {self.quota.code or 'no quota code'}) in {self.where}: "
                 f"{whose} needs {self.need:g}{per} at its peak, the limit is {self.limit:g} "
-                f"({'applied' if self.applied else 'AWS default'}); {self.quota.request(self.need, self.region)}")
+                f"({self.source}); {self.quota.request(self.need, self.region)}")
+
+    @property
+    def source(self) -> str:
+        return f"profile {self.stated_by}" if self.stated_by else "applied" if self.applied else "AWS default"
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,27 @@ class Stack:
     region: str
     model: str
     graph: StackGraph
+    profile: Any = None  # its guardrail profile (cloudlabs.profiles.Profile): limits its accounts come with
+
+
+# A profile's account limits that are AWS quotas: an account of that kind comes with them (the Learner Lab
+# student guide's 32 vCPUs), so they stand for AWS's default, never for a value read from the account.
+PROFILE_LIMITS = {"ondemand-vcpus": "vcpus"}
+
+
+def _stated(members: Iterable[Stack], quota: Quota) -> tuple[float, str] | None:
+    """The limit every member's profile states for ``quota`` (the smallest), with the profile's name."""
+    field = PROFILE_LIMITS.get(quota.key)
+    if field is None:
+        return None
+    stated = []
+    for stack in members:
+        limits = getattr(stack.profile, "limits", None)
+        value = getattr(limits, field, None) if limits is not None else None
+        if value is None:
+            return None
+        stated.append((float(value), str(stack.profile.name)))
+    return min(stated) if stated else None
 
 
 def account_of(stack: Stack) -> str:
@@ -138,13 +164,20 @@ def default_limits(region: str, quota: Quota) -> tuple[float, bool]:
 
 
 def rows(stacks: Iterable[Stack], limits: Limits = default_limits) -> list[Row]:
-    """Every quota the cohort takes any of, per account model, account, region (and zone), in a stable order."""
+    """Every quota the cohort takes any of, per account model, account, region (and zone), in a stable order.
+    Where every stack's profile states the limit its accounts come with, that stands for AWS's default."""
+    stacks = list(stacks)
     found: list[Row] = []
     for (model, account, region), (need, count) in sorted(needs(stacks).items()):
+        members = [s for s in stacks if (s.model, account_of(s), s.region) == (model, account, region)]
         for (key, zone), amount in sorted(need.items(), key=lambda i: (list(QUOTAS).index(i[0][0]), i[0][1])):
             quota = QUOTAS[key]
             limit, applied = limits(region, quota)
-            found.append(Row(model, account, region, quota, zone, amount, count, limit, applied))
+            stated = None if applied else _stated(members, quota)
+            if stated is not None:
+                found.append(Row(model, account, region, quota, zone, amount, count, stated[0], False, stated[1]))
+            else:
+                found.append(Row(model, account, region, quota, zone, amount, count, limit, applied))
     return found
 
 
@@ -195,7 +228,7 @@ def peak_stacks(files: Iterable[Path], graphs: Mapping[str, StackGraph], setting
             continue
         if before_last_stage(s):
             graph = session_end_graph(name, path, read_stack_document(path)["config"], memo) or graph
-        stacks.append(Stack(name, s.cohort, s.region, str(getattr(s, "account_model", None) or SHARED), graph))
+        stacks.append(Stack(name, s.cohort, s.region, str(getattr(s, "account_model", None) or SHARED), graph, s.profile))
     return stacks
 
 

@@ -45,7 +45,7 @@ def print_quotas(found: list[quotas.Row], out: Console) -> None:
         for column in ("quota", "code", "where", "need", "limit", "headroom"):
             table.add_column(column, justify="right" if column in ("need", "limit", "headroom") else "left")
         for r in members:
-            limit = f"{r.limit:g}" + ("" if r.applied else " (default)")
+            limit = f"{r.limit:g}" + ("" if r.applied else f" ({r.stated_by})" if r.stated_by else " (default)")
             table.add_row(r.quota.name, r.quota.code or "-", r.where, f"{r.need:g}", limit,
                           f"{r.headroom:g}" if r.fits else f"[red]{r.headroom:g}[/red]")
         out.print(table)

@@ -808,19 +808,50 @@ def _quota_error(code: str, message: str) -> Exception:
     return EC2ClientError(code, message)
 
 
+def _tag_value(tags: Any, key: str) -> str:
+    """A tag's value from what moto keeps or is given: a {key: value} mapping, or a list of Key/Value
+    (or key/value) pairs."""
+    if isinstance(tags, dict):
+        return str(tags.get(key, ""))
+    for tag in tags or []:
+        if isinstance(tag, dict) and (tag.get("Key") or tag.get("key")) == key:
+            return str(tag.get("Value") if "Value" in tag else tag.get("value", ""))
+    return ""
+
+
+def _scope_of(backend: Any, resource_id: str) -> str:
+    """The account a resource stands in (cloudlabs.tags.ACCOUNT_TAG; "" for the emulated account itself)."""
+    from cloudlabs.tags import ACCOUNT_TAG
+    return str(backend.tags.get(resource_id, {}).get(ACCOUNT_TAG, ""))
+
+
+def _in_scope(backend: Any, ids: Any, args: dict[str, Any]) -> list[str]:
+    """The ids that count against the same account as the resource being created: an emulated rehearsal
+    puts stacks of several accounts (per-student, self-service) in one, tagged with the one each stands in."""
+    from cloudlabs.tags import ACCOUNT_TAG
+    scope = _tag_value(args.get("tags"), ACCOUNT_TAG)
+    return [i for i in ids if _scope_of(backend, i) == scope]
+
+
 def _vpc_quota(backend: Any, args: dict[str, Any]) -> None:
-    if len(backend.vpcs) >= _limit(backend, "vpcs"):
+    mine = _in_scope(backend, [v.id for v in backend.vpcs.values() if not getattr(v, "is_default", False)], args)
+    default_vpc = any(getattr(v, "is_default", False) for v in backend.vpcs.values())  # every account has its own
+    if len(mine) + default_vpc >= _limit(backend, "vpcs"):
         raise _quota_error("VpcLimitExceeded", "The maximum number of VPCs has been reached.")
 
 
 def _igw_quota(backend: Any, args: dict[str, Any]) -> None:
-    default_vpc_gateway = any(getattr(v, "is_default", False) and not _vpc_has_igw(backend, v.id) for v in backend.vpcs.values())
-    if len(backend.internet_gateways) + default_vpc_gateway >= _limit(backend, "internet-gateways"):
+    default_vpc_gateway = any(getattr(v, "is_default", False) for v in backend.vpcs.values())  # moto leaves it out
+    default_ids = {i.id for i in backend.internet_gateways.values()
+                   if i.vpc is not None and getattr(backend.vpcs.get(i.vpc.id), "is_default", False)}
+    mine = _in_scope(backend, [i for i in backend.internet_gateways if i not in default_ids], args)
+    if len(mine) + default_vpc_gateway >= _limit(backend, "internet-gateways"):
         raise _quota_error("InternetGatewayLimitExceeded", "The maximum number of internet gateways has been reached.")
 
 
 def _eip_quota(backend: Any, args: dict[str, Any]) -> None:
-    if len(backend.addresses) >= _limit(backend, "elastic-ips"):
+    mine = _in_scope(backend, [a.allocation_id for a in backend.addresses], args)
+    if len(mine) >= _limit(backend, "elastic-ips"):
         raise _quota_error("AddressLimitExceeded", "The maximum number of addresses has been reached.")
 
 
@@ -829,9 +860,9 @@ def _nat_quota(backend: Any, args: dict[str, Any]) -> None:
     if subnet is None:
         return
     zone = subnet.availability_zone
-    in_zone = [n for n in backend.nat_gateways.values() if n.state not in ("deleted", "failed")
+    in_zone = [n.id for n in backend.nat_gateways.values() if n.state not in ("deleted", "failed")
                and (s := _subnet(backend, n.subnet_id)) is not None and s.availability_zone == zone]
-    if len(in_zone) >= _limit(backend, "nat-gateways"):
+    if len(_in_scope(backend, in_zone, args)) >= _limit(backend, "nat-gateways"):
         raise _quota_error("NatGatewayLimitExceeded", f"The maximum number of NAT gateways has been reached in {zone}.")
 
 
