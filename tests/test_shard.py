@@ -20,7 +20,7 @@ from labctl.cli.main import main
 from labctl.offline.graph import Resource, StackGraph
 
 from .conftest import lab_graph
-from .fakerunner import FakeRunner
+from .fakerunner import FakeRunner, shared_account_environments
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "fleet.yml"
 
@@ -150,6 +150,7 @@ def test_collect_names_a_failed_shard_and_a_missing_one(monkeypatch, capsys, tmp
     uploaded nothing. Each shard runs the real fleet command (a fake Pulumi runner) into its folder."""
     runner = FakeRunner({"demo-s01": [RuntimeError("error: creating EC2 Instance: VcpuLimitExceeded")]})
     monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
+    shared_account_environments(monkeypatch, tmp_path)  # the instructor's fleet: a class in one account
     artifacts = tmp_path / "artifacts"
     (artifacts / "shard-plan").mkdir(parents=True)
     assert main(["shard", "demo", "-j", "1", "--shards", "3", "--json", str(artifacts / "shard-plan" / "shard-plan.json")]) == 0

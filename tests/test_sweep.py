@@ -240,8 +240,12 @@ def aws():
 @pytest.fixture(scope="module")
 def shared():
     """One account for the kind-by-kind tests, as a real shared account is: each test's two cohorts
-    are its own, and every earlier test's cohorts are still there, never to be touched."""
-    with mock_aws():
+    are its own, and every earlier test's cohorts are still there, never to be touched. Its quotas are
+    raised, as a course's shared account has them (the quota rules are test_quotas' and test_emulator_rules')."""
+    from labctl.ops import emulator_rules
+    with mock_aws(), pytest.MonkeyPatch.context() as patch:
+        for quota in ("vpcs", "internet-gateways", "elastic-ips", "nat-gateways"):
+            patch.setitem(emulator_rules._raised, ("*", quota), 1000)  # undone after the module
         yield boto3.Session(region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t")
 
 
