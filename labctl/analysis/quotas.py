@@ -212,9 +212,11 @@ def problems(found: Iterable[Row]) -> list[str]:
     return [row.problem() for row in found if not row.fits]
 
 
-def peak_stacks(files: Iterable[Path], graphs: Mapping[str, StackGraph], settings: Mapping[Path, Any]) -> list[Stack]:
+def peak_stacks(files: Iterable[Path], graphs: Mapping[str, StackGraph], settings: Mapping[Path, Any],
+                configs: Mapping[Path, Any] | None = None, cache: Any = None) -> list[Stack]:
     """The selected stacks at their peak: each one's session-end graph where its labs are before their last
-    stage (one render per distinct configuration), else the graph as rendered."""
+    stage (one render per distinct configuration, kept in the graph ``cache`` when given), else the graph as
+    rendered. ``configs``: stack files' configs the caller read already."""
     from cloudlabs.settings import read_stack_document
 
     from labctl.analysis.session_cost import before_last_stage, session_end_graph
@@ -227,7 +229,9 @@ def peak_stacks(files: Iterable[Path], graphs: Mapping[str, StackGraph], setting
         if graph is None:
             continue
         if before_last_stage(s):
-            graph = session_end_graph(name, path, read_stack_document(path)["config"], memo) or graph
+            config = (configs or {}).get(path)
+            config = config if config is not None else read_stack_document(path)["config"]
+            graph = session_end_graph(name, path, config, memo, cache) or graph
         stacks.append(Stack(name, s.cohort, s.region, str(getattr(s, "account_model", None) or SHARED), graph, s.profile))
     return stacks
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from cloudlabs.settings import load_all_stack_settings
 from cloudlabs.writing import atomic_write
 
 from labctl.cli import arguments
@@ -16,8 +15,7 @@ from labctl.analysis import quotas
 from labctl.analysis.duration import GITHUB_MATRIX_LIMIT
 from labctl.cli import quota_table
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, error, targets_argument, write_text
-from labctl.cli.rendering import render_targets
-from labctl.cli.selection import resolve_targets
+from labctl.cli.rendering import Rendered, render_targets
 from labctl.cli.shard import print_expected
 from labctl.cli.summary import print_plan
 from labctl.ops.fleet import DEFAULT_PARALLEL
@@ -58,7 +56,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     details = not args.quiet and (args.details or len(graphs) <= DETAIL_LIMIT)
     print_plan(graphs, out, details=details, costs=rendered.costs, hours=args.hours, checks=rendered.checks,
                additions=rendered.additions)
-    print_quota_check(args, graphs, out)
+    print_quota_check(args, rendered, out)
     print_expected(graphs, out, args.parallel, args.shards, per_stack=details)
     try:
         write_outputs(args, graphs, out)
@@ -69,13 +67,13 @@ def run(args: argparse.Namespace, out: Console) -> int:
     return EXIT_FAILED if rendered.failures or rendered.not_ready else EXIT_OK
 
 
-def print_quota_check(args: argparse.Namespace, graphs: list[StackGraph], out: Console) -> None:
-    """The quota table of the selected stacks at their peak (the files were read once already: no new errors)."""
-    files = resolve_targets(args.targets, args.environments)
-    settings = load_all_stack_settings(files)
+def print_quota_check(args: argparse.Namespace, rendered: Rendered, out: Console) -> None:
+    """The quota table of the selected stacks at their peak (their settings and configs as the render read them)."""
     notes: list[str] = []
     limits = quota_table.live_limits("plan --live-quotas", notes) if args.live_quotas else quotas.default_limits
-    quota_table.print_quotas(quota_table.quota_rows(files, settings, {g.stack: g for g in graphs}, limits), out)
+    rows = quota_table.quota_rows(list(rendered.settings), rendered.settings, {g.stack: g for g in rendered.graphs}, limits,
+                                  rendered.configs, rendered.cache)
+    quota_table.print_quotas(rows, out)
     for note in sorted(set(notes)):
         out.print(f"note: quota {note}", markup=False)
 

@@ -16,8 +16,9 @@ from labctl.offline.graph import StackGraph
 
 
 def quota_rows(files: list[Path], settings: dict[Path, Any], graphs: dict[str, StackGraph],
-               limits: quotas.Limits = quotas.default_limits) -> list[quotas.Row]:
-    return quotas.rows(quotas.peak_stacks(files, graphs, settings), limits)
+               limits: quotas.Limits = quotas.default_limits, configs: dict[Path, Any] | None = None,
+               cache: Any = None) -> list[quotas.Row]:
+    return quotas.rows(quotas.peak_stacks(files, graphs, settings, configs, cache), limits)
 
 
 def live_limits(command: str, notes: list[str]) -> quotas.Limits:

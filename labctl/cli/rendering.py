@@ -7,6 +7,7 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -36,6 +37,9 @@ class Rendered:
     costs: dict[str, StackCost]
     prices: PriceTable
     additions: dict[str, float] = field(default_factory=dict)  # stack -> $/h the book's steps add in the session
+    settings: dict[Path, Any] = field(default_factory=dict)  # every selected file's settings, as read once
+    configs: dict[Path, Any] = field(default_factory=dict)  # the config of each stack before its labs' last stage
+    cache: GraphCache | None = None  # the graph cache the run used (None: --no-cache)
 
     @property
     def not_ready(self) -> bool:
@@ -63,16 +67,19 @@ def render_targets(args: argparse.Namespace, validate: bool, additions: bool = F
 
     results = render_with_progress(files, args.jobs, validate, not args.no_cache, profiles)
     graphs = [r.graph for r in results if r.graph is not None]
+    cache = None if args.no_cache else GraphCache(cache_dir())
+    configs: dict[Path, Any] = {}
     try:
         costs = {g.stack: estimate(g, prices) for g in graphs}
         early = {s.stack_name: path for path, s in settings.items() if before_last_stage(s)} if additions else {}
-        added = in_session_additions({stack: (path, read_stack_document(path)["config"]) for stack, path in early.items()},
-                                     costs, prices, None if args.no_cache else GraphCache(cache_dir()))
+        configs = {path: read_stack_document(path)["config"] for path in early.values()}
+        added = in_session_additions({stack: (path, configs[path]) for stack, path in early.items()}, costs, prices, cache)
     except ValueError as exc:  # PricingError: a resource the price table cannot price
         error(f"labctl: {exc}")
         return EXIT_FAILED
     return Rendered(graphs, [r for r in results if r.error is not None],
-                    {r.stack: r.validation for r in results if r.validation is not None}, costs, prices, added)
+                    {r.stack: r.validation for r in results if r.validation is not None}, costs, prices, added,
+                    settings, configs, cache)
 
 
 def render_with_progress(files: list[Path], jobs: int, validate: bool = False, cached: bool = True,
