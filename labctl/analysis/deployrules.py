@@ -7,18 +7,16 @@ the newest) are in the kinds' records (``labctl.kinds``).
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
-from importlib.resources import files
 from typing import Any, Callable, Iterator
 
 from cloudlabs import content
 from cloudlabs.profiles import INSTANCE_SIZES, Profile, ProfileError, load_profile, profile_path
 from labctl import kinds
+from labctl.kinds.quotas import vcpus  # AWS's instance type data: the one source of vCPUs (the quotas count them too)
 from labctl.kinds.capacity import Capacity
 from labctl.kinds.shared import EC2_DESCRIPTION, EC2_DESCRIPTION_ALLOWED
 from labctl.analysis.findings import Finding
@@ -248,18 +246,6 @@ def _check_beanstalk_options(rule: DeployRule, graph: StackGraph) -> Iterator[Fi
 
 CAPACITY = _stating("capacity")
 TOTALS = ("running instances", "vCPUs")  # the findings about the stack's sum, not one resource's value
-
-
-@lru_cache(maxsize=1)
-def _instance_types() -> dict[str, Any]:
-    """AWS's instance type data (DescribeInstanceTypes), as moto ships it: the one source of vCPUs."""
-    return json.loads(gzip.decompress((files("moto.ec2") / "resources" / "instance_types.json.gz").read_bytes()))
-
-
-def vcpus(instance_type: str) -> int | None:
-    """The instance type's default vCPUs, None for a type AWS's data does not have."""
-    info = _instance_types().get(instance_type)
-    return None if info is None else int(info["VCpuInfo"]["DefaultVCpus"])
 
 
 def _size(instance_type: str) -> str:

@@ -118,6 +118,7 @@ def _instance_types() -> dict[str, Any]:
 
 
 def vcpus(instance_type: str) -> int | None:
+    """The instance type's default vCPUs, None for a type AWS's data does not have."""
     info = _instance_types().get(instance_type)
     return None if info is None else int(info["VCpuInfo"]["DefaultVCpus"])
 
