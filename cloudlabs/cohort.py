@@ -88,6 +88,11 @@ class Cohort:
     role_template: str | None = None  # per-student: roleArn with {account}
     regions: tuple[str, ...] = ()  # where the cohort may be spread (default: its one region)
 
+    @property
+    def spread(self) -> bool:
+        """The cohort is spread over several regions (``regions:``), each student's kept in the seat file."""
+        return len(self.regions) > 1
+
     def role_arn(self, student: Student) -> str | None:
         if self.role_template is None or student.account is None:
             return None
@@ -447,6 +452,7 @@ def _check_settings(config: dict[str, Any], source: YamlSource, out: _Collector,
 class SeatLock:
     path: Path
     seats: dict[str, int]  # student id -> seat, including students who left the roster
+    regions: dict[str, str] = field(default_factory=dict)  # student id -> region, for a cohort spread over regions
 
 
 def load_lock(path: Path, cohort: str) -> SeatLock:
@@ -471,9 +477,29 @@ def load_lock(path: Path, cohort: str) -> SeatLock:
         else:
             owner[seat] = str(sid)
             seats[str(sid)] = seat
+    regions = _read_lock_regions(source, seats, out)
     if out.problems:
         raise CohortError(out.problems)
-    return SeatLock(path, seats)
+    return SeatLock(path, seats, regions)
+
+
+def _read_lock_regions(source: YamlSource, seats: dict[str, int], out: _Collector) -> dict[str, str]:
+    """The seat file's ``regions:`` (a spread cohort's): student id -> the region their stack lives in."""
+    raw = source.data.get("regions")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        out.add(source, ("regions",), "a mapping of student id to region (written by labctl sync)", raw)
+        return {}
+    found: dict[str, str] = {}
+    for sid, region in raw.items():
+        if not isinstance(region, str) or not region:
+            out.add(source, ("regions", sid), "a region name (written by labctl sync)", region)
+        elif str(sid) not in seats:
+            out.add(source, ("regions", sid), "a student with a seat in this file", sid, reason="no seat recorded for it")
+        else:
+            found[str(sid)] = region
+    return found
 
 
 def assign_seats(cohort: Cohort, lock: SeatLock, prune: bool = False) -> dict[str, int]:
@@ -519,11 +545,50 @@ def assign_seats(cohort: Cohort, lock: SeatLock, prune: bool = False) -> dict[st
     return assigned
 
 
+def assign_regions(cohort: Cohort, lock: SeatLock, seats: dict[str, int], current: dict[str, str]) -> dict[str, str]:
+    """The region of every student with a seat, for a cohort spread over its ``regions:`` ({} otherwise).
+
+    A student stays where their stack lives (the seat file's record, else their stack file's region,
+    ``current``): moving a stack to another region replaces all of it. A new student goes to the listed
+    region with the fewest students, the list's order breaking ties: an even spread keeps each region's
+    peak, and so its quotas, as low as the cohort allows. Nobody else ever moves.
+    """
+    recorded = {sid: lock.regions.get(sid) or current.get(sid) for sid in seats}
+    if not cohort.spread:
+        moved = sorted(sid for sid, region in lock.regions.items() if sid in seats and region not in cohort.regions)
+        if moved:  # the cohort was spread before: its students may not be moved silently
+            _refuse_moves(cohort, lock, {sid: lock.regions[sid] for sid in moved})
+        return {}
+    out_of_list = {sid: region for sid, region in recorded.items() if region is not None and region not in cohort.regions}
+    if out_of_list:
+        _refuse_moves(cohort, lock, out_of_list)
+    placed = {sid: region for sid, region in recorded.items() if region is not None}
+    counts = {region: sum(1 for r in placed.values() if r == region) for region in cohort.regions}
+    for sid in sorted(seats, key=lambda sid: seats[sid]):  # seat order: the same roster places the same way
+        if sid not in placed:
+            region = min(cohort.regions, key=lambda r: (counts[r], cohort.regions.index(r)))
+            placed[sid] = region
+            counts[region] += 1
+    return placed
+
+
+def _refuse_moves(cohort: Cohort, lock: SeatLock, moved: dict[str, str]) -> None:
+    first = sorted(moved)[0]
+    where = ("regions",) if "regions" in cohort.source.data else ("region",)
+    raise CohortError([Problem(cohort.source.where(where), dotted(where), f"a list that keeps {moved[first]}, where the "
+                               f"stack of {first} lives", cohort.source.data.get(where[0]),
+                               reason=f"{len(moved)} student(s) would move region ({', '.join(sorted(moved)[:5])}; recorded "
+                                      f"in {lock.path.name} or their stack files), which replaces their stacks: destroy them "
+                                      "and `labctl sync --prune` them first, or keep the region listed")])
+
+
 # --- stack files ----------------------------------------------------------------------------------
 
 
-def student_config(cohort: Cohort, student: Student, seat: int) -> dict[str, Any]:
+def student_config(cohort: Cohort, student: Student, seat: int, region: str | None = None) -> dict[str, Any]:
     config = {**cohort.template, f"{NAMESPACE}:student": student.id, f"{NAMESPACE}:seat": seat}
+    if region is not None:  # a spread cohort: the student's region (assign_regions)
+        config[REGION_KEY] = region
     role_arn = cohort.role_arn(student)
     if role_arn is not None and student.account is not None:
         config.update(_account_config(cohort.name, student.id, role_arn, student.account))
@@ -538,19 +603,20 @@ def is_managed(key: str) -> bool:
     return key in (REGION_KEY, accounts.ASSUME_ROLES_KEY) or key.startswith(f"{NAMESPACE}:")
 
 
-def render_stack_file(cohort: Cohort, student: Student, seat: int, existing: dict[str, Any] | None) -> str:
+def render_stack_file(cohort: Cohort, student: Student, seat: int, existing: dict[str, Any] | None,
+                      region: str | None = None) -> str:
     """The stack file's text: managed keys from the cohort, anything else (encryptionsalt, other
     providers' settings) kept from the existing file. Same input, same bytes."""
     document = {k: v for k, v in (existing or {}).items() if k != "config"}
     config = {k: v for k, v in ((existing or {}).get("config") or {}).items() if not is_managed(k)}
-    config.update(student_config(cohort, student, seat))
+    config.update(student_config(cohort, student, seat, region))
     document["config"] = config
     header = (f"# Generated by `labctl sync` from {cohort.path.name}: edit that file, not this one.\n"
               f"# Student {student.id}: seat {seat}, {seat_block(seat)}.\n")
     return header + yaml.safe_dump(document, sort_keys=True, default_flow_style=False, allow_unicode=True, width=100)
 
 
-def render_lock(cohort: Cohort, seats: dict[str, int]) -> str:
+def render_lock(cohort: Cohort, seats: dict[str, int], regions: dict[str, str] | None = None) -> str:
     lines = [
         f"# Seats of cohort {cohort.name}, kept by `labctl sync`. Commit this file: it keeps seats stable.",
         "# Seat N owns 10.N.0.0/16. Students who left keep their seat until `labctl sync --prune`.",
@@ -558,6 +624,9 @@ def render_lock(cohort: Cohort, seats: dict[str, int]) -> str:
         "seats:",
     ]
     lines += [f'  "{sid}": {seat}' for sid, seat in sorted(seats.items(), key=lambda kv: kv[1])]
+    if regions:
+        lines += ["# The cohort is spread over regions: each student's stack stays where it was first placed.", "regions:"]
+        lines += [f'  "{sid}": {regions[sid]}' for sid, _ in sorted(seats.items(), key=lambda kv: kv[1]) if sid in regions]
     return "\n".join(lines) + "\n"
 
 
@@ -574,6 +643,7 @@ class FileChange:
 class SyncPlan:
     cohort: Cohort
     seats: dict[str, int]
+    regions: dict[str, str]  # a spread cohort's student -> region ({}: every stack in the cohort's region)
     stacks: list[FileChange]
     departed: list[FileChange]  # stack files of students no longer on the roster
     lock: FileChange
@@ -642,11 +712,24 @@ def plan_sync(cohort_path: Path, prune: bool = False) -> SyncPlan:
     cohort = load_cohort(cohort_path)
     lock = load_lock(lock_path(cohort_path), cohort.name)
     seats = assign_seats(cohort, lock, prune)
+    names = _Collector()
+    _check_stack_names(cohort, names)  # before any stack file is read: a name of another cohort's is refused as such
+    if names.problems:
+        raise CohortError(names.problems)
+    on_roster = {s.id for s in cohort.students}
+    existing = {s.id: _existing_stack_file(cohort.stack_path(s.id), cohort.name, s.id) for s in cohort.students}
+    kept = [path for path in cohort_stack_files(cohort) if _student_of(cohort, path) not in on_roster]
+    current = {sid: str(doc["config"].get(REGION_KEY)) for sid, doc in existing.items()
+               if doc is not None and doc["config"].get(REGION_KEY)}
+    if not prune:
+        current.update({sid: str(doc["config"].get(REGION_KEY)) for path in kept
+                        if (doc := _existing_stack_file(path, cohort.name, sid := _student_of(cohort, path))) is not None
+                        and doc["config"].get(REGION_KEY)})
+    regions = assign_regions(cohort, lock, seats, current)
 
     out = _Collector()
-    _check_stack_names(cohort, out)
     for student in cohort.students:  # each student's own labs, and the names made from their id
-        config = student_config(cohort, student, seats[student.id])
+        config = student_config(cohort, student, seats[student.id], regions.get(student.id))
         labs_path = ("labs",) if student.labs is None else ("roster", student.index, "labs")
         _check_settings(config, cohort.source, out, labs_path=labs_path, student=student)
     if out.problems:
@@ -655,19 +738,48 @@ def plan_sync(cohort_path: Path, prune: bool = False) -> SyncPlan:
     stacks = []
     for student in cohort.students:
         path = cohort.stack_path(student.id)
-        existing = _existing_stack_file(path, cohort.name, student.id)
-        text = render_stack_file(cohort, student, seats[student.id], existing)
+        text = render_stack_file(cohort, student, seats[student.id], existing[student.id], regions.get(student.id))
         stacks.append(FileChange(path, _status(path, text), text, student.id, seats[student.id]))
 
-    on_roster = {s.id for s in cohort.students}
-    departed = []
-    for path in cohort_stack_files(cohort):
-        sid = path.name[len(f"Pulumi.{cohort.name}-"):-len(".yaml")]
-        if sid not in on_roster:
-            departed.append(FileChange(path, "removed" if prune else "kept", None, sid, lock.seats.get(sid)))
+    departed = [FileChange(path, "removed" if prune else "kept", None, sid, lock.seats.get(sid))
+                for path in kept for sid in [_student_of(cohort, path)]]
+    lock_text = render_lock(cohort, seats, regions)
+    return SyncPlan(cohort, seats, regions, stacks, departed,
+                    FileChange(lock.path, _status(lock.path, lock_text), lock_text))
 
-    lock_text = render_lock(cohort, seats)
-    return SyncPlan(cohort, seats, stacks, departed, FileChange(lock.path, _status(lock.path, lock_text), lock_text))
+
+@dataclass(frozen=True)
+class StudentAccount:
+    student: str
+    account: str
+    role_arn: str
+    region: str
+    departed: bool  # left the roster; their stack file (and so maybe their stack) is kept
+
+
+def student_accounts(cohort: Cohort) -> list[StudentAccount]:
+    """per-student: every account the cohort may hold something in, with the role that reaches it and the
+    student's region: the roster's, and those of students who left it but whose stack file is kept (their
+    stack may still stand: a teardown must reach their account too). Read from the stack files where they
+    exist (what was deployed), else from the cohort file."""
+    lock = load_lock(lock_path(cohort.path), cohort.name)
+    found: dict[str, StudentAccount] = {}
+    for path in cohort_stack_files(cohort):
+        config = read_stack_document(path)["config"]
+        sid, account, role = _student_of(cohort, path), config.get(f"{NAMESPACE}:account"), config.get(f"{NAMESPACE}:roleArn")
+        if isinstance(account, str) and isinstance(role, str):
+            found[sid] = StudentAccount(sid, account, role, str(config.get(REGION_KEY) or cohort.regions[0]), True)
+    for student in cohort.students:
+        role = cohort.role_arn(student)
+        if student.account is None or role is None:
+            continue
+        region = found[student.id].region if student.id in found else lock.regions.get(student.id, cohort.regions[0])
+        found[student.id] = StudentAccount(student.id, student.account, role, region, False)
+    return [found[sid] for sid in sorted(found)]
+
+
+def _student_of(cohort: Cohort, path: Path) -> str:
+    return path.name[len(f"Pulumi.{cohort.name}-"):-len(".yaml")]
 
 
 def apply_sync(plan: SyncPlan) -> None:

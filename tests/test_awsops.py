@@ -172,7 +172,7 @@ def test_sweep_and_stop_through_the_cli(aws, capsys, monkeypatch, tmp_path):
     from labctl.cli import runners
     from labctl.cli.main import main
     monkeypatch.setattr(runners, "make_session", lambda region, command="": aws)
-    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
+    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners: PowerRunner(aws, owners))
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     shared_account_environments(monkeypatch, tmp_path)
     vpc_nat_student(aws, 1, "s01", cohort="demo")
@@ -194,7 +194,7 @@ def test_start_brings_the_outputs_up_to_date_and_says_so_when_it_cannot(aws, cap
     from labctl.cli.main import main
 
     from .fakerunner import FakeRunner
-    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners, region: PowerRunner(aws, owners))
+    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners: PowerRunner(aws, owners))
     monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
     pulumi = FakeRunner()
     monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: pulumi)

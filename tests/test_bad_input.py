@@ -88,7 +88,7 @@ def sandbox(tmp_path, monkeypatch) -> Sandbox:
     monkeypatch.setenv("CLOUDLABS_CACHE_DIR", str(tmp_path / "cache"))
     runner = FakeRunner()
     monkeypatch.setattr(runners, "make_pulumi_runner", lambda args, owners: runner)
-    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners, region: runner)
+    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners: runner)
     box.runner = runner  # type: ignore[attr-defined]
     return box
 
@@ -335,13 +335,6 @@ CASES = [
          lambda box: box.write("o.json", '{"other-s01": {}}')),
     case("probe outputs empty", f"probe demo --environments {E} --outputs {{root}}/o.json",
          r"o.json: outputs of none of the selected stacks \(no stack at all\)", lambda box: box.write("o.json", "{}")),
-    case("up emulated across two regions", f"up demo demo-app --emulate --environments {E}",
-         r"the selected stacks span regions us-east-1, us-west-2; select one region at a time", cohort_in_region("us-west-2")),
-    case("preview emulated across two regions", f"preview demo demo-app --emulate --environments {E}", r"span regions",
-         cohort_in_region("us-west-2")),
-    case("stop across two regions", f"stop demo demo-app --environments {E}", r"span regions", cohort_in_region("us-west-2")),
-    case("grade emulated across two regions", f"grade demo demo-app --emulate --environments {E}", r"span regions",
-         cohort_in_region("us-west-2")),
     case("sandbox forget a stack not in the store", "sandbox forget demo-s99",
          r"sandbox forget: demo-s99 is not in the store \(.*\); allowed: a stack it holds \(none\)"),
     case("diff a directory with itself", "diff {root}/head {root}/head", r"base and head are both .*head; allowed: two different snapshot directories",

@@ -754,7 +754,7 @@ def test_the_starter_is_probed_once_the_student_created_the_environment():
     from .localhosts import Hosts
     out = lab_graph("beanstalk", stage="starter").outputs["beanstalk"]
     aws = _DescribesEnvironments()
-    source = FindsEnvironments(StaticOutputs({"test-s01": {"beanstalk": out}}), aws)
+    source = FindsEnvironments(StaticOutputs({"test-s01": {"beanstalk": out}}), lambda _stack: aws)
     cname = "example-env.eba-hvmgnwpx.us-east-1.elasticbeanstalk.com"  # the book's (L8450)
     hosts = Hosts()
     page = hosts.page("/", f"<h1>{beanstalk.PAGE_TEXT}</h1>")

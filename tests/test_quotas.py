@@ -159,6 +159,11 @@ def test_up_refuses_a_cohort_that_cannot_fit_before_anything_is_sent(tmp_path, c
     err = capsys.readouterr().err
     assert "quota VPCs per Region (vpc L-F678F1CE) in us-east-1: the cohort big (5 stacks, one shared account) needs 6" in err
     assert "--service-code vpc --quota-code L-F678F1CE --desired-value 6 --region us-east-1" in err
+    # VPCs alone would need 2 regions (room for 5 - 1, its default VPC); each stack's 4 vCPUs against a new
+    # account's 5 leave room for one stack per region: 5 of the 6 regions the sandbox profile allows
+    assert ("cohort big fits these limits spread over 5 regions: list them in its cohort file (regions: [us-east-1, "
+            "us-east-2, us-west-2, ca-central-1, eu-west-1]; its profile allows us-east-1, us-east-2, us-west-2, ca-central-1, eu-west-1, eu-central-1), then "
+            "labctl sync big; students already placed keep their region") in err
     assert "nothing sent" in err and not (tmp_path / "state" / "sandbox").exists()
 
 

@@ -153,7 +153,22 @@ def needs(stacks: Iterable[Stack]) -> dict[tuple[str, str, str], tuple[dict[tupl
         for (quota, zone), amount in _scoped(BASELINE).items():
             total[(quota, zone)] += amount
         out[key] = (dict(total), len(members))
+    _account_wide(out)
     return out
+
+
+def _account_wide(found: dict[tuple[str, str, str], tuple[dict[tuple[str, str], float], int]]) -> None:
+    """An account quota (S3 buckets) holds for all regions of the account together: a shared cohort spread over
+    regions needs, in each region's table, what all its regions take."""
+    sums: dict[tuple[str, str, str, str], float] = defaultdict(float)
+    for (model, account, _region), (total, _count) in found.items():
+        for (quota, zone), amount in total.items():
+            if model == SHARED and QUOTAS[quota].scope == "account":
+                sums[(model, account, quota, zone)] += amount
+    for (model, account, _region), (total, _count) in found.items():
+        for (quota, zone) in total:
+            if (model, account, quota, zone) in sums:
+                total[(quota, zone)] = sums[(model, account, quota, zone)]
 
 
 Limits = Callable[[str, Quota], tuple[float, bool]]  # (region, quota) -> (limit, applied)
@@ -168,10 +183,12 @@ def rows(stacks: Iterable[Stack], limits: Limits = default_limits) -> list[Row]:
     Where every stack's profile states the limit its accounts come with, that stands for AWS's default."""
     stacks = list(stacks)
     found: list[Row] = []
-    for (model, account, region), (need, count) in sorted(needs(stacks).items()):
+    for (model, account, region), (need, _count) in sorted(needs(stacks).items()):
         members = [s for s in stacks if (s.model, account_of(s), s.region) == (model, account, region)]
+        in_account = sum(1 for s in stacks if (s.model, account_of(s)) == (model, account))  # every region's
         for (key, zone), amount in sorted(need.items(), key=lambda i: (list(QUOTAS).index(i[0][0]), i[0][1])):
             quota = QUOTAS[key]
+            count = in_account if quota.scope == "account" and model == SHARED else len(members)
             limit, applied = limits(region, quota)
             stated = None if applied else _stated(members, quota)
             if stated is not None:
@@ -208,8 +225,33 @@ def applied_limits(client_for: Callable[[str], Any], notes: list[str] | None = N
     return limit
 
 
+def regions_needed(found: Iterable[Row]) -> dict[str, int]:
+    """Shared cohorts over a regional quota: cohort -> how many regions it needs at these limits, spread evenly
+    (``regions:`` in its cohort file). Each region holds its own default VPC and whole stacks; an account quota
+    does not spread."""
+    base = _scoped(BASELINE)
+    need: dict[str, int] = {}
+    spread: dict[str, set[str]] = defaultdict(set)
+    for row in found:
+        if row.model == SHARED:
+            spread[row.account].add(row.region)
+    for row in found:
+        if row.fits or row.model != SHARED or row.quota.scope not in ("region", "zone"):
+            continue
+        own = base.get((row.quota.key, row.zone), 0.0)
+        room = row.limit - own
+        # stacks are not split: each region holds as many whole stacks as their average need fits
+        per_stack = (row.need - own) / max(row.stacks, 1)
+        fit = int(room // per_stack) if per_stack > 0 and room > 0 else 0
+        total = row.stacks * len(spread[row.account])
+        wanted = -(-total // fit) if fit else float("inf")
+        need[row.account] = max(need.get(row.account, 0), int(min(wanted, 10**6)))
+    return need
+
+
 def problems(found: Iterable[Row]) -> list[str]:
-    return [row.problem() for row in found if not row.fits]
+    """One line per quota over its limit (an account quota of a spread cohort once, not once per region)."""
+    return list(dict.fromkeys(row.problem() for row in found if not row.fits))
 
 
 def peak_stacks(files: Iterable[Path], graphs: Mapping[str, StackGraph], settings: Mapping[Path, Any],

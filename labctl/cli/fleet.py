@@ -139,17 +139,6 @@ def results_table(results: list[StackResult], operation: str) -> Table:
     return table
 
 
-def one_region(settings: dict[Path, StackSettings], emulate: bool, operation: str) -> str | None:
-    """The region of every selected stack, for what runs in one region at a time (the sandbox's
-    account, stop/start's AWS session); None for Pulumi operations, which take any mix."""
-    regions = sorted({s.region for s in settings.values()})
-    if not emulate and operation not in ("stop", "start"):
-        return None
-    if len(regions) != 1:
-        raise SelectionError(f"the selected stacks span regions {', '.join(regions)}; select one region at a time")
-    return regions[0]
-
-
 def run(args: argparse.Namespace, out: Console) -> int:
     """Everything that can refuse (selection, regions, the machine's setup) is checked before the
     validation renders and before anything is sent."""
@@ -163,7 +152,6 @@ def run(args: argparse.Namespace, out: Console) -> int:
         files, settings = select(args)
         check_output_dir(runners.STATE_DIR, "the state directory (logs, journal)")
         check_outputs(args, settings_inputs(settings))
-        region = one_region(settings, emulate, operation)
         refusal = None if emulate else self_service_refusal(operation, {s.stack_name: s for s in settings.values()},
                                                             args.acting_self)
         if refusal:
@@ -175,7 +163,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     runner = None
     if not emulate:
         try:
-            runner = (runners.make_power_runner(args, owners, region) if region is not None
+            runner = (runners.make_power_runner(args, owners) if operation in ("stop", "start")
                       else runners.make_pulumi_runner(args, owners))
         except ValueError as exc:  # the machine is not set up for real operations
             return bad_input(exc)
@@ -185,23 +173,28 @@ def run(args: argparse.Namespace, out: Console) -> int:
     if operation == "up" and not args.skip_validation and not quota_table.refuse_over_quota(args, files, settings, graphs, emulate):
         return EXIT_FAILED
     if runner is None:
-        return _run_emulated(args, out, files, owners, str(region), graphs)
+        return _run_emulated(args, out, files, owners, settings, graphs)
     return _run_fleet(args, out, files, owners, runner, runners.STATE_DIR)[0]
 
 
 def _run_emulated(args: argparse.Namespace, out: Console, files: list[Path], owners: dict[str, tuple[str, str]],
-                  region: str, graphs: dict[str, Any]) -> int:
+                  settings: dict[Path, StackSettings], graphs: dict[str, Any]) -> int:
     """The same operation on the sandbox's emulated account (labctl.ops.sandbox); its journal and
     logs are the sandbox's own, so an emulated up never marks a real stack as done. ``graphs``: the
-    stacks the validation rendered (the rest are rendered by the runner)."""
+    stacks the validation rendered (the rest are rendered by the runner). Each stack acts in its own
+    region and, per-student, in its student's own emulated account (through the student's role)."""
     from labctl.ops.emulate import EmulatorRunner
     from labctl.ops.sandbox import SandboxError, Store, account
     store = Store(runners.STATE_DIR / "sandbox")
     stack_files = {render.stack_name_of(f): f for f in files}
+    by_stack = {s.stack_name: s for s in settings.values()}
+    roles = {name: s.role_arn for name, s in by_stack.items() if s.account_model == "per-student" and s.role_arn}
+    first = sorted(s.region for s in by_stack.values())[0]
     try:
-        with account(store, region, writer=args.command != "preview", on_wait=waiting) as emulated:
-            runner = EmulatorRunner(emulated.session(region), store.stacks_dir, stack_files, owners, emulated.id,
-                                    graphs=graphs)
+        with account(store, first, writer=args.command != "preview", on_wait=waiting) as emulated:
+            runner = EmulatorRunner(emulated.session(first), store.stacks_dir, stack_files, owners, emulated.id,
+                                    graphs=graphs, sessions=lambda stack: emulated.stack_session(by_stack[stack]),
+                                    roles=roles)
             return _run_fleet(args, out, files, owners, runner, store.root)[0]
     except SandboxError as exc:
         return bad_input(exc)

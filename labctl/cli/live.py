@@ -49,8 +49,8 @@ def select(args: argparse.Namespace) -> dict[Path, StackSettings]:
 
 @contextlib.contextmanager
 def clients(args: argparse.Namespace, selected: dict[Path, StackSettings], command: str) -> Iterator[dict[str, Any]]:
-    """One client factory per region (with --emulate, the sandbox's account, one region at a
-    time). Only the setup's own ValueErrors (no credentials, mixed regions) are bad input."""
+    """One client factory per region, and per per-student stack (its student's account; with --emulate, the
+    sandbox's). Only the setup's own ValueErrors (no credentials) are bad input."""
     regions = sorted({s.region for s in selected.values()})
     if not getattr(args, "emulate", False):
         try:
@@ -64,12 +64,14 @@ def clients(args: argparse.Namespace, selected: dict[Path, StackSettings], comma
         yield factories
         return
     from labctl.ops.sandbox import SandboxError, Store, account
-    if len(regions) != 1:
-        raise SetupError(f"the selected stacks span regions {', '.join(regions)}; select one region at a time")
     try:
         with account(Store(runners.STATE_DIR / "sandbox"), regions[0], writer=False,
                      on_wait=lambda why: print(f"labctl: waiting: {why}", file=sys.stderr)) as emulated:
-            yield {regions[0]: emulated.session(regions[0]).client}
+            factories = {region: emulated.session(region).client for region in regions}
+            # per-student: each student's own emulated account, through the student's role (as on AWS)
+            factories.update({s.stack_name: emulated.stack_session(s).client for s in selected.values()
+                              if s.account_model == "per-student" and s.role_arn})
+            yield factories
     except SandboxError as exc:
         raise SetupError(str(exc)) from exc
 

@@ -37,7 +37,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--find-environments", action="store_true",
                    help="find the URL of an environment the student created (the beanstalk starter: the console or "
                         "createEnvironment) with Elastic Beanstalk's DescribeEnvironments, read-only, with the configured "
-                        "AWS credentials; the selected stacks must share one region")
+                        "AWS credentials (a per-student stack's: its student's role)")
     p.set_defaults(handler=run)
 
 
@@ -73,16 +73,14 @@ def run(args: argparse.Namespace, out: Console, fetch: Fetch = http_fetch) -> in
         stacks = sorted((s.stack_name, [lab.lab for lab in s.labs]) for s in selected.values())
         regions = {s.stack_name: s.region for s in selected.values()}
         source = _source(args, [stack for stack, _ in stacks])
-        if args.find_environments:
-            spanned = sorted(set(regions.values()))
-            if len(spanned) != 1:
-                raise ValueError(f"--find-environments: the selected stacks span regions {', '.join(spanned)}; "
-                                 "allowed: stacks of one region at a time")
-            source = FindsEnvironments(source, runners.make_live_client(spanned[0], "probe"))
+        sessions = runners.student_sessions(lambda region: runners.make_session(region, "probe"), selected)
+        own = {s.stack_name: sessions.client_factory(s.stack_name) for s in selected.values()
+               if s.account_model == "per-student"}
+        if args.find_environments:  # each region's client made now: missing credentials are bad input, before any probe
+            by_region = {region: runners.make_live_client(region, "probe") for region in sorted(set(regions.values()))}
+            source = FindsEnvironments(source, lambda stack: own.get(stack) or by_region[regions[stack]])
     except (SettingsError, SelectionError, InputFileError, FileNotFoundError, ValueError) as exc:
         return bad_input(exc)
-    sessions = runners.student_sessions(lambda region: runners.make_session(region, "probe"), selected)
-    own = {s.stack_name: sessions.client_factory(s.stack_name) for s in selected.values() if s.account_model == "per-student"}
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, min(args.jobs, len(stacks) or 1))) as pool:
         futures = [pool.submit(probe_stack, stack, labs, source, fetch, args.attempts, args.interval, stop,

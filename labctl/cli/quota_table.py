@@ -67,12 +67,31 @@ def refuse_over_quota(args: argparse.Namespace, files: list[Path], settings: dic
     """True when every quota fits; else one line per quota over its limit on stderr (the request to make)."""
     notes: list[str] = []
     limits = _emulated_limits if emulate else live_limits(args.command, notes)
-    over = quotas.problems(quota_rows(files, settings, graphs, limits))
+    found = quota_rows(files, settings, graphs, limits)
+    over = quotas.problems(found)
     for note in sorted(set(notes)):
         print(f"labctl: note: quota {note}", file=sys.stderr)
     for line in over:
         print(f"labctl: {line}", file=sys.stderr)
     if over:
+        for line in spread_hints(found, settings):
+            print(f"labctl: {line}", file=sys.stderr)
         print(f"labctl: nothing sent: the cohort does not fit {len(over)} quota(s) at its peak; request the increases, "
               "spread it over regions, or pass --skip-validation", file=sys.stderr)
     return not over
+
+
+def spread_hints(found: list[quotas.Row], settings: dict[Path, Any]) -> list[str]:
+    """For a shared cohort over a regional quota: how many regions it would fit in, and which its profile allows."""
+    allowed = {s.cohort: tuple(getattr(s.profile, "regions", ())) for s in settings.values()}
+    hints = []
+    for cohort, count in sorted(quotas.regions_needed(found).items()):
+        regions = allowed.get(cohort, ())
+        if count <= len(regions):
+            hints.append(f"cohort {cohort} fits these limits spread over {count} regions: list them in its cohort file "
+                         f"(regions: [{', '.join(regions[:count])}]; its profile allows {', '.join(regions)}), then "
+                         f"labctl sync {cohort}; students already placed keep their region")
+        else:
+            hints.append(f"cohort {cohort} would need {count} regions at these limits, more than its profile allows "
+                         f"({', '.join(regions) or 'none'}): request the increases")
+    return hints

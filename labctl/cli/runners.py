@@ -38,10 +38,15 @@ def make_pulumi_outputs(command: str) -> Any:
     return PulumiOutputs(backend)
 
 
-def make_power_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]], region: str) -> Any:
+def make_power_runner(args: argparse.Namespace, owners: dict[str, tuple[str, str]]) -> Any:
+    """stop/start with each stack's session: its region's (every region's checked now: missing credentials are
+    bad input before anything is sent), a per-student stack's through its student's role."""
     from labctl.ops.awsops import PowerRunner
-    session = make_session(region, args.command)
-    return PowerRunner(session, owners, student_sessions(lambda _region: session, getattr(args, "selected_settings", {})))
+    selected = getattr(args, "selected_settings", {})
+    regions = sorted({s.region for s in selected.values()}) or ["us-east-1"]
+    made = {region: make_session(region, args.command) for region in regions}
+    return PowerRunner(made[regions[0]], owners, student_sessions(lambda region: made.get(region) or make_session(region),
+                                                                   selected))
 
 
 def student_sessions(base: Any, selected: dict[Path, Any]) -> Any:

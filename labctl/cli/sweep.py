@@ -4,6 +4,7 @@ VPCs), per student, with its hourly cost; --delete removes it in an order AWS ac
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +14,17 @@ from typing import Any, Callable
 from rich.console import Console
 from rich.table import Table
 
-from cloudlabs.cohort import Cohort, CohortError, cohort_names, load_cohort, stack_owner
+from cloudlabs.cohort import (
+    Cohort,
+    CohortError,
+    StudentAccount,
+    cohort_names,
+    cohort_stack_files,
+    load_cohort,
+    stack_owner,
+    student_accounts,
+)
+from cloudlabs.settings import read_stack_document
 
 from cloudlabs.pricing import load_prices
 from labctl.cli import arguments, runners
@@ -51,11 +62,11 @@ def register(sub: Subparsers) -> None:
     sweep.set_defaults(handler=run)
 
 
-def sweep_region(args: argparse.Namespace) -> str:
-    """The region to sweep, checked before anything runs (an emulated account is not opened for a
-    bad one): ``--region`` (the parser checked it), else the cohort file's. A cohort without a file
-    is swept by its tags when --region says where: the leftovers of a cohort whose file was removed
-    after the semester are exactly what sweep is for."""
+def sweep_regions(args: argparse.Namespace) -> list[str]:
+    """The regions to sweep, checked before anything runs (an emulated account is not opened for a
+    bad one): ``--region`` (the parser checked it), else the cohort file's (all of them, for a cohort
+    spread over regions). A cohort without a file is swept by its tags when --region says where: the
+    leftovers of a cohort whose file was removed."""
     if not args.environments.is_dir():
         raise SelectionError(f"--environments: {args.environments} is not a directory")
     path = args.environments / f"{args.cohort}.yaml"
@@ -63,14 +74,16 @@ def sweep_region(args: argparse.Namespace) -> str:
         if not path.exists():  # legitimate, but say what is being trusted: a typo would find nothing
             print(f"labctl: note: no cohort file {path}: sweeping what is tagged cloudlabs:cohort={args.cohort} "
                   f"in {args.region}", file=sys.stderr)
-        return str(args.region)
+        return [str(args.region)]
     if not path.exists():
         raise SelectionError(f"{args.cohort}: no cohort file ({path}) to take the region from; allowed: a cohort of "
                              f"{args.environments}, or --region REGION to sweep the leftovers of a cohort whose file is gone")
-    region = load_cohort(path).template.get("aws:region")  # CohortError: bad input too
-    if region not in arguments.aws_regions():  # checked on the emulated path too
-        raise SelectionError(f"{path}: region: {region!r} is not allowed; allowed: {arguments.region_allowed()}")
-    return str(region)
+    cohort = load_cohort(path)  # CohortError: bad input too
+    regions = list(cohort.regions) or [str(cohort.template.get("aws:region"))]
+    for region in regions:
+        if region not in arguments.aws_regions():  # checked on the emulated path too
+            raise SelectionError(f"{path}: region: {region!r} is not allowed; allowed: {arguments.region_allowed()}")
+    return regions
 
 
 def _cohort_of(args: argparse.Namespace) -> Cohort | None:
@@ -78,36 +91,64 @@ def _cohort_of(args: argparse.Namespace) -> Cohort | None:
     return load_cohort(path) if path.exists() else None
 
 
+Assume = Callable[[str, str, str], Any]  # (role ARN, region, stack) -> the student's session
+
+
 def run(args: argparse.Namespace, out: Console) -> int:
     try:
-        region = sweep_region(args)
+        regions = sweep_regions(args)
         cohort = _cohort_of(args)
         if cohort is not None and not args.emulate and cohort.account_model == "self-service" and not args.acting_self:
             raise SelectionError(self_service_refusal("sweep", {f"{cohort.name}-x": _SelfService(cohort.name)}, False) or "")
+        accounts = student_accounts(cohort) if cohort is not None and cohort.account_model == "per-student" else None
     except (SelectionError, CohortError) as exc:
         return bad_input(exc)
+    if args.region is not None and accounts is not None:
+        accounts = [a for a in accounts if a.region == args.region]
     if args.emulate:
         from labctl.ops.sandbox import SandboxError, Store, account, forget_deleted
         try:
             store = Store(runners.STATE_DIR / "sandbox")
-            with account(store, region, writer=args.delete,
+            with account(store, regions[0], writer=args.delete,
                          on_wait=lambda why: print(f"labctl: waiting: {why}", file=sys.stderr)) as emulated:
                 # in-process, what the sweep deletes must leave the store too, or the next command makes it again
                 forget = (lambda ids: forget_deleted(store, ids)) if emulated.served is None else None
-                unfinished = lambda: _stacks_with_state(args, [s.stack for s in store.states() if s.resources])  # noqa: E731
-                return _sweep(args, out, region, emulated.session(region), store.root / "sweep", forget, unfinished)
+                held = {s.stack: s.region for s in store.states() if s.resources}
+                unfinished = lambda region: _stacks_with_state(args, [n for n, r in held.items() if r == region])  # noqa: E731
+                if accounts is not None:  # each student's own emulated account, through their role
+                    return _sweep_each_account(args, out, accounts, emulated.assumed, store.root / "sweep", unfinished,
+                                               forget)
+                return max(_sweep(args, out, region, emulated.session(region), store.root / "sweep", forget,
+                                  functools.partial(unfinished, region)) for region in regions)
         except SandboxError as exc:
             return bad_input(exc)
     try:
-        session = runners.make_session(region, "sweep")
+        sessions = {region: runners.make_session(region, "sweep") for region in regions}
     except ValueError as exc:  # no credentials
         return bad_input(exc)
     journal = Journal(runners.STATE_DIR / "fleet-journal.json")
-    if cohort is not None and cohort.account_model == "per-student":
-        return _sweep_each_account(args, out, region, session, cohort, journal)
-    return _sweep(args, out, region, session, runners.STATE_DIR / "sweep", None,
-                  lambda: _stacks_with_state(args, [stack for stack, entry in journal.entries.items()
-                                                    if entry.get("operation") == "up" or entry.get("status") != "succeeded"]))
+    open_stacks = [stack for stack, entry in journal.entries.items()
+                   if entry.get("operation") == "up" or entry.get("status") != "succeeded"]
+    in_region = _stack_regions(args, cohort, regions[0])
+    unfinished_in = lambda region: _stacks_with_state(args, [n for n in open_stacks if in_region(n) == region])  # noqa: E731
+    if accounts is not None:
+        students = StudentSessions(lambda region: sessions.get(region) or runners.make_session(region, "sweep"), {})
+        return _sweep_each_account(args, out, accounts, lambda role, region, stack: students.assume(stack, role, region),
+                                   runners.STATE_DIR / "sweep", unfinished_in)
+    return max(_sweep(args, out, region, session, runners.STATE_DIR / "sweep", None, functools.partial(unfinished_in, region))
+               for region, session in sessions.items())
+
+
+def _stack_regions(args: argparse.Namespace, cohort: Cohort | None, default: str) -> Callable[[str], str]:
+    """stack -> the region its stack file names (a spread cohort's students differ); the cohort's first region
+    for a stack without a file."""
+    known: dict[str, str] = {}
+    if cohort is not None:
+        for path in cohort_stack_files(cohort):
+            region = read_stack_document(path)["config"].get("aws:region")
+            if isinstance(region, str):
+                known[render.stack_name_of(path)] = region
+    return lambda stack: known.get(stack, default)
 
 
 @dataclass
@@ -116,26 +157,26 @@ class _SelfService:  # what self_service_refusal reads of a stack's settings
     account_model: str = "self-service"
 
 
-def _sweep_each_account(args: argparse.Namespace, out: Console, region: str, caller: Any, cohort: Cohort,
-                        journal: Journal) -> int:
+def _sweep_each_account(args: argparse.Namespace, out: Console, accounts: list[StudentAccount], assume: Assume,
+                        ledger_root: Path, unfinished: Callable[[str], list[str]],
+                        forget: Callable[[set[str]], Any] | None = None) -> int:
     """per-student: each student's account with that student's role (one AssumeRole each), one after the
-    other; one account that cannot be reached fails the sweep, never stops the others."""
-    sessions = StudentSessions(lambda _region: caller, {})
+    other, students who left the roster with a kept stack file included; one account that cannot be reached
+    fails the sweep, never stops the others."""
     worst = EXIT_OK
-    for student in cohort.students:
-        stack, role = cohort.stack_name(student.id), cohort.role_arn(student)
-        assert role is not None and student.account is not None  # the cohort parser requires both
-        out.print(f"account {student.account} of {student.id} (role {role}):", markup=False)
+    for student in accounts:
+        stack = f"{args.cohort}-{student.student}"
+        left = " (left the roster; stack file kept)" if student.departed else ""
+        out.print(f"account {student.account} of {student.student}{left} (role {student.role_arn}), {student.region}:",
+                  markup=False, soft_wrap=True)  # one line: what a script greps for
         try:
-            session = sessions.assume(stack, role, region)
+            session = assume(student.role_arn, student.region, stack)
         except AccountAccessError as exc:
             print(f"labctl: {exc}", file=sys.stderr)
             worst = EXIT_FAILED
             continue
-        entry = journal.entries.get(stack)
-        unfinished = [stack] if entry and (entry.get("operation") == "up" or entry.get("status") != "succeeded") else []
-        code = _sweep(args, out, region, session, runners.STATE_DIR / "sweep" / student.account, None,
-                      unfinished.copy)
+        mine = [name for name in unfinished(student.region) if name == stack]
+        code = _sweep(args, out, student.region, session, ledger_root / student.account, forget, mine.copy)
         worst = max(worst, code)
     return worst
 

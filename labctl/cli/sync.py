@@ -64,13 +64,21 @@ def _sync_locked(args: argparse.Namespace, path: Path, out: Console) -> int:
     except SettingsError as exc:
         return bad_input(exc)
 
-    table = Table(title=f"Cohort {plan.cohort.name}: {len(plan.stacks)} students", title_justify="left")
-    for column in ("student", "seat", "addresses", "stack file", "change"):
+    spread = f", spread over {', '.join(plan.cohort.regions)}" if plan.regions else ""
+    table = Table(title=f"Cohort {plan.cohort.name}: {len(plan.stacks)} students{spread}", title_justify="left")
+    columns = ("student", "seat", "addresses") + (("region",) if plan.regions else ()) + ("stack file", "change")
+    for column in columns:
         table.add_column(column, justify="right" if column == "seat" else "left")
     for change in plan.stacks:
         seat = change.seat if change.seat is not None else 0  # every student on the roster has a seat
-        table.add_row(change.student, str(seat), str(seat_block(seat)), change.path.name, _verb(change.status, args.check))
+        region = (plan.regions[change.student or ""],) if plan.regions else ()
+        table.add_row(change.student, str(seat), str(seat_block(seat)), *region, change.path.name,
+                      _verb(change.status, args.check))
     out.print(table)
+    if plan.regions:
+        counts = {r: sum(1 for v in plan.regions.values() if v == r) for r in plan.cohort.regions}
+        out.print("students per region (with those who left and keep their seat): "
+                  + ", ".join(f"{r} {n}" for r, n in counts.items()), markup=False)
     for change in plan.departed:
         seat_text = f"seat {change.seat}" if change.seat is not None else "no recorded seat"
         if change.status == "removed":

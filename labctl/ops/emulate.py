@@ -238,10 +238,11 @@ def _made(record: Any, inputs: dict, aws_id: str, extra: dict) -> dict:
 
 
 def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str], None] | None = None,
-       account: str = "", log: Callable[[str], None] | None = None) -> EmulatedStack:
+       account: str = "", log: Callable[[str], None] | None = None, role: str = "") -> EmulatedStack:
     """Create what the state lacks (so an interrupted up converges when run again). Each create is
     recorded as pending before its call and as made after it (``EmulatedStack.record``). ``aws``: a boto3 Session whose
-    clients reach moto (or ``Clients``); ``account``: the emulated account's id (see ``replay``)."""
+    clients reach moto (or ``Clients``); ``account``: the emulated account's id (see ``replay``); ``role``: the
+    student's role ``aws`` was assumed through (per-student), kept so a replay makes the stack in that account again."""
     engine = sorted(set(needs_docker_engine(graph)))
     if engine:
         raise NeedsDockerEngine(f"{graph.stack}: needs a Docker engine, which the emulator does not have, for {', '.join(engine)}; "
@@ -254,6 +255,7 @@ def up(graph: StackGraph, aws: Any, state_dir: Path, on_created: Callable[[str],
     aws = clients(aws)
     state = _open(graph.stack, state_dir, account, log)
     state.region = aws.region
+    state.role = role
     ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()}
     try:
         for record in topological(graph):
@@ -346,7 +348,7 @@ def replay(state: EmulatedStack, aws: Any, account: str) -> EmulatedStack:
     them replaced by the new ones. Returns the new state (not saved); the old one is not changed.
     What the emulator generates itself (a password, a private key) keeps its recorded value."""
     aws = clients(aws)
-    new = EmulatedStack(state.stack, state.state_dir, account=account, region=state.region)
+    new = EmulatedStack(state.stack, state.state_dir, account=account, region=state.region, role=state.role)
     renamed: dict[str, str] = {}
     for urn, entry in state.resources.items():
         if entry["type"] in GENERATED_LOCALLY:
@@ -378,11 +380,23 @@ class EmulatorRunner:
     emulated account's id, stamped on every state it writes."""
 
     def __init__(self, session: Any, state_dir: Path, stack_files: dict[str, Path], owners: dict[str, tuple[str, str]] | None = None,
-                 account: str = "", graphs: dict[str, StackGraph] | None = None):
+                 account: str = "", graphs: dict[str, StackGraph] | None = None,
+                 sessions: Callable[[str], Any] | None = None, roles: dict[str, str] | None = None):
         self.session, self.state_dir, self.stack_files, self.owners = session, Path(state_dir), stack_files, owners or {}
         self.account = account
         self.graphs = dict(graphs or {})  # rendered already (by the validation before up): not rendered again
-        self.aws = Clients(session)  # one client per service for every stack: boto3 clients are thread-safe, making one is not cheap
+        # ``sessions``: stack -> the session of its region and account (a spread cohort, per-student accounts)
+        self.sessions = sessions or (lambda _stack: session)
+        self.roles = dict(roles or {})  # per-student stacks: the role their session was assumed through
+        self._clients: dict[int, Clients] = {}  # one client per service and session for every stack: boto3 clients
+        self._clients_lock = threading.Lock()  # are thread-safe, making one is not cheap
+
+    def clients(self, stack: str) -> Clients:
+        session = self.sessions(stack)
+        with self._clients_lock:
+            if id(session) not in self._clients:
+                self._clients[id(session)] = Clients(session)
+            return self._clients[id(session)]
 
     def resources(self, stack: str) -> int | None:
         state = EmulatedStack.load(stack, self.state_dir)
@@ -394,8 +408,8 @@ class EmulatorRunner:
 
         if operation in ("stop", "start"):
             from labctl.ops.awsops import PowerRunner
-            return PowerRunner(self.session, self.owners).run(stack, operation, log, progress)
-        aws = self.aws
+            return PowerRunner(self.sessions(stack), self.owners).run(stack, operation, log, progress)
+        aws = self.clients(stack)
         if operation == "destroy":
             count = destroy(stack, aws, self.state_dir, self.account, log)
             progress(count)
@@ -418,7 +432,8 @@ class EmulatorRunner:
             log(f"created {urn}")
             progress(done[0])
 
-        state = up(graph, aws, self.state_dir, on_created=created, account=self.account, log=log)
+        state = up(graph, aws, self.state_dir, on_created=created, account=self.account, log=log,
+                   role=self.roles.get(stack, ""))
         made = len(state.resources) - before
         return Outcome({"create": made, "same": before}, f"{len(state.resources)} resource(s) in the emulator")
 

@@ -57,6 +57,7 @@ class EmulatedStack:
     pending: dict[str, dict] = field(default_factory=dict)  # creates begun and not known to have finished
     account: str = ""  # the account the ids belong to
     region: str = "us-east-1"
+    role: str = ""  # per-student: the role its resources were made through (the student's emulated account)
     _log: int | None = field(default=None, repr=False, compare=False)  # the file, open for appending changes
 
     def __del__(self) -> None:
@@ -79,7 +80,7 @@ class EmulatedStack:
         self.close()
         private_dir(self.state_dir)
         document = {"format": FORMAT, "stack": self.stack, "account": self.account, "region": self.region,
-                    "resources": self.resources, "pending": self.pending}
+                    **({"role": self.role} if self.role else {}), "resources": self.resources, "pending": self.pending}
         atomic_write(self.path, json.dumps(document, separators=(",", ":")) + "\n", mode=PRIVATE_FILE, durable=False)
 
     def record(self, change: str, urn: str, entry: dict | None = None) -> None:
@@ -176,10 +177,11 @@ def _fill(state: EmulatedStack, path: Path) -> None:
     resources, pending = data.get("resources"), data.get("pending", {})
     if not isinstance(resources, dict) or not isinstance(pending, dict):
         raise StateError(f"{path}: damaged (no mapping of resources); {repair}")
-    if not isinstance(data.get("account", ""), str) or not isinstance(data.get("region", ""), str):
-        raise StateError(f"{path}: damaged (its account or region is not a string); {repair}")
+    if not all(isinstance(data.get(key, ""), str) for key in ("account", "region", "role")):
+        raise StateError(f"{path}: damaged (its account, region or role is not a string); {repair}")
     state.resources, state.pending, state.account = resources, pending, data.get("account", "")
     state.region = data.get("region") or state.region
+    state.role = data.get("role", "")
     for number, line in enumerate(changes, start=2):
         try:
             change = json.loads(line)

@@ -205,17 +205,18 @@ class FindsEnvironments:
     """Outputs completed with what only the cloud knows: a lab whose starter leaves the environment to
     the student (Beanstalk's) names its application and environment but has no ``url``; the url is the
     environment's CNAME as Elastic Beanstalk reports it, once the student created it, so the starter
-    is probed as the solution is. ``client(service)``: boto3 clients of the stacks' region."""
+    is probed as the solution is. ``clients(stack)``: that stack's boto3 client factory (its region's; a
+    per-student stack's, its student's account through the student's role)."""
 
-    def __init__(self, source: OutputSource, client: Callable[[str], Any]):
-        self.source, self.client = source, client
+    def __init__(self, source: OutputSource, clients: Callable[[str], Callable[[str], Any]]):
+        self.source, self.clients = source, clients
 
     def outputs(self, stack: str) -> Mapping[str, Any]:
         from labctl.kinds.elasticbeanstalk import environment_url
         found = dict(self.source.outputs(stack))
         for lab, out in found.items():
             if isinstance(out, Mapping) and not out.get("url") and out.get("application") and out.get("environment"):
-                url = environment_url(self.client("elasticbeanstalk"), out["application"], out["environment"])
+                url = environment_url(self.clients(stack)("elasticbeanstalk"), out["application"], out["environment"])
                 if url:
                     found[lab] = {**out, "url": url}
         return found

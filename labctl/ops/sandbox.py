@@ -36,8 +36,9 @@ import json
 import os
 import socket
 import sys
+import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -63,11 +64,13 @@ class EndpointSession:
     """A boto3 session whose clients all go to the sandbox's endpoint (what ``--endpoint-url``
     does for the AWS CLI)."""
 
-    def __init__(self, region: str, endpoint_url: str):
+    def __init__(self, region: str, endpoint_url: str, credentials: dict[str, str] | None = None):
         import boto3
         self.region_name, self.endpoint_url = region, endpoint_url
-        self._session: Any = boto3.Session(region_name=region, aws_access_key_id=SANDBOX_KEY,
-                                           aws_secret_access_key=SANDBOX_KEY)
+        creds = credentials or {"AccessKeyId": SANDBOX_KEY, "SecretAccessKey": SANDBOX_KEY}
+        self._session: Any = boto3.Session(region_name=region, aws_access_key_id=creds["AccessKeyId"],
+                                           aws_secret_access_key=creds["SecretAccessKey"],
+                                           aws_session_token=creds.get("SessionToken"))
 
     def client(self, service: str, **kwargs: Any) -> Any:
         return self._session.client(service, endpoint_url=self.endpoint_url, **kwargs)
@@ -169,11 +172,36 @@ class Account:
     served: Server | None
     sessions: dict[str, Any]
     make_session: Callable[[str], Any]
+    with_credentials: Callable[[dict[str, str], str], Any] | None = None  # (STS credentials, region) -> session
+    _assumed: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self, region: str) -> Any:
-        if region not in self.sessions:
-            self.sessions[region] = self.make_session(region)
-        return self.sessions[region]
+        with self._lock:
+            if region not in self.sessions:
+                self.sessions[region] = self.make_session(region)
+            return self.sessions[region]
+
+    def assumed(self, role_arn: str, region: str, stack: str) -> Any:
+        """A session in the emulated account of ``role_arn`` (per-student: each student's account apart, as in
+        AWS): moto's STS answers AssumeRole with keys of the role's account, and every call made with them
+        acts there. The same role and region give the same session for the whole command."""
+        with self._lock:
+            if (role_arn, region) in self._assumed:
+                return self._assumed[(role_arn, region)]
+        from cloudlabs.accounts import session_name
+        answer = self.session(region).client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name(stack))
+        assert self.with_credentials is not None
+        made = self.with_credentials(answer["Credentials"], region)
+        with self._lock:
+            return self._assumed.setdefault((role_arn, region), made)
+
+    def stack_session(self, settings: Any) -> Any:
+        """The session a stack acts through: its student's emulated account (per-student), else the sandbox's."""
+        role = getattr(settings, "role_arn", None)
+        if getattr(settings, "account_model", None) == "per-student" and role:
+            return self.assumed(role, settings.region, settings.stack_name)
+        return self.session(settings.region)
 
 
 def _replay_all(store: Store, account: Account, save: bool) -> int:
@@ -184,7 +212,8 @@ def _replay_all(store: Store, account: Account, save: bool) -> int:
     for state in store.states():
         if state.account == account.id:
             continue
-        fresh = emulate.replay(state, account.session(state.region), account.id)
+        session = account.assumed(state.role, state.region, state.stack) if state.role else account.session(state.region)
+        fresh = emulate.replay(state, session, account.id)
         made += len(fresh.resources)
         if save:
             fresh.save() if fresh.resources else fresh.remove()
@@ -204,7 +233,8 @@ def account(store: Store, region: str, writer: bool = True,
                 raise StoreError(f"{', '.join(stale)}: not loaded in the served sandbox (their states belong to another "
                                  "account); stop the served sandbox and start it again: it loads every stack")
             url = f"http://127.0.0.1:{served.port}"
-            yield Account(served.account, served, {}, lambda r: EndpointSession(r, url))
+            yield Account(served.account, served, {}, lambda r: EndpointSession(r, url),
+                          lambda creds, r: EndpointSession(r, url, creds))
             return
         import boto3
         from moto import mock_aws
@@ -217,7 +247,10 @@ def account(store: Store, region: str, writer: bool = True,
                 account_snapshot.discard(store.root)  # until this command ends normally, the states alone are the truth
             local = Account(kept.account if kept else f"in-process-{uuid.uuid4().hex[:12]}", None, {},
                             lambda r: boto3.Session(region_name=r, aws_access_key_id=SANDBOX_KEY,
-                                                    aws_secret_access_key=SANDBOX_KEY))
+                                                    aws_secret_access_key=SANDBOX_KEY),
+                            lambda creds, r: boto3.Session(region_name=r, aws_access_key_id=creds["AccessKeyId"],
+                                                           aws_secret_access_key=creds["SecretAccessKey"],
+                                                           aws_session_token=creds["SessionToken"]))
             local.session(region)
             _replay_all(store, local, save=writer)  # only the stacks the kept account does not hold
             yield local
