@@ -8,6 +8,7 @@ import yaml
 
 from cloudlabs.cohort import CohortError, apply_sync, plan_sync, student_accounts
 from labctl.analysis import quotas
+from labctl.cli.quota_table import spread_hints
 from labctl.kinds.quotas import QUOTAS
 
 from .test_accounts import HEADER, PER_STUDENT, write
@@ -73,6 +74,16 @@ def test_the_regions_a_shared_cohort_needs_are_counted_from_the_room_each_region
     # an account quota does not spread; a fitting cohort needs nothing
     assert quotas.regions_needed([_row("buckets", 120, 100), _row("vpcs", 4, 5)]) == {}
 
+
+
+def test_a_stack_alone_over_a_regions_limit_needs_an_increase_not_more_regions():
+    # ten students at 6 vCPUs each against a new account's 5: no region holds even one of them
+    rows = [_row("ondemand-vcpus", 60, 5), _row("vpcs", 11, 5)]
+    assert quotas.regions_needed(rows) == {"big": 0}
+    assert [r.quota.key for r in quotas.too_big(rows)["big"]] == ["ondemand-vcpus"]
+    hints = spread_hints(rows, {})
+    assert len(hints) == 1 and "one stack alone is over" in hints[0] and "L-1216C47A" in hints[0]
+    assert "request the increases" in hints[0] and "regions:" not in hints[0]
 
 def test_an_account_quota_adds_up_over_the_regions_of_a_spread_cohort():
     from .test_quotas import _graph

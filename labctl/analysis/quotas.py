@@ -228,7 +228,7 @@ def applied_limits(client_for: Callable[[str], Any], notes: list[str] | None = N
 def regions_needed(found: Iterable[Row]) -> dict[str, int]:
     """Shared cohorts over a regional quota: cohort -> how many regions it needs at these limits, spread evenly
     (``regions:`` in its cohort file). Each region holds its own default VPC and whole stacks; an account quota
-    does not spread."""
+    does not spread. 0: no number of regions helps, one stack alone is over a region's limit (``too_big``)."""
     base = _scoped(BASELINE)
     need: dict[str, int] = {}
     spread: dict[str, set[str]] = defaultdict(set)
@@ -238,15 +238,32 @@ def regions_needed(found: Iterable[Row]) -> dict[str, int]:
     for row in found:
         if row.fits or row.model != SHARED or row.quota.scope not in ("region", "zone"):
             continue
-        own = base.get((row.quota.key, row.zone), 0.0)
-        room = row.limit - own
         # stacks are not split: each region holds as many whole stacks as their average need fits
-        per_stack = (row.need - own) / max(row.stacks, 1)
-        fit = int(room // per_stack) if per_stack > 0 and room > 0 else 0
+        fit = _stacks_per_region(row, base)
+        if fit == 0 or need.get(row.account) == 0:
+            need[row.account] = 0
+            continue
         total = row.stacks * len(spread[row.account])
-        wanted = -(-total // fit) if fit else float("inf")
-        need[row.account] = max(need.get(row.account, 0), int(min(wanted, 10**6)))
+        need[row.account] = max(need.get(row.account, 0), -(-total // fit))
     return need
+
+
+def _stacks_per_region(row: Row, base: Mapping[tuple[str, str], float]) -> int:
+    own = base.get((row.quota.key, row.zone), 0.0)
+    room = row.limit - own
+    per_stack = (row.need - own) / max(row.stacks, 1)
+    return int(room // per_stack) if per_stack > 0 and room > 0 else 0
+
+
+def too_big(found: Iterable[Row]) -> dict[str, list[Row]]:
+    """Shared cohorts with a regional quota that one of their stacks alone exceeds in a region: cohort -> those rows
+    (spreading over regions cannot help; only an increase can)."""
+    base = _scoped(BASELINE)
+    out: dict[str, list[Row]] = defaultdict(list)
+    for row in found:
+        if not row.fits and row.model == SHARED and row.quota.scope in ("region", "zone") and _stacks_per_region(row, base) == 0:
+            out[row.account].append(row)
+    return dict(out)
 
 
 def problems(found: Iterable[Row]) -> list[str]:

@@ -85,9 +85,14 @@ def spread_hints(found: list[quotas.Row], settings: dict[Path, Any]) -> list[str
     """For a shared cohort over a regional quota: how many regions it would fit in, and which its profile allows."""
     allowed = {s.cohort: tuple(getattr(s.profile, "regions", ())) for s in settings.values()}
     hints = []
+    alone = quotas.too_big(found)
     for cohort, count in sorted(quotas.regions_needed(found).items()):
         regions = allowed.get(cohort, ())
-        if count <= len(regions):
+        if count == 0:
+            names = ", ".join(dict.fromkeys(f"{r.quota.name} ({r.quota.code or 'no code'}, limit {r.limit:g})" for r in alone[cohort]))
+            hints.append(f"cohort {cohort}: one stack alone is over {names} in a region, so spreading over regions cannot "
+                         "help: request the increases")
+        elif count <= len(regions):
             hints.append(f"cohort {cohort} fits these limits spread over {count} regions: list them in its cohort file "
                          f"(regions: [{', '.join(regions[:count])}]; its profile allows {', '.join(regions)}), then "
                          f"labctl sync {cohort}; students already placed keep their region")
