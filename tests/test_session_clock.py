@@ -1,0 +1,171 @@
+"""The session clock (`labctl expire`) on the served sandbox, with a fake --now: instances stopped at a
+session's end, stacks destroyed and the cohort swept at its expiry, nothing before its time, another
+cohort in the same account never touched; and the schedule's bad values refused in one line."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from cloudlabs.cohort import load_cohort
+from cloudlabs.schedule import clock_action, next_session_end, parse_now, session_at
+from labctl.cli import runners
+from labctl.cli.main import main
+from labctl.offline import render
+from labctl.ops.sandbox import Store
+
+from .sandboxes import client, served, tagged
+
+SCHEDULE = """schedule:
+  timezone: Europe/Brussels
+  sessions:
+    - {start: 2026-12-01 09:00, end: 2026-12-01 12:00}
+    - {start: 2026-12-08 09:00, end: 2026-12-08 12:00}
+  expires: 2026-12-18 18:00
+"""
+
+
+def cohort_file(name: str, students: list[str], schedule: str = SCHEDULE) -> str:
+    roster = "\n".join(f"  - id: {s}" for s in students)
+    return (f"cohort: {name}\nregion: us-east-1\nprofile: sandbox\nadminCidr: 203.0.113.0/24\nexpires: 2026-12-19\n"
+            f"labs:\n  - lab: ec2-webserver\n    options: {{count: 1}}\n{schedule}roster:\n{roster}\n")
+
+
+@pytest.fixture
+def envs(monkeypatch, tmp_path) -> Path:
+    """Two small cohorts of one shared (sandbox-profile) account: clk (2 students) and oth (1)."""
+    env = tmp_path / "environments"
+    env.mkdir()
+    (env / "clk.yaml").write_text(cohort_file("clk", ["a1", "a2"]))
+    (env / "oth.yaml").write_text(cohort_file("oth", ["b1"]))
+    monkeypatch.setattr(render, "ENVIRONMENTS", env)
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    assert main(["sync", str(env / "clk.yaml")]) == 0 and main(["sync", str(env / "oth.yaml")]) == 0
+    return env
+
+
+def instances(port: int, cohort: str) -> dict[str, str]:
+    """student -> state of the cohort's instances, read from the account itself."""
+    found = {}
+    for reservation in client(port, "ec2").describe_instances()["Reservations"]:
+        for inst in reservation["Instances"]:
+            tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+            if tags.get("cloudlabs:cohort") == cohort and inst["State"]["Name"] != "terminated":
+                found[tags["cloudlabs:student"]] = inst["State"]["Name"]
+    return found
+
+
+# --- the schedule, pure ------------------------------------------------------------------------------
+
+
+def test_the_schedule_is_read_in_its_timezone_and_the_clock_says_what_is_due(tmp_path):
+    path = tmp_path / "clk.yaml"
+    path.write_text(cohort_file("clk", ["a1"]))
+    schedule = load_cohort(path).schedule
+    assert schedule is not None and schedule.timezone == "Europe/Brussels"
+    first = schedule.sessions[0]
+    assert first.end.astimezone(timezone.utc) == datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
+    assert schedule.expires.astimezone(timezone.utc) == datetime(2026, 12, 18, 17, 0, tzinfo=timezone.utc)
+    assert clock_action(schedule, parse_now("2026-12-01T07:59Z"))[0] == "none"  # before the first session
+    assert session_at(schedule, parse_now("2026-12-01T08:00Z")) == first
+    assert clock_action(schedule, parse_now("2026-12-01T10:59Z"))[0] == "none"  # in the session
+    assert clock_action(schedule, parse_now("2026-12-01T11:00Z"))[0] == "stop"  # its end, exactly
+    assert clock_action(schedule, parse_now("2026-12-08T09:00+01:00"))[0] == "none"  # the next one runs
+    assert next_session_end(schedule, parse_now("2026-12-02T00:00Z")) == schedule.sessions[1].end
+    assert clock_action(schedule, parse_now("2026-12-18T16:59Z"))[0] == "stop"
+    assert clock_action(schedule, parse_now("2026-12-18T17:00Z"))[0] == "destroy"
+
+
+def test_without_its_own_expires_the_schedule_expires_at_the_end_of_the_tagged_day(tmp_path):
+    path = tmp_path / "clk.yaml"
+    path.write_text(cohort_file("clk", ["a1"], SCHEDULE.replace("  expires: 2026-12-18 18:00\n", "")))
+    schedule = load_cohort(path).schedule
+    assert schedule is not None
+    assert schedule.expires.isoformat() == "2026-12-20T00:00:00+01:00"
+
+
+@pytest.mark.parametrize("bad, line", [
+    ("    - {start: 2026-12-08 09:00, end: 2026-12-08 12:00}", "    - {start: 2026-12-08 09:00, end: 2026-12-08 08:00}"),
+    ("  timezone: Europe/Brussels", "  timezone: Mars/Olympus"),
+    ("  expires: 2026-12-18 18:00", "  expires: 2026-12-21 18:00"),
+    ("    - {start: 2026-12-08 09:00, end: 2026-12-08 12:00}", "    - {start: 2026-12-08, end: 2026-12-08 12:00}"),
+    ("    - {start: 2026-12-08 09:00, end: 2026-12-08 12:00}", "    - {start: 2026-12-01 11:00, end: 2026-12-08 12:00}"),
+])
+def test_a_bad_schedule_value_is_one_line_exit_2_and_nothing_changes(envs, capsys, bad, line):
+    (envs / "clk.yaml").write_text(cohort_file("clk", ["a1", "a2"], SCHEDULE.replace(bad, line)))
+    before = sorted(p.name for p in envs.iterdir())
+    assert main(["expire", "clk", "--now", "2026-12-19T00:00Z", "--yes", "--emulate"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{envs / 'clk.yaml'}:") and "schedule." in err[0]
+    assert "allowed:" in err[0] and "Traceback" not in err[0]
+    assert sorted(p.name for p in envs.iterdir()) == before and not (envs.parent / "state" / "sandbox").exists()
+
+
+@pytest.mark.parametrize("now", ["2026-12-01 12:00", "yesterday", "2026-12-01"])
+def test_a_bad_now_is_one_line_exit_2(envs, capsys, now):
+    with pytest.raises(SystemExit) as stopped:  # argparse's own error, through the project's Parser
+        main(["expire", "clk", "--now", now, "--yes"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--now" in err[0] and "offset" in err[0]
+
+
+def test_a_cohort_without_a_schedule_is_refused(envs, capsys):
+    (envs / "clk.yaml").write_text(cohort_file("clk", ["a1", "a2"], ""))
+    assert main(["expire", "clk", "--yes", "--emulate"]) == 2
+    assert "schedule: missing" in capsys.readouterr().err
+
+
+def test_a_self_service_cohort_is_refused_without_emulate(envs, capsys):
+    text = cohort_file("clk", ["a1", "a2"]).replace("profile: sandbox", "profile: learner-lab")
+    (envs / "clk.yaml").write_text(text)
+    assert main(["sync", str(envs / "clk.yaml")]) == 0
+    capsys.readouterr()
+    assert main(["expire", "clk", "--now", "2026-12-19T00:00Z", "--yes"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "self-service" in err[0] and "--self" in err[0]
+
+
+# --- on the emulator -----------------------------------------------------------------------------------
+
+
+def test_the_clock_stops_at_session_end_destroys_at_expiry_and_touches_nothing_else(envs, tmp_path, capsys):
+    store = Store(tmp_path / "state" / "sandbox")
+    summary = tmp_path / "summary.md"
+    with served(store) as port:
+        assert main(["up", "clk", "--emulate"]) == 0 and main(["up", "oth", "--emulate"]) == 0
+        assert instances(port, "clk") == {"a1": "running", "a2": "running"}
+        capsys.readouterr()
+
+        # in the session, even with --yes: nothing
+        assert main(["expire", "clk", "--now", "2026-12-01T10:00Z", "--yes", "--emulate", "--summary", str(summary)]) == 0
+        assert instances(port, "clk") == {"a1": "running", "a2": "running"}
+        assert "a session is in progress until 2026-12-01 12:00+01:00" in summary.read_text()
+
+        # after it, a dry run: says what it would do, changes nothing
+        assert main(["expire", "clk", "--now", "2026-12-01T11:00Z", "--emulate", "--summary", str(summary)]) == 0
+        assert instances(port, "clk") == {"a1": "running", "a2": "running"}
+        text = summary.read_text()
+        assert "(dry run): stop" in text and "| clk-a1 | would stop | dry run |" in text
+
+        # with --yes: clk's instances stopped, oth's still running
+        capsys.readouterr()
+        assert main(["expire", "clk", "--now", "2026-12-01T11:00Z", "--yes", "--emulate", "--summary", str(summary)]) == 0
+        assert instances(port, "clk") == {"a1": "stopped", "a2": "stopped"}
+        assert instances(port, "oth") == {"b1": "running"}
+        text = summary.read_text()
+        assert "| clk-a1 | stopped | succeeded | 1 instance(s) or database(s) stopped |" in text
+        assert "| clk-a2 | stopped | succeeded |" in text and "kept for the next session" in text
+
+        # at expiry: destroyed and swept; the other cohort keeps everything
+        oth_before = tagged(port, "oth")
+        assert main(["expire", "clk", "--now", "2026-12-18T17:00Z", "--yes", "--emulate", "--summary", str(summary)]) == 0
+        assert instances(port, "clk") == {}
+        assert not any(tagged(port, "clk").values())
+        assert tagged(port, "oth") == oth_before and instances(port, "oth") == {"b1": "running"}
+        text = summary.read_text()
+        assert "the cohort expired at 2026-12-18 18:00+01:00" in text
+        assert "| clk-a1 | destroyed | succeeded |" in text and "**Sweep:** nothing left" in text
+        assert store.stacks() == ["oth-b1"]
