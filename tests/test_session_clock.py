@@ -169,3 +169,28 @@ def test_the_clock_stops_at_session_end_destroys_at_expiry_and_touches_nothing_e
         assert "the cohort expired at 2026-12-18 18:00+01:00" in text
         assert "| clk-a1 | destroyed | succeeded |" in text and "**Sweep:** nothing left" in text
         assert store.stacks() == ["oth-b1"]
+
+
+# --- the workflow that runs it -----------------------------------------------------------------------
+
+
+def test_the_session_clock_workflow_runs_expire_as_labctl_parses_it_with_oidc_and_pinned_actions():
+    import re
+
+    import yaml
+
+    from cloudlabs import REPO_ROOT
+    from labctl.cli.main import build_parser
+
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "session-clock.yml").read_text())
+    job = workflow["jobs"]["expire"]
+    assert workflow[True]["schedule"] == [{"cron": "*/15 * * * *"}]  # YAML 1.1 reads the key `on` as True
+    assert workflow["permissions"] == {"contents": "read"} and job["permissions"]["id-token"] == "write"
+    assert job["concurrency"]["group"] == "fleet-${{ matrix.cohort }}"  # the fleet workflow's group
+    uses = [step["uses"] for step in job["steps"] if "uses" in step]
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses)
+    script = next(step["run"] for step in job["steps"] if step.get("name") == "labctl expire")
+    line = next(x for x in script.splitlines() if "labctl expire" in x)
+    argv = line.split("./dev labctl ", 1)[1].split(" ||")[0].replace('"$COHORT"', "fall26").replace('"${yes[@]}"', "--yes")
+    args = build_parser().parse_args(argv.split())
+    assert (args.command, args.cohort, args.yes, args.summary) == ("expire", "fall26", True, "out/summary.md")
