@@ -165,9 +165,12 @@ def test_cards_from_the_emulator_show_the_addresses_it_gave(envs, tmp_path):
         assert main(["up", "crd", "--students", "a1", "--emulate"]) == 0
         ips = [i.get("PublicIpAddress") for r in client(port, "ec2").describe_instances()["Reservations"]
                for i in r["Instances"]]
-        out = cards(tmp_path, "--emulate")
+        out = cards(tmp_path, "--emulate", "--with-secrets")
     assert len(ips) == 1 and ips[0]
     md = (out / "a1.md").read_text()
     assert "| Status | deployed (the emulator) |" in md
-    assert f"<http://{ips[0]}/>" in md and f"ec2-user@{ips[0]}`" in md
-    assert "not deployed yet" in (out / "a2.md").read_text()
+    assert f"<http://{ips[0]}/>" in md and f"`ssh -i crd-a1-key.pem ec2-user@{ips[0]}`" in md
+    assert "studentKey.privateKey:" in md and "PRIVATE KEY-----" in md  # the key the emulator generated for a1
+    assert stat.S_IMODE((out / "a1.md").stat().st_mode) == 0o600
+    a2 = (out / "a2.md").read_text()  # not brought up: from the plan, nothing secret to give
+    assert "not deployed yet" in a2 and "PRIVATE KEY" not in a2

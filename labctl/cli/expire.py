@@ -181,16 +181,18 @@ def _title(clock: ClockRun) -> str:
 
 
 def print_run(clock: ClockRun, out: Console) -> None:
-    table = Table(title=_title(clock), title_justify="left", caption=f"why: {clock.why}", caption_justify="left")
+    out.print(_title(clock), markup=False, soft_wrap=True)
+    out.print(f"why: {clock.why}", markup=False, soft_wrap=True)
+    table = Table()
     for column in ("stack", "done", "result", "detail"):
         table.add_column(column, overflow="fold")
     for row in clock.rows:
         table.add_row(*row)
     out.print(table)
     if clock.sweep_verdict:
-        out.print(f"sweep: {clock.sweep_verdict}", markup=False)
+        out.print(f"sweep: {clock.sweep_verdict}", markup=False, soft_wrap=True)
     for line in clock.left:
-        out.print(f"left: {line}", markup=False)
+        out.print(f"left: {line}", markup=False, soft_wrap=True)
 
 
 def _cell(text: str) -> str:

@@ -4,11 +4,17 @@ public IP read from the emulated account (moto gives one to an instance in a pub
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable
 
-from labctl.offline.graph import StackGraph
+from labctl.offline.graph import SECRET, StackGraph
 from labctl.ops.emulated_state import EmulatedStack
+
+
+# What is swapped: AWS ids (vpc-0a1b2c3d...), IPv4 addresses and AWS host names. Never names: a key
+# pair's name is also its fake id, and its file name (<name>.pem) must stay.
+SWAPPED = re.compile(r"[a-z]+-[0-9a-f]{8,}|[0-9]{1,3}(\.[0-9]{1,3}){3}|.*\.amazonaws\.com(:[0-9]+)?")
 
 
 def _swap_text(value: Any, ids: dict[str, str]) -> Any:
@@ -49,7 +55,27 @@ def emulated_outputs(graph: StackGraph, state_dir: Path, client: Callable[[str],
     if not state.resources:
         return None
     ids = {fake: real for entry in state.resources.values() for fake, real in entry.get("aliases", {}).items()
-           if isinstance(fake, str) and isinstance(real, str)}
+           if isinstance(fake, str) and isinstance(real, str) and SWAPPED.fullmatch(fake)}
     if client is not None:
         ids.update(public_ips(graph, state, client("ec2")))
-    return _swap_text(graph.outputs, ids)
+    return _reveal(_swap_text(graph.outputs, ids), state)
+
+
+def _reveal(outputs: Any, state: EmulatedStack) -> Any:
+    """The plan's redacted secrets given the values the emulator generated, where that is unambiguous: a
+    ``privateKey`` the one PEM key, any other secret the one other value (a database password). With two
+    of a kind they stay redacted."""
+    made = [entry.get("extra", {}).get("secret") for entry in state.resources.values()]
+    keys = [s for s in made if isinstance(s, str) and s.startswith("-----BEGIN")]
+    others = [s for s in made if isinstance(s, str) and not s.startswith("-----BEGIN")]
+
+    def walk(value: Any, key: str) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        if value == SECRET:
+            pool = keys if key == "privateKey" else others
+            return pool[0] if len(pool) == 1 else value
+        return value
+    return walk(outputs, "")
