@@ -174,3 +174,12 @@ def test_cards_from_the_emulator_show_the_addresses_it_gave(envs, tmp_path):
     assert stat.S_IMODE((out / "a1.md").stat().st_mode) == 0o600
     a2 = (out / "a2.md").read_text()  # not brought up: from the plan, nothing secret to give
     assert "not deployed yet" in a2 and "PRIVATE KEY" not in a2
+
+
+def test_the_default_directory_is_cards_of_the_cohort_which_git_ignores(envs, tmp_path, monkeypatch):
+    from cloudlabs import REPO_ROOT
+    monkeypatch.chdir(tmp_path)  # the project one stands in
+    assert main(["cards", "crd", "--from-plan"]) == 0
+    assert sorted(p.name for p in (tmp_path / "cards" / "crd").iterdir()) == ["a1.html", "a1.md", "a2.html", "a2.md",
+                                                                              "cards.csv"]
+    assert "/cards/" in (REPO_ROOT / ".gitignore").read_text().splitlines()

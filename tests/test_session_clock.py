@@ -128,6 +128,22 @@ def test_a_self_service_cohort_is_refused_without_emulate(envs, capsys):
     assert len(err) == 1 and "self-service" in err[0] and "--self" in err[0]
 
 
+def test_one_students_failure_never_costs_the_others_their_stop_and_is_reported(envs, tmp_path, monkeypatch, capsys):
+    from labctl.ops.fleet import Outcome
+
+    from .fakerunner import FakeRunner
+    runner = FakeRunner({"clk-a1": [RuntimeError("UnauthorizedOperation: not allowed to stop i-0abc")],
+                         "clk-a2": [Outcome({"update": 1}, "1 instance(s), 0 database(s) stopped")]})
+    monkeypatch.setattr(runners, "make_power_runner", lambda args, owners: runner)
+    summary = tmp_path / "summary.md"
+    assert main(["expire", "clk", "--now", "2026-12-01T11:00Z", "--yes", "--summary", str(summary)]) == 1
+    assert sorted(runner.calls) == [("clk-a1", "stop"), ("clk-a2", "stop")]  # oth is never selected
+    text = summary.read_text()
+    assert "| clk-a2 | stopped | succeeded | 1 instance(s) or database(s) stopped |" in text
+    assert "| clk-a1 | - | failed | UnauthorizedOperation: not allowed to stop i-0abc |" in text
+    assert "- clk-a1: not stopped (failed: UnauthorizedOperation" in text and "the next run tries again" in text
+
+
 # --- on the emulator -----------------------------------------------------------------------------------
 
 
@@ -159,8 +175,13 @@ def test_the_clock_stops_at_session_end_destroys_at_expiry_and_touches_nothing_e
         assert "| clk-a1 | stopped | succeeded | 1 instance(s) or database(s) stopped |" in text
         assert "| clk-a2 | stopped | succeeded |" in text and "kept for the next session" in text
 
-        # at expiry: destroyed and swept; the other cohort keeps everything
+        # at expiry, a dry run still changes nothing
         oth_before = tagged(port, "oth")
+        clk_before = tagged(port, "clk")
+        assert main(["expire", "clk", "--now", "2026-12-18T17:00Z", "--emulate"]) == 0
+        assert tagged(port, "clk") == clk_before and "would destroy, then sweep" in capsys.readouterr().out
+
+        # at expiry: destroyed and swept; the other cohort keeps everything
         assert main(["expire", "clk", "--now", "2026-12-18T17:00Z", "--yes", "--emulate", "--summary", str(summary)]) == 0
         assert instances(port, "clk") == {}
         assert not any(tagged(port, "clk").values())
