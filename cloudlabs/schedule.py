@@ -30,12 +30,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 SCHEDULE_KEYS = ("timezone", "sessions", "expires")
 SESSION_KEYS = ("start", "end")
 MAX_SESSIONS = 1000
-INSTANT_ALLOWED = "a date and time written YYYY-MM-DD HH:MM (in the schedule's timezone) or with an offset, e.g. 2026-12-01T09:00+01:00"
+INSTANT_ALLOWED = ("a date and time from 2000 to 2199 written YYYY-MM-DD HH:MM (in the schedule's timezone) or with an "
+                   "offset, e.g. 2026-12-01T09:00+01:00")
 SCHEDULE_ALLOWED = ("a mapping: sessions (a list of {start, end}), timezone (an IANA name, default UTC) and expires "
                     "(optional, at most the end of the expires: day)")
-NOW_ALLOWED = "an ISO 8601 date and time with its offset, e.g. 2026-12-01T12:00Z or 2026-12-01T13:00+01:00"
+NOW_ALLOWED = "an ISO 8601 date and time from 2000 to 2199 with its offset, e.g. 2026-12-01T12:00Z or 2026-12-01T13:00+01:00"
 
 Action = Literal["none", "stop", "destroy"]
+YEARS = range(2000, 2200)  # far from datetime's limits: aware times compare in UTC, which must exist
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ def parse_instant(value: Any, zone: ZoneInfo) -> datetime:
         found = datetime.fromisoformat(value.strip())
     else:
         raise ValueError(f"{value!r} is not a date and time")
+    if found.year not in YEARS:
+        raise ValueError(f"{value!r} is out of range")
     return found.replace(tzinfo=zone) if found.tzinfo is None else found
 
 
@@ -93,6 +97,8 @@ def parse_now(text: str) -> datetime:
         raise ValueError(f"--now: {text!r} is not allowed; allowed: {NOW_ALLOWED}") from None
     if found.tzinfo is None or len(text.strip()) <= 10:
         raise ValueError(f"--now: {text!r} has no time offset; allowed: {NOW_ALLOWED}")
+    if found.year not in YEARS:
+        raise ValueError(f"--now: {text!r} is out of range; allowed: {NOW_ALLOWED}")
     return found
 
 
@@ -106,6 +112,10 @@ def parse_schedule(raw: Any, expires_day: date | None) -> Schedule:
         if key not in SCHEDULE_KEYS:
             problems.append(ScheduleProblem((key,), "the keys " + ", ".join(SCHEDULE_KEYS), raw[key], "unknown key"))
     zone = _zone(raw.get("timezone", "UTC"), problems)
+    if expires_day is not None and expires_day.year not in YEARS:
+        problems.append(ScheduleProblem((), f"a schedule only for a cohort whose expires: date is from {YEARS.start} to "
+                                        f"{YEARS.stop - 1}", reason=f"expires: is {expires_day.isoformat()}", value=raw))
+        expires_day = None
     sessions = _sessions(raw.get("sessions"), zone, problems)
     latest = end_of_day(expires_day, zone) if expires_day is not None else None
     expires = latest

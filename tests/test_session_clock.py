@@ -8,8 +8,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cloudlabs.cohort import load_cohort
+from cloudlabs.cohort import CohortError, load_cohort
 from cloudlabs.schedule import clock_action, next_session_end, parse_now, session_at
 from labctl.cli import runners
 from labctl.cli.main import main
@@ -103,7 +105,7 @@ def test_a_bad_schedule_value_is_one_line_exit_2_and_nothing_changes(envs, capsy
     assert sorted(p.name for p in envs.iterdir()) == before and not (envs.parent / "state" / "sandbox").exists()
 
 
-@pytest.mark.parametrize("now", ["2026-12-01 12:00", "yesterday", "2026-12-01"])
+@pytest.mark.parametrize("now", ["2026-12-01 12:00", "yesterday", "2026-12-01", "0001-01-01T00:00+14:00"])
 def test_a_bad_now_is_one_line_exit_2(envs, capsys, now):
     with pytest.raises(SystemExit) as stopped:  # argparse's own error, through the project's Parser
         main(["expire", "clk", "--now", now, "--yes"])
@@ -215,3 +217,32 @@ def test_the_session_clock_workflow_runs_expire_as_labctl_parses_it_with_oidc_an
     argv = line.split("./dev labctl ", 1)[1].split(" ||")[0].replace('"$COHORT"', "fall26").replace('"${yes[@]}"', "--yes")
     args = build_parser().parse_args(argv.split())
     assert (args.command, args.cohort, args.yes, args.summary) == ("expire", "fall26", True, "out/summary.md")
+
+
+# --- any schedule: value is an answer, never a crash ----------------------------------------------------
+
+MOMENTS = st.sampled_from(["2026-12-01 09:00", "2026-12-01 12:00", "2026-12-01T09:00+14:00", "9999-12-31 23:59",
+                           "0001-01-01 00:00", "2026-02-30 10:00", "2026-12-01", "12:00", "", "2026-12-01 09:00:00Z"])
+SCHEDULE_VALUES = st.fixed_dictionaries({}, optional={
+    "timezone": st.sampled_from(["UTC", "Europe/Brussels", "Mars/Olympus", "../etc/passwd", "", "Etc/GMT+14", 3]),
+    "sessions": st.lists(st.fixed_dictionaries({}, optional={"start": MOMENTS, "end": MOMENTS, "room": st.just(1)}),
+                         max_size=3) | st.sampled_from([None, "weekly", 5]),
+    "expires": MOMENTS | st.just(None),
+    "every": st.just("monday"),
+}) | st.sampled_from([None, [], "soon", 3])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(schedule=SCHEDULE_VALUES, expires=st.sampled_from(["2026-12-19", "9999-12-31", "0001-01-01", "2026-13-01"]))
+def test_any_schedule_value_loads_or_is_refused_with_its_line(tmp_path_factory, schedule, expires):
+    import yaml
+    path = tmp_path_factory.mktemp("gen") / "gen.yaml"
+    doc = {"cohort": "gen", "region": "us-east-1", "profile": "sandbox", "adminCidr": "203.0.113.0/24",
+           "expires": expires, "labs": ["vpc-nat"], "roster": ["s01"], "schedule": schedule}
+    path.write_text(yaml.safe_dump(doc))
+    try:
+        cohort = load_cohort(path)
+    except CohortError as err:
+        assert all(str(p).startswith(f"{path}:") for p in err.problems)
+        return
+    assert cohort.schedule is None or all(s.start < s.end <= cohort.schedule.expires for s in cohort.schedule.sessions)
