@@ -115,12 +115,14 @@ def test_a_stack_not_in_the_outputs_gets_its_card_from_the_plan_marked_not_deplo
     assert "not deployed yet" in (every / "a1.md").read_text()
 
 
-def test_html_escapes_every_value(envs, tmp_path):
+def test_html_escapes_every_value_and_markdown_keeps_it_in_code(envs, tmp_path):
     evil = '"><script>alert(1)</script>'
     out = cards(tmp_path, "--outputs", str(write_outputs(tmp_path, known_outputs(evil))))
     html = (out / "a1.html").read_text()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '&#34;&gt;' in html  # the quote cannot close the href
+    md = (out / "a1.md").read_text()  # an LMS may render the Markdown: the URL is a code span, not an autolink
+    assert f"- `http://203.0.113.10/{evil}`" in md and f"<http://203.0.113.10/{evil}>" not in md
 
 
 def test_the_csv_has_a_row_per_student_with_the_lms_columns_and_a_link_to_each_card(envs, tmp_path):

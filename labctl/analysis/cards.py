@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterator, Mapping
@@ -158,8 +159,27 @@ def _context(data: CardInput, found: Found, with_secrets: bool) -> dict[str, Any
     }
 
 
+def md_code(value: Any) -> str:
+    """A value as a Markdown code span that no backtick or line break in it can end early."""
+    text = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
+
+
+def md_link(url: str) -> str:
+    """An autolink only where the URL cannot close it (no spaces, < or >); else a code span."""
+    return f"<{url}>" if re.fullmatch(r"[^\s<>`]+", url) else md_code(url)
+
+
+def md_text(value: Any) -> str:
+    """Prose on one line, with Markdown's and HTML's active characters made literal."""
+    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", " ".join(str(value).split()))
+
+
 _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 _MD = Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+_MD.filters.update(code=md_code, link=md_link, text=md_text)
 
 MARKDOWN = _MD.from_string("""<!-- {{ marker }}: cohort {{ d.cohort }}, student {{ d.student }} -->
 # Access card: {{ d.student }} ({{ d.stack }})
@@ -170,7 +190,7 @@ MARKDOWN = _MD.from_string("""<!-- {{ marker }}: cohort {{ d.cohort }}, student 
 {% endif %}
 | | |
 |---|---|
-| Lab | {{ labs }} |
+| Lab | {{ labs | text }} |
 | Status | {{ status }}{{ d.deployed and d.source and " (" + d.source + ")" or "" }} |
 | Region | {{ d.region }} |
 | Session | {{ session }} |
@@ -179,31 +199,31 @@ MARKDOWN = _MD.from_string("""<!-- {{ marker }}: cohort {{ d.cohort }}, student 
 
 ## What to do first
 {% for lab, text in f.first_steps %}
-- **{{ lab }}**: {{ text }}
+- **{{ lab }}**: {{ text | text }}
 {% endfor %}
 {% if f.urls %}
 
 ## Open in a browser
 {% for url in f.urls %}
-- <{{ url }}>
+- {{ url | link }}
 {% endfor %}
 {% endif %}
 {% if f.connect %}
 
 ## Connect
 {% if f.key_file %}
-Key file: `{{ f.key_file }}` (the private key of your key pair; `chmod 600 {{ f.key_file }}` before ssh uses it).
+Key file: {{ f.key_file | code }} (the private key of your key pair; {{ ('chmod 600 ' + f.key_file) | code }} before ssh uses it).
 
 {% endif %}
 {% for what, command in f.connect %}
-- {{ what }}: `{{ command }}`
+- {{ what | text }}: {{ command | code }}
 {% endfor %}
 {% endif %}
 {% if f.database %}
 
 ## Database
 {% for what, value in f.database %}
-- {{ what }}: `{{ value }}`
+- {{ what | text }}: {{ value | code }}
 {% endfor %}
 {% endif %}
 {% if secrets %}
