@@ -185,3 +185,17 @@ def test_the_default_directory_is_cards_of_the_cohort_which_git_ignores(envs, tm
     assert sorted(p.name for p in (tmp_path / "cards" / "crd").iterdir()) == ["a1.html", "a1.md", "a2.html", "a2.md",
                                                                               "cards.csv"]
     assert "/cards/" in (REPO_ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_a_windows_card_gives_the_rdp_and_password_commands_and_takes_neither_for_a_secret():
+    from datetime import date
+
+    from labctl.analysis.cards import CardInput, make_card
+    server = {"rdp": "mstsc /v:203.0.113.7", "rdpAddress": "203.0.113.7:3389",
+              "password": "aws ec2 get-password-data --instance-id i-0abc --priv-launch-key labsuser.pem"}
+    data = CardInput("crd", "a1", "crd-a1", "us-east-1", (("ec2-webserver", "solution"),),
+                     {"ec2-webserver": {"servers": {"Windows-01": server}}}, True, date(2099, 12, 19), "labsuser.pem")
+    card = make_card(data, with_secrets=True)
+    assert "- ec2-webserver servers.Windows-01.rdp: `mstsc /v:203.0.113.7`" in card.markdown
+    assert "servers.Windows-01.password: `aws ec2 get-password-data --instance-id i-0abc" in card.markdown
+    assert not card.has_secrets and "## Secrets" not in card.markdown and "Key file: `labsuser.pem`" in card.markdown

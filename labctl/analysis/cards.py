@@ -80,15 +80,17 @@ def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str,
 
 
 def _is_secret(lab: str, path: tuple[str, ...], value: Any) -> bool:
+    """Redacted, or an output the lab declares secret (a leaf named "password" may be the command
+    that fetches one: get-password-data)."""
     definition = LABS.get(lab)
     declared = definition is not None and any(o.name == path[0] and o.kind == "secret" for o in definition.outputs)
-    return value == SECRET or declared or path[-1] in ("privateKey", "password", "dbPassword")
+    return value == SECRET or declared
 
 
 def _connects(path: tuple[str, ...], value: str) -> bool:
     words = " ".join(path).lower()
-    return (value.startswith(("ssh ", "mstsc ", "xfreerdp ")) or
-            (("ssh" in words or "rdp" in words) and " " in value.strip() and not value.startswith("http")))
+    return (value.startswith(("ssh ", "mstsc ", "xfreerdp ", "aws ec2 get-password-data ")) or
+            (any(w in words for w in ("ssh", "rdp", "password")) and " " in value.strip() and not value.startswith("http")))
 
 
 def find(data: CardInput) -> Found:
