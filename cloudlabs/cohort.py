@@ -21,6 +21,7 @@ from . import accounts
 from .addressing import SEATS, STUDENT_SEATS, seat_block
 from .profiles import ProfileError, load_profile
 from .reading import InputFileError, YamlSource, dotted, load_yaml
+from .schedule import Schedule, ScheduleError, parse_schedule
 from .settings import (
     DEFAULT_PROFILE,
     NAMESPACE,
@@ -54,7 +55,7 @@ SETTING_OF = {
 }
 COHORT_KEYS = ("cohort", "region", "profile", "adminCidr", "allowOpenAdminCidr", "expires", "labs",
                "instanceType", "keyName", "keyFile", "nameTagPrefix", "sessionHours", "sessions", "accounts", "regions",
-               "roster")
+               "schedule", "roster")
 REQUIRED = ("cohort", "region", "adminCidr", "expires", "labs", "roster")
 STUDENT_KEYS = ("id", "seat", "name", "labs", "account")
 ACCOUNTS_KEYS = ("model", "roleArn")
@@ -87,6 +88,7 @@ class Cohort:
     account_model: str = "shared"  # cloudlabs.accounts.MODELS
     role_template: str | None = None  # per-student: roleArn with {account}
     regions: tuple[str, ...] = ()  # where the cohort may be spread (default: its one region)
+    schedule: Schedule | None = None  # its sessions and expiry (``schedule:``, cloudlabs.schedule): labctl expire
 
     @property
     def spread(self) -> bool:
@@ -193,6 +195,7 @@ def load_cohort(path: Path) -> Cohort:
                 "(generated, its private key a secret stack output)", data["keyName"],
                 reason="one key pair for the cohort: every student of the shared account would hold the same private key")
     regions = _read_regions(source, out)
+    schedule = _read_schedule(source, out)
     students = _read_roster(source, out)
     _check_student_accounts(source, students, model, out)
     if isinstance(name, str) and SLUG.match(name):
@@ -206,7 +209,24 @@ def load_cohort(path: Path) -> Cohort:
         raise CohortError(out.problems)
     default_region = data.get("region")
     return Cohort(name, path, source, template, students, model or "shared", role_template,
-                  regions or ((default_region,) if isinstance(default_region, str) else ()))
+                  regions or ((default_region,) if isinstance(default_region, str) else ()), schedule)
+
+
+def _read_schedule(source: YamlSource, out: _Collector) -> Schedule | None:
+    """``schedule:`` (cloudlabs.schedule), its expiry held to the top-level ``expires:`` date."""
+    raw = source.data.get("schedule")
+    if raw is None:
+        return None
+    try:
+        expires: date | None = date.fromisoformat(str(source.data.get("expires")))
+    except ValueError:  # missing or bad: reported by the checks of expires: itself
+        expires = None
+    try:
+        return parse_schedule(raw, expires)
+    except ScheduleError as err:
+        for p in err.problems:
+            out.add(source, ("schedule",) + p.path, p.allowed, p.value, missing=p.missing, reason=p.reason)
+        return None
 
 
 _PLACEHOLDER_ROLE = "arn:aws:iam::{account}:role/placeholder"

@@ -39,5 +39,6 @@ def run(args: argparse.Namespace, out: Console) -> int:
         table.add_row(stack, when.isoformat(), str(days))
     out.print(table)
     if rows:
-        out.print("destroy them (labctl destroy <stacks>), then labctl sweep <cohort>")
+        out.print("destroy them (labctl destroy <stacks>), then labctl sweep <cohort>; a cohort with a schedule: has "
+                  "labctl expire do both at its expiry (docs/howto/session-clock.md)", markup=False)
     return EXIT_FAILED if rows else EXIT_OK

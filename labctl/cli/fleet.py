@@ -224,6 +224,7 @@ def _run_fleet(args: argparse.Namespace, out: Console, files: list[Path], owners
             results = fleet.run(stacks, operation, hashes, resume)
     else:
         results = fleet.run(stacks, operation, hashes, resume)
+    args.fleet_results = results  # for a command that runs this one (labctl expire reports each stack)
     out.print(results_table(results, operation))
     out.print(f"logs: {log_dir}/<stack>.log")
     if getattr(args, "results", None):
