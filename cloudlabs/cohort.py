@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from . import accounts
+from .budget import Budget, read_budget
 from .addressing import SEATS, STUDENT_SEATS, seat_block
 from .profiles import ProfileError, load_profile
 from .reading import InputFileError, YamlSource, dotted, load_yaml
@@ -54,7 +55,7 @@ SETTING_OF = {
 }
 COHORT_KEYS = ("cohort", "region", "profile", "adminCidr", "allowOpenAdminCidr", "expires", "labs",
                "instanceType", "keyName", "keyFile", "nameTagPrefix", "sessionHours", "sessions", "accounts", "regions",
-               "roster")
+               "roster", "budget")
 REQUIRED = ("cohort", "region", "adminCidr", "expires", "labs", "roster")
 STUDENT_KEYS = ("id", "seat", "name", "labs", "account")
 ACCOUNTS_KEYS = ("model", "roleArn")
@@ -87,6 +88,7 @@ class Cohort:
     account_model: str = "shared"  # cloudlabs.accounts.MODELS
     role_template: str | None = None  # per-student: roleArn with {account}
     regions: tuple[str, ...] = ()  # where the cohort may be spread (default: its one region)
+    budget: Budget | None = None  # the file's budget: over its profile's (cloudlabs.budget)
 
     @property
     def spread(self) -> bool:
@@ -193,6 +195,7 @@ def load_cohort(path: Path) -> Cohort:
                 "(generated, its private key a secret stack output)", data["keyName"],
                 reason="one key pair for the cohort: every student of the shared account would hold the same private key")
     regions = _read_regions(source, out)
+    budget = _read_budget(source, out)
     students = _read_roster(source, out)
     _check_student_accounts(source, students, model, out)
     if isinstance(name, str) and SLUG.match(name):
@@ -206,7 +209,7 @@ def load_cohort(path: Path) -> Cohort:
         raise CohortError(out.problems)
     default_region = data.get("region")
     return Cohort(name, path, source, template, students, model or "shared", role_template,
-                  regions or ((default_region,) if isinstance(default_region, str) else ()))
+                  regions or ((default_region,) if isinstance(default_region, str) else ()), budget)
 
 
 _PLACEHOLDER_ROLE = "arn:aws:iam::{account}:role/placeholder"
@@ -220,6 +223,18 @@ def _profile_default_model(source: YamlSource) -> str | None:
         return load_profile(name).account_model if isinstance(name, str) else None
     except ProfileError:
         return None
+
+
+def _read_budget(source: YamlSource, out: _Collector) -> Budget | None:
+    """``budget:`` over the profile's (a bad profile is reported elsewhere: then the file's alone)."""
+    name = source.data.get("profile", DEFAULT_PROFILE)
+    try:
+        default = load_profile(name).budget if isinstance(name, str) else None
+    except ProfileError:
+        default = None
+    budget, problems = read_budget(source, source.data.get("budget"), default)
+    out.problems.extend(FileProblem(line) for line in problems)
+    return budget
 
 
 def _read_accounts(source: YamlSource, out: _Collector) -> tuple[str | None, str | None]:

@@ -7,7 +7,7 @@ import argparse
 import functools
 import math
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Callable
 
 from cloudlabs.settings import SLUG, SLUG_ALLOWED
@@ -49,6 +49,19 @@ def calendar_date(text: str) -> date:
 
 
 calendar_date.__name__ = "date"
+
+
+def moment(text: str) -> datetime:
+    """``--now``/``--until``: a date and time, ISO 8601 (``2026-12-04T16:00Z``); without a zone, UTC."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date and time; allowed: ISO 8601, e.g. 2026-12-04T16:00Z "
+                                         "(UTC when no zone is given)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+moment.__name__ = "time"
 
 
 def name(what: str) -> Callable[[str], str]:
