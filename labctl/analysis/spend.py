@@ -7,7 +7,8 @@ The rules, each one a choice said out loud:
   gateway CreateTime, load balancer CreatedTime, EBS CreateTime) until ``now``;
 - a stopped instance billed its running price from its launch until it stopped (EC2's
   StateTransitionReason), and bills only its storage (its volumes, their own charges) since; an
-  instance started again reports its last start as LaunchTime, so its earlier runs are not counted;
+  instance started again reports its last start as LaunchTime, so its earlier runs are not counted,
+  and the public IPv4 address it held while running (released by the stop) is not known, so not counted;
 - what AWS gives no time for (an Elastic IP) is counted from its student's earliest known launch (the
   stack came up together); a student with no other time gets it from ``now`` (so far: nothing);
 - what costs money but has no price (``hourly`` None) is counted, never priced: ``unpriced``;
