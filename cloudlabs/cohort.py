@@ -55,7 +55,7 @@ SETTING_OF = {
 }
 COHORT_KEYS = ("cohort", "region", "profile", "adminCidr", "allowOpenAdminCidr", "expires", "labs",
                "instanceType", "keyName", "keyFile", "nameTagPrefix", "sessionHours", "sessions", "accounts", "regions",
-               "roster", "budget")
+               "budget", "roster")
 REQUIRED = ("cohort", "region", "adminCidr", "expires", "labs", "roster")
 STUDENT_KEYS = ("id", "seat", "name", "labs", "account")
 ACCOUNTS_KEYS = ("model", "roleArn")
