@@ -71,6 +71,7 @@ def forecast_until(cohort: Cohort, now: datetime, until_arg: datetime | None) ->
 class SpendReading:
     spend: CohortSpend
     unscanned: dict[str, str] = field(default_factory=dict)  # "region: kind" -> why
+    present: dict[str, int] = field(default_factory=dict)  # student -> resources of the cohort found in AWS
 
 
 def charge_of(item: Leftover) -> Charge:
@@ -87,7 +88,11 @@ def read_spend(args: argparse.Namespace, cohort: Cohort, now: datetime, until: d
     charges = [charge_of(x) for inv in inventories for x in inv.items]
     unscanned = {f"{inv.region}: {kind}": why for inv in inventories for kind, why in inv.unscanned.items()}
     spend = estimate(charges, now, until, [s.id for s in cohort.students])
-    return SpendReading(spend, unscanned)
+    present: dict[str, int] = {}
+    for inv in inventories:
+        for x in inv.items:
+            present[x.student] = present.get(x.student, 0) + 1
+    return SpendReading(spend, unscanned, present)
 
 
 def _regions(cohort: Cohort) -> list[str]:
