@@ -15,7 +15,6 @@ Where each column comes from:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -177,8 +176,8 @@ def _diagrams(cohort: Cohort, settings: dict[str, StackSettings]) -> list[Diagra
     """The first stack (by student) of each lab, drawn; a stack that cannot be rendered is left out, said so."""
     first: dict[str, StackSettings] = {}
     for student in sorted(settings):
-        for lab in settings[student].labs:
-            first.setdefault(lab.lab, settings[student])
+        for selection in settings[student].labs:
+            first.setdefault(selection.lab, settings[student])
     files = {stack_name_of(p): p for p in cohort_stack_files(cohort)}
     out = []
     for lab, s in sorted(first.items()):
