@@ -205,3 +205,22 @@ def test_spend_refuses_a_forecast_that_ends_before_now_and_an_output_outside_a_d
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "--until" in err[0] and "--json" in err[1]
     assert not (tmp_path / "state").exists() or not any((tmp_path / "state").rglob("*.json"))
+
+
+def test_the_forecast_runs_to_until_else_one_session_from_now(cohort_env):
+    from cloudlabs.cohort import load_cohort
+    from labctl.cli.spending import forecast_until
+    now = at(0)
+    assert forecast_until(load_cohort(cohort_env("") / "demo.yaml"), now, None) == at(4)  # learner-lab: sessionHours 4
+    assert forecast_until(load_cohort(cohort_env("sessionHours: 2.5\n") / "demo.yaml"), now, None) == at(2.5)
+    assert forecast_until(load_cohort(cohort_env("") / "demo.yaml"), now, at(7)) == at(7)
+
+
+def test_a_learner_lab_cohort_is_not_read_with_the_instructors_credentials(cohort_env, capsys):
+    env = cohort_env("")
+    for command in ("spend", "budget", "report"):
+        argv = [command, "demo", "--environments", str(env)] + (["--html", str(env.parent / "site")] if command == "report" else [])
+        assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all("self-service" in line and "--emulate" in line for line in err)
+    assert not (env.parent / "site").exists()
