@@ -186,8 +186,13 @@ def test_budget_stops_and_destroys_exactly_the_students_over_and_its_dry_run_cha
     assert "would stop" in rows["s01"] and "warn" in rows["s02"] and "would destroy" in rows["s03"]
     assert "dry run" in out and _instances(store) == before and sorted(store.stacks()) == ["demo-s01", "demo-s02", "demo-s03"]
 
-    assert main(["budget", "demo", "--emulate", "--environments", str(env), "--now", later, "--yes"]) == 0
+    assert main(["budget", "demo", "--emulate", "--environments", str(env), "--now", later, "--yes",
+                 "--json", str(tmp_path / "b.json")]) == 0
     assert _instances(store) == {"s01": {"stopped"}, "s02": {"running"}}  # s03 destroyed, s02 only warned
+    summary = json.loads((tmp_path / "b.json").read_text())
+    assert summary["actions"] == {"destroy": {"students": ["s03"], "done": True, "result": "succeeded"},
+                                  "stop": {"students": ["s01"], "done": True, "result": "succeeded"}}
+    assert [(s["student"], s["crossed"]) for s in summary["students"]] == [("s01", "stop"), ("s02", "warn"), ("s03", "destroy")]
     assert sorted(store.stacks()) == ["demo-s01", "demo-s02"]
 
     assert main(["spend", "demo", "--emulate", "--environments", str(env), "--now", later, "--json", str(tmp_path / "s.json")]) == 0

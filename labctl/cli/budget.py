@@ -5,18 +5,21 @@ unless --yes; then the fleet's own stop and destroy run on exactly those student
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from cloudlabs.budget import Budget
 from cloudlabs.cohort import Cohort, CohortError
+from cloudlabs.writing import OutputPathError, check_output_file
 
 from labctl.analysis.spend import ESTIMATE_NOTE, CohortSpend
 from labctl.cli import fleet
-from labctl.cli.common import EXIT_FAILED, EXIT_OK, Parser, Subparsers, bad_input
+from labctl.cli.common import EXIT_FAILED, EXIT_OK, Parser, Subparsers, bad_input, write_text
 from labctl.cli.selection import SelectionError
 from labctl.cli.spending import cohort_arguments, forecast_until, read_cohort, read_spend
 
@@ -31,6 +34,8 @@ def register(sub: Subparsers) -> None:
                                         "failed, or a kind could not be scanned.")
     cohort_arguments(budget)
     budget.add_argument("--yes", action="store_true", help="stop and destroy as the thresholds say (default: a dry run)")
+    budget.add_argument("--json", dest="json_file", metavar="FILE",
+                        help="also write each student's verdict and what was done as JSON (a schedule's job summary; '-': stdout)")
     budget.set_defaults(handler=run)
 
 
@@ -57,8 +62,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
         if cohort.budget is None:
             raise SelectionError(f"{cohort.path}: budget: missing, and profile has no budget; allowed: a budget: mapping "
                                  "(perStudent, warn, stop, destroy) in the cohort file or its profile")
+        if args.json_file not in (None, "-"):
+            check_output_file(Path(args.json_file), "--json")
         now = args.now or datetime.now(timezone.utc)
-    except (SelectionError, CohortError) as exc:
+    except (SelectionError, CohortError, OutputPathError) as exc:
         return bad_input(exc)
     reading = read_spend(args, cohort, now, forecast_until(cohort, now, None))
     rows = verdicts(reading.spend, cohort.budget)
@@ -67,16 +74,35 @@ def run(args: argparse.Namespace, out: Console) -> int:
         out.print(f"could not scan {kind}: {why}", markup=False)
     due = {action: [v.student for v in rows if v.action == action and v.student in _roster(cohort)]
            for action in ("stop", "destroy")}
+    done: dict[str, int] = {}
     if not args.yes:
         if due["stop"] or due["destroy"]:
             out.print("dry run: nothing was stopped or destroyed; run again with --yes to act", markup=False)
-            return EXIT_FAILED
-        return EXIT_FAILED if reading.unscanned else EXIT_OK
-    worst = EXIT_FAILED if reading.unscanned else EXIT_OK
-    for action in ("destroy", "stop"):
-        if due[action]:
-            worst = max(worst, fleet.run(_fleet_args(action, args, due[action]), out))
+        worst = EXIT_FAILED if reading.unscanned or due["stop"] or due["destroy"] else EXIT_OK
+    else:
+        worst = EXIT_FAILED if reading.unscanned else EXIT_OK
+        for action in ("destroy", "stop"):
+            if due[action]:
+                done[action] = fleet.run(_fleet_args(action, args, due[action]), out)
+                worst = max(worst, done[action])
+    if args.json_file:
+        write_text(args.json_file, json.dumps(_document(cohort, now, rows, due, done, args.yes, reading.unscanned),
+                                              indent=2, sort_keys=True) + "\n")
     return worst
+
+
+def _document(cohort: Cohort, now: datetime, rows: list[Verdict], due: dict[str, list[str]], done: dict[str, int],
+              acting: bool, unscanned: dict[str, str]) -> dict:
+    assert cohort.budget is not None
+    return {"cohort": cohort.name, "now": now.isoformat(), "dryRun": not acting, "note": ESTIMATE_NOTE,
+            "budget": cohort.budget.model_dump(by_alias=True, exclude_none=True),
+            "students": [{"student": v.student, "spentSoFar": round(v.spent, 2), "forecast": round(v.forecast, 2),
+                          "crossed": v.action or None, "thresholdUsd": round(v.threshold, 2) if v.action else None}
+                         for v in rows],
+            "actions": {action: {"students": due[action], "done": action in done,
+                                 "result": None if action not in done else ("succeeded" if done[action] == EXIT_OK else "failed")}
+                        for action in ("destroy", "stop")},
+            "unscanned": unscanned}
 
 
 def _roster(cohort: Cohort) -> set[str]:
