@@ -172,3 +172,18 @@ def test_report_never_overwrites_a_page_it_did_not_write(class_page, tmp_path, m
     assert _main(argv[:-2] + ["--html", str(tmp_path / "missing" / "deeper")]) == 2
     assert _main(argv + ["--grades", str(tmp_path / "nope.json")]) == 2
     assert re.search(r"nope\.json", capsys.readouterr().err)
+
+
+def test_the_diagram_draws_every_node_and_link_of_labctl_diagrams_flowchart():
+    from labctl.analysis.diagram import mermaid
+    from labctl.analysis.diagram_svg import parse, svg
+    from labctl.offline.render import render_file
+    with ThreadPoolExecutor(1) as pool:  # Pulumi's event loop, apart from playwright's in this thread (see _main)
+        text = mermaid(pool.submit(render_file, ENVIRONMENTS / "Pulumi.demo-s03.yaml").result())
+    drawing, links = svg(text, 'stack "demo-s03" <vpc-nat>')
+    root, raw = parse(text)
+    labels = re.findall(r"<text [^>]*>([^<]*)</text>", drawing)
+    assert "VPC VPC-A · 10.3.0.0/16" in labels and "NAT gateway: VPC-A-NAT" in labels and "instance: web-dev" in labels
+    assert drawing.count("<line ") == len(links) == len(raw) == len(re.findall(r"^\s+\S+ (--|-\.)", text, re.MULTILINE))
+    assert ("internet", "instance: bastion", "tcp/22", True) in {(x.source, x.target, x.label, x.refused) for x in links}
+    assert "<title>stack &quot;demo-s03&quot; &lt;vpc-nat&gt;</title>" in drawing

@@ -114,6 +114,17 @@ def _draw(box: Box, out: list[str], depth: int) -> None:
                f'stroke="#0969da"/><text x="{box.x + PAD:.0f}" y="{box.y + 18:.0f}">{label}</text>')
 
 
+def _edge(box: Box, towards: Box) -> tuple[float, float]:
+    """Where the line from ``box``'s centre to ``towards``'s centre leaves ``box``."""
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    dx, dy = towards.x + towards.w / 2 - cx, towards.y + towards.h / 2 - cy
+    if not dx and not dy:
+        return cx, cy
+    t = min(box.w / 2 / abs(dx) if dx else float("inf"), box.h / 2 / abs(dy) if dy else float("inf"))
+    t = min(t, 1.0)
+    return cx + dx * t, cy + dy * t
+
+
 def svg(text: str, title: str) -> tuple[str, list[Link]]:
     """(an ``<svg>`` element with a <title>, the links as rows) of the Mermaid flowchart ``text``."""
     root, raw_links = parse(text)
@@ -134,7 +145,8 @@ def svg(text: str, title: str) -> tuple[str, list[Link]]:
         refused = label.startswith("✗")
         dash = ' stroke-dasharray="4 3"' if dotted else ""
         colour = "#cf222e" if refused else "#57606a"
-        out.append(f'<line x1="{a.x + a.w / 2:.0f}" y1="{a.y + a.h / 2:.0f}" x2="{b.x + b.w / 2:.0f}" y2="{b.y + b.h / 2:.0f}" '
+        (x1, y1), (x2, y2) = _edge(a, b), _edge(b, a)
+        out.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" '
                    f'stroke="{colour}" stroke-opacity="0.6"{dash} marker-end="url(#arrow)">'
                    f"<title>{html.escape(f'{a.label} to {b.label} {label}'.strip())}</title></line>")
         links.append(Link(a.label, b.label, label.lstrip("✗ ").strip(), refused))

@@ -169,6 +169,14 @@ def _rows(cohort: Cohort, settings: dict[str, StackSettings], reading: SpendRead
                                spend.so_far if spend else 0.0, spend.forecast if spend else 0.0,
                                s.expires if s else None, bool(s and s.expires < now.date()),
                                Path(os.path.relpath(card.absolute(), page_dir.absolute())).as_posix(), card.is_file()))
+    roster = {s.id for s in cohort.students}
+    for other in sorted(set(reading.spend.students) - roster):  # found in AWS, not on the roster: still the cohort's spend
+        spend = reading.spend.students[other]
+        rows.append(StudentRow(other, "", "not on the roster (left, or made by hand: labctl sweep)",
+                               reading.present.get(other, 0) > 0, reading.present.get(other, 0), "not graded", "not-graded",
+                               "not checked", "not-checked", spend.so_far, spend.forecast, None, False,
+                               Path(os.path.relpath((cards / f"{other}.html").absolute(), page_dir.absolute())).as_posix(),
+                               (cards / f"{other}.html").is_file()))
     return rows
 
 
