@@ -229,3 +229,13 @@ def test_a_learner_lab_cohort_is_not_read_with_the_instructors_credentials(cohor
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 3 and all("self-service" in line and "--emulate" in line for line in err)
     assert not (env.parent / "site").exists()
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:00", "0001-01-01T00:00Z", "tomorrow", "2026-13-01T00:00"])
+def test_a_time_out_of_range_or_not_a_time_is_one_usage_line(cohort_env, capsys, when):
+    for command in ("spend", "budget"):
+        with pytest.raises(SystemExit) as exit:
+            main([command, "demo", "--emulate", "--environments", str(cohort_env("")), "--now", when])
+        assert exit.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--now" in err and "Traceback" not in err

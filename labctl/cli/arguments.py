@@ -58,6 +58,8 @@ def moment(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date and time; allowed: ISO 8601, e.g. 2026-12-04T16:00Z "
                                          "(UTC when no zone is given)") from None
+    if not 2000 <= value.year <= 2199:  # a year near datetime's limits overflows once a session is added to it
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: a time in the years 2000 to 2199")
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
