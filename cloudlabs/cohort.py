@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from . import accounts
+from .budget import Budget, read_budget
 from .addressing import SEATS, STUDENT_SEATS, seat_block
 from .profiles import ProfileError, load_profile
 from .reading import InputFileError, YamlSource, dotted, load_yaml
@@ -55,7 +56,7 @@ SETTING_OF = {
 }
 COHORT_KEYS = ("cohort", "region", "profile", "adminCidr", "allowOpenAdminCidr", "expires", "labs",
                "instanceType", "keyName", "keyFile", "nameTagPrefix", "sessionHours", "sessions", "accounts", "regions",
-               "schedule", "roster")
+               "schedule", "budget", "roster")
 REQUIRED = ("cohort", "region", "adminCidr", "expires", "labs", "roster")
 STUDENT_KEYS = ("id", "seat", "name", "labs", "account")
 ACCOUNTS_KEYS = ("model", "roleArn")
@@ -89,6 +90,7 @@ class Cohort:
     role_template: str | None = None  # per-student: roleArn with {account}
     regions: tuple[str, ...] = ()  # where the cohort may be spread (default: its one region)
     schedule: Schedule | None = None  # its sessions and expiry (``schedule:``, cloudlabs.schedule): labctl expire
+    budget: Budget | None = None  # the file's budget: over its profile's (cloudlabs.budget)
 
     @property
     def spread(self) -> bool:
@@ -196,6 +198,7 @@ def load_cohort(path: Path) -> Cohort:
                 reason="one key pair for the cohort: every student of the shared account would hold the same private key")
     regions = _read_regions(source, out)
     schedule = _read_schedule(source, out)
+    budget = _read_budget(source, out)
     students = _read_roster(source, out)
     _check_student_accounts(source, students, model, out)
     if isinstance(name, str) and SLUG.match(name):
@@ -209,7 +212,7 @@ def load_cohort(path: Path) -> Cohort:
         raise CohortError(out.problems)
     default_region = data.get("region")
     return Cohort(name, path, source, template, students, model or "shared", role_template,
-                  regions or ((default_region,) if isinstance(default_region, str) else ()), schedule)
+                  regions or ((default_region,) if isinstance(default_region, str) else ()), schedule=schedule, budget=budget)
 
 
 def _read_schedule(source: YamlSource, out: _Collector) -> Schedule | None:
@@ -240,6 +243,18 @@ def _profile_default_model(source: YamlSource) -> str | None:
         return load_profile(name).account_model if isinstance(name, str) else None
     except ProfileError:
         return None
+
+
+def _read_budget(source: YamlSource, out: _Collector) -> Budget | None:
+    """``budget:`` over the profile's (a bad profile is reported elsewhere: then the file's alone)."""
+    name = source.data.get("profile", DEFAULT_PROFILE)
+    try:
+        default = load_profile(name).budget if isinstance(name, str) else None
+    except ProfileError:
+        default = None
+    budget, problems = read_budget(source, source.data.get("budget"), default)
+    out.problems.extend(FileProblem(line) for line in problems)
+    return budget
 
 
 def _read_accounts(source: YamlSource, out: _Collector) -> tuple[str | None, str | None]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from . import REPO_ROOT
+from .budget import ALLOWED as BUDGET_ALLOWED, Budget
 from .reading import InputFileError, load_mapping, validate_model
 
 PROFILES_DIR = REPO_ROOT / "profiles"
@@ -67,6 +68,7 @@ class Profile(_Model):
     key_files: dict[str, KeyFileName] = Field(default_factory=dict)
     # Where a cohort's stacks live unless its file says (cloudlabs.accounts): shared, per-student or self-service.
     account_model: Literal["shared", "per-student", "self-service"] = "shared"
+    budget: Budget | None = None  # what each student may spend, and when labctl budget warns, stops, destroys
 
 
 ALLOWED = {
@@ -88,6 +90,8 @@ ALLOWED = {
     "rdsInstanceClasses": "a non-empty list of RDS instance classes, e.g. [db.t3.micro, db.t4g.micro]",
     "rdsStorageGb": "a whole number of GB more than 0",
     "accountModel": "shared, per-student or self-service: where a cohort's stacks live unless its file says (accounts.model)",
+    **{key: text for key, text in BUDGET_ALLOWED.items() if key != "budget"},
+    "budget": BUDGET_ALLOWED["budget"],
     "keyFiles": "key pair name -> the file name of its private key as the account's download saves it (letters, digits, "
                 ". _ - ~), e.g. {vockey: labsuser.pem}",
 }

@@ -742,8 +742,15 @@ CASES = [
          profile_edit("regions: [us-east-1, us-west-2]", "regions: []")),
     case("profile not YAML", f"plan demo-s01 --environments {E}", r"cannot be used: .*learner-lab.yaml:\d+: not valid YAML",
          profile_edit("regions: [us-east-1, us-west-2]", "regions: [us-east-1")),
-    case("profile unknown key", f"plan demo-s01 --environments {E}", r"cannot be used: .*learner-lab.yaml:\d+: budget: 100 is not allowed \(unknown key\)",
-         profile_edit("sessionHours: 4", "sessionHours: 4\nbudget: 100")),
+    case("profile unknown key", f"plan demo-s01 --environments {E}", r"cannot be used: .*learner-lab.yaml:\d+: credits: 100 is not allowed \(unknown key\)",
+         profile_edit("sessionHours: 4", "sessionHours: 4\ncredits: 100")),  # budget: is a key now (labctl budget)
+    case("profile budget not rising", f"plan demo-s01 --environments {E}",
+         r"cannot be used: .*learner-lab.yaml:\d+: budget: .* is not allowed \(Value error, destroy \(70%\) must be more than stop "
+         r"\(80%\)\); allowed: a mapping of perStudent",
+         profile_edit("destroy: 95 ", "destroy: 70 ")),
+    case("cohort budget not a number", f"budget demo --environments {E} --emulate",
+         r"demo.yaml:\d+: budget.perStudent: \"lots\" is not allowed \(Input should be a valid number\); allowed: an amount in USD",
+         lambda box: box.edit("environments/demo.yaml", "instanceType: t3.micro", "instanceType: t3.micro\nbudget:\n  perStudent: lots")),
     case("profile key file with a folder", f"plan demo-s01 --environments {E}",
          r"cannot be used: .*learner-lab.yaml:\d+: keyFiles.vockey: \"../labsuser.pem\" is not allowed .*allowed: key pair name -> "
          r"the file name",

@@ -228,7 +228,7 @@ BAD_COHORTS = [
     ("misspelt key", BASE + "adminCIDR: 198.51.100.0/24\n",
      F + ':14: adminCIDR: "198.51.100.0/24" is not allowed (unknown key; did you mean adminCidr?); allowed: the keys cohort, '
          'region, profile, adminCidr, allowOpenAdminCidr, expires, labs, instanceType, keyName, keyFile, nameTagPrefix, '
-         'sessionHours, sessions, accounts, regions, schedule, roster'),
+         'sessionHours, sessions, accounts, regions, schedule, budget, roster'),
     ("session hours as text", BASE + "sessionHours: '3'\n",
      F + ":14: sessionHours: \"3\" is not allowed (text, not a number; remove the quotes); allowed: a number of hours more than 0, at most 24: a class session's length (default: the profile's sessionHours; learner-lab 4)"),
     ("session hours zero", BASE + "sessionHours: 0\n",

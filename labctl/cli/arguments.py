@@ -7,9 +7,10 @@ import argparse
 import functools
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Callable
 
+from cloudlabs.schedule import parse_now
 from cloudlabs.settings import SLUG, SLUG_ALLOWED
 
 
@@ -49,6 +50,19 @@ def calendar_date(text: str) -> date:
 
 
 calendar_date.__name__ = "date"
+
+
+def moment(text: str) -> datetime:
+    """``--now``/``--until`` of every command (spend, budget, report, expire): an ISO 8601 time with its
+    offset (``2026-12-04T16:00Z``). One rule for all, and no guessing: a cron runs in UTC, a laptop does not,
+    and budget and expire act on what the time says."""
+    try:
+        return parse_now(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--now: ")) from None
+
+
+moment.__name__ = "time"
 
 
 def name(what: str) -> Callable[[str], str]:

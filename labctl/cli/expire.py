@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cloudlabs.cohort import CohortError, load_cohort
-from cloudlabs.schedule import Action, clock_action, next_session_end, parse_now, utc_now
+from cloudlabs.schedule import Action, clock_action, next_session_end, utc_now
 from cloudlabs.settings import SettingsError, load_all_stack_settings
 from cloudlabs.writing import OutputPathError, atomic_write, check_output_file
 
@@ -31,16 +31,6 @@ from labctl.ops.accounts import self_service_refusal
 from labctl.ops.fleet import DEFAULT_PARALLEL
 
 
-def now_argument(text: str) -> datetime:
-    try:
-        return parse_now(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--now: ")) from None
-
-
-now_argument.__name__ = "time"
-
-
 def register(sub: Subparsers) -> None:
     p = sub.add_parser("expire", help="the session clock: stop a cohort at its session's end, destroy and sweep it at expiry",
                        description="What the cohort's schedule (schedule: in its cohort file) says to do now: at or after a "
@@ -50,7 +40,7 @@ def register(sub: Subparsers) -> None:
                                    "failed or the sweep left something.")
     p.add_argument("cohort", type=arguments.name("cohort"), help="a cohort of environments/ with a schedule:")
     environments_argument(p)
-    p.add_argument("--now", type=now_argument, metavar="TIME",
+    p.add_argument("--now", type=arguments.moment, metavar="TIME",
                    help="act as if it were TIME (ISO 8601 with its offset, e.g. 2026-12-01T12:00Z; default: the clock's now)")
     p.add_argument("--yes", action="store_true", help="do it (without: say what would be done, change nothing)")
     p.add_argument("--summary", metavar="FILE",

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from labctl.cli import (cache, cards, check, cost, diagram, diff, drift, expire, expired, fleet, grade, labs, plan, probe, reach, review, shard,
-                        sandbox, schema, sweep, sync, validate)
+from labctl.cli import (budget, cache, cards, check, cost, diagram, diff, drift, expire, expired, fleet, grade, labs, plan, probe,
+                        reach, report, review, shard, sandbox, schema, spend, sweep, sync, validate)
 from labctl.cli.common import BAD_INPUT, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, Parser, bad_input, error
 from labctl.cli.project import ProjectError, check_project
 
 # In the order `labctl --help` lists them: the offline commands, then those that act on a cloud.
-COMMANDS = (plan, sync, cost, check, reach, diagram, diff, review, validate, labs, schema, cache, fleet, shard, sweep, expired, expire, cards, probe,
-            grade, drift, sandbox)
+COMMANDS = (plan, sync, cost, check, reach, diagram, diff, review, validate, labs, schema, cache, fleet, shard, sweep, expired, expire, cards,
+            probe, grade, drift, spend, budget, report, sandbox)
 
 
 def build_parser() -> Parser:

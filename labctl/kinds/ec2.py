@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from datetime import datetime, timezone
 from ipaddress import IPv6Network
 from typing import Any, Callable, Iterable, TYPE_CHECKING
 
@@ -604,6 +606,22 @@ def _instance_hourly(scan: SweepScan, instance: dict[str, Any]) -> float | None:
     windows``) and its public IPv4 address; a stopped one, nothing."""
     if instance["State"]["Name"] != "running":
         return 0.0
+    return _running_hourly(scan, instance)
+
+
+# EC2's StateTransitionReason of a stopped instance: "User initiated (2026-12-04 14:00:00 GMT)"
+_STOPPED_AT = re.compile(r"\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (?:GMT|UTC)\)")
+
+
+def _stopped_at(instance: dict[str, Any]) -> datetime | None:
+    """When a stopped instance stopped, as EC2's StateTransitionReason says (None: it does not say)."""
+    if instance["State"]["Name"] != "stopped":
+        return None
+    match = _STOPPED_AT.search(instance.get("StateTransitionReason") or "")
+    return datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc) if match else None
+
+
+def _running_hourly(scan: SweepScan, instance: dict[str, Any]) -> float | None:
     windows = instance.get("Platform") == "windows"
     price = scan.price("ec2_windows_instance_hour" if windows else "ec2_instance_hour", instance["InstanceType"])
     if price is not None and instance.get("PublicIpAddress"):
@@ -617,7 +635,8 @@ def _find_instances(scan: SweepScan) -> Iterable[Listed]:
             if i["State"]["Name"] in ("terminated",):
                 continue
             yield scan.found("instance", i["InstanceId"], scan.tag_map(i.get("Tags")), (i["VpcId"],) if i.get("VpcId") else (),
-                             state=i["State"]["Name"], detail=i["InstanceType"], hourly=_instance_hourly(scan, i))
+                             state=i["State"]["Name"], detail=i["InstanceType"], hourly=_instance_hourly(scan, i),
+                             since=i.get("LaunchTime"), stopped_at=_stopped_at(i), running_hourly=_running_hourly(scan, i))
 
 
 def _instances_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:
@@ -654,7 +673,7 @@ def _find_volumes(scan: SweepScan) -> Iterable[Listed]:
             continue
         price = scan.price("ebs_gb_month", v["VolumeType"])
         yield scan.found("volume", v["VolumeId"], scan.tag_map(v.get("Tags")), state="unattached", detail=f"{v['Size']} GiB",
-                         hourly=None if price is None else price * v["Size"] / scan.per_month)
+                         hourly=None if price is None else price * v["Size"] / scan.per_month, since=v.get("CreateTime"))
 
 
 def _find_key_pairs(scan: SweepScan) -> Iterable[Listed]:
@@ -672,7 +691,7 @@ def _find_nat_gateways(scan: SweepScan) -> Iterable[Listed]:
             continue
         held = tuple(("Elastic IP", a["AllocationId"]) for a in n.get("NatGatewayAddresses", []) if a.get("AllocationId"))
         yield scan.found("NAT gateway", n["NatGatewayId"], scan.tag_map(n.get("Tags")), (n["VpcId"],), state=n["State"],
-                         hourly=scan.p.nat_gateway_hour if scan.p else None, holds=held)
+                         hourly=scan.p.nat_gateway_hour if scan.p else None, holds=held, since=n.get("CreateTime"))
 
 
 def _delete_nat_gateway(scan: SweepScan, item: Listed) -> None:

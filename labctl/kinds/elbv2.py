@@ -173,7 +173,7 @@ def _find_load_balancers(scan: SweepScan) -> Iterable[Listed]:
             price += (scan.ipv4 or 0.0) * len(lb.get("AvailabilityZones", []))
         yield scan.found("load balancer", lb["LoadBalancerArn"], tags.get(lb["LoadBalancerArn"], {}),
                          (lb["VpcId"],) if lb.get("VpcId") else (), state=lb.get("State", {}).get("Code", ""),
-                         detail=lb.get("DNSName", ""), hourly=price)
+                         detail=lb.get("DNSName", ""), hourly=price, since=lb.get("CreatedTime"))
 
 
 def _load_balancers_left(scan: SweepScan, items: list[Listed]) -> list[Listed]:

@@ -126,7 +126,8 @@ def _find_databases(scan: SweepScan) -> Iterable[Listed]:
             (price if available else 0.0) + db.get("AllocatedStorage", 0) * storage / scan.per_month)
         vpc = (db.get("DBSubnetGroup") or {}).get("VpcId")
         yield scan.found("database", db["DBInstanceIdentifier"], scan.tag_map(db.get("TagList")), (vpc,) if vpc else (),
-                         state=db["DBInstanceStatus"], detail=db["DBInstanceClass"], hourly=hourly)
+                         state=db["DBInstanceStatus"], detail=db["DBInstanceClass"], hourly=hourly,
+                         since=db.get("InstanceCreateTime"))
 
 
 def _delete_database_once(scan: SweepScan, item: Listed) -> None:

@@ -12,6 +12,7 @@ record's ``sweep`` (the sweep's reports and its ledger name kinds by it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class SweepScan(Protocol):
     def still(self, items: list[Any], exists: Callable[[Any], bool]) -> list[Any]: ...
     def found(self, kind: str, id: str, tags: dict[str, str] = ..., vpcs: tuple[str, ...] = (), *, state: str = "",
               detail: str = "", hourly: float | None = 0.0, default: bool = False, holds: tuple[tuple[str, str], ...] = (),
-              arn: str = "", parent: str = "") -> Any: ...
+              arn: str = "", parent: str = "", since: datetime | None = None, stopped_at: datetime | None = None,
+              running_hourly: float | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
@@ -43,6 +44,11 @@ class Found:
     holds: tuple[tuple[str, str], ...] = ()  # (kind, id)
     arn: str = ""
     parent: str = ""  # what the delete call also names (an ECS service's cluster)
+    # for the spend estimate (labctl.analysis.spend): when AWS says it was launched or created, when a
+    # stopped instance stopped, and what it bills by the hour while running (``hourly`` is what it bills now)
+    since: datetime | None = None
+    stopped_at: datetime | None = None
+    running_hourly: float | None = None
 
 
 _CLIENTS: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()

@@ -1,0 +1,143 @@
+"""What ``labctl spend``, ``budget`` and ``report`` share: a cohort's live inventory, read from AWS
+(or the sandbox's emulated account with ``--emulate``) region by region and, per-student, account
+by account, turned into the spend estimate (``labctl.analysis.spend``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from cloudlabs.cohort import Cohort, load_cohort, student_accounts
+from cloudlabs.pricing import load_prices
+from cloudlabs.profiles import load_profile
+from cloudlabs.schedule import next_session_end
+from cloudlabs.settings import DEFAULT_PROFILE, NAMESPACE
+
+from labctl.analysis.spend import Charge, CohortSpend, estimate
+from labctl.cli import arguments, runners
+from labctl.cli.common import emulate_argument
+from labctl.cli.selection import SelectionError
+from labctl.offline import render
+from labctl.ops.accounts import StudentSessions
+from labctl.ops.inventory import Inventory, cohort_inventory
+from labctl.ops.sweep import Leftover
+
+
+def cohort_arguments(parser: argparse.ArgumentParser) -> None:
+    """COHORT, --environments, --now and --emulate: what every spend-reading command takes."""
+    parser.add_argument("cohort", type=arguments.name("cohort"), help="a cohort of environments/")
+    parser.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR",
+                        help="where the cohort file is looked up (default: %(default)s)")
+    parser.add_argument("--now", type=arguments.moment, metavar="TIME",
+                        help="the moment to estimate at, ISO 8601 (default: the clock's; UTC without a zone)")
+    emulate_argument(parser)
+
+
+def read_cohort(args: argparse.Namespace) -> Cohort:
+    """The cohort file named by COHORT; SelectionError or CohortError (bad input) otherwise."""
+    if not args.environments.is_dir():
+        raise SelectionError(f"--environments: {args.environments} is not a directory")
+    path = args.environments / f"{args.cohort}.yaml"
+    if not path.exists():
+        raise SelectionError(f"{args.cohort}: no cohort file {path}; allowed: a cohort of {args.environments}")
+    cohort = load_cohort(path)
+    if cohort.account_model == "self-service" and not getattr(args, "emulate", False):
+        raise SelectionError(f"{cohort.name}: accounts.model is self-service: each student's resources are in their own "
+                             "account (a Learner Lab), which the instructor's credentials cannot read; allowed: --emulate "
+                             "(the sandbox), or a shared or per-student cohort")
+    return cohort
+
+
+def session_hours(cohort: Cohort) -> float:
+    """The cohort's session length: its file's sessionHours, else its profile's."""
+    hours = cohort.template.get(f"{NAMESPACE}:sessionHours")
+    if isinstance(hours, (int, float)) and not isinstance(hours, bool):
+        return float(hours)
+    return load_profile(str(cohort.template.get(f"{NAMESPACE}:profile") or DEFAULT_PROFILE)).session_hours
+
+
+def forecast_until(cohort: Cohort, now: datetime, until_arg: datetime | None) -> datetime:
+    """The end the forecast runs to: ``--until``; else, with a ``schedule:``, the end of the session in
+    progress or the next one (after the last session: the expiry, when the clock destroys the stacks);
+    without one, a session from ``now`` (sessionHours)."""
+    if until_arg is not None:
+        return until_arg
+    if cohort.schedule is not None:
+        end = next_session_end(cohort.schedule, now)
+        return min(end, cohort.schedule.expires) if end is not None else max(now, cohort.schedule.expires)
+    return now + timedelta(hours=session_hours(cohort))
+
+
+@dataclass
+class SpendReading:
+    spend: CohortSpend
+    unscanned: dict[str, str] = field(default_factory=dict)  # "region: kind" -> why
+    present: dict[str, int] = field(default_factory=dict)  # student -> resources of the cohort found in AWS
+
+
+def charge_of(item: Leftover) -> Charge:
+    found = item.found
+    return Charge(item.student, item.kind, item.id, item.state, item.hourly,
+                  since=getattr(found, "since", None), stopped_at=getattr(found, "stopped_at", None),
+                  running_hourly=getattr(found, "running_hourly", None))
+
+
+def read_spend(args: argparse.Namespace, cohort: Cohort, now: datetime, until: datetime) -> SpendReading:
+    """Scan the cohort where it lives and estimate; a region or account that cannot be read is
+    reported in ``unscanned``, never taken for "nothing spent"."""
+    inventories = _inventories(args, cohort)
+    charges = [charge_of(x) for inv in inventories for x in inv.items]
+    unscanned = {f"{inv.region}: {kind}": why for inv in inventories for kind, why in inv.unscanned.items()}
+    spend = estimate(charges, now, until, [s.id for s in cohort.students])
+    present: dict[str, int] = {}
+    for inv in inventories:
+        for x in inv.items:
+            present[x.student] = present.get(x.student, 0) + 1
+    return SpendReading(spend, unscanned, present)
+
+
+def _regions(cohort: Cohort) -> list[str]:
+    return list(cohort.regions) or [str(cohort.template.get("aws:region"))]
+
+
+def _inventories(args: argparse.Namespace, cohort: Cohort) -> list[Inventory]:
+    prices = load_prices()
+    per_student = student_accounts(cohort) if cohort.account_model == "per-student" else None
+    if args.emulate:
+        from labctl.ops.sandbox import Store, account
+        store = Store(runners.STATE_DIR / "sandbox")
+        regions = _regions(cohort)
+        with account(store, regions[0], writer=False, on_wait=_waiting) as emulated:
+            return _scan_all(cohort, prices, regions, emulated.session, per_student, emulated.assumed)
+    sessions: dict[str, Any] = {}
+
+    def caller(region: str) -> Any:
+        if region not in sessions:
+            sessions[region] = runners.make_session(region, "spend")
+        return sessions[region]
+    students = StudentSessions(caller, {})
+    return _scan_all(cohort, prices, _regions(cohort), caller, per_student,
+                     lambda role, region, stack: students.assume(stack, role, region))
+
+
+def _scan_all(cohort: Cohort, prices: Any, regions: list[str], session: Callable[[str], Any], per_student: list | None,
+              assume: Callable[[str, str, str], Any]) -> list[Inventory]:
+    if per_student is None:
+        return [cohort_inventory(session(region), cohort.name, prices, region) for region in regions]
+    out = []
+    for student in per_student:  # each student's own account; one that cannot be reached is reported, the rest read
+        try:
+            found = cohort_inventory(assume(student.role_arn, student.region, cohort.stack_name(student.student)),
+                                     cohort.name, prices, student.region)
+        except Exception as err:  # noqa: BLE001 - reported as unscanned, never as nothing spent
+            found = Inventory(student.region, unscanned={f"account {student.account} ({student.student})": str(err).splitlines()[0]})
+        out.append(found)
+    return out
+
+
+def _waiting(why: str) -> None:
+    print(f"labctl: waiting: {why}", file=sys.stderr)
