@@ -41,3 +41,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
     if rows:
         out.print("destroy them (labctl destroy <stacks>), then labctl sweep <cohort>")
     return EXIT_FAILED if rows else EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "no stack has expired",
+    1: "some stacks have expired",
+}
