@@ -33,7 +33,8 @@ def settings_page() -> str:
                                   "profile": "the name of a file in profiles/ (" + ", ".join(profile_names()) + "), never a path",
                                   "instanceType": f"an instance type the profile allows (default {settings.DEFAULT_INSTANCE_TYPE})"
                                   }.get(key.name, "")
-        default = f" (default `{key.default}`)" if key.default is not None else ""
+        shown = str(key.default).lower() if isinstance(key.default, bool) else key.default
+        default = f" (default `{shown}`)" if key.default is not None else ""
         rows.append(f"| `{settings.NAMESPACE}:{key.name}` | {_yes(key.required)}{default} | {_cell(allowed)} |")
     text = [
         "# Stack settings", "", GENERATED.format(source="`cloudlabs/settings.py`"), "",
