@@ -30,7 +30,7 @@ SAMPLE = "environments/Pulumi.docs-s01.yaml"  # the settings' name in messages o
 
 
 def _config(lab: str, stage: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """A student stack as the README's cost column assumes it: us-east-1, t3.micro, learner-lab."""
+    """A student stack as the lab reference's cost column assumes it: us-east-1, t3.micro, learner-lab."""
     return {"aws:region": "us-east-1", "cloudlabs:cohort": "docs", "cloudlabs:student": "s01",
             "cloudlabs:seat": EXAMPLE_SEAT, "cloudlabs:adminCidr": "203.0.113.0/24", "cloudlabs:profile": "learner-lab",
             "cloudlabs:keyName": "vockey", "cloudlabs:instanceType": "t3.micro", "cloudlabs:expires": "2099-12-31",
