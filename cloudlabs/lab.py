@@ -3,7 +3,7 @@
 A lab is one Pulumi-free module (this contract: stages, options, address layout, expected
 paths, live probes, outputs, cost notes, the book's references) plus one component in
 ``components.labs`` that builds it. Everything else (the catalog, the address plan, ``labctl
-check``, ``probe``, the README's tables) is derived from these definitions.
+check``, ``probe``, the documentation's lab reference) is derived from these definitions.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def place_subnets(subnets: Sequence[SubnetPlan], instance_subnets: Iterable[str]
 
 
 def shared_zones(placement: dict[str, str]) -> list[tuple[str, ...]]:
-    """Groups of subnets that ended up in one zone (for the README's honesty and the tests)."""
+    """Groups of subnets that ended up in one zone (for the documentation's honesty and the tests)."""
     by_zone: dict[str, list[str]] = {}
     for name, zone in placement.items():
         by_zone.setdefault(zone, []).append(name)

@@ -1,5 +1,5 @@
-"""The lab definitions are the one source: the README's tables follow them, and a component's
-outputs are held to the contract its definition declares."""
+"""The lab definitions are the one source: the documentation's lab reference follows them, and a
+component's outputs are held to the contract its definition declares."""
 
 from __future__ import annotations
 
@@ -16,22 +16,32 @@ from labctl.offline.render import RenderError
 from .conftest import config, render_config
 
 
-def test_the_readme_tables_are_generated_from_the_code():
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert labdocs.update(readme) == readme, "README.md is out of date: run ./dev docs"
+def test_the_lab_reference_is_generated_from_the_code():
+    directory = REPO_ROOT / labdocs.LABS_DIR
+    assert labdocs.diagram_problems(directory, labdocs.lab_pages()) == [], f"{directory} is out of date: run ./dev docs"
 
 
 def test_the_catalog_table_has_every_lab_with_its_stages_and_a_cost():
     table = labdocs.catalog_table(cost=lambda lab, stage, options: 0.5)
     for key, lab in LABS.items():
-        (row,) = [line for line in table.splitlines() if line.startswith(f"| `{key}` |")]
+        (row,) = [line for line in table.splitlines() if line.startswith(f"| [`{key}`]({key}.md) |")]
         assert all(f"`{stage}`" in row for stage in lab.stages)
         assert "$0.500/h, **$1.500 per 3-hour session**" in row
 
 
-def test_a_readme_without_a_generated_region_is_refused():
+def test_a_page_without_a_generated_region_is_refused():
     with pytest.raises(ValueError, match="no region <!-- generated: catalog -->"):
         labdocs.update("# no tables here\n", {"catalog": lambda: "x"})
+    with pytest.raises(ValueError, match="unknown generated region 'catalogue'"):
+        labdocs.update_regions("<!-- generated: catalogue -->\nx\n<!-- /generated: catalogue -->\n", labdocs.TABLES)
+
+
+def test_a_lab_page_has_every_stage_with_its_paths_and_the_book_as_a_line_range():
+    page = labdocs.lab_page(LABS["vpc-nat"], cost=lambda lab, stage, options: 0.5)
+    assert page.count("```mermaid") == len(LABS["vpc-nat"].stages)
+    assert "### `starter`" in page and "### `solution` (the default)" in page
+    assert "| `bastion -> web-dev:80` | denied |" in page and "| `bastion -> web-dev:80` | allowed |" in page
+    assert "lines 5281-5700 of the book's text" in page and "a line range" in page
 
 
 def test_every_lab_has_one_component_and_components_name_their_definition():

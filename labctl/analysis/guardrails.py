@@ -385,7 +385,7 @@ def pack_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def policy_table() -> list[tuple[str, str, str]]:
-    """(name, level, what it checks) for the README."""
+    """(name, level, what it checks) for the documentation (docs/explanation/layers-of-truth.md)."""
     return [(p.name, p.level, p.description) for p in POLICIES]
 
 

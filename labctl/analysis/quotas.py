@@ -10,9 +10,9 @@ per-VPC and per-group quotas hold for the largest VPC or group.
 Every region of an account also holds its default VPC (with its internet gateway and default security
 group): ``BASELINE`` counts them, as AWS does. What else the account already holds (another cohort, an
 instructor's own VPCs) is not visible offline: the limits are AWS's defaults there, and ``applied_limits``
-reads the account's own values through Service Quotas (``up`` does; ``plan --live-quotas`` too). A
-cohort file that shares an account with other work says so with its ``quotaHeadroom`` documented in the
-README; until then, leave room by hand.
+reads the account's own values through Service Quotas (``up`` does; ``plan --live-quotas`` too). A cohort
+file has no way to reserve room for other work in its account (there is no ``quotaHeadroom`` key): leave
+room by hand.
 """
 
 from __future__ import annotations

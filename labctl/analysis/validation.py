@@ -258,6 +258,6 @@ def validate_graphs(graphs: list[StackGraph]) -> list[StackValidation]:
 
 
 def suppression_table() -> list[tuple[str, str, str, str]]:
-    """(rule, where, when, reason) for the README."""
+    """(rule, where, when, reason) for the documentation (docs/explanation/layers-of-truth.md)."""
     return [(s.rule, f"{s.cfn_type}.{s.prop}" if s.cfn_type != "*" else f"any {s.prop}", s.when or "always", s.reason)
             for s in SUPPRESSIONS]

@@ -97,3 +97,10 @@ def run_prune(args: argparse.Namespace, out: Console) -> int:
         return bad_input(exc)
     out.print(f"graph cache: {directory}: deleted {removed} of {len(before)} entries", soft_wrap=True)
     return EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "done",
+    2: "bad input",
+}

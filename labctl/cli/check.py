@@ -30,3 +30,11 @@ def run(args: argparse.Namespace, out: Console) -> int:
     print_checks(checked, out, show_all=args.all)
     rendered.report_failures()
     return EXIT_FAILED if rendered.failures or any(not r.passed for r in checked) else EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "every expected path is as expected",
+    1: "a path is not as expected, or a stack failed",
+    2: "bad input",
+}

@@ -19,6 +19,14 @@ from labctl.cli.selection import SelectionError
 from labctl.offline import render
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+# What each means for every command (the documentation's exit code page; a command module may add its own EXIT_CODES).
+EXIT_CODES = {
+    EXIT_OK: "success (for diff, review and sync --check: nothing changed)",
+    EXIT_FAILED: "a stack failed, a check did not hold, or something changed; the other stacks are still reported",
+    EXIT_BAD_INPUT: "bad input (settings, files, arguments, a missing tool or credentials): one line, nothing rendered, "
+                    "written or deployed",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C): nothing new started, no traceback",
+}
 # What bad input raises, wherever it is found: reported as one message, exit 2, nothing written.
 BAD_INPUT = (SettingsError, SelectionError, OutputPathError, PricingError, InputFileError, FileNotFoundError)
 MAX_JOBS = 64

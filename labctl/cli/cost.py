@@ -31,3 +31,11 @@ def run(args: argparse.Namespace, out: Console) -> int:
                additions=rendered.additions)
     rendered.report_failures()
     return EXIT_FAILED if rendered.failures else EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "every stack priced",
+    1: "a stack's program failed (the others are still priced)",
+    2: "bad input",
+}

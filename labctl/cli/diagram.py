@@ -76,3 +76,11 @@ def run(args: argparse.Namespace, out: Console) -> int:
     if args.output != "-":
         out.print(f"wrote the diagram of {graph.stack} to {args.output}")
     return EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "drawn",
+    1: "the stack's program failed",
+    2: "bad input",
+}

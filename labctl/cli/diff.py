@@ -66,3 +66,11 @@ def run(args: argparse.Namespace, out: Console) -> int:
     if args.markdown:
         write_text(args.markdown, "\n".join(report_lines(diffs, markdown=True)) + "\n")
     return EXIT_FAILED if any(d.changed for d in diffs) else EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "no change",
+    1: "changes",
+    2: "bad input",
+}

@@ -61,3 +61,11 @@ def _drift(args: argparse.Namespace, out: Console, selected: dict, factories: di
             error(f"labctl: could not write {exc.filename}: {exc.strerror}")
             return EXIT_FAILED
     return EXIT_FAILED if failed or any(not r.clean for r in reports) else EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "no drift",
+    1: "drift, or a network could not be read",
+    2: "bad input",
+}

@@ -42,3 +42,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
         out.print("destroy them (labctl destroy <stacks>), then labctl sweep <cohort>; a cohort with a schedule: has "
                   "labctl expire do both at its expiry (docs/howto/session-clock.md)", markup=False)
     return EXIT_FAILED if rows else EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "no stack has expired",
+    1: "some stacks have expired",
+}

@@ -272,3 +272,44 @@ def _refresh_outputs(args: argparse.Namespace, owners: dict[str, tuple[str, str]
     results = Fleet(runner, parallel=args.parallel, retries=args.retries, log_dir=log_dir).run(stacks, "outputs")
     out.print(results_table(results, "outputs (pulumi up --refresh)"))
     return all(r.status == "succeeded" for r in results)
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    "up": {
+        0: "every stack succeeded or was skipped",
+        1: "a stack failed",
+        2: "bad input, or no Pulumi CLI, passphrase or credentials",
+        130: "interrupted",
+    },
+    "preview": {
+        0: "every stack succeeded or was skipped",
+        1: "a stack failed",
+        2: "bad input, or no Pulumi CLI, passphrase or credentials",
+        130: "interrupted",
+    },
+    "refresh": {
+        0: "every stack succeeded or was skipped",
+        1: "a stack failed",
+        2: "bad input, or no Pulumi CLI, passphrase or credentials",
+        130: "interrupted",
+    },
+    "destroy": {
+        0: "every stack succeeded or was skipped",
+        1: "a stack failed",
+        2: "bad input, or no Pulumi CLI, passphrase or credentials",
+        130: "interrupted",
+    },
+    "stop": {
+        0: "every stack succeeded",
+        1: "a stack failed",
+        2: "bad input",
+        130: "interrupted",
+    },
+    "start": {
+        0: "every stack succeeded",
+        1: "a stack failed",
+        2: "bad input",
+        130: "interrupted",
+    },
+}

@@ -186,3 +186,11 @@ def _merge(args: argparse.Namespace, out: Console) -> int:
         out.print(f"note: {students_word} of these grades are the students' own word (labctl grade --self, run with their "
                   "credentials in their accounts); spot-check with the student present if it matters")
     return EXIT_OK if done == len(stacks) else EXIT_FAILED
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "everyone is complete",
+    1: "someone is incomplete or could not be read",
+    2: "bad input",
+}

@@ -24,3 +24,9 @@ def run(args: argparse.Namespace, out: Console) -> int:
         table.add_row(lab.key, lab.section, ", ".join(lab.stages), lab.title)
     out.print(table)
     return EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "the catalog is printed",
+}

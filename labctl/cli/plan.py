@@ -88,3 +88,11 @@ def write_outputs(args: argparse.Namespace, graphs: list[StackGraph], out: Conso
         write_text(args.json_file, dumps([g.to_json() for g in graphs]))
         if args.json_file != "-":
             out.print(f"wrote {len(graphs)} graph(s) to {args.json_file}")
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "every stack rendered and deploy-ready",
+    1: "a stack's program failed or is not deploy-ready (the others are still reported and written)",
+    2: "bad input",
+}

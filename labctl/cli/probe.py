@@ -105,3 +105,11 @@ def print_results(results: list[ProbeResult], out: Console) -> None:
     students = len({r.stack for r in results})
     out.print(f"{students - len(failed)} of {students} stacks pass every probe" +
               (f"; failing: {', '.join(failed)}" if failed else ""))
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "every probe passed",
+    1: "a probe failed",
+    2: "bad input, or no Pulumi CLI or passphrase without `--outputs`",
+}

@@ -77,3 +77,11 @@ def run(args: argparse.Namespace, out: Console) -> int:
     if verdict.reason:
         out.print(f"  blocked: {verdict.reason}", markup=False)
     return EXIT_OK if verdict.allowed else EXIT_FAILED
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "the path is allowed",
+    1: "the path is denied",
+    2: "bad input",
+}

@@ -77,3 +77,11 @@ def run(args: argparse.Namespace, out: Console) -> int:
         error(f"labctl: could not write {exc.filename}: {exc.strerror}")
         return EXIT_FAILED
     return EXIT_FAILED if review.changed else EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "no change",
+    1: "changes",
+    2: "bad input",
+}

@@ -111,3 +111,25 @@ def _serve(args: argparse.Namespace, out: Console, store: Store) -> int:
           on_wait=lambda why: print(f"labctl: waiting: {why}", file=sys.stderr))
     out.print("sandbox: stopped", markup=False)
     return EXIT_INTERRUPTED if signal.SIGINT in received else EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    "serve": {
+        0: "stopped by SIGTERM",
+        2: "the port is in use, or a sandbox is already served",
+        130: "stopped by Ctrl-C",
+    },
+    "status": {
+        0: "done",
+        2: "a damaged store file (named, with the repair)",
+    },
+    "forget": {
+        0: "the stack's state is dropped",
+        2: "a stack the store does not hold, or a damaged store file",
+    },
+    "reset": {
+        0: "the store is empty",
+        2: "the sandbox is being served",
+    },
+}

@@ -19,3 +19,9 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace, out: Console) -> int:
     sys.stdout.write(dumps(json_schema()))
     return EXIT_OK
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "the schema is printed",
+}

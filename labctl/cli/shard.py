@@ -325,3 +325,18 @@ def markdown(title: str, rows: list[dict[str, Any]], notes: list[str]) -> str:
     lines += ["| " + " | ".join(cell(c) for c in _cells(row)) + " |" for row in rows]
     lines += [""] + [f"- **missing**: {cell(n)}" for n in notes]
     return "\n".join(lines) + "\n"
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    "shard": {
+        0: "the plan is written",
+        1: "a stack did not render",
+        2: "bad input (e.g. more shards than `--max-shards`)",
+    },
+    "collect": {
+        0: "every stack succeeded or was skipped",
+        1: "a stack failed or has no result",
+        2: "bad input (no plan, a stack in two shards)",
+    },
+}

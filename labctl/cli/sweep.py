@@ -252,3 +252,11 @@ def print_leftovers(found: list, cohort: str, region: str, out: Console) -> None
         expires = f"{f.expires} (passed)" if f.expires and f.expires < today else f.expires
         table.add_row(f.student, f.kind, f.id, f.state, f.detail, expires, "?" if f.hourly is None else f"${f.hourly:.4f}")
     out.print(table)
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "nothing of the cohort is left",
+    1: "something is left, or a kind of resource could not be scanned",
+    2: "bad input, or `--whole-account` in an account shared with another cohort",
+}

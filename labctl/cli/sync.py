@@ -97,3 +97,11 @@ def _verb(status: str, check: bool) -> str:
     if not check or status in ("unchanged", "kept"):
         return status
     return {"created": "would be created", "updated": "would be updated", "removed": "would be removed"}[status]
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "the files are written (or, with `--check`, already current)",
+    1: "`--check`: a file would change",
+    2: "bad input: nothing written",
+}

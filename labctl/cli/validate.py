@@ -80,3 +80,11 @@ def markdown(checks: list[StackValidation]) -> str:
     lines += [f"| {rule} | {where} | {when} | {reason} |" for rule, where, when, reason in suppression_table()]
     lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+# What this command's exit codes mean (the documentation's reference: labctl.cli.reference).
+EXIT_CODES = {
+    0: "every stack is deploy-ready",
+    1: "findings",
+    2: "bad input",
+}

@@ -1,4 +1,4 @@
-"""Two narrowly scoped replacements in the Pulumi SDK, active only while the renderer runs a
+"""Four narrowly scoped replacements in the Pulumi SDK, active only while the renderer runs a
 program (issue 17: the renderer spent about a third of its time on work that mocks never use).
 
 Both wrap an SDK function and call the original unless the context variable ``RENDERING`` is set,

@@ -29,7 +29,7 @@ from labctl.kinds.live_reads import Listing
 from labctl.offline.graph import Resource, StackGraph
 from labctl.ops.awslist import pages, tag_map
 
-# What a read-only grader needs (README: "Live grading and drift").
+# What a read-only grader needs (docs/howto/grade.md: "Live grading and drift").
 READ_ACTIONS = (
     "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeNetworkAcls",
     "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:DescribeInstances",

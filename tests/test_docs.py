@@ -1,0 +1,224 @@
+"""The documentation holds: the site builds with --strict, every generated page matches the code,
+the README stays a front door with every one of its old sections given a home, and the commands
+the pages show (```console blocks, `$ ` prompts) run on the emulator in a copy of the project,
+printing what the page shows.
+
+A console block runs unless the line before it is ``<!-- docs-test: aws -->`` (it needs a real
+AWS account and the Pulumi CLI): those are skipped, each as its own test, so the count shows.
+A command's expected exit code is 0 unless its line ends with ``# exit N``. Shown output lines
+must each appear in what the commands print, in order (surrounding spaces and a panel's right
+border aside; ``...`` in a shown line stands for what varies, such as a duration)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cloudlabs import REPO_ROOT
+from labctl.cli import sitedocs
+
+README_MAX_LINES = 200
+
+# Every heading of the README before it became a front door (1,259 lines), and the page that holds its text now.
+OLD_README_HEADINGS = {
+    "Quick start": "docs/index.md",
+    "Lab catalog": "docs/explanation/labs.md",
+    "Per-student address plan": "docs/explanation/labs.md",
+    "Stack settings": "docs/howto/set-up-a-cohort.md",
+    "Cohorts": "docs/howto/set-up-a-cohort.md",
+    "Instructor workflow: a whole session": "docs/howto/run-a-class.md",
+    "Safety: bad input, selections, interruption": "docs/explanation/safety.md",
+    "Deploy-readiness: would AWS accept it?": "docs/explanation/layers-of-truth.md",
+    "The course's guardrails: a policy pack, and the same policies offline": "docs/explanation/layers-of-truth.md",
+    'Checks: "success looks like", before class': "docs/explanation/layers-of-truth.md",
+    "The credential-free sandbox: the whole course without an AWS account": "docs/explanation/emulator.md",
+    "Live grading and drift: what each student actually built": "docs/howto/grade.md",
+    "Following the book: chapter by chapter, and the live probes": "docs/howto/grade.md",
+    "Pull-request review": "docs/howto/review-a-change.md",
+    "Real deployments with the Pulumi CLI": "docs/tutorial/real-account.md",
+    "Deploying a class from CI: shards, the fleet workflow, and Pulumi Deployments": "docs/howto/deploy-from-ci.md",
+    "Where a class lives: the account model": "docs/howto/run-a-class.md",
+    "How it works": "docs/explanation/architecture.md",
+    "Tests and benchmarks": "docs/explanation/tests-and-benchmarks.md",
+    "Quotas before `up`": "docs/howto/run-a-class.md",
+}
+
+AWS_MARK = "<!-- docs-test: aws -->"
+FENCE = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
+EXIT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Step:
+    command: str
+    exit_code: int
+    shown: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    page: str
+    line: int
+    aws: bool
+    steps: tuple[Step, ...]
+
+
+def console_blocks(text: str, page: str) -> list[Block]:
+    blocks = []
+    for match in FENCE.finditer(text):
+        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        steps: list[Step] = []
+        for raw in match.group(1).splitlines():
+            if raw.startswith("$ "):
+                command = raw[2:]
+                code = EXIT.search(command)
+                steps.append(Step(command, int(code.group(1)) if code else 0, ()))
+            elif steps:
+                last = steps[-1]
+                steps[-1] = Step(last.command, last.exit_code, last.shown + (raw.rstrip(),))
+            else:
+                raise ValueError(f"{page}: a console block must start with a `$ ` command")
+        blocks.append(Block(page, text.count("\n", 0, match.start()) + 1, before.strip() == AWS_MARK, tuple(steps)))
+    return blocks
+
+
+def doc_pages() -> list[Path]:
+    return [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").rglob("*.md"))]
+
+
+def all_blocks() -> list[Block]:
+    return [block for path in doc_pages() for block in console_blocks(path.read_text(), str(path.relative_to(REPO_ROOT)))]
+
+
+def _plain(line: str) -> str:
+    """A line without surrounding spaces and a panel's right border (rich pads panels to the terminal's width)."""
+    return line.strip().rstrip(" │")
+
+
+def _shown_in(shown: tuple[str, ...], output: str) -> str | None:
+    """The first shown line the output lacks (in order), or None."""
+    lines = iter(_plain(line) for line in output.splitlines())
+    for want in shown:
+        pattern = re.compile(re.escape(_plain(want)).replace(re.escape("..."), ".*"))
+        if not any(pattern.fullmatch(line) for line in lines):
+            return want
+    return None
+
+
+def project_copy(destination: Path) -> Path:
+    """The project's tracked and new files (not its virtualenv, state, caches or built site)."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO_ROOT / name
+        if source.is_file() and not name.startswith("site/"):
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+# --- shown commands run ---------------------------------------------------------------------------------------
+
+def _pages_with_runnable_blocks() -> list[object]:
+    pages: dict[str, list[Block]] = {}
+    skipped = []
+    for block in all_blocks():
+        if block.aws:
+            skipped.append(pytest.param(block, id=f"{block.page}:{block.line}",
+                                        marks=pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI")))
+        else:
+            pages.setdefault(block.page, []).append(block)
+    return [pytest.param(blocks, id=page) for page, blocks in pages.items()] + skipped
+
+
+def test_the_docs_show_commands_in_a_form_the_test_reads():
+    blocks = all_blocks()
+    assert any(block.page == "docs/tutorial/sandbox.md" and not block.aws for block in blocks)
+    assert console_blocks("<!-- docs-test: aws -->\n```console\n$ pulumi up  # exit 1\nok\n```\n", "p.md") == [
+        Block("p.md", 2, True, (Step("pulumi up  # exit 1", 1, ("ok",)),))]
+    assert _shown_in(("b", "a"), "a\nb\n") == "a"  # order counts
+    assert _shown_in(("a", "b"), "a   \nx\nb") is None
+    assert _shown_in(("│ s │ 0.5 s │",), "│ s │ 1.2 s │") == "│ s │ 0.5 s │"
+    assert _shown_in(("│ s │ ... │",), "│ s │ 1.2 s │") is None
+
+
+@pytest.mark.parametrize("blocks", _pages_with_runnable_blocks())
+def test_shown_commands_run_and_print_what_the_page_shows(blocks, tmp_path):
+    if isinstance(blocks, Block):  # an AWS block: skipped by its mark
+        return
+    project = project_copy(tmp_path / "project")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PULUMI_", "CLOUDLABS_"))}
+    env["CLOUDLABS_VENV"] = sys.prefix  # the virtualenv running the tests
+    env["HOME"] = str(tmp_path / "home")
+    for block in blocks:
+        for step in block.steps:
+            done = subprocess.run(["bash", "-c", step.command], cwd=project, env=env, capture_output=True, text=True,
+                                  timeout=900)
+            output = done.stdout + done.stderr
+            where = f"{block.page}:{block.line}: $ {step.command}"
+            assert done.returncode == step.exit_code, f"{where}: exit {done.returncode}\n{output}"
+            missing = _shown_in(step.shown, output)
+            assert missing is None, f"{where}: does not print {missing!r}; it printed:\n{output}"
+
+
+# --- the generated reference, the site, the README ----------------------------------------------------------
+
+def test_every_generated_page_is_current():
+    writes, strays, problems = sitedocs.plan(REPO_ROOT)
+    assert problems == [] and strays == [], "the documentation is out of date: run ./dev docs\n" + "\n".join(problems)
+    assert REPO_ROOT / "docs/reference/commands.md" in writes
+
+
+def test_a_stale_missing_or_stray_generated_page_is_caught(tmp_path):
+    shutil.copy2(REPO_ROOT / "README.md", tmp_path / "README.md")
+    shutil.copytree(REPO_ROOT / "docs", tmp_path / "docs")
+    commands = tmp_path / "docs/reference/commands.md"
+    commands.write_text(commands.read_text().replace("--snapshots", "--snapshot-dir"))
+    (tmp_path / "docs/reference/labs/vpc-nat.md").unlink()
+    (tmp_path / "docs/reference/labs/old-lab.md").write_text("# gone\n")
+    _, strays, problems = sitedocs.plan(tmp_path)
+    assert f"{commands}: out of date" in problems
+    assert f"{tmp_path / 'docs/reference/labs/vpc-nat.md'}: missing" in problems
+    assert any("old-lab.md: not generated" in problem for problem in problems)
+    assert strays == [tmp_path / "docs/reference/labs/old-lab.md"]
+
+
+def test_every_command_and_option_of_the_parser_is_in_the_reference():
+    from labctl.cli import reference
+    page = (REPO_ROOT / "docs/reference/commands.md").read_text()
+    parser = reference.build_parser()
+    for name, sub, _ in reference.commands(parser):
+        if reference._subcommands(sub):
+            continue
+        assert f"\n## {name}\n" in page, name
+        for action in sub._actions:
+            for option in action.option_strings:
+                assert f"`{option}`" in page, (name, option)
+
+
+def test_the_site_builds_strict(tmp_path):
+    mkdocs = Path(sys.executable).parent / "mkdocs"
+    done = subprocess.run([str(mkdocs), "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=REPO_ROOT,
+                          capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "site/tutorial/sandbox/index.html").is_file()
+    assert (tmp_path / "site/reference/commands/index.html").is_file()
+
+
+def test_the_readme_is_a_front_door():
+    lines = (REPO_ROOT / "README.md").read_text().splitlines()
+    assert len(lines) <= README_MAX_LINES, f"README.md has {len(lines)} lines; at most {README_MAX_LINES}"
+
+
+def test_every_old_readme_section_has_a_home():
+    for heading, page in OLD_README_HEADINGS.items():
+        text = (REPO_ROOT / page).read_text()
+        assert re.search(rf"^#+ {re.escape(heading)}$", text, re.M), f"{heading!r} is not a heading of {page}"
