@@ -135,3 +135,10 @@ def print_verdicts(rows: list[Verdict], cohort: Cohort, now: datetime, acting: b
         table.add_row(v.student, f"${v.spent:.2f}", f"${v.forecast:.2f}", crossed, action)
     out.print(table)
     out.print(f"note: spend is {ESTIMATE_NOTE}", markup=False)
+
+
+EXIT_CODES = {
+    0: 'no stop or destroy is due, or every one due succeeded',
+    1: 'a stop or destroy is due (dry run) or failed, or a kind could not be scanned',
+    2: 'bad input (a `budget:` value, `--now`)',
+}

@@ -197,3 +197,10 @@ def _write(directory: Path, cards: list[Card], cohort: str) -> None:
     for path, text, _, card in planned:
         atomic_write(path, text, mode=PRIVATE_FILE if card.has_secrets else 0o644)
     atomic_write(directory / CSV_NAME, cards_csv(cards))
+
+
+EXIT_CODES = {
+    0: 'every card written',
+    1: "a stack's program failed to render (the other cards are still written)",
+    2: 'bad input: nothing written',
+}

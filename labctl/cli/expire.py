@@ -198,3 +198,10 @@ def summary_markdown(clock: ClockRun) -> str:
     if clock.left:
         lines += ["", "**Left:**", ""] + [f"- {_cell(line)}" for line in clock.left]
     return "\n".join(lines) + "\n"
+
+
+EXIT_CODES = {
+    0: 'done, nothing due, or a dry run',
+    1: 'a stack failed, or the sweep left something (the other stacks are still stopped or destroyed)',
+    2: 'bad input (the cohort file, its schedule, `--now`, `--summary`), or a self-service cohort',
+}

@@ -197,3 +197,10 @@ def _diagrams(cohort: Cohort, settings: dict[str, StackSettings]) -> list[Diagra
         drawing, links = svg(mermaid(graph), f"Network of stack {s.stack_name} ({lab})")
         out.append(Diagram(lab, s.stack_name, drawing, links))
     return out
+
+
+EXIT_CODES = {
+    0: 'the page is written',
+    1: 'a kind could not be scanned (the page is still written and says so)',
+    2: 'bad input: nothing written',
+}

@@ -73,3 +73,10 @@ def print_spend(spend: CohortSpend, cohort: str, out: Console) -> None:
         table.add_row(s.student, f"${s.so_far:.2f}", f"${s.hourly:.4f}", f"${s.forecast:.2f}", "; ".join(notes))
     out.print(table)
     out.print(f"note: {ESTIMATE_NOTE}", markup=False)
+
+
+EXIT_CODES = {
+    0: 'every kind, region and account was read',
+    1: "a kind, region or student's account could not be read: the spend may be low",
+    2: 'bad input',
+}
