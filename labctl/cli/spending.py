@@ -33,7 +33,7 @@ def cohort_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--environments", type=Path, default=render.ENVIRONMENTS, metavar="DIR",
                         help="where the cohort file is looked up (default: %(default)s)")
     parser.add_argument("--now", type=arguments.moment, metavar="TIME",
-                        help="the moment to estimate at, ISO 8601 (default: the clock's; UTC without a zone)")
+                        help="the moment to estimate at, ISO 8601 with its offset, e.g. 2026-12-04T16:00Z (default: the clock's)")
     emulate_argument(parser)
 
 
