@@ -102,7 +102,7 @@ LAB = LabDefinition(
         "whose target group health-checks `/wp-admin/install.php`"
     ),
     stages={
-        "starter": "the web server with Apache2 only and the empty database (the book's book ch. 10, Deployment of the webserver of the LAMP stack and book ch. 10, Deployment of the MySQL database of the LAMP stack): the student "
+        "starter": "the web server with Apache2 only and the empty database (the book's ch. 10, Deployment of the webserver of the LAMP stack and book ch. 10, Deployment of the MySQL database of the LAMP stack): the student "
                    "installs mysql-client and PHP, creates table1 with its three rows and writes the PHP page "
                    "(book ch. 10, Adding data to the database to Configuration of the webserver to talk to the database); with coursework: the book's WordPress script, unconfigured, and no ALB: the "
                    "student runs WordPress's setup (database exampleDB, user admin, their password, the RDS host), "
