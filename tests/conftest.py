@@ -94,3 +94,30 @@ def lab_graph(lab: str, stage: str = "solution", options: dict | None = None, **
 @pytest.fixture(scope="session")
 def demo_graphs() -> dict[str, StackGraph]:
     return {g.stack: g for g in (render.render_file(p) for p in render.stack_files())}
+
+
+# --- the fast tier: tests/slow.txt names the slow tests, marked `slow` (./dev test-fast skips them) ---
+
+SLOW_LIST = Path(__file__).with_name("slow.txt")
+
+
+def slow_entries(text: str) -> list[str]:
+    """The names in slow.txt: a test file (tests/test_x.py), a test (tests/test_x.py::test_y, every
+    parametrization of it) or one parametrization (tests/test_x.py::test_y[id]); '#' starts a comment."""
+    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def is_slow(nodeid: str, entries: set[str]) -> str | None:
+    """The entry of slow.txt that names a test, if any."""
+    path, _, name = nodeid.partition("::")
+    for candidate in (nodeid, name and f"{path}::{name.split('[', 1)[0]}", path):
+        if candidate in entries:
+            return candidate
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    entries = set(slow_entries(SLOW_LIST.read_text(encoding="utf-8")))
+    for item in items:
+        if is_slow(item.nodeid, entries):
+            item.add_marker(pytest.mark.slow)
