@@ -43,10 +43,18 @@ def config(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _lint_cache_outside_the_checkout(tmp_path_factory):
-    """Tests never write the validator's lint cache into the checkout."""
+    """Tests never write the graph or lint cache into the checkout. They share one outside it:
+    the run's, for all its workers (a stack or template shape rendered or linted by one worker is
+    not done again by the other), or CLOUDLABS_TEST_CACHE_DIR's, kept between runs (CI keeps it).
+    Entries are keyed by everything that can change them, so a shared cache can only miss;
+    tests that need an empty one make their own."""
     import os
     previous = os.environ.get("CLOUDLABS_CACHE_DIR")
-    os.environ["CLOUDLABS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    base = tmp_path_factory.getbasetemp()
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the workers' common base
+    shared = Path(os.environ.get("CLOUDLABS_TEST_CACHE_DIR") or run / "cache").resolve()
+    shared.mkdir(parents=True, exist_ok=True)
+    os.environ["CLOUDLABS_CACHE_DIR"] = str(shared)
     yield
     if previous is None:
         os.environ.pop("CLOUDLABS_CACHE_DIR", None)
