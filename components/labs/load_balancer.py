@@ -84,7 +84,7 @@ class LoadBalancerLab(LabComponent[NoOptions]):
         if lb is None:
             outputs["nextStep"] = ("browse each VM's url, then create the target group (HTTP 80, health check / every 30 s, "
                                    "5 s timeout, 2 unhealthy, 5 healthy, 200) with VM1-VM3 and an internet-facing ALB "
-                                   "over SN-0, SN-16 and SN-32 forwarding to it (the book, ch. 8, Creation of a Target Group to Creation of the elastic load balancer)")
+                                   "over SN-0, SN-16 and SN-32 forwarding to it (book ch. 8, Creation of a Target Group to Creation of the elastic load balancer)")
         else:
             outputs["url"] = lb.url
             outputs["test"] = lb.load_balancer.dns_name.apply(

@@ -76,5 +76,5 @@ class VpcNatLab(LabComponent[NoOptions]):
             outputs["natPublicIp"] = vpc.nat_eip.public_ip
         else:
             outputs["nextStep"] = ("create a NAT gateway with an Elastic IP in SN-A-01 and route 0.0.0.0/0 of "
-                                   "VPC-A-RT-Private to it (the book, ch. 7, Configuring external access for the private subnet via NAT gateway), then install httpd on web-dev")
+                                   "VPC-A-RT-Private to it (book ch. 7, Configuring external access for the private subnet via NAT gateway), then install httpd on web-dev")
         return outputs
