@@ -7,8 +7,10 @@ import dataclasses
 import importlib
 import os
 import pkgutil
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -200,3 +202,23 @@ def test_cite_book_without_the_book_says_where_it_looked_and_writes_nothing(tmp_
     done = _cite_book(str(page), seeds=tmp_path / "nowhere")
     assert done.returncode == 2 and "the book is not at" in done.stderr and "Traceback" not in done.stderr
     assert page.read_text() == bare("See §1234.\n")
+
+
+CITATION = re.compile(r"book ch\. (\d+), “([^”]+)”(?: › “([^”]+)”)?(?: to “([^”]+)”)?")
+
+
+@needs_book
+@pytest.mark.parametrize("place", ["cloudlabs", "components", "labctl", "tests"])
+def test_every_written_citation_names_headings_of_its_chapter(place):
+    """The citations scripts/cite-book wrote (and any written by hand since) name headings the
+    book prints in that chapter: a typo or a new edition's renamed heading is caught here."""
+    wrong = []
+    for path in sorted((REPO_ROOT / place).rglob("*.py")):
+        if path == Path(__file__):
+            continue  # its citations are of the small book above
+        for match in CITATION.finditer(path.read_text(encoding="utf-8")):
+            chapter = next((c for c in BOOK.chapters if c.number == int(match.group(1))), None)
+            names = {h.text for h in chapter.headings} if chapter else set()
+            wrong += [f"{path.relative_to(REPO_ROOT)}: {match.group(0)}: no heading {name!r} in chapter {match.group(1)}"
+                      for name in match.groups()[1:] if name and name not in names]
+    assert not wrong, "\n".join(wrong)
