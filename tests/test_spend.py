@@ -212,6 +212,20 @@ def test_spend_refuses_a_forecast_that_ends_before_now_and_an_output_outside_a_d
     assert not (tmp_path / "state").exists() or not any((tmp_path / "state").rglob("*.json"))
 
 
+@pytest.mark.parametrize("command", ["spend", "budget"])
+def test_json_is_never_written_over_the_cohort_file_or_another_settings_file(cohort_env, tmp_path, capsys, command):
+    # a typo of one path must not replace the class's cohort file (or a profile) with a JSON report
+    env = cohort_env("budget:\n  perStudent: 40\n")
+    for target, what in ((env / "demo.yaml", "the cohort file of demo"), (env / "demo.seats.yaml", "the seat file of demo"),
+                         (env / "demo-net.yaml", "a settings file in the environments directory")):
+        before = target.read_bytes()
+        assert main([command, "demo", "--emulate", "--environments", str(env), "--json", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--json: {target} is {what}" in err and "allowed:" in err
+        assert target.read_bytes() == before
+    assert not (tmp_path / "state").exists()
+
+
 def test_the_forecast_runs_to_until_else_one_session_from_now(cohort_env):
     from cloudlabs.cohort import load_cohort
     from labctl.cli.spending import forecast_until

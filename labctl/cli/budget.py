@@ -8,20 +8,20 @@ import argparse
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from cloudlabs.budget import Budget
 from cloudlabs.cohort import Cohort, CohortError
-from cloudlabs.writing import OutputPathError, check_output_file
+from cloudlabs.writing import OutputPathError
 
 from labctl.analysis.spend import ESTIMATE_NOTE, CohortSpend
 from labctl.cli import fleet
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Parser, Subparsers, bad_input, write_text
+from labctl.cli.outputs import check_outputs
 from labctl.cli.selection import SelectionError
-from labctl.cli.spending import cohort_arguments, forecast_until, read_cohort, read_spend
+from labctl.cli.spending import cohort_arguments, cohort_inputs, forecast_until, read_cohort, read_spend
 
 
 def register(sub: Subparsers) -> None:
@@ -62,8 +62,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         if cohort.budget is None:
             raise SelectionError(f"{cohort.path}: budget: missing, and profile has no budget; allowed: a budget: mapping "
                                  "(perStudent, warn, stop, destroy) in the cohort file or its profile")
-        if args.json_file not in (None, "-"):
-            check_output_file(Path(args.json_file), "--json")
+        check_outputs(args, cohort_inputs(cohort))
         now = args.now or datetime.now(timezone.utc)
     except (SelectionError, CohortError, OutputPathError) as exc:
         return bad_input(exc)

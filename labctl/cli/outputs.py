@@ -1,4 +1,4 @@
-"""Output paths (--snapshots, --json, --markdown, --csv, --output), checked before any work: each one
+"""Output paths (--snapshots, --json, --markdown, --csv, --output, --summary), checked before any work: each one
 writable, no two the same, at most one of them stdout, none of them a file the command reads or a
 settings file of the project. A typo must not cost a whole render, and a report must never be
 written over a stack file, a cohort file or another report of the same run."""
@@ -15,7 +15,7 @@ from cloudlabs.writing import OutputPathError, check_output_dir, check_output_fi
 
 # (attribute of the parsed arguments, option) of every option that names something a command writes
 OUTPUT_OPTIONS = (("snapshots", "--snapshots"), ("json_file", "--json"), ("markdown", "--markdown"), ("csv_file", "--csv"),
-                  ("output", "--output"), ("results", "--results"), ("journal", "--journal"))
+                  ("output", "--output"), ("results", "--results"), ("journal", "--journal"), ("summary", "--summary"))
 
 Inputs = Iterable[tuple[Path, str]]  # (a file the command reads, what it is)
 

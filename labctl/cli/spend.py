@@ -7,19 +7,19 @@ import argparse
 import json
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from cloudlabs.cohort import CohortError
-from cloudlabs.writing import OutputPathError, check_output_file
+from cloudlabs.writing import OutputPathError
 
 from labctl.analysis.spend import ESTIMATE_NOTE, CohortSpend
 from labctl.cli import arguments
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, write_text
+from labctl.cli.outputs import check_outputs
 from labctl.cli.selection import SelectionError
-from labctl.cli.spending import cohort_arguments, forecast_until, read_cohort, read_spend
+from labctl.cli.spending import cohort_arguments, cohort_inputs, forecast_until, read_cohort, read_spend
 
 
 def register(sub: Subparsers) -> None:
@@ -38,8 +38,7 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace, out: Console) -> int:
     try:
         cohort = read_cohort(args)
-        if args.json_file not in (None, "-"):
-            check_output_file(Path(args.json_file), "--json")
+        check_outputs(args, cohort_inputs(cohort))
         now = args.now or datetime.now(timezone.utc)
         until = forecast_until(cohort, now, args.until)
         if until < now:

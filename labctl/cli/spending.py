@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cloudlabs.cohort import Cohort, load_cohort, student_accounts
-from cloudlabs.pricing import load_prices
-from cloudlabs.profiles import load_profile
+from cloudlabs.pricing import PRICES_FILE, load_prices
+from cloudlabs.profiles import load_profile, profile_path
 from cloudlabs.schedule import next_session_end
 from cloudlabs.settings import DEFAULT_PROFILE, NAMESPACE
 
@@ -50,6 +50,15 @@ def read_cohort(args: argparse.Namespace) -> Cohort:
                              "account (a Learner Lab), which the instructor's credentials cannot read; allowed: --emulate "
                              "(the sandbox), or a shared or per-student cohort")
     return cohort
+
+
+def cohort_inputs(cohort: Cohort) -> list[tuple[Path, str]]:
+    """What a spend-reading command reads, so that no output (--json, --summary) is written over it:
+    the cohort and seat files, the profile and the price table (``labctl.cli.outputs``)."""
+    profile = str(cohort.template.get(f"{NAMESPACE}:profile") or DEFAULT_PROFILE)
+    return [(cohort.path, f"the cohort file of {cohort.name}"),
+            (cohort.path.parent / f"{cohort.name}.seats.yaml", f"the seat file of {cohort.name}"),
+            (profile_path(profile), f"the profile {profile}"), (PRICES_FILE, "the price table")]
 
 
 def session_hours(cohort: Cohort) -> float:
