@@ -249,6 +249,21 @@ def test_with_a_schedule_the_forecast_runs_to_the_sessions_end_and_after_the_las
     assert forecast_until(cohort, day + timedelta(days=3), None) == day + timedelta(days=3)  # past it: nothing more
     assert forecast_until(cohort, day, day + timedelta(hours=1)) == day + timedelta(hours=1)  # --until wins
 
+def test_times_labelled_utc_are_in_utc_whatever_the_schedules_timezone_or_the_nows_offset(cohort_env, tmp_path, capsys):
+    # Brussels is UTC+1 in December: the session ends at 12:00 there, 11:00 UTC; --now 17:00+01:00 is 16:00 UTC
+    env = cohort_env("schedule:\n  timezone: Europe/Brussels\n  sessions:\n"
+                     "    - {start: 2026-12-08 09:00, end: 2026-12-08 12:00}\n")
+    now = "2026-12-04T17:00+01:00"
+    assert main(["spend", "demo", "--emulate", "--environments", str(env), "--now", now]) == 0
+    out = capsys.readouterr().out
+    assert "at 2026-12-04 16:00 UTC" in out and "forecast to 2026-12-08 11:00 UTC" in out
+    assert main(["budget", "demo", "--emulate", "--environments", str(env), "--now", now]) == 0
+    assert "at 2026-12-04 16:00 UTC" in " ".join(capsys.readouterr().out.split())
+    assert main(["report", "demo", "--emulate", "--environments", str(env), "--now", now, "--html", str(tmp_path / "page")]) == 0
+    page = " ".join((tmp_path / "page" / "index.html").read_text().split())
+    assert "At 2026-12-04 16:00 UTC." in page and "the forecast runs to 2026-12-08 11:00 UTC" in page
+
+
 def test_a_learner_lab_cohort_is_not_read_with_the_instructors_credentials(cohort_env, capsys):
     env = cohort_env("")
     for command in ("spend", "budget", "report"):

@@ -59,7 +59,7 @@ def print_spend(spend: CohortSpend, cohort: str, out: Console) -> None:
     table = Table(title=f"Spend of cohort {cohort} at {spend.now:%Y-%m-%d %H:%M} UTC (estimate)", title_justify="left",
                   show_footer=True)
     footers = {"student": "cohort", "so far": f"${spend.so_far:.2f}", "$/hour now": f"${spend.hourly:.4f}",
-               f"forecast to {spend.until:%Y-%m-%d %H:%M}": f"${spend.forecast:.2f}"}
+               f"forecast to {spend.until:%Y-%m-%d %H:%M} UTC": f"${spend.forecast:.2f}"}
     for column, footer in footers.items():
         table.add_column(column, footer=footer, justify="left" if column == "student" else "right")
     table.add_column("notes", overflow="fold")

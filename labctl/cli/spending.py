@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -72,13 +72,15 @@ def session_hours(cohort: Cohort) -> float:
 def forecast_until(cohort: Cohort, now: datetime, until_arg: datetime | None) -> datetime:
     """The end the forecast runs to: ``--until``; else, with a ``schedule:``, the end of the session in
     progress or the next one (after the last session: the expiry, when the clock destroys the stacks);
-    without one, a session from ``now`` (sessionHours)."""
+    without one, a session from ``now`` (sessionHours). In UTC, as the outputs label it (a schedule's
+    times are in its own timezone)."""
     if until_arg is not None:
-        return until_arg
+        return until_arg.astimezone(timezone.utc)
     if cohort.schedule is not None:
         end = next_session_end(cohort.schedule, now)
-        return min(end, cohort.schedule.expires) if end is not None else max(now, cohort.schedule.expires)
-    return now + timedelta(hours=session_hours(cohort))
+        until = min(end, cohort.schedule.expires) if end is not None else max(now, cohort.schedule.expires)
+        return until.astimezone(timezone.utc)
+    return (now + timedelta(hours=session_hours(cohort))).astimezone(timezone.utc)
 
 
 @dataclass
