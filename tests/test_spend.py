@@ -264,6 +264,25 @@ def test_times_labelled_utc_are_in_utc_whatever_the_schedules_timezone_or_the_no
     assert "At 2026-12-04 16:00 UTC." in page and "the forecast runs to 2026-12-08 11:00 UTC" in page
 
 
+def test_the_page_gives_the_expiry_the_card_gives_the_clocks_with_a_schedule(cohort_env, tmp_path):
+    # schedule.expires (the clock destroys then) comes before the tagged expires: 2026-12-19: the page must
+    # not promise a student a day more than their card and the clock give them
+    env = cohort_env("schedule:\n  timezone: Europe/Brussels\n  expires: 2026-12-18 18:00\n  sessions:\n"
+                     "    - {start: 2026-12-08 09:00, end: 2026-12-08 12:00}\n")
+    page, cards = tmp_path / "page", tmp_path / "cards"
+    cards.mkdir()
+    assert main(["cards", "demo", "--from-plan", "--environments", str(env), "--out", str(cards), "--students", "s01"]) == 0
+    assert "2026-12-18 18:00+01:00" in (cards / "s01.md").read_text()
+    for now, shown in (("2026-12-18T16:59Z", "2026-12-18 18:00+01:00</td>"),
+                       ("2026-12-18T17:00Z", "2026-12-18 18:00+01:00 (passed)</td>")):
+        assert main(["report", "demo", "--emulate", "--environments", str(env), "--now", now, "--html", str(page)]) == 0
+        html = (page / "index.html").read_text()
+        assert html.count(shown) == 3 and "2026-12-19" not in html
+    assert main(["report", "demo", "--emulate", "--environments", str(cohort_env("")), "--html", str(page),
+                 "--now", "2026-12-20T00:00Z"]) == 0
+    assert (page / "index.html").read_text().count("2026-12-19 (passed)</td>") == 3  # no schedule: the tagged day
+
+
 def test_a_learner_lab_cohort_is_not_read_with_the_instructors_credentials(cohort_env, capsys):
     env = cohort_env("")
     for command in ("spend", "budget", "report"):

@@ -2,7 +2,8 @@
 or GitHub Pages: a row per student, the cohort's totals, a diagram of a stack per lab.
 
 Where each column comes from:
-- stage and expiry: the students' stack files (what was planned);
+- stage: the students' stack files (what was planned); expiry: the session clock's (schedule.expires),
+  else the expires: date of the stack files, so that it is the date the student's card gives;
 - deployed and spend: the live inventory, read now (``labctl spend``'s scan: AWS, or ``--emulate``);
 - grade and drift: saved results of ``labctl grade --json`` and ``labctl drift --json`` (``--grades``,
   ``--drift``), not run again: each reads every student's network, which a schedule (or CI) already
@@ -18,7 +19,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,14 @@ def _drift_text(row: dict | None) -> tuple[str, str]:
     return f"{added} added by hand, {missing} missing from AWS", "drift"
 
 
+def _expiry(cohort: Cohort, s: StackSettings | None, now: datetime) -> tuple[datetime | date | None, bool]:
+    """When the student's lab goes, as their card says: the session clock's destroy time with a schedule:
+    (it may be before the tagged day), else the expires: date tagged on the resources."""
+    if cohort.schedule is not None:
+        return cohort.schedule.expires, cohort.schedule.expires <= now
+    return (s.expires, s.expires < now.date()) if s else (None, False)
+
+
 def _rows(cohort: Cohort, settings: dict[str, StackSettings], reading: SpendReading, grades: dict, drift: dict,
           cards: Path, page_dir: Path, now: datetime) -> list[StudentRow]:
     rows = []
@@ -167,7 +176,7 @@ def _rows(cohort: Cohort, settings: dict[str, StackSettings], reading: SpendRead
         rows.append(StudentRow(student.id, cohort.stack_name(student.id), labs, reading.present.get(student.id, 0) > 0,
                                reading.present.get(student.id, 0), grade, grade_state, drifted, drift_state,
                                spend.so_far if spend else 0.0, spend.forecast if spend else 0.0,
-                               s.expires if s else None, bool(s and s.expires < now.date()),
+                               *_expiry(cohort, s, now),
                                Path(os.path.relpath(card.absolute(), page_dir.absolute())).as_posix(), card.is_file()))
     roster = {s.id for s in cohort.students}
     for other in sorted(set(reading.spend.students) - roster):  # found in AWS, not on the roster: still the cohort's spend
