@@ -283,6 +283,22 @@ def test_the_page_gives_the_expiry_the_card_gives_the_clocks_with_a_schedule(coh
     assert (page / "index.html").read_text().count("2026-12-19 (passed)</td>") == 3  # no schedule: the tagged day
 
 
+def test_the_class_page_is_never_written_into_a_folder_labctl_reads_and_cards_must_be_a_folder(cohort_env, tmp_path, capsys):
+    from cloudlabs.profiles import PROFILES_DIR
+    env = cohort_env("")
+    before = sorted(p.name for p in env.iterdir())
+    for html in (env, env / "pages", PROFILES_DIR):
+        assert main(["report", "demo", "--emulate", "--environments", str(env), "--html", str(html)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--html: {html} is inside the" in err and "allowed: a path outside it" in err
+    assert sorted(p.name for p in env.iterdir()) == before and not (PROFILES_DIR / "index.html").exists()
+    (tmp_path / "cards.txt").write_text("not a folder")
+    assert main(["report", "demo", "--emulate", "--environments", str(env), "--html", str(tmp_path / "page"),
+                 "--cards", str(tmp_path / "cards.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--cards:" in err and "not a directory" in err and not (tmp_path / "page").exists()
+
+
 def test_a_learner_lab_cohort_is_not_read_with_the_instructors_credentials(cohort_env, capsys):
     env = cohort_env("")
     for command in ("spend", "budget", "report"):

@@ -13,9 +13,7 @@ from typing import Any, Callable, ContextManager, Iterator, Mapping
 
 from rich.console import Console
 
-from cloudlabs import REPO_ROOT
 from cloudlabs.cohort import CohortError, load_cohort
-from cloudlabs.profiles import PROFILES_DIR
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.schedule import next_session, utc_now
 from cloudlabs.settings import StackSettings, load_all_stack_settings
@@ -26,7 +24,7 @@ from labctl.analysis.cards import CSV_COLUMNS, MARKER, Card, CardInput, cards_cs
 from labctl.cli import arguments, runners
 from labctl.cli.common import (BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument,
                                environments_argument, students_argument)
-from labctl.cli.outputs import check_not_inside
+from labctl.cli.outputs import check_not_inside, read_directories
 from labctl.cli.rendering import Rendered, render_targets
 from labctl.cli.selection import resolve_targets, select_students
 from labctl.offline.graph import StackGraph
@@ -98,9 +96,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
 def _check_directory(args: argparse.Namespace, directory: Path, default: bool) -> None:
     """A directory labctl may write cards in: never inside what it reads (settings, profiles, the labs'
     content); the default's parent (cards/) is made, a given one's must exist."""
-    check_not_inside(directory, "--out", [(args.environments, "the environments directory"), (PROFILES_DIR, "the profiles "
-                                          "directory"), (REPO_ROOT / "labs", "the labs' content directory"),
-                                          (REPO_ROOT / "cloudlabs", "the code"), (REPO_ROOT / "labctl", "the code")])
+    check_not_inside(directory, "--out", read_directories(args.environments))
     check_output_dir(CARDS_DIR if default and not CARDS_DIR.exists() else directory, "--out")
 
 

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Iterable
 
-from cloudlabs import pricing, profiles
+from cloudlabs import REPO_ROOT, pricing, profiles
 from cloudlabs.settings import StackSettings
 from cloudlabs.writing import OutputPathError, check_output_dir, check_output_file
 
@@ -91,3 +91,11 @@ def check_not_inside(path: Path, option: str, directories: Iterable[tuple[Path, 
         if directory.resolve() == target or directory.resolve() in target.parents:
             raise OutputPathError(f"{option}: {path} is inside {what} {directory}, which labctl reads; allowed: a path "
                                   "outside it")
+
+
+def read_directories(environments: Path) -> list[tuple[Path, str]]:
+    """The directories labctl reads whole (settings, profiles, the labs' content, its code): no folder it
+    writes (the cards, the class page) may be one of them or inside one."""
+    return [(environments, "the environments directory"), (profiles.PROFILES_DIR, "the profiles directory"),
+            (REPO_ROOT / "labs", "the labs' content directory"), (REPO_ROOT / "cloudlabs", "the code"),
+            (REPO_ROOT / "labctl", "the code")]

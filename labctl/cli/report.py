@@ -35,6 +35,7 @@ from labctl.analysis.diagram import mermaid
 from labctl.analysis.diagram_svg import svg
 from labctl.cli import arguments
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input
+from labctl.cli.outputs import check_not_inside, read_directories
 from labctl.cli.selection import SelectionError
 from labctl.cli.spending import SpendReading, cohort_arguments, forecast_until, read_cohort, read_spend
 from labctl.offline import render
@@ -64,7 +65,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
     started = time.monotonic()
     try:
         cohort = read_cohort(args)
-        _check_page_path(args.html)
+        _check_page_path(args.html, args.environments)
+        if args.cards is not None and args.cards.exists() and not args.cards.is_dir():
+            raise OutputPathError(f"--cards: {args.cards} is not a directory; allowed: the folder labctl cards wrote "
+                                  "(default cards/<cohort>/)")
         settings = _stack_settings(cohort)
         grades = _grades(args.grades, settings) if args.grades else {}
         drift = _drift(args.drift, settings) if args.drift else {}
@@ -87,8 +91,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
     return EXIT_FAILED if reading.unscanned else EXIT_OK
 
 
-def _check_page_path(directory: Path) -> None:
-    """The folder can hold the page, and an index.html already there is an earlier page of ours."""
+def _check_page_path(directory: Path, environments: Path) -> None:
+    """The folder can hold the page, is none of those labctl reads, and an index.html already there is an
+    earlier page of ours."""
+    check_not_inside(directory, "--html", read_directories(environments))
     check_output_dir(directory, "--html")
     page = directory / PAGE
     if page.is_symlink() or (page.exists() and not page.is_file()):
