@@ -199,3 +199,21 @@ def test_a_windows_card_gives_the_rdp_and_password_commands_and_takes_neither_fo
     assert "- ec2-webserver servers.Windows-01.rdp: `mstsc /v:203.0.113.7`" in card.markdown
     assert "servers.Windows-01.password: `aws ec2 get-password-data --instance-id i-0abc" in card.markdown
     assert not card.has_secrets and "## Secrets" not in card.markdown and "Key file: `labsuser.pem`" in card.markdown
+
+
+def test_a_card_whose_ssh_names_no_key_says_the_servers_have_no_key_pair():
+    # a per-student account without keyName: the lab's instances start with no key pair, so `ssh ubuntu@IP`
+    # cannot log in; the card must not hand it out as if it worked
+    from datetime import date
+
+    from labctl.analysis.cards import NO_KEY, CardInput, make_card
+    lamp = {"ssh": "ssh ubuntu@203.0.113.10", "url": "http://203.0.113.10/"}
+    bare = CardInput("crd", "a1", "crd-a1", "us-east-1", (("lamp", "solution"),), {"lamp": lamp}, True, date(2099, 12, 19))
+    card = make_card(bare, with_secrets=False)
+    assert NO_KEY in card.markdown and f"<p>{NO_KEY}</p>" in card.html and "Key file:" not in card.markdown
+    keyed = CardInput("crd", "a1", "crd-a1", "us-east-1", (("lamp", "solution"),), {"lamp": lamp}, True,
+                      date(2099, 12, 19), "course.pem")
+    assert NO_KEY not in make_card(keyed, with_secrets=False).markdown
+    own_key = {"ssh-access": {"vm1": {"ssh": "ssh -i example-key.pem ec2-user@203.0.113.11"}}}
+    lab_key = CardInput("crd", "a1", "crd-a1", "us-east-1", (("ssh-access", "solution"),), own_key, True, date(2099, 12, 19))
+    assert NO_KEY not in make_card(lab_key, with_secrets=False).markdown

@@ -145,7 +145,7 @@ def _when(moment: datetime | date | None) -> str:
 def _context(data: CardInput, found: Found, with_secrets: bool) -> dict[str, Any]:
     session = data.session
     return {
-        "d": data, "f": found, "with_secrets": with_secrets, "marker": MARKER,
+        "d": data, "f": found, "with_secrets": with_secrets, "marker": MARKER, "no_key_text": NO_KEY,
         "labs": ", ".join(f"{lab} ({stage})" for lab, stage in data.labs),
         "status": "deployed" if data.deployed else "not deployed yet",
         "session": (f"{_when(session[0])} to {_when(session[1])}" if session else
@@ -156,9 +156,21 @@ def _context(data: CardInput, found: Found, with_secrets: bool) -> dict[str, Any
                          "the last day your lab may run (tagged on its resources)"),
         "cost": ("not priced" if data.session_cost is None else
                  f"${data.session_cost:.2f} for {data.session_hours:g} h (estimated from on-demand prices)"),
+        "no_key": not found.key_file and any(_ssh_without_key(command) for _, command in found.connect),
         "secrets": found.secrets if with_secrets else [],
         "withheld": found.secret_names + ([] if with_secrets else [what for what, _ in found.secrets]),
     }
+
+
+def _ssh_without_key(command: str) -> bool:
+    """An ssh command that names no key file: with no key file on the card either, the stack's servers were
+    started without a key pair (no keyName in a per-student account), and ssh cannot log in with a key."""
+    words = command.split()
+    return bool(words) and words[0] == "ssh" and "-i" not in words
+
+
+NO_KEY = ("No key file: your servers were started without a key pair (the cohort file sets no keyName), so these "
+          "ssh commands cannot log in; ask your instructor.")
 
 
 def md_code(value: Any) -> str:
@@ -215,6 +227,9 @@ MARKDOWN = _MD.from_string("""<!-- {{ marker }}: cohort {{ d.cohort }}, student 
 ## Connect
 {% if f.key_file %}
 Key file: {{ f.key_file | code }} (the private key of your key pair; {{ ('chmod 600 ' + f.key_file) | code }} before ssh uses it).
+
+{% elif no_key %}
+{{ no_key_text }}
 
 {% endif %}
 {% for what, command in f.connect %}
@@ -291,6 +306,8 @@ pre { padding: 0.5rem; white-space: pre-wrap; } .status { font-weight: bold; }
 <h2>Connect</h2>
 {% if f.key_file %}
 <p>Key file: <code>{{ f.key_file }}</code> (the private key of your key pair; <code>chmod 600 {{ f.key_file }}</code> before ssh uses it).</p>
+{% elif no_key %}
+<p>{{ no_key_text }}</p>
 {% endif %}
 <ul>
 {% for what, command in f.connect %}
