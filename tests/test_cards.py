@@ -137,6 +137,23 @@ def test_the_csv_has_a_row_per_student_with_the_lms_columns_and_a_link_to_each_c
     assert float(rows[0]["session_cost_usd"]) > 0
 
 
+def test_writing_one_students_card_keeps_the_others_rows_of_the_csv(envs, tmp_path):
+    # a new card for a1 after their redeploy must not drop a2 from the file the LMS imports
+    outputs = str(write_outputs(tmp_path, known_outputs()))
+    out = cards(tmp_path, "--from-plan")
+
+    def rows() -> dict[str, dict[str, str]]:
+        return {r["student"]: r for r in csv.DictReader(io.StringIO((out / "cards.csv").read_text()))}
+    a2 = rows()["a2"]
+    assert rows()["a1"]["status"] == "not deployed yet"
+    cards(tmp_path, "--outputs", outputs, "--students", "a1")
+    assert list(rows()) == ["a1", "a2"] and rows()["a1"]["status"] == "deployed" and rows()["a2"] == a2
+    (envs / "crd.yaml").write_text(cohort_file("lamp").replace("  - id: a2\n", ""))  # a2 left the class
+    assert main(["sync", str(envs / "crd.yaml"), "--prune"]) == 0
+    cards(tmp_path, "--outputs", outputs, "--students", "a1")
+    assert list(rows()) == ["a1"]
+
+
 def test_a_file_labctl_did_not_write_is_never_replaced(envs, tmp_path, capsys):
     out = tmp_path / "cards"
     out.mkdir()

@@ -14,7 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from jinja2 import Environment
 
@@ -355,11 +355,24 @@ def make_card(data: CardInput, with_secrets: bool = False, html_name: str | None
     return Card(data.student, MARKDOWN.render(context), HTML.render(context), row, bool(context["secrets"]))
 
 
-def cards_csv(cards: list[Card]) -> str:
-    """One row per student, no secrets: what an LMS imports (each student's link to their card)."""
+def cards_csv(cards: list[Card], kept: Iterable[dict[str, str]] = ()) -> str:
+    """One row per student, no secrets: what an LMS imports (each student's link to their card). ``kept``:
+    rows of an earlier CSV for students whose cards were not written this time (``--students``), so that
+    writing one student's card never drops the rest of the class from the LMS's file."""
+    rows = {row["student"]: row for row in kept}
+    for card in cards:  # a cell a spreadsheet would run as a formula is quoted (a kept row was quoted already)
+        rows[card.student] = {k: "'" + v if v.startswith(("=", "+", "-", "@")) else v for k, v in card.row.items()}
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for card in cards:  # a cell a spreadsheet would run as a formula is quoted
-        writer.writerow({k: "'" + v if v.startswith(("=", "+", "-", "@")) else v for k, v in card.row.items()})
+    for student in sorted(rows):
+        writer.writerow(rows[student])
     return buffer.getvalue()
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    """The rows of a cards.csv labctl wrote (its header exactly), else none."""
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+        return []
+    return [row for row in reader if row.get("student") and None not in row]

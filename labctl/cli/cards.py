@@ -20,7 +20,7 @@ from cloudlabs.settings import StackSettings, load_all_stack_settings
 from cloudlabs.writing import OutputPathError, atomic_write, check_output_dir, PRIVATE_FILE
 
 from labctl.analysis.batch import default_jobs
-from labctl.analysis.cards import CSV_COLUMNS, MARKER, Card, CardInput, cards_csv, make_card
+from labctl.analysis.cards import CSV_COLUMNS, MARKER, Card, CardInput, cards_csv, csv_rows, make_card
 from labctl.cli import arguments, runners
 from labctl.cli.common import (BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument,
                                environments_argument, students_argument)
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
             cards.append(make_card(_input(graph, wanted[graph.stack], rendered, session, cohort.schedule, source(graph)),
                                    args.with_secrets))
     try:
-        _write(directory, cards, args.cohort)
+        _write(directory, cards, args.cohort, {s.id for s in cohort.students})
     except OutputPathError as exc:
         return bad_input(exc)
     deployed = sum(1 for c in cards if c.row["status"] == "deployed")
@@ -178,8 +178,10 @@ def _owned(path: Path, first_line: str) -> bool:
     return first_line in head.splitlines()[:2] if head else False
 
 
-def _write(directory: Path, cards: list[Card], cohort: str) -> None:
-    """Every file checked first (a file labctl did not write is never replaced), then written."""
+def _write(directory: Path, cards: list[Card], cohort: str, roster: set[str]) -> None:
+    """Every file checked first (a file labctl did not write is never replaced), then written. The CSV
+    keeps the rows of the roster's other students (a card written for some students, or one whose stack
+    failed to render)."""
     header = ",".join(CSV_COLUMNS)
     planned = [(directory / f"{c.student}.md", c.markdown, f"<!-- {MARKER}: cohort {cohort}, student {c.student} -->", c)
                for c in cards]
@@ -192,7 +194,10 @@ def _write(directory: Path, cards: list[Card], cohort: str) -> None:
     directory.mkdir(parents=directory.parent == CARDS_DIR, exist_ok=True)
     for path, text, _, card in planned:
         atomic_write(path, text, mode=PRIVATE_FILE if card.has_secrets else 0o644)
-    atomic_write(directory / CSV_NAME, cards_csv(cards))
+    existing = directory / CSV_NAME
+    kept = [row for row in (csv_rows(existing.read_text(encoding="utf-8")) if existing.is_file() else [])
+            if row["student"] in roster]
+    atomic_write(existing, cards_csv(cards, kept))
 
 
 EXIT_CODES = {
