@@ -299,6 +299,13 @@ def test_the_class_page_is_never_written_into_a_folder_labctl_reads_and_cards_mu
     assert err.count("\n") == 1 and "--cards:" in err and "not a directory" in err and not (tmp_path / "page").exists()
 
 
+@pytest.mark.parametrize("command", ["spend", "report"])
+def test_until_help_says_a_schedule_ends_the_forecast_at_the_session_end(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "the end of the session in progress or the next" in " ".join(capsys.readouterr().out.split())
+
+
 def test_a_learner_lab_cohort_is_not_read_with_the_instructors_credentials(cohort_env, capsys):
     env = cohort_env("")
     for command in ("spend", "budget", "report"):

@@ -37,7 +37,7 @@ from labctl.cli import arguments
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input
 from labctl.cli.outputs import check_not_inside, read_directories
 from labctl.cli.selection import SelectionError
-from labctl.cli.spending import SpendReading, cohort_arguments, forecast_until, read_cohort, read_spend
+from labctl.cli.spending import UNTIL_HELP, SpendReading, cohort_arguments, forecast_until, read_cohort, read_spend
 from labctl.offline import render
 
 PAGE = "index.html"
@@ -57,7 +57,7 @@ def register(sub: Subparsers) -> None:
     report.add_argument("--grades", type=Path, metavar="FILE", help="a labctl grade --json file of this cohort")
     report.add_argument("--drift", type=Path, metavar="FILE", help="a labctl drift --json file of this cohort")
     report.add_argument("--until", type=arguments.moment, metavar="TIME",
-                        help="the end of the spend forecast (default: --now plus the cohort's sessionHours)")
+                        help=UNTIL_HELP)
     report.set_defaults(handler=run)
 
 

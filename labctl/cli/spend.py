@@ -19,7 +19,7 @@ from labctl.cli import arguments
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, write_text
 from labctl.cli.outputs import check_outputs
 from labctl.cli.selection import SelectionError
-from labctl.cli.spending import cohort_arguments, cohort_inputs, forecast_until, read_cohort, read_spend
+from labctl.cli.spending import UNTIL_HELP, cohort_arguments, cohort_inputs, forecast_until, read_cohort, read_spend
 
 
 def register(sub: Subparsers) -> None:
@@ -30,7 +30,7 @@ def register(sub: Subparsers) -> None:
                                        ". Exit 1 if a kind or account could not be scanned.")
     cohort_arguments(spend)
     spend.add_argument("--until", type=arguments.moment, metavar="TIME",
-                       help="the end of the forecast, ISO 8601 (default: --now plus the cohort's sessionHours)")
+                       help=UNTIL_HELP)
     spend.add_argument("--json", dest="json_file", metavar="FILE", help="also write the estimate as JSON ('-': stdout)")
     spend.set_defaults(handler=run)
 

@@ -27,6 +27,10 @@ from labctl.ops.inventory import Inventory, cohort_inventory
 from labctl.ops.sweep import Leftover
 
 
+UNTIL_HELP = ("the end of the forecast, ISO 8601 with its offset (default: with a schedule:, the end of the session in "
+              "progress or the next, after the last the expiry; without one, --now plus the cohort's sessionHours)")
+
+
 def cohort_arguments(parser: argparse.ArgumentParser) -> None:
     """COHORT, --environments, --now and --emulate: what every spend-reading command takes."""
     parser.add_argument("cohort", type=arguments.name("cohort"), help="a cohort of environments/")
