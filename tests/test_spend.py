@@ -202,6 +202,30 @@ def test_budget_stops_and_destroys_exactly_the_students_over_and_its_dry_run_cha
     assert doc["students"]["s02"]["hourly"] == pytest.approx(2 * 0.0104 + 0.005 + 2 * 8 * 0.10 / 730, abs=1e-4)
 
 
+def test_a_student_whose_account_could_not_be_read_is_never_reported_as_under_budget(tmp_path, monkeypatch, capsys):
+    # $0.00 and "none" for an account the scan could not reach would tell a schedule all is well
+    env = tmp_path / "environments"
+    env.mkdir()
+    (env / "pst.yaml").write_text(
+        "cohort: pst\nregion: us-east-1\nprofile: sandbox\nadminCidr: 203.0.113.0/24\nexpires: 2099-12-19\n"
+        "accounts: {model: per-student, roleArn: 'arn:aws:iam::{account}:role/OrganizationAccountAccessRole'}\n"
+        "labs: [ec2-webserver]\nroster:\n  - {id: p1, account: '111111111101'}\n  - {id: p2, account: '111111111102'}\n")
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    assert main(["sync", str(env / "pst.yaml")]) == 0
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never leave 127.0.0.1
+    capsys.readouterr()
+    assert main(["budget", "pst", "--environments", str(env), "--json", str(tmp_path / "b.json")]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.count("none; not all read: may be low") == 2
+    doc = json.loads((tmp_path / "b.json").read_text())
+    assert [(s["student"], s["read"]) for s in doc["students"]] == [("p1", False), ("p2", False)]
+    assert sorted(doc["unscanned"]) == ["us-east-1: account 111111111101 (p1)", "us-east-1: account 111111111102 (p2)"]
+
+
 def test_spend_refuses_a_forecast_that_ends_before_now_and_an_output_outside_a_directory(cohort_env, tmp_path, capsys):
     env = cohort_env("")
     assert main(["spend", "demo", "--emulate", "--environments", str(env), "--now", "2026-12-04T12:00Z",

@@ -92,6 +92,7 @@ class SpendReading:
     spend: CohortSpend
     unscanned: dict[str, str] = field(default_factory=dict)  # "region: kind" -> why
     present: dict[str, int] = field(default_factory=dict)  # student -> resources of the cohort found in AWS
+    unread: set[str] = field(default_factory=set)  # students whose figures miss what could not be scanned (may be low)
 
 
 def charge_of(item: Leftover) -> Charge:
@@ -104,7 +105,10 @@ def charge_of(item: Leftover) -> Charge:
 def read_spend(args: argparse.Namespace, cohort: Cohort, now: datetime, until: datetime) -> SpendReading:
     """Scan the cohort where it lives and estimate; a region or account that cannot be read is
     reported in ``unscanned``, never taken for "nothing spent"."""
-    inventories = _inventories(args, cohort)
+    scanned = _inventories(args, cohort)
+    inventories = [inv for inv, _ in scanned]
+    everyone = {s.id for s in cohort.students}
+    unread = {name for inv, owner in scanned if inv.unscanned for name in ({owner} if owner else everyone)}
     charges = [charge_of(x) for inv in inventories for x in inv.items]
     unscanned = {f"{inv.region}: {kind}": why for inv in inventories for kind, why in inv.unscanned.items()}
     spend = estimate(charges, now, until, [s.id for s in cohort.students])
@@ -112,14 +116,14 @@ def read_spend(args: argparse.Namespace, cohort: Cohort, now: datetime, until: d
     for inv in inventories:
         for x in inv.items:
             present[x.student] = present.get(x.student, 0) + 1
-    return SpendReading(spend, unscanned, present)
+    return SpendReading(spend, unscanned, present, unread)
 
 
 def _regions(cohort: Cohort) -> list[str]:
     return list(cohort.regions) or [str(cohort.template.get("aws:region"))]
 
 
-def _inventories(args: argparse.Namespace, cohort: Cohort) -> list[Inventory]:
+def _inventories(args: argparse.Namespace, cohort: Cohort) -> list[tuple[Inventory, str | None]]:
     prices = load_prices()
     per_student = student_accounts(cohort) if cohort.account_model == "per-student" else None
     if args.emulate:
@@ -140,17 +144,18 @@ def _inventories(args: argparse.Namespace, cohort: Cohort) -> list[Inventory]:
 
 
 def _scan_all(cohort: Cohort, prices: Any, regions: list[str], session: Callable[[str], Any], per_student: list | None,
-              assume: Callable[[str, str, str], Any]) -> list[Inventory]:
+              assume: Callable[[str, str, str], Any]) -> list[tuple[Inventory, str | None]]:
+    """Each inventory with the student whose account it is (None: the cohort's shared account)."""
     if per_student is None:
-        return [cohort_inventory(session(region), cohort.name, prices, region) for region in regions]
-    out = []
+        return [(cohort_inventory(session(region), cohort.name, prices, region), None) for region in regions]
+    out: list[tuple[Inventory, str | None]] = []
     for student in per_student:  # each student's own account; one that cannot be reached is reported, the rest read
         try:
             found = cohort_inventory(assume(student.role_arn, student.region, cohort.stack_name(student.student)),
                                      cohort.name, prices, student.region)
         except Exception as err:  # noqa: BLE001 - reported as unscanned, never as nothing spent
             found = Inventory(student.region, unscanned={f"account {student.account} ({student.student})": str(err).splitlines()[0]})
-        out.append(found)
+        out.append((found, student.student))
     return out
 
 
