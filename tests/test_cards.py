@@ -137,6 +137,23 @@ def test_the_csv_has_a_row_per_student_with_the_lms_columns_and_a_link_to_each_c
     assert float(rows[0]["session_cost_usd"]) > 0
 
 
+def test_writing_one_students_card_keeps_the_others_rows_of_the_csv(envs, tmp_path):
+    # a new card for a1 after their redeploy must not drop a2 from the file the LMS imports
+    outputs = str(write_outputs(tmp_path, known_outputs()))
+    out = cards(tmp_path, "--from-plan")
+
+    def rows() -> dict[str, dict[str, str]]:
+        return {r["student"]: r for r in csv.DictReader(io.StringIO((out / "cards.csv").read_text()))}
+    a2 = rows()["a2"]
+    assert rows()["a1"]["status"] == "not deployed yet"
+    cards(tmp_path, "--outputs", outputs, "--students", "a1")
+    assert list(rows()) == ["a1", "a2"] and rows()["a1"]["status"] == "deployed" and rows()["a2"] == a2
+    (envs / "crd.yaml").write_text(cohort_file("lamp").replace("  - id: a2\n", ""))  # a2 left the class
+    assert main(["sync", str(envs / "crd.yaml"), "--prune"]) == 0
+    cards(tmp_path, "--outputs", outputs, "--students", "a1")
+    assert list(rows()) == ["a1"]
+
+
 def test_a_file_labctl_did_not_write_is_never_replaced(envs, tmp_path, capsys):
     out = tmp_path / "cards"
     out.mkdir()
@@ -199,3 +216,21 @@ def test_a_windows_card_gives_the_rdp_and_password_commands_and_takes_neither_fo
     assert "- ec2-webserver servers.Windows-01.rdp: `mstsc /v:203.0.113.7`" in card.markdown
     assert "servers.Windows-01.password: `aws ec2 get-password-data --instance-id i-0abc" in card.markdown
     assert not card.has_secrets and "## Secrets" not in card.markdown and "Key file: `labsuser.pem`" in card.markdown
+
+
+def test_a_card_whose_ssh_names_no_key_says_the_servers_have_no_key_pair():
+    # a per-student account without keyName: the lab's instances start with no key pair, so `ssh ubuntu@IP`
+    # cannot log in; the card must not hand it out as if it worked
+    from datetime import date
+
+    from labctl.analysis.cards import NO_KEY, CardInput, make_card
+    lamp = {"ssh": "ssh ubuntu@203.0.113.10", "url": "http://203.0.113.10/"}
+    bare = CardInput("crd", "a1", "crd-a1", "us-east-1", (("lamp", "solution"),), {"lamp": lamp}, True, date(2099, 12, 19))
+    card = make_card(bare, with_secrets=False)
+    assert NO_KEY in card.markdown and f"<p>{NO_KEY}</p>" in card.html and "Key file:" not in card.markdown
+    keyed = CardInput("crd", "a1", "crd-a1", "us-east-1", (("lamp", "solution"),), {"lamp": lamp}, True,
+                      date(2099, 12, 19), "course.pem")
+    assert NO_KEY not in make_card(keyed, with_secrets=False).markdown
+    own_key = {"ssh-access": {"vm1": {"ssh": "ssh -i example-key.pem ec2-user@203.0.113.11"}}}
+    lab_key = CardInput("crd", "a1", "crd-a1", "us-east-1", (("ssh-access", "solution"),), own_key, True, date(2099, 12, 19))
+    assert NO_KEY not in make_card(lab_key, with_secrets=False).markdown

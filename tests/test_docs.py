@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudlabs import REPO_ROOT
+from cloudlabs import REPO_ROOT, cohort
 from labctl.cli import sitedocs
 
 README_MAX_LINES = 200
@@ -175,6 +175,15 @@ def test_every_generated_page_is_current():
     writes, strays, problems = sitedocs.plan(REPO_ROOT)
     assert problems == [] and strays == [], "the documentation is out of date: run ./dev docs\n" + "\n".join(problems)
     assert REPO_ROOT / "docs/reference/commands.md" in writes
+
+
+def test_every_cohort_key_of_the_reference_says_what_is_allowed():
+    from labctl.analysis.formatdocs import cohort_page
+    rows = [line for line in cohort_page().splitlines() if line.startswith("| `")]
+    assert len(rows) == len(cohort.COHORT_KEYS)
+    cells = [[c.strip() for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))] for row in rows]
+    assert all(len(c) == 4 for c in cells)
+    assert [key for key, _, _, allowed in cells if not allowed] == []
 
 
 def test_a_stale_missing_or_stray_generated_page_is_caught(tmp_path):

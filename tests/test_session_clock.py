@@ -146,6 +146,31 @@ def test_one_students_failure_never_costs_the_others_their_stop_and_is_reported(
     assert "- clk-a1: not stopped (failed: UnauthorizedOperation" in text and "the next run tries again" in text
 
 
+def test_a_stop_refused_before_any_stack_is_a_failure_the_summary_names(envs, tmp_path, monkeypatch, capsys):
+    # the schedule's job summary is what the instructor reads: "kept for the next session" over an empty
+    # table would hide that nothing was stopped (here: the role's credentials did not arrive)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role: never leave 127.0.0.1
+    summary = tmp_path / "summary.md"
+    assert main(["expire", "clk", "--now", "2026-12-01T11:00Z", "--yes", "--summary", str(summary)]) == 2
+    text = summary.read_text()
+    assert "| clk-a1 | - | not run |" in text and "| clk-a2 | - | not run |" in text and "oth-b1" not in text
+    assert "- all 2 stacks: not stopped: stop calls AWS and no AWS credentials were found" in text
+    assert "kept for the next session" not in text
+
+
+def test_the_summary_is_never_written_over_a_cohort_or_stack_file(envs, tmp_path, capsys):
+    for target in (envs / "oth.yaml", envs / "Pulumi.oth-b1.yaml", envs / "clk.seats.yaml"):
+        before = target.read_bytes()
+        assert main(["expire", "clk", "--now", "2026-12-01T11:00Z", "--summary", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--summary: {target} is " in err and "which labctl reads" in err
+        assert target.read_bytes() == before
+
+
 # --- on the emulator -----------------------------------------------------------------------------------
 
 

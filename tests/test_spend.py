@@ -202,6 +202,30 @@ def test_budget_stops_and_destroys_exactly_the_students_over_and_its_dry_run_cha
     assert doc["students"]["s02"]["hourly"] == pytest.approx(2 * 0.0104 + 0.005 + 2 * 8 * 0.10 / 730, abs=1e-4)
 
 
+def test_a_student_whose_account_could_not_be_read_is_never_reported_as_under_budget(tmp_path, monkeypatch, capsys):
+    # $0.00 and "none" for an account the scan could not reach would tell a schedule all is well
+    env = tmp_path / "environments"
+    env.mkdir()
+    (env / "pst.yaml").write_text(
+        "cohort: pst\nregion: us-east-1\nprofile: sandbox\nadminCidr: 203.0.113.0/24\nexpires: 2099-12-19\n"
+        "accounts: {model: per-student, roleArn: 'arn:aws:iam::{account}:role/OrganizationAccountAccessRole'}\n"
+        "labs: [ec2-webserver]\nroster:\n  - {id: p1, account: '111111111101'}\n  - {id: p2, account: '111111111102'}\n")
+    monkeypatch.setattr(runners, "STATE_DIR", tmp_path / "state")
+    assert main(["sync", str(env / "pst.yaml")]) == 0
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never leave 127.0.0.1
+    capsys.readouterr()
+    assert main(["budget", "pst", "--environments", str(env), "--json", str(tmp_path / "b.json")]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.count("none; not all read: may be low") == 2
+    doc = json.loads((tmp_path / "b.json").read_text())
+    assert [(s["student"], s["read"]) for s in doc["students"]] == [("p1", False), ("p2", False)]
+    assert sorted(doc["unscanned"]) == ["us-east-1: account 111111111101 (p1)", "us-east-1: account 111111111102 (p2)"]
+
+
 def test_spend_refuses_a_forecast_that_ends_before_now_and_an_output_outside_a_directory(cohort_env, tmp_path, capsys):
     env = cohort_env("")
     assert main(["spend", "demo", "--emulate", "--environments", str(env), "--now", "2026-12-04T12:00Z",
@@ -210,6 +234,20 @@ def test_spend_refuses_a_forecast_that_ends_before_now_and_an_output_outside_a_d
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "--until" in err[0] and "--json" in err[1]
     assert not (tmp_path / "state").exists() or not any((tmp_path / "state").rglob("*.json"))
+
+
+@pytest.mark.parametrize("command", ["spend", "budget"])
+def test_json_is_never_written_over_the_cohort_file_or_another_settings_file(cohort_env, tmp_path, capsys, command):
+    # a typo of one path must not replace the class's cohort file (or a profile) with a JSON report
+    env = cohort_env("budget:\n  perStudent: 40\n")
+    for target, what in ((env / "demo.yaml", "the cohort file of demo"), (env / "demo.seats.yaml", "the seat file of demo"),
+                         (env / "demo-net.yaml", "a settings file in the environments directory")):
+        before = target.read_bytes()
+        assert main([command, "demo", "--emulate", "--environments", str(env), "--json", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--json: {target} is {what}" in err and "allowed:" in err
+        assert target.read_bytes() == before
+    assert not (tmp_path / "state").exists()
 
 
 def test_the_forecast_runs_to_until_else_one_session_from_now(cohort_env):
@@ -234,6 +272,63 @@ def test_with_a_schedule_the_forecast_runs_to_the_sessions_end_and_after_the_las
     assert forecast_until(cohort, day + timedelta(days=1, hours=14), None) == day + timedelta(days=2, hours=18)  # the expiry
     assert forecast_until(cohort, day + timedelta(days=3), None) == day + timedelta(days=3)  # past it: nothing more
     assert forecast_until(cohort, day, day + timedelta(hours=1)) == day + timedelta(hours=1)  # --until wins
+
+def test_times_labelled_utc_are_in_utc_whatever_the_schedules_timezone_or_the_nows_offset(cohort_env, tmp_path, capsys):
+    # Brussels is UTC+1 in December: the session ends at 12:00 there, 11:00 UTC; --now 17:00+01:00 is 16:00 UTC
+    env = cohort_env("schedule:\n  timezone: Europe/Brussels\n  sessions:\n"
+                     "    - {start: 2026-12-08 09:00, end: 2026-12-08 12:00}\n")
+    now = "2026-12-04T17:00+01:00"
+    assert main(["spend", "demo", "--emulate", "--environments", str(env), "--now", now]) == 0
+    out = capsys.readouterr().out
+    assert "at 2026-12-04 16:00 UTC" in out and "forecast to 2026-12-08 11:00 UTC" in out
+    assert main(["budget", "demo", "--emulate", "--environments", str(env), "--now", now]) == 0
+    assert "at 2026-12-04 16:00 UTC" in " ".join(capsys.readouterr().out.split())
+    assert main(["report", "demo", "--emulate", "--environments", str(env), "--now", now, "--html", str(tmp_path / "page")]) == 0
+    page = " ".join((tmp_path / "page" / "index.html").read_text().split())
+    assert "At 2026-12-04 16:00 UTC." in page and "the forecast runs to 2026-12-08 11:00 UTC" in page
+
+
+def test_the_page_gives_the_expiry_the_card_gives_the_clocks_with_a_schedule(cohort_env, tmp_path):
+    # schedule.expires (the clock destroys then) comes before the tagged expires: 2026-12-19: the page must
+    # not promise a student a day more than their card and the clock give them
+    env = cohort_env("schedule:\n  timezone: Europe/Brussels\n  expires: 2026-12-18 18:00\n  sessions:\n"
+                     "    - {start: 2026-12-08 09:00, end: 2026-12-08 12:00}\n")
+    page, cards = tmp_path / "page", tmp_path / "cards"
+    cards.mkdir()
+    assert main(["cards", "demo", "--from-plan", "--environments", str(env), "--out", str(cards), "--students", "s01"]) == 0
+    assert "2026-12-18 18:00+01:00" in (cards / "s01.md").read_text()
+    for now, shown in (("2026-12-18T16:59Z", "2026-12-18 18:00+01:00</td>"),
+                       ("2026-12-18T17:00Z", "2026-12-18 18:00+01:00 (passed)</td>")):
+        assert main(["report", "demo", "--emulate", "--environments", str(env), "--now", now, "--html", str(page)]) == 0
+        html = (page / "index.html").read_text()
+        assert html.count(shown) == 3 and "2026-12-19" not in html
+    assert main(["report", "demo", "--emulate", "--environments", str(cohort_env("")), "--html", str(page),
+                 "--now", "2026-12-20T00:00Z"]) == 0
+    assert (page / "index.html").read_text().count("2026-12-19 (passed)</td>") == 3  # no schedule: the tagged day
+
+
+def test_the_class_page_is_never_written_into_a_folder_labctl_reads_and_cards_must_be_a_folder(cohort_env, tmp_path, capsys):
+    from cloudlabs.profiles import PROFILES_DIR
+    env = cohort_env("")
+    before = sorted(p.name for p in env.iterdir())
+    for html in (env, env / "pages", PROFILES_DIR):
+        assert main(["report", "demo", "--emulate", "--environments", str(env), "--html", str(html)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--html: {html} is inside the" in err and "allowed: a path outside it" in err
+    assert sorted(p.name for p in env.iterdir()) == before and not (PROFILES_DIR / "index.html").exists()
+    (tmp_path / "cards.txt").write_text("not a folder")
+    assert main(["report", "demo", "--emulate", "--environments", str(env), "--html", str(tmp_path / "page"),
+                 "--cards", str(tmp_path / "cards.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--cards:" in err and "not a directory" in err and not (tmp_path / "page").exists()
+
+
+@pytest.mark.parametrize("command", ["spend", "report"])
+def test_until_help_says_a_schedule_ends_the_forecast_at_the_session_end(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "the end of the session in progress or the next" in " ".join(capsys.readouterr().out.split())
+
 
 def test_a_learner_lab_cohort_is_not_read_with_the_instructors_credentials(cohort_env, capsys):
     env = cohort_env("")

@@ -14,7 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from jinja2 import Environment
 
@@ -145,7 +145,7 @@ def _when(moment: datetime | date | None) -> str:
 def _context(data: CardInput, found: Found, with_secrets: bool) -> dict[str, Any]:
     session = data.session
     return {
-        "d": data, "f": found, "with_secrets": with_secrets, "marker": MARKER,
+        "d": data, "f": found, "with_secrets": with_secrets, "marker": MARKER, "no_key_text": NO_KEY,
         "labs": ", ".join(f"{lab} ({stage})" for lab, stage in data.labs),
         "status": "deployed" if data.deployed else "not deployed yet",
         "session": (f"{_when(session[0])} to {_when(session[1])}" if session else
@@ -156,9 +156,21 @@ def _context(data: CardInput, found: Found, with_secrets: bool) -> dict[str, Any
                          "the last day your lab may run (tagged on its resources)"),
         "cost": ("not priced" if data.session_cost is None else
                  f"${data.session_cost:.2f} for {data.session_hours:g} h (estimated from on-demand prices)"),
+        "no_key": not found.key_file and any(_ssh_without_key(command) for _, command in found.connect),
         "secrets": found.secrets if with_secrets else [],
         "withheld": found.secret_names + ([] if with_secrets else [what for what, _ in found.secrets]),
     }
+
+
+def _ssh_without_key(command: str) -> bool:
+    """An ssh command that names no key file: with no key file on the card either, the stack's servers were
+    started without a key pair (no keyName in a per-student account), and ssh cannot log in with a key."""
+    words = command.split()
+    return bool(words) and words[0] == "ssh" and "-i" not in words
+
+
+NO_KEY = ("No key file: your servers were started without a key pair (the cohort file sets no keyName), so these "
+          "ssh commands cannot log in; ask your instructor.")
 
 
 def md_code(value: Any) -> str:
@@ -215,6 +227,9 @@ MARKDOWN = _MD.from_string("""<!-- {{ marker }}: cohort {{ d.cohort }}, student 
 ## Connect
 {% if f.key_file %}
 Key file: {{ f.key_file | code }} (the private key of your key pair; {{ ('chmod 600 ' + f.key_file) | code }} before ssh uses it).
+
+{% elif no_key %}
+{{ no_key_text }}
 
 {% endif %}
 {% for what, command in f.connect %}
@@ -291,6 +306,8 @@ pre { padding: 0.5rem; white-space: pre-wrap; } .status { font-weight: bold; }
 <h2>Connect</h2>
 {% if f.key_file %}
 <p>Key file: <code>{{ f.key_file }}</code> (the private key of your key pair; <code>chmod 600 {{ f.key_file }}</code> before ssh uses it).</p>
+{% elif no_key %}
+<p>{{ no_key_text }}</p>
 {% endif %}
 <ul>
 {% for what, command in f.connect %}
@@ -338,11 +355,24 @@ def make_card(data: CardInput, with_secrets: bool = False, html_name: str | None
     return Card(data.student, MARKDOWN.render(context), HTML.render(context), row, bool(context["secrets"]))
 
 
-def cards_csv(cards: list[Card]) -> str:
-    """One row per student, no secrets: what an LMS imports (each student's link to their card)."""
+def cards_csv(cards: list[Card], kept: Iterable[dict[str, str]] = ()) -> str:
+    """One row per student, no secrets: what an LMS imports (each student's link to their card). ``kept``:
+    rows of an earlier CSV for students whose cards were not written this time (``--students``), so that
+    writing one student's card never drops the rest of the class from the LMS's file."""
+    rows = {row["student"]: row for row in kept}
+    for card in cards:  # a cell a spreadsheet would run as a formula is quoted (a kept row was quoted already)
+        rows[card.student] = {k: "'" + v if v.startswith(("=", "+", "-", "@")) else v for k, v in card.row.items()}
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for card in cards:  # a cell a spreadsheet would run as a formula is quoted
-        writer.writerow({k: "'" + v if v.startswith(("=", "+", "-", "@")) else v for k, v in card.row.items()})
+    for student in sorted(rows):
+        writer.writerow(rows[student])
     return buffer.getvalue()
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    """The rows of a cards.csv labctl wrote (its header exactly), else none."""
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+        return []
+    return [row for row in reader if row.get("student") and None not in row]

@@ -31,7 +31,7 @@ class StudentRow:
     drift_state: str  # none, drift, not-checked
     spend: float
     forecast: float
-    expires: date | None
+    expires: datetime | date | None  # the session clock's destroy time (schedule.expires), else the tagged date
     expired: bool
     card_href: str
     card_present: bool

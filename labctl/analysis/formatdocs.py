@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from cloudlabs import cohort, profiles, settings
+from cloudlabs import budget, cohort, profiles, schedule, settings
 from cloudlabs.pricing import ALLOWED as PRICE_ALLOWED
 from cloudlabs.pricing import PRICES_FILE, PriceTable, load_prices
 from cloudlabs.profiles import Profile, load_profile, profile_names
@@ -62,6 +62,11 @@ def cohort_page() -> str:
             allowed = "as the stack setting " + becomes + " ([stack settings](stack-settings.md))"
         elif key == "regions":
             allowed = "a list of regions the profile allows, over which the cohort's students are spread (default: its region)"
+        elif key == "schedule":
+            allowed = schedule.SCHEDULE_ALLOWED + "; `labctl expire` acts on it ([the session clock](../howto/session-clock.md))"
+        elif key == "budget":
+            allowed = (budget.ALLOWED["budget"] + "; over the profile's budget, key by key; `labctl budget` acts on it "
+                       "([spend and budgets](../howto/spend-and-budgets.md))")
         rows.append(f"| `{key}` | {_yes(key in cohort.REQUIRED)} | {becomes} | {_cell(allowed)} |")
     text = [
         "# Cohort file and seat file", "", GENERATED.format(source="`cloudlabs/cohort.py`"), "",

@@ -7,7 +7,7 @@ import argparse
 import functools
 import math
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Callable
 
 from cloudlabs.schedule import parse_now
@@ -55,9 +55,9 @@ calendar_date.__name__ = "date"
 def moment(text: str) -> datetime:
     """``--now``/``--until`` of every command (spend, budget, report, expire): an ISO 8601 time with its
     offset (``2026-12-04T16:00Z``). One rule for all, and no guessing: a cron runs in UTC, a laptop does not,
-    and budget and expire act on what the time says."""
+    and budget and expire act on what the time says. Held in UTC, as every output that shows it says."""
     try:
-        return parse_now(text)
+        return parse_now(text).astimezone(timezone.utc)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--now: ")) from None
 

@@ -8,20 +8,20 @@ import argparse
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from cloudlabs.budget import Budget
 from cloudlabs.cohort import Cohort, CohortError
-from cloudlabs.writing import OutputPathError, check_output_file
+from cloudlabs.writing import OutputPathError
 
 from labctl.analysis.spend import ESTIMATE_NOTE, CohortSpend
 from labctl.cli import fleet
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Parser, Subparsers, bad_input, write_text
+from labctl.cli.outputs import check_outputs
 from labctl.cli.selection import SelectionError
-from labctl.cli.spending import cohort_arguments, forecast_until, read_cohort, read_spend
+from labctl.cli.spending import cohort_arguments, cohort_inputs, forecast_until, read_cohort, read_spend
 
 
 def register(sub: Subparsers) -> None:
@@ -46,13 +46,17 @@ class Verdict:
     forecast: float
     action: str  # "", warn, stop, destroy
     threshold: float  # USD
+    read: bool = True  # False: part of the student's resources could not be scanned, so the spend may be low
 
 
-def verdicts(spend: CohortSpend, budget: Budget) -> list[Verdict]:
+def verdicts(spend: CohortSpend, budget: Budget, unread: set[str] | None = None) -> list[Verdict]:
+    """Each student's strongest threshold crossed; ``unread``: students part of whose resources were not scanned."""
+    unread = unread or set()
     out = []
     for s in sorted(spend.students.values(), key=lambda s: s.student):
         crossed = budget.crossed(s.so_far)
-        out.append(Verdict(s.student, s.so_far, s.forecast, *(crossed or ("", 0.0))))
+        action, threshold = crossed or ("", 0.0)
+        out.append(Verdict(s.student, s.so_far, s.forecast, action, threshold, read=s.student not in unread))
     return out
 
 
@@ -62,13 +66,12 @@ def run(args: argparse.Namespace, out: Console) -> int:
         if cohort.budget is None:
             raise SelectionError(f"{cohort.path}: budget: missing, and profile has no budget; allowed: a budget: mapping "
                                  "(perStudent, warn, stop, destroy) in the cohort file or its profile")
-        if args.json_file not in (None, "-"):
-            check_output_file(Path(args.json_file), "--json")
+        check_outputs(args, cohort_inputs(cohort))
         now = args.now or datetime.now(timezone.utc)
     except (SelectionError, CohortError, OutputPathError) as exc:
         return bad_input(exc)
     reading = read_spend(args, cohort, now, forecast_until(cohort, now, None))
-    rows = verdicts(reading.spend, cohort.budget)
+    rows = verdicts(reading.spend, cohort.budget, reading.unread)
     print_verdicts(rows, cohort, now, args.yes, out)
     for kind, why in sorted(reading.unscanned.items()):
         out.print(f"could not scan {kind}: {why}", markup=False)
@@ -97,7 +100,8 @@ def _document(cohort: Cohort, now: datetime, rows: list[Verdict], due: dict[str,
     return {"cohort": cohort.name, "now": now.isoformat(), "dryRun": not acting, "note": ESTIMATE_NOTE,
             "budget": cohort.budget.model_dump(by_alias=True, exclude_none=True),
             "students": [{"student": v.student, "spentSoFar": round(v.spent, 2), "forecast": round(v.forecast, 2),
-                          "crossed": v.action or None, "thresholdUsd": round(v.threshold, 2) if v.action else None}
+                          "crossed": v.action or None, "thresholdUsd": round(v.threshold, 2) if v.action else None,
+                          "read": v.read}
                          for v in rows],
             "actions": {action: {"students": due[action], "done": action in done,
                                  "result": None if action not in done else ("succeeded" if done[action] == EXIT_OK else "failed")}
@@ -130,7 +134,7 @@ def print_verdicts(rows: list[Verdict], cohort: Cohort, now: datetime, acting: b
     for column in ("student", "spent so far", "forecast", "threshold crossed", "action"):
         table.add_column(column, justify="right" if column in ("spent so far", "forecast") else "left")
     for v in rows:
-        crossed = f"{v.action} (${v.threshold:.2f})" if v.action else "none"
+        crossed = (f"{v.action} (${v.threshold:.2f})" if v.action else "none") + ("" if v.read else "; not all read: may be low")
         action = _DOING[v.action][1 if acting else 0] if v.action else "none"
         table.add_row(v.student, f"${v.spent:.2f}", f"${v.forecast:.2f}", crossed, action)
     out.print(table)

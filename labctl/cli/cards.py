@@ -13,20 +13,18 @@ from typing import Any, Callable, ContextManager, Iterator, Mapping
 
 from rich.console import Console
 
-from cloudlabs import REPO_ROOT
 from cloudlabs.cohort import CohortError, load_cohort
-from cloudlabs.profiles import PROFILES_DIR
 from cloudlabs.reading import InputFileError, load_json
 from cloudlabs.schedule import next_session, utc_now
 from cloudlabs.settings import StackSettings, load_all_stack_settings
 from cloudlabs.writing import OutputPathError, atomic_write, check_output_dir, PRIVATE_FILE
 
 from labctl.analysis.batch import default_jobs
-from labctl.analysis.cards import CSV_COLUMNS, MARKER, Card, CardInput, cards_csv, make_card
+from labctl.analysis.cards import CSV_COLUMNS, MARKER, Card, CardInput, cards_csv, csv_rows, make_card
 from labctl.cli import arguments, runners
 from labctl.cli.common import (BAD_INPUT, EXIT_FAILED, EXIT_OK, Subparsers, bad_input, emulate_argument,
                                environments_argument, students_argument)
-from labctl.cli.outputs import check_not_inside
+from labctl.cli.outputs import check_not_inside, read_directories
 from labctl.cli.rendering import Rendered, render_targets
 from labctl.cli.selection import resolve_targets, select_students
 from labctl.offline.graph import StackGraph
@@ -85,7 +83,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
             cards.append(make_card(_input(graph, wanted[graph.stack], rendered, session, cohort.schedule, source(graph)),
                                    args.with_secrets))
     try:
-        _write(directory, cards, args.cohort)
+        _write(directory, cards, args.cohort, {s.id for s in cohort.students})
     except OutputPathError as exc:
         return bad_input(exc)
     deployed = sum(1 for c in cards if c.row["status"] == "deployed")
@@ -98,9 +96,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
 def _check_directory(args: argparse.Namespace, directory: Path, default: bool) -> None:
     """A directory labctl may write cards in: never inside what it reads (settings, profiles, the labs'
     content); the default's parent (cards/) is made, a given one's must exist."""
-    check_not_inside(directory, "--out", [(args.environments, "the environments directory"), (PROFILES_DIR, "the profiles "
-                                          "directory"), (REPO_ROOT / "labs", "the labs' content directory"),
-                                          (REPO_ROOT / "cloudlabs", "the code"), (REPO_ROOT / "labctl", "the code")])
+    check_not_inside(directory, "--out", read_directories(args.environments))
     check_output_dir(CARDS_DIR if default and not CARDS_DIR.exists() else directory, "--out")
 
 
@@ -182,8 +178,10 @@ def _owned(path: Path, first_line: str) -> bool:
     return first_line in head.splitlines()[:2] if head else False
 
 
-def _write(directory: Path, cards: list[Card], cohort: str) -> None:
-    """Every file checked first (a file labctl did not write is never replaced), then written."""
+def _write(directory: Path, cards: list[Card], cohort: str, roster: set[str]) -> None:
+    """Every file checked first (a file labctl did not write is never replaced), then written. The CSV
+    keeps the rows of the roster's other students (a card written for some students, or one whose stack
+    failed to render)."""
     header = ",".join(CSV_COLUMNS)
     planned = [(directory / f"{c.student}.md", c.markdown, f"<!-- {MARKER}: cohort {cohort}, student {c.student} -->", c)
                for c in cards]
@@ -196,7 +194,10 @@ def _write(directory: Path, cards: list[Card], cohort: str) -> None:
     directory.mkdir(parents=directory.parent == CARDS_DIR, exist_ok=True)
     for path, text, _, card in planned:
         atomic_write(path, text, mode=PRIVATE_FILE if card.has_secrets else 0o644)
-    atomic_write(directory / CSV_NAME, cards_csv(cards))
+    existing = directory / CSV_NAME
+    kept = [row for row in (csv_rows(existing.read_text(encoding="utf-8")) if existing.is_file() else [])
+            if row["student"] in roster]
+    atomic_write(existing, cards_csv(cards, kept))
 
 
 EXIT_CODES = {

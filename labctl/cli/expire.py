@@ -9,10 +9,12 @@ are the same."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -20,12 +22,12 @@ from rich.table import Table
 from cloudlabs.cohort import CohortError, load_cohort
 from cloudlabs.schedule import Action, clock_action, next_session_end, utc_now
 from cloudlabs.settings import SettingsError, load_all_stack_settings
-from cloudlabs.writing import OutputPathError, atomic_write, check_output_file
+from cloudlabs.writing import OutputPathError
 
 from labctl.cli import arguments, fleet, sweep
 from labctl.cli.common import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Parser, Subparsers, bad_input,
-                               emulate_argument, environments_argument)
-from labctl.cli.outputs import settings_inputs
+                               emulate_argument, environments_argument, write_text)
+from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.selection import SelectionError, resolve_targets
 from labctl.ops.accounts import self_service_refusal
 from labctl.ops.fleet import DEFAULT_PARALLEL
@@ -44,7 +46,8 @@ def register(sub: Subparsers) -> None:
                    help="act as if it were TIME (ISO 8601 with its offset, e.g. 2026-12-01T12:00Z; default: the clock's now)")
     p.add_argument("--yes", action="store_true", help="do it (without: say what would be done, change nothing)")
     p.add_argument("--summary", metavar="FILE",
-                   help="also write what was stopped, destroyed and left, and why, as Markdown (e.g. for $GITHUB_STEP_SUMMARY)")
+                   help="also write what was stopped, destroyed and left, and why, as Markdown (e.g. for $GITHUB_STEP_SUMMARY; "
+                        "'-': stdout)")
     p.add_argument("--parallel", type=arguments.whole_number(1, 64), default=DEFAULT_PARALLEL, metavar="N",
                    help="stacks at a time, 1 to 64 (default: %(default)s)")
     emulate_argument(p)
@@ -64,6 +67,7 @@ class ClockRun:
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)  # stack, done, result, detail
     left: list[str] = field(default_factory=list)  # what stays, and why
     sweep_verdict: str = ""
+    refusal: str = ""  # why stop or destroy did nothing at all (their one error line)
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
@@ -81,8 +85,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         refusal = None if args.emulate else self_service_refusal("expire", by_stack, False)
         if refusal:
             raise SelectionError(refusal.replace("labctl expire <their stack> --self", "labctl stop/destroy <their stack> --self"))
-        if args.summary:
-            _check_summary(Path(args.summary), settings_inputs(settings))
+        check_outputs(args, settings_inputs(settings))
     except (CohortError, SettingsError, SelectionError, OutputPathError, FileNotFoundError) as exc:
         return bad_input(exc)
     action, why = clock_action(cohort.schedule, now)
@@ -90,16 +93,8 @@ def run(args: argparse.Namespace, out: Console) -> int:
     code = _act(args, clock, out) if args.yes and action != "none" else _plan_only(clock, cohort.schedule)
     print_run(clock, out)
     if args.summary:
-        atomic_write(Path(args.summary), summary_markdown(clock))
+        write_text(args.summary, summary_markdown(clock))
     return code
-
-
-def _check_summary(path: Path, inputs: list[tuple[Path, str]]) -> None:
-    target = path.resolve()
-    for source, what in inputs:
-        if source.resolve() == target:
-            raise OutputPathError(f"--summary: {path} is {what}, which labctl reads; allowed: a path that is none of its inputs")
-    check_output_file(path, "--summary")
 
 
 def _plan_only(clock: ClockRun, schedule: Any) -> int:
@@ -118,14 +113,16 @@ def _plan_only(clock: ClockRun, schedule: Any) -> int:
 
 def _act(args: argparse.Namespace, clock: ClockRun, out: Console) -> int:
     if clock.action == "stop":
-        code, results = _fleet(args, "stop", out)
+        code, results = _fleet(args, "stop", out, clock)
         _record(clock, "stopped", results)
+        if _refused(clock, "stopped", code, results):
+            return code
         clock.left.append("disks, databases' data and every other resource: kept for the next session (NAT gateways, "
                           "load balancers and Elastic IPs keep billing until expiry: they cannot be stopped)")
         return code
-    code, results = _fleet(args, "destroy", out)
+    code, results = _fleet(args, "destroy", out, clock)
     _record(clock, "destroyed", results)
-    if code == EXIT_INTERRUPTED or code == EXIT_BAD_INPUT:
+    if _refused(clock, "destroyed", code, results) or code == EXIT_INTERRUPTED or code == EXIT_BAD_INPUT:
         return code
     recorded = Console(file=out.file, record=True, width=out.width, emoji=False, highlight=False)
     swept = sweep.run(_sub_args(args, "sweep", ["--delete"]), recorded)
@@ -134,6 +131,17 @@ def _act(args: argparse.Namespace, clock: ClockRun, out: Console) -> int:
     if swept != EXIT_OK:
         clock.left.append(f"the sweep did not end clean: {clock.sweep_verdict}; run labctl sweep {clock.cohort} --delete")
     return max(code, swept)
+
+
+def _refused(clock: ClockRun, done: str, code: int, results: list[Any]) -> bool:
+    """The fleet stopped before any stack (no credentials, no Pulumi CLI, interrupted): the summary a
+    schedule shows must say that nothing was done and why, not an empty table."""
+    if results or code == EXIT_OK:
+        return False
+    why = clock.refusal or ("interrupted" if code == EXIT_INTERRUPTED else f"exit {code}")
+    clock.rows += [(stack, "-", "not run", "") for stack in clock.stacks]
+    clock.left.append(f"all {len(clock.stacks)} stacks: not {done}: {why}; the next run tries again")
+    return True
 
 
 def _record(clock: ClockRun, done: str, results: list[Any]) -> None:
@@ -155,9 +163,28 @@ def _sub_args(args: argparse.Namespace, command: str, extra: list[str]) -> argpa
     return parser.parse_args(argv)
 
 
-def _fleet(args: argparse.Namespace, operation: str, out: Console) -> tuple[int, list[Any]]:
+class _Tee(io.TextIOBase):
+    """stderr as it is, and its lines kept: the fleet's one-line refusal, for the summary."""
+
+    def __init__(self, to: TextIO) -> None:
+        self.to, self.lines = to, io.StringIO()
+
+    def write(self, text: str) -> int:
+        self.lines.write(text)
+        return self.to.write(text)
+
+    def flush(self) -> None:
+        self.to.flush()
+
+
+def _fleet(args: argparse.Namespace, operation: str, out: Console, clock: ClockRun | None = None) -> tuple[int, list[Any]]:
     sub = _sub_args(args, operation, ["--parallel", str(args.parallel)])
-    code = fleet.run(sub, out)
+    tee = _Tee(sys.stderr)
+    with contextlib.redirect_stderr(tee):
+        code = fleet.run(sub, out)
+    said = [line.removeprefix("labctl: ") for line in tee.lines.getvalue().splitlines() if line.startswith("labctl: ")]
+    if clock is not None and said:
+        clock.refusal = said[-1]
     return code, getattr(sub, "fleet_results", [])
 
 

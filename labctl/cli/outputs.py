@@ -1,4 +1,4 @@
-"""Output paths (--snapshots, --json, --markdown, --csv, --output), checked before any work: each one
+"""Output paths (--snapshots, --json, --markdown, --csv, --output, --summary), checked before any work: each one
 writable, no two the same, at most one of them stdout, none of them a file the command reads or a
 settings file of the project. A typo must not cost a whole render, and a report must never be
 written over a stack file, a cohort file or another report of the same run."""
@@ -9,13 +9,13 @@ import argparse
 from pathlib import Path
 from typing import Iterable
 
-from cloudlabs import pricing, profiles
+from cloudlabs import REPO_ROOT, pricing, profiles
 from cloudlabs.settings import StackSettings
 from cloudlabs.writing import OutputPathError, check_output_dir, check_output_file
 
 # (attribute of the parsed arguments, option) of every option that names something a command writes
 OUTPUT_OPTIONS = (("snapshots", "--snapshots"), ("json_file", "--json"), ("markdown", "--markdown"), ("csv_file", "--csv"),
-                  ("output", "--output"), ("results", "--results"), ("journal", "--journal"))
+                  ("output", "--output"), ("results", "--results"), ("journal", "--journal"), ("summary", "--summary"))
 
 Inputs = Iterable[tuple[Path, str]]  # (a file the command reads, what it is)
 
@@ -91,3 +91,11 @@ def check_not_inside(path: Path, option: str, directories: Iterable[tuple[Path, 
         if directory.resolve() == target or directory.resolve() in target.parents:
             raise OutputPathError(f"{option}: {path} is inside {what} {directory}, which labctl reads; allowed: a path "
                                   "outside it")
+
+
+def read_directories(environments: Path) -> list[tuple[Path, str]]:
+    """The directories labctl reads whole (settings, profiles, the labs' content, its code): no folder it
+    writes (the cards, the class page) may be one of them or inside one."""
+    return [(environments, "the environments directory"), (profiles.PROFILES_DIR, "the profiles directory"),
+            (REPO_ROOT / "labs", "the labs' content directory"), (REPO_ROOT / "cloudlabs", "the code"),
+            (REPO_ROOT / "labctl", "the code")]

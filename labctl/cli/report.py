@@ -2,7 +2,8 @@
 or GitHub Pages: a row per student, the cohort's totals, a diagram of a stack per lab.
 
 Where each column comes from:
-- stage and expiry: the students' stack files (what was planned);
+- stage: the students' stack files (what was planned); expiry: the session clock's (schedule.expires),
+  else the expires: date of the stack files, so that it is the date the student's card gives;
 - deployed and spend: the live inventory, read now (``labctl spend``'s scan: AWS, or ``--emulate``);
 - grade and drift: saved results of ``labctl grade --json`` and ``labctl drift --json`` (``--grades``,
   ``--drift``), not run again: each reads every student's network, which a schedule (or CI) already
@@ -18,7 +19,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,9 @@ from labctl.analysis.diagram import mermaid
 from labctl.analysis.diagram_svg import svg
 from labctl.cli import arguments
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input
+from labctl.cli.outputs import check_not_inside, read_directories
 from labctl.cli.selection import SelectionError
-from labctl.cli.spending import SpendReading, cohort_arguments, forecast_until, read_cohort, read_spend
+from labctl.cli.spending import UNTIL_HELP, SpendReading, cohort_arguments, forecast_until, read_cohort, read_spend
 from labctl.offline import render
 
 PAGE = "index.html"
@@ -55,7 +57,7 @@ def register(sub: Subparsers) -> None:
     report.add_argument("--grades", type=Path, metavar="FILE", help="a labctl grade --json file of this cohort")
     report.add_argument("--drift", type=Path, metavar="FILE", help="a labctl drift --json file of this cohort")
     report.add_argument("--until", type=arguments.moment, metavar="TIME",
-                        help="the end of the spend forecast (default: --now plus the cohort's sessionHours)")
+                        help=UNTIL_HELP)
     report.set_defaults(handler=run)
 
 
@@ -63,7 +65,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
     started = time.monotonic()
     try:
         cohort = read_cohort(args)
-        _check_page_path(args.html)
+        _check_page_path(args.html, args.environments)
+        if args.cards is not None and args.cards.exists() and not args.cards.is_dir():
+            raise OutputPathError(f"--cards: {args.cards} is not a directory; allowed: the folder labctl cards wrote "
+                                  "(default cards/<cohort>/)")
         settings = _stack_settings(cohort)
         grades = _grades(args.grades, settings) if args.grades else {}
         drift = _drift(args.drift, settings) if args.drift else {}
@@ -86,8 +91,10 @@ def run(args: argparse.Namespace, out: Console) -> int:
     return EXIT_FAILED if reading.unscanned else EXIT_OK
 
 
-def _check_page_path(directory: Path) -> None:
-    """The folder can hold the page, and an index.html already there is an earlier page of ours."""
+def _check_page_path(directory: Path, environments: Path) -> None:
+    """The folder can hold the page, is none of those labctl reads, and an index.html already there is an
+    earlier page of ours."""
+    check_not_inside(directory, "--html", read_directories(environments))
     check_output_dir(directory, "--html")
     page = directory / PAGE
     if page.is_symlink() or (page.exists() and not page.is_file()):
@@ -154,6 +161,14 @@ def _drift_text(row: dict | None) -> tuple[str, str]:
     return f"{added} added by hand, {missing} missing from AWS", "drift"
 
 
+def _expiry(cohort: Cohort, s: StackSettings | None, now: datetime) -> tuple[datetime | date | None, bool]:
+    """When the student's lab goes, as their card says: the session clock's destroy time with a schedule:
+    (it may be before the tagged day), else the expires: date tagged on the resources."""
+    if cohort.schedule is not None:
+        return cohort.schedule.expires, cohort.schedule.expires <= now
+    return (s.expires, s.expires < now.date()) if s else (None, False)
+
+
 def _rows(cohort: Cohort, settings: dict[str, StackSettings], reading: SpendReading, grades: dict, drift: dict,
           cards: Path, page_dir: Path, now: datetime) -> list[StudentRow]:
     rows = []
@@ -167,7 +182,7 @@ def _rows(cohort: Cohort, settings: dict[str, StackSettings], reading: SpendRead
         rows.append(StudentRow(student.id, cohort.stack_name(student.id), labs, reading.present.get(student.id, 0) > 0,
                                reading.present.get(student.id, 0), grade, grade_state, drifted, drift_state,
                                spend.so_far if spend else 0.0, spend.forecast if spend else 0.0,
-                               s.expires if s else None, bool(s and s.expires < now.date()),
+                               *_expiry(cohort, s, now),
                                Path(os.path.relpath(card.absolute(), page_dir.absolute())).as_posix(), card.is_file()))
     roster = {s.id for s in cohort.students}
     for other in sorted(set(reading.spend.students) - roster):  # found in AWS, not on the roster: still the cohort's spend

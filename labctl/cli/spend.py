@@ -7,19 +7,19 @@ import argparse
 import json
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from cloudlabs.cohort import CohortError
-from cloudlabs.writing import OutputPathError, check_output_file
+from cloudlabs.writing import OutputPathError
 
 from labctl.analysis.spend import ESTIMATE_NOTE, CohortSpend
 from labctl.cli import arguments
 from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, write_text
+from labctl.cli.outputs import check_outputs
 from labctl.cli.selection import SelectionError
-from labctl.cli.spending import cohort_arguments, forecast_until, read_cohort, read_spend
+from labctl.cli.spending import UNTIL_HELP, cohort_arguments, cohort_inputs, forecast_until, read_cohort, read_spend
 
 
 def register(sub: Subparsers) -> None:
@@ -30,7 +30,7 @@ def register(sub: Subparsers) -> None:
                                        ". Exit 1 if a kind or account could not be scanned.")
     cohort_arguments(spend)
     spend.add_argument("--until", type=arguments.moment, metavar="TIME",
-                       help="the end of the forecast, ISO 8601 (default: --now plus the cohort's sessionHours)")
+                       help=UNTIL_HELP)
     spend.add_argument("--json", dest="json_file", metavar="FILE", help="also write the estimate as JSON ('-': stdout)")
     spend.set_defaults(handler=run)
 
@@ -38,8 +38,7 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace, out: Console) -> int:
     try:
         cohort = read_cohort(args)
-        if args.json_file not in (None, "-"):
-            check_output_file(Path(args.json_file), "--json")
+        check_outputs(args, cohort_inputs(cohort))
         now = args.now or datetime.now(timezone.utc)
         until = forecast_until(cohort, now, args.until)
         if until < now:
@@ -60,7 +59,7 @@ def print_spend(spend: CohortSpend, cohort: str, out: Console) -> None:
     table = Table(title=f"Spend of cohort {cohort} at {spend.now:%Y-%m-%d %H:%M} UTC (estimate)", title_justify="left",
                   show_footer=True)
     footers = {"student": "cohort", "so far": f"${spend.so_far:.2f}", "$/hour now": f"${spend.hourly:.4f}",
-               f"forecast to {spend.until:%Y-%m-%d %H:%M}": f"${spend.forecast:.2f}"}
+               f"forecast to {spend.until:%Y-%m-%d %H:%M} UTC": f"${spend.forecast:.2f}"}
     for column, footer in footers.items():
         table.add_column(column, footer=footer, justify="left" if column == "student" else "right")
     table.add_column("notes", overflow="fold")

@@ -7,13 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from cloudlabs.cohort import Cohort, load_cohort, student_accounts
-from cloudlabs.pricing import load_prices
-from cloudlabs.profiles import load_profile
+from cloudlabs.pricing import PRICES_FILE, load_prices
+from cloudlabs.profiles import load_profile, profile_path
 from cloudlabs.schedule import next_session_end
 from cloudlabs.settings import DEFAULT_PROFILE, NAMESPACE
 
@@ -25,6 +25,10 @@ from labctl.offline import render
 from labctl.ops.accounts import StudentSessions
 from labctl.ops.inventory import Inventory, cohort_inventory
 from labctl.ops.sweep import Leftover
+
+
+UNTIL_HELP = ("the end of the forecast, ISO 8601 with its offset (default: with a schedule:, the end of the session in "
+              "progress or the next, after the last the expiry; without one, --now plus the cohort's sessionHours)")
 
 
 def cohort_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +56,15 @@ def read_cohort(args: argparse.Namespace) -> Cohort:
     return cohort
 
 
+def cohort_inputs(cohort: Cohort) -> list[tuple[Path, str]]:
+    """What a spend-reading command reads, so that no output (--json, --summary) is written over it:
+    the cohort and seat files, the profile and the price table (``labctl.cli.outputs``)."""
+    profile = str(cohort.template.get(f"{NAMESPACE}:profile") or DEFAULT_PROFILE)
+    return [(cohort.path, f"the cohort file of {cohort.name}"),
+            (cohort.path.parent / f"{cohort.name}.seats.yaml", f"the seat file of {cohort.name}"),
+            (profile_path(profile), f"the profile {profile}"), (PRICES_FILE, "the price table")]
+
+
 def session_hours(cohort: Cohort) -> float:
     """The cohort's session length: its file's sessionHours, else its profile's."""
     hours = cohort.template.get(f"{NAMESPACE}:sessionHours")
@@ -63,13 +76,15 @@ def session_hours(cohort: Cohort) -> float:
 def forecast_until(cohort: Cohort, now: datetime, until_arg: datetime | None) -> datetime:
     """The end the forecast runs to: ``--until``; else, with a ``schedule:``, the end of the session in
     progress or the next one (after the last session: the expiry, when the clock destroys the stacks);
-    without one, a session from ``now`` (sessionHours)."""
+    without one, a session from ``now`` (sessionHours). In UTC, as the outputs label it (a schedule's
+    times are in its own timezone)."""
     if until_arg is not None:
-        return until_arg
+        return until_arg.astimezone(timezone.utc)
     if cohort.schedule is not None:
         end = next_session_end(cohort.schedule, now)
-        return min(end, cohort.schedule.expires) if end is not None else max(now, cohort.schedule.expires)
-    return now + timedelta(hours=session_hours(cohort))
+        until = min(end, cohort.schedule.expires) if end is not None else max(now, cohort.schedule.expires)
+        return until.astimezone(timezone.utc)
+    return (now + timedelta(hours=session_hours(cohort))).astimezone(timezone.utc)
 
 
 @dataclass
@@ -77,6 +92,7 @@ class SpendReading:
     spend: CohortSpend
     unscanned: dict[str, str] = field(default_factory=dict)  # "region: kind" -> why
     present: dict[str, int] = field(default_factory=dict)  # student -> resources of the cohort found in AWS
+    unread: set[str] = field(default_factory=set)  # students whose figures miss what could not be scanned (may be low)
 
 
 def charge_of(item: Leftover) -> Charge:
@@ -89,7 +105,10 @@ def charge_of(item: Leftover) -> Charge:
 def read_spend(args: argparse.Namespace, cohort: Cohort, now: datetime, until: datetime) -> SpendReading:
     """Scan the cohort where it lives and estimate; a region or account that cannot be read is
     reported in ``unscanned``, never taken for "nothing spent"."""
-    inventories = _inventories(args, cohort)
+    scanned = _inventories(args, cohort)
+    inventories = [inv for inv, _ in scanned]
+    everyone = {s.id for s in cohort.students}
+    unread = {name for inv, owner in scanned if inv.unscanned for name in ({owner} if owner else everyone)}
     charges = [charge_of(x) for inv in inventories for x in inv.items]
     unscanned = {f"{inv.region}: {kind}": why for inv in inventories for kind, why in inv.unscanned.items()}
     spend = estimate(charges, now, until, [s.id for s in cohort.students])
@@ -97,14 +116,14 @@ def read_spend(args: argparse.Namespace, cohort: Cohort, now: datetime, until: d
     for inv in inventories:
         for x in inv.items:
             present[x.student] = present.get(x.student, 0) + 1
-    return SpendReading(spend, unscanned, present)
+    return SpendReading(spend, unscanned, present, unread)
 
 
 def _regions(cohort: Cohort) -> list[str]:
     return list(cohort.regions) or [str(cohort.template.get("aws:region"))]
 
 
-def _inventories(args: argparse.Namespace, cohort: Cohort) -> list[Inventory]:
+def _inventories(args: argparse.Namespace, cohort: Cohort) -> list[tuple[Inventory, str | None]]:
     prices = load_prices()
     per_student = student_accounts(cohort) if cohort.account_model == "per-student" else None
     if args.emulate:
@@ -125,17 +144,18 @@ def _inventories(args: argparse.Namespace, cohort: Cohort) -> list[Inventory]:
 
 
 def _scan_all(cohort: Cohort, prices: Any, regions: list[str], session: Callable[[str], Any], per_student: list | None,
-              assume: Callable[[str, str, str], Any]) -> list[Inventory]:
+              assume: Callable[[str, str, str], Any]) -> list[tuple[Inventory, str | None]]:
+    """Each inventory with the student whose account it is (None: the cohort's shared account)."""
     if per_student is None:
-        return [cohort_inventory(session(region), cohort.name, prices, region) for region in regions]
-    out = []
+        return [(cohort_inventory(session(region), cohort.name, prices, region), None) for region in regions]
+    out: list[tuple[Inventory, str | None]] = []
     for student in per_student:  # each student's own account; one that cannot be reached is reported, the rest read
         try:
             found = cohort_inventory(assume(student.role_arn, student.region, cohort.stack_name(student.student)),
                                      cohort.name, prices, student.region)
         except Exception as err:  # noqa: BLE001 - reported as unscanned, never as nothing spent
             found = Inventory(student.region, unscanned={f"account {student.account} ({student.student})": str(err).splitlines()[0]})
-        out.append(found)
+        out.append((found, student.student))
     return out
 
 
