@@ -5,9 +5,14 @@ printing what the page shows.
 
 A console block runs unless the line before it is ``<!-- docs-test: aws -->`` (it needs a real
 AWS account and the Pulumi CLI): those are skipped, each as its own test, so the count shows.
-A command's expected exit code is 0 unless its line ends with ``# exit N``. Shown output lines
-must each appear in what the commands print, in order (surrounding spaces and a panel's right
-border aside; ``...`` in a shown line stands for what varies, such as a duration)."""
+Each block is its own test, in a fresh copy of the project (so xdist spreads the pages' blocks
+over the workers), unless the line before it is ``<!-- docs-test: continues -->``: then it runs
+after the block before it, in the same copy (it needs what that one made). The copies share one
+graph cache (a stack whose inputs another block already rendered is not rendered again, as in a
+checkout where plans come one after another). A command's expected exit code is 0 unless its line
+ends with ``# exit N``. Shown output lines must each appear in what the commands print, in order
+(surrounding spaces and a panel's right border aside; ``...`` in a shown line stands for what
+varies, such as a duration)."""
 
 from __future__ import annotations
 
@@ -51,6 +56,7 @@ OLD_README_HEADINGS = {
 }
 
 AWS_MARK = "<!-- docs-test: aws -->"
+CONTINUES_MARK = "<!-- docs-test: continues -->"
 FENCE = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 EXIT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
 
@@ -68,6 +74,7 @@ class Block:
     line: int
     aws: bool
     steps: tuple[Step, ...]
+    continues: bool = False  # runs after the block before it, in its copy of the project
 
 
 def console_blocks(text: str, page: str) -> list[Block]:
@@ -85,7 +92,8 @@ def console_blocks(text: str, page: str) -> list[Block]:
                 steps[-1] = Step(last.command, last.exit_code, last.shown + (raw.rstrip(),))
             else:
                 raise ValueError(f"{page}: a console block must start with a `$ ` command")
-        blocks.append(Block(page, text.count("\n", 0, match.start()) + 1, before.strip() == AWS_MARK, tuple(steps)))
+        blocks.append(Block(page, text.count("\n", 0, match.start()) + 1, before.strip() == AWS_MARK, tuple(steps),
+                            before.strip() == CONTINUES_MARK))
     return blocks
 
 
@@ -127,16 +135,34 @@ def project_copy(destination: Path) -> Path:
 
 # --- shown commands run ---------------------------------------------------------------------------------------
 
-def _pages_with_runnable_blocks() -> list[object]:
-    pages: dict[str, list[Block]] = {}
-    skipped = []
-    for block in all_blocks():
-        if block.aws:
-            skipped.append(pytest.param(block, id=f"{block.page}:{block.line}",
-                                        marks=pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI")))
+def runs(blocks: list[Block]) -> list[tuple[Block, ...]]:
+    """The blocks grouped into what runs in one copy of the project: a block, and those that continue it."""
+    grouped: list[list[Block]] = []
+    for block in blocks:
+        if block.continues:
+            if not grouped or grouped[-1][-1].page != block.page or grouped[-1][-1].aws:
+                raise ValueError(f"{block.page}:{block.line}: {CONTINUES_MARK} needs a runnable block before it on its page")
+            grouped[-1].append(block)
         else:
-            pages.setdefault(block.page, []).append(block)
-    return [pytest.param(blocks, id=page) for page, blocks in pages.items()] + skipped
+            grouped.append([block])
+    return [tuple(run) for run in grouped]
+
+
+def _runs_to_test() -> list[object]:
+    params: list[object] = []
+    for run in runs(all_blocks()):
+        first = run[0]
+        marks = [pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI")] if first.aws else []
+        params.append(pytest.param(run, id=f"{first.page}:{first.line}", marks=marks))
+    return params
+
+
+@pytest.fixture(scope="session")
+def shared_graph_cache(tmp_path_factory, worker_id):
+    """One graph cache for every copy of the project, shared by the xdist workers (entries are written
+    atomically and keyed by their inputs' content, so workers may fill it at once)."""
+    root = tmp_path_factory.getbasetemp()
+    return (root if worker_id == "master" else root.parent) / "docs-graph-cache"
 
 
 def test_the_docs_show_commands_in_a_form_the_test_reads():
@@ -150,15 +176,25 @@ def test_the_docs_show_commands_in_a_form_the_test_reads():
     assert _shown_in(("│ s │ ... │",), "│ s │ 1.2 s │") is None
 
 
-@pytest.mark.parametrize("blocks", _pages_with_runnable_blocks())
-def test_shown_commands_run_and_print_what_the_page_shows(blocks, tmp_path):
-    if isinstance(blocks, Block):  # an AWS block: skipped by its mark
-        return
+def test_a_block_that_continues_runs_after_the_one_before_it():
+    text = ("```console\n$ a\n```\n\n```console\n$ b\n```\n<!-- docs-test: continues -->\n```console\n$ c\n```\n")
+    assert [[step.command for block in run for step in block.steps] for run in runs(console_blocks(text, "p.md"))] == [
+        ["a"], ["b", "c"]]
+    with pytest.raises(ValueError, match="p.md:2: .*needs a runnable block before it"):
+        runs(console_blocks("<!-- docs-test: continues -->\n```console\n$ a\n```\n", "p.md"))
+    with pytest.raises(ValueError, match="needs a runnable block before it"):
+        runs(console_blocks("<!-- docs-test: aws -->\n```console\n$ a\n```\n<!-- docs-test: continues -->\n"
+                            "```console\n$ b\n```\n", "p.md"))
+
+
+@pytest.mark.parametrize("run", _runs_to_test())
+def test_shown_commands_run_and_print_what_the_page_shows(run, tmp_path, shared_graph_cache):
     project = project_copy(tmp_path / "project")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PULUMI_", "CLOUDLABS_"))}
     env["CLOUDLABS_VENV"] = sys.prefix  # the virtualenv running the tests
+    env["CLOUDLABS_CACHE_DIR"] = str(shared_graph_cache)
     env["HOME"] = str(tmp_path / "home")
-    for block in blocks:
+    for block in run:
         for step in block.steps:
             done = subprocess.run(["bash", "-c", step.command], cwd=project, env=env, capture_output=True, text=True,
                                   timeout=900)
