@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from cloudlabs import REPO_ROOT
+from labctl.analysis import sitenav
 from labctl.cli import sitedocs
 
 README_MAX_LINES = 200
@@ -238,6 +239,39 @@ def test_every_command_and_option_of_the_parser_is_in_the_reference():
         for action in sub._actions:
             for option in action.option_strings:
                 assert f"`{option}`" in page, (name, option)
+
+
+def unreachable_pages(root: Path) -> list[str]:
+    """Pages under docs/ that are neither in mkdocs.yml's nav nor in its not_in_nav (what MkDocs itself
+    only mentions at INFO level, so --strict lets them pass)."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import InclusionLevel, get_files
+    from mkdocs.structure.nav import get_navigation
+
+    config = load_config(config_file=str(root / "mkdocs.yml"))
+    files = get_files(config)
+    in_nav = {page.file.src_uri for page in get_navigation(files, config).pages}
+    return sorted(file.src_uri for file in files.documentation_pages()
+                  if file.src_uri not in in_nav and file.inclusion != InclusionLevel.NOT_IN_NAV)
+
+
+def test_every_page_is_in_the_nav_or_explicitly_left_out():
+    assert unreachable_pages(REPO_ROOT) == [], "add these pages to mkdocs.yml's nav, or to its not_in_nav"
+
+
+def test_a_page_missing_from_the_nav_is_caught_and_a_new_lab_gets_its_entries(tmp_path):
+    shutil.copy2(REPO_ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(REPO_ROOT / "docs", tmp_path / "docs")
+    (tmp_path / "docs/howto/new.md").write_text("# new\n")
+    assert unreachable_pages(tmp_path) == ["howto/new.md"]
+    config = (tmp_path / "mkdocs.yml").read_text()
+    (tmp_path / "mkdocs.yml").write_text(config + "not_in_nav: |\n  /howto/new.md\n")
+    assert unreachable_pages(tmp_path) == []
+    # the generated entries follow the catalog: a stale region is rewritten, one left out is named
+    stale = config.replace('          - "vpc-nat": reference/labs/vpc-nat.md\n', "")
+    assert stale != config and sitenav.update_nav(stale) == config
+    without = re.sub(r"^ *# (/)?generated: lab-pages\n", "", config, flags=re.M)
+    assert sitenav.missing_regions(without) == ["lab-pages"]
 
 
 def test_the_site_builds_strict(tmp_path):
