@@ -262,6 +262,7 @@ def test_every_page_is_in_the_nav_or_explicitly_left_out():
 def test_a_page_missing_from_the_nav_is_caught_and_a_new_lab_gets_its_entries(tmp_path):
     shutil.copy2(REPO_ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(REPO_ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(REPO_ROOT / "tools", tmp_path / "tools", ignore=shutil.ignore_patterns("node_modules"))  # the hooks
     (tmp_path / "docs/howto/new.md").write_text("# new\n")
     assert unreachable_pages(tmp_path) == ["howto/new.md"]
     config = (tmp_path / "mkdocs.yml").read_text()
