@@ -241,6 +241,15 @@ def test_every_command_and_option_of_the_parser_is_in_the_reference():
                 assert f"`{option}`" in page, (name, option)
 
 
+def test_every_option_says_what_it_does():
+    """An option without help is an empty cell in the command reference and a bare name in --help."""
+    from labctl.cli import reference
+    silent = [(name, option) for name, sub, _ in reference.commands(reference.build_parser())
+              for action in sub._actions if action.option_strings and not action.help
+              for option in action.option_strings[:1]]
+    assert silent == []
+
+
 def unreachable_pages(root: Path) -> list[str]:
     """Pages under docs/ that are neither in mkdocs.yml's nav nor in its not_in_nav (what MkDocs itself
     only mentions at INFO level, so --strict lets them pass)."""
