@@ -149,13 +149,24 @@ def runs(blocks: list[Block]) -> list[tuple[Block, ...]]:
     return [tuple(run) for run in grouped]
 
 
+def _commands(run: tuple[Block, ...]) -> tuple[str, ...]:
+    return tuple(step.command for block in run for step in block.steps)
+
+
 def _runs_to_test() -> list[object]:
-    params: list[object] = []
+    """One test per distinct run: pages that show the same commands from a fresh copy (the README's
+    tour and the sandbox tutorial) share one run of them, and each page's shown output is checked."""
+    same: dict[tuple[str, ...], list[tuple[Block, ...]]] = {}
+    skipped = []
     for run in runs(all_blocks()):
         first = run[0]
-        marks = [pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI")] if first.aws else []
-        params.append(pytest.param(run, id=f"{first.page}:{first.line}", marks=marks))
-    return params
+        if first.aws:
+            skipped.append(pytest.param([run], id=f"{first.page}:{first.line}",
+                                        marks=pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI")))
+        else:
+            same.setdefault(_commands(run), []).append(run)
+    return [pytest.param(shown, id="+".join(f"{run[0].page}:{run[0].line}" for run in shown))
+            for shown in same.values()] + skipped
 
 
 @pytest.fixture(scope="session")
@@ -188,21 +199,22 @@ def test_a_block_that_continues_runs_after_the_one_before_it():
                             "```console\n$ b\n```\n", "p.md"))
 
 
-@pytest.mark.parametrize("run", _runs_to_test())
-def test_shown_commands_run_and_print_what_the_page_shows(run, tmp_path, shared_graph_cache):
+@pytest.mark.parametrize("shown", _runs_to_test())
+def test_shown_commands_run_and_print_what_the_page_shows(shown, tmp_path, shared_graph_cache):
     project = project_copy(tmp_path / "project")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PULUMI_", "CLOUDLABS_"))}
     env["CLOUDLABS_VENV"] = sys.prefix  # the virtualenv running the tests
     env["CLOUDLABS_CACHE_DIR"] = str(shared_graph_cache)
     env["HOME"] = str(tmp_path / "home")
-    for block in run:
-        for step in block.steps:
-            done = subprocess.run(["bash", "-c", step.command], cwd=project, env=env, capture_output=True, text=True,
-                                  timeout=900)
-            output = done.stdout + done.stderr
-            where = f"{block.page}:{block.line}: $ {step.command}"
-            assert done.returncode == step.exit_code, f"{where}: exit {done.returncode}\n{output}"
-            missing = _shown_in(step.shown, output)
+    steps = [[(block, step) for block in run for step in block.steps] for run in shown]
+    for index, (_, step) in enumerate(steps[0]):
+        done = subprocess.run(["bash", "-c", step.command], cwd=project, env=env, capture_output=True, text=True,
+                              timeout=900)
+        output = done.stdout + done.stderr
+        for block, same_step in (page_steps[index] for page_steps in steps):
+            where = f"{block.page}:{block.line}: $ {same_step.command}"
+            assert done.returncode == same_step.exit_code, f"{where}: exit {done.returncode}\n{output}"
+            missing = _shown_in(same_step.shown, output)
             assert missing is None, f"{where}: does not print {missing!r}; it printed:\n{output}"
 
 
