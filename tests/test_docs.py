@@ -153,20 +153,23 @@ def _commands(run: tuple[Block, ...]) -> tuple[str, ...]:
     return tuple(step.command for block in run for step in block.steps)
 
 
-def _runs_to_test() -> list[object]:
-    """One test per distinct run: pages that show the same commands from a fresh copy (the README's
-    tour and the sandbox tutorial) share one run of them, and each page's shown output is checked."""
+def distinct_runs(blocks: list[Block]) -> list[list[tuple[Block, ...]]]:
+    """The runnable runs, those that show the same commands from a fresh copy together (the README's tour
+    and the sandbox tutorial): the same commands in the same fresh copy print the same thing, so one run
+    of them is checked against each page's shown output."""
     same: dict[tuple[str, ...], list[tuple[Block, ...]]] = {}
-    skipped = []
-    for run in runs(all_blocks()):
-        first = run[0]
-        if first.aws:
-            skipped.append(pytest.param([run], id=f"{first.page}:{first.line}",
-                                        marks=pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI")))
-        else:
+    for run in runs(blocks):
+        if not run[0].aws:
             same.setdefault(_commands(run), []).append(run)
+    return list(same.values())
+
+
+def _runs_to_test() -> list[object]:
+    skipped = [pytest.param([run], id=f"{run[0].page}:{run[0].line}",
+                            marks=pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI"))
+               for run in runs(all_blocks()) if run[0].aws]
     return [pytest.param(shown, id="+".join(f"{run[0].page}:{run[0].line}" for run in shown))
-            for shown in same.values()] + skipped
+            for shown in distinct_runs(all_blocks())] + skipped
 
 
 @pytest.fixture(scope="session")
@@ -192,6 +195,11 @@ def test_a_block_that_continues_runs_after_the_one_before_it():
     text = ("```console\n$ a\n```\n\n```console\n$ b\n```\n<!-- docs-test: continues -->\n```console\n$ c\n```\n")
     assert [[step.command for block in run for step in block.steps] for run in runs(console_blocks(text, "p.md"))] == [
         ["a"], ["b", "c"]]
+    shown_twice = "```console\n$ a\nA\n```\n"
+    twice = console_blocks(shown_twice, "p.md") + console_blocks(shown_twice.replace("A", "B"), "q.md")
+    assert [[run[0].page for run in group] for group in distinct_runs(twice)] == [["p.md", "q.md"]]  # one run, two pages
+    continued = console_blocks("```console\n$ x\n```\n<!-- docs-test: continues -->\n" + shown_twice, "r.md")
+    assert len(distinct_runs(twice + continued)) == 2  # a, and x then a: not the same commands from a fresh copy
     with pytest.raises(ValueError, match="p.md:2: .*needs a runnable block before it"):
         runs(console_blocks("<!-- docs-test: continues -->\n```console\n$ a\n```\n", "p.md"))
     with pytest.raises(ValueError, match="needs a runnable block before it"):
