@@ -11,7 +11,7 @@ from .labs import discover
 
 
 def _first_line(lab: LabDefinition[Any]) -> int:
-    return int(lab.seed_lines.removeprefix("L").split("-")[0])
+    return lab.book.lines[0] if lab.book.lines else 0
 
 
 def _catalog() -> dict[str, LabDefinition[Any]]:

@@ -44,7 +44,7 @@ UBUNTU_24_04 = ImageSpec(
     root_volume_gib=8,
 )
 
-# The book's Windows activity (L2425): Windows Server 2019 Base, reached over RDP as Administrator,
+# The book's Windows activity (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”): Windows Server 2019 Base, reached over RDP as Administrator,
 # with the password decrypted by the key pair's private key. x86_64 only.
 WINDOWS_SERVER_2019 = ImageSpec(
     key="windows-server-2019",
@@ -75,9 +75,9 @@ def ami_name_filter(image: ImageSpec, instance_type: str) -> str:
 # The book's landing page, with its tags closed in the right order. $(hostname -f) is expanded
 # by the shell on the instance, so every server names itself (ip-10-N-x-y.ec2.internal).
 HELLO_PAGE = "<html><body><h1>Hello from $(hostname -f)</h1></body></html>"
-# Chapter 8.1's page (L6256): each server names itself, so refreshing the ALB shows it alternate.
+# Chapter 8.1's page (book ch. 8, “Hash” › “Configuration of an AWS Elastic Load Balancer”): each server names itself, so refreshing the ALB shows it alternate.
 THIS_IS_PAGE = "<html><body><h1>This is $(hostname -f)</h1></body></html>"
-# Chapter 8.3's page (L6530 area): every server of the Auto Scaling group identical (L6505).
+# Chapter 8.3's page (book ch. 8, “Creation of the elastic load balancer” › “Configuration of an Auto Scaling Group”): every server of the Auto Scaling group identical (book ch. 8, “Creation of the elastic load balancer” › “Further Investigation of the functioning of the Load Balancer”).
 ASG_PAGE = "<html><head><title>TELE20483</title></head><body><h1>Auto Scaling Group</h1><p>Cloud Enabled Networks</p></body></html>"
 
 # A private host reaches package mirrors only once its subnet routes to a NAT gateway (the
@@ -237,9 +237,9 @@ def lamp_user_data(endpoint: str, port: int, password: str) -> str:
 
 
 def lamp_starter_user_data() -> str:
-    """Chapter 10's starting point (L7916-7932): the book's user data, Apache2 only. The student
+    """Chapter 10's starting point (book ch. 10, “Configuration of a webserver stack in AWS Cloud” › “Deployment of the webserver of the LAMP stack”): the book's user data, Apache2 only. The student
     installs mysql-client, creates table1 with its three records, writes header.php and index.php
-    and installs PHP by hand (L8086-8277), so nothing here knows the database or its password."""
+    and installs PHP by hand (book ch. 10, “Networking” › “Adding data to the database” to “Configuration of the webserver to talk to the database”), so nothing here knows the database or its password."""
     return "\n".join([
         "#!/bin/bash",
         "# cloudlabs: LAMP starter (chapter 10): Apache2 only, as in the book's user data",

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from .access import AccessExpect
+from .book import BookRef
 from .paths import Expect
 from .probes import ProbeSpec
 
@@ -71,7 +72,7 @@ class LabDefinition(Generic[OptionsT]):
     chapter: int
     section: str  # the book's section(s), e.g. "7.1-7.2", for the catalog
     title: str
-    seed_lines: str  # where the book describes it (seeds/000_*.txt), e.g. "L5281-5700"
+    book: BookRef  # where the book describes it, by chapter, section and heading (cloudlabs.book)
     summary: str  # what the student gets (the catalog's prose)
     stages: dict[str, str]  # stage -> what the student gets at that stage, in the order the book walks them
     options: type[OptionsT]
@@ -87,6 +88,12 @@ class LabDefinition(Generic[OptionsT]):
     # Folders under labs/ whose files the lab ships (pages, pictures, build contexts, bundles):
     # checked as a whole when the lab is built, see cloudlabs.content.
     content: tuple[str, ...] = ()
+
+    @property
+    def seed_lines(self) -> str:
+        """The book's lines as text ("book ch. 7, “Designing and deploying VPCs” › “Creation of a Virtual Private Cloud (VPC)” to “Configuring external access for the private subnet via NAT gateway”"): only a hint, checked against the book by
+        tests/test_book.py; str(book) is the reference a reader can follow in any copy."""
+        return self.book.line_range
 
     @property
     def default_stage(self) -> str:

@@ -1,4 +1,4 @@
-"""Chapter 4's instance-metadata questions (L3233-3261), as IMDSv2 commands.
+"""Chapter 4's instance-metadata questions (book ch. 4, “Chapter Summary” › “Display the information in the file dhclient--eth0.lease”), as IMDSv2 commands.
 
 The labs require IMDSv2 (session tokens) on every instance: a page that can be tricked into
 fetching a URL (SSRF) cannot then read the instance's role credentials with a plain GET. The
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 ENDPOINT = "http://169.254.169.254/latest"
 
-# The book's list, in its order (L3233-3261).
+# The book's list, in its order (book ch. 4, “Chapter Summary” › “Display the information in the file dhclient--eth0.lease”).
 BOOK_PATHS = (
     "", "instance-type", "ami-id", "system", "instance-id", "placement/availability-zone",
     "placement/availability-zone-id", "placement/security-group", "security-groups", "public-ipv4", "local-ipv4",

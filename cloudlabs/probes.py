@@ -63,7 +63,7 @@ class SamePage:
 @dataclass(frozen=True)
 class PortOpen:
     """Open a TCP connection to ``address`` (``host:port``): something listens there (RDP's 3389, where
-    the book's test is a client connecting, L2450, and there is no page to read)."""
+    the book's test is a client connecting, book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”, and there is no page to read)."""
 
     name: str
     why: str

@@ -1,4 +1,4 @@
-"""Chapter 10's coursework (L8290-8331): WordPress on the web server, as user-data scripts.
+"""Chapter 10's coursework (book ch. 10, “Networking” › “Configuration of the webserver to talk to the database” to “Chapter 10 Coursework”): WordPress on the web server, as user-data scripts.
 
 The book's script is for Amazon Linux 2 and WordPress 5.1.1; what changes on Amazon Linux 2023:
 - `php-mysql` does not exist there: the MySQL driver is `php-mysqlnd` (AWS's own AL2023 WordPress
@@ -18,7 +18,7 @@ WORDPRESS_VERSION = "6.8.3"
 WORDPRESS_URL = f"https://wordpress.org/wordpress-{WORDPRESS_VERSION}.tar.gz"
 # The book: `yum install httpd php php-mysql -y`, on Amazon Linux 2023.
 # mariadb105: Amazon Linux 2023's MySQL client (it has none by default), for the book's `mysql` command
-# from the web server (the mysqlFromWeb output, L8113).
+# from the web server (the mysqlFromWeb output, book ch. 10, “Networking” › “Adding data to the database”).
 PACKAGES = ("httpd", "php", "php-fpm", "php-mysqlnd", "mariadb105")
 # What every WordPress page holds (the install page's title, the site's generator tag): the probe's text.
 PAGE_TEXT = "WordPress"
@@ -53,7 +53,7 @@ def _start() -> list[str]:
 
 
 def starter_user_data() -> str:
-    """The book's script (L8304), adapted to Amazon Linux 2023: WordPress unconfigured, so its
+    """The book's script (book ch. 10, “Cloud Databases” › “Chapter 10 Coursework”), adapted to Amazon Linux 2023: WordPress unconfigured, so its
     setup page asks the student for the database (name, user, password, the RDS endpoint)."""
     return "\n".join([
         "#!/bin/bash",

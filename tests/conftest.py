@@ -43,10 +43,18 @@ def config(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _lint_cache_outside_the_checkout(tmp_path_factory):
-    """Tests never write the validator's lint cache into the checkout."""
+    """Tests never write the graph or lint cache into the checkout. They share one outside it:
+    the run's, for all its workers (a stack or template shape rendered or linted by one worker is
+    not done again by the other), or CLOUDLABS_TEST_CACHE_DIR's, kept between runs (CI keeps it).
+    Entries are keyed by everything that can change them, so a shared cache can only miss;
+    tests that need an empty one make their own."""
     import os
     previous = os.environ.get("CLOUDLABS_CACHE_DIR")
-    os.environ["CLOUDLABS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    base = tmp_path_factory.getbasetemp()
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the workers' common base
+    shared = Path(os.environ.get("CLOUDLABS_TEST_CACHE_DIR") or run / "cache").resolve()
+    shared.mkdir(parents=True, exist_ok=True)
+    os.environ["CLOUDLABS_CACHE_DIR"] = str(shared)
     yield
     if previous is None:
         os.environ.pop("CLOUDLABS_CACHE_DIR", None)
@@ -94,3 +102,30 @@ def lab_graph(lab: str, stage: str = "solution", options: dict | None = None, **
 @pytest.fixture(scope="session")
 def demo_graphs() -> dict[str, StackGraph]:
     return {g.stack: g for g in (render.render_file(p) for p in render.stack_files())}
+
+
+# --- the fast tier: tests/slow.txt names the slow tests, marked `slow` (./dev test-fast skips them) ---
+
+SLOW_LIST = Path(__file__).with_name("slow.txt")
+
+
+def slow_entries(text: str) -> list[str]:
+    """The names in slow.txt: a test file (tests/test_x.py), a test (tests/test_x.py::test_y, every
+    parametrization of it) or one parametrization (tests/test_x.py::test_y[id]); '#' starts a comment."""
+    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def is_slow(nodeid: str, entries: set[str]) -> str | None:
+    """The entry of slow.txt that names a test, if any."""
+    path, _, name = nodeid.partition("::")
+    for candidate in (nodeid, name and f"{path}::{name.split('[', 1)[0]}", path):
+        if candidate in entries:
+            return candidate
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    entries = set(slow_entries(SLOW_LIST.read_text(encoding="utf-8")))
+    for item in items:
+        if is_slow(item.nodeid, entries):
+            item.add_marker(pytest.mark.slow)

@@ -208,7 +208,7 @@ BAD_COHORTS = [
     ("unknown stage", BASE.replace("stage: solution", "stage: done"),
      F + ':9: labs[0].stage: "done" is not allowed; allowed: stages of vpc-nat: starter, solution'),
     ("bad option in a student's override", BASE.replace("  - id: s02", "  - id: s02\n    labs: [{lab: ec2-webserver, options: {count: 12}}]"),
-     F + ":13: roster[1].labs[0].options.count: 12 is not allowed; allowed: a whole number of servers from 0 to 6 (default 2; 1 with a Windows os, as the book launches one Windows server, L2430; 0: the VPC and the security group only, for the CLI and boto3 deployments of the chapter 3 assignment, L2559-2635)"),
+     F + ":13: roster[1].labs[0].options.count: 12 is not allowed; allowed: a whole number of servers from 0 to 6 (default 2; 1 with a Windows os, as the book launches one Windows server, book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance; 0: the VPC and the security group only, for the CLI and boto3 deployments of the chapter 3 assignment, book ch. 3, Chapter 3 coursework to Assignment Interacting with the cloud programmatically)"),
     ("override with overlapping labs", BASE.replace("  - id: s02", "  - id: s02\n    labs: [ec2-webserver, vpc-nat]"),
      F + ':13: roster[1].labs: ["ec2-webserver", "vpc-nat"] is not allowed (labs ec2-webserver (VPC 10.2.0.0/16) and '
          'vpc-nat (VPC-A 10.2.0.0/16) need overlapping addresses; run them in separate sessions); allowed: labs whose networks do not overlap'),

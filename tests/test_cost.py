@@ -41,7 +41,7 @@ def test_vpc_nat_costs_two_instances_a_nat_gateway_and_two_public_addresses():
 
 
 def test_starter_is_cheaper_because_the_student_creates_the_nat_gateway():
-    """The book creates the NAT gateway and its Elastic IP at L5535: the starter does not pay for them."""
+    """The book creates the NAT gateway and its Elastic IP at book ch. 7, “Designing and deploying VPCs” › “Configuring external access for the private subnet via NAT gateway”: the starter does not pay for them."""
     starter, solution = estimate(lab_graph("vpc-nat", stage="starter")), estimate(lab_graph("vpc-nat"))
     assert solution.hourly - starter.hourly == approx(0.045 + 0.005)
 

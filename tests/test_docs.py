@@ -7,9 +7,9 @@ A console block runs unless the line before it is ``<!-- docs-test: aws -->`` (i
 AWS account and the Pulumi CLI): those are skipped, each as its own test, so the count shows.
 Each block is its own test, in a fresh copy of the project (so xdist spreads the pages' blocks
 over the workers), unless the line before it is ``<!-- docs-test: continues -->``: then it runs
-after the block before it, in the same copy (it needs what that one made). The copies share one
-graph cache (a stack whose inputs another block already rendered is not rendered again, as in a
-checkout where plans come one after another). A command's expected exit code is 0 unless its line
+after the block before it, in the same copy (it needs what that one made). The copies share the
+tests' graph cache (conftest.py: a stack whose inputs another test already rendered is not rendered
+again, as in a checkout where plans come one after another). A command's expected exit code is 0 unless its line
 ends with ``# exit N``. Shown output lines must each appear in what the commands print, in order
 (surrounding spaces and a panel's right border aside; ``...`` in a shown line stands for what
 varies, such as a duration)."""
@@ -172,14 +172,6 @@ def _runs_to_test() -> list[object]:
             for shown in distinct_runs(all_blocks())] + skipped
 
 
-@pytest.fixture(scope="session")
-def shared_graph_cache(tmp_path_factory, worker_id):
-    """One graph cache for every copy of the project, shared by the xdist workers (entries are written
-    atomically and keyed by their inputs' content, so workers may fill it at once)."""
-    root = tmp_path_factory.getbasetemp()
-    return (root if worker_id == "master" else root.parent) / "docs-graph-cache"
-
-
 def test_the_docs_show_commands_in_a_form_the_test_reads():
     blocks = all_blocks()
     assert any(block.page == "docs/tutorial/sandbox.md" and not block.aws for block in blocks)
@@ -208,11 +200,11 @@ def test_a_block_that_continues_runs_after_the_one_before_it():
 
 
 @pytest.mark.parametrize("shown", _runs_to_test())
-def test_shown_commands_run_and_print_what_the_page_shows(shown, tmp_path, shared_graph_cache):
+def test_shown_commands_run_and_print_what_the_page_shows(shown, tmp_path):
     project = project_copy(tmp_path / "project")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PULUMI_", "CLOUDLABS_"))}
     env["CLOUDLABS_VENV"] = sys.prefix  # the virtualenv running the tests
-    env["CLOUDLABS_CACHE_DIR"] = str(shared_graph_cache)
+    env["CLOUDLABS_CACHE_DIR"] = os.environ["CLOUDLABS_CACHE_DIR"]  # the tests' shared cache (conftest.py)
     env["HOME"] = str(tmp_path / "home")
     steps = [[(block, step) for block in run for step in block.steps] for run in shown]
     for index, (_, step) in enumerate(steps[0]):

@@ -42,7 +42,7 @@ def route(ec2, table: str, pcx: str, cidr: str) -> None:
                      VpcPeeringConnectionId=pcx, **destination)
 
 
-# --- chapter 7: the provider topology (L6000-6008) -------------------------------------------------------------
+# --- chapter 7: the provider topology (book ch. 7, “Construction of two VPCs with full mesh VPC peering” › “Construction of three VPCs with VPC Peering to the default VPC”) -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("provider_side", [True, False])
@@ -65,7 +65,7 @@ def test_provider_topology_routes_done_by_hand(monkeypatch, tmp_path, capsys, pr
             assert len(blockers(after)) == 3 and all("default-VPC-RT-Public" in b for b in blockers(after)), blockers(after)
 
 
-# --- chapter 7: full mesh with IPv6 between web-A and web-B (L5985-5999) --------------------------------------------
+# --- chapter 7: full mesh with IPv6 between web-A and web-B (book ch. 7, “Construction of VPCs with private subnet with NAT gateways” › “Construction of two VPCs with full mesh VPC peering”) --------------------------------------------
 
 
 def test_full_mesh_routes_done_by_hand_including_ipv6(monkeypatch, tmp_path, capsys):
@@ -90,7 +90,7 @@ def test_full_mesh_routes_done_by_hand_including_ipv6(monkeypatch, tmp_path, cap
         assert after["complete"], blockers(after)
 
 
-# --- chapter 5: security groups and TCP analysis (L4311-4400) ----------------------------------------------------
+# --- chapter 5: security groups and TCP analysis (book ch. 5, “Chapter 5 Coursework” › “Submit”) ----------------------------------------------------
 
 
 def test_tcp_analysis_the_books_table_done_by_hand(monkeypatch, tmp_path, capsys):
@@ -130,7 +130,7 @@ def test_the_solution_deployed_is_graded_complete(monkeypatch, tmp_path, capsys,
         assert student["complete"], blockers(student)
 
 
-# --- chapter 5: the NACL half of the assignment (L4250-4282) ---------------------------------------------------
+# --- chapter 5: the NACL half of the assignment (book ch. 5, “Cloud Access Control” › “Chapter 5 Coursework”) ---------------------------------------------------
 
 
 def nacl_rule(ec2, acl: str, number: int, egress: bool, protocol: str, cidr: str, ports: tuple[int, int] | None = None):

@@ -113,12 +113,12 @@ def test_every_kind_is_swept_or_says_why_and_the_sweep_covers_everything_the_emu
 # render, and the record whose rule sweeps it (shared/LABS.md, the seed's chapters): a new kind a
 # chapter introduces needs a record with a rule here.
 BY_HAND = {
-    "network interface": "aws:ec2/networkInterface:NetworkInterface",  # an ENI left unused (chapter 5, L4028 area)
-    "AMI": "aws:ec2/ami:Ami",  # "Create an IMAGE out of the EC2 instance" (chapter 8, L6557)
+    "network interface": "aws:ec2/networkInterface:NetworkInterface",  # an ENI left unused (chapter 5, book ch. 5, “The Default Security Group” › “Configure and Apply Security Groups”)
+    "AMI": "aws:ec2/ami:Ami",  # "Create an IMAGE out of the EC2 instance" (chapter 8, book ch. 8, “Creation of the elastic load balancer” › “Configuration of an Auto Scaling Group”)
     "snapshot": "aws:ebs/snapshot:Snapshot",  # what that image is stored as
     "volume": "aws:ebs/volume:Volume",  # one an instance made by hand leaves behind
     "log group": "aws:cloudwatch/logGroup:LogGroup",  # ECS tasks' awslogs, Beanstalk's logs (chapters 11, 12)
-    "Elastic IP": "aws:ec2/eip:Eip", "NAT gateway": "aws:ec2/natGateway:NatGateway",  # chapter 7, L5535-5678
+    "Elastic IP": "aws:ec2/eip:Eip", "NAT gateway": "aws:ec2/natGateway:NatGateway",  # chapter 7, book ch. 7, “Designing and deploying VPCs” › “Configuring external access for the private subnet via NAT gateway”
     "instance": "aws:ec2/instance:Instance",
     "VPC endpoint": "aws:ec2/vpcEndpoint:VpcEndpoint", "key pair": "aws:ec2/keyPair:KeyPair",
 }

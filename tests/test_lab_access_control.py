@@ -99,7 +99,7 @@ def test_the_vpc_routes_like_the_default_vpc():
 
 @pytest.mark.parametrize("stage", ["starter", "solution"])
 def test_coursework_vm1_tests_vm2_and_vm3_in_sn_80(stage):
-    """Chapter 5's assignment (L4233): VM1 in SN-0, VM2 and VM3 in SN-80 with three nginx
+    """Chapter 5's assignment (book ch. 5, “Cloud Access Control” › “Chapter 5 Coursework”): VM1 in SN-0, VM2 and VM3 in SN-80 with three nginx
     containers each; only VM1 may ping them and curl 8081-8083 (solution), SSH for the admin."""
     graph = lab_graph("access-control", stage=stage, options={"parts": ["coursework"]})
     vms, nets = instances(graph), subnets(graph)
@@ -120,7 +120,7 @@ def _nacl_rules_of(graph, acl: str) -> set[tuple]:
 
 @pytest.mark.parametrize("stage", ["starter", "ssh", "solution"])
 def test_coursework_nacl_the_two_nacls_decide_stage_by_stage(stage):
-    """Chapter 5's NACL assignment (L4250): SN-0 (VM1) and SN-80 (VM2, VM3) each behind a NACL of
+    """Chapter 5's NACL assignment (book ch. 5, “Cloud Access Control” › “Chapter 5 Coursework”): SN-0 (VM1) and SN-80 (VM2, VM3) each behind a NACL of
     their own, the instances behind a temporary group that admits everything from the admin CIDR
     and the VPC; SN-80's boot rules in every stage, SSH from `ssh`, VM1's ping and curl in `solution`."""
     graph = lab_graph("access-control", stage=stage, options={"parts": ["coursework-nacl"]})
@@ -154,7 +154,7 @@ def test_coursework_nacl_the_two_nacls_decide_stage_by_stage(stage):
 
 @pytest.mark.parametrize("stage", ["starter", "solution"])
 def test_tcp_analysis_groups_follow_the_books_table(stage):
-    """L4331-4348: VM2 serves nginx on 8081/8082 and MongoDB on 27017, VM3 on 8083/8084 and
+    """book ch. 5, “Chapter 5 Coursework” › “Submit”: VM2 serves nginx on 8081/8082 and MongoDB on 27017, VM3 on 8083/8084 and
     27017, each to the admin CIDR and VM1; VM1 admits the admin's SSH, ping and traceroute."""
     graph = lab_graph("access-control", stage=stage, options={"parts": ["tcp-analysis"]})
     vms = instances(graph)

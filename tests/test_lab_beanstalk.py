@@ -71,7 +71,7 @@ def test_the_bundle_has_the_files_at_its_root_and_is_the_same_bytes_every_time()
     assert data == beanstalk.bundle_bytes()
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert names == sorted(p.name for p in content.lab_path(beanstalk.APP_DIR).iterdir() if p.is_file()) == ["index.php", "picture.svg"]
-    assert not any("/" in n for n in names)  # no top-level folder (the book's warning, L8394)
+    assert not any("/" in n for n in names)  # no top-level folder (the book's warning, book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Deployment of a single webserver application on Elastic Beanstalk”)
     with zipfile.ZipFile(io.BytesIO(data)) as bundle:
         assert beanstalk.PAGE_TEXT in bundle.read("index.php").decode()
         assert {i.date_time for i in bundle.infolist()} == {beanstalk.ZIP_EPOCH}
@@ -204,7 +204,7 @@ def test_high_availability_settings_are_the_books_min_2_max_4_behind_an_alb():
     assert settings[("aws:ec2:vpc", "ELBScheme")] == "public"
     assert settings[("aws:autoscaling:launchconfiguration", "SecurityGroups")] == _group_id(graph, "Asgdemo-env-SG")
     (app,), (env,) = graph.of_type(APP), graph.of_type(ENV)
-    assert (app.inputs["name"], env.inputs["name"]) == ("asg-demo", "Asgdemo-env")  # the book's names (L8480)
+    assert (app.inputs["name"], env.inputs["name"]) == ("asg-demo", "Asgdemo-env")  # the book's names (book ch. 11, “Platform” › “Deployment of a single webserver application on Elastic Beanstalk”)
 
 
 @pytest.mark.parametrize("options,rules", [
@@ -486,8 +486,8 @@ def test_the_coursework_bundle_is_the_page_that_reads_the_database():
 
 
 def test_the_coursework_starter_leaves_the_page_and_the_database_properties_to_the_student():
-    """The book creates the database first (L8566) and calls the page that calls the database's endpoint,
-    with the environment's properties for it, "the challenging part" (L8568): the starter has the
+    """The book creates the database first (book ch. 11, “Platform” › “Conclusion”) and calls the page that calls the database's endpoint,
+    with the environment's properties for it, "the challenging part" (book ch. 11, “Platform” › “Conclusion”): the starter has the
     database, ships the demo-project (not the finished page) and says what to set; the solution does it."""
     starter = lab_graph("beanstalk", stage="starter", options=COURSEWORK)
     assert starter.of_type(DB) and starter.of_type(PARAMETER) and not starter.of_type(ENV)
@@ -499,7 +499,7 @@ def test_the_coursework_starter_leaves_the_page_and_the_database_properties_to_t
     assert out["environmentProperties"] == {
         "RDS_HOSTNAME": db.outputs["address"], "RDS_PORT": "3306", "RDS_DB_NAME": "ebdb", "RDS_USERNAME": "admin",
         "RDS_PASSWORD": f"an environment secret: {parameter.outputs['arn']} (or the value readPassword prints)"}
-    assert "the challenging part is yours (L8568)" in out["nextStep"] and "environmentProperties" in out["nextStep"]
+    assert "the challenging part is yours (book ch. 11, Conclusion)" in out["nextStep"] and "environmentProperties" in out["nextStep"]
     assert "readPassword" in out["database"]
     solution = lab_graph("beanstalk", options=COURSEWORK).outputs["beanstalk"]
     assert "environmentProperties" not in solution and solution["nextStep"].startswith("done: Lampdemo-env runs")
@@ -539,7 +539,7 @@ def test_the_coursework_probe_looks_for_the_rows_and_the_cost_adds_the_database(
 
 
 def test_coursework_on_a_single_instance_is_refused():
-    with pytest.raises(SettingsError, match=r"coursework: true is the book's high-availability LAMP stack \(L8563\)"):
+    with pytest.raises(SettingsError, match=r"coursework: true is the book's high-availability LAMP stack \(book ch. 11, Conclusion\)"):
         parse_settings(config(labs=[{"lab": "beanstalk", "options": {"coursework": True, "environment": "single"}}]), SOURCE)
 
 
@@ -547,7 +547,7 @@ def test_coursework_on_a_single_instance_is_refused():
 
 def _beanstalks_default_groups(ec2, vpc: str, balanced: bool) -> tuple[str, str | None]:
     """The groups Beanstalk makes when the console leaves them to it (the book's route): the instances'
-    with HTTP and SSH from anywhere (L8442; HTTP only from the load balancer's group when load
+    with HTTP and SSH from anywhere (book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Platform”; HTTP only from the load balancer's group when load
     balanced), the load balancer's with HTTP from anywhere."""
     def group(name: str) -> str:
         return ec2.create_security_group(GroupName=name, Description="Beanstalk's default", VpcId=vpc)["GroupId"]
@@ -654,7 +654,7 @@ def test_the_coursework_password_parameter_goes_up_and_down_in_the_emulator(tmp_
 
 @pytest.mark.parametrize("options", [HA])
 def test_the_books_console_route_with_beanstalks_default_groups_grades_complete(options, tmp_path):
-    """The book's route leaves the groups to Beanstalk: SSH from anywhere on the instances (L8442),
+    """The book's route leaves the groups to Beanstalk: SSH from anywhere on the instances (book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Platform”),
     which the book never asks to close. An environment so launched in the lab's VPC is complete (the
     single instance's: the default-VPC test below ends on it)."""
     from labctl.analysis.grading import grade
@@ -701,7 +701,7 @@ class _AnswersConfiguration:
 
 
 def test_an_environment_in_the_default_vpc_is_graded_saying_where_it_runs(tmp_path):
-    """The book's console route never picks a VPC (L8420-8431): Beanstalk puts the environment in the
+    """The book's console route never picks a VPC (book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Platform”): Beanstalk puts the environment in the
     account's default VPC, which grading does not read. The grade says so, naming the environment;
     once it runs in the lab's VPC, the same read grades it complete."""
     from labctl.analysis.grading import grade
@@ -755,7 +755,7 @@ def test_the_starter_is_probed_once_the_student_created_the_environment():
     out = lab_graph("beanstalk", stage="starter").outputs["beanstalk"]
     aws = _DescribesEnvironments()
     source = FindsEnvironments(StaticOutputs({"test-s01": {"beanstalk": out}}), lambda _stack: aws)
-    cname = "example-env.eba-hvmgnwpx.us-east-1.elasticbeanstalk.com"  # the book's (L8450)
+    cname = "example-env.eba-hvmgnwpx.us-east-1.elasticbeanstalk.com"  # the book's (book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Platform”)
     hosts = Hosts()
     page = hosts.page("/", f"<h1>{beanstalk.PAGE_TEXT}</h1>")
 

@@ -218,7 +218,7 @@ def test_the_repositories_are_private_scanned_immutable_and_go_with_the_stack():
     out = graph.outputs["containers"]
     assert out["repositories"] == {k: f"{REGISTRY}/{k}" for k in repos}
     assert out["ecrLogin"] == f"aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin {REGISTRY}"
-    assert f"docker push {REGISTRY}/web-alpine:latest" in out["pushCommands"]  # the book's (L10094)
+    assert f"docker push {REGISTRY}/web-alpine:latest" in out["pushCommands"]  # the book's (book ch. 12, “Docker Container Composition” › “AWS Elastic Container Registry Service”)
     assert not any(LIGHTTPD.tag() in c or NGINX.tag() in c for c in out["pushCommands"])
     pushed = lab_graph("containers", stage="images").outputs["containers"]["images"]
     assert {i["name"].rsplit(":", 1)[1] for i in pushed.values()} == {LIGHTTPD.tag(), NGINX.tag()}
@@ -392,7 +392,7 @@ def test_local_creates_nothing_in_aws(stage, images):
 
 
 def test_local_runs_c1_and_c2_on_their_own_and_c1_vol_and_c2_vol_on_the_books_volume():
-    """As the book (L9318, L9490-9545): C1 and C2 plain nginx on 8081/8082 (the student writes "Hello from
+    """As the book (book ch. 12, “Docker Container Composition” › “Running NGINX webservers on containers”, book ch. 12, “Docker Container Composition” › “Using Volumes to keep persistent data”): C1 and C2 plain nginx on 8081/8082 (the student writes "Hello from
     C1" into C1's page), then C1-VOL and C2-VOL on 8084/8085 sharing VOL-EXAMPLE."""
     graph = lab_graph("containers", stage="starter", options={"variant": "local"})
     (volume,), (nginx,) = graph.of_type(VOLUME), graph.of_type(REMOTE_IMAGE)
@@ -514,7 +514,7 @@ def _graded(capsys, env) -> tuple[bool, dict[str, str]]:
 
 
 def _the_books_service(session, public: bool) -> tuple[str, dict]:
-    """The book's ECS steps (L10104-10212) in the console, as boto3: a Fargate cluster, the task definition
+    """The book's ECS steps (book ch. 12, “Docker Container Composition” › “AWS Elastic Container Service”) in the console, as boto3: a Fargate cluster, the task definition
     web-alpine (the pushed web-alpine:latest on port 80), the service web-alpine in the lab's subnets with a
     group opening HTTP to anyone and (the book's way) a public IP. Returns (cluster, awsvpc configuration)."""
     ec2, ecs = session.client("ec2"), session.client("ecs")
@@ -589,7 +589,7 @@ def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, 
         ecs.create_service(cluster=cluster, serviceName="web-alpine", taskDefinition="web-alpine", desiredCount=1,
                            launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {**private, "assignPublicIp": "ENABLED"}})
         _the_schedulers_task(session, cluster, {**private, "assignPublicIp": "ENABLED"})
-        complete, failing = _graded(capsys, env)  # the book's service, with a public IP (L10190)
+        complete, failing = _graded(capsys, env)  # the book's service, with a public IP (book ch. 12, “Docker Container Composition” › “AWS Elastic Container Service”)
         assert complete, failing
         (service,) = LiveReader(session.client).read(StudentScope("demo-tools", "t03", "demo-tools-t03")).of_type(SERVICE)
         assert service.inputs["networkConfiguration"]["assignPublicIp"] is True and service.outputs["runningTasks"] == 1

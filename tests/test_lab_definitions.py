@@ -36,12 +36,13 @@ def test_a_page_without_a_generated_region_is_refused():
         labdocs.update_regions("<!-- generated: catalogue -->\nx\n<!-- /generated: catalogue -->\n", labdocs.TABLES)
 
 
-def test_a_lab_page_has_every_stage_with_its_paths_and_the_book_as_a_line_range():
+def test_a_lab_page_has_every_stage_with_its_paths_and_cites_the_book_by_chapter_section_and_heading():
     page = labdocs.lab_page(LABS["vpc-nat"], cost=lambda lab, stage, options: 0.5)
     assert page.count("```mermaid") == len(LABS["vpc-nat"].stages)
     assert "### `starter`" in page and "### `solution` (the default)" in page
     assert "| `bastion -> web-dev:80` | denied |" in page and "| `bastion -> web-dev:80` | allowed |" in page
-    assert "lines 5281-5700 of the book's text" in page and "a line range" in page
+    assert str(LABS["vpc-nat"].book) in page
+    assert 'Chapter 7 "VPC Architecture", section "Designing and deploying VPCs"' in page and "5281" not in page
 
 
 def test_every_lab_has_one_component_and_components_name_their_definition():

@@ -65,7 +65,7 @@ def test_coursework_subnets_sizes_zones_and_plan():
         assert nets[name].inputs["cidrBlock"] == str(planned[name].cidr)
         assert planned[name].cidr.num_addresses == size
     zones = [nets[n].inputs["availabilityZone"] for n in sizes]
-    assert len(set(zones)) == 6  # each in its own zone (L5209): no instance there, so us-east-1e (no t3) is fine
+    assert len(set(zones)) == 6  # each in its own zone (book ch. 6, “Virtual Private Cloud” › “Chapter 6 Coursework”): no instance there, so us-east-1e (no t3) is fine
     assert nets["SN-B"].inputs["mapPublicIpOnLaunch"] is False
     assert associations(graph)["SN-B"] == "VPC-RT-Private"
 

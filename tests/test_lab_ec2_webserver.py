@@ -45,7 +45,7 @@ def test_every_subnet_routes_to_the_internet_gateway():
 def test_security_group_rules_per_stage(stage, http):
     graph = lab_graph("ec2-webserver", stage=stage)
     expected = {("web-SG", "in", "tcp", 22, 22, ADMIN), ("web-SG", "out", "-1", None, None, "0.0.0.0/0"),
-                ("web-SG", "in", "tcp", 22, 22, "sg:web-SG")}  # VM1 -> VM2 over SSH (chapter 13, L11127)
+                ("web-SG", "in", "tcp", 22, 22, "sg:web-SG")}  # VM1 -> VM2 over SSH (chapter 13, book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”)
     if http:
         expected.add(("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0"))
     assert sg_rules(graph) == expected
@@ -110,7 +110,7 @@ def test_metadata_questions_of_chapter_4_are_printed_in_their_imdsv2_form():
 
 
 def test_vpc_only_start_for_the_cli_and_boto3_assignment():
-    """count 0 (L2559-2635): the VPC and the group (SSH and HTTP), no server; the outputs are the
+    """count 0 (book ch. 3, “Cloud Computing” › “Chapter 3 coursework” to “Assignment Interacting with the cloud programmatically”): the VPC and the group (SSH and HTTP), no server; the outputs are the
     ids the student's run-instances and boto3 calls need."""
     graph = lab_graph("ec2-webserver", options={"count": 0})
     assert not graph.of_type(INSTANCE)
@@ -124,7 +124,7 @@ def test_vpc_only_start_for_the_cli_and_boto3_assignment():
     assert ("web-SG", "in", "tcp", 80, 80, "0.0.0.0/0") in sg_rules(graph)
 
 
-# --- Windows Server (chapter 3, L2425-2527): one server, RDP, the decrypted password; no web server ---------------
+# --- Windows Server (chapter 3, book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”): one server, RDP, the decrypted password; no web server ---------------
 
 WINDOWS = {"os": "windows-server-2019"}
 
@@ -147,10 +147,10 @@ def test_windows_group_takes_rdp_from_the_admin_cidr_only_and_no_web_server_is_b
     for graph in windows.values():
         assert sg_rules(graph) == {("Windows-SG", "in", "tcp", 3389, 3389, ADMIN),
                                    ("Windows-SG", "out", "-1", None, None, "0.0.0.0/0")}  # no HTTP, no SSH
-    assert not instances(windows["starter"])  # the student launches Windows-01, as the book does (L2430)
+    assert not instances(windows["starter"])  # the student launches Windows-01, as the book does (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”)
     (vm,) = instances(windows["solution"]).values()
     assert "userData" not in vm.inputs  # no IIS: the book never builds a web server on it
-    assert vm.inputs["tags"]["Name"] == "Windows-01"  # the book's Windows-01.rdp (L2467)
+    assert vm.inputs["tags"]["Name"] == "Windows-01"  # the book's Windows-01.rdp (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”)
     assert vm.inputs["rootBlockDevice"]["volumeSize"] == 30 and vm.inputs["tags"]["cloudlabs:os"] == "windows"
     assert vm.inputs["metadataOptions"]["httpTokens"] == "required" and vm.inputs["associatePublicIpAddress"] is True
     assert vm.inputs["ami"].startswith("ami-") and vm.inputs["keyName"] == "vockey"
@@ -217,7 +217,7 @@ def test_windows_is_priced_with_its_license(windows):
 
 
 def test_windows_probe_connects_to_rdp_on_a_local_listener(windows):
-    """The book's test is an RDP client connecting (L2450): the probe opens a TCP connection to the
+    """The book's test is an RDP client connecting (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”): the probe opens a TCP connection to the
     rdpAddress output. A local listener plays Windows-01; a closed port fails, named."""
     import socket
     from labctl.ops.probe import probes_for, run_probe

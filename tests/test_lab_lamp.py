@@ -94,8 +94,8 @@ def test_outputs_tell_the_student_the_endpoint_and_how_to_read_their_password(st
 
 
 def test_starter_is_the_books_starting_point_server_and_empty_database():
-    """The book's user data installs Apache2 only (L7930); the student installs PHP and the MySQL
-    client, creates table1 and adds the rows (L8086-8277): nothing in the starter does it for them,
+    """The book's user data installs Apache2 only (book ch. 10, “Configuration of a webserver stack in AWS Cloud” › “Deployment of the webserver of the LAMP stack”); the student installs PHP and the MySQL
+    client, creates table1 and adds the rows (book ch. 10, “Networking” › “Adding data to the database” to “Configuration of the webserver to talk to the database”): nothing in the starter does it for them,
     and nothing on the server knows the password."""
     graph = lab_graph("lamp", stage="starter")
     web = instances(graph)["web"]
@@ -108,7 +108,7 @@ def test_starter_is_the_books_starting_point_server_and_empty_database():
     assert db.inputs["dbName"] == "exampleDB" and db.inputs["password"] == "[secret]"
 
 
-# --- the coursework (L8290-8331): WordPress on RDS, then an Application Load Balancer in front -------------------
+# --- the coursework (book ch. 10, “Networking” › “Configuration of the webserver to talk to the database” to “Chapter 10 Coursework”): WordPress on RDS, then an Application Load Balancer in front -------------------
 
 COURSEWORK = {"coursework": True}
 ALB = "aws:lb/loadBalancer:LoadBalancer"
@@ -241,7 +241,7 @@ def test_the_solution_script_writes_a_working_wp_config(tmp_path):
 def test_the_mysql_command_the_outputs_give_runs_on_the_web_server(stage, coursework):
     """mysqlFromWeb is run on the web server: its user data installs the client that provides `mysql`
     (Ubuntu's mysql-client; on Amazon Linux 2023, which has none, mariadb105). The plain starter is the
-    book's: the student installs mysql-client by hand (L8086)."""
+    book's: the student installs mysql-client by hand (book ch. 10, “Networking” › “Adding data to the database”)."""
     graph = lab_graph("lamp", stage=stage, options=COURSEWORK if coursework else None)
     assert graph.outputs["lamp"]["mysqlFromWeb"].startswith("mysql -h ")
     script = instances(graph)["web"].inputs["userData"]

@@ -44,7 +44,7 @@ def test_three_servers_in_three_zones():
     assert [vms[f"VM{i}"].inputs["subnetId"] for i in (1, 2, 3)] == [nets[s].id for s in ("SN-0", "SN-16", "SN-32")]
     assert len({nets[s].inputs["availabilityZone"] for s in ("SN-0", "SN-16", "SN-32")}) == 3
     for vm in vms.values():
-        assert "<h1>This is $(hostname -f)</h1>" in vm.inputs["userData"]  # the book's page, L6256
+        assert "<h1>This is $(hostname -f)</h1>" in vm.inputs["userData"]  # the book's page, book ch. 8, “Hash” › “Configuration of an AWS Elastic Load Balancer”
 
 
 def test_target_group_has_the_books_health_check():
@@ -69,7 +69,7 @@ def test_listener_forwards_to_the_group_and_every_server_is_a_target():
 
 
 def test_servers_stay_browsable_directly_as_the_book_tests_them():
-    """The book browses each VM first (L6230) and reuses the web group: HTTP from anywhere."""
+    """The book browses each VM first (book ch. 8, “Hash” › “Configuration of an AWS Elastic Load Balancer”) and reuses the web group: HTTP from anywhere."""
     rules = sg_rules(lab_graph("load-balancer"))
     assert rules == {
         ("web-ALB-SG", "in", "tcp", 80, 80, "0.0.0.0/0"), ("web-ALB-SG", "out", "tcp", 80, 80, "10.1.0.0/16"),
@@ -106,7 +106,7 @@ def test_launch_template_is_secure_cheap_and_boots_the_web_server():
     (lt,) = lab_graph("autoscaling").of_type(LT)
     script = base64.b64decode(lt.inputs["userData"]).decode()
     assert script.startswith("#!/bin/bash") and "dnf install -y httpd" in script
-    assert "<h1>Auto Scaling Group</h1>" in script and "hostname" not in script  # identical servers, L6505
+    assert "<h1>Auto Scaling Group</h1>" in script and "hostname" not in script  # identical servers, book ch. 8, “Creation of the elastic load balancer” › “Further Investigation of the functioning of the Load Balancer”
     assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
     (disk,) = lt.inputs["blockDeviceMappings"]
     assert disk["ebs"] == {"volumeSize": 8, "volumeType": "gp3", "encrypted": "true", "deleteOnTermination": "true"}

@@ -157,7 +157,7 @@ def test_parts_option_and_its_rule():
     assert "cloudlabs:labs[0].options.parts" in str(caught.value)
 
 
-# --- the coursework (L7789-7819): an EC2 web server with content from S3, four topologies in one part ----------
+# --- the coursework (book ch. 9, “Cloud Elastic Object Storage” › “Chapter 9 Coursework”): an EC2 web server with content from S3, four topologies in one part ----------
 
 COURSEWORK = {"parts": ["coursework"]}
 CW_BUCKETS = ("cw-obj1", "cw-obj2", "cw-site1", "cw-site2")
@@ -189,7 +189,7 @@ def test_coursework_buckets_and_their_objects():
     assert {k for b, k in objects if b == name("cw-site1")} == {"index.html", "MapleLeaf.jpg", "error.html"}
     assert {k for b, k in objects if b == name("cw-site2")} == {"index.html", "MapleLeafBlue.jpg", "error.html"}
     sites = by_bucket(graph, WEBSITE)
-    assert set(sites) == {name("cw-site1"), name("cw-site2")}  # the object buckets are not websites (L7789)
+    assert set(sites) == {name("cw-site1"), name("cw-site2")}  # the object buckets are not websites (book ch. 9, “Cloud Elastic Object Storage” › “Chapter 9 Coursework”)
     for site in sites.values():
         assert site.inputs["indexDocument"] == {"suffix": "index.html"} and site.inputs["errorDocument"] == {"key": "error.html"}
 

@@ -1,4 +1,4 @@
-"""peering-topologies (chapter 7 coursework, L5985-6008): the full-mesh and provider topologies."""
+"""peering-topologies (chapter 7 coursework, book ch. 7, “Construction of VPCs with private subnet with NAT gateways” › “Construction of two VPCs with full mesh VPC peering” to “Construction of three VPCs with VPC Peering to the default VPC”): the full-mesh and provider topologies."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def test_both_instances_share_the_books_key_in_the_books_subnet_with_public_addr
     for vm in ("VM1", "VM2"):
         assert vms[vm].inputs["keyName"] == "example-key"
         assert vms[vm].inputs["subnetId"] == sn80.id
-        assert vms[vm].inputs["associatePublicIpAddress"] is True  # the chapter ends on VM2's public IP (L11302)
+        assert vms[vm].inputs["associatePublicIpAddress"] is True  # the chapter ends on VM2's public IP (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”)
 
 
 def test_a_shared_account_prefixes_the_books_key_name_with_the_student():
@@ -66,7 +66,7 @@ def test_security_groups_admit_ssh_from_the_admin_cidr_and_vm2_from_vm1():
 
 
 def test_the_generated_private_key_is_pem_as_the_book_downloads_it(monkeypatch):
-    """RSA: PEM (BEGIN RSA PRIVATE KEY, L10866), as the book's download; ED25519: OpenSSH's format,
+    """RSA: PEM (BEGIN RSA PRIVATE KEY, book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”), as the book's download; ED25519: OpenSSH's format,
     the one ssh reads for it. The output is a secret, so it is shown here with secret() disarmed."""
     import pulumi
     monkeypatch.setattr(pulumi.Output, "secret", staticmethod(lambda value: value))
@@ -211,7 +211,7 @@ def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, 
         assert not complete and set(failing) == {"admin -> VM1:22", "VM1 -> VM2:22", "admin -> VM2:22"}
         assert "no host named 'VM1'" in failing["admin -> VM1:22"]
         pem = ec2.create_key_pair(KeyName="example-key", KeyType="rsa", KeyFormat="pem")["KeyMaterial"]
-        assert pem.startswith("-----BEGIN RSA PRIVATE KEY-----")  # the book's example-key.pem (L10866)
+        assert pem.startswith("-----BEGIN RSA PRIVATE KEY-----")  # the book's example-key.pem (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”)
         _launch(ec2, "VM1", "VM1-SG", "example-key", public=True)
         complete, failing = _graded(capsys, env)
         assert not complete and set(failing) == {"VM1 -> VM2:22", "admin -> VM2:22"}, failing
@@ -220,6 +220,6 @@ def test_the_books_route_on_the_emulator_grades_complete(monkeypatch, tmp_path, 
         complete, failing = _graded(capsys, env)
         assert not complete and list(failing) == ["admin -> VM2:22"] and "no public IPv4 address" in failing["admin -> VM2:22"]
         ec2.terminate_instances(InstanceIds=[private_vm2])
-        _launch(ec2, "VM2", "VM2-SG", "example-key", public=True)  # the book's VM2, reached from the laptop (L11302)
+        _launch(ec2, "VM2", "VM2-SG", "example-key", public=True)  # the book's VM2, reached from the laptop (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”)
         complete, failing = _graded(capsys, env)
         assert complete, failing

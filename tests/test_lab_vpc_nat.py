@@ -39,7 +39,7 @@ def test_solution_routes_private_traffic_through_the_nat_gateway():
 
 
 def test_starter_leaves_the_nat_gateway_to_the_student():
-    """The book creates the NAT gateway and its Elastic IP at L5535: the starter has neither, no
+    """The book creates the NAT gateway and its Elastic IP at book ch. 7, “Designing and deploying VPCs” › “Configuring external access for the private subnet via NAT gateway”: the starter has neither, no
     route out of SN-A-02, and web-dev has no web server yet (installed by hand through the NAT)."""
     graph = lab_graph("vpc-nat", stage="starter")
     assert not graph.of_type(NAT) and not graph.of_type(EIP)
@@ -47,7 +47,7 @@ def test_starter_leaves_the_nat_gateway_to_the_student():
     assert associations(graph) == {"SN-A-01": "VPC-A-RT-Public", "SN-A-02": "VPC-A-RT-Private"}
     assert "userData" not in instances(graph)["web-dev"].inputs
     out = graph.outputs["vpc-nat"]
-    assert "natPublicIp" not in out and "L5535" in out["nextStep"]
+    assert "natPublicIp" not in out and "book ch. 7, Configuring external access for the private subnet via NAT gateway" in out["nextStep"]
 
 
 def test_nat_gateway_sits_in_the_public_subnet_with_the_elastic_ip():

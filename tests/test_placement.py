@@ -1,4 +1,4 @@
-"""Subnets in different zone slots get different zones where the region allows it (L5209)."""
+"""Subnets in different zone slots get different zones where the region allows it (book ch. 6, “Virtual Private Cloud” › “Chapter 6 Coursework”)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_subnets_of_one_slot_share_their_zone_on_purpose():
 def test_dual_stack_coursework_subnets_are_each_in_their_own_zone():
     graph = lab_graph("dual-stack", options={"coursework": True})
     zones = {name: s.inputs["availabilityZone"] for name, s in subnets(graph).items()}
-    assert len({zones[name] for name in COURSEWORK_SUBNETS}) == 6  # L5209: all different
+    assert len({zones[name] for name in COURSEWORK_SUBNETS}) == 6  # book ch. 6, “Virtual Private Cloud” › “Chapter 6 Coursework”: all different
     assert zones["SN-0"] != "us-east-1e"  # the web server's subnet offers t3
 
 

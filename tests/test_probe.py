@@ -124,7 +124,7 @@ def test_finding_environments_without_aws_credentials_is_one_line_and_exit_2(tmp
 
 def test_access_control_probes_what_a_browser_outside_the_vpc_sees(hosts):
     """VM-SG's page and the containers' nginx pages; in the TCP analysis also MongoDB's answer
-    over HTTP (L4381). Rendered outputs give the probes; local servers play the hosts."""
+    over HTTP (book ch. 5, “Chapter 5 Coursework” › “Submit”). Rendered outputs give the probes; local servers play the hosts."""
     from .conftest import lab_graph
     rendered = lab_graph("access-control").outputs["access-control"]
     assert [p.name for p in probes_for("access-control", rendered)] == [

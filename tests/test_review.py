@@ -34,6 +34,10 @@ def test_workflow_tests_plans_base_and_head_and_comments():
     assert [c["uses"].split("@")[0] for c in caches] == ["actions/cache/restore", "actions/cache/save"]
     assert all(c["with"]["path"] == ".cloudlabs/cache" for c in caches)
     assert "labctl cache prune --unused-since" in runs
+    # the tests share the restored cache (what main's warm-cache rendered and linted), restored before them
+    (tests,) = [step for step in steps if step.get("run", "").startswith("./dev test")]
+    assert tests["env"]["CLOUDLABS_TEST_CACHE_DIR"].endswith("/.cloudlabs/cache")
+    assert steps.index(caches[0]) < steps.index(tests)
     assert "push" in flow[True] and flow["jobs"]["warm-cache"]["if"] == "github.event_name == 'push'"
     uses = [step["uses"] for job in flow["jobs"].values() for step in job["steps"] if "uses" in step]
     assert uses and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", u) for u in uses)  # pinned to commits

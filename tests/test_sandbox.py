@@ -105,7 +105,7 @@ def test_a_restarted_server_loads_the_stacks_that_are_up(state):
 def test_the_lifecycle_script_runs_a_cohort_end_to_end(tmp_path):
     """The README's main job: sync, plan, emulated up, expected paths, stop/start, destroy, sweep."""
     env = {**os.environ, "CLOUDLABS_STATE_DIR": str(tmp_path / "state"), "PYTHON": sys.executable,
-           "CLOUDLABS_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+           "TMPDIR": str(tmp_path)}  # the session's graph and lint cache (conftest)
     result = subprocess.run(["bash", "scripts/lifecycle", "demo"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -119,7 +119,7 @@ def test_the_lifecycle_script_tears_down_what_went_up_when_a_step_fails(tmp_path
     versions): up fails for those two, the script says so, destroys and sweeps the three that went
     up, and exits with up's code; the sandbox holds nothing afterwards."""
     env = {**os.environ, "CLOUDLABS_STATE_DIR": str(tmp_path / "state"), "PYTHON": sys.executable,
-           "CLOUDLABS_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+           "TMPDIR": str(tmp_path)}  # the session's graph and lint cache (conftest)
     result = subprocess.run(["bash", "scripts/lifecycle", "demo-tools"], cwd=REPO_ROOT, env=env, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]

@@ -49,13 +49,13 @@ BAD_SETTINGS = [
     ("lab listed twice", config(labs=["vpc-nat", "vpc-nat"]),
      f'{F}: cloudlabs:labs[1].lab: "vpc-nat" is not allowed (listed twice); allowed: each lab at most once per stack'),
     ("too many web servers", config(labs=[{"lab": "ec2-webserver", "options": {"count": 9}}]),
-     f'{F}: cloudlabs:labs[0].options.count: 9 is not allowed; allowed: a whole number of servers from 0 to 6 (default 2; 1 with a Windows os, as the book launches one Windows server, L2430; 0: the VPC and the security group only, for the CLI and boto3 deployments of the chapter 3 assignment, L2559-2635)'),
+     f'{F}: cloudlabs:labs[0].options.count: 9 is not allowed; allowed: a whole number of servers from 0 to 6 (default 2; 1 with a Windows os, as the book launches one Windows server, book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance; 0: the VPC and the security group only, for the CLI and boto3 deployments of the chapter 3 assignment, book ch. 3, Chapter 3 coursework to Assignment Interacting with the cloud programmatically)'),
     ("two chapter-5 assignments at once", config(labs=[{"lab": "access-control", "options": {"parts": ["coursework", "tcp-analysis"]}}]),
      f'{F}: cloudlabs:labs[0].options.parts: ["coursework", "tcp-analysis"] is not allowed (coursework and tcp-analysis both '
      "build VM1-VM3: choose one assignment at a time); allowed: a non-empty list of parts, each once: nacl, security-groups, "
      "containers, and at most one of chapter 5's assignments (VM1 in SN-0, VM2/VM3 in SN-80): coursework (security groups, "
-     "L4283), coursework-nacl (the same with NACLs, L4250; not with nacl: both own SN-0's NACL), tcp-analysis (nginx and "
-     "MongoDB containers, L4311)"),
+     "book ch. 5, Chapter 5 Coursework), coursework-nacl (the same with NACLs, book ch. 5, Chapter 5 Coursework; not with nacl: both own SN-0's NACL), tcp-analysis (nginx and "
+     "MongoDB containers, book ch. 5, Submit)"),
     ("unknown lab option", config(labs=[{"lab": "ec2-webserver", "options": {"size": "big"}}]),
      f'{F}: cloudlabs:labs[0].options.size: "big" is not allowed (unknown option); allowed: options: count, os'),
     ("labs whose VPCs overlap", config(labs=["ec2-webserver", "vpc-nat"]),

@@ -8,17 +8,18 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from ..addressing import default_like_layout
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny, ping
 from ..probes import PageContains, ProbeSpec
 
 CONTAINER_PORTS = (8081, 8082, 8083)
-# Chapter 5's "access control with security groups and TCP analysis" (L4311): two nginx
+# Chapter 5's "access control with security groups and TCP analysis" (book ch. 5, “Chapter 5 Coursework” › “Submit”): two nginx
 # containers per host and a MongoDB container each, reached on its native driver port.
 TCP_ANALYSIS_PORTS = {"VM2": (8081, 8082), "VM3": (8083, 8084)}
 MONGODB_PORT = 27017
 NGINX_PAGE = "Welcome to nginx!"  # the nginx image's default page
-MONGODB_OVER_HTTP = "It looks like you are trying to access MongoDB over HTTP on the native driver port."  # L4381
+MONGODB_OVER_HTTP = "It looks like you are trying to access MongoDB over HTTP on the native driver port."  # book ch. 5, “Chapter 5 Coursework” › “Submit”
 
 AccessControlPart = Literal["nacl", "security-groups", "containers", "coursework", "coursework-nacl", "tcp-analysis"]
 # The chapter's three assignments each build VM1-VM3 (the book's names): one at a time.
@@ -29,9 +30,9 @@ class AccessControlOptions(LabOptions):
     parts: tuple[AccessControlPart, ...] = Field(
         ("nacl", "security-groups", "containers"), min_length=1, strict=False,
         description="a non-empty list of parts, each once: nacl, security-groups, containers, and at most one of "
-                    "chapter 5's assignments (VM1 in SN-0, VM2/VM3 in SN-80): coursework (security groups, L4283), "
-                    "coursework-nacl (the same with NACLs, L4250; not with nacl: both own SN-0's NACL), "
-                    "tcp-analysis (nginx and MongoDB containers, L4311)",
+                    "chapter 5's assignments (VM1 in SN-0, VM2/VM3 in SN-80): coursework (security groups, book ch. 5, Chapter 5 Coursework), "
+                    "coursework-nacl (the same with NACLs, book ch. 5, Chapter 5 Coursework; not with nacl: both own SN-0's NACL), "
+                    "tcp-analysis (nginx and MongoDB containers, book ch. 5, Submit)",
     )
 
     @field_validator("parts")
@@ -62,8 +63,8 @@ def expected_paths(stage: str, options: AccessControlOptions) -> list[Expect]:
             opened(INTERNET, "VM-SG", 80, "browse VM-SG: SG-01 lets HTTP in (the default group does not)"),
             opened(ADMIN, "VM-SG", 22, "ssh into VM-SG: SG-02 adds SSH (SG-01 alone fails)"),
             allow("VM-SG", INTERNET, 443, "outbound is open: package installs work"),
-            ping("VM-SG", INTERNET, True, "ping www.sheridancollege.ca from VM-SG: ICMP goes out (L4103)"),
-            ping(INTERNET, "VM-SG", False, "ping VM-SG from home: no group lets ICMP in (L4119)"),
+            ping("VM-SG", INTERNET, True, "ping www.sheridancollege.ca from VM-SG: ICMP goes out (book ch. 5, Configure and Apply Security Groups)"),
+            ping(INTERNET, "VM-SG", False, "ping VM-SG from home: no group lets ICMP in (book ch. 5, Configure and Apply Security Groups)"),
         ]
     if "containers" in options.parts:
         paths += [
@@ -74,7 +75,7 @@ def expected_paths(stage: str, options: AccessControlOptions) -> list[Expect]:
     if "coursework" in options.parts:
         paths += [allow(ADMIN, vm, 22, f"the administrator reaches {vm} over SSH") for vm in ("VM1", "VM2", "VM3")]
         paths += [
-            ping("VM1", "VM2", stage != "starter", "ping VM2 from VM1 (L4255)"),
+            ping("VM1", "VM2", stage != "starter", "ping VM2 from VM1 (book ch. 5, Chapter 5 Coursework)"),
             ping("VM1", "VM3", stage != "starter", "ping VM3 from VM1"),
             opened("VM1", "VM2", CONTAINER_PORTS[0], "curl VM2:8081 from VM1"),
             opened("VM1", "VM3", CONTAINER_PORTS[-1], "curl VM3:8083 from VM1"),
@@ -93,7 +94,7 @@ def expected_paths(stage: str, options: AccessControlOptions) -> list[Expect]:
 
 
 def _coursework_nacl_paths(stage: str) -> list[Expect]:
-    """L4250-4282: the temporary group lets everything in from the admin and the VPC, so the
+    """book ch. 5, “Cloud Access Control” › “Chapter 5 Coursework”: the temporary group lets everything in from the admin and the VPC, so the
     NACLs of SN-0 and SN-80 alone decide."""
     ssh = allow if stage != "starter" else deny
     done = stage == "solution"
@@ -112,7 +113,7 @@ def _coursework_nacl_paths(stage: str) -> list[Expect]:
 
 
 def _tcp_analysis_paths(stage: str) -> list[Expect]:
-    """The table of L4331-4348, each line a path; before it (`starter`) only SSH works."""
+    """The table of book ch. 5, “Chapter 5 Coursework” › “Submit”, each line a path; before it (`starter`) only SSH works."""
     opened = allow if stage != "starter" else deny
     paths = [allow(ADMIN, vm, 22, f"the administrator SSHes to {vm}'s public address") for vm in ("VM1", "VM2", "VM3")]
     paths.append(ping(ADMIN, "VM1", stage != "starter", "ping and traceroute VM1's public address"))
@@ -143,7 +144,7 @@ def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
         for port, url in sorted(urls.items(), key=lambda item: int(item[0])):
             mongodb = int(port) == MONGODB_PORT
             found.append(PageContains(f"{vm}:{port} {'MongoDB over HTTP' if mongodb else 'page'}",
-                                      "from the admin CIDR: browse the container (L4379)", url,
+                                      "from the admin CIDR: browse the container (book ch. 5, Submit)", url,
                                       (MONGODB_OVER_HTTP if mongodb else NGINX_PAGE,)))
     return found
 
@@ -153,7 +154,11 @@ LAB = LabDefinition(
     chapter=5,
     section="5",
     title="Network ACLs and security groups",
-    seed_lines="L3558-4400",
+    book=BookRef(5, "Cloud Access Control", section="Protocol IPv4 encapsulating a TCP segment",
+                 heading="Create and Apply a NACL",
+                 through="Submit",
+                 quote="Find Network ACLs under Security.",
+                 lines=(3558, 4404)),
     summary=(
         "A default-like VPC with three parts (option `parts`, default all): SN-0 with its own network ACL and an "
         "instance in it; an instance protected by SG-01 (HTTP in, ICMP out) and SG-02 (SSH from the admin CIDR) "

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from .. import content
 from ..addressing import VpcPlan, default_like
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import Alternates, PageContains, ProbeSpec
@@ -21,8 +22,8 @@ from ..probes import Alternates, PageContains, ProbeSpec
 APP_DIR = "beanstalk/app"  # under labs/: the book's demo-project, a page and a picture
 COURSEWORK_DIR = "beanstalk/coursework"  # under labs/: the coursework's PHP page that reads the database
 SUBNETS = ("SN-0", "SN-16")  # two zones of the default-like VPC: the environment's (and its ALB's) subnets
-# The book's names: the single-instance activity's environment (L8449) and the high-availability
-# activity's application and environment (L8480, L8516).
+# The book's names: the single-instance activity's environment (book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Platform”) and the high-availability
+# activity's application and environment (book ch. 11, “Platform” › “Deployment of a single webserver application on Elastic Beanstalk”, book ch. 11, “Platform” › “Deployment of a single webserver application on Elastic Beanstalk”).
 SINGLE = {"application": "Example", "environment": "Example-env"}
 HIGH_AVAILABILITY = {"application": "asg-demo", "environment": "Asgdemo-env"}
 COURSEWORK = {"application": "lamp-demo", "environment": "Lampdemo-env"}  # the coursework's (the book names none)
@@ -43,10 +44,10 @@ def password_parameter(application: str) -> str:
 
 COURSEWORK_TEXT = "LAMP stack on Elastic Beanstalk"
 COURSEWORK_ROWS = ("This is record 1", "This is record 2", "This is record 3")
-CAPACITY = {"single": (1, 1), "high-availability": (2, 4)}  # the book's min 2 / max 4 (L8508)
+CAPACITY = {"single": (1, 1), "high-availability": (2, 4)}  # the book's min 2 / max 4 (book ch. 11, “Platform” › “Deployment of a single webserver application on Elastic Beanstalk”)
 PAGE_TEXT = "demo-project on Elastic Beanstalk"
 HEALTH_CHECK_PATH = "/index.php"
-# The PHP platform on Amazon Linux 2023, newest at deploy time (the book picks PHP, L8417).
+# The PHP platform on Amazon Linux 2023, newest at deploy time (the book picks PHP, book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Platform”).
 PHP_PLATFORM = r"^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running PHP 8\.\d+$"
 # Fixed timestamp for every zip entry: the same files give the same bytes, so plans stay stable.
 ZIP_EPOCH = (2020, 1, 1, 0, 0, 0)
@@ -58,7 +59,7 @@ class BeanstalkOptions(LabOptions):
                           "high-availability (an Application Load Balancer over an Auto Scaling group of min 2 / max 4, "
                           "the book's second activity; the default with coursework)")
     coursework: bool = Field(
-        False, description="true or false: the chapter's coursework (L8563), a high-availability LAMP stack: an RDS MySQL "
+        False, description="true or false: the chapter's coursework (book ch. 11, Conclusion), a high-availability LAMP stack: an RDS MySQL "
                            "database created first, and a PHP page that reads its endpoint, name and user from the "
                            "environment's properties and its password from an environment secret (a generated password in an SSM "
                            "SecureString parameter of the stack's own, never rotated)")
@@ -66,7 +67,7 @@ class BeanstalkOptions(LabOptions):
     @model_validator(mode="after")
     def _coursework_is_high_availability(self) -> "BeanstalkOptions":
         if self.coursework and self.environment == "single":
-            raise ValueError("coursework: true is the book's high-availability LAMP stack (L8563); "
+            raise ValueError("coursework: true is the book's high-availability LAMP stack (book ch. 11, Conclusion); "
                              "allowed with it: environment high-availability, or no environment")
         return self
 
@@ -84,7 +85,7 @@ def names(options: BeanstalkOptions) -> dict[str, str]:
 
 def bundle_dir(options: BeanstalkOptions, stage: str = "solution") -> Path:
     """The bundle's folder: the book's demo-project, or with coursework at the solution the finished
-    LAMP page (at the starter writing it is the student's part, "the challenging part", L8568)."""
+    LAMP page (at the starter writing it is the student's part, "the challenging part", book ch. 11, “Platform” › “Conclusion”)."""
     return content.lab_path(COURSEWORK_DIR if options.coursework and stage != "starter" else APP_DIR)
 
 
@@ -93,20 +94,20 @@ def next_step(stage: str, options: BeanstalkOptions) -> str:
     book = names(options)
     if stage != "starter":
         return (f"done: {book['environment']} runs the bundle at the url output; the book then terminates an instance "
-                "(findInstances) and watches Elastic Beanstalk replace it (L8459-8464)")
+                "(findInstances) and watches Elastic Beanstalk replace it (book ch. 11, Platform)")
     if options.coursework:
-        return (f"the database {DATABASE} is up (the book creates it first, L8566) and the application {book['application']} "
-                "has the demo-project as its version; the challenging part is yours (L8568): write the PHP page that "
+        return (f"the database {DATABASE} is up (the book creates it first, book ch. 11, Conclusion) and the application {book['application']} "
+                "has the demo-project as its version; the challenging part is yours (book ch. 11, Conclusion): write the PHP page that "
                 f"queries the database with {', '.join((*DB_PROPERTIES, DB_SECRET_PROPERTY))}, zip it with the files at "
-                f"the root (L8394), create {book['environment']} with createEnvironment plus the properties of "
+                f"the root (book ch. 11, Deployment of a single webserver application on Elastic Beanstalk), create {book['environment']} with createEnvironment plus the properties of "
                 "environmentProperties (the console's environment properties window), then deploy your page as a new "
                 "version; its URL must list the rows your page read")
-    create = ("create the environment Example-env on the PHP platform with LabRole and LabInstanceProfile (L8400-8437)"
+    create = ("create the environment Example-env on the PHP platform with LabRole and LabInstanceProfile (book ch. 11, Deployment of a single webserver application on Elastic Beanstalk to Platform)"
               if options.kind == "single" else
-              "create the environment Asgdemo-env with an application load balancer and min 2 / max 4 instances (L8480-8516)")
-    return (f"the application {book['application']} and its version (the demo-project zip, files at its root, L8394) are "
+              "create the environment Asgdemo-env with an application load balancer and min 2 / max 4 instances (book ch. 11, Deployment of a single webserver application on Elastic Beanstalk)")
+    return (f"the application {book['application']} and its version (the demo-project zip, files at its root, book ch. 11, Deployment of a single webserver application on Elastic Beanstalk) are "
             f"uploaded; the book now goes on to {create}: run createEnvironment, which puts it in the lab's VPC (an "
-            "environment the console leaves in the default VPC is not graded), then browse its URL (L8449)")
+            "environment the console leaves in the default VPC is not graded), then browse its URL (book ch. 11, Platform)")
 
 
 def load_balancer_name(options: BeanstalkOptions) -> str:
@@ -115,7 +116,7 @@ def load_balancer_name(options: BeanstalkOptions) -> str:
 
 def bundle_bytes(folder: Path | None = None) -> bytes:
     """The source bundle: every file of ``folder`` at the root of a zip (the book's warning at
-    L8394: a folder inside the zip would land under /var/www/html and the page would not be
+    book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Deployment of a single webserver application on Elastic Beanstalk”: a folder inside the zip would land under /var/www/html and the page would not be
     found). Entries sorted, with one fixed timestamp and mode, so the bytes depend only on the
     files' names and contents."""
     files = content.tree(folder or content.lab_path(APP_DIR))  # regular files of labs/ only: the bundle is served on the web
@@ -152,7 +153,7 @@ def expected_paths(stage: str, options: BeanstalkOptions) -> list[Expect]:
                      "nothing answers yet: the student creates the environment (the book's 'Create environment')")]
     env = names(options)["environment"]
     # No path on SSH: the book's console route lets Beanstalk make its default group, which "allow[s]
-    # HTTP and SSH access to the instance" (L8442), and the book never asks to close it; the lab's own
+    # HTTP and SSH access to the instance" (book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Platform”), and the book never asks to close it; the lab's own
     # groups open no SSH (tested with the lab), but a student's environment is not graded on it.
     paths = [allow(env, INTERNET, 443, "the instances download the bundle from S3 and report to Elastic Beanstalk")]
     if options.coursework:
@@ -160,9 +161,9 @@ def expected_paths(stage: str, options: BeanstalkOptions) -> list[Expect]:
                   deny(INTERNET, DATABASE, 3306, "the database is not public"),
                   deny(ADMIN, DATABASE, 3306, "not even from the admin CIDR: only the environment's instances")]
     if options.kind == "single":
-        return [allow(INTERNET, env, 80, "browse the environment's URL (L8449)"), *paths]
+        return [allow(INTERNET, env, 80, "browse the environment's URL (book ch. 11, Platform)"), *paths]
     alb = load_balancer_name(options)
-    return [allow(INTERNET, alb, 80, "browse the environment's URL: the load balancer answers (L8544)"),
+    return [allow(INTERNET, alb, 80, "browse the environment's URL: the load balancer answers (book ch. 11, Deployment of a single webserver application on Elastic Beanstalk)"),
             allow(alb, env, 80, "the load balancer forwards to the instances and health-checks them"),
             deny(INTERNET, env, 80, "the instances answer HTTP only through the load balancer"), *paths]
 
@@ -174,9 +175,9 @@ def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
         found: list[ProbeSpec] = [PageContains("LAMP page", "the page shows the rows it read from the database (coursework)",
                                                out["url"], (COURSEWORK_TEXT, *COURSEWORK_ROWS))]
     else:
-        found = [PageContains("environment page", "browse the environment's DNS name (L8449)", out["url"], (PAGE_TEXT,))]
+        found = [PageContains("environment page", "browse the environment's DNS name (book ch. 11, Platform)", out["url"], (PAGE_TEXT,))]
     if out.get("environmentType") == "LoadBalanced":
-        found.append(Alternates("instances alternate", "two instances behind the load balancer (L8548)", out["url"]))
+        found.append(Alternates("instances alternate", "two instances behind the load balancer (book ch. 11, Deployment of a single webserver application on Elastic Beanstalk)", out["url"]))
     return found
 
 
@@ -185,17 +186,21 @@ LAB = LabDefinition(
     chapter=11,
     section="11",
     title="Platform as a Service: a PHP application on Elastic Beanstalk",
-    seed_lines="L8332-8574",
+    book=BookRef(11, "Cloud Platform as a Service", section="Introduction to Cloud Platform as a Service (PaaS)",
+                 heading="Deployment of a single webserver application on Elastic Beanstalk",
+                 through="Conclusion",
+                 quote="a simple web project consisting of the HTML index file and a picture",
+                 lines=(8386, 8574)),
     summary=(
         "The book's demo-project (a PHP page and a picture, `labs/beanstalk/app/`) zipped with the files at the root "
-        "of the bundle (the book's warning, L8394) and uploaded to a private bucket as an application version; the PHP "
+        "of the bundle (the book's warning, book ch. 11, Deployment of a single webserver application on Elastic Beanstalk) and uploaded to a private bucket as an application version; the PHP "
         "platform on Amazon Linux 2023 looked up at deploy time; an environment in the student's VPC (two public "
         "subnets in two zones), option `environment`: `single` (one instance with a public address, the book's "
         "Example-env) or `high-availability` (an Application Load Balancer over an Auto Scaling group of min 2 / max 4, "
         "the book's asg-demo). IMDSv2 only, security groups of the lab's own instead of Beanstalk's default ones "
         "(HTTP from anywhere, or only from the load balancer; no SSH). Under the `learner-lab` profile the service "
         "role and instance profile are Learner Lab's LabRole and LabInstanceProfile (no IAM created); elsewhere the "
-        "lab creates minimal ones with AWS's managed policies. Coursework (L8563): the high-availability environment in "
+        "lab creates minimal ones with AWS's managed policies. Coursework (book ch. 11, Conclusion): the high-availability environment in "
         "front of an RDS MySQL database created first (not public, MySQL only from the instances), its endpoint, name "
         "and user passed as environment properties and its password, generated (a Pulumi secret) and kept in an SSM "
         "SecureString parameter nothing rotates, as an environment secret (not RDS's managed secret: RDS rotates it every "
@@ -203,10 +208,10 @@ LAB = LabDefinition(
     ),
     stages={
         "starter": "the application, its version (the bundle in the bucket), the VPC, security groups and roles; the "
-                   "outputs give the create-environment command with the book's settings (L8400-8450); with coursework "
-                   "also the database (the book creates it first, L8566) and the demo-project as the version: the PHP "
-                   "page that reads the database and the environment's RDS_* properties are the student's (L8568)",
-        "solution": "the environment runs the bundle: its URL shows the demo-project page (L8449)",
+                   "outputs give the create-environment command with the book's settings (book ch. 11, Deployment of a single webserver application on Elastic Beanstalk to Platform); with coursework "
+                   "also the database (the book creates it first, book ch. 11, Conclusion) and the demo-project as the version: the PHP "
+                   "page that reads the database and the environment's RDS_* properties are the student's (book ch. 11, Conclusion)",
+        "solution": "the environment runs the bundle: its URL shows the demo-project page (book ch. 11, Platform)",
     },
     options=BeanstalkOptions,
     layout=layout,
@@ -240,7 +245,7 @@ LAB = LabDefinition(
         Output("endpoint", "text", "the instance's Elastic IP (single) or the load balancer's DNS name", "solution"),
         Output("describeHealth", "command", "aws elasticbeanstalk describe-environment-health for the environment",
                "solution"),
-        Output("findInstances", "command", "list the environment's EC2 instances (the book terminates one, L8459)",
+        Output("findInstances", "command", "list the environment's EC2 instances (the book terminates one, book ch. 11, Platform)",
                "solution"),
     ),
     content=("beanstalk",),

@@ -15,6 +15,7 @@ from .. import content
 from ..addressing import default_like_layout
 from ..dockerhost import ALLOWED as DOCKER_HOST_ALLOWED
 from ..dockerhost import parse_docker_host
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import PageContains, ProbeSpec, SamePage, TaskPage
@@ -24,8 +25,8 @@ SERVICE = "web-alpine"  # the book's ECS service (and task definition family, co
 ALB = "web-ALB"
 HOST_SUBNET = "SN-0"
 SERVICE_SUBNETS = ("SN-0", "SN-16")  # two zones: the coursework's load balancer needs them
-BOOK_TAG = "latest"  # the tag the book pushes by hand (L10094); the project's own pushes carry version tags
-HOST_PORTS = (8080, 8089)  # the book opens 8080-8089 for C1, C2 and the later containers (L9330)
+BOOK_TAG = "latest"  # the tag the book pushes by hand (book ch. 12, “Docker Container Composition” › “AWS Elastic Container Registry Service”); the project's own pushes carry version tags
+HOST_PORTS = (8080, 8089)  # the book opens 8080-8089 for C1, C2 and the later containers (book ch. 12, “Docker Container Composition” › “Running NGINX webservers on containers”)
 WEB_PORT = 5000  # the NGINX image's container WEB (the book: "modify the security group to allow port 5000")
 # Variant local publishes WEB on another host port: on current macOS the AirPlay Receiver holds 5000 ("address
 # already in use"); 8083 is free among the book's 8080-8089 there (web1 8080, C1 8081, C2 8082). The image still listens on 80.
@@ -71,19 +72,19 @@ NGINX = BuildContext("web-nginx", "labs/containers/my-nginx", "nginx:alpine", "W
                      "Docker container running NGINX on Alpine", local_port=LOCAL_WEB_PORT)
 IMAGES = (LIGHTTPD, NGINX)
 
-# The book's NGINX containers: C1 and C2 (L9318; the student writes "Hello from C1" into C1's page, L9443),
-# then C1-VOL and C2-VOL sharing the volume VOL-EXAMPLE (L9490-9545: both show the page edited in the volume).
+# The book's NGINX containers: C1 and C2 (book ch. 12, “Docker Container Composition” › “Running NGINX webservers on containers”; the student writes "Hello from C1" into C1's page, book ch. 12, “Docker Container Composition” › “Modification of the container”),
+# then C1-VOL and C2-VOL sharing the volume VOL-EXAMPLE (book ch. 12, “Docker Container Composition” › “Using Volumes to keep persistent data”: both show the page edited in the volume).
 NGINX_IMAGE = "nginx:latest"
 VOLUME = "VOL-EXAMPLE"
 VOLUME_PATH = "/usr/share/nginx/html"
 PLAIN_CONTAINERS = (("C1", 8081), ("C2", 8082))
 SHARED_CONTAINERS = (("C1-VOL", 8084), ("C2-VOL", 8085))
-C1_PAGE = "<html><body><h1> Hello from C1 </h1></body></html>"  # the book's echo into C1's index.html (L9443)
+C1_PAGE = "<html><body><h1> Hello from C1 </h1></body></html>"  # the book's echo into C1's index.html (book ch. 12, “Docker Container Composition” › “Modification of the container”)
 NGINX_PAGE = "Welcome to nginx!"  # nginx's own page: C2 keeps it (the book edits C1 only)
 
 
 def docker_host_user_data() -> str:
-    """The book's bootstrap (L8800, on Amazon Linux 2023: dnf, and docker enabled at boot), plus
+    """The book's bootstrap (book ch. 12, “Docker Container Composition” › “Configuration of a Docker host on an EC2 instance in AWS”, on Amazon Linux 2023: dnf, and docker enabled at boot), plus
     the book's two projects copied into ec2-user's home, so ``docker build`` works as in the book."""
     lines = [
         "#!/bin/bash",
@@ -137,7 +138,7 @@ def expected_paths(stage: str, options: ContainersOptions) -> list[Expect]:
         return []  # no network of the lab's own: the engine publishes the ports on the student's machine
     paths = [
         allow(ADMIN, HOST, 22, "ssh into the Docker host from the admin CIDR"),
-        allow(ADMIN, HOST, 8081, "browse C1 on <host public IP>:8081 (L9335)"),
+        allow(ADMIN, HOST, 8081, "browse C1 on <host public IP>:8081 (book ch. 12, Running NGINX webservers on containers)"),
         allow(ADMIN, HOST, 8082, "browse C2 on <host public IP>:8082"),
         allow(ADMIN, HOST, 8080, "browse web1, the lighttpd image, on :8080"),
         allow(ADMIN, HOST, WEB_PORT, "browse WEB, the NGINX image, on :5000"),
@@ -163,7 +164,7 @@ def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
     host's public IP (probed from the admin CIDR, as its group allows) (C1 with the student's
     "Hello from C1", C2 with nginx's own, C1-VOL and C2-VOL one page from the shared volume, web1 and WEB
     the images' pages); the service's page, on its running task's public IP (read from AWS when probed,
-    L10200) or, with the coursework, on the load balancer."""
+    book ch. 12, “Docker Container Composition” › “AWS Elastic Container Service”) or, with the coursework, on the load balancer."""
     pages = {"C1": "Hello from C1", "C2": NGINX_PAGE, LIGHTTPD.container: LIGHTTPD.page, NGINX.container: NGINX.page}
     containers = out.get("containers") or {}
     host_ip = (out.get("host") or {}).get("publicIp")
@@ -174,13 +175,13 @@ def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
                               for name, c in sorted(containers.items()) if c.get("url") and name in pages]
     shared = [containers[name]["url"] for name, _ in SHARED_CONTAINERS if (containers.get(name) or {}).get("url")]
     if len(shared) == len(SHARED_CONTAINERS):
-        found.append(SamePage(f"{VOLUME} page", "C1-VOL and C2-VOL show the index.html edited in the volume (L9545)",
+        found.append(SamePage(f"{VOLUME} page", "C1-VOL and C2-VOL show the index.html edited in the volume (book ch. 12, Using Volumes to keep persistent data)",
                               tuple(shared)))
     if out.get("url"):
         found.append(PageContains("web-alpine service", "browse the service (the book's ECS test)", out["url"],
                                   (LIGHTTPD.page,)))
     elif out.get("cluster") and out.get("service"):
-        found.append(TaskPage("web-alpine service", "browse the task's public IP on port 80 (the book's ECS test, L10200)",
+        found.append(TaskPage("web-alpine service", "browse the task's public IP on port 80 (the book's ECS test, book ch. 12, AWS Elastic Container Service)",
                               out["cluster"], out["service"], 80, (LIGHTTPD.page,)))
     return found
 
@@ -190,7 +191,11 @@ LAB = LabDefinition(
     chapter=12,
     section="12",
     title="Docker containers: a Docker host, images in ECR, a service on ECS Fargate",
-    seed_lines="L8781-10247",
+    book=BookRef(12, "Introduction to Docker Containers", section="Docker Container Composition",
+                 heading="Configuration of a Docker host on an EC2 instance in AWS",
+                 through="AWS Elastic Container Service",
+                 quote="an EC2 instance will be configured to act as a Docker host",
+                 lines=(8781, 10247)),
     summary=(
         "Variant `aws`: a Docker host (Amazon Linux 2023, Docker installed by user data, ec2-user in the docker "
         "group, the book's two projects in its home directory, an instance profile that may push to the lab's two repositories only: LabInstanceProfile under learner-lab) whose group opens SSH, 8080-8089 and 5000 to the admin "

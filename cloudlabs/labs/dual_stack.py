@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from pydantic import Field, ValidationInfo, field_validator
 
 from ..addressing import SubnetPlan, VpcPlan, carve, default_like
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, INTERNET6, Expect, allow, deny
 from ..probes import PageContains, ProbeSpec
@@ -71,7 +72,11 @@ LAB = LabDefinition(
     chapter=6,
     section="6",
     title="IPv6 next to IPv4: a dual-stack VPC",
-    seed_lines="L4830-5230",
+    book=BookRef(6, "Virtual Private Cloud", section="VPC Route Table",
+                 heading="Creation of subnets in the default VPC.",
+                 through="Chapter 6 Coursework",
+                 quote="Each subnet will have 2048 IPv4 addresses.",
+                 lines=(4830, 5232)),
     summary=(
         "A default-like VPC with an Amazon-provided IPv6 /56, a numbered /64 and auto-assigned IPv6 in every subnet "
         "(SN-0 has \"00\"), a web server answering on IPv4 and IPv6; option `coursework`: SN-A..SN-F (2048-16384 "

@@ -8,12 +8,13 @@ from pydantic import Field, model_validator
 
 from ..addressing import default_like_layout
 from ..images import IMAGES, architecture
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output, StackFacts
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import PageContains, PortOpen, ProbeSpec
 
 RDP_PORT = 3389
-# The book's Windows activity (L2425-2527) launches one server; its RDP file is Windows-01.rdp (L2467),
+# The book's Windows activity (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”) launches one server; its RDP file is Windows-01.rdp (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”),
 # the console's name for an instance named Windows-01.
 WINDOWS_NAME = "Windows-{:02d}"
 
@@ -25,20 +26,20 @@ def is_windows(os: str) -> bool:
 
 class Ec2WebserverOptions(LabOptions):
     count: int = Field(2, ge=0, le=6, description="a whole number of servers from 0 to 6 (default 2; 1 with a Windows "
-                                                  "os, as the book launches one Windows server, L2430; 0: the VPC and "
+                                                  "os, as the book launches one Windows server, book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance; 0: the VPC and "
                                                   "the security group only, for the CLI and boto3 deployments of the "
-                                                  "chapter 3 assignment, L2559-2635)")
+                                                  "chapter 3 assignment, book ch. 3, Chapter 3 coursework to Assignment Interacting with the cloud programmatically)")
     os: Literal["amazon-linux-2023", "ubuntu-24.04", "alternate", "windows-server-2019"] = Field(
         "amazon-linux-2023",
         description="amazon-linux-2023, ubuntu-24.04, alternate (VM1 Amazon Linux, VM2 Ubuntu, ... as in the coursework), "
-                    "or windows-server-2019 (the book's Windows activity, L2425-2527: Windows-01 reached over RDP from "
+                    "or windows-server-2019 (the book's Windows activity, book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance: Windows-01 reached over RDP from "
                     "the admin CIDR as Administrator with the decrypted password; no web server)",
     )
 
     @model_validator(mode="before")
     @classmethod
     def _one_windows_server(cls, data: Any) -> Any:
-        """The book launches one Windows server (L2430) and two Linux ones: an unset count follows the os."""
+        """The book launches one Windows server (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”) and two Linux ones: an unset count follows the os."""
         if isinstance(data, dict) and "count" not in data and isinstance(data.get("os"), str) and is_windows(data["os"]):
             return {**data, "count": 1}
         return data
@@ -48,7 +49,7 @@ class Ec2WebserverOptions(LabOptions):
             return {"os": f"Windows Server 2019 images are x86_64 only, and instanceType {stack.instance_type} is an "
                           f"{architecture(stack.instance_type)} (Graviton) type"}
         if is_windows(self.os) and self.count and stack.key_name is None:
-            return {"os": "a Windows server's Administrator password is encrypted with its key pair (L2475-2510) and "
+            return {"os": "a Windows server's Administrator password is encrypted with its key pair (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance) and "
                           "no keyName is set (cloudlabs:keyName): get-password-data would have nothing to decrypt with"}
         return {}
 
@@ -61,12 +62,12 @@ def host_names(options: Ec2WebserverOptions) -> list[str]:
 
 
 def windows_paths(stage: str, options: Ec2WebserverOptions) -> list[Expect]:
-    """Only what the book does: connect from the laptop over RDP (L2450-2527). It builds no web server."""
+    """Only what the book does: connect from the laptop over RDP (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”). It builds no web server."""
     if stage == "starter":
-        return [deny(ADMIN, "subnet:SN-0", RDP_PORT, "nothing to connect to yet: launch Windows-01 (launch, L2430-2444), "
-                                                      "then get its password and connect over RDP (L2450-2527)")]
+        return [deny(ADMIN, "subnet:SN-0", RDP_PORT, "nothing to connect to yet: launch Windows-01 (launch, book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance), "
+                                                      "then get its password and connect over RDP (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)")]
     return [allow(ADMIN, host, RDP_PORT, f"RDP to {host}'s public DNS name or IP as Administrator with the decrypted "
-                                         "password (L2450-2527)") for host in host_names(options)]
+                                         "password (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)") for host in host_names(options)]
 
 
 def expected_paths(stage: str, options: Ec2WebserverOptions) -> list[Expect]:
@@ -82,7 +83,7 @@ def expected_paths(stage: str, options: Ec2WebserverOptions) -> list[Expect]:
             allow(vm, INTERNET, 443, "the user data downloads the web server package"),
         ]
     if options.count >= 2:
-        paths.append(allow("VM1", "VM2", 22, "ssh from VM1 into VM2 with the key copied to VM1 (L11127)"))
+        paths.append(allow("VM1", "VM2", 22, "ssh from VM1 into VM2 with the key copied to VM1 (book ch. 13, Observing the Security Principles when Accessing Cloud Resources)"))
     return paths
 
 
@@ -90,7 +91,7 @@ def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
     specs: list[ProbeSpec] = []
     for vm, s in sorted((out.get("servers") or {}).items()):
         if "rdpAddress" in s:
-            specs.append(PortOpen(f"{vm} RDP", "connect with an RDP client as Administrator (L2450-2527)", s["rdpAddress"]))
+            specs.append(PortOpen(f"{vm} RDP", "connect with an RDP client as Administrator (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)", s["rdpAddress"]))
         else:
             specs.append(PageContains(f"{vm} page", "browse the public IP: Hello from <hostname> (chapter 3)", s["url"],
                                       ("Hello from",)))
@@ -108,24 +109,28 @@ LAB = LabDefinition(
     chapter=3,
     section="3",
     title="Web servers on EC2, bootstrapped by user data; the book's Windows server",
-    seed_lines="L1311-2700",
+    book=BookRef(3, "Cloud Computing", section="Virtualized Computing",
+                 heading="Launching an EC2 instance in AWS cloud to explore all its components",
+                 through="Task",
+                 quote="Open your AWS Academy account and start a lab.",
+                 lines=(1311, 2762)),
     summary=(
         "A VPC shaped like the default VPC (six public /20s, one per AZ where the region allows, see the address "
         "plan) and 1-6 web servers (option `count`, default 2; option `os`: `amazon-linux-2023`, `ubuntu-24.04` or "
         "the coursework's `alternate`) that answer \"Hello from <hostname>\"; one security group: SSH from the admin "
-        "CIDR, HTTP from anywhere, SSH between its members (VM1 -> VM2, chapter 13's test, L11127); IMDSv2 stays "
-        "required and the output `metadataCommands` gives chapter 4's metadata questions (L3233-3261) in their "
+        "CIDR, HTTP from anywhere, SSH between its members (VM1 -> VM2, chapter 13's test, book ch. 13, Observing the Security Principles when Accessing Cloud Resources); IMDSv2 stays "
+        "required and the output `metadataCommands` gives chapter 4's metadata questions (book ch. 4, Display the information in the file dhclient--eth0.lease) in their "
         "token form (the book's plain `curl` gets 401; PowerShell's Invoke-RestMethod on Windows). With "
-        "`os: windows-server-2019`, the book's Windows activity (L2425-2527): one server, Windows-01 (30 GiB), "
+        "`os: windows-server-2019`, the book's Windows activity (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance): one server, Windows-01 (30 GiB), "
         "its group takes RDP from the admin CIDR only; the student gets the Administrator password with the key "
         "pair's private key and connects over RDP; no web server"
     ),
     stages={
         "starter": "the security group allows SSH only: the browser times out, as in the book (\"It failed! Why?\"). "
                    "Windows: the VPC and Windows-01's group (RDP from the admin CIDR); the student launches Windows-01 "
-                   "(output `launch`, the book's launch wizard, L2430-2444), gets the password and connects (L2450-2527)",
+                   "(output `launch`, the book's launch wizard, book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance), gets the password and connects (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)",
         "solution": "HTTP (80) is open to the world: every server's page loads. Windows: Windows-01 runs; RDP from "
-                    "the admin CIDR with the password get-password-data decrypts (the book's end state, L2527)",
+                    "the admin CIDR with the password get-password-data decrypts (the book's end state, book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)",
     },
     options=Ec2WebserverOptions,
     layout=default_like_layout,
@@ -147,10 +152,10 @@ LAB = LabDefinition(
                                     "wizard (Windows Server 2019 Base, 30 GiB, the key pair, the RDP group, a public "
                                     "address)", WINDOWS_STARTER),
         Output("getPassword", "command", "get-password-data with the key pair's private key: the Administrator "
-                                         "password (L2475-2510)", WINDOWS_STARTER),
+                                         "password (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)", WINDOWS_STARTER),
         Output("nextStep", "text", "where the student is in the book's Windows activity and what it does next",
                "Windows"),
-        Output("assignment", "text", "which VM goes where, by console, AWS CLI or boto3 (L2559)", VPC_ONLY),
+        Output("assignment", "text", "which VM goes where, by console, AWS CLI or boto3 (book ch. 3, Chapter 3 coursework)", VPC_ONLY),
         Output("subnetIds", "mapping", "subnet name -> id, for --subnet-id", VPC_ONLY),
         Output("securityGroupId", "id", "the web group, for --security-group-ids", VPC_ONLY),
         Output("amis", "mapping", "Amazon Linux and Ubuntu AMI ids in the stack's region", VPC_ONLY),

@@ -1,5 +1,5 @@
 """lamp (chapter 10): an Ubuntu web server with PHP in front of a private RDS MySQL database; the
-chapter's coursework: WordPress on RDS behind an Application Load Balancer (L8290-8331)."""
+chapter's coursework: WordPress on RDS behind an Application Load Balancer (book ch. 10, “Networking” › “Configuration of the webserver to talk to the database” to “Chapter 10 Coursework”)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ..addressing import SubnetPlan, VpcPlan, at
 from ..images import LAMP_RECORDS
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import PageContains, ProbeSpec
@@ -25,7 +26,7 @@ ALB_SUBNETS = ("SN-WEB", COURSEWORK_SUBNET)
 class LampOptions(LabOptions):
     db_instance_class: Literal["db.t3.micro", "db.t4g.micro"] = Field(
         "db.t3.micro", description="db.t3.micro or db.t4g.micro (the smallest classes)")
-    coursework: bool = Field(False, description="true or false: chapter 10's coursework (L8290-8331): WordPress on an "
+    coursework: bool = Field(False, description="true or false: chapter 10's coursework (book ch. 10, Configuration of the webserver to talk to the database to Chapter 10 Coursework): WordPress on an "
                                                 "Amazon Linux 2023 web server, MySQL on RDS, and (solution) an "
                                                 "Application Load Balancer in front")
 
@@ -54,7 +55,7 @@ def expected_paths(stage: str, options: LampOptions) -> list[Expect]:
 def coursework_paths(stage: str) -> list[Expect]:
     """WordPress first answers on the server itself (the student runs its setup there); in the
     solution the ALB is in front and the server takes HTTP only from it."""
-    front = ([allow(INTERNET, "web", 80, "open http://<public IP>/: WordPress's setup asks for the database (L8304)")]
+    front = ([allow(INTERNET, "web", 80, "open http://<public IP>/: WordPress's setup asks for the database (book ch. 10, Chapter 10 Coursework)")]
              if stage != "solution" else [
                  allow(INTERNET, ALB, 80, "browse the load balancer's DNS name: WordPress answers through it"),
                  allow(ALB, "web", 80, "the load balancer forwards to the web server (and health-checks it)"),
@@ -71,11 +72,11 @@ def coursework_paths(stage: str) -> list[Expect]:
 def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
     if "wordpress" in out:  # the coursework: WordPress through the ALB once it is there, else on the server
         if out.get("albUrl"):
-            return [PageContains("WordPress through the ALB", "the load balancer serves WordPress (L8304)",
+            return [PageContains("WordPress through the ALB", "the load balancer serves WordPress (book ch. 10, Chapter 10 Coursework)",
                                  out["albUrl"], (WORDPRESS_TEXT,))]
-        return [PageContains("WordPress page", "the web server answers with WordPress (L8304)", out["url"],
+        return [PageContains("WordPress page", "the web server answers with WordPress (book ch. 10, Chapter 10 Coursework)", out["url"],
                              (WORDPRESS_TEXT,))]
-    return [PageContains("LAMP page rows", "the PHP page lists the three records from the database (L8288)",
+    return [PageContains("LAMP page rows", "the PHP page lists the three records from the database (book ch. 10, Configuration of the webserver to talk to the database)",
                          out["url"], LAMP_RECORDS)]
 
 
@@ -84,7 +85,11 @@ LAB = LabDefinition(
     chapter=10,
     section="10",
     title="LAMP: a PHP web server and a MySQL database on RDS",
-    seed_lines="L7902-8331",
+    book=BookRef(10, "Cloud Databases", section="Configuration of a webserver stack in AWS Cloud",
+                 heading="Deployment of the webserver of the LAMP stack",
+                 through="Chapter 10 Coursework",
+                 quote="The first step in the LAMP stack configuration is to deploy an EC2 instance on Linux Ubuntu server.",
+                 lines=(7902, 8331)),
     summary=(
         "An Ubuntu 24.04 web server with Apache, PHP and php-mysql; RDS MySQL 8.4 (`db.t3.micro`, 20 GiB gp2, "
         "encrypted, not public, port 3306, database `exampleDB`, user `admin`, a generated password kept as a Pulumi "
@@ -97,11 +102,11 @@ LAB = LabDefinition(
         "whose target group health-checks `/wp-admin/install.php`"
     ),
     stages={
-        "starter": "the web server with Apache2 only and the empty database (the book's L7930 and L7937): the student "
+        "starter": "the web server with Apache2 only and the empty database (the book's ch. 10, Deployment of the webserver of the LAMP stack and book ch. 10, Deployment of the MySQL database of the LAMP stack): the student "
                    "installs mysql-client and PHP, creates table1 with its three rows and writes the PHP page "
-                   "(L8086-8277); with coursework: the book's WordPress script, unconfigured, and no ALB: the "
+                   "(book ch. 10, Adding data to the database to Configuration of the webserver to talk to the database); with coursework: the book's WordPress script, unconfigured, and no ALB: the "
                    "student runs WordPress's setup (database exampleDB, user admin, their password, the RDS host), "
-                   "then adds the target group, the ALB and its listener (L8304)",
+                   "then adds the target group, the ALB and its listener (book ch. 10, Chapter 10 Coursework)",
         "solution": "user data does all of it: the page lists the three records read from the database; with "
                     "coursework: WordPress configured for the database (wp-config.php) behind an ALB over SN-WEB and "
                     "SN-WEB-2, the server taking HTTP only from the ALB: the student runs WordPress's install "

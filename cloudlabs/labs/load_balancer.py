@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..addressing import default_like_layout
+from ..book import BookRef
 from ..lab import LabDefinition, NoOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..probes import Alternates, PageContains, ProbeSpec
@@ -22,7 +23,7 @@ def alb_paths(target: str) -> list[Expect]:
 
 def host_paths(target: str, direct_http: bool) -> list[Expect]:
     return [
-        (allow(INTERNET, target, 80, f"browse {target}'s public IP (the book's test before the ALB, L6230)") if direct_http
+        (allow(INTERNET, target, 80, f"browse {target}'s public IP (the book's test before the ALB, book ch. 8, Configuration of an AWS Elastic Load Balancer)") if direct_http
          else deny(INTERNET, target, 80, "the group's servers answer HTTP only through the load balancer")),
         allow(ADMIN, target, 22, f"ssh into {target} from the admin CIDR"),
         allow(target, INTERNET, 443, "the user data downloads the web server package"),
@@ -38,10 +39,10 @@ def expected_paths(stage: str, options: NoOptions) -> list[Expect]:
 
 
 def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
-    found: list[ProbeSpec] = [PageContains(f"{vm} page", "browse each VM before the ALB (L6230)", t["url"], ("This is",))
+    found: list[ProbeSpec] = [PageContains(f"{vm} page", "browse each VM before the ALB (book ch. 8, Configuration of an AWS Elastic Load Balancer)", t["url"], ("This is",))
                               for vm, t in sorted((out.get("targets") or {}).items()) if t.get("url")]
     if out.get("url"):
-        found.append(Alternates("ALB alternates", "refresh the ALB's DNS name: the hosts alternate (L6343)", out["url"]))
+        found.append(Alternates("ALB alternates", "refresh the ALB's DNS name: the hosts alternate (book ch. 8, Creation of the elastic load balancer)", out["url"]))
     return found
 
 
@@ -50,18 +51,22 @@ LAB = LabDefinition(
     chapter=8,
     section="8.1-8.2",
     title="An Application Load Balancer over three web servers",
-    seed_lines="L6201-6500",
+    book=BookRef(8, "Cloud Autoscaling Infrastructure", section="Hash",
+                 heading="Configuration of an AWS Elastic Load Balancer",
+                 through="Further Investigation of the functioning of the Load Balancer",
+                 quote="provide access to a cluster of three webservers connected to different subnets",
+                 lines=(6201, 6508)),
     summary=(
-        "Three web servers in three AZs, each page saying \"This is <hostname>\" (L6256) and browsable on its public "
-        "IP as the book tests first (L6230: the book's web group, HTTP from anywhere, SSH from the admin CIDR); a "
+        "Three web servers in three AZs, each page saying \"This is <hostname>\" (book ch. 8, Configuration of an AWS Elastic Load Balancer) and browsable on its public "
+        "IP as the book tests first (book ch. 8, Configuration of an AWS Elastic Load Balancer: the book's web group, HTTP from anywhere, SSH from the admin CIDR); a "
         "target group on HTTP 80 with the book's health check (`/`, every 30 s, 5 s timeout, 2 to unhealthy, 5 to "
         "healthy, code 200); an internet-facing Application Load Balancer (with a group of its own, where the book "
         "reuses the web group) and a listener forwarding to the group"
     ),
     stages={
-        "starter": "the three servers, each browsable on its public IP (L6230); no target group, no ALB: the student "
+        "starter": "the three servers, each browsable on its public IP (book ch. 8, Configuration of an AWS Elastic Load Balancer); no target group, no ALB: the student "
                    "builds them",
-        "solution": "the ALB alternates between the three servers (L6343)",
+        "solution": "the ALB alternates between the three servers (book ch. 8, Creation of the elastic load balancer)",
     },
     options=NoOptions,
     layout=default_like_layout,
@@ -71,6 +76,6 @@ LAB = LabDefinition(
         Output("targets", "mapping", "VM1-VM3: subnet, private and public IP, url, ssh command"),
         Output("url", "url", "the load balancer's page", "solution"),
         Output("test", "command", "six requests to the ALB: the hosts alternate", "solution"),
-        Output("nextStep", "text", "the target group and ALB the student builds (L6260-6340)", "starter"),
+        Output("nextStep", "text", "the target group and ALB the student builds (book ch. 8, Creation of a Target Group to Creation of the elastic load balancer)", "starter"),
     ),
 )

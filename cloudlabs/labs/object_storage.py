@@ -1,5 +1,5 @@
 """object-storage (chapter 9): buckets and their policies, static websites with CORS, a gateway endpoint,
-and the chapter's coursework (an EC2 web server with content from S3, L7789-7819)."""
+and the chapter's coursework (an EC2 web server with content from S3, book ch. 9, “Cloud Elastic Object Storage” › “Chapter 9 Coursework”)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Literal, Mapping
 from pydantic import Field, field_validator
 
 from ..addressing import SubnetPlan, VpcPlan, at, default_like
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..access import AccessExpect, CorsAllows, CorsAllowsHost, ObjectRead
@@ -24,7 +25,7 @@ class ObjectStorageOptions(LabOptions):
     parts: tuple[StoragePart, ...] = Field(
         STORAGE_PARTS, min_length=1, strict=False,
         description="a non-empty list of parts, each once: " + ", ".join(ALL_PARTS) + " (cors needs website; "
-                    "coursework: chapter 9's EC2 web server with content from S3 buckets and S3 websites, L7789-7819)",
+                    "coursework: chapter 9's EC2 web server with content from S3 buckets and S3 websites, book ch. 9, Chapter 9 Coursework)",
     )
 
     @field_validator("parts")
@@ -54,7 +55,7 @@ def expected_paths(stage: str, options: ObjectStorageOptions) -> list[Expect]:
         ]
     if "coursework" in options.parts:
         paths += [
-            allow(INTERNET, COURSEWORK_HOST, 80, "browse the EC2 web server: its home page with the buttons (L7789)"),
+            allow(INTERNET, COURSEWORK_HOST, 80, "browse the EC2 web server: its home page with the buttons (book ch. 9, Chapter 9 Coursework)"),
             allow(ADMIN, COURSEWORK_HOST, 22, "ssh into the web server from the admin CIDR"),
             deny(INTERNET, COURSEWORK_HOST, 22, "SSH from anywhere else is refused"),
             allow(COURSEWORK_HOST, INTERNET, 443, "the user data downloads the web server package"),
@@ -74,8 +75,8 @@ def access(stage: str, options: ObjectStorageOptions) -> list[AccessExpect]:
     if "public-read" in parts:
         found.append(ObjectRead("public", "Capture.PNG", "anyone", done, "the public-read policy lets anyone read"))
     if "jpg-only" in parts:
-        found += [ObjectRead("jpg", SUFFIX_KEYS[0], "anyone", done, "*.JPG objects are public (L7420)"),
-                  ObjectRead("jpg", SUFFIX_KEYS[1], "anyone", False, "PNG objects stay private (L7420)")]
+        found += [ObjectRead("jpg", SUFFIX_KEYS[0], "anyone", done, "*.JPG objects are public (book ch. 9, Set a Bucket Policy to selectively allow public access to certain objects)"),
+                  ObjectRead("jpg", SUFFIX_KEYS[1], "anyone", False, "PNG objects stay private (book ch. 9, Set a Bucket Policy to selectively allow public access to certain objects)")]
     if "png-from-admin" in parts:
         found += [ObjectRead("png", SUFFIX_KEYS[1], "admin", done, "PNG objects are readable from the admin CIDR"),
                   ObjectRead("png", SUFFIX_KEYS[1], "anyone", False, "and from nowhere else")]
@@ -91,7 +92,7 @@ def access(stage: str, options: ObjectStorageOptions) -> list[AccessExpect]:
     return found
 
 
-# --- the coursework (L7789-7819) -----------------------------------------------------------------
+# --- the coursework (book ch. 9, “Cloud Elastic Object Storage” › “Chapter 9 Coursework”) -----------------------------------------------------------------
 # One part builds the fullest of the book's four topologies, because they nest: (a) one object
 # bucket behind a button of the EC2 page is (b) with one bucket less, and (c) the EC2 page loading
 # the 1st S3 website is (d) without the 2nd website. One web server, two object buckets (not
@@ -112,7 +113,7 @@ def coursework_access(done: bool) -> list[AccessExpect]:
     found: list[AccessExpect] = []
     for n, (purpose, key) in enumerate(COURSEWORK_OBJECTS.items(), start=1):
         found += [ObjectRead(purpose, key, "anyone", done, f"the page's button {n} loads {key} from bucket {n} "
-                                                            f"({'a' if n == 1 else 'b'}, L7789)"),
+                                                            f"({'a' if n == 1 else 'b'}, book ch. 9, Chapter 9 Coursework)"),
                   ObjectRead(purpose, COURSEWORK_PRIVATE_KEY, "anyone", False,
                              f"only that object is readable: the rest of bucket {n} stays private")]
     found += [ObjectRead("cw-site1", "index.html", "anyone", done, "the 1st S3 website is reachable directly (c)"),
@@ -152,17 +153,17 @@ def probes(out: Mapping[str, Any]) -> list[ProbeSpec]:
         found.append(StatusIs("public object readable", "the public-read bucket serves its object",
                               out["publicRead"]["object"], 200))
     if "jpgOnly" in out:
-        found += [StatusIs(f"JPG readable ({u.rsplit('/', 1)[-1]})", "*.JPG objects are public (L7420)", u, 200)
+        found += [StatusIs(f"JPG readable ({u.rsplit('/', 1)[-1]})", "*.JPG objects are public (book ch. 9, Set a Bucket Policy to selectively allow public access to certain objects)", u, 200)
                   for u in out["jpgOnly"]["readable"]]
-        found += [StatusIs(f"PNG refused ({u.rsplit('/', 1)[-1]})", "PNG objects stay private (L7420)", u, 403)
+        found += [StatusIs(f"PNG refused ({u.rsplit('/', 1)[-1]})", "PNG objects stay private (book ch. 9, Set a Bucket Policy to selectively allow public access to certain objects)", u, 403)
                   for u in out["jpgOnly"]["denied"]]
     if "website" in out:
         found.append(StatusIs("website", "the static website answers (chapter 9)", out["website"]["url"], 200))
     if "coursework" in out:
         cw = out["coursework"]
-        found.append(PageContains("coursework page", "the EC2 home page with the buttons (L7789)", cw["url"],
+        found.append(PageContains("coursework page", "the EC2 home page with the buttons (book ch. 9, Chapter 9 Coursework)", cw["url"],
                                   (COURSEWORK_PAGE_TEXT, "Object from bucket 1", "Object from bucket 2")))
-        found += [StatusIs(f"coursework object {n} readable", f"button {n}'s object loads from its bucket (L7789)", u, 200)
+        found += [StatusIs(f"coursework object {n} readable", f"button {n}'s object loads from its bucket (book ch. 9, Chapter 9 Coursework)", u, 200)
                   for n, u in enumerate(cw["objectUrls"], start=1)]
         found += [StatusIs(f"coursework bucket {n} otherwise private", "only the page's object is public", u, 403)
                   for n, u in enumerate(cw["privateObjectUrls"], start=1)]
@@ -176,14 +177,18 @@ LAB = LabDefinition(
     chapter=9,
     section="9",
     title="Object storage: buckets, policies, static websites, CORS, a gateway endpoint",
-    seed_lines="L7132-7819",
+    book=BookRef(9, "Cloud Elastic Object Storage", section="The S3 Bucket",
+                 heading="Creating an S3 bucket",
+                 through="Chapter 9 Coursework",
+                 quote="Create a new bucket in the Amazon S3 service and explore its options and features.",
+                 lines=(7132, 7819)),
     summary=(
         "Buckets named `<cohort>-<student>-<purpose>-<account>` (force-destroyed, encrypted, unversioned): a private "
         "bucket (access denied), a public-read bucket, a `*.JPG`-only bucket (the case matters), a "
         "PNG-only-from-the-admin-CIDR bucket, a static website (index.html, error.html, an image from "
         "`labs/object-storage/`), a second website that allows the first by CORS (site 1's page fetches site 2), "
         "and an S3 gateway endpoint with a private host (no internet) that reads a bucket through it; option `parts`; "
-        "part `coursework` (not in the default): the chapter's four coursework topologies at once (L7789-7819), an "
+        "part `coursework` (not in the default): the chapter's four coursework topologies at once (book ch. 9, Chapter 9 Coursework), an "
         "Amazon Linux web server in SN-0 whose page has a button per object bucket (two buckets that are not websites, "
         "each with one object readable by anyone through a policy naming that key only) and loads the 1st S3 website "
         "(CORS allows the web server's origin), whose page loads the 2nd (CORS allows the 1st)"

@@ -1,19 +1,19 @@
-"""peering-topologies (chapter 7 coursework, L5985-6008): the chapter's two peering topologies
+"""peering-topologies (chapter 7 coursework, book ch. 7, “Construction of VPCs with private subnet with NAT gateways” › “Construction of two VPCs with full mesh VPC peering” to “Construction of three VPCs with VPC Peering to the default VPC”): the chapter's two peering topologies
 beyond blue/green, option `topology`.
 
-- `full-mesh` (L5985-5999): the "default VPC" with a bastion and a NAT gateway in its public
+- `full-mesh` (book ch. 7, “Construction of VPCs with private subnet with NAT gateways” › “Construction of two VPCs with full mesh VPC peering”): the "default VPC" with a bastion and a NAT gateway in its public
   subnet and the web server web-dev in a new private subnet; VPC-A and VPC-B with IPv6 in their
   public subnets and the web servers web-A and web-B; three peerings (default-A, default-B,
   A-B). web-A and web-B curl web-dev over IPv4 and reach each other and the IPv6 internet over
   IPv6.
-- `provider` (L6000-6008): the default VPC as a service provider with VM1-provider; VPC-A..C as
+- `provider` (book ch. 7, “Construction of two VPCs with full mesh VPC peering” › “Construction of three VPCs with VPC Peering to the default VPC”): the default VPC as a service provider with VM1-provider; VPC-A..C as
   receivers, each with VM1 in a private subnet and VM2 in a public one; a peering from each to
   the provider. The VM1s reach VM1-provider, the VM2s reach the internet and their own VM1 but
   not the provider: the receivers' public route tables have no route to it, and the provider's
   group admits the private subnets only.
 
 The chapter's first two practice topologies (web-01..web-03, with and without NAT gateways,
-L5971-5984) are only in the book's diagrams; `vpc-nat` teaches the same pattern.
+book ch. 7, “Create VPC peering between VPC-A and VPC-B” › “Practice Construction of VPCs” to “Construction of two VPCs with full mesh VPC peering”) are only in the book's diagrams; `vpc-nat` teaches the same pattern.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..addressing import SubnetPlan, VpcPlan, at
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, INTERNET6, Expect, allow, deny, ping
 
@@ -37,7 +38,7 @@ class PeeringTopologiesOptions(LabOptions):
     topology: Topology = Field(
         "full-mesh",
         description="full-mesh (the default VPC, VPC-A and VPC-B peered with each other, IPv6 between web-A and "
-                    "web-B, L5985) or provider (VPC-A..C each peered with the default VPC's VM1-provider, L6000)",
+                    "web-B, book ch. 7, Construction of two VPCs with full mesh VPC peering) or provider (VPC-A..C each peered with the default VPC's VM1-provider, book ch. 7, Construction of three VPCs with VPC Peering to the default VPC)",
     )
 
 
@@ -92,7 +93,11 @@ LAB = LabDefinition(
     chapter=7,
     section="7 coursework",
     title="Full-mesh and provider peering topologies",
-    seed_lines="L5971-6008",
+    book=BookRef(7, "VPC Architecture", section="Create VPC peering between VPC-A and VPC-B",
+                 heading="Practice Construction of VPCs",
+                 through="Construction of three VPCs with VPC Peering to the default VPC",
+                 quote="Build the following topology using either AWS GUI console or Python boto3.",
+                 lines=(5971, 6008)),
     summary=(
         "The chapter's peering coursework (option `topology`): `full-mesh`, the default VPC (bastion and NAT gateway "
         "in subnet-public, web-dev private) peered with VPC-A and VPC-B and those two with each other, IPv6 in their "

@@ -7,14 +7,15 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..addressing import default_like_layout
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output, StackFacts
 from ..paths import ADMIN, INTERNET, Expect, allow, deny
 from ..sshkeys import ALLOWED as PUBLIC_KEY_ALLOWED
 from ..sshkeys import parse_public_key
 
-SUBNET = "SN-80"  # the book puts VM1 and VM2 in 172.31.80.0/20 (L11110)
-KEY_FILE = "example-key.pem"  # the book downloads example-key.pem (L10857-10863)
-KEY_NAME = "example-key"  # its name in authorized_keys (L11089); L10845 says test-key, every later step example-key
+SUBNET = "SN-80"  # the book puts VM1 and VM2 in 172.31.80.0/20 (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”)
+KEY_FILE = "example-key.pem"  # the book downloads example-key.pem (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”)
+KEY_NAME = "example-key"  # its name in authorized_keys (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”); book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources” says test-key, every later step example-key
 
 
 class SshAccessOptions(LabOptions):
@@ -69,23 +70,23 @@ class SshAccessOptions(LabOptions):
 
 
 def students_vm1(stage: str, options: SshAccessOptions) -> bool:
-    """The book creates the key pair before it launches VM1 (L10845-10908): with a key the student
+    """The book creates the key pair before it launches VM1 (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”): with a key the student
     creates, the starter cannot launch VM1, and the student launches it with their new key."""
     return stage == "starter" and options.key == "created"
 
 
 def expected_paths(stage: str, options: SshAccessOptions) -> list[Expect]:
-    """Only what the book does: the laptop reaches VM1 (L10929), VM1 reaches VM2 by its private
-    address (L11190), and the laptop reaches VM2 by its public address (L11266-11302)."""
+    """Only what the book does: the laptop reaches VM1 (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”), VM1 reaches VM2 by its private
+    address (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”), and the laptop reaches VM2 by its public address (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”)."""
     if students_vm1(stage, options):
         return [deny(ADMIN, f"subnet:{SUBNET}", 22, "nothing to ssh into yet: the student creates the key pair "
-                                                     "(L10845-10897) and launches VM1 with it (L10908)")]
-    paths = [allow(ADMIN, "VM1", 22, f"ssh -i {KEY_FILE} ec2-user@<VM1 public IP> from the laptop (L10929)")]
+                                                     "(book ch. 13, Observing the Security Principles when Accessing Cloud Resources) and launches VM1 with it (book ch. 13, Observing the Security Principles when Accessing Cloud Resources)")]
+    paths = [allow(ADMIN, "VM1", 22, f"ssh -i {KEY_FILE} ec2-user@<VM1 public IP> from the laptop (book ch. 13, Observing the Security Principles when Accessing Cloud Resources)")]
     if stage == "starter":
         return [*paths, deny(INTERNET, "VM1", 22, "VM1's group takes SSH from the admin CIDR only")]
     return [*paths,
-            allow("VM1", "VM2", 22, f"on VM1: ssh -i {KEY_FILE} ec2-user@<VM2 private IP>, once the key is on VM1 (L11190)"),
-            allow(ADMIN, "VM2", 22, f"ssh -i {KEY_FILE} ec2-user@<VM2 public IP> from the laptop (L11266-11302)")]
+            allow("VM1", "VM2", 22, f"on VM1: ssh -i {KEY_FILE} ec2-user@<VM2 private IP>, once the key is on VM1 (book ch. 13, Observing the Security Principles when Accessing Cloud Resources)"),
+            allow(ADMIN, "VM2", 22, f"ssh -i {KEY_FILE} ec2-user@<VM2 public IP> from the laptop (book ch. 13, Observing the Security Principles when Accessing Cloud Resources)")]
 
 
 LAB = LabDefinition(
@@ -93,9 +94,13 @@ LAB = LabDefinition(
     chapter=13,
     section="13",
     title="SSH key pairs: from the laptop to VM1, from VM1 to VM2, and from the laptop to VM2",
-    seed_lines="L10248-11512",
+    book=BookRef(13, "Security Principles", section="Security Principles",
+                 heading="Security Principles",
+                 through="Chapter 12 Coursework",
+                 quote="Computer and network security is based on the principles of secrecy, data integrity and access authentication.",
+                 lines=(10248, 11513)),
     summary=(
-        "The chapter's learning activity (L10825-11302): the key pair example-key, downloaded as example-key.pem "
+        "The chapter's learning activity (book ch. 13, Observing the Security Principles when Accessing Cloud Resources): the key pair example-key, downloaded as example-key.pem "
         "(option `key`: created by the student with the book's create-key-pair, the default; generated, with the "
         "private key only as a Pulumi secret output in PEM; imported from the student's public key; or the stack's "
         "existing keyName), VM1 in SN-80, then VM2 in the same subnet with the same key and a public address: the "
@@ -105,12 +110,12 @@ LAB = LabDefinition(
     ),
     stages={
         "starter": "the network the book launches into (SN-80 and the groups of VM1 and VM2); with key: created, the "
-                   "student creates and downloads the key pair (L10845-10897) and launches VM1 with it (L10908), "
+                   "student creates and downloads the key pair (book ch. 13, Observing the Security Principles when Accessing Cloud Resources) and launches VM1 with it (book ch. 13, Observing the Security Principles when Accessing Cloud Resources), "
                    "otherwise VM1 runs with the lab's key; the outputs give the commands, with the student's ids, "
-                   "that launch VM2 in SN-80 with the same key and a public address (L11106-11120)",
+                   "that launch VM2 in SN-80 with the same key and a public address (book ch. 13, Observing the Security Principles when Accessing Cloud Resources)",
         "solution": "VM1 and VM2 in SN-80 with the key pair example-key (with key: created, one made as "
-                    "create-key-pair makes it); SSH from VM1 to VM2 once the key is on VM1 (L11190), and from the "
-                    "laptop to VM2's public address (L11302)",
+                    "create-key-pair makes it); SSH from VM1 to VM2 once the key is on VM1 (book ch. 13, Observing the Security Principles when Accessing Cloud Resources), and from the "
+                    "laptop to VM2's public address (book ch. 13, Observing the Security Principles when Accessing Cloud Resources)",
     },
     options=SshAccessOptions,
     layout=default_like_layout,
@@ -132,7 +137,7 @@ LAB = LabDefinition(
         Output("vm1", "mapping", "VM1's public and private IP and ssh command", "VM1 is the lab's (not the starter "
                                                                                "with key: created)"),
         Output("bookSteps", "list", "the chapter's commands on VM1: host keys, known_hosts, authorized_keys"),
-        Output("copyKeyToVm1", "command", "copies the private key to VM1 with mode 400 (the book's step before L11190)"),
+        Output("copyKeyToVm1", "command", "copies the private key to VM1 with mode 400 (the book's step before book ch. 13, Observing the Security Principles when Accessing Cloud Resources)"),
         Output("launchVm2", "command", "aws ec2 run-instances for VM2 in SN-80 with the same key, VM2's group and a "
                                        "public address", "starter"),
         Output("vm2", "mapping", "VM2's private and public IP, ssh from VM1 and from the laptop", "solution"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 
 from ..addressing import SubnetPlan, VpcPlan, at
+from ..book import BookRef
 from ..lab import LabDefinition, NoOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny, ping
 
@@ -27,7 +28,7 @@ def expected_paths(stage: str, options: NoOptions) -> list[Expect]:
         allow("bastion", "web-dev", 22, "ssh from the bastion to web-dev"),
         done("bastion", "web-dev", 80, "curl web-dev from the bastion"),
         done("web-dev", INTERNET, 443, "web-dev installs httpd through the NAT gateway"),
-        ping("web-dev", INTERNET, stage == "solution", "ping 8.8.8.8 from web-dev through the NAT gateway (L5640)"),
+        ping("web-dev", INTERNET, stage == "solution", "ping 8.8.8.8 from web-dev through the NAT gateway (book ch. 7, Configuring external access for the private subnet via NAT gateway)"),
         allow("bastion", INTERNET, 443, "the bastion updates its packages directly"),
     ]
 
@@ -37,13 +38,17 @@ LAB = LabDefinition(
     chapter=7,
     section="7.1-7.2",
     title="Public and private subnets, bastion and NAT gateway",
-    seed_lines="L5281-5700",
+    book=BookRef(7, "VPC Architecture", section="Designing and deploying VPCs",
+                 heading="Creation of a Virtual Private Cloud (VPC)",
+                 through="Configuring external access for the private subnet via NAT gateway",
+                 quote="a new VPC called VPC-A with the address space 10.0.0.0/16 is being created",
+                 lines=(5281, 5692)),
     summary=(
         "VPC-A with public SN-A-01 (bastion; NAT gateway + Elastic IP in `solution`) and private SN-A-02 "
         "(`web-dev`, reachable on 22 and 80 only from the bastion's security group)"
     ),
     stages={
-        "starter": "no NAT gateway and no Elastic IP (the book creates them, L5535), no route out of SN-A-02, web-dev "
+        "starter": "no NAT gateway and no Elastic IP (the book creates them, book ch. 7, Configuring external access for the private subnet via NAT gateway), no route out of SN-A-02, web-dev "
                    "without a web server and accepting only SSH from the bastion: no updates, no ping 8.8.8.8, no "
                    "curl from the bastion",
         "solution": "NAT gateway + Elastic IP in SN-A-01 and the private default route to it; web-dev serves its page "
@@ -63,6 +68,6 @@ LAB = LabDefinition(
         Output("sshWebDev", "command", "ssh from the bastion into web-dev"),
         Output("curlFromBastion", "command", "curl web-dev's page from the bastion"),
         Output("natPublicIp", "address", "the NAT gateway's Elastic IP", "solution"),
-        Output("nextStep", "text", "what the book has the student build next (L5535)", "starter"),
+        Output("nextStep", "text", "what the book has the student build next (book ch. 7, Configuring external access for the private subnet via NAT gateway)", "starter"),
     ),
 )

@@ -7,6 +7,7 @@ from ipaddress import IPv4Network
 from pydantic import Field
 
 from ..addressing import SubnetPlan, VpcPlan, at
+from ..book import BookRef
 from ..lab import LabDefinition, LabOptions, Output
 from ..paths import ADMIN, INTERNET, Expect, allow, deny, ping
 
@@ -53,7 +54,11 @@ LAB = LabDefinition(
     chapter=7,
     section="7.4 + coursework",
     title="Blue/green VPCs joined by peering",
-    seed_lines="L5739-6008",
+    book=BookRef(7, "VPC Architecture", section="Designing and deploying VPCs",
+                 heading="Configuration of two VPCs with VPC peering",
+                 through="Construction of three VPCs with VPC Peering to the default VPC",
+                 quote="This activity will reuse the VPCs A and B previously created.",
+                 lines=(5739, 6008)),
     summary=(
         "Blue VPC-A (staging, 10.N.0.0/17) and green VPC-B (production, 10.N.128.0/17), each with a public and a "
         "private /20, an internet gateway, a NAT gateway, a bastion (VM1, VM3) and a private web server (VM2, VM4); "

@@ -35,7 +35,7 @@ NACL_STAGES["solution"] = NACL_STAGES["ssh"] + (
 )
 
 
-# Chapter 5's NACL assignment (L4250): SN-0 holds VM1 (the tester), SN-80 holds VM2 and VM3 with
+# Chapter 5's NACL assignment (book ch. 5, “Cloud Access Control” › “Chapter 5 Coursework”): SN-0 holds VM1 (the tester), SN-80 holds VM2 and VM3 with
 # their containers. Peers: the admin CIDR, or the other subnet by its book name.
 # (subnet, direction, rule number, ports, peer: a CIDR, "VPC", a subnet's book name or ADMIN_CIDR, action)
 CourseworkRule = tuple[str, Literal["inbound", "outbound"], int, Ports, Any, Literal["allow", "deny"]]
@@ -121,7 +121,7 @@ class AccessControlLab(LabComponent[AccessControlOptions]):
         return outputs
 
     def _coursework_nacl_part(self, name: str, ctx: LabContext, vpc: LabVpc, ami) -> dict[str, Any]:
-        """Chapter 5's assignment with NACLs (L4250-4282): VM1 in SN-0, VM2 and VM3 in SN-80 with
+        """Chapter 5's assignment with NACLs (book ch. 5, “Cloud Access Control” › “Chapter 5 Coursework”): VM1 in SN-0, VM2 and VM3 in SN-80 with
         three nginx containers each, behind a temporary group that lets everything in from the
         admin CIDR and the VPC (the book's allows all traffic from anywhere; the world stays out),
         so that SN-0's and SN-80's NACLs decide. `starter`: the NACLs hold only what SN-80's hosts
@@ -154,7 +154,7 @@ class AccessControlLab(LabComponent[AccessControlOptions]):
         }
 
     def _tcp_analysis_part(self, name: str, ctx: LabContext, vpc: LabVpc, ami) -> dict[str, Any]:
-        """Chapter 5's security groups and TCP analysis (L4311-4400): VM1 plain; VM2 runs nginx on
+        """Chapter 5's security groups and TCP analysis (book ch. 5, “Chapter 5 Coursework” › “Submit”): VM1 plain; VM2 runs nginx on
         8081/8082 and MongoDB on 27017, VM3 nginx on 8083/8084 and MongoDB; the table's rules, one
         group per VM. MongoDB's port is open to the admin CIDR and VM1 only, as the table says:
         the lesson browses it over HTTP and captures the TCP conversation. `starter`: SSH only."""
@@ -202,7 +202,7 @@ class AccessControlLab(LabComponent[AccessControlOptions]):
                 for vm in ("VM1", "VM2", "VM3")}
 
     def _coursework_part(self, name: str, ctx: LabContext, vpc: LabVpc, ami) -> dict[str, Any]:
-        """Chapter 5's assignment with security groups (L4233-4311): VM1 (tester) in SN-0, VM2 and
+        """Chapter 5's assignment with security groups (book ch. 5, “Cloud Access Control” › “Chapter 5 Coursework” to “Submit”): VM1 (tester) in SN-0, VM2 and
         VM3 in SN-80 with three nginx containers each; the administrator SSHes into all three,
         only VM1 may ping them and curl their containers. `starter`: SSH only."""
         vm1_sg = LabSecurityGroup(f"{name}-cw-vm1-sg", LabSecurityGroupArgs(

@@ -22,7 +22,7 @@ class AutoscalingLab(LabComponent[NoOptions]):
     """Chapter 8.3: a launch template with the web server's user data, an Auto Scaling group of
     min 2 / desired 2 / max 4 over SN-0, SN-16 and SN-32 in the ALB's target group (ELB health
     checks: a server failing them is replaced), target tracking on average CPU at 50%. Every
-    server serves the same page (the book's point at L6505: identical servers), and takes HTTP
+    server serves the same page (the book's point at book ch. 8, “Creation of the elastic load balancer” › “Further Investigation of the functioning of the Load Balancer”: identical servers), and takes HTTP
     only from the load balancer."""
 
     TYPE = "cloudlabs:labs:Autoscaling"

@@ -67,7 +67,7 @@ def option(namespace: str, name: str, value: pulumi.Input[str]) -> aws.elasticbe
 def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.Input[str], subnet_ids: pulumi.Input[str],
                     roles: Roles, instance_sg: pulumi.Input[str], alb_sg: pulumi.Input[str] | None,
                     database: Database | None = None) -> list[aws.elasticbeanstalk.EnvironmentSettingArgsDict]:
-    """What the book sets in the console (L8420-8510), as the API's option settings: the VPC and
+    """What the book sets in the console (book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Platform” to “Deployment of a single webserver application on Elastic Beanstalk”), as the API's option settings: the VPC and
     subnets (the console's default VPC, here the student's), the roles, one instance type, the
     capacity; and what the console leaves at defaults the project does not: IMDSv2 only, the
     lab's own security groups instead of Beanstalk's default ones (HTTP and SSH from anywhere)."""
@@ -102,7 +102,7 @@ def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.I
             option("aws:elbv2:loadbalancer", "ManagedSecurityGroup", alb_sg),
             option("aws:elasticbeanstalk:environment:process:default", "HealthCheckPath", HEALTH_CHECK_PATH),
         ]
-    if database is not None:  # the console's "environment properties" window (L8568), and the password's secret
+    if database is not None:  # the console's "environment properties" window (book ch. 11, “Platform” › “Conclusion”), and the password's secret
         values: tuple[pulumi.Input[str], ...] = (database.address, database.port.apply(str), DB_NAME, DB_USER)
         settings += [option("aws:elasticbeanstalk:application:environment", key, value) for key, value in zip(DB_PROPERTIES, values)]
         settings.append(option("aws:elasticbeanstalk:application:environmentsecrets", DB_SECRET_PROPERTY, database.parameter_arn))
@@ -110,7 +110,7 @@ def option_settings(options: BeanstalkOptions, ctx: LabContext, vpc_id: pulumi.I
 
 
 class BeanstalkLab(LabComponent[BeanstalkOptions]):
-    """Chapter 11: the book zips its demo project (files at the zip's root, L8394), picks the PHP
+    """Chapter 11: the book zips its demo project (files at the zip's root, book ch. 11, “Introduction to Cloud Platform as a Service (PaaS)” › “Deployment of a single webserver application on Elastic Beanstalk”), picks the PHP
     platform, uploads the bundle, sets the security settings (LabRole, LabInstanceProfile) and
     creates the environment; Beanstalk then runs CloudFormation for the instances (and, highly
     available, the load balancer and the Auto Scaling group of min 2 / max 4).
@@ -119,7 +119,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
     and uploaded to a private bucket of the lab's; the application version's label is its digest.
     ``starter`` stops before the environment (the outputs give the create-environment command
     with every setting; with coursework the database is up but the PHP page and the environment's
-    RDS_* properties, the book's "challenging part" (L8568), are the student's: the bundle is the
+    RDS_* properties, the book's "challenging part" (book ch. 11, “Platform” › “Conclusion”), are the student's: the bundle is the
     demo-project and ``environmentProperties`` says what to set); ``solution`` creates it in the
     student's VPC with the finished page and the properties. Roles: the profile's
     pre-made ones (Learner Lab: no IAM at all), else a minimal pair of the lab's own."""
@@ -155,7 +155,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
             opts=self.child)
         platform = aws.elasticbeanstalk.get_solution_stack_output(name_regex=PHP_PLATFORM, most_recent=True).name
         subnet_ids = pulumi.Output.all(*[vpc.subnets[s].id for s in SUBNETS]).apply(lambda ids: ",".join(ids))
-        # the database's properties: at the starter the student's to set (the book's "challenging part", L8568)
+        # the database's properties: at the starter the student's to set (the book's "challenging part", book ch. 11, “Platform” › “Conclusion”)
         settings = option_settings(options, ctx, vpc.vpc_id, subnet_ids, roles, instance_sg.id, alb_sg.id if alb_sg else None,
                                    database if ctx.stage != "starter" else None)
         env_name = ctx.account_name(book["environment"])
@@ -241,7 +241,7 @@ class BeanstalkLab(LabComponent[BeanstalkOptions]):
         Elastic Beanstalk application"), in the environment's two zones but not public: MySQL only
         from the instances' group.
 
-        The password: the book sets it in the environment's properties window (L8568) for the page to
+        The password: the book sets it in the environment's properties window (book ch. 11, “Platform” › “Conclusion”) for the page to
         read. It is generated here (random, a Pulumi secret in the state, never an output) and kept in a
         SecureString parameter of the stack's own that the environment hands the page as RDS_PASSWORD
         (an environment secret). Not RDS's own managed secret (ManageMasterUserPassword): RDS rotates

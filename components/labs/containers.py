@@ -41,10 +41,10 @@ def book_commands(ctx: LabContext, local: bool) -> list[str]:
     volume = ctx.account_name(VOLUME) if local else VOLUME
     commands = [
         *(f"docker run -itd --name {c} -p {port}:80 {NGINX_IMAGE}" for c, port in PLAIN_CONTAINERS),
-        f"docker exec -it C1 bash -c 'echo \"{C1_PAGE}\" > {VOLUME_PATH}/index.html'",  # the book's edit (L9443)
+        f"docker exec -it C1 bash -c 'echo \"{C1_PAGE}\" > {VOLUME_PATH}/index.html'",  # the book's edit (book ch. 12, “Docker Container Composition” › “Modification of the container”)
         f"docker volume create {volume}",
         *(f"docker run -itd --name {c} -p {port}:80 -v {volume}:{VOLUME_PATH} {NGINX_IMAGE}" for c, port in SHARED_CONTAINERS),
-        f"docker exec -it C1-VOL bash -c 'echo \"<h1>Hello from {VOLUME}</h1>\" > {VOLUME_PATH}/index.html'",  # L9515
+        f"docker exec -it C1-VOL bash -c 'echo \"<h1>Hello from {VOLUME}</h1>\" > {VOLUME_PATH}/index.html'",  # book ch. 12, “Docker Container Composition” › “Using Volumes to keep persistent data”
     ]
     for image in IMAGES:
         folder = image.directory if local else f"~/{image.directory.rsplit('/', 1)[1]}"
@@ -54,7 +54,7 @@ def book_commands(ctx: LabContext, local: bool) -> list[str]:
 
 
 def ecs_steps(ctx: LabContext, image: str) -> str:
-    """The book's ECS activity (L10104-10212) in the console, with what this lab's network needs: the book picks the
+    """The book's ECS activity (book ch. 12, “Docker Container Composition” › “AWS Elastic Container Service”) in the console, with what this lab's network needs: the book picks the
     default VPC's subnets; here the lab's VPC, whose subnets are public, and a group that opens HTTP as the book's."""
     role = f", task execution role {ctx.premade_role}" if ctx.premade_role else ""
     return (f"in the ECS console (the book's last activity): a Fargate cluster; a task definition web-alpine with the image "

@@ -35,10 +35,10 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
     subnet, sharing one security group: SSH from the admin CIDR and, from the `solution` stage
     on, HTTP from anywhere (the `starter` is the book's "It failed! Why?"). The group also admits
     SSH from its own members, so VM1 can SSH into VM2 once the student copies the key there
-    (chapter 13's test, L11127).
+    (chapter 13's test, book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”).
 
     IMDSv2 stays required; the output `metadataCommands` gives chapter 4's metadata questions
-    (L3233-3261) in their token form (see cloudlabs/metadata.py for why), in PowerShell for Windows
+    (book ch. 4, “Chapter Summary” › “Display the information in the file dhclient--eth0.lease”) in their token form (see cloudlabs/metadata.py for why), in PowerShell for Windows
     servers. Count 0 keeps bash: the assignment's VMs are Amazon Linux and Ubuntu.
 
     With a Windows os (and a count), the lab is the book's Windows activity instead (`_windows`):
@@ -100,7 +100,7 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
         }
 
     def _windows(self, name: str, plan, vpc: LabVpc, ctx: LabContext, options: Ec2WebserverOptions) -> dict[str, Any]:
-        """The book's Windows activity (L2425-2527): launch Windows Server 2019 Base with a new group
+        """The book's Windows activity (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”): launch Windows Server 2019 Base with a new group
         that allows RDP (3389) and all outbound, get the Administrator password with the key pair's
         private key, connect over RDP. The book builds no web server: no IIS, no HTTP. The group takes
         RDP from the admin CIDR (the wizard's default is anywhere). The starter is the book's start:
@@ -110,9 +110,9 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
         group_name = "Windows-SG"
         group = LabSecurityGroup(
             f"{name}-windows-sg",
-            LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description=f"{', '.join(hosts)}: RDP from the admin CIDR (L2438)",
+            LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description=f"{', '.join(hosts)}: RDP from the admin CIDR (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)",
                                  rules=[inbound(RDP, ctx.admin_cidr, "RDP from the admin CIDR"),
-                                        outbound(ALL_TRAFFIC, ANYWHERE, "all outbound (L2440)")],
+                                        outbound(ALL_TRAFFIC, ANYWHERE, "all outbound (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)")],
                                  context=ctx, group_name=group_name),
             opts=self.child,
         )
@@ -129,10 +129,10 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
                                       f"--priv-launch-key {key_file} --query PasswordData --output text")
             outputs["nextStep"] = (
                 f"No instance runs yet. The book's next steps: launch {hosts[0]} (launch.{hosts[0]}: Windows Server 2019 "
-                f"Base, {image.root_volume_gib} GiB, the key pair, {group_name}, a public address; L2430-2444; the book's "
+                f"Base, {image.root_volume_gib} GiB, the key pair, {group_name}, a public address; book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance; the book's "
                 f"wizard opens RDP to anywhere, {group_name} to your admin CIDR only: bots scan 3389), "
                 f"wait some minutes, decrypt the Administrator password with the key's private key (getPassword, "
-                f"L2475-2510), then connect over RDP to its public DNS name or IP as Administrator (L2450-2527)")
+                f"book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance), then connect over RDP to its public DNS name or IP as Administrator (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)")
             return outputs
         servers: dict[str, Any] = {}
         for i, host in enumerate(hosts):
@@ -156,13 +156,13 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
         outputs["servers"] = servers
         outputs["nextStep"] = (
             f"{hosts[0]} runs: decrypt the Administrator password (servers.{hosts[0]}.password, ready some minutes "
-            "after launch; L2475-2510), connect over RDP to servers." + hosts[0] + ".rdpAddress as Administrator and "
-            "accept the certificate (L2450-2527): the end of the book's activity")
+            "after launch; book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance), connect over RDP to servers." + hosts[0] + ".rdpAddress as Administrator and "
+            "accept the certificate (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance): the end of the book's activity")
         return outputs
 
     @staticmethod
     def _launch_command(ctx: LabContext, image: ImageSpec, host: str, ids: list[str]) -> str:
-        """The book's launch wizard (L2430-2444) as one command: the image, the type, the key pair whose
+        """The book's launch wizard (book ch. 3, “Installation of webserver” › “Deploy a Windows Server 2019 on AWS EC2 instance”) as one command: the image, the type, the key pair whose
         private key decrypts the password, the group, a public address and the Windows-sized root volume."""
         ami, subnet, group = ids
         volume = root_volume(image)
@@ -175,7 +175,7 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
                 f"--tag-specifications {tag_specification('instance', ctx.tags(host))}")
 
     def _vpc_only(self, plan, vpc: LabVpc, group: LabSecurityGroup, ctx) -> dict[str, Any]:
-        """Chapter 3's assignment (L2559-2635): the student deploys VM1-VM6 by console, AWS CLI and
+        """Chapter 3's assignment (book ch. 3, “Cloud Computing” › “Chapter 3 coursework” to “Assignment Interacting with the cloud programmatically”): the student deploys VM1-VM6 by console, AWS CLI and
         boto3; the outputs give the ids those commands need and one CLI example (VM3)."""
         amis = {image.key: lookup_ami(image, ctx.instance_type) for image in (AMAZON_LINUX_2023, UBUNTU_24_04)}
         subnet_ids = {s.name: vpc.subnets[s.name].id for s in plan.public_subnets}
@@ -194,7 +194,7 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
             "instanceType": ctx.instance_type,
             "keyName": ctx.key_name,
             "assignment": "VM1/VM2 by console in SN-0/SN-16, VM3/VM4 by AWS CLI in SN-32/SN-48, VM5/VM6 by boto3 in "
-                          "SN-64/SN-80; odd VMs Amazon Linux, even VMs Ubuntu; all in securityGroupId (L2559)",
+                          "SN-64/SN-80; odd VMs Amazon Linux, even VMs Ubuntu; all in securityGroupId (book ch. 3, Chapter 3 coursework)",
             "cliExampleVm3": example,
             "metadataCommands": metadata_commands(),
         }

@@ -45,12 +45,12 @@ class LampLab(LabComponent[LampOptions]):
     no automated backups left behind.
 
     Stages follow the book's steps: `starter` is the server with Apache2 (the book's user data,
-    L7930) and the empty database; the student installs mysql-client, creates table1 and adds the
-    three rows, writes the PHP page and installs PHP (L8086-8277). `solution` does all of that in
+    book ch. 10, “Configuration of a webserver stack in AWS Cloud” › “Deployment of the webserver of the LAMP stack”) and the empty database; the student installs mysql-client, creates table1 and adds the
+    three rows, writes the PHP page and installs PHP (book ch. 10, “Networking” › “Adding data to the database” to “Configuration of the webserver to talk to the database”). `solution` does all of that in
     its user data. In both, the student reads their own password from their stack (the outputs
     say how): they own the stack, the secret is theirs.
 
-    `coursework` (L8290-8331): the web server is Amazon Linux 2023 (the book's "AWS AMI with
+    `coursework` (book ch. 10, “Networking” › “Configuration of the webserver to talk to the database” to “Chapter 10 Coursework”): the web server is Amazon Linux 2023 (the book's "AWS AMI with
     HTTPD") running the book's WordPress script (``cloudlabs.wordpress``: what changes on AL2023),
     the same database and group pair, and SN-WEB-2 (a second zone: an ALB needs two). `starter`:
     WordPress unconfigured and no ALB; the student runs its setup on the server's public IP, then
@@ -166,7 +166,7 @@ class LampLab(LabComponent[LampOptions]):
                 f"health check {wordpress.HEALTH_CHECK_PATH}) with the web server, an internet-facing ALB over SN-WEB "
                 "and SN-WEB-2 with a listener on 80 (Name tag web-ALB: labctl grade finds it by the book's name), "
                 "let the web group admit HTTP from the ALB's group only, and set WordPress's addresses (Settings > "
-                "General) to the ALB's DNS name: WordPress remembers where it was installed (L8304)")
+                "General) to the ALB's DNS name: WordPress remembers where it was installed (book ch. 10, Chapter 10 Coursework)")
         else:
             found["installUrl"] = lb.url
             found["nextStep"] = ("open installUrl (the ALB) and run WordPress's install there: wp-config.php already "
@@ -175,7 +175,7 @@ class LampLab(LabComponent[LampOptions]):
 
 
 def mysql_command(host: str, stack: str) -> str:
-    """The book's mysql command (L8113), with the way to read the password the student owns: the
+    """The book's mysql command (book ch. 10, “Networking” › “Adding data to the database”), with the way to read the password the student owns: the
     comment after `#` is ignored when the line is pasted into a shell."""
     return (f"mysql -h {host} -P 3306 -u {LAMP_USER} -p {LAMP_DATABASE}  # password: run "
             f"`pulumi stack output lamp --show-secrets --json --stack {stack}` on your machine and use dbPassword")

@@ -54,10 +54,10 @@ def web_group(lab: LabComponent, name: str, ctx: LabContext, vpc: LabVpc, http_f
 
 class LoadBalancerLab(LabComponent[NoOptions]):
     """Chapter 8.1-8.2: VM1-VM3, one per AZ (SN-0, SN-16, SN-32), each page saying "This is
-    <hostname>" (L6256), each browsable directly as the book tests before the ALB (L6230): the
+    <hostname>" (book ch. 8, “Hash” › “Configuration of an AWS Elastic Load Balancer”), each browsable directly as the book tests before the ALB (book ch. 8, “Hash” › “Configuration of an AWS Elastic Load Balancer”): the
     book's one web group allows SSH from the admin CIDR and HTTP from everywhere. The `starter`
     stops there (the student builds the target group, the ALB and its listener); `solution` adds
-    them, and refreshing the ALB's URL alternates between the three pages (L6343). The ALB keeps a
+    them, and refreshing the ALB's URL alternates between the three pages (book ch. 8, “Creation of a Target Group” › “Creation of the elastic load balancer”). The ALB keeps a
     group of its own (HTTP in from anywhere, out only into the VPC) where the book reuses the web
     group: the paths the book tests are the same."""
 
@@ -84,7 +84,7 @@ class LoadBalancerLab(LabComponent[NoOptions]):
         if lb is None:
             outputs["nextStep"] = ("browse each VM's url, then create the target group (HTTP 80, health check / every 30 s, "
                                    "5 s timeout, 2 unhealthy, 5 healthy, 200) with VM1-VM3 and an internet-facing ALB "
-                                   "over SN-0, SN-16 and SN-32 forwarding to it (the book, L6260-6340)")
+                                   "over SN-0, SN-16 and SN-32 forwarding to it (book ch. 8, Creation of a Target Group to Creation of the elastic load balancer)")
         else:
             outputs["url"] = lb.url
             outputs["test"] = lb.load_balancer.dns_name.apply(

@@ -68,7 +68,7 @@ class ObjectStorageLab(LabComponent[ObjectStorageOptions]):
     endpoint on SN-96's route table; the endpoint's policy reaches only the lab's buckets and the
     bucket admits reads only through that endpoint. A bastion in SN-0 is the way in.
 
-    `coursework` (L7789-7819, all four topologies in one part: see ``object_storage.COURSEWORK_HOST``'s
+    `coursework` (book ch. 9, “Cloud Elastic Object Storage” › “Chapter 9 Coursework”, all four topologies in one part: see ``object_storage.COURSEWORK_HOST``'s
     comment): a web server in SN-0 (HTTP from anywhere, SSH from the admin CIDR, HTTPS out for its
     package) whose page has one button per object bucket and loads the 1st S3 website by `fetch`;
     the 1st website's page loads the 2nd. How the browser may read an object of a bucket that is

@@ -72,7 +72,7 @@ class PeeringTopologiesLab(LabComponent[PeeringTopologiesOptions]):
             subnet_id=vpc.subnets[subnet].id, security_group_ids=groups, ami=self._ami, context=self._ctx,
             host_name=host, public=public, ipv6_addresses=1 if ipv6 else 0, user_data=user_data), opts=self.child)
 
-    # --- full mesh (L5985-5999) -------------------------------------------------------------------
+    # --- full mesh (book ch. 7, “Construction of VPCs with private subnet with NAT gateways” › “Construction of two VPCs with full mesh VPC peering”) -------------------------------------------------------------------
 
     def _build_full_mesh(self) -> dict[str, Any]:
         ctx = self._ctx
@@ -124,7 +124,7 @@ class PeeringTopologiesLab(LabComponent[PeeringTopologiesOptions]):
             {"bastion": bastion.ssh, "web-dev": bastion.ssh_to(AMAZON_LINUX_2023.login_user, web_dev.private_ip),
              **{f"web-{v}": webs[v].ssh for v in webs}}, checks)
 
-    # --- provider (L6000-6008) --------------------------------------------------------------------
+    # --- provider (book ch. 7, “Construction of two VPCs with full mesh VPC peering” › “Construction of three VPCs with VPC Peering to the default VPC”) --------------------------------------------------------------------
 
     def _build_provider(self) -> dict[str, Any]:
         ctx = self._ctx

@@ -29,12 +29,12 @@ def tag_specification(resource_type: str, tags: dict[str, str]) -> str:
 
 
 class SshAccessLab(LabComponent[SshAccessOptions]):
-    """The chapter's walk through SSH (L10825-11302): the student creates the key pair example-key
+    """The chapter's walk through SSH (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”): the student creates the key pair example-key
     and downloads example-key.pem, launches VM1 with it, connects from the laptop, finds VM1's host
     key in their known_hosts and in /etc/ssh and the key pair's public key in authorized_keys; then
-    VM2 joins the same subnet with the same key (L11106), SSH from VM1 to VM2 works once the private
-    key is copied to VM1 (L11190), and the chapter ends connecting from the laptop to VM2's public
-    address (L11266-11302).
+    VM2 joins the same subnet with the same key (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”), SSH from VM1 to VM2 works once the private
+    key is copied to VM1 (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”), and the chapter ends connecting from the laptop to VM2's public
+    address (book ch. 13, “Computer A ciphers the challenge data with its private key” › “Observing the Security Principles when Accessing Cloud Resources”).
 
     Key pair: ``created`` (the default) leaves it to the student, as the book does; since the book
     launches VM1 after creating the key, that starter launches no instance and its outputs give the
@@ -92,7 +92,7 @@ class SshAccessLab(LabComponent[SshAccessOptions]):
         vm2_sg = LabSecurityGroup(f"{name}-vm2-sg", LabSecurityGroupArgs(
             vpc_id=vpc.vpc_id, description="VM2: SSH from VM1 and from the admin CIDR", group_name="VM2-SG", context=ctx,
             rules=[inbound(SSH, vm1_sg_id, "SSH from VM1", name="ssh-from-vm1"),
-                   inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR (the laptop, L11266)", name="ssh-from-admin"),
+                   inbound(SSH, ctx.admin_cidr, "SSH from the admin CIDR (the laptop, book ch. 13, Observing the Security Principles when Accessing Cloud Resources)", name="ssh-from-admin"),
                    outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")]), opts=self.child)
         outputs["bookSteps"] = [
             "on your machine: ssh-keygen -F <VM1 public IP>   (VM1's host key, added to known_hosts by the first ssh)",
@@ -108,11 +108,11 @@ class SshAccessLab(LabComponent[SshAccessOptions]):
                 lambda v: self._run_instances(ctx, "VM2", v[0], v[1], v[2], v[3]))
             outputs["nextStep"] = pulumi.Output.from_input(key_name).apply(lambda key: (
                 f"No instance runs yet. The book's next steps: create the key pair {key} and download {KEY_FILE} "
-                "(createKeyPair, L10845-10897), launch VM1 with it (launchVm1, L10908), ssh into VM1 (L10929), then "
-                "launch VM2 the same way (launchVm2, L11106)" if by_student else
-                f"VM1 runs with the key pair {key}: ssh into it (vm1.ssh, L10929) and compare the host keys "
+                "(createKeyPair, book ch. 13, Observing the Security Principles when Accessing Cloud Resources), launch VM1 with it (launchVm1, book ch. 13, Observing the Security Principles when Accessing Cloud Resources), ssh into VM1 (book ch. 13, Observing the Security Principles when Accessing Cloud Resources), then "
+                "launch VM2 the same way (launchVm2, book ch. 13, Observing the Security Principles when Accessing Cloud Resources)" if by_student else
+                f"VM1 runs with the key pair {key}: ssh into it (vm1.ssh, book ch. 13, Observing the Security Principles when Accessing Cloud Resources) and compare the host keys "
                 "(bookSteps); the book's next step is VM2 in SN-80 with the same key and a public address "
-                "(launchVm2, L11106), then copyKeyToVm1 and ssh from VM1 to VM2 (L11190)"))
+                "(launchVm2, book ch. 13, Observing the Security Principles when Accessing Cloud Resources), then copyKeyToVm1 and ssh from VM1 to VM2 (book ch. 13, Observing the Security Principles when Accessing Cloud Resources)"))
         else:
             vm2 = lab_instance(f"{name}-vm2", InstanceArgs(
                 subnet_id=subnet_id, security_group_ids=[vm2_sg.id], ami=ami, context=ctx, host_name="VM2",
@@ -125,8 +125,8 @@ class SshAccessLab(LabComponent[SshAccessOptions]):
             }
             outputs["nextStep"] = (
                 "VM1 and VM2 run in SN-80 with the same key: copy the key to VM1 (copyKeyToVm1), ssh from VM1 to VM2 "
-                "(vm2.sshFromVm1, L11190), compare VM2's host key with VM1's known_hosts, then ssh from the laptop to "
-                "VM2's public address (vm2.sshFromLaptop, L11266-11302): the end of the chapter's activity")
+                "(vm2.sshFromVm1, book ch. 13, Observing the Security Principles when Accessing Cloud Resources), compare VM2's host key with VM1's known_hosts, then ssh from the laptop to "
+                "VM2's public address (vm2.sshFromLaptop, book ch. 13, Observing the Security Principles when Accessing Cloud Resources): the end of the chapter's activity")
         return outputs
 
     @staticmethod

@@ -19,9 +19,9 @@ class VpcNatLab(LabComponent[NoOptions]):
     """VPC-A with public SN-A-01 (bastion) and private SN-A-02 (web-dev, no public IP). web-dev
     accepts SSH, and in `solution` also HTTP, only from the bastion's security group.
 
-    The `starter` is where the book begins (L5535): no NAT gateway, no Elastic IP (most of the
+    The `starter` is where the book begins (book ch. 7, “Designing and deploying VPCs” › “Configuring external access for the private subnet via NAT gateway”): no NAT gateway, no Elastic IP (most of the
     lab's cost), no way out for web-dev, which has no web server yet (the student installs httpd
-    once the NAT gateway works, L5640), and curl from the bastion times out. `solution` adds the
+    once the NAT gateway works, book ch. 7, “Designing and deploying VPCs” › “Configuring external access for the private subnet via NAT gateway”), and curl from the bastion times out. `solution` adds the
     NAT gateway with its Elastic IP in SN-A-01, the private default route to it, the HTTP rule
     and web-dev's user data."""
 
@@ -76,5 +76,5 @@ class VpcNatLab(LabComponent[NoOptions]):
             outputs["natPublicIp"] = vpc.nat_eip.public_ip
         else:
             outputs["nextStep"] = ("create a NAT gateway with an Elastic IP in SN-A-01 and route 0.0.0.0/0 of "
-                                   "VPC-A-RT-Private to it (the book, L5535), then install httpd on web-dev")
+                                   "VPC-A-RT-Private to it (book ch. 7, Configuring external access for the private subnet via NAT gateway), then install httpd on web-dev")
         return outputs

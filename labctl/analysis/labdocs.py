@@ -77,12 +77,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-BOOK_FILE = "shared/seeds/000_*.txt"  # the course book's text, which is not in this repository
-
-
 def book_citation(lab: LabDefinition[Any]) -> str:
     """Where the book describes a lab, as every generated page cites it (the one place to change how)."""
-    return f"lines {lab.seed_lines.removeprefix('L')} of the book's text (`{BOOK_FILE}`, a line range)"
+    return str(lab.book)
 
 
 def catalog_table(cost: Callable[[str, str, Mapping[str, Any] | None], float] = hourly_cost) -> str:

@@ -258,7 +258,7 @@ def _hint_blocked(results: list[StackResult], owners: dict[str, tuple[str, str]]
 
 
 def _refresh_outputs(args: argparse.Namespace, owners: dict[str, tuple[str, str]], stacks: list[str], out: Console) -> bool:
-    """Instances get new public IPs when they start again (the book notes it, L1967): bring the
+    """Instances get new public IPs when they start again (the book notes it, book ch. 3, “Proceed to login” › “Installation of webserver”): bring the
     started stacks' outputs (ssh commands, URLs) up to date with `pulumi up --refresh`."""
     if not stacks:
         return True

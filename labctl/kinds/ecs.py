@@ -225,7 +225,7 @@ def running_interfaces(client: Any, cluster_arn: str, service: str) -> list[dict
 
 
 def task_public_ips(client: Any, cluster: str, service: str) -> list[str]:
-    """The public IPs of the service's running tasks (what the book browses, L10200; `labctl probe`)."""
+    """The public IPs of the service's running tasks (what the book browses, book ch. 12, “Docker Container Composition” › “AWS Elastic Container Service”; `labctl probe`)."""
     return [ip for eni in running_interfaces(client, cluster, service) if (ip := (eni.get("Association") or {}).get("PublicIp"))]
 
 

@@ -2,8 +2,8 @@
 for the Windows server's RDP, a TCP connection).
 
 The offline checker proves the network allows a path; only a live request proves the student's
-page is there: "Hello from <host>" (chapter 3), the ALB alternating between its hosts (L6343),
-the three database rows on the LAMP page (L8288), the JPG readable and the PNG refused (L7420).
+page is there: "Hello from <host>" (chapter 3), the ALB alternating between its hosts (book ch. 8, “Creation of a Target Group” › “Creation of the elastic load balancer”),
+the three database rows on the LAMP page (book ch. 10, “Networking” › “Configuration of the webserver to talk to the database”), the JPG readable and the PNG refused (book ch. 9, “Bucket Policy” › “Set a Bucket Policy to selectively allow public access to certain objects”).
 Probes read the stack's outputs (URLs, IPs) through ``OutputSource``, so tests point them at
 local HTTP servers on 127.0.0.1 playing the students' hosts. The probes are the same for
 `starter` and `solution`: they check the book's end state, i.e. whether the student is done.
@@ -78,7 +78,7 @@ HOST_LINE = re.compile(r"(?:This is|Hello from)\s+([^<\s]+)")
 
 
 def alternates(url: str, requests: int = 6) -> Callable[[Fetch], Verdict]:
-    """Refresh the ALB's page: at least two different hosts must answer (L6343)."""
+    """Refresh the ALB's page: at least two different hosts must answer (book ch. 8, “Creation of a Target Group” › “Creation of the elastic load balancer”)."""
     def check(fetch: Fetch) -> Verdict:
         hosts: list[str] = []
         for _ in range(requests):
@@ -94,7 +94,7 @@ def alternates(url: str, requests: int = 6) -> Callable[[Fetch], Verdict]:
 
 
 def same_page(urls: tuple[str, ...]) -> Callable[[Fetch], Verdict]:
-    """Every URL answers 200 with the same page (the book's two containers on one volume, L9540)."""
+    """Every URL answers 200 with the same page (the book's two containers on one volume, book ch. 12, “Docker Container Composition” › “Using Volumes to keep persistent data”)."""
     def check(fetch: Fetch) -> Verdict:
         answers = {url: fetch(url) for url in urls}
         down = [f"{url}: {'no answer' if status == 0 else f'HTTP {status}'}" for url, (status, _) in answers.items()
