@@ -5,9 +5,14 @@ printing what the page shows.
 
 A console block runs unless the line before it is ``<!-- docs-test: aws -->`` (it needs a real
 AWS account and the Pulumi CLI): those are skipped, each as its own test, so the count shows.
-A command's expected exit code is 0 unless its line ends with ``# exit N``. Shown output lines
-must each appear in what the commands print, in order (surrounding spaces and a panel's right
-border aside; ``...`` in a shown line stands for what varies, such as a duration)."""
+Each block is its own test, in a fresh copy of the project (so xdist spreads the pages' blocks
+over the workers), unless the line before it is ``<!-- docs-test: continues -->``: then it runs
+after the block before it, in the same copy (it needs what that one made). The copies share the
+tests' graph cache (conftest.py: a stack whose inputs another test already rendered is not rendered
+again, as in a checkout where plans come one after another). A command's expected exit code is 0 unless its line
+ends with ``# exit N``. Shown output lines must each appear in what the commands print, in order
+(surrounding spaces and a panel's right border aside; ``...`` in a shown line stands for what
+varies, such as a duration)."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from cloudlabs import REPO_ROOT, cohort
+from labctl.analysis import sitenav
 from labctl.cli import sitedocs
 
 README_MAX_LINES = 200
@@ -51,6 +57,7 @@ OLD_README_HEADINGS = {
 }
 
 AWS_MARK = "<!-- docs-test: aws -->"
+CONTINUES_MARK = "<!-- docs-test: continues -->"
 FENCE = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 EXIT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
 
@@ -68,6 +75,7 @@ class Block:
     line: int
     aws: bool
     steps: tuple[Step, ...]
+    continues: bool = False  # runs after the block before it, in its copy of the project
 
 
 def console_blocks(text: str, page: str) -> list[Block]:
@@ -85,7 +93,8 @@ def console_blocks(text: str, page: str) -> list[Block]:
                 steps[-1] = Step(last.command, last.exit_code, last.shown + (raw.rstrip(),))
             else:
                 raise ValueError(f"{page}: a console block must start with a `$ ` command")
-        blocks.append(Block(page, text.count("\n", 0, match.start()) + 1, before.strip() == AWS_MARK, tuple(steps)))
+        blocks.append(Block(page, text.count("\n", 0, match.start()) + 1, before.strip() == AWS_MARK, tuple(steps),
+                            before.strip() == CONTINUES_MARK))
     return blocks
 
 
@@ -127,16 +136,40 @@ def project_copy(destination: Path) -> Path:
 
 # --- shown commands run ---------------------------------------------------------------------------------------
 
-def _pages_with_runnable_blocks() -> list[object]:
-    pages: dict[str, list[Block]] = {}
-    skipped = []
-    for block in all_blocks():
-        if block.aws:
-            skipped.append(pytest.param(block, id=f"{block.page}:{block.line}",
-                                        marks=pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI")))
+def runs(blocks: list[Block]) -> list[tuple[Block, ...]]:
+    """The blocks grouped into what runs in one copy of the project: a block, and those that continue it."""
+    grouped: list[list[Block]] = []
+    for block in blocks:
+        if block.continues:
+            if not grouped or grouped[-1][-1].page != block.page or grouped[-1][-1].aws:
+                raise ValueError(f"{block.page}:{block.line}: {CONTINUES_MARK} needs a runnable block before it on its page")
+            grouped[-1].append(block)
         else:
-            pages.setdefault(block.page, []).append(block)
-    return [pytest.param(blocks, id=page) for page, blocks in pages.items()] + skipped
+            grouped.append([block])
+    return [tuple(run) for run in grouped]
+
+
+def _commands(run: tuple[Block, ...]) -> tuple[str, ...]:
+    return tuple(step.command for block in run for step in block.steps)
+
+
+def distinct_runs(blocks: list[Block]) -> list[list[tuple[Block, ...]]]:
+    """The runnable runs, those that show the same commands from a fresh copy together (the README's tour
+    and the sandbox tutorial): the same commands in the same fresh copy print the same thing, so one run
+    of them is checked against each page's shown output."""
+    same: dict[tuple[str, ...], list[tuple[Block, ...]]] = {}
+    for run in runs(blocks):
+        if not run[0].aws:
+            same.setdefault(_commands(run), []).append(run)
+    return list(same.values())
+
+
+def _runs_to_test() -> list[object]:
+    skipped = [pytest.param([run], id=f"{run[0].page}:{run[0].line}",
+                            marks=pytest.mark.skip(reason="needs a real AWS account and the Pulumi CLI"))
+               for run in runs(all_blocks()) if run[0].aws]
+    return [pytest.param(shown, id="+".join(f"{run[0].page}:{run[0].line}" for run in shown))
+            for shown in distinct_runs(all_blocks())] + skipped
 
 
 def test_the_docs_show_commands_in_a_form_the_test_reads():
@@ -150,22 +183,38 @@ def test_the_docs_show_commands_in_a_form_the_test_reads():
     assert _shown_in(("│ s │ ... │",), "│ s │ 1.2 s │") is None
 
 
-@pytest.mark.parametrize("blocks", _pages_with_runnable_blocks())
-def test_shown_commands_run_and_print_what_the_page_shows(blocks, tmp_path):
-    if isinstance(blocks, Block):  # an AWS block: skipped by its mark
-        return
+def test_a_block_that_continues_runs_after_the_one_before_it():
+    text = ("```console\n$ a\n```\n\n```console\n$ b\n```\n<!-- docs-test: continues -->\n```console\n$ c\n```\n")
+    assert [[step.command for block in run for step in block.steps] for run in runs(console_blocks(text, "p.md"))] == [
+        ["a"], ["b", "c"]]
+    shown_twice = "```console\n$ a\nA\n```\n"
+    twice = console_blocks(shown_twice, "p.md") + console_blocks(shown_twice.replace("A", "B"), "q.md")
+    assert [[run[0].page for run in group] for group in distinct_runs(twice)] == [["p.md", "q.md"]]  # one run, two pages
+    continued = console_blocks("```console\n$ x\n```\n<!-- docs-test: continues -->\n" + shown_twice, "r.md")
+    assert len(distinct_runs(twice + continued)) == 2  # a, and x then a: not the same commands from a fresh copy
+    with pytest.raises(ValueError, match="p.md:2: .*needs a runnable block before it"):
+        runs(console_blocks("<!-- docs-test: continues -->\n```console\n$ a\n```\n", "p.md"))
+    with pytest.raises(ValueError, match="needs a runnable block before it"):
+        runs(console_blocks("<!-- docs-test: aws -->\n```console\n$ a\n```\n<!-- docs-test: continues -->\n"
+                            "```console\n$ b\n```\n", "p.md"))
+
+
+@pytest.mark.parametrize("shown", _runs_to_test())
+def test_shown_commands_run_and_print_what_the_page_shows(shown, tmp_path):
     project = project_copy(tmp_path / "project")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PULUMI_", "CLOUDLABS_"))}
     env["CLOUDLABS_VENV"] = sys.prefix  # the virtualenv running the tests
+    env["CLOUDLABS_CACHE_DIR"] = os.environ["CLOUDLABS_CACHE_DIR"]  # the tests' shared cache (conftest.py)
     env["HOME"] = str(tmp_path / "home")
-    for block in blocks:
-        for step in block.steps:
-            done = subprocess.run(["bash", "-c", step.command], cwd=project, env=env, capture_output=True, text=True,
-                                  timeout=900)
-            output = done.stdout + done.stderr
-            where = f"{block.page}:{block.line}: $ {step.command}"
-            assert done.returncode == step.exit_code, f"{where}: exit {done.returncode}\n{output}"
-            missing = _shown_in(step.shown, output)
+    steps = [[(block, step) for block in run for step in block.steps] for run in shown]
+    for index, (_, step) in enumerate(steps[0]):
+        done = subprocess.run(["bash", "-c", step.command], cwd=project, env=env, capture_output=True, text=True,
+                              timeout=900)
+        output = done.stdout + done.stderr
+        for block, same_step in (page_steps[index] for page_steps in steps):
+            where = f"{block.page}:{block.line}: $ {same_step.command}"
+            assert done.returncode == same_step.exit_code, f"{where}: exit {done.returncode}\n{output}"
+            missing = _shown_in(same_step.shown, output)
             assert missing is None, f"{where}: does not print {missing!r}; it printed:\n{output}"
 
 
@@ -211,6 +260,49 @@ def test_every_command_and_option_of_the_parser_is_in_the_reference():
         for action in sub._actions:
             for option in action.option_strings:
                 assert f"`{option}`" in page, (name, option)
+
+
+def test_every_option_says_what_it_does():
+    """An option without help is an empty cell in the command reference and a bare name in --help."""
+    from labctl.cli import reference
+    silent = [(name, option) for name, sub, _ in reference.commands(reference.build_parser())
+              for action in sub._actions if action.option_strings and not action.help
+              for option in action.option_strings[:1]]
+    assert silent == []
+
+
+def unreachable_pages(root: Path) -> list[str]:
+    """Pages under docs/ that are neither in mkdocs.yml's nav nor in its not_in_nav (what MkDocs itself
+    only mentions at INFO level, so --strict lets them pass)."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import InclusionLevel, get_files
+    from mkdocs.structure.nav import get_navigation
+
+    config = load_config(config_file=str(root / "mkdocs.yml"))
+    files = get_files(config)
+    in_nav = {page.file.src_uri for page in get_navigation(files, config).pages}
+    return sorted(file.src_uri for file in files.documentation_pages()
+                  if file.src_uri not in in_nav and file.inclusion != InclusionLevel.NOT_IN_NAV)
+
+
+def test_every_page_is_in_the_nav_or_explicitly_left_out():
+    assert unreachable_pages(REPO_ROOT) == [], "add these pages to mkdocs.yml's nav, or to its not_in_nav"
+
+
+def test_a_page_missing_from_the_nav_is_caught_and_a_new_lab_gets_its_entries(tmp_path):
+    shutil.copy2(REPO_ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(REPO_ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(REPO_ROOT / "tools", tmp_path / "tools", ignore=shutil.ignore_patterns("node_modules"))  # the hooks
+    (tmp_path / "docs/howto/new.md").write_text("# new\n")
+    assert unreachable_pages(tmp_path) == ["howto/new.md"]
+    config = (tmp_path / "mkdocs.yml").read_text()
+    (tmp_path / "mkdocs.yml").write_text(config + "not_in_nav: |\n  /howto/new.md\n")
+    assert unreachable_pages(tmp_path) == []
+    # the generated entries follow the catalog: a stale region is rewritten, one left out is named
+    stale = config.replace('          - "vpc-nat": reference/labs/vpc-nat.md\n', "")
+    assert stale != config and sitenav.update_nav(stale) == config
+    without = re.sub(r"^ *# (/)?generated: lab-pages\n", "", config, flags=re.M)
+    assert sitenav.missing_regions(without) == ["lab-pages"]
 
 
 def test_the_site_builds_strict(tmp_path):

@@ -11,7 +11,9 @@ Hand-written pages may hold generated tables too, between ``<!-- generated: NAME
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -22,6 +24,7 @@ from cloudlabs.pricing import load_prices
 from cloudlabs.settings import parse_settings
 
 from labctl.analysis.cost import estimate
+from labctl.offline.graph import StackGraph
 from labctl.offline.render import render
 
 SESSION_HOURS = 3
@@ -37,10 +40,17 @@ def _config(lab: str, stage: str, options: Mapping[str, Any]) -> dict[str, Any]:
             "cloudlabs:labs": [{"lab": lab, "stage": stage, "options": dict(options)}]}
 
 
-def hourly_cost(lab: str, stage: str, options: Mapping[str, Any] | None = None) -> float:
-    cfg = _config(lab, stage, options or {})
+@lru_cache(maxsize=None)
+def _rendered(lab: str, stage: str, options_json: str = "{}") -> StackGraph:
+    """The example stack of a lab at a stage, rendered once per process: the catalog's costs, each lab's
+    page and its diagrams all draw on the same renders (``./dev docs`` would otherwise render each three times)."""
+    cfg = _config(lab, stage, json.loads(options_json))
     settings = parse_settings(cfg, SAMPLE)
-    return estimate(render(settings.stack_name, cfg, settings), load_prices()).hourly
+    return render(settings.stack_name, cfg, settings)
+
+
+def hourly_cost(lab: str, stage: str, options: Mapping[str, Any] | None = None) -> float:
+    return estimate(_rendered(lab, stage, json.dumps(dict(options or {}), sort_keys=True)), load_prices()).hourly
 
 
 def _money(hourly: float) -> str:
@@ -131,9 +141,7 @@ def _stage_mermaid(lab: LabDefinition[Any], stage: str) -> list[str]:
     """The stage's network as a fenced Mermaid block, as ``labctl diagram`` draws it."""
     from labctl.analysis.diagram import mermaid
 
-    cfg = _config(lab.key, stage, {})
-    settings = parse_settings(cfg, SAMPLE)
-    return ["```mermaid", mermaid(render(settings.stack_name, cfg, settings)).rstrip("\n"), "```"]
+    return ["```mermaid", mermaid(_rendered(lab.key, stage)).rstrip("\n"), "```"]
 
 
 def _options_rows(lab: LabDefinition[Any]) -> list[str]:

@@ -22,7 +22,9 @@ def register(sub: Subparsers) -> None:
                          description="List stacks whose expiry date (tagged on all their resources) has passed. "
                                      "Exit 1 if any.")
     targets_argument(exp, jobs=None, cache=False)
-    exp.add_argument("--today", type=arguments.calendar_date, default=date.today(), metavar="YYYY-MM-DD")
+    exp.add_argument("--today", type=arguments.calendar_date, default=date.today(), metavar="YYYY-MM-DD",
+                     help="the date to compare with (default: the clock's today); a stack whose cloudlabs:expires is "
+                          "before it has expired")
     exp.set_defaults(handler=run)
 
 

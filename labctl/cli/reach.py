@@ -24,8 +24,10 @@ def register(sub: Subparsers) -> None:
     reach.add_argument("stack", help="stack name or stack file")
     reach.add_argument("src", help="where the traffic starts: an endpoint (see above)")
     reach.add_argument("dst", help="where it goes: another endpoint; at least one of the two inside the stack")
-    reach.add_argument("--port", type=arguments.PORT, help="destination port (tcp/udp), 1 to 65535")
-    reach.add_argument("--protocol", default="tcp", choices=["tcp", "udp", "icmp", "icmpv6"])
+    reach.add_argument("--port", type=arguments.PORT, help="destination port, 1 to 65535: required for tcp and udp, "
+                                                          "not allowed for icmp and icmpv6")
+    reach.add_argument("--protocol", default="tcp", choices=["tcp", "udp", "icmp", "icmpv6"],
+                       help="the traffic's protocol (default: tcp)")
     environments_argument(reach)
     reach.set_defaults(handler=run)
 

@@ -3,7 +3,8 @@
 
 Whole pages: the command and exit code reference (from the argument parser), the file formats,
 the lab reference and the network diagrams. Tables inside hand-written pages (``docs/**/*.md``
-and ``README.md``) are the regions between ``<!-- generated: NAME -->`` and ``<!-- /generated: NAME -->``.
+and ``README.md``) are the regions between ``<!-- generated: NAME -->`` and ``<!-- /generated: NAME -->``;
+the nav's entries for the per-lab pages (``mkdocs.yml``) are regions too (``labctl.analysis.sitenav``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Callable
 from cloudlabs import REPO_ROOT
 from cloudlabs.writing import atomic_write
 
-from labctl.analysis import formatdocs, labdocs
+from labctl.analysis import formatdocs, labdocs, sitenav
 from labctl.cli import reference
 
 REFERENCE_DIR = "docs/reference"
@@ -58,6 +59,15 @@ def plan(root: Path) -> tuple[dict[Path, str], list[Path], list[str]]:
         elif path.read_text() != text:
             problems.append(f"{path}: out of date")
         writes[path] = text
+    mkdocs = root / sitenav.MKDOCS_FILE
+    if mkdocs.is_file():
+        current = mkdocs.read_text()
+        problems += [f"{mkdocs}: its nav has no `# generated: {name}` region (the generated pages it lists would be "
+                     f"unreachable); add the two comment lines where they belong" for name in sitenav.missing_regions(current)]
+        wanted_nav = sitenav.update_nav(current)
+        if wanted_nav != current:
+            problems.append(f"{mkdocs}: the nav's generated entries are out of date")
+            writes[mkdocs] = wanted_nav
     for path in pages_with_regions(root):
         current = path.read_text()
         wanted_text = labdocs.update_regions(current, labdocs.TABLES)
