@@ -3,6 +3,8 @@ there), and per-student accounts rehearsed as accounts of their own in the emula
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import yaml
 
@@ -84,6 +86,24 @@ def test_a_stack_alone_over_a_regions_limit_needs_an_increase_not_more_regions()
     hints = spread_hints(rows, {})
     assert len(hints) == 1 and "one stack alone is over" in hints[0] and "L-1216C47A" in hints[0]
     assert "request the increases" in hints[0] and "regions:" not in hints[0]
+
+
+def test_a_cohort_whose_average_stack_fits_but_whose_largest_does_not_is_not_told_to_spread():
+    # three students, 10 vCPUs in all: on average 3.3 a stack fits a new account's 5, but one stack takes 6
+    row = dataclasses.replace(_row("ondemand-vcpus", 10, 5, stacks=3), largest=6)
+    assert quotas.regions_needed([row]) == {"big": 0}
+    assert quotas.too_big([row]) == {"big": [row]}
+    # the same cohort with every stack at most 4 (room 5) spreads: one a region at 3.3 on average, 3 regions
+    assert quotas.regions_needed([dataclasses.replace(row, largest=4)]) == {"big": 3}
+
+
+def test_the_rows_know_their_largest_stack():
+    from .test_quotas import _graph
+    small, big = _graph("ec2-webserver"), _graph("access-control")
+    stacks = [quotas.Stack("big-s1", "big", "us-east-1", "shared", small), quotas.Stack("big-s2", "big", "us-east-1", "shared", big)]
+    vcpus = next(r for r in quotas.rows(stacks) if r.quota.key == "ondemand-vcpus")
+    one = {s.name: next(r.need for r in quotas.rows([s]) if r.quota.key == "ondemand-vcpus") for s in stacks}
+    assert vcpus.largest == max(one.values()) and vcpus.need == sum(one.values())
 
 def test_an_account_quota_adds_up_over_the_regions_of_a_spread_cohort():
     from .test_quotas import _graph

@@ -68,6 +68,7 @@ class Row:
     limit: float
     applied: bool = False  # the account's applied value (Service Quotas), else AWS's default
     stated_by: str = ""  # the profile whose accounts come with this limit (Learner Lab's 32 vCPUs), else ""
+    largest: float = 0.0  # its largest single stack's need (a region holds whole stacks; 0: not known)
 
     @property
     def headroom(self) -> float:
@@ -183,18 +184,24 @@ def rows(stacks: Iterable[Stack], limits: Limits = default_limits) -> list[Row]:
     Where every stack's profile states the limit its accounts come with, that stands for AWS's default."""
     stacks = list(stacks)
     found: list[Row] = []
+    alone: dict[int, dict[tuple[str, str], float]] = {}  # one stack's own need, per render
     for (model, account, region), (need, _count) in sorted(needs(stacks).items()):
         members = [s for s in stacks if (s.model, account_of(s), s.region) == (model, account, region)]
+        for stack in members:
+            if id(stack.graph) not in alone:
+                alone[id(stack.graph)] = _scoped(stack_uses(stack.graph))
+        largest = {k: max(alone[id(s.graph)].get(k, 0.0) for s in members) for k in need}
         in_account = sum(1 for s in stacks if (s.model, account_of(s)) == (model, account))  # every region's
         for (key, zone), amount in sorted(need.items(), key=lambda i: (list(QUOTAS).index(i[0][0]), i[0][1])):
             quota = QUOTAS[key]
             count = in_account if quota.scope == "account" and model == SHARED else len(members)
             limit, applied = limits(region, quota)
             stated = None if applied else _stated(members, quota)
+            most = largest.get((key, zone), 0.0)
             if stated is not None:
-                found.append(Row(model, account, region, quota, zone, amount, count, stated[0], False, stated[1]))
+                found.append(Row(model, account, region, quota, zone, amount, count, stated[0], False, stated[1], most))
             else:
-                found.append(Row(model, account, region, quota, zone, amount, count, limit, applied))
+                found.append(Row(model, account, region, quota, zone, amount, count, limit, applied, largest=most))
     return found
 
 
@@ -249,10 +256,14 @@ def regions_needed(found: Iterable[Row]) -> dict[str, int]:
 
 
 def _stacks_per_region(row: Row, base: Mapping[tuple[str, str], float]) -> int:
+    """How many of the row's stacks a region holds, at their average need; 0 when its largest stack alone
+    does not fit in what the region leaves beside its default VPC."""
     own = base.get((row.quota.key, row.zone), 0.0)
     room = row.limit - own
     per_stack = (row.need - own) / max(row.stacks, 1)
-    return int(room // per_stack) if per_stack > 0 and room > 0 else 0
+    if per_stack <= 0 or room <= 0 or row.largest > room:
+        return 0
+    return int(room // per_stack)
 
 
 def too_big(found: Iterable[Row]) -> dict[str, list[Row]]:
