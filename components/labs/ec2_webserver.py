@@ -112,7 +112,7 @@ class Ec2WebserverLab(LabComponent[Ec2WebserverOptions]):
             f"{name}-windows-sg",
             LabSecurityGroupArgs(vpc_id=vpc.vpc_id, description=f"{', '.join(hosts)}: RDP from the admin CIDR (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)",
                                  rules=[inbound(RDP, ctx.admin_cidr, "RDP from the admin CIDR"),
-                                        outbound(ALL_TRAFFIC, ANYWHERE, "all outbound (book ch. 3, Deploy a Windows Server 2019 on AWS EC2 instance)")],
+                                        outbound(ALL_TRAFFIC, ANYWHERE, "all outbound")],
                                  context=ctx, group_name=group_name),
             opts=self.child,
         )
