@@ -7,7 +7,6 @@ report refuses to overwrite."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +21,8 @@ from labctl.cli.main import main
 from labctl.offline.render import ENVIRONMENTS
 from labctl.ops.sandbox import Store
 
+from .browser import chromium
 from .sandboxes import served
-
-CHROMIUM = os.environ.get("CLOUDLABS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture(scope="module")
 def class_page(tmp_path_factory):
@@ -56,14 +51,8 @@ def class_page(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (CLOUDLABS_CHROMIUM); CI installs Debian's")
-    from playwright.sync_api import sync_playwright
-    import tempfile
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as context:
         yield context
-        context.close()
 
 
 def _open(browser, path: Path):

@@ -9,7 +9,6 @@ import functools
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from cloudlabs import REPO_ROOT
 
-from .test_class_page import CHROMIUM, CHROMIUM_ARGS
+from .browser import chromium
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -45,16 +44,10 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (CLOUDLABS_CHROMIUM); CI installs Debian's")
-    from playwright.sync_api import sync_playwright
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        # Material draws each diagram into a closed shadow root; opened, the test can see the drawing
-        context.add_init_script("const attach = Element.prototype.attachShadow; Element.prototype.attachShadow = "
-                                "function (options) { return attach.call(this, Object.assign({}, options, {mode: 'open'})); };")
+    # Material draws each diagram into a closed shadow root; opened, the test can see the drawing
+    with chromium("const attach = Element.prototype.attachShadow; Element.prototype.attachShadow = "
+                  "function (options) { return attach.call(this, Object.assign({}, options, {mode: 'open'})); };") as context:
         yield context
-        context.close()
 
 
 class Visit:
