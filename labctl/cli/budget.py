@@ -18,7 +18,8 @@ from cloudlabs.writing import OutputPathError
 
 from labctl.analysis.spend import ESTIMATE_NOTE, CohortSpend
 from labctl.cli import fleet
-from labctl.cli.common import EXIT_FAILED, EXIT_OK, Parser, Subparsers, bad_input, write_text
+from labctl.cli.common import EXIT_FAILED, EXIT_OK, Subparsers, bad_input, write_text
+from labctl.cli.delegate import command_args
 from labctl.cli.outputs import check_outputs
 from labctl.cli.selection import SelectionError
 from labctl.cli.spending import cohort_arguments, cohort_inputs, forecast_until, read_cohort, read_spend
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
         worst = EXIT_FAILED if reading.unscanned else EXIT_OK
         for action in ("destroy", "stop"):
             if due[action]:
-                done[action] = fleet.run(_fleet_args(action, args, due[action]), out)
+                done[action] = fleet.run(command_args(args, action, ["--students", ",".join(due[action])]), out)
                 worst = max(worst, done[action])
     if args.json_file:
         write_text(args.json_file, json.dumps(_document(cohort, now, rows, due, done, args.yes, reading.unscanned),
@@ -111,15 +112,6 @@ def _document(cohort: Cohort, now: datetime, rows: list[Verdict], due: dict[str,
 
 def _roster(cohort: Cohort) -> set[str]:
     return {s.id for s in cohort.students}
-
-
-def _fleet_args(operation: str, args: argparse.Namespace, students: list[str]) -> argparse.Namespace:
-    """``labctl <operation> COHORT --students ...`` as the fleet's own parser reads it (its defaults
-    for parallelism, retries and interruption)."""
-    parser = Parser(prog="labctl")
-    fleet.register(parser.add_subparsers(dest="command", required=True, parser_class=Parser))
-    argv = [operation, args.cohort, "--environments", str(args.environments), "--students", ",".join(students)]
-    return parser.parse_args(argv + (["--emulate"] if args.emulate else []))
 
 
 _DOING = {"warn": ("warn", "warned"), "stop": ("would stop", "stopping"), "destroy": ("would destroy", "destroying")}

@@ -25,8 +25,9 @@ from cloudlabs.settings import SettingsError, load_all_stack_settings
 from cloudlabs.writing import OutputPathError
 
 from labctl.cli import arguments, fleet, sweep
-from labctl.cli.common import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Parser, Subparsers, bad_input,
+from labctl.cli.common import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Subparsers, bad_input,
                                emulate_argument, environments_argument, write_text)
+from labctl.cli.delegate import command_args
 from labctl.cli.outputs import check_outputs, settings_inputs
 from labctl.cli.selection import SelectionError, resolve_targets
 from labctl.ops.accounts import self_service_refusal
@@ -125,7 +126,7 @@ def _act(args: argparse.Namespace, clock: ClockRun, out: Console) -> int:
     if _refused(clock, "destroyed", code, results) or code == EXIT_INTERRUPTED or code == EXIT_BAD_INPUT:
         return code
     recorded = Console(file=out.file, record=True, width=out.width, emoji=False, highlight=False)
-    swept = sweep.run(_sub_args(args, "sweep", ["--delete"]), recorded)
+    swept = sweep.run(command_args(args, "sweep", ["--delete"]), recorded)
     lines = [line for line in recorded.export_text().splitlines() if line.startswith(("nothing", "after deletion"))]
     clock.sweep_verdict = (lines[-1] if lines else "see the log") + ("" if swept == EXIT_OK else f" (sweep exit {swept})")
     if swept != EXIT_OK:
@@ -153,16 +154,6 @@ def _record(clock: ClockRun, done: str, results: list[Any]) -> None:
             clock.left.append(f"{r.stack}: not {done} ({r.status}: {r.cause or 'see its log'}); the next run tries again")
 
 
-def _sub_args(args: argparse.Namespace, command: str, extra: list[str]) -> argparse.Namespace:
-    """The arguments of ``labctl COMMAND COHORT ...`` as its own parser reads them."""
-    parser = Parser(prog="labctl")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    fleet.register(sub)
-    sweep.register(sub)
-    argv = [command, args.cohort, "--environments", str(args.environments), *extra, *(["--emulate"] if args.emulate else [])]
-    return parser.parse_args(argv)
-
-
 class _Tee(io.TextIOBase):
     """stderr as it is, and its lines kept: the fleet's one-line refusal, for the summary."""
 
@@ -178,7 +169,7 @@ class _Tee(io.TextIOBase):
 
 
 def _fleet(args: argparse.Namespace, operation: str, out: Console, clock: ClockRun | None = None) -> tuple[int, list[Any]]:
-    sub = _sub_args(args, operation, ["--parallel", str(args.parallel)])
+    sub = command_args(args, operation, ["--parallel", str(args.parallel)])
     tee = _Tee(sys.stderr)
     with contextlib.redirect_stderr(tee):
         code = fleet.run(sub, out)
